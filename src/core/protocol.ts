@@ -1,0 +1,102 @@
+/**
+ * Payloads of the signed documents that travel between components (DESIGN §4).
+ * All are compact JWS (EdDSA) with a `kid` header; `typ` inside the payload names the document
+ * so that a certificate can never be accepted where a CAL token is expected.
+ * Times are seconds since the epoch (JWT convention: iat / exp).
+ */
+import type { ActivationMethod, CalKind, CalType, CalVersion, Program, ServerVersion } from './vocabulary';
+
+/** Clearinghouse -> license server, on activation (auto or web, or later for phone). Signed by the clearinghouse root key. */
+export interface ServerCertificatePayload {
+  typ: 'opencal.certificate';
+  /** license server ID, formatted (groups of 5). */
+  sub: string;
+  /** the server's Ed25519 public key, base64url of the 32 raw bytes. */
+  pub: string;
+  org: string;
+  method: ActivationMethod;
+  serverVersion: ServerVersion;
+  /** activation serial at the clearinghouse. */
+  serial: number;
+  iat: number;
+  exp: number;
+}
+
+/** Clearinghouse -> license server: this pack belongs to this server. Signed by the clearinghouse. */
+export interface GrantPayload {
+  typ: 'opencal.grant';
+  /** license server ID the pack is installed on. */
+  sub: string;
+  /** the pack's public number at the clearinghouse (the reference carried in key pack IDs). */
+  pack: number;
+  /** grant serial: a reissue makes a new grant with a higher serial. */
+  seq: number;
+  calType: CalType;
+  calVersion: CalVersion;
+  count: number;
+  program: Program;
+  iat: number;
+  exp?: number;
+}
+
+/** License server -> device (through the session host). Signed by the license server's identity key. */
+export interface CalTokenPayload {
+  typ: 'opencal.cal';
+  /** issuing license server ID. */
+  iss: string;
+  /** issued license id (unique per license server). */
+  jti: string;
+  kind: CalKind;
+  calType: CalType;
+  calVersion: CalVersion;
+  /** pack number, for permanent per-device CALs. */
+  pack?: number;
+  /** grant serial the CAL was issued under, for permanent per-device CALs. */
+  grant?: number;
+  device: string;
+  hwid: string;
+  user?: string;
+  iat: number;
+  exp: number;
+}
+
+/** Clearinghouse -> everyone: what is no longer honoured. Signed by the clearinghouse. */
+export interface RevocationListPayload {
+  typ: 'opencal.revocations';
+  /** monotonically increasing; a verifier never replaces a list by an older one. */
+  seq: number;
+  iat: number;
+  /** servers whose activation was invalidated as a whole (clone, key compromised, deactivated). */
+  servers: { serverId: string; at: number; reason: string }[];
+  /** (pack, server) grants invalidated by a reissue: that server's CALs from that pack stop being honoured. */
+  grants: { serverId: string; pack: number; seq: number; at: number; caseNumber?: string }[];
+}
+
+/**
+ * License server -> clearinghouse: a request signed by the license server's identity key
+ * (auto activation, install, check-in, deactivation). The public key travels inside so the
+ * clearinghouse can check that the server ID derives from it.
+ */
+export interface SignedRequestPayload<A extends string = string, B = unknown> {
+  typ: 'opencal.request';
+  action: A;
+  /** license server ID. */
+  sub: string;
+  /** base64url of the raw Ed25519 public key. */
+  pub: string;
+  aud: 'clearinghouse';
+  iat: number;
+  /** random, single use within the validity window. */
+  nonce: string;
+  body: B;
+}
+
+/** What a device keeps in its license store and presents when it connects. */
+export interface CalBundle {
+  /** the CAL token (JWS signed by the license server). */
+  token: string;
+  /** the license server's certificate (JWS signed by the clearinghouse); absent for an unactivated server. */
+  certificate?: string;
+  /** the grant the CAL was issued under (JWS signed by the clearinghouse); permanent CALs only. */
+  grant?: string;
+}
