@@ -1,0 +1,510 @@
+/**
+ * The license database: the only SQL of the license server. Row types never leave this file.
+ * Seats are claimed with one conditional UPDATE (`issued < total`), backed by the CHECK constraint; a device's
+ * live CALs are unique per hardware ID and kind (partial unique indexes).
+ */
+import type { Kysely } from 'kysely';
+import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, Program } from '../core/vocabulary';
+import { fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
+
+type Db = Kysely<any>;
+
+export interface CompanyInfo {
+  firstName: string;
+  lastName: string;
+  company: string;
+  country: string;
+}
+
+export interface ServerState {
+  instanceId: string;
+  status: ActivationStatus;
+  method?: ActivationMethod;
+  activatedAt?: Date;
+  expiresAt?: Date;
+  serial?: number;
+  org?: string;
+  company?: CompanyInfo;
+  certificate?: string;
+  statusChangedAt?: Date;
+  statusReason?: string;
+  preventUpgrade: boolean;
+  allowListEnabled: boolean;
+  lastCheckInAt?: Date;
+  lastCheckInResult?: string;
+  revocations?: string;
+  revocationsSeq?: number;
+}
+
+export type KeyPackStatus = 'active' | 'invalidated';
+
+export interface KeyPack {
+  id: string;
+  pack: number;
+  seq: number;
+  program: Program;
+  calType: CalType;
+  calVersion: CalVersion;
+  total: number;
+  issued: number;
+  available: number;
+  status: KeyPackStatus;
+  method: ActivationMethod;
+  grant?: string;
+  installedAt: Date;
+  expiresAt?: Date;
+  invalidatedAt?: Date;
+}
+
+export type IssuedStatus = 'active' | 'upgraded' | 'expired' | 'revoked' | 'removed';
+
+export interface IssuedLicense {
+  id: string;
+  kind: CalKind;
+  calType: CalType;
+  calVersion: CalVersion;
+  keyPackId?: string;
+  pack?: number;
+  grantSeq?: number;
+  device: string;
+  hwid: string;
+  user?: string;
+  host?: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  validated: boolean;
+  status: IssuedStatus;
+  revokedAt?: Date;
+  overAllocated: boolean;
+}
+
+/** An issued license with the status of the key pack it came from. */
+export interface HeldLicense extends IssuedLicense {
+  packStatus?: KeyPackStatus;
+  grant?: string;
+}
+
+function toServer(r: any): ServerState {
+  return {
+    instanceId: r.instance_id,
+    status: r.status,
+    method: r.method ?? undefined,
+    activatedAt: fromIso(r.activated_at),
+    expiresAt: fromIso(r.expires_at),
+    serial: r.serial === null ? undefined : toNumber(r.serial),
+    org: r.org ?? undefined,
+    company: fromJson<CompanyInfo>(r.company),
+    certificate: r.certificate ?? undefined,
+    statusChangedAt: fromIso(r.status_changed_at),
+    statusReason: r.status_reason ?? undefined,
+    preventUpgrade: fromBool(r.prevent_upgrade),
+    allowListEnabled: fromBool(r.allow_list_enabled),
+    lastCheckInAt: fromIso(r.last_check_in_at),
+    lastCheckInResult: r.last_check_in_result ?? undefined,
+    revocations: r.revocations ?? undefined,
+    revocationsSeq: r.revocations_seq === null ? undefined : toNumber(r.revocations_seq),
+  };
+}
+
+function toKeyPack(r: any): KeyPack {
+  const total = toNumber(r.total);
+  const issued = toNumber(r.issued);
+  return {
+    id: r.id,
+    pack: toNumber(r.pack),
+    seq: toNumber(r.seq),
+    program: r.program,
+    calType: r.cal_type,
+    calVersion: toNumber(r.cal_version) as CalVersion,
+    total,
+    issued,
+    available: Math.max(0, total - issued),
+    status: r.status,
+    method: r.method,
+    grant: r.grant_jws ?? undefined,
+    installedAt: fromIso(r.installed_at),
+    expiresAt: fromIso(r.expires_at),
+    invalidatedAt: fromIso(r.invalidated_at),
+  };
+}
+
+function toIssued(r: any): HeldLicense {
+  return {
+    id: r.id,
+    kind: r.kind,
+    calType: r.cal_type,
+    calVersion: toNumber(r.cal_version) as CalVersion,
+    keyPackId: r.key_pack_id ?? undefined,
+    pack: r.pack === null ? undefined : toNumber(r.pack),
+    grantSeq: r.grant_seq === null ? undefined : toNumber(r.grant_seq),
+    device: r.device,
+    hwid: r.hwid,
+    user: r.user_name ?? undefined,
+    host: r.host ?? undefined,
+    issuedAt: fromIso(r.issued_at),
+    expiresAt: fromIso(r.expires_at),
+    validated: fromBool(r.validated),
+    status: r.status,
+    revokedAt: fromIso(r.revoked_at),
+    overAllocated: fromBool(r.over_allocated),
+    packStatus: r.pack_status ?? undefined,
+    grant: r.grant_jws ?? undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The server row (activation, settings, last check-in)
+
+export async function ensureServer(db: Db, instanceId: string): Promise<void> {
+  await db.insertInto('ls_server').values({ id: 1, instance_id: instanceId, status: 'unactivated' })
+    .onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+export async function getServer(db: Db): Promise<ServerState> {
+  const row = await db.selectFrom('ls_server').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  return toServer(row);
+}
+
+export interface ServerPatch {
+  instanceId?: string;
+  status?: ActivationStatus;
+  method?: ActivationMethod | null;
+  activatedAt?: Date | null;
+  expiresAt?: Date | null;
+  serial?: number | null;
+  org?: string | null;
+  company?: CompanyInfo | null;
+  certificate?: string | null;
+  statusChangedAt?: Date | null;
+  statusReason?: string | null;
+  preventUpgrade?: boolean;
+  allowListEnabled?: boolean;
+  lastCheckInAt?: Date | null;
+  lastCheckInResult?: string | null;
+  revocations?: string | null;
+  revocationsSeq?: number | null;
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export async function updateServer(db: Db, patch: ServerPatch): Promise<void> {
+  const v: Record<string, unknown> = {};
+  if (patch.instanceId !== undefined) v['instance_id'] = patch.instanceId;
+  if (patch.status !== undefined) v['status'] = patch.status;
+  if (patch.method !== undefined) v['method'] = patch.method;
+  if (patch.activatedAt !== undefined) v['activated_at'] = iso(patch.activatedAt);
+  if (patch.expiresAt !== undefined) v['expires_at'] = iso(patch.expiresAt);
+  if (patch.serial !== undefined) v['serial'] = patch.serial;
+  if (patch.org !== undefined) v['org'] = patch.org;
+  if (patch.company !== undefined) v['company'] = patch.company === null ? null : toJson(patch.company);
+  if (patch.certificate !== undefined) v['certificate'] = patch.certificate;
+  if (patch.statusChangedAt !== undefined) v['status_changed_at'] = iso(patch.statusChangedAt);
+  if (patch.statusReason !== undefined) v['status_reason'] = patch.statusReason;
+  if (patch.preventUpgrade !== undefined) v['prevent_upgrade'] = patch.preventUpgrade ? 1 : 0;
+  if (patch.allowListEnabled !== undefined) v['allow_list_enabled'] = patch.allowListEnabled ? 1 : 0;
+  if (patch.lastCheckInAt !== undefined) v['last_check_in_at'] = iso(patch.lastCheckInAt);
+  if (patch.lastCheckInResult !== undefined) v['last_check_in_result'] = patch.lastCheckInResult;
+  if (patch.revocations !== undefined) v['revocations'] = patch.revocations;
+  if (patch.revocationsSeq !== undefined) v['revocations_seq'] = patch.revocationsSeq;
+  if (Object.keys(v).length === 0) return;
+  await db.updateTable('ls_server').set(v).where('id', '=', 1).execute();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Key packs
+
+export async function listKeyPacks(db: Db): Promise<KeyPack[]> {
+  const rows = await db.selectFrom('ls_key_packs').selectAll().orderBy('installed_at').orderBy('id').execute();
+  return rows.map(toKeyPack);
+}
+
+export async function findKeyPack(db: Db, pack: number, seq?: number): Promise<KeyPack | undefined> {
+  let q = db.selectFrom('ls_key_packs').selectAll().where('pack', '=', pack);
+  if (seq !== undefined) q = q.where('seq', '=', seq);
+  const row = await q.orderBy('seq', 'desc').executeTakeFirst();
+  return row ? toKeyPack(row) : undefined;
+}
+
+export interface NewKeyPack {
+  id: string;
+  pack: number;
+  seq: number;
+  program: Program;
+  calType: CalType;
+  calVersion: CalVersion;
+  total: number;
+  method: ActivationMethod;
+  grant?: string;
+  installedAt: Date;
+  expiresAt?: Date;
+}
+
+export async function insertKeyPack(db: Db, k: NewKeyPack): Promise<void> {
+  await db.insertInto('ls_key_packs').values({
+    id: k.id,
+    pack: k.pack,
+    seq: k.seq,
+    program: k.program,
+    cal_type: k.calType,
+    cal_version: k.calVersion,
+    total: k.total,
+    issued: 0,
+    status: 'active',
+    method: k.method,
+    grant_jws: k.grant ?? null,
+    installed_at: k.installedAt.toISOString(),
+    expires_at: iso(k.expiresAt),
+  }).execute();
+}
+
+/** Store a grant that arrived later (phone/web install); only fills an empty slot. */
+export async function setKeyPackGrant(db: Db, pack: number, seq: number, grant: string): Promise<boolean> {
+  const rows = await db.updateTable('ls_key_packs').set({ grant_jws: grant })
+    .where('pack', '=', pack).where('seq', '=', seq).where('grant_jws', 'is', null).returning('id').execute();
+  return rows.length > 0;
+}
+
+/** A pack whose grant is on the revocation list stops issuing; returns the key pack if it changed now. */
+export async function invalidateKeyPack(db: Db, pack: number, seq: number, at: Date): Promise<KeyPack | undefined> {
+  const row = await db.updateTable('ls_key_packs').set({ status: 'invalidated', invalidated_at: at.toISOString() })
+    .where('pack', '=', pack).where('seq', '=', seq).where('status', '=', 'active').returningAll().executeTakeFirst();
+  return row ? toKeyPack(row) : undefined;
+}
+
+/** Claim one seat: the one conditional statement that makes over-issue impossible. */
+export async function claimSeat(db: Db, keyPackId: string): Promise<boolean> {
+  const row = await db.updateTable('ls_key_packs').set({ issued: sql`issued + 1` })
+    .where('id', '=', keyPackId).where('status', '=', 'active').where(sql<boolean>`issued < total`)
+    .returning('id').executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function releaseSeat(db: Db, keyPackId: string): Promise<void> {
+  await db.updateTable('ls_key_packs').set({ issued: sql`issued - 1` })
+    .where('id', '=', keyPackId).where('issued', '>', 0).execute();
+}
+
+/**
+ * Expired CALs that held a seat give it back (rds-facts §5: expired per-device CALs are reclaimed).
+ * Each row is moved out of 'active' by one conditional update, so two reclaimers never free a seat twice.
+ */
+export async function reclaimExpired(db: Db, now: Date): Promise<number> {
+  const rows = await db.updateTable('ls_issued_licenses').set({ status: 'expired' })
+    .where('status', '=', 'active').where('key_pack_id', 'is not', null).where('expires_at', '<=', now.toISOString())
+    .returning('key_pack_id').execute();
+  const perPack = new Map<string, number>();
+  for (const r of rows) perPack.set(r.key_pack_id, (perPack.get(r.key_pack_id) ?? 0) + 1);
+  for (const [id, n] of perPack) {
+    await db.updateTable('ls_key_packs').set({ issued: sql`issued - ${n}` }).where('id', '=', id).execute();
+  }
+  return rows.length;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issued licenses
+
+const issuedColumns = [
+  'l.id', 'l.kind', 'l.cal_type', 'l.cal_version', 'l.key_pack_id', 'l.pack', 'l.grant_seq', 'l.device', 'l.hwid',
+  'l.user_name', 'l.host', 'l.issued_at', 'l.expires_at', 'l.validated', 'l.status', 'l.revoked_at', 'l.over_allocated',
+  'k.status as pack_status', 'k.grant_jws',
+] as const;
+
+/** The live (status active) device CALs held by one hardware ID, with their key pack's status. */
+export async function deviceHoldings(db: Db, hwid: string): Promise<{ temporary?: HeldLicense; permanent?: HeldLicense }> {
+  const rows = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
+    .select(issuedColumns as any).where('l.hwid', '=', hwid).where('l.status', '=', 'active').where('l.kind', '<>', 'user').execute();
+  const out: { temporary?: HeldLicense; permanent?: HeldLicense } = {};
+  for (const r of rows.map(toIssued)) {
+    if (r.kind === 'temporary') out.temporary = r;
+    else if (r.kind === 'permanent') out.permanent = r;
+  }
+  return out;
+}
+
+export async function userHolding(db: Db, user: string): Promise<HeldLicense | undefined> {
+  const row = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
+    .select(issuedColumns as any).where('l.user_name', '=', user).where('l.status', '=', 'active').where('l.kind', '=', 'user')
+    .executeTakeFirst();
+  return row ? toIssued(row) : undefined;
+}
+
+export async function findIssued(db: Db, id: string): Promise<HeldLicense | undefined> {
+  const row = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
+    .select(issuedColumns as any).where('l.id', '=', id).executeTakeFirst();
+  return row ? toIssued(row) : undefined;
+}
+
+export interface NewIssued {
+  id: string;
+  kind: CalKind;
+  calType: CalType;
+  calVersion: CalVersion;
+  keyPackId?: string;
+  pack?: number;
+  grantSeq?: number;
+  device: string;
+  hwid: string;
+  user?: string;
+  host?: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  overAllocated?: boolean;
+}
+
+export async function insertIssued(db: Db, l: NewIssued): Promise<void> {
+  await db.insertInto('ls_issued_licenses').values({
+    id: l.id,
+    kind: l.kind,
+    cal_type: l.calType,
+    cal_version: l.calVersion,
+    key_pack_id: l.keyPackId ?? null,
+    pack: l.pack ?? null,
+    grant_seq: l.grantSeq ?? null,
+    device: l.device,
+    hwid: l.hwid,
+    user_name: l.user ?? null,
+    host: l.host ?? null,
+    issued_at: l.issuedAt.toISOString(),
+    expires_at: l.expiresAt.toISOString(),
+    validated: 0,
+    status: 'active',
+    over_allocated: l.overAllocated ? 1 : 0,
+  }).execute();
+}
+
+/** Move a live license to another status; false when it was no longer live (someone else got there first). */
+export async function retireIssued(db: Db, id: string, status: Exclude<IssuedStatus, 'active'>): Promise<boolean> {
+  const row = await db.updateTable('ls_issued_licenses').set({ status })
+    .where('id', '=', id).where('status', '=', 'active').returning('key_pack_id').executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Renew on the same seat: only while the license is still live. */
+export async function renewIssued(db: Db, id: string, expiresAt: Date, issuedAt: Date): Promise<boolean> {
+  const row = await db.updateTable('ls_issued_licenses').set({ expires_at: expiresAt.toISOString(), issued_at: issuedAt.toISOString() })
+    .where('id', '=', id).where('status', '=', 'active').returning('id').executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A successful logon marks a temporary CAL validated [fact: WSD-CAL]. */
+export async function validateTemporary(db: Db, id: string): Promise<HeldLicense | undefined> {
+  const row = await db.updateTable('ls_issued_licenses').set({ validated: 1 })
+    .where('id', '=', id).where('kind', '=', 'temporary').where('status', '=', 'active').returning('id').executeTakeFirst();
+  return row ? findIssued(db, id) : undefined;
+}
+
+export async function revokeIssued(db: Db, id: string, at: Date): Promise<boolean> {
+  const row = await db.updateTable('ls_issued_licenses').set({ status: 'revoked', revoked_at: at.toISOString() })
+    .where('id', '=', id).where('status', '=', 'active').where('kind', '=', 'permanent').returning('key_pack_id').executeTakeFirst();
+  if (!row) return false;
+  if (row.key_pack_id) await releaseSeat(db, row.key_pack_id);
+  return true;
+}
+
+/** Live permanent device CAL held by a device name or hardware ID. */
+export async function findLivePermanentForDevice(db: Db, device: string): Promise<HeldLicense | undefined> {
+  const row = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
+    .select(issuedColumns as any).where('l.status', '=', 'active').where('l.kind', '=', 'permanent')
+    .where((eb) => eb.or([eb('l.device', '=', device), eb('l.hwid', '=', device)])).executeTakeFirst();
+  return row ? toIssued(row) : undefined;
+}
+
+/** Expiries of revoked CALs of one version that still count against the revoke budget. */
+export async function revokedExpiries(db: Db, calVersion: CalVersion, now: Date): Promise<Date[]> {
+  const rows = await db.selectFrom('ls_issued_licenses').select('expires_at').where('status', '=', 'revoked')
+    .where('cal_version', '=', calVersion).where('expires_at', '>', now.toISOString()).execute();
+  return rows.map((r) => fromIso(r.expires_at as string));
+}
+
+export async function installedCals(db: Db, calType: CalType, calVersion: CalVersion): Promise<number> {
+  const row = await db.selectFrom('ls_key_packs').select(sql<number>`coalesce(sum(total), 0)`.as('n'))
+    .where('status', '=', 'active').where('cal_type', '=', calType).where('cal_version', '=', calVersion).executeTakeFirst();
+  return toNumber(row?.n);
+}
+
+export interface IssuedFilter {
+  kind?: CalKind;
+  calType?: CalType;
+  device?: string;
+  user?: string;
+  status?: IssuedStatus | 'all';
+  limit?: number;
+  offset?: number;
+}
+
+export async function listIssued(db: Db, f: IssuedFilter): Promise<HeldLicense[]> {
+  let q = db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id').select(issuedColumns as any);
+  if (f.kind) q = q.where('l.kind', '=', f.kind);
+  if (f.calType) q = q.where('l.cal_type', '=', f.calType);
+  if (f.device) q = q.where((eb) => eb.or([eb('l.device', '=', f.device!), eb('l.hwid', '=', f.device!)]));
+  if (f.user) q = q.where('l.user_name', '=', f.user);
+  if (f.status && f.status !== 'all') q = q.where('l.status', '=', f.status);
+  else if (!f.status) q = q.where('l.status', 'in', ['active', 'revoked']);
+  const rows = await q.orderBy('l.issued_at').orderBy('l.id').limit(f.limit ?? 10_000).offset(f.offset ?? 0).execute();
+  return rows.map(toIssued);
+}
+
+export async function countIssued(db: Db): Promise<{ kind: CalKind; status: IssuedStatus; n: number }[]> {
+  const rows = await db.selectFrom('ls_issued_licenses').select(['kind', 'status', sql<number>`count(*)`.as('n')])
+    .groupBy(['kind', 'status']).execute();
+  return rows.map((r: any) => ({ kind: r.kind, status: r.status, n: toNumber(r.n) }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rebuild
+
+/** Wipes key packs, issued CALs and the activation; settings, hosts and the identity stay. */
+export async function wipeLicenseDatabase(db: Db, instanceId: string, at: Date, reason: string): Promise<void> {
+  await db.deleteFrom('ls_issued_licenses').execute();
+  await db.deleteFrom('ls_key_packs').execute();
+  await updateServer(db, {
+    instanceId, status: 'unactivated', method: null, activatedAt: null, expiresAt: null, serial: null, org: null,
+    certificate: null, statusChangedAt: at, statusReason: reason,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Session hosts: join tokens, enrolled hosts, the allow-list ("RDS Endpoint Servers")
+
+export async function insertJoinToken(db: Db, tokenHash: string, name: string, at: Date): Promise<void> {
+  await db.insertInto('ls_join_tokens').values({ token_hash: tokenHash, name, created_at: at.toISOString(), used_at: null }).execute();
+}
+
+/** One-time: the first caller gets the host name back, every other caller nothing. */
+export async function consumeJoinToken(db: Db, tokenHash: string, at: Date): Promise<{ name: string } | 'used' | undefined> {
+  const row = await db.updateTable('ls_join_tokens').set({ used_at: at.toISOString() })
+    .where('token_hash', '=', tokenHash).where('used_at', 'is', null).returning('name').executeTakeFirst();
+  if (row) return { name: row.name };
+  const exists = await db.selectFrom('ls_join_tokens').select('token_hash').where('token_hash', '=', tokenHash).executeTakeFirst();
+  return exists ? 'used' : undefined;
+}
+
+export async function upsertHost(db: Db, name: string, tokenId: string, at: Date): Promise<void> {
+  await db.insertInto('ls_hosts').values({ name, enrolled_at: at.toISOString(), token_id: tokenId, last_seen_at: null })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ enrolled_at: at.toISOString(), token_id: tokenId })).execute();
+}
+
+export async function listHosts(db: Db): Promise<{ name: string; enrolledAt: Date; lastSeenAt?: Date }[]> {
+  const rows = await db.selectFrom('ls_hosts').selectAll().orderBy('name').execute();
+  return rows.map((r: any) => ({ name: r.name, enrolledAt: fromIso(r.enrolled_at), lastSeenAt: fromIso(r.last_seen_at) }));
+}
+
+export async function getAllowList(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('ls_allow_list').select('name').orderBy('name').execute();
+  return rows.map((r: any) => r.name);
+}
+
+export async function setAllowList(db: Db, names: string[], at: Date): Promise<void> {
+  await db.deleteFrom('ls_allow_list').execute();
+  if (names.length > 0) await db.insertInto('ls_allow_list').values(names.map((name) => ({ name, added_at: at.toISOString() }))).execute();
+}
+
+export async function isOnAllowList(db: Db, name: string): Promise<boolean> {
+  const row = await db.selectFrom('ls_allow_list').select('name').where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Per-user report: each user's live CAL, with the installed per-user CALs to compare against. */
+export async function perUserRows(db: Db): Promise<HeldLicense[]> {
+  return listIssued(db, { kind: 'user', status: 'active', limit: 1_000_000 });
+}
