@@ -1,0 +1,210 @@
+/**
+ * Making and reading codes. Reading is an ordered list of checks, all before any lookup
+ * (DESIGN §3): length, alphabet, check, kind; the MAC is a separate step (verifyCodeMac) because
+ * its key depends on which license server the code is for.
+ */
+import { type Refusal, type Result, ok, refuse } from '../result';
+import { CODE_ALPHABET, digitValue, digitsToString, formatCode, fromDigits, normalizeCode, toDigits } from './alphabet';
+import { CHECK_DIGITS, CHECK_MODULUS, checkValue } from './check';
+import { CODE_KIND_LABELS, CODE_KINDS, CODE_LENGTHS, type CodeFields, type CodeKind, fieldBitsOf, KIND_SPECS, type KindSpec, reservedBits, withArticle } from './kinds';
+import { computeMac, macEquals } from './mac';
+
+/** A code that passed length, alphabet, check and kind. `mac` is present for kinds that carry one (not yet verified). */
+export type DecodedCode<K extends CodeKind = CodeKind> = {
+  [P in K]: { kind: P; fields: CodeFields[P]; normalized: string; formatted: string; mac?: bigint };
+}[K];
+
+export type CodeRefusalCode = 'CODE_WRONG_LENGTH' | 'CODE_INVALID_CHARACTER' | 'CODE_CHECK_FAILED' | 'CODE_WRONG_KIND' | 'CODE_MAC_INVALID';
+
+/** Whether codes of this kind carry a MAC (activation confirmation, key pack ID, migration code, deactivation receipt). */
+export function codeHasMac(kind: CodeKind): boolean {
+  return KIND_SPECS[kind].macBits > 0;
+}
+
+function packInts(spec: KindSpec<CodeKind>, ints: readonly bigint[]): bigint {
+  let v = 0n;
+  spec.fields.forEach((f, i) => {
+    v = (v << BigInt(f.bits)) | ints[i]!;
+  });
+  return v;
+}
+
+function unpackInts(spec: KindSpec<CodeKind>, packed: bigint): bigint[] {
+  const out = new Array<bigint>(spec.fields.length);
+  let v = packed;
+  for (let i = spec.fields.length - 1; i >= 0; i--) {
+    const bits = BigInt(spec.fields[i]!.bits);
+    out[i] = v & ((1n << bits) - 1n);
+    v >>= bits;
+  }
+  return out;
+}
+
+function specOf(kind: CodeKind): KindSpec<CodeKind> {
+  const spec = KIND_SPECS[kind] as KindSpec<CodeKind> | undefined;
+  if (spec === undefined) throw new Error(`unknown code kind: ${String(kind)}`);
+  return spec;
+}
+
+/**
+ * Makes the formatted code (groups of 5). `macKey` is required for kinds that carry a MAC.
+ * Throws only on a programmer error: a field out of range or a missing MAC key.
+ */
+export function encodeCode<K extends CodeKind>(kind: K, fields: CodeFields[K], macKey?: Uint8Array): string {
+  const spec = specOf(kind);
+  const fieldBits = fieldBitsOf(kind);
+  const packed = packInts(spec, spec.toInts(fields));
+  let mac = 0n;
+  if (spec.macBits > 0) {
+    if (macKey === undefined) throw new Error(`a ${CODE_KIND_LABELS[kind]} needs a MAC key`);
+    mac = computeMac(kind, packed, fieldBits, macKey);
+  }
+  const value = (mac << BigInt(spec.capacityBits - spec.macBits)) | (packed << BigInt(reservedBits(kind)));
+  const data = toDigits(value, spec.length - CHECK_DIGITS);
+  const check = toDigits(BigInt(checkValue(data, spec.salt)), CHECK_DIGITS);
+  return formatCode(digitsToString([...data, ...check]));
+}
+
+/** Reads `digits` as a code of `kind`: check, reserved bits and field ranges; undefined when it is not one. */
+function readAs(kind: CodeKind, digits: readonly number[], normalized: string): DecodedCode | undefined {
+  const spec = specOf(kind);
+  if (digits.length !== spec.length) return undefined;
+  const data = digits.slice(0, spec.length - CHECK_DIGITS);
+  const check = fromDigits(digits.slice(spec.length - CHECK_DIGITS));
+  if (check >= BigInt(CHECK_MODULUS) || Number(check) !== checkValue(data, spec.salt)) return undefined;
+  const value = fromDigits(data);
+  const reserved = BigInt(reservedBits(kind));
+  const fieldBits = BigInt(fieldBitsOf(kind));
+  if (value >> BigInt(spec.capacityBits) !== 0n || (value & ((1n << reserved) - 1n)) !== 0n) return undefined;
+  const packed = (value >> reserved) & ((1n << fieldBits) - 1n);
+  const fields = spec.fromInts(unpackInts(spec, packed));
+  if (fields === undefined) return undefined;
+  const decoded = { kind, fields, normalized, formatted: formatCode(normalized) } as DecodedCode;
+  if (spec.macBits > 0) decoded.mac = value >> (fieldBits + reserved);
+  return decoded;
+}
+
+function labelList(kinds: readonly CodeKind[]): string {
+  const labels = kinds.map((k) => CODE_KIND_LABELS[k]);
+  if (labels.length <= 1) return labels.join('');
+  return `${labels.slice(0, -1).join(', ')} or ${labels[labels.length - 1]}`;
+}
+
+function orList(values: readonly (string | number)[]): string {
+  if (values.length <= 1) return values.join('');
+  return `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function wrongLength(expected: readonly CodeKind[], actual: number, all: boolean): Refusal {
+  const lengths = unique(expected.map((k) => CODE_LENGTHS[k])).sort((a, b) => a - b);
+  const groups = lengths.map((l) => `${l} characters (${l / 5} groups of 5)`);
+  let message = all
+    ? `Codes have ${orList(lengths)} characters; this one has ${actual}.`
+    : `${capitalize(withArticle(labelList(expected)))} has ${orList(groups)}; this one has ${actual}.`;
+  message += actual === 0 ? ' Type the whole code.' : ' Check that you typed the whole code and nothing else.';
+  const others = CODE_KINDS.filter((k) => CODE_LENGTHS[k] === actual && !expected.includes(k));
+  if (!all && others.length > 0) {
+    message += ` ${actual} characters is the length of ${withArticle(labelList(others))}: make sure this is the right code.`;
+  }
+  return { code: 'CODE_WRONG_LENGTH', message, detail: { expected: lengths, actual, kinds: [...expected] } };
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function decodeAmong(input: string, expected: readonly CodeKind[], all: boolean): Result<DecodedCode> {
+  const normalized = normalizeCode(input);
+  const chars = [...normalized];
+  const lengths = expected.map((k) => CODE_LENGTHS[k]);
+  if (!lengths.includes(chars.length)) {
+    const r = wrongLength(expected, chars.length, all);
+    return refuse(r.code, r.message, r.detail);
+  }
+  const digits: number[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    const d = digitValue(ch);
+    if (d === undefined) {
+      const group = Math.floor(i / 5) + 1;
+      return refuse(
+        'CODE_INVALID_CHARACTER',
+        `Group ${group} contains ${JSON.stringify(ch)}, which is not used in codes (they use only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group} and type it again.`,
+        { group, character: ch, position: i + 1 },
+      );
+    }
+    digits.push(d);
+  }
+  const candidates = expected.filter((k) => CODE_LENGTHS[k] === chars.length);
+  for (const kind of candidates) {
+    const decoded = readAs(kind, digits, normalized);
+    if (decoded !== undefined) return ok(decoded);
+  }
+  for (const kind of CODE_KINDS) {
+    if (CODE_LENGTHS[kind] !== chars.length || candidates.includes(kind)) continue;
+    if (readAs(kind, digits, normalized) !== undefined) {
+      return refuse(
+        'CODE_WRONG_KIND',
+        `This is ${withArticle(CODE_KIND_LABELS[kind])}, not ${withArticle(labelList(candidates))}. Type the ${labelList(candidates)} here.`,
+        { expected: candidates, actual: kind },
+      );
+    }
+  }
+  const what = all ? 'code' : labelList(candidates);
+  return refuse(
+    'CODE_CHECK_FAILED',
+    `This ${what} does not check out: a character is wrong or two characters are swapped. Re-read it and type it again.`,
+    { kinds: candidates },
+  );
+}
+
+/**
+ * Reads a typed code expected to be of `expected` kind(s): length, alphabet, check and kind, in that
+ * order, with no lookup and no MAC. Refusals: CODE_WRONG_LENGTH, CODE_INVALID_CHARACTER
+ * (detail.group, 1-based), CODE_CHECK_FAILED, CODE_WRONG_KIND. Never throws on any input.
+ */
+export function decodeCode<K extends CodeKind>(input: string, expected: K | readonly K[]): Result<DecodedCode<K>> {
+  const kinds = (Array.isArray(expected) ? expected : [expected]) as readonly K[];
+  if (kinds.length === 0 || kinds.some((k) => !(CODE_KINDS as readonly string[]).includes(k))) {
+    throw new Error(`decodeCode needs known code kinds, got ${String(expected)}`);
+  }
+  return decodeAmong(input, kinds, false) as Result<DecodedCode<K>>;
+}
+
+/** Reads a code of any kind (for `opencal code check`). */
+export function identifyCode(input: string): Result<DecodedCode> {
+  return decodeAmong(input, CODE_KINDS, true);
+}
+
+/**
+ * Checks the MAC of a decoded code with the MAC key shared by the license server it is for and the
+ * clearinghouse (trust/codeMacKey). Refusal: CODE_MAC_INVALID. Throws for a kind without MAC.
+ */
+export function verifyCodeMac(decoded: DecodedCode, macKey: Uint8Array): Result<void> {
+  const spec = specOf(decoded.kind);
+  if (spec.macBits === 0 || decoded.mac === undefined) {
+    throw new Error(`a ${CODE_KIND_LABELS[decoded.kind]} carries no MAC`);
+  }
+  const fieldBits = fieldBitsOf(decoded.kind);
+  const packed = packInts(spec, spec.toInts(decoded.fields as never));
+  const expected = computeMac(decoded.kind, packed, fieldBits, macKey);
+  if (macEquals(expected, decoded.mac, spec.macBits)) return ok(undefined);
+  return refuse('CODE_MAC_INVALID', MAC_MESSAGES[decoded.kind] ?? 'This code was not made for this license server.', {
+    kind: decoded.kind,
+  });
+}
+
+const MAC_MESSAGES: Partial<Record<CodeKind, string>> = {
+  activationConfirmation:
+    'This activation confirmation was not made for this license server. Check that the product ID you gave was this server\'s, or ask for a new confirmation.',
+  keyPackId:
+    'This key pack ID was not made for this license server. Check that it was issued for this server\'s license server ID, or ask for a new one.',
+  migrationCode:
+    'This migration code was not made by the license server it names. Make a new migration code on the target license server and type it again.',
+  deactivationReceipt:
+    'This deactivation receipt was not made by the license server it names. Type the receipt that server showed when it was deactivated.',
+};
