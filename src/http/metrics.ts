@@ -1,0 +1,44 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+
+/** A Prometheus registry with the Node.js process metrics; components add their own counters to it. */
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/**
+ * The metric named `name` in `registry`, created by `create` the first time: lets several servers or
+ * components share one registry without "already registered" errors.
+ */
+export function metricOnce<M extends Metric>(registry: Registry, name: string, create: (registers: Registry[]) => M): M {
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as M;
+  return create([registry]);
+}
+
+/** A counter on `registry` (e.g. `opencal_cals_issued_total`), shared if it already exists. */
+export function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  return metricOnce(registry, name, (registers) => new Counter({ name, help, labelNames, registers }));
+}
+
+export function httpMetrics(registry: Registry) {
+  const requests = counter(registry, 'opencal_http_requests_total', 'HTTP requests answered, by method, route and status', [
+    'method',
+    'route',
+    'status',
+  ] as const);
+  const duration = metricOnce(
+    registry,
+    'opencal_http_request_duration_seconds',
+    (registers) =>
+      new Histogram({
+        name: 'opencal_http_request_duration_seconds',
+        help: 'HTTP request duration in seconds, by method, route and status',
+        labelNames: ['method', 'route', 'status'] as const,
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers,
+      }),
+  );
+  return { requests, duration };
+}

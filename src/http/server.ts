@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { LoggerOptions } from 'pino';
+import type { Registry } from 'prom-client';
+import { Type } from 'typebox';
+import { AuthFailureLimiter, type TokenStore } from './auth';
+import { errorBody, errorResponses, refusalFromError } from './errors';
+import { loggerOptions } from './logging';
+import { createMetricsRegistry, httpMetrics } from './metrics';
+
+/** The Fastify instance type components receive in `routes`: TypeBox schemas type the handlers. */
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export type ComponentName = 'clearinghouse' | 'license-server' | 'session-host';
+export const COMPONENT_PREFIXES = {
+  clearinghouse: '/ch/v1',
+  'license-server': '/ls/v1',
+  'session-host': '/sh/v1',
+} as const satisfies Record<ComponentName, string>;
+export type ComponentPrefix = (typeof COMPONENT_PREFIXES)[ComponentName];
+
+/** What a component contributes to buildServer: its routes under its fixed prefix, with its own token store. */
+export interface ComponentModule {
+  readonly name: ComponentName;
+  readonly prefix: ComponentPrefix;
+  readonly tokenStore: TokenStore;
+  routes(app: TypedApp): Promise<void> | void;
+}
+
+export interface BuildServerDeps {
+  /** pino options (a `stream` may be given, e.g. in tests), or false for no logs; default: info to stdout */
+  logger?: (LoggerOptions & { stream?: NodeJS.WritableStream }) | false;
+  components: readonly ComponentModule[];
+  /** largest accepted body in bytes; default 64 KiB */
+  bodyLimit?: number;
+  trustProxy?: boolean | string | string[];
+  /** Prometheus registry; a fresh one with default metrics when absent */
+  metrics?: Registry;
+  /** the console: registered last, at the root */
+  web?: (app: TypedApp) => Promise<void>;
+  rateLimit?: {
+    /** failed authentications per address before 429 TOO_MANY_AUTH_FAILURES; default 20 */
+    authFailures?: number;
+    /** window for counting them, ms; default 60 000 */
+    authWindowMs?: number;
+  };
+  /** milliseconds clock for the rate windows (tests); default Date.now */
+  now?: () => number;
+  /** version shown in the OpenAPI document */
+  version?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// A console served from this origin makes no external requests; the OpenAPI UI needs inline styles only.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The HTTP server of OpenCAL, not listening: `inject()` in tests, `listen()` in the entry point.
+ * Common routes: GET /healthz, GET /metrics, GET /docs (+ /docs/json). Each component is an encapsulated plugin
+ * under its prefix, with its own token store for requireScope().
+ */
+export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
+  const app = Fastify({
+    logger: deps.logger === false ? false : loggerOptions(deps.logger ?? {}),
+    bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    trustProxy: deps.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const registry = deps.metrics ?? createMetricsRegistry();
+  const metrics = httpMetrics(registry);
+  const now = deps.now ?? Date.now;
+  app.decorate('opencalTokenStore', null);
+  app.decorate(
+    'opencalAuthFailures',
+    new AuthFailureLimiter(deps.rateLimit?.authFailures ?? 20, deps.rateLimit?.authWindowMs ?? 60_000, now),
+  );
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+    reply.header('cross-origin-resource-policy', 'same-origin');
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+    if (!reply.hasHeader('cache-control') && request.url.includes('/v1/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, refusal } = refusalFromError(error, request);
+    if (status >= 500) request.log.error({ err: error }, 'unexpected error');
+    else request.log.info({ code: refusal.code, statusCode: status }, 'request refused');
+    const headers = (error as { headers?: Record<string, string> }).headers;
+    if (headers) reply.headers(headers);
+    return reply.code(status).send(errorBody(refusal));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    return reply.code(404).send(
+      errorBody({
+        code: 'ROUTE_NOT_FOUND',
+        message: `There is no route ${request.method} ${path}. Component routes are under /ch/v1, /ls/v1 and /sh/v1; the list is at /docs.`,
+        detail: { method: request.method, path },
+      }),
+    );
+  });
+
+  // Routes opt in with `config: { rateLimit: { max, timeWindow } }` (e.g. the public session host connect route).
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: 'FST_RATE_LIMIT',
+      message: `Too many requests; retry in ${context.after}.`,
+    }),
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'OpenCAL',
+        description: 'Clearinghouse (/ch/v1), license server (/ls/v1) and session host (/sh/v1) APIs.',
+        version: deps.version ?? '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+
+  const componentNames = deps.components.map((c) => c.name);
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['common'],
+        summary: 'liveness and the components this server runs',
+        response: { 200: Type.Object({ status: Type.Literal('ok'), components: Type.Array(Type.String()) }) },
+      },
+    },
+    async () => ({ status: 'ok' as const, components: componentNames }),
+  );
+  app.get(
+    '/metrics',
+    { schema: { tags: ['common'], summary: 'Prometheus metrics', response: { 200: Type.String(), ...errorResponses(500) } } },
+    async (_request, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    },
+  );
+
+  for (const component of deps.components) {
+    if (component.prefix !== COMPONENT_PREFIXES[component.name]) {
+      throw new Error(`component ${component.name} must be mounted at ${COMPONENT_PREFIXES[component.name]}, not ${component.prefix}`);
+    }
+    await app.register(
+      async (child) => {
+        child.opencalTokenStore = component.tokenStore;
+        await component.routes(child);
+      },
+      { prefix: component.prefix },
+    );
+  }
+
+  if (deps.web) await deps.web(app);
+  return app;
+}
