@@ -3,6 +3,8 @@
  * The use cases gather facts from storage and call these; the API, the CLI, the console and the
  * diagnoser show their results. Nothing re-encodes them in SQL or in the UI.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { addDays, DAY_MS } from './clock';
 import { isVersionHostable } from './license-server-rules';
 import { err, ok, refusal, type Refusal, type Result } from './result';
@@ -281,4 +283,58 @@ export function parseCaseNumber(text: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit chain (DESIGN §5: append-only, hash-chained)
+
+/** One audit record as it is hashed: everything but its own hash. */
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  data: unknown;
+  prevHash: string;
+}
+
+/** JSON with object keys sorted at every level, so the same record always hashes to the same bytes. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (value === undefined) return 'null';
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** hash = sha256(previous hash ‖ canonical JSON of the record), hex. */
+export function auditHash(record: AuditRecord): string {
+  return bytesToHex(sha256(utf8ToBytes(record.prevHash + canonicalJson(record))));
+}
+
+export type AuditVerification =
+  | { ok: true; records: number }
+  | { ok: false; records: number; firstBroken: { seq: number; problem: 'hash-mismatch' | 'previous-hash-mismatch' | 'sequence-gap' } };
+
+/**
+ * Walks the chain from the genesis hash: each record must follow the previous one (seq + 1), name its hash
+ * as `prevHash`, and hash to what it stores. Reports the first broken link.
+ */
+export function verifyAuditChain(records: readonly (AuditRecord & { hash: string })[], genesisHash: string): AuditVerification {
+  let prev = genesisHash;
+  let expectedSeq = records[0]?.seq ?? 1;
+  for (const r of records) {
+    if (r.seq !== expectedSeq) return { ok: false, records: records.length, firstBroken: { seq: expectedSeq, problem: 'sequence-gap' } };
+    if (r.prevHash !== prev) return { ok: false, records: records.length, firstBroken: { seq: r.seq, problem: 'previous-hash-mismatch' } };
+    const { hash, ...rest } = r;
+    if (auditHash(rest) !== hash) return { ok: false, records: records.length, firstBroken: { seq: r.seq, problem: 'hash-mismatch' } };
+    prev = hash;
+    expectedSeq += 1;
+  }
+  return { ok: true, records: records.length };
 }

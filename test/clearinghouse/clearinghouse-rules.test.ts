@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  auditHash,
+  canonicalJson,
   checkMigration,
+  verifyAuditChain,
+  type AuditRecord,
   decideMigration,
   formatCaseNumber,
   isRequestFresh,
@@ -155,7 +159,7 @@ describe('decideMigration', () => {
     ],
     ['revoked pack', { packRevoked: true }, 'rejected', ['PACK_REVOKED']],
   ];
-  it.each(table)('%s → %s', (_name, change, decision, reasons) => {
+  it.each(table.map(([n, c, d, r]) => [`${n} → ${d}`, c, d, r] as const))('%s', (_name, change, decision, reasons) => {
     const d = decideMigration({ ...base, ...change }, now);
     expect(d.decision).toBe(decision);
     expect(d.reasons).toEqual(reasons);
@@ -165,5 +169,50 @@ describe('decideMigration', () => {
     const e = { ...base, source: { ...base.source!, lastSeen: daysAgo(10) } };
     expect(decideMigration(e, now, { silenceDays: 7, transferBudget: 2, transferWindowDays: 365 }).decision).toBe('approve');
     expect(decideMigration({ ...base, earlierTransfers: [daysAgo(1)] }, now, { silenceDays: 30, transferBudget: 1, transferWindowDays: 365 }).decision).toBe('pending');
+  });
+});
+
+describe('audit chain', () => {
+  const genesis = '0'.repeat(64);
+  function chain(n: number) {
+    const out: (AuditRecord & { hash: string })[] = [];
+    let prev = genesis;
+    for (let i = 1; i <= n; i++) {
+      const r: AuditRecord = { seq: i, at: daysAgo(n - i), actor: 'agent:a1', action: 'case.approved', subject: `CH-00000${i}`, data: { b: i, a: [1, { z: 1, y: 2 }] }, prevHash: prev };
+      const hash = auditHash(r);
+      out.push({ ...r, hash });
+      prev = hash;
+    }
+    return out;
+  }
+
+  it('canonical JSON sorts keys at every level', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: null } })).toBe('{"a":{"c":null,"d":[2,{"x":0,"y":1}]},"b":1}');
+  });
+
+  it('verifies an intact chain', () => {
+    expect(verifyAuditChain(chain(5), genesis)).toEqual({ ok: true, records: 5 });
+    expect(verifyAuditChain([], genesis)).toEqual({ ok: true, records: 0 });
+  });
+
+  it('reports the first record whose data was changed', () => {
+    const c = chain(5);
+    c[2] = { ...c[2]!, data: { b: 99 } };
+    expect(verifyAuditChain(c, genesis)).toEqual({ ok: false, records: 5, firstBroken: { seq: 3, problem: 'hash-mismatch' } });
+  });
+
+  it('reports a record removed from the middle', () => {
+    const c = chain(5);
+    c.splice(1, 1);
+    expect(verifyAuditChain(c, genesis)).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: 'sequence-gap' } });
+  });
+
+  it('reports a record rehashed without its successor following', () => {
+    const c = chain(4);
+    const { hash: _old, ...original } = c[1]!;
+    void _old;
+    const changed: AuditRecord = { ...original, data: { forged: true } };
+    c[1] = { ...changed, hash: auditHash(changed) };
+    expect(verifyAuditChain(c, genesis)).toMatchObject({ ok: false, firstBroken: { seq: 3, problem: 'previous-hash-mismatch' } });
   });
 });
