@@ -1,0 +1,3 @@
+# OpenCAL: licensing settings for a managed deployment (Remote Desktop Management Service)
+Import-Module RemoteDesktop
+Set-RDLicenseConfiguration -Mode NotConfigured

@@ -1,0 +1,11 @@
+# OpenCAL: RD Session Host licensing settings written to the registry (equivalent of the Group Policy settings).
+# Run in an elevated PowerShell on each RD Session Host.
+# Licensing mode: 2 = Per Device, 4 = Per User
+New-Item -Path 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services' -Force | Out-Null
+Set-ItemProperty -Path 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services' -Name 'LicensingMode' -Type DWord -Value 4
+# Declare the license server(s)
+Set-ItemProperty -Path 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services' -Name 'LicenseServers' -Type String -Value 'ls1.corp.example,ls2.corp.example'
+New-Item -Path 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services\LicenseServers' -Force | Out-Null
+New-Item -Path 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services\LicenseServers\ls1.corp.example' -Force | Out-Null
+New-Item -Path 'HKLM:\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services\LicenseServers\ls2.corp.example' -Force | Out-Null
+gpupdate /force
