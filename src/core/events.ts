@@ -1,0 +1,156 @@
+/**
+ * The event catalog (DESIGN §6): every event a component records, with its id, channel, level and message.
+ * Real RDS event ids [fact] keep their Windows channel so an administrator recognises them; what RDS has no event
+ * for uses our own ranges: clearinghouse 9000–9099, license server 9100–9199, session host 9200–9299,
+ * diagnoser 9300–9399. Ids are a public contract: add, never renumber.
+ *
+ * Messages are templates with `{placeholders}` filled from the event's data by `renderEventMessage`.
+ */
+
+export const EVENT_COMPONENTS = ['clearinghouse', 'license-server', 'session-host', 'diagnoser'] as const;
+export type EventComponent = (typeof EVENT_COMPONENTS)[number];
+
+export const EVENT_LEVELS = ['information', 'warning', 'error'] as const;
+export type EventLevel = (typeof EVENT_LEVELS)[number];
+
+export const EVENT_CHANNELS = {
+  licenseServer: 'TerminalServices-Licensing',
+  sessionHost: 'TerminalServices-RemoteConnectionManager',
+  clearinghouse: 'OpenCAL-Clearinghouse',
+  diagnoser: 'OpenCAL-Diagnoser',
+} as const;
+export type EventChannel = (typeof EVENT_CHANNELS)[keyof typeof EVENT_CHANNELS];
+
+export interface EventDefinition {
+  readonly id: number;
+  readonly channel: EventChannel;
+  readonly level: EventLevel;
+  /** UPPER_SNAKE name used in code: `EVENTS.LICENSE_SERVER_ACTIVATED`. */
+  readonly name: string;
+  /** Message template; `{name}` is replaced by `data.name`. */
+  readonly message: string;
+  readonly component: EventComponent;
+}
+
+const LS = EVENT_CHANNELS.licenseServer;
+const SH = EVENT_CHANNELS.sessionHost;
+const CH = EVENT_CHANNELS.clearinghouse;
+const DG = EVENT_CHANNELS.diagnoser;
+
+function def(
+  id: number,
+  channel: EventChannel,
+  level: EventLevel,
+  name: string,
+  component: EventComponent,
+  message: string,
+): EventDefinition {
+  return { id, channel, level, name, message, component };
+}
+
+/** Every event definition. Keep each component's lines inside its marked section. */
+export const EVENT_CATALOG: readonly EventDefinition[] = [
+  // ---- license server, real ids [fact] (TerminalServices-Licensing) --------------------------------------------
+  def(4, LS, 'information', 'LICENSE_SERVER_ACTIVATED', 'license-server',
+    'The license server {serverId} has been activated ({method}).'),
+  def(18, LS, 'warning', 'LICENSE_SERVER_NOT_ACTIVATED', 'license-server',
+    'The license server {serverId} is not activated. It issues only temporary CALs until it is activated.'),
+  def(21, LS, 'warning', 'NO_PERMANENT_LICENSES_LEFT', 'license-server',
+    'The license server has no permanent {calType} CALs left for Windows Server {calVersion}; device {device} received {outcome}.'),
+  def(89, LS, 'warning', 'CALS_REMOVED_AFTER_MIGRATION', 'license-server',
+    'The {count} CALs of key pack {pack} were removed from this license server because they were migrated to another license server ({caseNumber}).'),
+  def(4141, LS, 'error', 'HOST_NOT_ALLOWED', 'license-server',
+    'The session host {host} is not in the "RDS Endpoint Servers" allow-list of this license server; its CAL request was refused.'),
+
+  // ---- session host, real ids [fact] (TerminalServices-RemoteConnectionManager) ------------------------------
+  def(1004, SH, 'error', 'CANNOT_ISSUE_LICENSE', 'session-host',
+    'The session host cannot issue a client license to device {device}: {reason}'),
+  def(1028, SH, 'error', 'LICENSE_RENEWAL_FAILED', 'session-host',
+    'The CAL of device {device} could not be renewed: {reason}'),
+  def(1068, SH, 'warning', 'LICENSING_MODE_NOT_CONFIGURED', 'session-host',
+    'The licensing mode for the session host is not configured. Set it to per-device or per-user; {graceDaysLeft} grace days remain.'),
+  def(1069, SH, 'error', 'GRACE_PERIOD_EXPIRED_MODE_NOT_CONFIGURED', 'session-host',
+    'The grace period has expired and the licensing mode is not configured. Connections are refused until a licensing mode and a license server are set.'),
+  def(50282, SH, 'warning', 'NO_LICENSE_SERVER_SPECIFIED', 'session-host',
+    'No license server is specified for the session host. Set one (policy, deployment or local) so devices can receive CALs.'),
+
+  // ---- clearinghouse, our range 9000–9099 (OpenCAL-Clearinghouse) --------------------------------------------
+  // (clearinghouse events go here)
+
+  // ---- license server, our range 9100–9199 (TerminalServices-Licensing) -------------------------------------
+  def(9100, LS, 'information', 'KEY_PACK_INSTALLED', 'license-server',
+    'Key pack {pack} ({count} {calType} CALs, Windows Server {calVersion}, {program}) was installed ({method}).'),
+  def(9101, LS, 'information', 'LICENSE_SERVER_DEACTIVATED', 'license-server',
+    'The license server {serverId} was deactivated; deactivation receipt {receipt}. It issues no CALs until it is reactivated.'),
+  def(9102, LS, 'information', 'LICENSE_SERVER_REACTIVATED', 'license-server',
+    'The license server {serverId} was reactivated (reason: {reason}).'),
+  def(9103, LS, 'error', 'LICENSE_SERVER_INVALIDATED', 'license-server',
+    'The clearinghouse invalidated the activation of license server {serverId} ({reason}). Reactivate it, or move its packs to another license server.'),
+  def(9104, LS, 'warning', 'LICENSE_DATABASE_REBUILT', 'license-server',
+    'The license database was rebuilt{forced}: {keyPacks} key packs and {issued} issued licenses were removed; the license server ID is unchanged. Reactivate it and reinstall its packs.'),
+  def(9105, LS, 'information', 'CAL_REVOKED', 'license-server',
+    'The permanent {calType} CAL of device {device} (Windows Server {calVersion}) was revoked; its CAL returned to key pack {pack}.'),
+  def(9106, LS, 'information', 'MIGRATION_CODE_CREATED', 'license-server',
+    'Migration code {migrationCode} was made for this license server (reason: {reason}{source}).'),
+  def(9107, LS, 'information', 'SESSION_HOST_ENROLLED', 'license-server',
+    'The session host {host} enrolled with this license server.'),
+  def(9108, LS, 'warning', 'PER_USER_OVER_ALLOCATED', 'license-server',
+    'User {user} received a per-user CAL for Windows Server {calVersion} beyond the installed per-user CALs ({overAllocated} over). Buy or install more per-user CALs.'),
+  def(9109, LS, 'information', 'CHECKED_IN', 'license-server',
+    'Checked in with the clearinghouse: status {status}, {grants} grants delivered, revocation list {revocationsSeq}.'),
+  def(9110, LS, 'warning', 'CHECK_IN_FAILED', 'license-server',
+    'Could not check in with the clearinghouse: {reason}'),
+  def(9111, LS, 'information', 'KEY_PACKS_RESTORED', 'license-server',
+    'After the rebuild, the activation and {keyPacks} key packs held by the clearinghouse for this license server were restored.'),
+
+  // ---- session host, our range 9200–9299 (TerminalServices-RemoteConnectionManager) -------------------------
+  // (session host events go here)
+
+  // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
+  // (diagnoser events go here)
+];
+void CH;
+void DG;
+
+/** Our own id ranges, per component (inclusive). */
+export const OWN_EVENT_RANGES: Readonly<Record<EventComponent, readonly [number, number]>> = {
+  clearinghouse: [9000, 9099],
+  'license-server': [9100, 9199],
+  'session-host': [9200, 9299],
+  diagnoser: [9300, 9399],
+};
+
+const BY_ID = new Map<number, EventDefinition>(EVENT_CATALOG.map((e) => [e.id, e]));
+
+/** Event ids by name: `EVENTS.HOST_NOT_ALLOWED === 4141`. */
+export const EVENTS: Readonly<Record<string, number>> = Object.fromEntries(EVENT_CATALOG.map((e) => [e.name, e.id]));
+
+export function eventDefinition(id: number): EventDefinition | undefined {
+  return BY_ID.get(id);
+}
+
+/**
+ * The event's message with `{placeholders}` filled from `data`. A placeholder with no value stays visible as
+ * `{name}` so a missing field is noticed rather than hidden. An unknown id renders `Event <id>` and its data.
+ */
+export function renderEventMessage(id: number, data: Readonly<Record<string, unknown>> = {}): string {
+  const definition = BY_ID.get(id);
+  if (!definition) {
+    const keys = Object.keys(data);
+    return keys.length === 0 ? `Event ${id}.` : `Event ${id}: ${keys.map((k) => `${k}=${formatValue(data[k])}`).join(', ')}.`;
+  }
+  return renderTemplate(definition.message, data);
+}
+
+export function renderTemplate(template: string, data: Readonly<Record<string, unknown>>): string {
+  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, key: string) =>
+    Object.prototype.hasOwnProperty.call(data, key) && data[key] !== undefined && data[key] !== null ? formatValue(data[key]) : whole,
+  );
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value);
+}
