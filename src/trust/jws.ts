@@ -1,0 +1,138 @@
+/**
+ * Signed documents as standard compact JWS, alg EdDSA, with a `kid` header (DESIGN §4), made and
+ * checked with jose. The document type is the payload's `typ`, so a certificate is never accepted
+ * where a CAL token is expected. Expiry is the caller's business, against its Clock: jose's own clock
+ * checks are not used.
+ */
+import type { KeyObject } from 'node:crypto';
+import { CompactSign, compactVerify, decodeProtectedHeader, errors } from 'jose';
+import { type Result, ok, refuse } from '../core/result';
+import { base64urlDecode, type Identity, publicKeyFromRaw } from './identity';
+
+export type JwsRefusalCode = 'JWS_MALFORMED' | 'JWS_UNKNOWN_KEY' | 'JWS_SIGNATURE_INVALID' | 'JWS_WRONG_TYPE';
+
+/** Public keys by `kid`; several keys make rotation possible. */
+export interface KeySet {
+  get(kid: string): KeyObject | undefined;
+  readonly kids: readonly string[];
+}
+
+export function createKeySet(entries: readonly { kid: string; publicKey: KeyObject | Uint8Array }[]): KeySet {
+  const map = new Map<string, KeyObject>();
+  for (const { kid, publicKey } of entries) {
+    const key = publicKey instanceof Uint8Array ? publicKeyFromRaw(publicKey) : publicKey;
+    if (key.type !== 'public' || key.asymmetricKeyType !== 'ed25519') throw new Error(`key ${kid} is not an Ed25519 public key`);
+    map.set(kid, key);
+  }
+  return { get: (kid) => map.get(kid), kids: [...map.keys()] };
+}
+
+/** A key set from the trust anchor's JWKs (`{ keys: [{ kid, x, ... }] }`). */
+export function keySetFromJwks(jwks: { keys: readonly { kid?: string; x?: string }[] }): KeySet {
+  return createKeySet(
+    jwks.keys.map((k) => {
+      if (typeof k.kid !== 'string' || typeof k.x !== 'string') throw new Error('a trust anchor key needs kid and x');
+      return { kid: k.kid, publicKey: base64urlDecode(k.x) };
+    }),
+  );
+}
+
+export async function signJws(identity: Identity, payload: object): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(payload));
+  return new CompactSign(bytes).setProtectedHeader({ alg: 'EdDSA', kid: identity.kid }).sign(identity.privateKey);
+}
+
+/** Header and payload, NOT verified: for display and for picking the key set. */
+export function decodeJwsUnverified(token: string): Result<{ header: Record<string, unknown>; payload: Record<string, unknown> }> {
+  try {
+    if (typeof token !== 'string') throw new Error('not a string');
+    const header = decodeProtectedHeader(token) as Record<string, unknown>;
+    const parts = token.split('.');
+    if (parts.length !== 3) throw new Error('not a compact JWS');
+    const payload = parsePayload(base64urlDecode(parts[1]!));
+    if (payload === undefined) throw new Error('payload is not a JSON object');
+    return ok({ header, payload });
+  } catch {
+    return malformed();
+  }
+}
+
+/** Verifies against a key set: the header's `kid` picks the key. */
+export async function verifyJws<T>(token: string, keys: KeySet, expectedTyp: string): Promise<Result<{ payload: T; kid: string }>> {
+  let header: Record<string, unknown>;
+  try {
+    if (typeof token !== 'string') return malformed();
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    return malformed();
+  }
+  if (typeof header.kid !== 'string') return malformed('It names no signing key (kid).');
+  const key = keys.get(header.kid);
+  if (key === undefined) {
+    return refuse(
+      'JWS_UNKNOWN_KEY',
+      `This document is signed with key "${header.kid}", which is not among the trusted keys. Refresh the trust anchor if the signer rotated its key.`,
+      { kid: header.kid, known: [...keys.kids] },
+    );
+  }
+  return verifyWithKeyObject<T>(token, key, expectedTyp, header.kid);
+}
+
+/** Verifies with one given key (e.g. a signed request checked with the `pub` it carries). */
+export async function verifyJwsWithKey<T>(
+  token: string,
+  publicKey: KeyObject | Uint8Array,
+  expectedTyp: string,
+): Promise<Result<{ payload: T; kid: string }>> {
+  let header: Record<string, unknown>;
+  try {
+    if (typeof token !== 'string') return malformed();
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    return malformed();
+  }
+  let key: KeyObject;
+  try {
+    key = publicKey instanceof Uint8Array ? publicKeyFromRaw(publicKey) : publicKey;
+  } catch {
+    return refuse('JWS_UNKNOWN_KEY', 'The public key given for this document is not an Ed25519 public key.', {});
+  }
+  return verifyWithKeyObject<T>(token, key, expectedTyp, typeof header.kid === 'string' ? header.kid : '');
+}
+
+async function verifyWithKeyObject<T>(token: string, key: KeyObject, expectedTyp: string, kid: string): Promise<Result<{ payload: T; kid: string }>> {
+  let bytes: Uint8Array;
+  try {
+    ({ payload: bytes } = await compactVerify(token, key, { algorithms: ['EdDSA'] }));
+  } catch (e) {
+    if (e instanceof errors.JWSSignatureVerificationFailed) {
+      return refuse('JWS_SIGNATURE_INVALID', 'The signature of this document does not match its content: it was altered or signed by another key. Get a fresh copy from its source.', { kid });
+    }
+    if (e instanceof errors.JOSEAlgNotAllowed) return malformed('It is not signed with EdDSA.');
+    if (e instanceof errors.JOSEError) return malformed();
+    throw e;
+  }
+  const payload = parsePayload(bytes);
+  if (payload === undefined) return malformed('Its payload is not a JSON object.');
+  if (payload.typ !== expectedTyp) {
+    return refuse(
+      'JWS_WRONG_TYPE',
+      `This is a ${typeof payload.typ === 'string' ? `"${payload.typ}"` : 'untyped'} document where "${expectedTyp}" was expected. Give the right document.`,
+      { expected: expectedTyp, actual: payload.typ ?? null },
+    );
+  }
+  return ok({ payload: payload as T, kid });
+}
+
+function parsePayload(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function malformed(why = '') {
+  return refuse('JWS_MALFORMED', `This is not a well-formed signed document (compact JWS, EdDSA). ${why}`.trim() + ' Copy it again in full.');
+}
