@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { refusal } from '../core/result';
+import type { TokenStore } from '../storage/tokens.repository';
 import { sendRefusal } from './errors';
+
+export type { TokenStore };
 
 /** Bearer token scopes (docs/architecture.md "http"). */
 export type Scope = 'ch:admin' | 'ch:org' | 'ch:agent' | 'ls:admin' | 'ls:host' | 'sh:admin' | 'readonly';
@@ -12,14 +15,6 @@ export interface Principal {
   /** organization id for ch:org, session host name for ls:host, a label otherwise */
   readonly subject: string;
   readonly tokenId: string;
-}
-
-/**
- * The port http/auth.ts uses to look a bearer token up; storage/tokens.repository.ts implements it
- * (only the token's hash is stored there).
- */
-export interface TokenStore {
-  find(token: string): Promise<{ id: string; scope: Scope | string; subject: string } | undefined>;
 }
 
 /** Counts authentication failures per client address; after `max` in `windowMs` the address is refused 429. */
@@ -70,6 +65,9 @@ declare module 'fastify' {
   }
 }
 
+/** Marks a requireScope() preHandler so the OpenAPI document can show the bearer scheme and the scopes. */
+export const REQUIRED_SCOPES = Symbol.for('opencal.requiredScopes');
+
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -109,7 +107,7 @@ export function recordAuthFailure(request: FastifyRequest): void {
  * token store, with one of `scopes`. The `readonly` scope is accepted only on GET/HEAD routes that list it.
  */
 export function requireScope(...scopes: Scope[]) {
-  return async function checkScope(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const checkScope = async function checkScope(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (refuseIfTooManyAuthFailures(request, reply)) return reply;
     const token = bearerToken(request);
     if (token === undefined) {
@@ -152,6 +150,13 @@ export function requireScope(...scopes: Scope[]) {
     }
     request.principal = { scope, subject: found.subject, tokenId: found.id };
   };
+  return Object.assign(checkScope, { [REQUIRED_SCOPES]: scopes });
+}
+
+
+export function requiredScopesOf(handler: unknown): readonly Scope[] | undefined {
+  if (typeof handler !== 'function') return undefined;
+  return (handler as unknown as Record<symbol, readonly Scope[] | undefined>)[REQUIRED_SCOPES];
 }
 
 /** The principal of a route guarded by requireScope (a bug if called on a public route). */

@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { LoggerOptions } from 'pino';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { AuthFailureLimiter, type TokenStore } from './auth';
+import { AuthFailureLimiter, requiredScopesOf, type TokenStore } from './auth';
 import { errorBody, errorResponses, refusalFromError } from './errors';
 import { loggerOptions } from './logging';
 import { createMetricsRegistry, httpMetrics } from './metrics';
@@ -138,6 +138,20 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
         detail: { method: request.method, path },
       }),
     );
+  });
+
+  // Routes guarded by requireScope() show the bearer scheme and their scopes in the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    const handlers = Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    const scopes = handlers.map(requiredScopesOf).find((s) => s !== undefined);
+    if (!scopes) return;
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    const note = `Bearer token scope: ${scopes.join(', ')}.`;
+    route.schema = {
+      ...schema,
+      security: (schema['security'] as { [label: string]: readonly string[] }[] | undefined) ?? [{ bearer: [] }],
+      description: typeof schema['description'] === 'string' ? `${schema['description']}\n\n${note}` : note,
+    };
   });
 
   // Routes opt in with `config: { rateLimit: { max, timeWindow } }` (e.g. the public session host connect route).
