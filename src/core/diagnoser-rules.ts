@@ -1,0 +1,887 @@
+/**
+ * The diagnoser's rules (DESIGN §7, rds-facts §7 and §9): findings from an observed snapshot of an estate,
+ * seen from one session host, like the RD Licensing Diagnoser. Pure: the snapshot is gathered elsewhere
+ * (src/diagnoser/gather.ts) and `now` is an input.
+ *
+ * Each finding carries a stable UPPER_SNAKE code (the public contract: add, never rename), a message in the
+ * administrator's terms, the probable cause and the fix naming the exact `opencal` command.
+ * The source document's troubleshooting table is covered row by row:
+ *   Pending on the portal                        -> PORTAL_CASE_PENDING
+ *   "the key is already activated"               -> PACK_ACTIVE_ON_OTHER_SERVER
+ *   clients refused although CALs are available  -> CLIENTS_REFUSED_MODE_MISMATCH, NO_LICENSE_SERVER_SPECIFIED
+ *   the console shows 0 CALs after a reinstall   -> NO_CALS_AFTER_REINSTALL
+ *   "phantom" issued licenses                    -> PHANTOM_LICENSES
+ */
+import { DAY_MS } from './clock';
+import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';
+import type {
+  ActivationMethod,
+  ActivationStatus,
+  CalType,
+  CalVersion,
+  CaseStatus,
+  ConfigLayer,
+  LicensingMode,
+  Program,
+  ServerVersion,
+} from './vocabulary';
+
+// ------------------------------------------------------------------------------------------------------------
+// The snapshot: what was observed, with no interpretation.
+
+export type ComponentName = 'clearinghouse' | 'license-server' | 'session-host';
+export type EventLevel = 'info' | 'warning' | 'error';
+
+/** The session host the diagnosis is run from (`GET /sh/v1/status`). */
+export interface ObservedSessionHost {
+  /** origin of the session host's API, when it was reached over HTTP. */
+  url?: string;
+  name: string;
+  version: CalVersion;
+  directory: 'domain' | 'workgroup';
+  mode: LicensingMode;
+  /** the configuration layer the mode came from, or 'default' when no layer sets it. */
+  modeSource: ConfigLayer | 'default';
+  /** license server URLs in the order the session host tries them. */
+  licenseServers: string[];
+  licenseServersSource: ConfigLayer | 'default';
+  /** whole days left in the 120-day grace period; 0 when it is over. */
+  graceDaysLeft: number;
+  graceEndsAt?: string;
+}
+
+/** A key pack installed on a license server (`GET /ls/v1/key-packs`). */
+export interface ObservedKeyPack {
+  /** the pack's number at the clearinghouse, when known. */
+  pack?: number;
+  program: Program;
+  calType: CalType;
+  calVersion: CalVersion;
+  total: number;
+  issued: number;
+  available: number;
+  /** 'invalidated' once the clearinghouse reissued the pack to another server (its grant is revoked). */
+  status: 'active' | 'invalidated';
+  expiresAt?: string;
+}
+
+/** The revoke budget of one CAL version on a license server (DESIGN §5: max(1, 20 %) of installed). */
+export interface ObservedRevokeBudget {
+  calVersion: CalVersion;
+  installed: number;
+  revokedLive: number;
+  nextRevokeAllowedOn?: string;
+}
+
+/** One license server, as seen from the diagnoser (`GET /ls/v1/status`, `/key-packs`, `/hosts`). */
+export interface ObservedLicenseServer {
+  url: string;
+  /** on the session host's list; false for a server named only for this diagnosis (e.g. the new one). */
+  listed: boolean;
+  reachable: boolean;
+  /** whether its status could be read (reachable but no token or a read-only refusal: false). */
+  inspected: boolean;
+  /** why it could not be reached or read. */
+  problem?: { code: string; message: string };
+  serverId?: string;
+  version?: ServerVersion;
+  activation?: { status: ActivationStatus; method?: ActivationMethod; certificateExpiresAt?: string };
+  keyPacks: ObservedKeyPack[];
+  /** the "RDS Endpoint Servers" allow-list; undefined when it could not be read. */
+  hostsAllowList?: { enabled: boolean; hostAllowed: boolean };
+  revokeBudgets?: ObservedRevokeBudget[];
+  /** when the license database was last rebuilt, if it reports it. */
+  rebuiltAt?: string;
+}
+
+/** A pack of the organization at the clearinghouse (`GET /ch/v1/packs`). */
+export interface ObservedPack {
+  packNumber: number;
+  program: Program;
+  calType: CalType;
+  calVersion: CalVersion;
+  count: number;
+  status: 'unassigned' | 'installed' | 'revoked';
+  /** license server ID the pack is active on. */
+  activeOn?: string;
+  seq?: number;
+}
+
+/** A case at the clearinghouse (`GET /ch/v1/cases`). */
+export interface ObservedCase {
+  caseNumber: string;
+  status: CaseStatus;
+  /** 'migration' / 'reissue' from the portal or the phone; 'phantom' / 'clone' when flagged by a check-in. */
+  kind?: string;
+  packNumber?: number;
+  targetServerId?: string;
+  sourceServerId?: string;
+  /** what the agent is waiting for (the evidence still missing), in words. */
+  awaiting: string[];
+  reason?: string;
+  createdAt?: string;
+  decidedAt?: string;
+  keyPackId?: string;
+}
+
+/** A license server known to the clearinghouse (`GET /ch/v1/servers`). */
+export interface ObservedServerRecord {
+  serverId: string;
+  status: ActivationStatus;
+  lastSeenAt?: string;
+}
+
+export interface ObservedClearinghouse {
+  url?: string;
+  reachable: boolean;
+  problem?: { code: string; message: string };
+  organization?: string;
+  packs: ObservedPack[];
+  cases: ObservedCase[];
+  servers: ObservedServerRecord[];
+}
+
+export interface ObservedEvent {
+  component: ComponentName;
+  id: number;
+  level: EventLevel;
+  at: string;
+  channel?: string;
+  message?: string;
+  data?: Record<string, unknown>;
+  /** URL of the component that recorded it. */
+  source?: string;
+}
+
+/** Everything the diagnoser observed, from one session host's point of view (DESIGN §7). */
+export interface DiagnosisSnapshot {
+  takenAt: string;
+  sessionHost: ObservedSessionHost;
+  licenseServers: ObservedLicenseServer[];
+  /** undefined when no clearinghouse was given. */
+  clearinghouse?: ObservedClearinghouse;
+  events: ObservedEvent[];
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Findings.
+
+export type FindingSeverity = 'blocking' | 'warning' | 'info';
+
+export const FINDING_CODES = [
+  'PORTAL_CASE_PENDING',
+  'PACK_ACTIVE_ON_OTHER_SERVER',
+  'CLIENTS_REFUSED_MODE_MISMATCH',
+  'NO_LICENSE_SERVER_SPECIFIED',
+  'NO_CALS_AFTER_REINSTALL',
+  'PHANTOM_LICENSES',
+  'LICENSE_SERVER_NOT_ACTIVATED',
+  'VERSION_NOT_HOSTABLE',
+  'CAL_VERSION_NOT_ACCEPTED',
+  'GRACE_PERIOD_ENDING',
+  'GRACE_PERIOD_EXPIRED',
+  'PER_USER_IN_WORKGROUP',
+  'LICENSE_SERVER_UNREACHABLE',
+  'LICENSE_SERVER_NOT_INSPECTED',
+  'HOST_NOT_ALLOWED',
+  'REVOKE_BUDGET_EXHAUSTED',
+  'MODE_NOT_CONFIGURED',
+  'CERTIFICATE_EXPIRED',
+  'CERTIFICATE_EXPIRING',
+  'NO_CALS_AVAILABLE',
+  'CLEARINGHOUSE_UNREACHABLE',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+export interface Finding {
+  severity: FindingSeverity;
+  code: FindingCode;
+  /** what is wrong, in the administrator's terms. */
+  message: string;
+  /** the probable cause. */
+  cause: string;
+  /** what to do, naming the exact `opencal` command(s). */
+  fix: string;
+  /** the commands of the fix, runnable as printed once placeholders in <ANGLE_BRACKETS> are filled. */
+  commands: string[];
+  /** what the finding is about: a license server URL, a case number, a pack… */
+  subject?: string;
+}
+
+/** Days before the end of the grace period from which it is reported (DESIGN §7: within 14 days). */
+export const GRACE_WARNING_DAYS = 14;
+/** Days before a license server's certificate expires from which it is reported. */
+export const CERTIFICATE_WARNING_DAYS = 30;
+/** Events older than this are not "recent". */
+export const RECENT_EVENT_DAYS = 7;
+
+const SEVERITY_ORDER: Record<FindingSeverity, number> = { blocking: 0, warning: 1, info: 2 };
+
+/** A blocking finding means connections are (or, after the grace period, will be) refused: exit non-zero. */
+export function hasBlocking(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === 'blocking');
+}
+
+/** The CAL type a licensing mode needs; undefined for not-configured. */
+export function calTypeForMode(mode: LicensingMode): CalType | undefined {
+  return mode === 'per-device' ? 'device' : mode === 'per-user' ? 'user' : undefined;
+}
+
+export function modeForCalType(calType: CalType): LicensingMode {
+  return calType === 'device' ? 'per-device' : 'per-user';
+}
+
+/** "RDS 2019 Per Device": how the administrator names a kind of CAL. */
+export function calLabel(calType: CalType, calVersion: CalVersion): string {
+  return `RDS ${calVersion} ${calType === 'device' ? 'Per Device' : 'Per User'}`;
+}
+
+/** Two URLs name the same component when their origins and paths match (trailing slashes aside). */
+export function sameUrl(a: string, b: string): boolean {
+  return normalizeUrl(a) === normalizeUrl(b);
+}
+
+export function normalizeUrl(u: string): string {
+  return u.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** A shell-quoted argument when it needs quotes. */
+function arg(v: string): string {
+  return /^[A-Za-z0-9_./:@,<>=+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+function withUrl(command: string, url: string | undefined): string {
+  return url ? `${command} --url ${arg(url)}` : command;
+}
+
+function shortId(serverId: string | undefined): string {
+  return serverId ?? 'unknown ID';
+}
+
+/** A license server we could read whose activation is current. */
+function isUsable(ls: ObservedLicenseServer): boolean {
+  return ls.reachable && ls.inspected && ls.activation?.status === 'activated';
+}
+
+interface Ctx {
+  s: DiagnosisSnapshot;
+  now: Date;
+  host: ObservedSessionHost;
+  needType: CalType | undefined;
+  listed: ObservedLicenseServer[];
+  usableListed: ObservedLicenseServer[];
+  knownServerIds: Set<string>;
+  recentEvents: ObservedEvent[];
+}
+
+function context(s: DiagnosisSnapshot, now: Date): Ctx {
+  const host = s.sessionHost;
+  const listed = s.licenseServers.filter((l) => l.listed);
+  const since = now.getTime() - RECENT_EVENT_DAYS * DAY_MS;
+  return {
+    s,
+    now,
+    host,
+    needType: calTypeForMode(host.mode),
+    listed,
+    usableListed: listed.filter(isUsable),
+    knownServerIds: new Set(s.licenseServers.flatMap((l) => (l.serverId && l.reachable ? [l.serverId] : []))),
+    recentEvents: s.events.filter((e) => Date.parse(e.at) >= since),
+  };
+}
+
+/** Active key packs of a type on the given servers. */
+function activePacks(servers: readonly ObservedLicenseServer[], calType: CalType | undefined): ObservedKeyPack[] {
+  return servers.flatMap((l) => l.keyPacks).filter((k) => k.status === 'active' && (calType === undefined || k.calType === calType));
+}
+
+/** The command that sets the mode and the license servers, plus what to apply on Windows hosts. */
+function hostConfigCommands(ctx: Ctx, opts: { mode?: LicensingMode; licenseServers?: string[] }): string[] {
+  const parts = ['opencal host config'];
+  if (opts.mode) parts.push(`--mode ${opts.mode}`);
+  if (opts.licenseServers) parts.push(`--license-servers ${arg(opts.licenseServers.join(','))}`);
+  parts.push('--layer policy');
+  return [withUrl(parts.join(' '), ctx.host.url), withUrl('opencal host emit --format gpo', ctx.host.url)];
+}
+
+/** The license server URL(s) to suggest for the session host's list. */
+function suggestedServers(ctx: Ctx): string[] {
+  const usable = ctx.s.licenseServers.filter(isUsable).map((l) => l.url);
+  if (usable.length > 0) return usable;
+  const reachable = ctx.s.licenseServers.filter((l) => l.reachable).map((l) => l.url);
+  return reachable.length > 0 ? reachable : ['<LICENSE_SERVER_URL>'];
+}
+
+/**
+ * Findings for a snapshot, most severe first. Severity `blocking` means the session host cannot license
+ * connections (now, or as soon as its grace period is over); `warning` needs attention; `info` is context.
+ */
+export function diagnose(snapshot: DiagnosisSnapshot, now: Date): Finding[] {
+  const ctx = context(snapshot, now);
+  const findings: Finding[] = [
+    ...modeFindings(ctx),
+    ...licenseServerListFindings(ctx),
+    ...licenseServerFindings(ctx),
+    ...versionFindings(ctx),
+    ...reinstallFindings(ctx),
+    ...caseFindings(ctx),
+    ...phantomFindings(ctx),
+    ...availabilityFindings(ctx),
+    ...revokeFindings(ctx),
+    ...clearinghouseFindings(ctx),
+  ];
+  findings.push(...graceFindings(ctx, findings));
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
+    .map(({ f }) => f);
+}
+
+// --- the session host's mode --------------------------------------------------------------------------------
+
+/** The CAL type this estate has, to suggest a mode: device when device CALs exist (the source document's case). */
+function typeOnOffer(ctx: Ctx): CalType {
+  const reachable = ctx.s.licenseServers.filter((l) => l.reachable);
+  const packs = activePacks(reachable, undefined);
+  if (packs.some((k) => k.calType === 'device')) return 'device';
+  if (packs.some((k) => k.calType === 'user')) return 'user';
+  const chPacks = ctx.s.clearinghouse?.packs ?? [];
+  if (chPacks.some((p) => p.calType === 'user') && !chPacks.some((p) => p.calType === 'device')) return 'user';
+  return 'device';
+}
+
+function modeFindings(ctx: Ctx): Finding[] {
+  const out: Finding[] = [];
+  const { host } = ctx;
+  if (host.mode === 'not-configured') {
+    const mode = modeForCalType(typeOnOffer(ctx));
+    const commands = hostConfigCommands(ctx, { mode });
+    out.push({
+      severity: 'blocking',
+      code: 'MODE_NOT_CONFIGURED',
+      message: `The licensing mode of session host ${host.name} is not configured (event 1068).`,
+      cause:
+        'No policy, deployment or local setting gives a licensing mode. Inside the grace period connections are admitted; after it they are refused (event 1069).',
+      fix: `Set the mode that matches your CALs: \`${commands[0]}\`, and on Windows hosts apply the same setting (\`${commands[1]}\`).`,
+      commands,
+      subject: host.name,
+    });
+  }
+  if (host.mode === 'per-user' && host.directory === 'workgroup') {
+    const commands = hostConfigCommands(ctx, { mode: 'per-device' });
+    out.push({
+      severity: 'blocking',
+      code: 'PER_USER_IN_WORKGROUP',
+      message: `Session host ${host.name} is in per-user mode but is not in a directory (workgroup).`,
+      cause: 'Per-user CALs are tracked on directory user accounts; in a workgroup they are not permitted and cannot be tracked.',
+      fix: `Use per-device mode with device CALs: \`${commands[0]}\`; or join the session host to a domain.`,
+      commands,
+      subject: host.name,
+    });
+  }
+  const need = ctx.needType;
+  if (need && ctx.usableListed.length > 0) {
+    const have = activePacks(ctx.usableListed, need).filter((k) => k.total > 0);
+    const other: CalType = need === 'device' ? 'user' : 'device';
+    const otherPacks = activePacks(ctx.usableListed, other).filter((k) => k.total > 0);
+    if (have.length === 0 && otherPacks.length > 0) {
+      const available = otherPacks.reduce((n, k) => n + k.available, 0);
+      const commands = hostConfigCommands(ctx, { mode: modeForCalType(other) });
+      const saw1004 = ctx.recentEvents.some((e) => e.id === 1004);
+      out.push({
+        severity: 'blocking',
+        code: 'CLIENTS_REFUSED_MODE_MISMATCH',
+        message: `Clients are refused although ${available} ${other} CAL(s) are available: session host ${host.name} is in ${host.mode} mode (from ${host.modeSource}) but its license servers hold only ${other} CALs${saw1004 ? ' (event 1004)' : ''}.`,
+        cause: `The licensing mode must match the CAL type bought: ${host.mode} needs ${need} CALs. Device and user CALs are not interchangeable.`,
+        fix: `Correct the mode in the policy: \`${commands[0]}\`; on Windows hosts set the GPO / registry value (\`${commands[1]}\`, LicensingMode ${other === 'device' ? 2 : 4}).`,
+        commands,
+        subject: host.name,
+      });
+    }
+  }
+  return out;
+}
+
+// --- the license server list --------------------------------------------------------------------------------
+
+function licenseServerListFindings(ctx: Ctx): Finding[] {
+  const { host } = ctx;
+  const out: Finding[] = [];
+  if (host.licenseServers.length === 0) {
+    const commands = hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) });
+    out.push({
+      severity: 'blocking',
+      code: 'NO_LICENSE_SERVER_SPECIFIED',
+      message: `No license server is specified for session host ${host.name} (event 50282): clients are refused although CALs may be available.`,
+      cause: 'The "Use the specified Remote Desktop license servers" setting is empty in every layer (policy, deployment, local).',
+      fix: `Declare the license server: \`${commands[0]}\`; on Windows hosts set the GPO / registry LicenseServers value (\`${commands[1]}\`).`,
+      commands,
+      subject: host.name,
+    });
+    return out;
+  }
+  const unreachable = ctx.listed.filter((l) => !l.reachable);
+  const anyReachable = ctx.listed.some((l) => l.reachable);
+  for (const ls of unreachable) {
+    const commands = [withUrl('opencal licmgr status', ls.url), withUrl(`opencal diagnose --host ${ctx.host.url ?? '<HOST_URL>'}`, undefined)];
+    out.push({
+      severity: anyReachable ? 'warning' : 'blocking',
+      code: 'LICENSE_SERVER_UNREACHABLE',
+      message: `License server ${ls.url} is not available${ls.problem ? ` (${ls.problem.message})` : ''}.${anyReachable ? ' The session host fails over to the next server on its list.' : ' No license server on the list answers.'}`,
+      cause:
+        'Network connectivity problems, the license server is stopped (`opencal license-server serve`), its URL on the session host is wrong, or it was reinstalled under another address.',
+      fix: `Start the license server or correct its URL, then check it answers: \`${commands[0]}\`. If it was replaced, put the new one on the list: \`${hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]}\`.`,
+      commands: [commands[0]!, hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]!],
+      subject: ls.url,
+    });
+  }
+  return out;
+}
+
+// --- each license server: inspected, activated, certificate, allow-list --------------------------------------
+
+function licenseServerFindings(ctx: Ctx): Finding[] {
+  const out: Finding[] = [];
+  for (const ls of ctx.s.licenseServers) {
+    if (!ls.reachable) continue;
+    if (!ls.inspected) {
+      out.push({
+        severity: 'info',
+        code: 'LICENSE_SERVER_NOT_INSPECTED',
+        message: `License server ${ls.url} answers but its status could not be read${ls.problem ? ` (${ls.problem.code})` : ''}: activation and key packs were not checked.`,
+        cause: 'The diagnoser needs a license server token with the ls:admin or readonly scope, as the RD Licensing Diagnoser needs admin rights on each license server.',
+        fix: 'Run the diagnosis again with a license server token: `opencal diagnose --license-server-token <TOKEN>` (or OPENCAL_LS_TOKEN).',
+        commands: ['opencal diagnose --license-server-token <TOKEN>'],
+        subject: ls.url,
+      });
+      continue;
+    }
+    const status = ls.activation?.status ?? 'unactivated';
+    if (status !== 'activated') out.push(notActivated(ctx, ls, status));
+    else out.push(...certificateFindings(ctx, ls));
+    out.push(...allowListFindings(ctx, ls));
+  }
+  return out;
+}
+
+function notActivated(ctx: Ctx, ls: ObservedLicenseServer, status: ActivationStatus): Finding {
+  const activate = withUrl('opencal licmgr activate --method auto --org-token <ORG_TOKEN>', ls.url);
+  const reactivate = withUrl('opencal licmgr activate --method auto --org-token <ORG_TOKEN> --reason redeployed', ls.url);
+  const phone = withUrl('opencal licmgr activate --method phone --confirmation <CONFIRMATION>', ls.url);
+  const severity: FindingSeverity = ls.listed || ctx.listed.length === 0 ? 'blocking' : 'warning';
+  if (status === 'invalidated') {
+    return {
+      severity,
+      code: 'LICENSE_SERVER_NOT_ACTIVATED',
+      message: `License server ${ls.url} (ID ${shortId(ls.serverId)}) has had its activation invalidated by the clearinghouse.`,
+      cause: 'The clearinghouse invalidated this server (reissue of its packs to another server, a clone or a compromised key). It issues only temporary CALs.',
+      fix: `If this server should stay in service, reactivate it with a reason: \`${reactivate}\`; otherwise take it off the session host's list and retire it.`,
+      commands: [reactivate],
+      subject: ls.url,
+    };
+  }
+  return {
+    severity,
+    code: 'LICENSE_SERVER_NOT_ACTIVATED',
+    message: `License server ${ls.url} (ID ${shortId(ls.serverId)}) is ${status === 'deactivated' ? 'deactivated' : 'not activated'} (event 18): it issues only temporary per-device CALs and cannot install key packs.`,
+    cause: status === 'deactivated' ? 'The server was deactivated; its packs were released.' : 'The license server has not been activated with the clearinghouse (for example after a reinstall).',
+    fix: `Activate it: \`${activate}\` (or by web/phone with the product ID shown by \`${withUrl('opencal licmgr status', ls.url)}\`, then \`${phone}\`).`,
+    commands: [activate, phone],
+    subject: ls.url,
+  };
+}
+
+function certificateFindings(ctx: Ctx, ls: ObservedLicenseServer): Finding[] {
+  const exp = ls.activation?.certificateExpiresAt;
+  if (!exp) return [];
+  const left = Date.parse(exp) - ctx.now.getTime();
+  const reactivate = withUrl('opencal licmgr activate --method auto --org-token <ORG_TOKEN> --reason certificate-expired', ls.url);
+  if (left <= 0) {
+    return [
+      {
+        severity: ls.listed ? 'blocking' : 'warning',
+        code: 'CERTIFICATE_EXPIRED',
+        message: `The certificate of license server ${ls.url} (ID ${shortId(ls.serverId)}) expired on ${exp.slice(0, 10)}.`,
+        cause: 'An expired certificate blocks clearinghouse transactions and session hosts stop honouring its CALs (events 17/19).',
+        fix: `Reactivate the server with the reason "certificate expired": \`${reactivate}\`.`,
+        commands: [reactivate],
+        subject: ls.url,
+      },
+    ];
+  }
+  const days = Math.ceil(left / DAY_MS);
+  if (days > CERTIFICATE_WARNING_DAYS) return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'CERTIFICATE_EXPIRING',
+      message: `The certificate of license server ${ls.url} expires in ${days} day(s), on ${exp.slice(0, 10)}.`,
+      cause: 'Certificates have a validity; the license server renews it at check-in only while it can reach the clearinghouse.',
+      fix: `Check in now (\`${withUrl('opencal licmgr status', ls.url)}\`) or reactivate before it expires: \`${reactivate}\`.`,
+      commands: [reactivate],
+      subject: ls.url,
+    },
+  ];
+}
+
+function allowListFindings(ctx: Ctx, ls: ObservedLicenseServer): Finding[] {
+  if (!ls.listed) return [];
+  const host = ctx.host.name;
+  const refusedByList = ls.hostsAllowList?.enabled === true && !ls.hostsAllowList.hostAllowed;
+  const saw4141 =
+    ls.hostsAllowList === undefined &&
+    ctx.recentEvents.some(
+      (e) => e.id === 4141 && (e.source === undefined || sameUrl(e.source, ls.url)) && (e.data?.['host'] === undefined || e.data['host'] === host),
+    );
+  if (!refusedByList && !saw4141) return [];
+  const commands = [withUrl(`opencal licmgr hosts allow ${arg(host)}`, ls.url), withUrl('opencal licmgr hosts', ls.url)];
+  return [
+    {
+      severity: 'blocking',
+      code: 'HOST_NOT_ALLOWED',
+      message: `License server ${ls.url} refuses CALs to session host ${host}: the host is not on its "RDS Endpoint Servers" allow-list (event 4141).`,
+      cause: 'The license server only issues to session hosts on its allow-list, and this one is not on it.',
+      fix: `Add the session host to the license server's allow-list: \`${commands[0]}\` (\`PUT /ls/v1/hosts/allow-list\`), or turn the allow-list off.`,
+      commands,
+      subject: ls.url,
+    },
+  ];
+}
+
+// --- versions ------------------------------------------------------------------------------------------------
+
+function versionFindings(ctx: Ctx): Finding[] {
+  const out: Finding[] = [];
+  const hv = ctx.host.version;
+  const usable = ctx.usableListed;
+  if (usable.length === 0) return out;
+  const withVersion = usable.filter((l) => l.version !== undefined);
+  const cannotHost = withVersion.filter((l) => !isVersionHostable(l.version!, hv));
+  if (cannotHost.length > 0 && cannotHost.length === usable.length) {
+    for (const ls of cannotHost) {
+      out.push({
+        severity: 'blocking',
+        code: 'VERSION_NOT_HOSTABLE',
+        message: `License server ${ls.url} is version ${ls.version}: it cannot host the RDS ${hv} CALs that session host ${ctx.host.name} (version ${hv}) needs.`,
+        cause: 'A license server hosts CALs of its own version or older, and a session host accepts CALs of its own version or newer.',
+        fix: `Run a license server of version ${hv} or newer and put it on the session host's list: \`${hostConfigCommands(ctx, { licenseServers: ['<LICENSE_SERVER_URL>'] })[0]}\`.`,
+        commands: hostConfigCommands(ctx, { licenseServers: ['<LICENSE_SERVER_URL>'] }).slice(0, 1),
+        subject: ls.url,
+      });
+    }
+    return out;
+  }
+  const need = ctx.needType;
+  if (!need) return out;
+  const packs = activePacks(usable, need).filter((k) => k.total > 0);
+  if (packs.length > 0 && !packs.some((k) => isVersionAcceptedByHost(hv, k.calVersion))) {
+    const newest = Math.max(...packs.map((k) => k.calVersion));
+    const install = withUrl(`opencal licmgr install --pack-key <PACK_KEY>`, usable[0]!.url);
+    out.push({
+      severity: 'blocking',
+      code: 'CAL_VERSION_NOT_ACCEPTED',
+      message: `Session host ${ctx.host.name} is version ${hv} but the newest ${need} CALs installed are RDS ${newest}: it does not accept them.`,
+      cause: 'A session host accepts CALs of its own version or newer; older CALs are refused.',
+      fix: `Buy and install ${calLabel(need, hv)} CALs (or newer) on a license server that can host them: \`${install}\`.`,
+      commands: [install],
+      subject: ctx.host.name,
+    });
+  }
+  return out;
+}
+
+// --- reinstall: 0 CALs, pack active on another server ---------------------------------------------------------
+
+/** The org's packs the clearinghouse says are active on a server we cannot see (not any reachable server). */
+function packsElsewhere(ctx: Ctx): ObservedPack[] {
+  const ch = ctx.s.clearinghouse;
+  if (!ch?.reachable) return [];
+  return ch.packs.filter((p) => p.status === 'installed' && p.activeOn !== undefined && !ctx.knownServerIds.has(p.activeOn));
+}
+
+/** The server a recovery targets: the first usable listed server, else the first usable named one. */
+export function recoveryTarget(snapshot: DiagnosisSnapshot): ObservedLicenseServer | undefined {
+  const usable = snapshot.licenseServers.filter(isUsable);
+  const reachable = snapshot.licenseServers.filter((l) => l.reachable && l.inspected);
+  return usable.find((l) => l.listed) ?? usable[0] ?? reachable.find((l) => l.listed) ?? reachable[0];
+}
+
+function migrateCommands(ctx: Ctx, ls: ObservedLicenseServer | undefined, p: Pick<ObservedPack, 'calType' | 'calVersion' | 'program'>, sourceId?: string): string[] {
+  const source = sourceId ? ` --source-id ${sourceId}` : '';
+  return [
+    withUrl(`opencal licmgr migration-code --reason reinstalled${source}`, ls?.url),
+    withUrl(
+      `opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type ${p.calType} --version ${p.calVersion} --program ${p.program}`,
+      ctx.s.clearinghouse?.url,
+    ),
+  ];
+}
+
+function reinstallFindings(ctx: Ctx): Finding[] {
+  const out: Finding[] = [];
+  const elsewhere = packsElsewhere(ctx);
+  const need = ctx.needType;
+  const target = recoveryTarget(ctx.s);
+  const listedHave = (type: CalType) => activePacks(ctx.usableListed, type).some((k) => k.total > 0);
+  for (const p of elsewhere) {
+    if (need && p.calType !== need) continue;
+    const commands = [...migrateCommands(ctx, target, p, p.activeOn), 'opencal phone-script --lang fr'];
+    out.push({
+      severity: listedHave(p.calType) ? 'warning' : 'blocking',
+      code: 'PACK_ACTIVE_ON_OTHER_SERVER',
+      message: `Pack ${p.packNumber} (${p.count} ${calLabel(p.calType, p.calVersion)} CALs, ${p.program}) is already activated on license server ${p.activeOn}${target?.serverId ? `, not on ${target.serverId}` : ''}: installing its key here is refused as "already activated".`,
+      cause: 'The pack is installed in another license database: the old license server (reinstalled, replaced or destroyed) still holds it at the clearinghouse.',
+      fix: `Migrate the pack to this license server: \`${commands[0]}\`, then on the portal \`${commands[1]}\`. If the case ends Pending, call the clearinghouse for a reissue (\`${commands[2]}\`).`,
+      commands,
+      subject: `pack ${p.packNumber}`,
+    });
+  }
+  for (const ls of ctx.s.licenseServers) {
+    if (!ls.reachable || !ls.inspected || !ls.serverId) continue;
+    const types: CalType[] = need ? [need] : ['device', 'user'];
+    const empty = types.filter((t) => !ls.keyPacks.some((k) => k.status === 'active' && k.calType === t && k.total > 0));
+    if (empty.length === 0 || (need === undefined && empty.length < 2)) continue;
+    const ch = ctx.s.clearinghouse?.reachable ? ctx.s.clearinghouse : undefined;
+    const heldHere = (ch?.packs ?? []).filter((p) => p.status === 'installed' && p.activeOn === ls.serverId && empty.includes(p.calType));
+    const elsewhereOfType = elsewhere.filter((p) => empty.includes(p.calType));
+    if (heldHere.length > 0 || (ls.rebuiltAt !== undefined && ch === undefined)) {
+      const install = withUrl('opencal licmgr install --pack-key <PACK_KEY>', ls.url);
+      out.push({
+        severity: ls.listed || ctx.listed.length === 0 ? 'blocking' : 'warning',
+        code: 'NO_CALS_AFTER_REINSTALL',
+        message: `License server ${ls.url} shows 0 ${empty.join('/')} CALs${ls.rebuiltAt ? ` since its database was rebuilt on ${ls.rebuiltAt.slice(0, 10)}` : ''}, although the clearinghouse holds ${heldHere.length > 0 ? heldHere.map((p) => `pack ${p.packNumber}`).join(', ') : 'its packs'} for its ID ${ls.serverId}.`,
+        cause: 'The license database was rebuilt (same license server ID) and the packs were not reinstalled.',
+        fix: `Reactivate if needed and reinstall the pack: \`${install}\` (the clearinghouse delivers it again to the same server ID).`,
+        commands: [install],
+        subject: ls.url,
+      });
+    } else if (elsewhereOfType.length > 0 && (ls.listed || !ctx.usableListed.some((l) => l !== ls))) {
+      const p = elsewhereOfType[0]!;
+      const [code, migrate] = migrateCommands(ctx, ls, p, p.activeOn);
+      const install = withUrl('opencal licmgr install --key-pack-id <KEY_PACK_ID>', ls.url);
+      out.push({
+        severity: 'blocking',
+        code: 'NO_CALS_AFTER_REINSTALL',
+        message: `License server ${ls.url} (new ID ${ls.serverId}) shows 0 ${empty.join('/')} CALs: its database is new and pack ${p.packNumber} is still active on license server ${p.activeOn}.`,
+        cause: 'A reinstall creates a new license database and a new license server ID; the pack was not reissued to it.',
+        fix: `Finish the reissue, then install the pack: \`${code}\`, \`${migrate}\`, and once approved \`${install}\`. Do not rebuild the database before the reissue is assured: the CALs would not come back.`,
+        commands: [code!, migrate!, install],
+        subject: ls.url,
+      });
+    }
+  }
+  return out;
+}
+
+// --- cases ---------------------------------------------------------------------------------------------------
+
+function caseFindings(ctx: Ctx): Finding[] {
+  const ch = ctx.s.clearinghouse;
+  if (!ch?.reachable) return [];
+  return ch.cases
+    .filter((c) => (c.status === 'pending' || c.status === 'submitted') && c.kind !== 'phantom' && c.kind !== 'clone')
+    .map((c) => {
+      const awaiting = c.awaiting.length > 0 ? c.awaiting.join('; ') : 'a manual review by an agent';
+      const script = `opencal phone-script --case ${c.caseNumber} --lang fr`;
+      const approve = withUrl(`opencal ch case approve ${c.caseNumber} --reason <REASON>`, ch.url);
+      return {
+        severity: 'warning' as const,
+        code: 'PORTAL_CASE_PENDING' as const,
+        message: `Case ${c.caseNumber}${c.packNumber !== undefined ? ` (pack ${c.packNumber}` : ''}${c.targetServerId ? `${c.packNumber !== undefined ? ',' : ' ('} to license server ${c.targetServerId})` : c.packNumber !== undefined ? ')' : ''} is Pending on the portal. The agent awaits: ${awaiting}.`,
+        cause: 'Manual validation is required: the evidence did not suffice for an automatic approval (the pack is still attached to the old server).',
+        fix: `Call the clearinghouse and ask for the reissue of the pack to the new server and the invalidation of the old activation; read the phone script: \`${script}\`. The agent approves with \`${approve}\`.`,
+        commands: [script, approve],
+        subject: c.caseNumber,
+      };
+    });
+}
+
+// --- phantom licenses ----------------------------------------------------------------------------------------
+
+function phantomFindings(ctx: Ctx): Finding[] {
+  const out: Finding[] = [];
+  const ch = ctx.s.clearinghouse?.reachable ? ctx.s.clearinghouse : undefined;
+  const byNumber = new Map((ch?.packs ?? []).map((p) => [p.packNumber, p]));
+  for (const ls of ctx.s.licenseServers) {
+    if (!ls.reachable || !ls.inspected) continue;
+    const reasons: string[] = [];
+    for (const k of ls.keyPacks) {
+      const chPack = k.pack !== undefined ? byNumber.get(k.pack) : undefined;
+      const movedAway = chPack?.activeOn !== undefined && ls.serverId !== undefined && chPack.activeOn !== ls.serverId;
+      if (k.issued > 0 && (k.status === 'invalidated' || movedAway)) {
+        reasons.push(
+          `it still shows ${k.issued} CAL(s) issued from pack ${k.pack ?? '?'} (${calLabel(k.calType, k.calVersion)}), which ${movedAway ? `is active on license server ${chPack!.activeOn}` : 'was reissued to another server'}`,
+        );
+      }
+      const inconsistent = k.issued < 0 || k.available < 0 || (k.calType === 'device' && (k.issued + k.available !== k.total || k.issued > k.total));
+      if (inconsistent) reasons.push(`its counts for ${calLabel(k.calType, k.calVersion)}${k.pack !== undefined ? ` (pack ${k.pack})` : ''} are inconsistent: ${k.total} total, ${k.issued} issued, ${k.available} available`);
+    }
+    if (reasons.length === 0) continue;
+    const rebuild = withUrl('opencal licmgr rebuild', ls.url);
+    const deactivate = withUrl('opencal licmgr deactivate', ls.url);
+    out.push({
+      severity: 'warning',
+      code: 'PHANTOM_LICENSES',
+      message: `License server ${ls.url} lists "phantom" issued licenses: ${reasons.join('; ')}.`,
+      cause: 'An old license server is still issuing from a pack that was reissued elsewhere, or its license database is inconsistent.',
+      fix: `Make sure the pack was reissued to the new server, then take the old server out of service (\`${deactivate}\`) or rebuild its database (\`${rebuild}\`) — never before the reissue is assured.`,
+      commands: [deactivate, rebuild],
+      subject: ls.url,
+    });
+  }
+  if (ch) {
+    const flagged = ch.cases.filter((c) => c.kind === 'phantom' || c.kind === 'clone');
+    for (const c of flagged) {
+      if (c.status === 'approved' || c.status === 'rejected') continue;
+      out.push({
+        severity: 'warning',
+        code: 'PHANTOM_LICENSES',
+        message: `The clearinghouse flagged case ${c.caseNumber}: license server ${c.sourceServerId ?? '?'} ${c.kind === 'clone' ? 'checks in with two different keys (a clone)' : `still uses pack ${c.packNumber ?? '?'} although its activation for it was invalidated`}.`,
+        cause: 'An old or cloned license server is still running and issuing CALs that session hosts no longer honour.',
+        fix: 'Take the old server out of service (`opencal licmgr deactivate --url <OLD_SERVER_URL>`), make sure the pack was reissued to the new server, and rebuild the old database if it must stay (`opencal licmgr rebuild --url <OLD_SERVER_URL>`).',
+        commands: ['opencal licmgr deactivate --url <OLD_SERVER_URL>', 'opencal licmgr rebuild --url <OLD_SERVER_URL>'],
+        subject: c.caseNumber,
+      });
+    }
+    // A source of an approved reissue still checking in after the decision is an old server still running.
+    const reported = new Set(out.map((f) => f.subject));
+    for (const c of ch.cases) {
+      if (c.status !== 'approved' || !c.sourceServerId || !c.decidedAt || c.kind === 'phantom' || c.kind === 'clone') continue;
+      const server = ch.servers.find((s) => s.serverId === c.sourceServerId);
+      if (!server?.lastSeenAt || Date.parse(server.lastSeenAt) <= Date.parse(c.decidedAt)) continue;
+      if (server.status === 'deactivated') continue;
+      const subject = `server ${c.sourceServerId}`;
+      if (reported.has(subject)) continue;
+      reported.add(subject);
+      out.push({
+        severity: 'warning',
+        code: 'PHANTOM_LICENSES',
+        message: `Old license server ${c.sourceServerId} was still checking in on ${server.lastSeenAt.slice(0, 10)}, after pack ${c.packNumber ?? '?'} was reissued from it (case ${c.caseNumber}).`,
+        cause: 'The old license server is still running and may still hand out CALs from the reissued pack; session hosts no longer honour them.',
+        fix: 'Take the old server out of service: `opencal licmgr deactivate --url <OLD_SERVER_URL>` (or stop it and remove its role).',
+        commands: ['opencal licmgr deactivate --url <OLD_SERVER_URL>'],
+        subject,
+      });
+    }
+  }
+  return out;
+}
+
+// --- availability --------------------------------------------------------------------------------------------
+
+function availabilityFindings(ctx: Ctx): Finding[] {
+  const need = ctx.needType;
+  if (!need || ctx.usableListed.length === 0) return [];
+  const hv = ctx.host.version;
+  const usable = ctx.usableListed.filter((l) => l.version === undefined || isVersionHostable(l.version, hv));
+  if (usable.length === 0) return [];
+  const compatible = activePacks(usable, need).filter((k) => isVersionAcceptedByHost(hv, k.calVersion) && k.total > 0);
+  const anyOfType = activePacks(ctx.usableListed, need).some((k) => k.total > 0);
+  const otherType = activePacks(ctx.usableListed, need === 'device' ? 'user' : 'device').some((k) => k.total > 0);
+  const target = ctx.usableListed[0]!;
+  if (compatible.length === 0) {
+    // Explained by another finding: mode mismatch, version, or a reinstall without reissue.
+    if (anyOfType || otherType) return [];
+    const explained = ctx.usableListed.some((l) => l.serverId && (packsElsewhere(ctx).length > 0 || (ctx.s.clearinghouse?.packs ?? []).some((p) => p.activeOn === l.serverId)));
+    if (explained) return [];
+    const install = withUrl('opencal licmgr install --pack-key <PACK_KEY>', target.url);
+    return [
+      {
+        severity: need === 'device' ? 'blocking' : 'warning',
+        code: 'NO_CALS_AVAILABLE',
+        message: `No ${calLabel(need, hv)} (or newer) key pack is installed on the license servers of session host ${ctx.host.name}: devices get only temporary CALs.`,
+        cause: 'No key pack of the CAL type the licensing mode needs is installed.',
+        fix: `Install a pack: \`${install}\` (or by key pack ID from the portal: \`${withUrl('opencal licmgr install --key-pack-id <KEY_PACK_ID>', target.url)}\`).`,
+        commands: [install],
+        subject: target.url,
+      },
+    ];
+  }
+  const available = compatible.reduce((n, k) => n + Math.max(0, k.available), 0);
+  if (available > 0) return [];
+  const total = compatible.reduce((n, k) => n + k.total, 0);
+  const install = withUrl('opencal licmgr install --pack-key <PACK_KEY>', target.url);
+  return [
+    {
+      severity: need === 'device' ? 'blocking' : 'warning',
+      code: 'NO_CALS_AVAILABLE',
+      message: `All ${total} ${calLabel(need, hv)}-compatible CALs are issued (event 21): ${need === 'device' ? 'new devices get only temporary CALs, and are refused once those expire' : 'per-user CALs are over-allocated (reported, not refused)'}.`,
+      cause: 'Every CAL of the installed packs is issued to a device or user.',
+      fix: `Install more CALs (\`${install}\`), or revoke CALs of devices no longer used (\`${withUrl('opencal licmgr revoke <DEVICE>', target.url)}\`, per-device only).`,
+      commands: [install, withUrl('opencal licmgr issued --type device', target.url)],
+      subject: target.url,
+    },
+  ];
+}
+
+function revokeFindings(ctx: Ctx): Finding[] {
+  const out: Finding[] = [];
+  for (const ls of ctx.s.licenseServers) {
+    if (!ls.reachable || !ls.inspected) continue;
+    for (const b of ls.revokeBudgets ?? []) {
+      const { limit, remaining } = revokeBudget(b.installed, b.revokedLive);
+      if (b.installed <= 0 || remaining > 0) continue;
+      const next = b.nextRevokeAllowedOn ? b.nextRevokeAllowedOn.slice(0, 10) : 'when a revoked CAL would have expired';
+      out.push({
+        severity: 'warning',
+        code: 'REVOKE_BUDGET_EXHAUSTED',
+        message: `License server ${ls.url} has ${b.revokedLive} RDS ${b.calVersion} per-device CAL(s) revoked, the limit of ${limit} (20 % of ${b.installed} installed): the next revoke is allowed on ${next}.`,
+        cause: 'At most max(1, 20 %) of a version\'s installed per-device CALs may be in the revoked state; a slot frees when the revoked CAL would have expired.',
+        fix: `Wait until ${next}, or install more CALs (\`${withUrl('opencal licmgr install --pack-key <PACK_KEY>', ls.url)}\`); see \`${withUrl('opencal licmgr issued --type device', ls.url)}\`.`,
+        commands: [withUrl('opencal licmgr issued --type device', ls.url)],
+        subject: ls.url,
+      });
+    }
+  }
+  return out;
+}
+
+function clearinghouseFindings(ctx: Ctx): Finding[] {
+  const ch = ctx.s.clearinghouse;
+  if (!ch || ch.reachable) return [];
+  return [
+    {
+      severity: 'info',
+      code: 'CLEARINGHOUSE_UNREACHABLE',
+      message: `The clearinghouse${ch.url ? ` at ${ch.url}` : ''} could not be read${ch.problem ? ` (${ch.problem.message})` : ''}: where packs are active and open cases were not checked.`,
+      cause: 'The clearinghouse is unreachable from here, or no organization token was given.',
+      fix: 'Run the diagnosis again with the clearinghouse URL and an organization token: `opencal diagnose --clearinghouse <URL> --clearinghouse-token <ORG_TOKEN>`.',
+      commands: ['opencal diagnose --clearinghouse <URL> --clearinghouse-token <ORG_TOKEN>'],
+    },
+  ];
+}
+
+// --- grace period --------------------------------------------------------------------------------------------
+
+function graceFindings(ctx: Ctx, others: readonly Finding[]): Finding[] {
+  const { host } = ctx;
+  const blocked = others.filter((f) => f.severity === 'blocking');
+  const why = blocked.length > 0 ? ` Until then fix: ${blocked.map((f) => f.code).join(', ')}.` : '';
+  if (host.graceDaysLeft <= 0) {
+    if (blocked.length === 0) return [];
+    const unconfigured = host.mode === 'not-configured' || host.licenseServers.length === 0;
+    return [
+      {
+        severity: 'blocking',
+        code: 'GRACE_PERIOD_EXPIRED',
+        message: `The grace period of session host ${host.name} has expired${unconfigured ? ' and it is not configured with a licensing mode and license servers (event 1069)' : ''}: connections without a valid CAL are refused.${why}`,
+        cause: 'The 120-day grace period always counts down from first start; after it every connection needs a CAL from a reachable license server.',
+        fix: `Fix the blocking findings above; then check with \`opencal diagnose --host ${host.url ?? '<HOST_URL>'}\`.`,
+        commands: [`opencal diagnose --host ${host.url ?? '<HOST_URL>'}`],
+        subject: host.name,
+      },
+    ];
+  }
+  if (host.graceDaysLeft > GRACE_WARNING_DAYS) return [];
+  return [
+    {
+      severity: blocked.length > 0 ? 'warning' : 'info',
+      code: 'GRACE_PERIOD_ENDING',
+      message: `The grace period of session host ${host.name} ends in ${host.graceDaysLeft} day(s)${host.graceEndsAt ? ` (${host.graceEndsAt.slice(0, 10)})` : ''}.${blocked.length > 0 ? ' Connections will then be refused.' : ' Licensing is configured, so connections will then use CALs.'}${why}`,
+      cause: 'The 120-day grace period lets connections in without a CAL while licensing is set up; it does not replace a compliant configuration.',
+      fix: blocked.length > 0 ? `Fix the blocking findings before the grace period ends, then run \`opencal diagnose --host ${host.url ?? '<HOST_URL>'}\`.` : 'Nothing to do; check that test devices get CALs: `opencal device connect --host <HOST_URL> --name <TEST_DEVICE>`.',
+      commands: [`opencal diagnose --host ${host.url ?? '<HOST_URL>'}`],
+      subject: host.name,
+    },
+  ];
+}

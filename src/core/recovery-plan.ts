@@ -1,0 +1,317 @@
+/**
+ * The recovery planner (DESIGN §7): the source document's condensed procedure, adapted to what is already
+ * done in the observed estate, with the exact `opencal` commands for each step.
+ *
+ *   1. activate the license server            (licmgr.exe → Activate Server)
+ *   2. migrate the pack on the portal          (Manage CALs → Migrate: 45-char migration code + 25-char pack key)
+ *   3. if Pending: call the clearinghouse      (phone script; the agent reissues and invalidates the old server)
+ *   4. rebuild the database only if doubtful   ("do not rebuild before the reissue is assured")
+ *   5. install the reissued key pack ID
+ *   6. configure the session host per-device with the new server (GPO / registry / PowerShell)
+ *   7. verify: diagnoser, event log, test devices (temporary, then permanent)
+ *
+ * Pure: the snapshot is an input; placeholders in <ANGLE_BRACKETS> are what only the administrator knows.
+ */
+import {
+  calLabel,
+  modeForCalType,
+  recoveryTarget,
+  sameUrl,
+  type DiagnosisSnapshot,
+  type ObservedCase,
+  type ObservedLicenseServer,
+  type ObservedPack,
+} from './diagnoser-rules';
+import type { CalType, CalVersion, MigrationReason, Program } from './vocabulary';
+
+export type RecoveryStepId = 'activate' | 'migrate' | 'reissue' | 'rebuild' | 'install' | 'retire-old-server' | 'configure' | 'verify';
+
+export interface RecoveryStep {
+  step: RecoveryStepId;
+  title: string;
+  /** why this step, and what it changes. */
+  why: string;
+  commands: string[];
+  /** already done in the observed estate. */
+  done: boolean;
+  /** a caution that applies now, e.g. the source document's "do not rebuild before the reissue is assured". */
+  warning?: string;
+}
+
+/** What the administrator knows and the snapshot cannot: all optional, placeholders are printed otherwise. */
+export interface RecoveryContext {
+  /** the license server to recover onto (default: the first usable license server of the snapshot). */
+  licenseServerUrl?: string;
+  /** the pack to recover (default: the pack of the mode's CAL type active on another server). */
+  packNumber?: number;
+  /** when no clearinghouse was read: what the pack is. */
+  pack?: { calType: CalType; calVersion: CalVersion; program: Program; count?: number };
+  /** program data flags for the portal, e.g. `--agreement 1234567`. */
+  programData?: string;
+  reason?: MigrationReason;
+  migrationCode?: string;
+  keyPackId?: string;
+  caseNumber?: string;
+  /** the device name used for test connections. */
+  testDevice?: string;
+  lang?: 'fr' | 'en';
+}
+
+/** The source document's rebuild warning: a rebuild before the reissue makes the CALs disappear for good. */
+export const REBUILD_WARNING =
+  'Do not rebuild the license database before the reissue is assured: without it, the CALs will not come back.';
+
+function withUrl(command: string, url: string | undefined): string {
+  return url ? `${command} --url ${url}` : command;
+}
+
+interface PlanFacts {
+  target?: ObservedLicenseServer;
+  pack?: ObservedPack;
+  calType: CalType;
+  calVersion?: CalVersion;
+  program?: Program;
+  /** the open or approved case for this pack and target. */
+  kase?: ObservedCase;
+  packOnTarget: boolean;
+  installedOnTarget: boolean;
+  /** the pack is active on another server (a migration is needed). */
+  elsewhere: boolean;
+  /** the pack was never installed (a plain install, no migration). */
+  unassigned: boolean;
+}
+
+function facts(s: DiagnosisSnapshot, c: RecoveryContext): PlanFacts {
+  const target = c.licenseServerUrl ? s.licenseServers.find((l) => sameUrl(l.url, c.licenseServerUrl!)) : recoveryTarget(s);
+  const ch = s.clearinghouse?.reachable ? s.clearinghouse : undefined;
+  const modeType: CalType | undefined = s.sessionHost.mode === 'per-device' ? 'device' : s.sessionHost.mode === 'per-user' ? 'user' : undefined;
+  const packs = ch?.packs ?? [];
+  const targetId = target?.serverId;
+  const notOnTarget = (p: ObservedPack) => p.status === 'installed' && p.activeOn !== undefined && p.activeOn !== targetId;
+  const pack =
+    (c.packNumber !== undefined ? packs.find((p) => p.packNumber === c.packNumber) : undefined) ??
+    packs.find((p) => notOnTarget(p) && (modeType === undefined || p.calType === modeType)) ??
+    packs.find((p) => notOnTarget(p)) ??
+    packs.find((p) => p.status === 'installed' && p.activeOn === targetId && (modeType === undefined || p.calType === modeType)) ??
+    packs.find((p) => p.status === 'unassigned' && (modeType === undefined || p.calType === modeType));
+  const calType = pack?.calType ?? c.pack?.calType ?? modeType ?? 'device';
+  const calVersion = pack?.calVersion ?? c.pack?.calVersion;
+  const program = pack?.program ?? c.pack?.program;
+  const cases = ch?.cases ?? [];
+  const forPack = (k: ObservedCase) =>
+    k.kind !== 'phantom' && k.kind !== 'clone' && (pack === undefined || k.packNumber === undefined || k.packNumber === pack.packNumber) && (targetId === undefined || k.targetServerId === undefined || k.targetServerId === targetId);
+  const kase =
+    (c.caseNumber ? cases.find((k) => k.caseNumber === c.caseNumber) : undefined) ??
+    cases.find((k) => forPack(k) && (k.status === 'pending' || k.status === 'submitted')) ??
+    cases.find((k) => forPack(k) && k.status === 'approved');
+  const packOnTarget = pack !== undefined && targetId !== undefined && pack.status === 'installed' && pack.activeOn === targetId;
+  const installedOnTarget =
+    target !== undefined &&
+    target.keyPacks.some(
+      (k) =>
+        k.status === 'active' &&
+        k.total > 0 &&
+        (pack ? k.pack === pack.packNumber || (k.pack === undefined && k.calType === pack.calType && k.calVersion === pack.calVersion) : k.calType === calType),
+    );
+  const elsewhere = pack !== undefined ? pack.status === 'installed' && pack.activeOn !== targetId : ch === undefined && !installedOnTarget;
+  return {
+    target,
+    pack,
+    calType,
+    calVersion,
+    program,
+    kase,
+    packOnTarget,
+    installedOnTarget,
+    elsewhere: elsewhere || (kase !== undefined && !packOnTarget),
+    unassigned: pack?.status === 'unassigned',
+  };
+}
+
+/**
+ * The next recovery steps, in the source document's order, each marked done when the snapshot shows it.
+ * For the source document's situation (a new license server, the pack active on the old one) the steps
+ * still to do are migrate → reissue → install → configure → verify.
+ */
+export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryContext = {}): RecoveryStep[] {
+  const f = facts(snapshot, context);
+  const host = snapshot.sessionHost;
+  const lsUrl = f.target?.url ?? context.licenseServerUrl ?? '<LICENSE_SERVER_URL>';
+  const chUrl = snapshot.clearinghouse?.url;
+  const hostUrl = host.url ?? '<HOST_URL>';
+  const steps: RecoveryStep[] = [];
+  const reason = context.reason ?? 'reinstalled';
+  const label = f.calVersion ? calLabel(f.calType, f.calVersion) : `RDS ${f.calType === 'device' ? 'Per Device' : 'Per User'}`;
+  const packName = f.pack ? `pack ${f.pack.packNumber} (${f.pack.count} ${label} CALs)` : `the ${label} pack`;
+  const activated = f.target?.activation?.status === 'activated';
+
+  steps.push({
+    step: 'activate',
+    title: 'Activate the license server',
+    why: activated
+      ? `License server ${lsUrl} (ID ${f.target?.serverId ?? '?'}) is activated.`
+      : `License server ${lsUrl} must be activated to install packs; unactivated, it issues only temporary CALs. Auto needs an organization token; web/phone use the product ID shown by \`opencal licmgr status\`.`,
+    commands: [
+      withUrl('opencal licmgr status', lsUrl),
+      withUrl(`opencal licmgr activate --method auto --org-token <ORG_TOKEN>`, lsUrl),
+    ],
+    done: activated,
+  });
+
+  const reissued = f.packOnTarget || f.kase?.status === 'approved';
+  const old = oldServerStillActive(snapshot, f);
+  // The old server still runs and holds the pack: deactivating it first releases the pack (its receipt is the
+  // evidence that lets the portal approve the migration at once, without the phone).
+  if (old && !reissued) steps.push(retireStep(old, false));
+  if (f.unassigned && !f.installedOnTarget) {
+    // Never installed anywhere: the portal's Install, no migration.
+    steps.push({
+      step: 'install',
+      title: 'Install the pack',
+      why: `${packName} has never been installed: install it with its pack key (auto) or with the key pack ID from the portal.`,
+      commands: [
+        withUrl(`opencal licmgr install --pack-key <PACK_KEY>${context.programData ? ` ${context.programData}` : ''}`, lsUrl),
+        withUrl(`opencal portal install --server-id ${f.target?.serverId ?? '<SERVER_ID>'} --pack-key <PACK_KEY>${context.programData ? ` ${context.programData}` : ''}`, chUrl),
+      ],
+      done: false,
+    });
+  } else if (f.elsewhere || f.kase || (f.pack && !f.installedOnTarget && !f.packOnTarget) || (!f.pack && !f.installedOnTarget)) {
+    const type = f.calType;
+    const version = f.calVersion ?? '<VERSION>';
+    const program = f.program ?? '<PROGRAM>';
+    const source = f.pack?.activeOn && f.pack.activeOn !== f.target?.serverId ? ` --source-id ${f.pack.activeOn}` : '';
+    const migrationCode = context.migrationCode ?? '<MIGRATION_CODE>';
+    const migrated = reissued || f.kase !== undefined;
+    steps.push({
+      step: 'migrate',
+      title: 'Migrate the pack on the portal',
+      why: migrated
+        ? `The migration was submitted${f.kase ? ` (case ${f.kase.caseNumber}, ${f.kase.status})` : ''}.`
+        : `${packName} is still active on ${f.pack?.activeOn ? `license server ${f.pack.activeOn}` : 'the old license server'}. Make a 45-character migration code on the new server and enter it on the portal with the 25-character pack key; check the program, the CAL type (${type}) and the version (${version}): they must match the purchase exactly.`,
+      commands: [
+        withUrl(`opencal licmgr migration-code --reason ${reason}${source}`, lsUrl),
+        withUrl(
+          `opencal portal migrate --migration-code ${migrationCode} --pack-key <PACK_KEY> --type ${type} --version ${version} --program ${program}${context.programData ? ` ${context.programData}` : ''}`,
+          chUrl,
+        ),
+      ],
+      done: migrated,
+    });
+    const caseNumber = f.kase?.caseNumber ?? context.caseNumber;
+    const lang = context.lang ?? 'fr';
+    const pending = f.kase && (f.kase.status === 'pending' || f.kase.status === 'submitted');
+    steps.push({
+      step: 'reissue',
+      title: pending ? `Case ${caseNumber} is Pending: call the clearinghouse` : 'Reissue: if the case ends Pending, call the clearinghouse',
+      why: reissued
+        ? `The pack was reissued to this license server${f.kase?.status === 'approved' ? ` (case ${f.kase.caseNumber} approved)` : ''}; the old activation is invalidated.`
+        : `Ask the agent for the reissue of ${packName} to the new license server ID and the invalidation of the old activation (reason: ${reason}).${pending && f.kase!.awaiting.length > 0 ? ` The agent awaits: ${f.kase!.awaiting.join('; ')}.` : ''} The agent reads back the 35-character key pack ID.`,
+      commands: [
+        `opencal phone-script${caseNumber ? ` --case ${caseNumber}` : ''} --lang ${lang}`,
+        withUrl(`opencal ch case approve ${caseNumber ?? '<CASE>'} --reason <REASON>`, chUrl),
+      ],
+      done: reissued,
+    });
+  }
+
+  const rebuildNeeded = f.target !== undefined && needsRebuild(f.target, snapshot);
+  if (rebuildNeeded) {
+    steps.push({
+      step: 'rebuild',
+      title: 'Rebuild the license database',
+      why: `The license database of ${lsUrl} is inconsistent. A rebuild wipes its key packs, issued CALs and activation but keeps its license server ID; then reactivate and reinstall the reissued pack.`,
+      commands: [
+        withUrl('opencal licmgr rebuild', lsUrl),
+        withUrl('opencal licmgr activate --method auto --org-token <ORG_TOKEN>', lsUrl),
+        withUrl('opencal licmgr install --key-pack-id <KEY_PACK_ID>', lsUrl),
+      ],
+      done: false,
+      ...(reissued ? {} : { warning: REBUILD_WARNING }),
+    });
+  }
+
+  if (!(f.unassigned && !f.installedOnTarget)) {
+    const keyPackId = context.keyPackId ?? f.kase?.keyPackId ?? '<KEY_PACK_ID>';
+    steps.push({
+      step: 'install',
+      title: 'Install the reissued key pack',
+      why: f.installedOnTarget
+        ? `${packName} is installed on ${lsUrl}.`
+        : `Type the 35-character key pack ID the portal or the agent gave into the license manager of the new server.`,
+      commands: [withUrl(`opencal licmgr install --key-pack-id ${keyPackId}`, lsUrl), withUrl('opencal licmgr status', lsUrl)],
+      done: f.installedOnTarget,
+      ...(reissued || f.installedOnTarget ? {} : { warning: REBUILD_WARNING }),
+    });
+  }
+
+  if (old && reissued) steps.push(retireStep(old, true));
+
+  const mode = modeForCalType(f.calType);
+  const configured = host.mode === mode && host.licenseServers.some((u) => sameUrl(u, lsUrl));
+  const servers = [lsUrl, ...host.licenseServers.filter((u) => !sameUrl(u, lsUrl) && snapshot.licenseServers.find((l) => sameUrl(l.url, u))?.reachable === true)];
+  steps.push({
+    step: 'configure',
+    title: `Configure the session host: ${mode} with the new license server`,
+    why: configured
+      ? `Session host ${host.name} is in ${mode} mode with ${lsUrl} on its list.`
+      : `Session host ${host.name} is in ${host.mode} mode (from ${host.modeSource}) with ${host.licenseServers.length > 0 ? host.licenseServers.join(', ') : 'no license server'}; it needs ${mode} mode and the new license server. Apply the same to real Windows hosts by GPO or PowerShell, then gpupdate /force.`,
+    commands: [
+      withUrl(`opencal host config --mode ${mode} --license-servers ${servers.join(',')} --layer policy`, host.url),
+      withUrl('opencal host emit --format gpo', host.url),
+      withUrl('opencal host emit --format powershell', host.url),
+    ],
+    done: configured,
+  });
+
+  const device = context.testDevice ?? 'TEST-PC-01';
+  steps.push({
+    step: 'verify',
+    title: 'Verify: diagnoser, event log, test devices',
+    why: `No blocking finding; clean events; a test device gets a temporary CAL at its first connection and a permanent one at the next; the issued licenses list shows it.`,
+    commands: [
+      `opencal diagnose --host ${hostUrl}`,
+      `opencal events --component session-host --since 1h`,
+      `opencal device connect --host ${hostUrl} --name ${device}`,
+      `opencal device connect --host ${hostUrl} --name ${device}`,
+      withUrl(`opencal licmgr issued --type ${f.calType}`, lsUrl),
+    ],
+    done: false,
+  });
+  return steps;
+}
+
+function retireStep(old: ObservedLicenseServer, reissued: boolean): RecoveryStep {
+  return {
+    step: 'retire-old-server',
+    title: 'Take the old license server out of service',
+    why: reissued
+      ? `Old license server ${old.url} (ID ${old.serverId ?? '?'}) still answers and is activated: the CALs it issued from the reissued pack are no longer honoured ("phantom" licenses).`
+      : `Old license server ${old.url} (ID ${old.serverId ?? '?'}) still answers and holds the pack. Deactivating it releases its packs; its deactivation receipt lets the portal approve the migration at once.`,
+    commands: [withUrl('opencal licmgr deactivate', old.url)],
+    done: false,
+  };
+}
+
+/** Counts that do not add up, or CALs still counted from an invalidated pack: the database is doubtful. */
+function needsRebuild(ls: ObservedLicenseServer, s: DiagnosisSnapshot): boolean {
+  const chPacks = new Map((s.clearinghouse?.reachable ? s.clearinghouse.packs : []).map((p) => [p.packNumber, p]));
+  return ls.keyPacks.some((k) => {
+    const inconsistent = k.issued < 0 || k.available < 0 || (k.calType === 'device' && (k.issued + k.available !== k.total || k.issued > k.total));
+    const ch = k.pack !== undefined ? chPacks.get(k.pack) : undefined;
+    const stale = k.issued > 0 && (k.status === 'invalidated' || (ch?.activeOn !== undefined && ls.serverId !== undefined && ch.activeOn !== ls.serverId));
+    return inconsistent || stale;
+  });
+}
+
+/** The old license server, when it still answers, is activated and is not the target. */
+function oldServerStillActive(s: DiagnosisSnapshot, f: PlanFacts): ObservedLicenseServer | undefined {
+  const oldId = f.kase?.sourceServerId ?? (f.pack?.activeOn !== f.target?.serverId ? f.pack?.activeOn : undefined);
+  return s.licenseServers.find(
+    (l) =>
+      l !== f.target &&
+      l.reachable &&
+      l.inspected &&
+      l.activation?.status === 'activated' &&
+      ((oldId !== undefined && l.serverId === oldId) || l.keyPacks.some((k) => k.status === 'invalidated' && k.issued > 0)),
+  );
+}
