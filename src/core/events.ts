@@ -104,7 +104,28 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'After the rebuild, the activation and {keyPacks} key packs held by the clearinghouse for this license server were restored.'),
 
   // ---- session host, our range 9200–9299 (TerminalServices-RemoteConnectionManager) -------------------------
-  // (session host events go here)
+  def(9200, SH, 'information', 'SESSION_HOST_STARTED', 'session-host',
+    'The session host {hostName} (Windows Server {hostVersion}, {directory}) started; the grace period began on {firstStart} and has {graceDaysLeft} days left.'),
+  def(9201, SH, 'warning', 'CLOCK_WENT_BACK', 'session-host',
+    'The clock reads {now}, earlier than {highWaterMark} already seen. The grace period keeps counting from the later time: {graceDaysLeft} days left.'),
+  def(9202, SH, 'information', 'LICENSING_CONFIGURATION_CHANGED', 'session-host',
+    'The {layer} licensing configuration was changed (mode: {mode}; license servers: {licenseServers}). Effective mode {effectiveMode} from {modeSource}.'),
+  def(9203, SH, 'information', 'ENROLLED_ON_LICENSE_SERVER', 'session-host',
+    'The session host enrolled with license server {licenseServerUrl} (license server ID {serverId}).'),
+  def(9204, SH, 'information', 'TRUST_ANCHOR_SET', 'session-host',
+    'The clearinghouse trust anchor was set from {source} (fingerprint {fingerprint}).'),
+  def(9205, SH, 'information', 'REVOCATION_LIST_UPDATED', 'session-host',
+    'Revocation list {seq} received: {servers} invalidated license servers, {grants} revoked grants.'),
+  def(9206, SH, 'warning', 'TRUST_REFRESH_FAILED', 'session-host',
+    'Could not refresh the {what} from {url}: {reason}'),
+  def(9207, SH, 'warning', 'LICENSE_SERVER_FAILOVER', 'session-host',
+    'License server {licenseServerUrl} did not answer the CAL request for device {device} ({reason}); the next license server on the list is tried.'),
+  def(9208, SH, 'warning', 'CAL_VALIDATION_FAILED', 'session-host',
+    'The temporary CAL {jti} of device {device} could not be marked validated on {licenseServerUrl}: {reason}'),
+  def(9209, SH, 'information', 'CAL_NOT_HONOURED', 'session-host',
+    'The CAL presented by device {device} was not honoured ({code}); a CAL is requested from the license servers on the list.'),
+  def(9210, SH, 'warning', 'CAL_REFUSED', 'session-host',
+    'A CAL presented by device {device} was refused ({code}); nothing was issued.'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)
