@@ -36,6 +36,13 @@ const LS = EVENT_CHANNELS.licenseServer;
 const SH = EVENT_CHANNELS.sessionHost;
 const CH = EVENT_CHANNELS.clearinghouse;
 const DG = EVENT_CHANNELS.diagnoser;
+/** Channel of each component's own events, for the sections below. */
+export const COMPONENT_CHANNELS: Readonly<Record<EventComponent, EventChannel>> = {
+  clearinghouse: CH,
+  'license-server': LS,
+  'session-host': SH,
+  diagnoser: DG,
+};
 
 function def(
   id: number,
@@ -75,7 +82,36 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'No license server is specified for the session host. Set one (policy, deployment or local) so devices can receive CALs.'),
 
   // ---- clearinghouse, our range 9000–9099 (OpenCAL-Clearinghouse) --------------------------------------------
-  // (clearinghouse events go here)
+  def(9001, CH, 'information', 'CH_SERVER_ACTIVATED', 'clearinghouse',
+    'License server {serverId} was activated ({method}, Windows Server {serverVersion}) for organization {orgId}; activation serial {serial}.'),
+  def(9002, CH, 'information', 'CH_SERVER_REACTIVATED', 'clearinghouse',
+    'License server {serverId} was reactivated (reason: {reason}); activation serial {serial}.'),
+  def(9003, CH, 'information', 'CH_SERVER_DEACTIVATED', 'clearinghouse',
+    'License server {serverId} was deactivated ({how}); {released} packs were released.'),
+  def(9004, CH, 'information', 'CH_PACK_CREATED', 'clearinghouse',
+    'Pack {pack} was created: {count} {calType} CALs, Windows Server {calVersion}, {program}, organization {orgId}.'),
+  def(9005, CH, 'information', 'CH_PACK_INSTALLED', 'clearinghouse',
+    'Pack {pack} was installed on license server {serverId} ({method}, grant {seq}).'),
+  def(9006, CH, 'warning', 'CH_PACK_ALREADY_ACTIVATED', 'clearinghouse',
+    'Pack {pack} was refused for license server {serverId}: it is already activated on license server {holder}.'),
+  def(9007, CH, 'information', 'CH_CASE_OPENED', 'clearinghouse',
+    'Case {caseNumber} ({kind}) was opened for pack {pack}, target {target}: {status}{why}.'),
+  def(9008, CH, 'information', 'CH_CASE_APPROVED', 'clearinghouse',
+    'Case {caseNumber} was approved by {decidedBy}: {note}'),
+  def(9009, CH, 'information', 'CH_CASE_REJECTED', 'clearinghouse',
+    'Case {caseNumber} was rejected by {decidedBy}: {note}'),
+  def(9010, CH, 'information', 'CH_PACK_REISSUED', 'clearinghouse',
+    'Pack {pack} was reissued from license server {source} to {target} (grant {seq}) under case {caseNumber}; the old grant is on the revocation list.'),
+  def(9011, CH, 'error', 'CH_CLONE_SUSPECTED', 'clearinghouse',
+    'License server {serverId} checked in from two installations ({instances}): case {caseNumber} is flagged for an agent.'),
+  def(9012, CH, 'error', 'CH_PHANTOM_LICENSES', 'clearinghouse',
+    'License server {serverId} reports {issued} CALs issued from pack {pack} under grant {seq}, which was invalidated: case {caseNumber} is flagged for an agent.'),
+  def(9013, CH, 'error', 'CH_AUDIT_CHAIN_BROKEN', 'clearinghouse',
+    'The audit chain is broken at record {seq} ({problem}): the audit log was altered outside the clearinghouse.'),
+  def(9014, CH, 'information', 'CH_ORGANIZATION_CREATED', 'clearinghouse',
+    'Organization {orgId} ({name}) was created.'),
+  def(9015, CH, 'information', 'CH_AGENT_CREATED', 'clearinghouse',
+    'Agent {agentId} ({name}) was created.'),
 
   // ---- license server, our range 9100–9199 (TerminalServices-Licensing) -------------------------------------
   def(9100, LS, 'information', 'KEY_PACK_INSTALLED', 'license-server',
@@ -130,8 +166,6 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)
 ];
-void CH;
-void DG;
 
 /** Our own id ranges, per component (inclusive). */
 export const OWN_EVENT_RANGES: Readonly<Record<EventComponent, readonly [number, number]>> = {

@@ -1,0 +1,166 @@
+/**
+ * Opening a database: SQLite (better-sqlite3) or PostgreSQL (pg), behind one Kysely instance (DESIGN §9).
+ *
+ * Typing: `Database.db` is `Kysely<any>`. A component declares its tables and narrows once, in its repository:
+ * `const db = database.db as Kysely<LicenseServerTables>` (or `DB<LicenseServerTables>`). Functions that also run
+ * inside a transaction take `Kysely<T>`: a `Transaction<T>` is one.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import type { SqlDialect } from './dialect';
+
+export type DB<T> = Kysely<T>;
+
+export interface Database {
+  readonly db: Kysely<any>;
+  readonly dialect: SqlDialect;
+  /**
+   * The URL this database was opened with, enough to open it again from another connection or process
+   * (for PostgreSQL it carries the schema as `?schema=`). Never printed: it may hold a password.
+   */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** SQLite `synchronous`: NORMAL (default, durable in WAL except on power loss) or FULL. */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** SQLite `busy_timeout` in milliseconds (default 5000): how long a writer waits for another process. */
+  busyTimeoutMs?: number;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  /** PostgreSQL schema (search_path); also read from the URL's `?schema=` parameter. */
+  searchPath?: string;
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Opens `sqlite:./data/x.db` (creates the directory), `sqlite:///abs/x.db`, `sqlite::memory:`,
+ * `postgres://user:pass@host:5432/db[?schema=name]` (also `postgresql://`).
+ */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
+  if (url.startsWith('sqlite:')) return openSqlite(url, options);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
+  throw new Error(
+    `Unsupported database URL "${redactUrl(url)}": use sqlite:./path/to/file.db, sqlite::memory: or postgres://user:password@host:5432/database`,
+  );
+}
+
+/** The URL with any password replaced by `***`, for logs and error messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+// ---------------------------------------------------------------- SQLite
+
+/**
+ * BEGIN IMMEDIATE instead of BEGIN: the write lock is taken when the transaction starts, so a second process
+ * waits on busy_timeout rather than failing with SQLITE_BUSY when its read transaction would have to upgrade.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+export function sqlitePathFromUrl(url: string): string {
+  let path = url.slice('sqlite:'.length);
+  if (path.startsWith('//')) path = path.slice(2);
+  if (path === '') throw new Error('The SQLite URL has no file: use sqlite:./data/opencal.db or sqlite::memory:');
+  return path;
+}
+
+async function openSqlite(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const path = sqlitePathFromUrl(url);
+  const memory = path === ':memory:';
+  const file = memory ? ':memory:' : resolve(path);
+  if (!memory) mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    if (!memory) sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    url: memory ? 'sqlite::memory:' : `sqlite:${file}`,
+    close: once(() => db.destroy()),
+  };
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+const INT8_OID = 20;
+
+/** int8 (count(*), bigserial ids) as a number when it is a safe integer, else left as the exact string. */
+function parseInt8(text: string): number | string {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : text;
+}
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return parseInt8;
+    return (pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format);
+  },
+} as unknown as pg.CustomTypesConfig;
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const parsed = new URL(url);
+  const schema = options.searchPath ?? (parsed.searchParams.get('schema') || undefined);
+  parsed.searchParams.delete('schema');
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`Invalid PostgreSQL schema name "${schema}": use letters, digits and underscores`);
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: options.poolSize ?? 10,
+    types: pgTypes,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await db.executeQuery(CompiledQuery.raw('select 1'));
+    // A deployment names its schema in the URL; it is created on first use like a SQLite file is.
+    if (schema) await db.executeQuery(CompiledQuery.raw(`create schema if not exists "${schema}"`));
+  } catch (error) {
+    await db.destroy().catch(() => {});
+    throw new Error(`Cannot connect to PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+  }
+  const reopenUrl = new URL(parsed.toString());
+  if (schema) reopenUrl.searchParams.set('schema', schema);
+  return {
+    db,
+    dialect: 'postgres',
+    url: reopenUrl.toString(),
+    close: once(() => db.destroy()),
+  };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}
