@@ -1,0 +1,119 @@
+/**
+ * The one configuration schema of OpenCAL (STYLE.md: flag > OPENCAL_* environment > config file > default,
+ * validated at start, shown in --help). Each component adds its keys in its own marked section below.
+ */
+import { SERVER_VERSIONS } from '../core/vocabulary';
+
+export type ConfigType = 'string' | 'number' | 'boolean' | 'url' | 'path';
+
+export type ValueFor<T extends ConfigType> = T extends 'number' ? number : T extends 'boolean' ? boolean : string;
+
+export interface ConfigEntry<T extends ConfigType = ConfigType, D extends ValueFor<T> | undefined = ValueFor<T> | undefined> {
+  /** command-line flag, e.g. `--admin-token` (the camelCase of its name is the key) */
+  readonly flag: `--${string}`;
+  /** environment variable, `OPENCAL_*` */
+  readonly env: `OPENCAL_${string}`;
+  readonly type: T;
+  readonly default: D;
+  readonly description: string;
+  /** shown masked by `config show` and in error messages */
+  readonly secret?: boolean;
+  /** extra check after the type check: a message saying what is expected, or undefined when fine */
+  readonly validate?: (value: ValueFor<T>) => string | undefined;
+}
+
+function entry<const T extends ConfigType, const D extends ValueFor<T> | undefined = undefined>(e: {
+  flag: `--${string}`;
+  env: `OPENCAL_${string}`;
+  type: T;
+  default?: D;
+  description: string;
+  secret?: boolean;
+  validate?: (value: ValueFor<T>) => string | undefined;
+}): ConfigEntry<T, D> {
+  return { ...e, default: e.default as D };
+}
+
+const integerBetween = (min: number, max: number) => (value: number) =>
+  Number.isInteger(value) && value >= min && value <= max ? undefined : `an integer from ${min} to ${max}`;
+
+const serverVersion = (value: number) =>
+  (SERVER_VERSIONS as readonly number[]).includes(value) ? undefined : `one of ${SERVER_VERSIONS.join(', ')}`;
+
+const oneOf = (...allowed: string[]) => (value: string) => (allowed.includes(value) ? undefined : `one of ${allowed.join(', ')}`);
+
+export const configSchema = {
+  // --- foundation: data, listening, logs, tokens ------------------------------------------------------------
+  data: entry({ flag: '--data', env: 'OPENCAL_DATA', type: 'path', default: './data', description: 'data directory (databases, identity keys)' }),
+  db: entry({
+    flag: '--db',
+    env: 'OPENCAL_DB',
+    type: 'string',
+    description: 'database URL override: sqlite:<file>, sqlite::memory: or postgres://user:pass@host/db',
+    secret: true,
+    validate: (v) => (/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(v) ? undefined : 'a URL starting with sqlite: or postgres://'),
+  }),
+  host: entry({ flag: '--host', env: 'OPENCAL_HOST', type: 'string', default: '127.0.0.1', description: 'address the server listens on' }),
+  port: entry({ flag: '--port', env: 'OPENCAL_PORT', type: 'number', default: 7878, description: 'port the server listens on (0: any free port)', validate: integerBetween(0, 65535) }),
+  adminToken: entry({
+    flag: '--admin-token',
+    env: 'OPENCAL_ADMIN_TOKEN',
+    type: 'string',
+    description: 'provision this admin token at start (at least 24 characters)',
+    secret: true,
+    validate: (v) => (v.length >= 24 ? undefined : 'at least 24 characters'),
+  }),
+  logLevel: entry({
+    flag: '--log-level',
+    env: 'OPENCAL_LOG_LEVEL',
+    type: 'string',
+    default: 'info',
+    description: 'log level: fatal, error, warn, info, debug, trace or silent',
+    validate: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  }),
+  demo: entry({ flag: '--demo', env: 'OPENCAL_DEMO', type: 'boolean', default: false, description: 'seed demo organizations, packs and hosts at start' }),
+
+  // --- component URLs and versions --------------------------------------------------------------------------
+  clearinghouseUrl: entry({ flag: '--clearinghouse-url', env: 'OPENCAL_CLEARINGHOUSE_URL', type: 'url', description: 'clearinghouse origin (default: this server)' }),
+  licenseServerUrl: entry({ flag: '--license-server-url', env: 'OPENCAL_LICENSE_SERVER_URL', type: 'url', description: 'license server origin (default: this server)' }),
+  serverVersion: entry({
+    flag: '--server-version',
+    env: 'OPENCAL_SERVER_VERSION',
+    type: 'number',
+    default: 2019,
+    description: `Windows Server version of the license server (${SERVER_VERSIONS.join(', ')})`,
+    validate: serverVersion,
+  }),
+  hostVersion: entry({
+    flag: '--host-version',
+    env: 'OPENCAL_HOST_VERSION',
+    type: 'number',
+    default: 2019,
+    description: `Windows Server version of the session host (${SERVER_VERSIONS.join(', ')})`,
+    validate: serverVersion,
+  }),
+
+  // --- client commands (the CLI talking to a running server) ------------------------------------------------
+  url: entry({ flag: '--url', env: 'OPENCAL_URL', type: 'url', default: 'http://127.0.0.1:7878', description: 'server the CLI talks to' }),
+  token: entry({ flag: '--token', env: 'OPENCAL_TOKEN', type: 'string', description: 'bearer token the CLI sends', secret: true }),
+
+  // --- clearinghouse ----------------------------------------------------------------------------------------
+
+  // --- license server ---------------------------------------------------------------------------------------
+
+  // --- session host -----------------------------------------------------------------------------------------
+
+  // --- diagnoser / device -----------------------------------------------------------------------------------
+} as const;
+
+export type ConfigSchema = typeof configSchema;
+export type ConfigKey = keyof ConfigSchema;
+
+type EntryValue<E> = E extends ConfigEntry<infer T, infer D> ? (undefined extends D ? ValueFor<T> | undefined : ValueFor<T>) : never;
+
+/** The resolved configuration: keys with a default are always set. */
+export type OpenCalConfig = { -readonly [K in ConfigKey]: EntryValue<ConfigSchema[K]> };
+
+/** The flag and environment variable naming the config file itself. */
+export const CONFIG_FILE_FLAG = '--config';
+export const CONFIG_FILE_ENV = 'OPENCAL_CONFIG';
