@@ -13,6 +13,7 @@
  *   "phantom" issued licenses                    -> PHANTOM_LICENSES
  */
 import { DAY_MS } from './clock';
+import type { EventComponent, EventLevel } from './events';
 import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';
 import type {
   ActivationMethod,
@@ -29,8 +30,7 @@ import type {
 // ------------------------------------------------------------------------------------------------------------
 // The snapshot: what was observed, with no interpretation.
 
-export type ComponentName = 'clearinghouse' | 'license-server' | 'session-host';
-export type EventLevel = 'info' | 'warning' | 'error';
+export type { EventComponent, EventLevel };
 
 /** The session host the diagnosis is run from (`GET /sh/v1/status`). */
 export interface ObservedSessionHost {
@@ -142,8 +142,11 @@ export interface ObservedClearinghouse {
 }
 
 export interface ObservedEvent {
-  component: ComponentName;
+  component: EventComponent;
+  /** the event id (real RDS ids or our own ranges, src/core/events.ts). */
   id: number;
+  /** the log's sequence number, when read from a component (for follow mode). */
+  seq?: number;
   level: EventLevel;
   at: string;
   channel?: string;

@@ -93,7 +93,9 @@ function facts(s: DiagnosisSnapshot, c: RecoveryContext): PlanFacts {
     packs.find((p) => notOnTarget(p) && (modeType === undefined || p.calType === modeType)) ??
     packs.find((p) => notOnTarget(p)) ??
     packs.find((p) => p.status === 'installed' && p.activeOn === targetId && (modeType === undefined || p.calType === modeType)) ??
-    packs.find((p) => p.status === 'unassigned' && (modeType === undefined || p.calType === modeType));
+    packs.find((p) => p.status === 'installed' && p.activeOn === targetId) ??
+    packs.find((p) => p.status === 'unassigned' && (modeType === undefined || p.calType === modeType)) ??
+    packs.find((p) => p.status === 'unassigned');
   const calType = pack?.calType ?? c.pack?.calType ?? modeType ?? 'device';
   const calVersion = pack?.calVersion ?? c.pack?.calVersion;
   const program = pack?.program ?? c.pack?.program;
