@@ -227,7 +227,7 @@ describe('codes derived from a public key', () => {
 
   it('the license server ID changes with the key (reinstall = new ID)', () => {
     const other = Uint8Array.from(publicKey);
-    other[0] ^= 1;
+    other[0] = other[0]! ^ 1;
     expect(licenseServerIdFromPublicKey(other)).not.toBe(serverId);
   });
 
