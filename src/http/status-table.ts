@@ -40,6 +40,10 @@ export const statusTable: Readonly<Record<string, number>> = {
   KEY_UNKNOWN: 401,
   JWS_INVALID: 400,
   JWS_TYPE_MISMATCH: 400,
+  JWS_MALFORMED: 400,
+  JWS_UNKNOWN_KEY: 401,
+  JWS_SIGNATURE_INVALID: 401,
+  JWS_WRONG_TYPE: 400,
 
   // --- clearinghouse ------------------------------------------------------------------------------------------
   ORG_NOT_FOUND: 404,
