@@ -45,6 +45,8 @@ export interface ObservedSessionHost {
   /** license server URLs in the order the session host tries them. */
   licenseServers: string[];
   licenseServersSource: ConfigLayer | 'default';
+  /** listed license servers this session host holds no enrolment (ls:host token) for. */
+  notEnrolledOn?: string[];
   /** whole days left in the 120-day grace period; 0 when it is over. */
   graceDaysLeft: number;
   graceEndsAt?: string;
@@ -187,6 +189,7 @@ export const FINDING_CODES = [
   'LICENSE_SERVER_UNREACHABLE',
   'LICENSE_SERVER_NOT_INSPECTED',
   'HOST_NOT_ALLOWED',
+  'HOST_NOT_ENROLLED',
   'REVOKE_BUDGET_EXHAUSTED',
   'MODE_NOT_CONFIGURED',
   'CERTIFICATE_EXPIRED',
@@ -436,6 +439,25 @@ function licenseServerListFindings(ctx: Ctx): Finding[] {
       fix: `Start the license server or correct its URL, then check it answers: \`${commands[0]}\`. If it was replaced, put the new one on the list: \`${hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]}\`.`,
       commands: [commands[0]!, hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]!],
       subject: ls.url,
+    });
+  }
+  const notEnrolled = (host.notEnrolledOn ?? []).filter((u) => host.licenseServers.some((l) => sameUrl(l, u)));
+  const anyEnrolledUsable = ctx.usableListed.some((l) => !notEnrolled.some((u) => sameUrl(u, l.url)));
+  for (const url of notEnrolled) {
+    const ls = ctx.listed.find((l) => sameUrl(l.url, url));
+    if (ls && !ls.reachable) continue;
+    const commands = [
+      withUrl(`opencal licmgr hosts add ${arg(host.name)}`, url),
+      withUrl(`opencal host enroll --license-server ${arg(url)} --join-token <JOIN_TOKEN>`, host.url),
+    ];
+    out.push({
+      severity: anyEnrolledUsable ? 'warning' : 'blocking',
+      code: 'HOST_NOT_ENROLLED',
+      message: `Session host ${host.name} is not enrolled on license server ${url}: it cannot request CALs from it.`,
+      cause: 'A session host needs a session host token from each license server on its list, obtained once with a join token.',
+      fix: `Make a join token on the license server (\`${commands[0]}\`) and enrol the session host with it (\`${commands[1]}\`).`,
+      commands,
+      subject: url,
     });
   }
   return out;

@@ -249,15 +249,21 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   if (old && reissued) steps.push(retireStep(old, true));
 
   const mode = modeForCalType(f.calType);
-  const configured = host.mode === mode && host.licenseServers.some((u) => sameUrl(u, lsUrl));
+  const listedTarget = host.licenseServers.some((u) => sameUrl(u, lsUrl));
+  // The session host reports enrolment only for the servers on its list: a server not yet listed needs it too.
+  const enrolled = listedTarget && !(host.notEnrolledOn ?? []).some((u) => sameUrl(u, lsUrl));
+  const configured = host.mode === mode && listedTarget && enrolled;
   const servers = [lsUrl, ...host.licenseServers.filter((u) => !sameUrl(u, lsUrl) && snapshot.licenseServers.find((l) => sameUrl(l.url, u))?.reachable === true)];
   steps.push({
     step: 'configure',
     title: `Configure the session host: ${mode} with the new license server`,
     why: configured
       ? `Session host ${host.name} is in ${mode} mode with ${lsUrl} on its list.`
-      : `Session host ${host.name} is in ${host.mode} mode (from ${host.modeSource}) with ${host.licenseServers.length > 0 ? host.licenseServers.join(', ') : 'no license server'}; it needs ${mode} mode and the new license server. Apply the same to real Windows hosts by GPO or PowerShell, then gpupdate /force.`,
+      : `Session host ${host.name} is in ${host.mode} mode (from ${host.modeSource}) with ${host.licenseServers.length > 0 ? host.licenseServers.join(', ') : 'no license server'}; it needs ${mode} mode and the new license server${enrolled ? '' : ', on which it must be enrolled (join token)'}. Apply the same to real Windows hosts by GPO or PowerShell, then gpupdate /force.`,
     commands: [
+      ...(enrolled
+        ? []
+        : [withUrl(`opencal licmgr hosts add ${host.name}`, lsUrl), withUrl(`opencal host enroll --license-server ${lsUrl} --join-token <JOIN_TOKEN>`, host.url)]),
       withUrl(`opencal host config --mode ${mode} --license-servers ${servers.join(',')} --layer policy`, host.url),
       withUrl('opencal host emit --format gpo', host.url),
       withUrl('opencal host emit --format powershell', host.url),

@@ -254,6 +254,15 @@ const rows: Row[] = [
     fix: 'opencal licmgr hosts allow RDSH-01',
   },
   {
+    name: 'session host not enrolled on its only license server',
+    build: (s) => {
+      s.sessionHost.notEnrolledOn = [LS_URL];
+    },
+    code: 'HOST_NOT_ENROLLED',
+    severity: 'blocking',
+    fix: `opencal host enroll --license-server ${LS_URL} --join-token <JOIN_TOKEN> --url ${HOST_URL}`,
+  },
+  {
     name: 'revoke budget exhausted',
     build: (s) => {
       s.licenseServers[0]!.revokeBudgets = [{ calVersion: 2019, installed: 10, revokedLive: 2, nextRevokeAllowedOn: '2025-04-12T00:00:00.000Z' }];

@@ -18,6 +18,8 @@ describe('planRecovery', () => {
     expect(byStep['install']!.commands[0]).toBe(`opencal licmgr install --key-pack-id <KEY_PACK_ID> --url ${LS_URL}`);
     expect(byStep['install']!.warning).toBe(REBUILD_WARNING);
     expect(byStep['configure']!.commands).toEqual([
+      `opencal licmgr hosts add RDSH-01 --url ${LS_URL}`,
+      `opencal host enroll --license-server ${LS_URL} --join-token <JOIN_TOKEN> --url ${HOST_URL}`,
       `opencal host config --mode per-device --license-servers ${LS_URL} --layer policy --url ${HOST_URL}`,
       `opencal host emit --format gpo --url ${HOST_URL}`,
       `opencal host emit --format powershell --url ${HOST_URL}`,
@@ -74,7 +76,7 @@ describe('planRecovery', () => {
     s.licenseServers = [{ url: OLD_URL, listed: true, reachable: false, inspected: false, keyPacks: [] }, licenseServer({ listed: false })];
     const steps = planRecovery(s);
     expect(todo(steps)).toEqual(['configure', 'verify']);
-    expect(steps.find((x) => x.step === 'configure')!.commands[0]).toBe(`opencal host config --mode per-device --license-servers ${LS_URL} --layer policy --url ${HOST_URL}`);
+    expect(steps.find((x) => x.step === 'configure')!.commands[2]).toBe(`opencal host config --mode per-device --license-servers ${LS_URL} --layer policy --url ${HOST_URL}`);
   });
 
   it('an inconsistent database gets a rebuild step, with the warning while the reissue is not assured', () => {
