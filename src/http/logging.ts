@@ -1,4 +1,4 @@
-import type { LoggerOptions } from 'pino';
+import type { DestinationStream, LoggerOptions } from 'pino';
 
 /**
  * Never log secrets: bearer tokens, pack keys, join and organization tokens (DESIGN: pack keys are shown once).
@@ -24,6 +24,6 @@ export const redactPaths: readonly string[] = [
   '*.*.orgToken',
 ];
 
-export function loggerOptions(options: LoggerOptions & { stream?: NodeJS.WritableStream }): LoggerOptions & { stream?: NodeJS.WritableStream } {
+export function loggerOptions(options: LoggerOptions & { stream?: DestinationStream }): LoggerOptions & { stream?: DestinationStream } {
   return { level: 'info', ...options, redact: { paths: [...redactPaths], censor: '[redacted]' } };
 }

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { LoggerOptions } from 'pino';
+import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { AuthFailureLimiter, requiredScopesOf, type TokenStore } from './auth';
@@ -39,7 +39,7 @@ export interface ComponentModule {
 
 export interface BuildServerDeps {
   /** pino options (a `stream` may be given, e.g. in tests), or false for no logs; default: info to stdout */
-  logger?: (LoggerOptions & { stream?: NodeJS.WritableStream }) | false;
+  logger?: (LoggerOptions & { stream?: DestinationStream }) | false;
   components: readonly ComponentModule[];
   /** largest accepted body in bytes; default 64 KiB */
   bodyLimit?: number;

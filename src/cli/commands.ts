@@ -1,0 +1,12 @@
+import { configCommands } from './config-command';
+import type { CommandGroup } from './io';
+import { serveCommand } from './serve';
+
+/**
+ * The command groups of `opencal`, in help order. Each group lives in its own file in src/cli;
+ * add yours with one import and one line here.
+ */
+export const commandGroups: readonly CommandGroup[] = [
+  serveCommand,
+  configCommands,
+];
