@@ -1,0 +1,123 @@
+/**
+ * Offline verification of a CAL bundle presented by a device (DESIGN §4): the CAL token's signature by its
+ * license server's key (from the certificate the clearinghouse signed, or, for an unactivated server on this
+ * host's list, from that server's published identity), the grant of a permanent CAL, then the ordered claim
+ * checks of core/session-host-rules (device, hardware ID, dates, revocation list, type, version).
+ */
+import type { CalBundle, CalTokenPayload, GrantPayload, RevocationListPayload, ServerCertificatePayload } from '../core/protocol';
+import { CAL_KINDS, CAL_TYPES, isCalVersion, type CalVersion, type LicensingMode } from '../core/vocabulary';
+import { checkCalClaims, sessionHostRefusal, type CalCheck } from '../core/session-host-rules';
+import { base64urlDecode, decodeJwsUnverified, verifyJws, verifyJwsWithKey, type KeySet } from '../trust/index';
+
+export interface VerifyContext {
+  now: Date;
+  device: string;
+  hwid: string;
+  user?: string;
+  hostVersion: CalVersion;
+  mode: LicensingMode;
+  /** the clearinghouse keys (trust anchor); undefined when this host has none yet. */
+  anchor?: KeySet;
+  /** license servers on this host's list whose identity is known: server ID -> raw public key. */
+  listedServers: ReadonlyMap<string, Uint8Array>;
+  revocations?: Pick<RevocationListPayload, 'servers' | 'grants'>;
+}
+
+export type VerifiedBundle = CalCheck & { readonly bundle: CalBundle };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A CAL token payload with the right shape, or undefined. */
+export function calClaimsShape(p: Record<string, unknown>): CalTokenPayload | undefined {
+  const str = (k: string) => typeof p[k] === 'string' && (p[k] as string).length > 0;
+  const num = (k: string) => typeof p[k] === 'number' && Number.isFinite(p[k]);
+  if (p.typ !== 'opencal.cal' || !str('iss') || !str('jti') || !str('device') || !str('hwid') || !num('iat') || !num('exp')) return undefined;
+  if (!(CAL_KINDS as readonly unknown[]).includes(p.kind) || !(CAL_TYPES as readonly unknown[]).includes(p.calType) || !isCalVersion(p.calVersion)) {
+    return undefined;
+  }
+  if (p.user !== undefined && typeof p.user !== 'string') return undefined;
+  if ((p.pack !== undefined && !num('pack')) || (p.grant !== undefined && !num('grant'))) return undefined;
+  return p as unknown as CalTokenPayload;
+}
+
+export async function verifyBundle(input: unknown, ctx: VerifyContext): Promise<VerifiedBundle> {
+  const malformed = (why: string): VerifiedBundle => ({
+    status: 'bad',
+    refusal: sessionHostRefusal('CAL_TOKEN_MALFORMED', { why }),
+    bundle: (isObject(input) ? input : { token: String(input) }) as unknown as CalBundle,
+  });
+  if (!isObject(input) || typeof input.token !== 'string') return malformed('a CAL bundle is { token, certificate?, grant? }');
+  if ((input.certificate !== undefined && typeof input.certificate !== 'string') || (input.grant !== undefined && typeof input.grant !== 'string')) {
+    return malformed('certificate and grant are compact JWS strings');
+  }
+  const bundle: CalBundle = { token: input.token };
+  if (typeof input.certificate === 'string') bundle.certificate = input.certificate;
+  if (typeof input.grant === 'string') bundle.grant = input.grant;
+
+  const decoded = decodeJwsUnverified(bundle.token);
+  if (!decoded.ok) return malformed('not a compact JWS');
+  const unverified = calClaimsShape(decoded.value.payload);
+  if (!unverified) return malformed('not a CAL token payload');
+  const detail = { jti: unverified.jti, licenseServerId: unverified.iss };
+  const result = (check: CalCheck): VerifiedBundle => ({ ...check, bundle });
+  const bad = (code: Parameters<typeof sessionHostRefusal>[0], extra: Record<string, unknown> = {}) =>
+    result({ status: 'bad', refusal: sessionHostRefusal(code, { ...detail, ...extra }) });
+  const notHonoured = (code: Parameters<typeof sessionHostRefusal>[0], extra: Record<string, unknown> = {}) =>
+    result({ status: 'not-honoured', refusal: sessionHostRefusal(code, { ...detail, ...extra }), claims: unverified });
+
+  // 1. the issuing license server's key
+  let issuerKey: Uint8Array | undefined;
+  if (bundle.certificate !== undefined && ctx.anchor) {
+    const cert = await verifyJws<ServerCertificatePayload>(bundle.certificate, ctx.anchor, 'opencal.certificate');
+    if (!cert.ok) return bad('CAL_CERTIFICATE_INVALID', { reason: cert.error.code });
+    if (cert.value.payload.sub !== unverified.iss || typeof cert.value.payload.pub !== 'string') {
+      return bad('CAL_CERTIFICATE_INVALID', { reason: 'certificate of another license server', certificateFor: cert.value.payload.sub });
+    }
+    issuerKey = base64urlDecode(cert.value.payload.pub);
+    if (typeof cert.value.payload.exp === 'number' && cert.value.payload.exp * 1000 <= ctx.now.getTime()) {
+      // The signature is still checked below so that a forged token never reads as merely "expired certificate".
+      const sig = await verifyJwsWithKey<CalTokenPayload>(bundle.token, issuerKey, 'opencal.cal');
+      if (!sig.ok) return bad(sig.error.code === 'JWS_MALFORMED' ? 'CAL_TOKEN_MALFORMED' : 'CAL_SIGNATURE_INVALID');
+      return notHonoured('CAL_CERTIFICATE_EXPIRED', { certificateExpiredAt: new Date(cert.value.payload.exp * 1000).toISOString() });
+    }
+  } else {
+    issuerKey = ctx.listedServers.get(unverified.iss);
+  }
+  if (!issuerKey) {
+    return notHonoured(bundle.certificate !== undefined && !ctx.anchor ? 'TRUST_ANCHOR_UNAVAILABLE' : 'CAL_ISSUER_UNKNOWN');
+  }
+
+  // 2. the CAL token's own signature
+  const sig = await verifyJwsWithKey<CalTokenPayload>(bundle.token, issuerKey, 'opencal.cal');
+  if (!sig.ok) return bad(sig.error.code === 'JWS_MALFORMED' ? 'CAL_TOKEN_MALFORMED' : 'CAL_SIGNATURE_INVALID', { reason: sig.error.code });
+  const claims = calClaimsShape(sig.value.payload as unknown as Record<string, unknown>);
+  if (!claims) return malformed('not a CAL token payload');
+
+  // 3. a permanent CAL stands on a grant the clearinghouse signed for (pack, this license server)
+  if (claims.kind === 'permanent') {
+    if (bundle.grant === undefined || claims.pack === undefined || claims.grant === undefined) {
+      return bad('CAL_GRANT_INVALID', { reason: 'a permanent CAL comes with its grant' });
+    }
+    if (!ctx.anchor) return notHonoured('TRUST_ANCHOR_UNAVAILABLE');
+    const grant = await verifyJws<GrantPayload>(bundle.grant, ctx.anchor, 'opencal.grant');
+    if (!grant.ok) return bad('CAL_GRANT_INVALID', { reason: grant.error.code });
+    const g = grant.value.payload;
+    if (g.sub !== claims.iss || g.pack !== claims.pack || g.seq !== claims.grant || g.calType !== claims.calType || g.calVersion !== claims.calVersion) {
+      return bad('CAL_GRANT_INVALID', { reason: 'the grant is for another pack, serial, type, version or license server' });
+    }
+  }
+
+  // 4. the claims, in order
+  const checkCtx = {
+    now: ctx.now,
+    device: ctx.device,
+    hwid: ctx.hwid,
+    hostVersion: ctx.hostVersion,
+    mode: ctx.mode,
+    ...(ctx.user === undefined ? {} : { user: ctx.user }),
+    ...(ctx.revocations === undefined ? {} : { revocations: ctx.revocations }),
+  };
+  return result(checkCalClaims(claims, checkCtx));
+}

@@ -1,0 +1,206 @@
+/**
+ * The session host's configuration: licensing mode and license server list in three layers
+ * (policy > deployment > local, DESIGN §5), the grace period, enrolment on license servers, status, and the
+ * Windows configuration emitted from the same settings (DESIGN §8).
+ */
+import { ok, refuse, type Result } from '../core/result';
+import {
+  graceDaysLeft,
+  normalizeLicenseServerUrl,
+  resolveConfig,
+  type GraceStatus,
+  type LayerSettings,
+  type ResolvedConfig,
+} from '../core/session-host-rules';
+import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
+import { CONFIG_LAYERS, type CalVersion, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import { logEvent, type Directory, type SessionHostContext } from './context';
+import { refreshIdentity } from './trust.usecase';
+import {
+  advanceHighWaterMark,
+  ensureFirstStart,
+  listEnrolments,
+  readLayers,
+  saveEnrolment,
+  writeLayer,
+} from './session-host.repository';
+
+export async function layers(ctx: SessionHostContext): Promise<Partial<Record<ConfigLayer, LayerSettings>>> {
+  const stored = await readLayers(ctx.database.db);
+  const out: Partial<Record<ConfigLayer, LayerSettings>> = {};
+  for (const layer of CONFIG_LAYERS) {
+    const fromFile = ctx.fileLayers[layer];
+    const fromDb = stored[layer];
+    if (fromFile) out[layer] = fromFile;
+    else if (fromDb) {
+      const s: LayerSettings = {};
+      if (fromDb.mode !== undefined) s.mode = fromDb.mode;
+      if (fromDb.licenseServers !== undefined) s.licenseServers = fromDb.licenseServers;
+      out[layer] = s;
+    }
+  }
+  return out;
+}
+
+export async function effectiveConfig(ctx: SessionHostContext): Promise<ResolvedConfig> {
+  return resolveConfig(await layers(ctx));
+}
+
+/**
+ * The grace period as of now. The high-water mark moves forward in the same call; when the clock reads
+ * earlier than a time already seen, the anomaly is logged (9201) and no days are given back.
+ */
+export async function currentGrace(ctx: SessionHostContext): Promise<GraceStatus> {
+  const now = ctx.clock.now();
+  const row = await ensureFirstStart(ctx.database.db, now);
+  const grace = graceDaysLeft(row.firstStart, row.highWaterMark, now);
+  if (grace.clockWentBack) {
+    await logEvent(ctx.database.db, ctx, 9201, {
+      now: now.toISOString(),
+      highWaterMark: row.highWaterMark.toISOString(),
+      graceDaysLeft: grace.daysLeft,
+    });
+  } else {
+    await advanceHighWaterMark(ctx.database.db, now);
+  }
+  return grace;
+}
+
+export interface SessionHostStatus {
+  hostName: string;
+  hostVersion: CalVersion;
+  directory: Directory;
+  mode: LicensingMode;
+  modeValue: number;
+  modeSource: ConfigLayer | 'default';
+  licenseServers: { url: string; enrolled: boolean; serverId?: string }[];
+  licenseServersSource: ConfigLayer | 'default';
+  layers: Partial<Record<ConfigLayer, LayerSettings & { fromFile?: boolean }>>;
+  grace: { daysLeft: number; expired: boolean; endsAt: string };
+  trustAnchor?: { fingerprint: string };
+  revocationListSeq?: number;
+  /** what the licensing diagnoser would flag from this host's point of view */
+  problems: { code: string; message: string }[];
+}
+
+const MODE_VALUES: Record<LicensingMode, number> = { 'per-device': 2, 'per-user': 4, 'not-configured': 5 };
+
+export async function status(ctx: SessionHostContext): Promise<SessionHostStatus> {
+  const config = await effectiveConfig(ctx);
+  const grace = await currentGrace(ctx);
+  const enrolled = new Set((await listEnrolments(ctx.database.db)).map((e) => e.licenseServerUrl));
+  const all = await layers(ctx);
+  const layerView: SessionHostStatus['layers'] = {};
+  for (const layer of CONFIG_LAYERS) {
+    const l = all[layer];
+    if (l) layerView[layer] = ctx.fileLayers[layer] ? { ...l, fromFile: true } : l;
+  }
+  const problems: { code: string; message: string }[] = [];
+  if (config.mode.value === 'not-configured') {
+    problems.push({ code: 'LICENSING_MODE_NOT_CONFIGURED', message: 'The licensing mode is not configured (event 1068). Set it to per device or per user.' });
+  }
+  if (config.mode.value === 'per-user' && ctx.settings.directory === 'workgroup') {
+    problems.push({ code: 'PER_USER_NOT_PERMITTED_IN_WORKGROUP', message: 'Per User CALs are not permitted in a workgroup: set the licensing mode to per device.' });
+  }
+  if (config.licenseServers.value.length === 0) {
+    problems.push({ code: 'NO_LICENSE_SERVER_SPECIFIED', message: 'No license server is specified (event 50282). Add one in the policy, deployment or local layer.' });
+  }
+  for (const url of config.licenseServers.value) {
+    if (!enrolled.has(url)) problems.push({ code: 'NOT_ENROLLED', message: `This session host is not enrolled on ${url}: enroll it with a join token from that license server.` });
+  }
+  const out: SessionHostStatus = {
+    hostName: ctx.settings.hostName,
+    hostVersion: ctx.settings.hostVersion,
+    directory: ctx.settings.directory,
+    mode: config.mode.value,
+    modeValue: MODE_VALUES[config.mode.value],
+    modeSource: config.mode.source,
+    licenseServers: config.licenseServers.value.map((url) => {
+      const id = ctx.trust.identities.get(url);
+      return id ? { url, enrolled: enrolled.has(url), serverId: id.serverId } : { url, enrolled: enrolled.has(url) };
+    }),
+    licenseServersSource: config.licenseServers.source,
+    layers: layerView,
+    grace: { daysLeft: grace.daysLeft, expired: grace.expired, endsAt: grace.endsAt.toISOString() },
+    problems,
+  };
+  if (ctx.trust.fingerprint !== undefined) out.trustAnchor = { fingerprint: ctx.trust.fingerprint };
+  if (ctx.trust.revocations) out.revocationListSeq = ctx.trust.revocations.seq;
+  return out;
+}
+
+export interface SetLayerInput {
+  layer: ConfigLayer;
+  mode?: LicensingMode | null;
+  licenseServers?: string[] | null;
+}
+
+/**
+ * Replaces what one layer says. `null` (or an omitted field) clears the field in that layer, so that the next
+ * layer down applies again. License server entries are URLs; a bare host name means `http://host`.
+ */
+export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): Promise<Result<SessionHostStatus>> {
+  if (!(CONFIG_LAYERS as readonly string[]).includes(input.layer)) {
+    return refuse('CONFIG_LAYER_INVALID', `"${input.layer}" is not a configuration layer. Use policy, deployment or local.`, { layer: input.layer });
+  }
+  if (ctx.fileLayers[input.layer]) {
+    return refuse('CONFIG_LAYER_FROM_FILE', `The ${input.layer} layer is set by the configuration file; change it there.`, { layer: input.layer });
+  }
+  const settings: LayerSettings = {};
+  if (input.mode !== undefined && input.mode !== null) settings.mode = input.mode;
+  if (input.licenseServers !== undefined && input.licenseServers !== null) {
+    const urls: string[] = [];
+    for (const entry of input.licenseServers) {
+      const url = normalizeLicenseServerUrl(entry);
+      if (!url) {
+        return refuse('LICENSE_SERVER_URL_INVALID', `"${entry}" is not a license server URL. Use http://host:port (the license server's origin).`, { entry });
+      }
+      if (!urls.includes(url)) urls.push(url);
+    }
+    settings.licenseServers = urls;
+  }
+  await ctx.database.db.transaction().execute(async (trx) => {
+    await writeLayer(trx, input.layer, settings, ctx.clock.now());
+    const stored = await readLayers(trx);
+    const merged: Partial<Record<ConfigLayer, LayerSettings>> = {};
+    for (const l of CONFIG_LAYERS) {
+      const v = ctx.fileLayers[l] ?? stored[l];
+      if (v) merged[l] = v;
+    }
+    const resolved = resolveConfig(merged);
+    await logEvent(trx, ctx, 9202, {
+      layer: input.layer,
+      mode: settings.mode ?? 'not set',
+      licenseServers: settings.licenseServers?.join(', ') ?? 'not set',
+      effectiveMode: resolved.mode.value,
+      modeSource: resolved.mode.source,
+    });
+  });
+  for (const url of settings.licenseServers ?? []) await refreshIdentity(ctx, url);
+  return ok(await status(ctx));
+}
+
+/** Enrols this session host on a license server with the one-time join token its administrator made. */
+export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, joinToken: string): Promise<Result<{ licenseServerUrl: string; serverId?: string }>> {
+  const url = normalizeLicenseServerUrl(licenseServerUrl);
+  if (!url) return refuse('LICENSE_SERVER_URL_INVALID', `"${licenseServerUrl}" is not a license server URL. Use http://host:port.`, { licenseServerUrl });
+  const answer = await ctx.peers.enroll(url, joinToken, ctx.settings.hostName);
+  if (!answer.ok) return answer;
+  const identity = await refreshIdentity(ctx, url);
+  await ctx.database.db.transaction().execute(async (trx) => {
+    await saveEnrolment(trx, { licenseServerUrl: url, token: answer.value.token, hostName: ctx.settings.hostName, enrolledAt: ctx.clock.now().toISOString() });
+    await logEvent(trx, ctx, 9203, { licenseServerUrl: url, serverId: identity.serverId ?? 'unknown' });
+  });
+  return ok(identity.serverId ? { licenseServerUrl: url, serverId: identity.serverId } : { licenseServerUrl: url });
+}
+
+/** The Windows configuration for this host's effective settings, in one of the four formats. */
+export async function emit(ctx: SessionHostContext, format: string): Promise<Result<{ format: EmitFormat; fileName: string; text: string }>> {
+  if (!(EMIT_FORMATS as readonly string[]).includes(format)) {
+    return refuse('EMIT_FORMAT_INVALID', `"${format}" is not an output format. Use ${EMIT_FORMATS.join(', ')}.`, { format });
+  }
+  const config = await effectiveConfig(ctx);
+  const text = emitWindowsConfig(format as EmitFormat, { mode: config.mode.value, licenseServers: config.licenseServers.value });
+  if (!text.ok) return text;
+  return ok({ format: format as EmitFormat, fileName: emitFileName(format as EmitFormat), text: text.value });
+}

@@ -1,0 +1,49 @@
+/**
+ * What every session host use case receives: its database, clock, settings, the HTTP peers, and the verified
+ * trust material cached in memory (trust anchor key set, revocation list, license server identities).
+ */
+import type { Clock } from '../core/clock';
+import type { RevocationListPayload } from '../core/protocol';
+import type { LayerSettings } from '../core/session-host-rules';
+import type { CalVersion, ConfigLayer } from '../core/vocabulary';
+import type { EventComponent } from '../core/events';
+import type { Database } from '../storage/database';
+import type { KeySet } from '../trust/index';
+import { recordEvent } from '../events/event-log';
+import type { Kysely } from 'kysely';
+import type { SessionHostPeers } from './license-server-client';
+
+export type Directory = 'domain' | 'workgroup';
+
+export interface SessionHostSettings {
+  hostName: string;
+  hostVersion: CalVersion;
+  directory: Directory;
+  clearinghouseUrl?: string;
+  /** pin: the trust anchor fetched from the clearinghouse must have this fingerprint. */
+  trustFingerprint?: string;
+}
+
+export interface TrustCache {
+  anchor?: KeySet;
+  fingerprint?: string;
+  revocations?: RevocationListPayload;
+  /** listed license servers: URL -> { serverId, publicKey raw } */
+  identities: Map<string, { serverId: string; publicKey: Uint8Array; version?: number }>;
+}
+
+export interface SessionHostContext {
+  readonly database: Database;
+  readonly clock: Clock;
+  readonly settings: SessionHostSettings;
+  readonly peers: SessionHostPeers;
+  /** layers fixed by the configuration file; they win over what the API stored for the same layer. */
+  readonly fileLayers: Partial<Record<ConfigLayer, LayerSettings>>;
+  readonly trust: TrustCache;
+}
+
+export const COMPONENT: EventComponent = 'session-host';
+
+export async function logEvent(db: Kysely<any>, ctx: SessionHostContext, eventId: number, data: Record<string, unknown> = {}): Promise<void> {
+  await recordEvent(db, { component: COMPONENT, eventId, data, at: ctx.clock.now() });
+}

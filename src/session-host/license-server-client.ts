@@ -1,0 +1,68 @@
+/**
+ * What the session host asks of license servers and of the clearinghouse, over HTTP (the cross-component
+ * protocol): enrolment, identity, CAL requests and validation; the trust anchor and the revocation list.
+ */
+import type { CalBundle } from '../core/protocol';
+import type { Refusal, Result } from '../core/result';
+import type { CalKind, CalVersion, LicensingMode } from '../core/vocabulary';
+import { callJson } from '../http/client';
+
+export interface LicenseServerIdentity {
+  serverId: string;
+  productId?: string;
+  /** base64url of the raw Ed25519 public key. */
+  publicKey: string;
+  version?: number;
+  certificate?: string;
+}
+
+export interface CalRequest {
+  device: string;
+  hwid: string;
+  user?: string;
+  mode: Exclude<LicensingMode, 'not-configured'>;
+  hostVersion: CalVersion;
+  presented?: CalBundle;
+}
+
+export interface CalResponse {
+  bundle: CalBundle;
+  kind: CalKind;
+  expiresAt: string;
+  serverId: string;
+}
+
+export interface TrustAnchorResponse {
+  keys: { kid?: string; x?: string; [k: string]: unknown }[];
+  fingerprint: string;
+}
+
+/** The HTTP calls, as a port so tests of the use cases can run against real servers on 127.0.0.1. */
+export interface SessionHostPeers {
+  enroll(licenseServerUrl: string, joinToken: string, hostName: string): Promise<Result<{ token: string }>>;
+  identity(licenseServerUrl: string): Promise<Result<LicenseServerIdentity>>;
+  requestCal(licenseServerUrl: string, token: string | undefined, request: CalRequest): Promise<Result<CalResponse>>;
+  validateCal(licenseServerUrl: string, token: string | undefined, jti: string): Promise<Result<unknown>>;
+  trustAnchor(clearinghouseUrl: string): Promise<Result<TrustAnchorResponse>>;
+  revocations(clearinghouseUrl: string): Promise<Result<{ list: string }>>;
+}
+
+export function httpPeers(options: { timeoutMs?: number } = {}): SessionHostPeers {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const auth = (token: string | undefined) => (token === undefined ? {} : { token });
+  return {
+    enroll: (url, joinToken, name) => callJson(url, 'POST', '/ls/v1/hosts/enroll', { body: { joinToken, name }, timeoutMs }),
+    identity: (url) => callJson(url, 'GET', '/ls/v1/identity', { timeoutMs }),
+    requestCal: (url, token, body) => callJson(url, 'POST', '/ls/v1/cals', { body, timeoutMs, ...auth(token) }),
+    validateCal: (url, token, jti) => callJson(url, 'POST', '/ls/v1/cals/validate', { body: { jti }, timeoutMs, ...auth(token) }),
+    trustAnchor: (url) => callJson(url, 'GET', '/ch/v1/trust', { timeoutMs }),
+    revocations: (url) => callJson(url, 'GET', '/ch/v1/revocations', { timeoutMs }),
+  };
+}
+
+/** A license server is "down" (try the next one on the list) when it cannot be reached or fails itself. */
+export function isOutage(refusal: Refusal): boolean {
+  if (refusal.code === 'UNREACHABLE' || refusal.code === 'BAD_RESPONSE') return true;
+  const status = refusal.detail?.['status'];
+  return typeof status === 'number' && status >= 500;
+}

@@ -1,0 +1,192 @@
+/**
+ * The session host component: `createSessionHost(options)` -> `{ module, close(), useCases, gate, context }`.
+ * The composition root mounts `module` with buildServer; a service that gates its own connections uses `gate`.
+ */
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../core/clock';
+import type { LayerSettings } from '../core/session-host-rules';
+import { CONFIG_LAYERS, LICENSING_MODES, isCalVersion, type CalVersion, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import type { ComponentModule } from '../http/server';
+import type { Database } from '../storage/database';
+import { migrateToLatest } from '../storage/migrations';
+import { ensureToken, tokenStore } from '../storage/tokens.repository';
+import { connect } from './admission.usecase';
+import { currentGrace, effectiveConfig, emit, enroll, setLayer, status } from './config.usecase';
+import { logEvent, type Directory, type SessionHostContext } from './context';
+import { createGate, type Gate } from './gate';
+import { httpPeers, type SessionHostPeers, type TrustAnchorResponse } from './license-server-client';
+import { sessionHostMigrations } from './migrations';
+import { listAdmissions } from './session-host.repository';
+import { sessionHostRoutes } from './session-host.routes';
+import { acceptRevocationList, loadTrust, refreshTrust, setTrustAnchor } from './trust.usecase';
+
+export interface SessionHostOptions {
+  database: Database;
+  clock: Clock;
+  /** random bytes (unused today; every component factory takes one). */
+  random?: (n: number) => Uint8Array;
+  hostName: string;
+  /** the Windows Server version this host emulates: it accepts CALs of this version or newer. */
+  hostVersion: CalVersion;
+  directory: Directory;
+  /** origin of the clearinghouse: trust anchor (`GET /ch/v1/trust`) and revocation list (`GET /ch/v1/revocations`). */
+  clearinghouseUrl?: string;
+  /** pin for the fetched trust anchor. */
+  trustFingerprint?: string;
+  /** the trust anchor itself, or the path of a JSON file holding it (air-gapped sites). */
+  trustAnchor?: TrustAnchorResponse | string;
+  /** a signed revocation list (JWS) or a file holding it (air-gapped sites). */
+  revocationList?: string;
+  /** bootstrap `sh:admin` token, provisioned idempotently. */
+  adminToken?: string;
+  /** configuration layers fixed by a file: a JSON path or the parsed object `{ policy?, deployment?, local? }`. */
+  configFile?: string | Partial<Record<ConfigLayer, LayerSettings>>;
+  /** how often the trust anchor, revocation list and identities are refreshed; default 1 h, 0 = never. */
+  refreshIntervalMs?: number;
+  /** HTTP peers (the real HTTP client by default). */
+  peers?: SessionHostPeers;
+}
+
+export interface SessionHost {
+  module: ComponentModule;
+  context: SessionHostContext;
+  gate: Gate;
+  useCases: {
+    connect: (input: unknown) => ReturnType<typeof connect>;
+    status: () => ReturnType<typeof status>;
+    setLayer: (input: Parameters<typeof setLayer>[1]) => ReturnType<typeof setLayer>;
+    enroll: (licenseServerUrl: string, joinToken: string) => ReturnType<typeof enroll>;
+    emit: (format: string) => ReturnType<typeof emit>;
+    refresh: () => ReturnType<typeof refreshTrust>;
+    grace: () => ReturnType<typeof currentGrace>;
+    admissions: (filter?: Parameters<typeof listAdmissions>[1]) => ReturnType<typeof listAdmissions>;
+  };
+  close(): Promise<void>;
+}
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`Cannot read the ${what} file ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Parses the configuration layers of a file; throws with the offending key (a start-up error). */
+export function parseLayersFile(value: unknown, source: string): Partial<Record<ConfigLayer, LayerSettings>> {
+  if (typeof value !== 'object' || value === null) throw new Error(`${source}: expected { policy?, deployment?, local? }`);
+  const out: Partial<Record<ConfigLayer, LayerSettings>> = {};
+  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+    if (!(CONFIG_LAYERS as readonly string[]).includes(key)) throw new Error(`${source}: "${key}" is not a layer (policy, deployment, local)`);
+    const layer = raw as { mode?: unknown; licenseServers?: unknown };
+    const settings: LayerSettings = {};
+    if (layer.mode !== undefined) {
+      if (typeof layer.mode !== 'string' || !(layer.mode in LICENSING_MODES)) throw new Error(`${source}: ${key}.mode must be per-device, per-user or not-configured`);
+      settings.mode = layer.mode as LicensingMode;
+    }
+    if (layer.licenseServers !== undefined) {
+      if (!Array.isArray(layer.licenseServers) || !layer.licenseServers.every((s) => typeof s === 'string')) {
+        throw new Error(`${source}: ${key}.licenseServers must be a list of URLs`);
+      }
+      settings.licenseServers = layer.licenseServers as string[];
+    }
+    out[key as ConfigLayer] = settings;
+  }
+  return out;
+}
+
+export async function createSessionHost(options: SessionHostOptions): Promise<SessionHost> {
+  if (!isCalVersion(options.hostVersion)) throw new Error(`hostVersion must be one of 2012, 2016, 2019, 2022, 2025 (got ${String(options.hostVersion)})`);
+  if (options.directory !== 'domain' && options.directory !== 'workgroup') throw new Error('directory must be domain or workgroup');
+  if (!options.hostName.trim()) throw new Error('hostName is required');
+  const { database, clock } = options;
+  await migrateToLatest(database, sessionHostMigrations);
+
+  const fileLayers =
+    options.configFile === undefined
+      ? {}
+      : typeof options.configFile === 'string'
+        ? parseLayersFile(readJson(options.configFile, 'session host configuration'), options.configFile)
+        : parseLayersFile(options.configFile, 'configFile');
+
+  const ctx: SessionHostContext = {
+    database,
+    clock,
+    settings: {
+      hostName: options.hostName.trim(),
+      hostVersion: options.hostVersion,
+      directory: options.directory,
+      ...(options.clearinghouseUrl ? { clearinghouseUrl: options.clearinghouseUrl.replace(/\/+$/, '') } : {}),
+      ...(options.trustFingerprint ? { trustFingerprint: options.trustFingerprint } : {}),
+    },
+    peers: options.peers ?? httpPeers(),
+    fileLayers,
+    trust: { identities: new Map() },
+  };
+
+  if (options.adminToken) await ensureToken(database.db, { scope: 'sh:admin', label: 'bootstrap admin', token: options.adminToken }, clock);
+  await loadTrust(ctx);
+  if (options.trustAnchor !== undefined) {
+    const anchor =
+      typeof options.trustAnchor === 'string'
+        ? (readJson(options.trustAnchor, 'trust anchor') as TrustAnchorResponse)
+        : options.trustAnchor;
+    const set = await setTrustAnchor(ctx, anchor, typeof options.trustAnchor === 'string' ? options.trustAnchor : 'configuration');
+    if (!set.ok) throw new Error(set.error.message);
+  }
+  if (options.revocationList !== undefined) {
+    const list = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(options.revocationList.trim())
+      ? options.revocationList.trim()
+      : readFileSync(options.revocationList, 'utf8').trim();
+    const accepted = await acceptRevocationList(ctx, list);
+    if (!accepted.ok) throw new Error(`The revocation list was refused: ${accepted.error.message}`);
+  }
+
+  const grace = await currentGrace(ctx);
+  const refresh = async () => refreshTrust(ctx, (await effectiveConfig(ctx)).licenseServers.value);
+  await refresh();
+  await logEvent(database.db, ctx, 9200, {
+    hostName: ctx.settings.hostName,
+    hostVersion: ctx.settings.hostVersion,
+    directory: ctx.settings.directory,
+    firstStart: new Date(grace.endsAt.getTime() - 120 * 86_400_000).toISOString(),
+    graceDaysLeft: grace.daysLeft,
+  });
+
+  const interval = options.refreshIntervalMs ?? 60 * 60 * 1000;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (interval > 0) {
+    timer = setInterval(() => {
+      refresh().catch(() => {
+        // a failed refresh is logged by refreshTrust; an outage of the database surfaces on the next request
+      });
+    }, interval);
+    timer.unref();
+  }
+
+  const module: ComponentModule = {
+    name: 'session-host',
+    prefix: '/sh/v1',
+    tokenStore: tokenStore(database.db),
+    routes: sessionHostRoutes(ctx),
+  };
+
+  return {
+    module,
+    context: ctx,
+    gate: createGate(ctx),
+    useCases: {
+      connect: (input) => connect(ctx, input),
+      status: () => status(ctx),
+      setLayer: (input) => setLayer(ctx, input),
+      enroll: (url, joinToken) => enroll(ctx, url, joinToken),
+      emit: (format) => emit(ctx, format),
+      refresh,
+      grace: () => currentGrace(ctx),
+      admissions: (filter) => listAdmissions(database.db, filter),
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,323 @@
+/**
+ * The session host's SQL (the only place it is written). Row types stay here; callers get domain values.
+ */
+import type { Kysely } from 'kysely';
+import type { LayerSettings } from '../core/session-host-rules';
+import type { AdmissionBasis } from '../core/session-host-rules';
+import type { CalKind, ConfigLayer, LicensingMode } from '../core/vocabulary';
+import { fromBool, fromJson, toBool, toJson, toNumber } from '../storage/dialect';
+
+interface GraceTable {
+  id: number;
+  first_start: string;
+  high_water_mark: string;
+}
+interface ConfigTable {
+  layer: string;
+  mode: string | null;
+  license_servers: string | null;
+  updated_at: string;
+}
+interface EnrolmentsTable {
+  license_server_url: string;
+  token: string;
+  host_name: string;
+  enrolled_at: string;
+}
+interface IdentitiesTable {
+  license_server_url: string;
+  server_id: string;
+  public_key: string;
+  version: number | null;
+  certificate: string | null;
+  fetched_at: string;
+}
+interface TrustTable {
+  id: number;
+  anchor: string | null;
+  fingerprint: string | null;
+  anchor_source: string | null;
+  anchor_fetched_at: string | null;
+  revocations: string | null;
+  revocations_seq: number | null;
+  revocations_fetched_at: string | null;
+}
+interface AdmissionsTable {
+  id: number;
+  at: string;
+  device: string;
+  hwid: string;
+  user_name: string | null;
+  admitted: number;
+  basis: string | null;
+  code: string | null;
+  message: string | null;
+  cal_kind: string | null;
+  cal_version: number | null;
+  license_server_id: string | null;
+  license_server_url: string | null;
+  jti: string | null;
+  expires_at: string | null;
+}
+
+export interface SessionHostTables {
+  sh_grace: GraceTable;
+  sh_config: ConfigTable;
+  sh_enrolments: EnrolmentsTable;
+  sh_server_identities: IdentitiesTable;
+  sh_trust: TrustTable;
+  sh_admissions: AdmissionsTable;
+}
+
+type Db = Kysely<SessionHostTables>;
+const t = (db: Kysely<any>): Db => db as Db;
+
+// ---------------------------------------------------------------------------------------------- grace period
+
+export interface GraceRow {
+  firstStart: Date;
+  highWaterMark: Date;
+}
+
+/** Records the first start once; later starts keep the original date (the grace period never restarts). */
+export async function ensureFirstStart(db: Kysely<any>, now: Date): Promise<GraceRow> {
+  const iso = now.toISOString();
+  await t(db)
+    .insertInto('sh_grace')
+    .values({ id: 1, first_start: iso, high_water_mark: iso })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  const row = await t(db).selectFrom('sh_grace').selectAll().where('id', '=', 1).executeTakeFirstOrThrow();
+  return { firstStart: new Date(row.first_start), highWaterMark: new Date(row.high_water_mark) };
+}
+
+export async function readGrace(db: Kysely<any>): Promise<GraceRow | undefined> {
+  const row = await t(db).selectFrom('sh_grace').selectAll().where('id', '=', 1).executeTakeFirst();
+  return row ? { firstStart: new Date(row.first_start), highWaterMark: new Date(row.high_water_mark) } : undefined;
+}
+
+/** Moves the high-water mark forward only (one conditional statement: concurrent callers cannot move it back). */
+export async function advanceHighWaterMark(db: Kysely<any>, now: Date): Promise<void> {
+  const iso = now.toISOString();
+  await t(db).updateTable('sh_grace').set({ high_water_mark: iso }).where('id', '=', 1).where('high_water_mark', '<', iso).execute();
+}
+
+// ---------------------------------------------------------------------------------------------- configuration
+
+export async function readLayers(db: Kysely<any>): Promise<Partial<Record<ConfigLayer, LayerSettings & { updatedAt: string }>>> {
+  const rows = await t(db).selectFrom('sh_config').selectAll().execute();
+  const out: Partial<Record<ConfigLayer, LayerSettings & { updatedAt: string }>> = {};
+  for (const row of rows) {
+    const settings: LayerSettings & { updatedAt: string } = { updatedAt: row.updated_at };
+    if (row.mode !== null) settings.mode = row.mode as LicensingMode;
+    const servers = fromJson<string[]>(row.license_servers);
+    if (servers !== undefined) settings.licenseServers = servers;
+    out[row.layer as ConfigLayer] = settings;
+  }
+  return out;
+}
+
+/** Replaces what one layer says (a field left undefined is cleared: the layer no longer sets it). */
+export async function writeLayer(db: Kysely<any>, layer: ConfigLayer, settings: LayerSettings, now: Date): Promise<void> {
+  const values = {
+    layer,
+    mode: settings.mode ?? null,
+    license_servers: settings.licenseServers === undefined ? null : toJson(settings.licenseServers),
+    updated_at: now.toISOString(),
+  };
+  await t(db)
+    .insertInto('sh_config')
+    .values(values)
+    .onConflict((oc) => oc.column('layer').doUpdateSet({ mode: values.mode, license_servers: values.license_servers, updated_at: values.updated_at }))
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------- enrolments
+
+export interface Enrolment {
+  licenseServerUrl: string;
+  token: string;
+  hostName: string;
+  enrolledAt: string;
+}
+
+export async function saveEnrolment(db: Kysely<any>, e: Enrolment): Promise<void> {
+  await t(db)
+    .insertInto('sh_enrolments')
+    .values({ license_server_url: e.licenseServerUrl, token: e.token, host_name: e.hostName, enrolled_at: e.enrolledAt })
+    .onConflict((oc) => oc.column('license_server_url').doUpdateSet({ token: e.token, host_name: e.hostName, enrolled_at: e.enrolledAt }))
+    .execute();
+}
+
+export async function listEnrolments(db: Kysely<any>): Promise<Enrolment[]> {
+  const rows = await t(db).selectFrom('sh_enrolments').selectAll().orderBy('license_server_url').execute();
+  return rows.map((r) => ({ licenseServerUrl: r.license_server_url, token: r.token, hostName: r.host_name, enrolledAt: r.enrolled_at }));
+}
+
+// ---------------------------------------------------------------------------------------------- identities
+
+export interface ServerIdentity {
+  licenseServerUrl: string;
+  serverId: string;
+  publicKey: string;
+  version?: number;
+  certificate?: string;
+  fetchedAt: string;
+}
+
+export async function saveIdentity(db: Kysely<any>, i: ServerIdentity): Promise<void> {
+  const values = {
+    license_server_url: i.licenseServerUrl,
+    server_id: i.serverId,
+    public_key: i.publicKey,
+    version: i.version ?? null,
+    certificate: i.certificate ?? null,
+    fetched_at: i.fetchedAt,
+  };
+  await t(db)
+    .insertInto('sh_server_identities')
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('license_server_url').doUpdateSet({
+        server_id: values.server_id,
+        public_key: values.public_key,
+        version: values.version,
+        certificate: values.certificate,
+        fetched_at: values.fetched_at,
+      }),
+    )
+    .execute();
+}
+
+export async function listIdentities(db: Kysely<any>): Promise<ServerIdentity[]> {
+  const rows = await t(db).selectFrom('sh_server_identities').selectAll().execute();
+  return rows.map((r) => {
+    const out: ServerIdentity = { licenseServerUrl: r.license_server_url, serverId: r.server_id, publicKey: r.public_key, fetchedAt: r.fetched_at };
+    if (r.version !== null) out.version = toNumber(r.version);
+    if (r.certificate !== null) out.certificate = r.certificate;
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- trust
+
+export interface TrustState {
+  anchor?: string;
+  fingerprint?: string;
+  anchorSource?: string;
+  anchorFetchedAt?: string;
+  revocations?: string;
+  revocationsSeq?: number;
+  revocationsFetchedAt?: string;
+}
+
+export async function readTrust(db: Kysely<any>): Promise<TrustState> {
+  const r = await t(db).selectFrom('sh_trust').selectAll().where('id', '=', 1).executeTakeFirst();
+  if (!r) return {};
+  const out: TrustState = {};
+  if (r.anchor !== null) out.anchor = r.anchor;
+  if (r.fingerprint !== null) out.fingerprint = r.fingerprint;
+  if (r.anchor_source !== null) out.anchorSource = r.anchor_source;
+  if (r.anchor_fetched_at !== null) out.anchorFetchedAt = r.anchor_fetched_at;
+  if (r.revocations !== null) out.revocations = r.revocations;
+  if (r.revocations_seq !== null) out.revocationsSeq = toNumber(r.revocations_seq);
+  if (r.revocations_fetched_at !== null) out.revocationsFetchedAt = r.revocations_fetched_at;
+  return out;
+}
+
+async function ensureTrustRow(db: Kysely<any>): Promise<void> {
+  await t(db).insertInto('sh_trust').values({ id: 1 } as never).onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+export async function saveAnchor(db: Kysely<any>, anchor: string, fingerprint: string, source: string, at: Date): Promise<void> {
+  await ensureTrustRow(db);
+  await t(db)
+    .updateTable('sh_trust')
+    .set({ anchor, fingerprint, anchor_source: source, anchor_fetched_at: at.toISOString() })
+    .where('id', '=', 1)
+    .execute();
+}
+
+/** Stores a revocation list unless an equal or newer one is held (a verifier never goes back to an older list). */
+export async function saveRevocations(db: Kysely<any>, list: string, seq: number, at: Date): Promise<boolean> {
+  await ensureTrustRow(db);
+  const result = await t(db)
+    .updateTable('sh_trust')
+    .set({ revocations: list, revocations_seq: seq, revocations_fetched_at: at.toISOString() })
+    .where('id', '=', 1)
+    .where((eb) => eb.or([eb('revocations_seq', 'is', null), eb('revocations_seq', '<', seq)]))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) {
+    await t(db).updateTable('sh_trust').set({ revocations_fetched_at: at.toISOString() }).where('id', '=', 1).execute();
+    return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------- admissions
+
+export interface AdmissionRecord {
+  id?: number;
+  at: string;
+  device: string;
+  hwid: string;
+  user?: string;
+  admitted: boolean;
+  basis?: AdmissionBasis;
+  code?: string;
+  message?: string;
+  calKind?: CalKind;
+  calVersion?: number;
+  licenseServerId?: string;
+  licenseServerUrl?: string;
+  jti?: string;
+  expiresAt?: string;
+}
+
+export async function insertAdmission(db: Kysely<any>, a: AdmissionRecord): Promise<number> {
+  const row = await t(db)
+    .insertInto('sh_admissions')
+    .values({
+      at: a.at,
+      device: a.device,
+      hwid: a.hwid,
+      user_name: a.user ?? null,
+      admitted: toBool(a.admitted),
+      basis: a.basis ?? null,
+      code: a.code ?? null,
+      message: a.message ?? null,
+      cal_kind: a.calKind ?? null,
+      cal_version: a.calVersion ?? null,
+      license_server_id: a.licenseServerId ?? null,
+      license_server_url: a.licenseServerUrl ?? null,
+      jti: a.jti ?? null,
+      expires_at: a.expiresAt ?? null,
+    } as never)
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return toNumber(row.id);
+}
+
+export async function listAdmissions(db: Kysely<any>, filter: { limit?: number; outcome?: 'admitted' | 'refused'; device?: string } = {}): Promise<AdmissionRecord[]> {
+  let q = t(db).selectFrom('sh_admissions').selectAll();
+  if (filter.outcome) q = q.where('admitted', '=', filter.outcome === 'admitted' ? 1 : 0);
+  if (filter.device) q = q.where('device', '=', filter.device);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500))
+    .execute();
+  return rows.map((r) => {
+    const out: AdmissionRecord = { id: toNumber(r.id), at: r.at, device: r.device, hwid: r.hwid, admitted: fromBool(r.admitted) };
+    if (r.user_name !== null) out.user = r.user_name;
+    if (r.basis !== null) out.basis = r.basis as AdmissionBasis;
+    if (r.code !== null) out.code = r.code;
+    if (r.message !== null) out.message = r.message;
+    if (r.cal_kind !== null) out.calKind = r.cal_kind as CalKind;
+    if (r.cal_version !== null) out.calVersion = toNumber(r.cal_version);
+    if (r.license_server_id !== null) out.licenseServerId = r.license_server_id;
+    if (r.license_server_url !== null) out.licenseServerUrl = r.license_server_url;
+    if (r.jti !== null) out.jti = r.jti;
+    if (r.expires_at !== null) out.expiresAt = r.expires_at;
+    return out;
+  });
+}

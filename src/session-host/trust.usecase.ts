@@ -1,0 +1,142 @@
+/**
+ * The session host's trust material: the clearinghouse trust anchor (fetched and pinned, or from a file for an
+ * air-gapped site), the signed revocation list (never replaced by an older one), and the identities of the
+ * license servers on its list (to verify CALs of a listed server that is not activated yet).
+ */
+import type { RevocationListPayload } from '../core/protocol';
+import { ok, refuse, type Result } from '../core/result';
+import { normalizeLicenseServerUrl } from '../core/session-host-rules';
+import { licenseServerIdFromPublicKey } from '../core/codes/index';
+import { base64urlDecode, keySetFromJwks, verifyJws } from '../trust/index';
+import { type SessionHostContext, logEvent } from './context';
+import type { TrustAnchorResponse } from './license-server-client';
+import { listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations } from './session-host.repository';
+
+/** Loads what the database holds into the in-memory cache (at start). */
+export async function loadTrust(ctx: SessionHostContext): Promise<void> {
+  const state = await readTrust(ctx.database.db);
+  if (state.anchor) {
+    try {
+      ctx.trust.anchor = keySetFromJwks(JSON.parse(state.anchor) as TrustAnchorResponse);
+      if (state.fingerprint !== undefined) ctx.trust.fingerprint = state.fingerprint;
+    } catch {
+      // A stored anchor that no longer parses is ignored; the next refresh or file load replaces it.
+    }
+  }
+  if (state.revocations && ctx.trust.anchor) {
+    const verified = await verifyJws<RevocationListPayload>(state.revocations, ctx.trust.anchor, 'opencal.revocations');
+    if (verified.ok) ctx.trust.revocations = verified.value.payload;
+  }
+  for (const identity of await listIdentities(ctx.database.db)) {
+    const entry: { serverId: string; publicKey: Uint8Array; version?: number } = {
+      serverId: identity.serverId,
+      publicKey: base64urlDecode(identity.publicKey),
+    };
+    if (identity.version !== undefined) entry.version = identity.version;
+    ctx.trust.identities.set(identity.licenseServerUrl, entry);
+  }
+}
+
+/** Sets the trust anchor (from the clearinghouse or a file), checking its keys and the pinned fingerprint. */
+export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAnchorResponse, source: string): Promise<Result<{ fingerprint: string }>> {
+  let keys;
+  try {
+    keys = keySetFromJwks(anchor);
+  } catch (e) {
+    return refuse('TRUST_ANCHOR_INVALID', `The trust anchor from ${source} is not a set of Ed25519 keys with kid and x: ${(e as Error).message}.`, { source });
+  }
+  if (keys.kids.length === 0) return refuse('TRUST_ANCHOR_INVALID', `The trust anchor from ${source} holds no key.`, { source });
+  const fingerprint = typeof anchor.fingerprint === 'string' ? anchor.fingerprint : keys.kids.join(',');
+  const pin = ctx.settings.trustFingerprint;
+  if (pin !== undefined && pin !== fingerprint) {
+    return refuse(
+      'TRUST_ANCHOR_FINGERPRINT_MISMATCH',
+      `The trust anchor from ${source} has fingerprint ${fingerprint}, not the pinned ${pin}. Check that the clearinghouse URL is right before changing the pin.`,
+      { source, fingerprint, pinned: pin },
+    );
+  }
+  const changed = ctx.trust.fingerprint !== fingerprint;
+  await ctx.database.db.transaction().execute(async (trx) => {
+    await saveAnchor(trx, JSON.stringify({ keys: anchor.keys, fingerprint }), fingerprint, source, ctx.clock.now());
+    if (changed) await logEvent(trx, ctx, 9204, { source, fingerprint });
+  });
+  ctx.trust.anchor = keys;
+  ctx.trust.fingerprint = fingerprint;
+  return ok({ fingerprint });
+}
+
+/** Verifies and stores a revocation list; an older or equal list is ignored. */
+export async function acceptRevocationList(ctx: SessionHostContext, list: string): Promise<Result<{ seq: number; updated: boolean }>> {
+  if (!ctx.trust.anchor) return refuse('TRUST_ANCHOR_UNAVAILABLE', 'Set the trust anchor first: the revocation list is verified with the clearinghouse key.');
+  const verified = await verifyJws<RevocationListPayload>(list, ctx.trust.anchor, 'opencal.revocations');
+  if (!verified.ok) return verified;
+  const payload = verified.value.payload;
+  if (typeof payload.seq !== 'number' || !Array.isArray(payload.servers) || !Array.isArray(payload.grants)) {
+    return refuse('TRUST_ANCHOR_INVALID', 'The revocation list does not have the expected shape (seq, servers, grants).');
+  }
+  const updated = await ctx.database.db.transaction().execute(async (trx) => {
+    const stored = await saveRevocations(trx, list, payload.seq, ctx.clock.now());
+    if (stored) await logEvent(trx, ctx, 9205, { seq: payload.seq, servers: payload.servers.length, grants: payload.grants.length });
+    return stored;
+  });
+  if (updated || !ctx.trust.revocations || ctx.trust.revocations.seq < payload.seq) ctx.trust.revocations = payload;
+  return ok({ seq: payload.seq, updated });
+}
+
+export interface RefreshReport {
+  trustAnchor?: { fingerprint: string } | { error: string };
+  revocations?: { seq: number; updated: boolean } | { error: string };
+  identities: { licenseServerUrl: string; serverId?: string; error?: string }[];
+}
+
+/** Fetches the trust anchor and revocation list from the clearinghouse, and the listed servers' identities. */
+export async function refreshTrust(ctx: SessionHostContext, licenseServers: readonly string[]): Promise<RefreshReport> {
+  const report: RefreshReport = { identities: [] };
+  const url = ctx.settings.clearinghouseUrl;
+  if (url) {
+    const anchor = await ctx.peers.trustAnchor(url);
+    if (anchor.ok) {
+      const set = await setTrustAnchor(ctx, anchor.value, url);
+      report.trustAnchor = set.ok ? set.value : { error: set.error.code };
+      if (!set.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: set.error.message });
+    } else {
+      report.trustAnchor = { error: anchor.error.code };
+      await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: anchor.error.message });
+    }
+    if (ctx.trust.anchor) {
+      const list = await ctx.peers.revocations(url);
+      const accepted = list.ok ? await acceptRevocationList(ctx, list.value.list) : list;
+      report.revocations = accepted.ok ? accepted.value : { error: accepted.error.code };
+      if (!accepted.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'revocation list', url, reason: accepted.error.message });
+    }
+  }
+  for (const server of licenseServers) report.identities.push(await refreshIdentity(ctx, server));
+  return report;
+}
+
+/** Fetches one license server's identity (`GET /ls/v1/identity`) and checks that its ID derives from its key. */
+export async function refreshIdentity(ctx: SessionHostContext, licenseServerUrl: string): Promise<{ licenseServerUrl: string; serverId?: string; error?: string }> {
+  const url = normalizeLicenseServerUrl(licenseServerUrl) ?? licenseServerUrl;
+  const identity = await ctx.peers.identity(url);
+  if (!identity.ok) return { licenseServerUrl: url, error: identity.error.code };
+  let raw: Uint8Array;
+  try {
+    raw = base64urlDecode(identity.value.publicKey);
+    if (raw.length !== 32 || licenseServerIdFromPublicKey(raw) !== identity.value.serverId) throw new Error('mismatch');
+  } catch {
+    return { licenseServerUrl: url, error: 'IDENTITY_MISMATCH' };
+  }
+  const record = {
+    licenseServerUrl: url,
+    serverId: identity.value.serverId,
+    publicKey: identity.value.publicKey,
+    fetchedAt: ctx.clock.now().toISOString(),
+    ...(typeof identity.value.version === 'number' ? { version: identity.value.version } : {}),
+    ...(typeof identity.value.certificate === 'string' ? { certificate: identity.value.certificate } : {}),
+  };
+  await saveIdentity(ctx.database.db, record);
+  const entry: { serverId: string; publicKey: Uint8Array; version?: number } = { serverId: record.serverId, publicKey: raw };
+  if (record.version !== undefined) entry.version = record.version;
+  ctx.trust.identities.set(url, entry);
+  return { licenseServerUrl: url, serverId: record.serverId };
+}
