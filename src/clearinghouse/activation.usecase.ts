@@ -1,0 +1,447 @@
+/**
+ * License server activation at the clearinghouse (DESIGN §5, rds-facts §2): auto (signed request + the
+ * organization's token), web and phone (the 60-character product ID -> a 35-character activation
+ * confirmation), reactivation with a reason, deactivation (signed request, or the 35-character receipt a
+ * deactivated server shows, typed on the portal), check-in and holdings.
+ */
+import { dayNumber, decodeCode, publicKeyFromProductId, licenseServerIdFromPublicKey, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
+import { ok, refuse, type Result } from '../core/result';
+import { isCalVersion, REACTIVATION_REASONS, type ActivationMethod, type ActivationStatus, type ServerVersion } from '../core/vocabulary';
+import { base64urlEncode } from '../trust/index';
+import {
+  endGrant,
+  endServerActivation,
+  findGrant,
+  findOrganization,
+  findServer,
+  findServersByPrefix,
+  grantsOfServer,
+  insertActivation,
+  insertCase,
+  insertRevocation,
+  markReceipt,
+  recordCheckIn,
+  releasePacksOf,
+  setServerCertificate,
+  upsertServerActivation,
+  type ChDb,
+  type ServerRecord,
+} from './clearinghouse.repository';
+import { change, type Actor, type ChangeLog, type ChContext } from './context';
+import { activationConfirmation, macKeyFor, signCertificate, signedRevocationList } from './documents';
+import { formatCaseNumber } from '../core/clearinghouse-rules';
+
+/** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
+export interface CompanyDetails {
+  firstName: string;
+  lastName: string;
+  company: string;
+  country: string;
+  [optional: string]: string;
+}
+
+const REQUIRED_COMPANY_FIELDS = ['firstName', 'lastName', 'company', 'country'] as const;
+
+export function checkCompany(company: unknown): Result<Record<string, string>> {
+  const c = (typeof company === 'object' && company !== null ? company : {}) as Record<string, unknown>;
+  const missing = REQUIRED_COMPANY_FIELDS.filter((f) => typeof c[f] !== 'string' || (c[f] as string).trim() === '');
+  if (missing.length > 0) {
+    return refuse(
+      'COMPANY_DETAILS_REQUIRED',
+      `Activation needs the company details the activation wizard asks for: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing.`,
+      { missing },
+    );
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c)) if (typeof v === 'string' && v.trim() !== '') out[k] = v.trim();
+  return ok(out);
+}
+
+function checkVersion(serverVersion: unknown): Result<ServerVersion> {
+  if (!isCalVersion(serverVersion)) return refuse('SERVER_VERSION_INVALID', 'The license server version must be 2012, 2016, 2019, 2022 or 2025.');
+  return ok(serverVersion);
+}
+
+function invalidated(server: ServerRecord) {
+  return refuse(
+    'SERVER_INVALIDATED',
+    `The activation of license server ${server.serverId} was invalidated (${server.statusReason ?? 'by the clearinghouse'}). It cannot be activated again: reinstall it (new keys, new license server ID) and migrate its packs.`,
+    { serverId: server.serverId },
+  );
+}
+
+interface Activated {
+  serverId: string;
+  serial: number;
+  certificate: string;
+  expiresAt: Date;
+}
+
+/** Activates (first time, or again after a deactivation) or reactivates a server, in the caller's transaction. */
+async function activateInTx(
+  ctx: ChContext,
+  trx: ChDb,
+  log: ChangeLog,
+  at: Date,
+  a: {
+    serverId: string;
+    pub: string;
+    orgId: string | null;
+    method: ActivationMethod;
+    serverVersion: ServerVersion;
+    company: Record<string, string>;
+    kind: 'activate' | 'reactivate';
+    reason: string | null;
+    actor: Actor;
+  },
+): Promise<Activated> {
+  await upsertServerActivation(trx, {
+    serverId: a.serverId,
+    idPrefix: serverIdPrefix(a.serverId),
+    publicKey: a.pub,
+    orgId: a.orgId,
+    method: a.method,
+    serverVersion: a.serverVersion,
+    company: a.company,
+    at: at.toISOString(),
+    reason: a.reason,
+  });
+  const validUntil = new Date(at.getTime() + ctx.config.certificateDays * 86_400_000);
+  const serial = await insertActivation(trx, {
+    serverId: a.serverId,
+    kind: a.kind,
+    method: a.method,
+    reason: a.reason,
+    orgId: a.orgId,
+    at: at.toISOString(),
+    validUntil: validUntil.toISOString(),
+  });
+  const { certificate, expiresAt } = await signCertificate(
+    ctx,
+    { serverId: a.serverId, pub: a.pub, orgId: a.orgId, method: a.method, serverVersion: a.serverVersion, serial },
+    at,
+  );
+  await setServerCertificate(trx, a.serverId, { serial, certificate, expiresAt: expiresAt.toISOString() });
+  if (a.kind === 'activate') {
+    log.event(9001, { serverId: a.serverId, method: a.method, serverVersion: a.serverVersion, orgId: a.orgId ?? 'none', serial });
+  } else {
+    log.event(9002, { serverId: a.serverId, reason: a.reason, serial });
+  }
+  log.record({
+    actor: a.actor,
+    action: a.kind === 'activate' ? 'server.activated' : 'server.reactivated',
+    subject: `server:${a.serverId}`,
+    data: { method: a.method, serverVersion: a.serverVersion, orgId: a.orgId, serial, reason: a.reason, company: a.company, expiresAt: expiresAt.toISOString() },
+  });
+  return { serverId: a.serverId, serial, certificate, expiresAt };
+}
+
+/** Auto activation: a signed request from the server plus its organization's token. */
+export async function activateAuto(
+  ctx: ChContext,
+  req: { serverId: string; pub: string; body: { company?: unknown; serverVersion?: unknown } },
+  orgId: string,
+): Promise<Result<{ certificate: string }>> {
+  const company = checkCompany(req.body.company);
+  if (!company.ok) return company;
+  const version = checkVersion(req.body.serverVersion);
+  if (!version.ok) return version;
+  if (!(await findOrganization(ctx.db, orgId))) return refuse('ORG_NOT_FOUND', 'The organization of this token no longer exists.');
+  const existing = await findServer(ctx.db, req.serverId);
+  if (existing?.status === 'invalidated') return invalidated(existing);
+  if (existing?.status === 'activated') {
+    if (existing.orgId !== orgId) return alreadyActivatedElsewhere(existing);
+    // A retry after a lost answer: the same activation again.
+    return ok({ certificate: existing.certificate });
+  }
+  return change(ctx, async (trx, log, at) => {
+    const a = await activateInTx(ctx, trx, log, at, {
+      serverId: req.serverId,
+      pub: req.pub,
+      orgId,
+      method: 'auto',
+      serverVersion: version.value,
+      company: company.value,
+      kind: 'activate',
+      reason: existing ? 'activated again after deactivation' : null,
+      actor: `org:${orgId}`,
+    });
+    return ok({ certificate: a.certificate });
+  });
+}
+
+function alreadyActivatedElsewhere(server: ServerRecord) {
+  return refuse(
+    'SERVER_ALREADY_ACTIVATED',
+    `License server ${server.serverId} is already activated for another organization. Deactivate it there first, or use that organization's token.`,
+    { serverId: server.serverId },
+  );
+}
+
+/** Reactivation with a reason (ReactivateServerAutomatic reasons, rds-facts §2): a new certificate and serial. */
+export async function reactivateAuto(
+  ctx: ChContext,
+  req: { serverId: string; pub: string; body: { reason?: unknown; serverVersion?: unknown } },
+  orgId: string,
+): Promise<Result<{ certificate: string }>> {
+  const reason = req.body.reason;
+  if (typeof reason !== 'string' || !(REACTIVATION_REASONS as readonly string[]).includes(reason)) {
+    return refuse('REACTIVATION_REASON_INVALID', `Give the reason for reactivating: one of ${REACTIVATION_REASONS.join(', ')}.`, { allowed: REACTIVATION_REASONS });
+  }
+  const version = checkVersion(req.body.serverVersion);
+  if (!version.ok) return version;
+  const server = await findServer(ctx.db, req.serverId);
+  if (!server) return refuse('LICENSE_SERVER_UNKNOWN', `License server ${req.serverId} was never activated. Activate it first.`, { serverId: req.serverId });
+  if (server.status === 'invalidated') return invalidated(server);
+  if (server.orgId !== orgId) return refuse('SERVER_NOT_OWNED', `License server ${req.serverId} belongs to another organization. Use that organization's token.`);
+  return change(ctx, async (trx, log, at) => {
+    const a = await activateInTx(ctx, trx, log, at, {
+      serverId: server.serverId,
+      pub: req.pub,
+      orgId,
+      method: 'auto',
+      serverVersion: version.value,
+      company: server.company,
+      kind: 'reactivate',
+      reason,
+      actor: `org:${orgId}`,
+    });
+    return ok({ certificate: a.certificate });
+  });
+}
+
+/** Web (portal) or phone (agent) activation from the product ID: returns the activation confirmation. */
+export async function activateByProductId(
+  ctx: ChContext,
+  input: { productId: string; company: unknown; serverVersion: unknown; orgId: string; method: 'web' | 'phone' },
+  actor: Actor,
+): Promise<Result<{ confirmation: string; licenseServerId: string }>> {
+  const key = publicKeyFromProductId(input.productId);
+  if (!key.ok) return key;
+  const company = checkCompany(input.company);
+  if (!company.ok) return company;
+  const version = checkVersion(input.serverVersion);
+  if (!version.ok) return version;
+  if (!(await findOrganization(ctx.db, input.orgId))) return refuse('ORG_NOT_FOUND', `There is no organization ${input.orgId}.`, { orgId: input.orgId });
+  const serverId = licenseServerIdFromPublicKey(key.value);
+  const pub = base64urlEncode(key.value);
+  const existing = await findServer(ctx.db, serverId);
+  if (existing?.status === 'invalidated') return invalidated(existing);
+  if (existing?.status === 'activated') {
+    if (existing.orgId !== input.orgId) return alreadyActivatedElsewhere(existing);
+    return ok({ confirmation: activationConfirmation(ctx, pub, existing.activationSerial, new Date(existing.certificateExpiresAt)), licenseServerId: serverId });
+  }
+  return change(ctx, async (trx, log, at) => {
+    const a = await activateInTx(ctx, trx, log, at, {
+      serverId,
+      pub,
+      orgId: input.orgId,
+      method: input.method,
+      serverVersion: version.value,
+      company: company.value,
+      kind: 'activate',
+      reason: existing ? 'activated again after deactivation' : null,
+      actor,
+    });
+    return ok({ confirmation: activationConfirmation(ctx, pub, a.serial, a.expiresAt), licenseServerId: serverId });
+  });
+}
+
+/**
+ * Deactivation in the caller's transaction: the server's activation ends, every pack it held is released
+ * (its grant ended and put on the revocation list), and the server itself is listed as deactivated.
+ */
+export async function deactivateInTx(
+  trx: ChDb,
+  log: ChangeLog,
+  at: Date,
+  server: ServerRecord,
+  how: 'auto' | 'receipt',
+  actor: Actor,
+): Promise<{ released: number[] } | undefined> {
+  const iso = at.toISOString();
+  if (!(await endServerActivation(trx, server.serverId, 'deactivated', iso, how === 'auto' ? 'deactivated' : 'deactivation receipt', how === 'receipt'))) {
+    return undefined;
+  }
+  const released = await releasePacksOf(trx, server.serverId, iso);
+  for (const r of released) {
+    await endGrant(trx, r.pack, r.seq, 'released', iso, null);
+    await insertRevocation(trx, { kind: 'grant', serverId: server.serverId, pack: r.pack, seq: r.seq, caseNumber: null, reason: 'deactivated', at: iso });
+  }
+  await insertRevocation(trx, { kind: 'server', serverId: server.serverId, pack: null, seq: null, caseNumber: null, reason: 'deactivated', at: iso });
+  log.event(9003, { serverId: server.serverId, how, released: released.length });
+  log.record({ actor, action: 'server.deactivated', subject: `server:${server.serverId}`, data: { how, released: released.map((r) => ({ pack: r.pack, seq: r.seq })) } });
+  return { released: released.map((r) => r.pack) };
+}
+
+export interface DeactivationAnswer {
+  status: ActivationStatus;
+  serverId: string;
+  releasedPacks: number[];
+}
+
+/** Auto deactivation: a signed request. Deactivating a deactivated server again is answered the same way. */
+export async function deactivateAuto(ctx: ChContext, req: { serverId: string }): Promise<Result<DeactivationAnswer>> {
+  const server = await findServer(ctx.db, req.serverId);
+  if (!server) return refuse('LICENSE_SERVER_UNKNOWN', `License server ${req.serverId} is not known to the clearinghouse; there is nothing to deactivate.`);
+  if (server.status !== 'activated') return ok({ status: server.status, serverId: server.serverId, releasedPacks: [] });
+  return change(ctx, async (trx, log, at) => {
+    const d = await deactivateInTx(trx, log, at, server, 'auto', `server:${server.serverId}`);
+    const now = await findServer(trx, server.serverId);
+    return ok({ status: now!.status, serverId: server.serverId, releasedPacks: d?.released ?? [] });
+  });
+}
+
+/** Finds the server a receipt names and checks the receipt's MAC and date. */
+export async function readReceipt(ctx: ChContext, receipt: string): Promise<Result<ServerRecord>> {
+  const decoded = decodeCode(receipt, 'deactivationReceipt');
+  if (!decoded.ok) return decoded;
+  const candidates = await findServersByPrefix(ctx.db, decoded.value.fields.server);
+  if (candidates.length === 0) {
+    return refuse('LICENSE_SERVER_UNKNOWN', 'The license server this receipt names is not known to the clearinghouse. Check the receipt, group by group.');
+  }
+  const server = candidates.find((s) => verifyCodeMac(decoded.value, macKeyFor(ctx, s.publicKey)).ok);
+  if (!server) {
+    return refuse('CODE_MAC_INVALID', 'This deactivation receipt was not made by the license server it names. Type the receipt that server showed when it was deactivated.');
+  }
+  if (decoded.value.fields.day < dayNumber(new Date(server.activatedAt))) {
+    return refuse('RECEIPT_STALE', `This receipt is older than the latest activation of license server ${server.serverId}; deactivate it again and use the new receipt.`, { serverId: server.serverId });
+  }
+  return ok(server);
+}
+
+/** Portal deactivation by the receipt a license server showed when it deactivated offline. */
+export async function deactivateByReceipt(ctx: ChContext, input: { receipt: string; orgId?: string }, actor: Actor): Promise<Result<DeactivationAnswer>> {
+  const found = await readReceipt(ctx, input.receipt);
+  if (!found.ok) return found;
+  const server = found.value;
+  if (input.orgId !== undefined && server.orgId !== input.orgId) {
+    return refuse('SERVER_NOT_OWNED', `License server ${server.serverId} belongs to another organization.`);
+  }
+  return change(ctx, async (trx, log, at) => {
+    let released: number[] = [];
+    if (server.status === 'activated') {
+      released = (await deactivateInTx(trx, log, at, server, 'receipt', actor))?.released ?? [];
+    } else if (server.receiptAt === null) {
+      await markReceipt(trx, server.serverId, at.toISOString());
+      log.record({ actor, action: 'server.receipt-received', subject: `server:${server.serverId}`, data: { status: server.status } });
+    }
+    const now = await findServer(trx, server.serverId);
+    return ok({ status: now!.status, serverId: server.serverId, releasedPacks: released });
+  });
+}
+
+export interface CheckInAnswer {
+  status: ActivationStatus | 'unknown';
+  certificate?: string;
+  grants: string[];
+  revocations: string;
+}
+
+/**
+ * A check-in: records last seen and the installation instance; delivers the certificate (web/phone
+ * activations get it here), the active grants and the revocation list. The same server ID from two
+ * instances opens a flagged `clone` case; CALs reported from an invalidated grant open a flagged `phantom` case.
+ */
+export async function checkIn(
+  ctx: ChContext,
+  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown } },
+): Promise<Result<CheckInAnswer>> {
+  const instanceId = req.body.instanceId;
+  if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
+    return refuse('SIGNED_REQUEST_INVALID', 'A check-in carries the instanceId of the license server installation.');
+  }
+  const reported = parseReportedPacks(req.body.packs);
+  if (!reported.ok) return reported;
+  const server = await findServer(ctx.db, req.serverId);
+  if (!server) {
+    const { list } = await signedRevocationList(ctx);
+    return ok({ status: 'unknown', grants: [], revocations: list });
+  }
+  const r = await change(ctx, async (trx, log, at) => {
+    const previous = await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
+    if (previous !== null && previous !== instanceId) {
+      const instances = [previous, instanceId].sort();
+      const number = await insertCase(trx, {
+        kind: 'clone',
+        status: 'pending',
+        flagged: true,
+        channel: 'check-in',
+        requestKey: `clone|${server.serverId}|${instances.join('|')}`,
+        pack: null,
+        sourceServerId: server.serverId,
+        targetServerId: null,
+        orgId: server.orgId,
+        reason: 'the same license server ID checked in from two installations',
+        evidence: { serverId: server.serverId, instances, lastCheckIn: server.lastCheckInAt, status: server.status },
+        decisionReasons: ['CLONE_SUSPECTED'],
+        at: at.toISOString(),
+      });
+      if (number !== undefined) {
+        const caseNumber = formatCaseNumber(number);
+        log.event(9011, { serverId: server.serverId, instances: instances.join(', '), caseNumber });
+        log.record({ actor: `server:${server.serverId}`, action: 'case.opened', subject: caseNumber, data: { kind: 'clone', instances } });
+      }
+    }
+    for (const p of reported.value) {
+      if (p.issued <= 0) continue;
+      const grant = await findGrant(trx, p.pack, p.seq);
+      if (!grant || grant.serverId !== server.serverId || grant.status !== 'invalidated') continue;
+      const number = await insertCase(trx, {
+        kind: 'phantom',
+        status: 'pending',
+        flagged: true,
+        channel: 'check-in',
+        requestKey: `phantom|${server.serverId}|${p.pack}|${p.seq}`,
+        pack: p.pack,
+        sourceServerId: server.serverId,
+        targetServerId: null,
+        orgId: server.orgId,
+        reason: 'CALs still issued from a grant that was invalidated',
+        evidence: { serverId: server.serverId, pack: p.pack, seq: p.seq, issued: p.issued, invalidatedBy: grant.caseNumber, invalidatedAt: grant.endedAt },
+        decisionReasons: ['PHANTOM_LICENSES'],
+        at: at.toISOString(),
+      });
+      if (number !== undefined) {
+        const caseNumber = formatCaseNumber(number);
+        log.event(9012, { serverId: server.serverId, pack: p.pack, seq: p.seq, issued: p.issued, caseNumber });
+        log.record({ actor: `server:${server.serverId}`, action: 'case.opened', subject: caseNumber, data: { kind: 'phantom', pack: p.pack, seq: p.seq, issued: p.issued } });
+      }
+    }
+    return ok(undefined);
+  });
+  if (!r.ok) return r;
+  return ok(await holdingsAnswer(ctx, server.serverId));
+}
+
+async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckInAnswer> {
+  const server = await findServer(ctx.db, serverId);
+  const grants = await grantsOfServer(ctx.db, serverId, 'active');
+  const { list } = await signedRevocationList(ctx);
+  return {
+    status: server?.status ?? 'unknown',
+    ...(server?.status === 'activated' ? { certificate: server.certificate } : {}),
+    grants: grants.map((g) => g.jws),
+    revocations: list,
+  };
+}
+
+function parseReportedPacks(value: unknown): Result<{ pack: number; seq: number; issued: number }[]> {
+  if (value === undefined) return ok([]);
+  if (!Array.isArray(value) || value.length > 10_000) return refuse('SIGNED_REQUEST_INVALID', 'packs must be a list of { pack, seq, issued }.');
+  const out: { pack: number; seq: number; issued: number }[] = [];
+  for (const p of value as unknown[]) {
+    const o = p as Record<string, unknown>;
+    if (typeof p !== 'object' || p === null || !Number.isInteger(o.pack) || !Number.isInteger(o.seq) || !Number.isInteger(o.issued)) {
+      return refuse('SIGNED_REQUEST_INVALID', 'packs must be a list of { pack, seq, issued } with whole numbers.');
+    }
+    out.push({ pack: o.pack as number, seq: o.seq as number, issued: o.issued as number });
+  }
+  return ok(out);
+}
+
+/** What the clearinghouse holds for a server: its certificate (when activated) and its active grants. */
+export async function holdings(ctx: ChContext, req: { serverId: string }): Promise<Result<{ certificate?: string; grants: string[] }>> {
+  const a = await holdingsAnswer(ctx, req.serverId);
+  return ok({ ...(a.certificate !== undefined ? { certificate: a.certificate } : {}), grants: a.grants });
+}

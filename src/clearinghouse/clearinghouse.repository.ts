@@ -1,0 +1,788 @@
+/**
+ * The clearinghouse's SQL (the only place it lives). Row types stay here; use cases get plain records.
+ * Every function takes `Kysely<ChTables>`, which a transaction also is, so a use case runs them in one.
+ *
+ * Ownership is claimed by one conditional statement (STYLE "Storage"): `claimPack` and `movePack` update the
+ * pack row only when it is free / still at the expected grant serial, and the caller reads what came back.
+ * The audit chain is appended under a lock on its head row (FOR UPDATE on PostgreSQL; SQLite transactions
+ * already hold the write lock), and appended last in a transaction so that lock is held briefly and always
+ * taken after row locks (no lock-order inversion).
+ */
+import type { Generated, Kysely, Selectable } from 'kysely';
+import { auditHash, canonicalJson, type AuditRecord } from '../core/clearinghouse-rules';
+import type { ProgramData } from '../core/clearinghouse-rules';
+import type { ActivationMethod, ActivationStatus, CalType, CalVersion, CaseStatus, Program, ServerVersion } from '../core/vocabulary';
+import { forUpdate, fromJson, toJson, toNumber, type SqlDialect } from '../storage/dialect';
+
+export interface ChTables {
+  ch_organizations: { id: string; name: string; created_at: string };
+  ch_agents: { id: string; name: string; created_at: string };
+  ch_servers: {
+    server_id: string;
+    id_prefix: string;
+    public_key: string;
+    org_id: string | null;
+    status: ActivationStatus;
+    method: ActivationMethod;
+    server_version: number;
+    company: string;
+    activation_serial: number;
+    activated_at: string;
+    certificate: string;
+    certificate_expires_at: string;
+    last_check_in_at: string | null;
+    instance_id: string | null;
+    receipt_at: string | null;
+    status_changed_at: string;
+    status_reason: string | null;
+    created_at: string;
+  };
+  ch_activations: {
+    serial: Generated<number>;
+    server_id: string;
+    kind: 'activate' | 'reactivate';
+    method: ActivationMethod;
+    reason: string | null;
+    org_id: string | null;
+    at: string;
+    valid_until: string;
+  };
+  ch_packs: {
+    number: Generated<number>;
+    key_hash: string;
+    org_id: string | null;
+    program: Program;
+    program_data: string;
+    cal_type: CalType;
+    cal_version: number;
+    count: number;
+    proof_of_purchase: string | null;
+    status: 'unassigned' | 'installed' | 'revoked';
+    server_id: string | null;
+    grant_seq: number;
+    created_at: string;
+    updated_at: string;
+  };
+  ch_grants: {
+    id: Generated<number>;
+    pack_number: number;
+    seq: number;
+    server_id: string;
+    status: GrantStatus;
+    jws: string;
+    key_pack_id: string | null;
+    issued_at: string;
+    ended_at: string | null;
+    case_number: string | null;
+  };
+  ch_cases: {
+    number: Generated<number>;
+    kind: CaseKind;
+    status: CaseStatus;
+    flagged: number;
+    channel: string;
+    request_key: string;
+    pack_number: number | null;
+    source_server_id: string | null;
+    target_server_id: string | null;
+    org_id: string | null;
+    reason: string | null;
+    evidence: string;
+    decision_reasons: string;
+    key_pack_id: string | null;
+    grant_seq: number | null;
+    decided_by: string | null;
+    decision_note: string | null;
+    created_at: string;
+    decided_at: string | null;
+  };
+  ch_revocations: {
+    id: Generated<number>;
+    kind: 'grant' | 'server';
+    server_id: string;
+    pack_number: number | null;
+    seq: number | null;
+    case_number: string | null;
+    reason: string;
+    at: string;
+  };
+  ch_nonces: { nonce: string; server_id: string; seen_at: string };
+  ch_audit: { seq: number; at: string; actor: string; action: string; subject: string; data: string; prev_hash: string; hash: string };
+  ch_audit_head: { id: number; seq: number; hash: string };
+}
+
+export type ChDb = Kysely<ChTables>;
+export type GrantStatus = 'active' | 'invalidated' | 'released';
+export type CaseKind = 'migration' | 'reissue' | 'clone' | 'phantom';
+
+// ------------------------------------------------------------------------------------------- records
+
+export interface OrganizationRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ServerRecord {
+  serverId: string;
+  publicKey: string;
+  orgId: string | null;
+  status: ActivationStatus;
+  method: ActivationMethod;
+  serverVersion: ServerVersion;
+  company: Record<string, string>;
+  activationSerial: number;
+  activatedAt: string;
+  certificate: string;
+  certificateExpiresAt: string;
+  lastCheckInAt: string | null;
+  instanceId: string | null;
+  receiptAt: string | null;
+  statusChangedAt: string;
+  statusReason: string | null;
+}
+
+export interface PackRecord {
+  number: number;
+  orgId: string | null;
+  program: Program;
+  programData: ProgramData;
+  calType: CalType;
+  calVersion: CalVersion;
+  count: number;
+  proofOfPurchase: string | null;
+  status: 'unassigned' | 'installed' | 'revoked';
+  serverId: string | null;
+  grantSeq: number;
+  createdAt: string;
+}
+
+export interface GrantRecord {
+  pack: number;
+  seq: number;
+  serverId: string;
+  status: GrantStatus;
+  jws: string;
+  keyPackId: string | null;
+  issuedAt: string;
+  endedAt: string | null;
+  caseNumber: string | null;
+}
+
+export interface CaseRecord {
+  number: number;
+  kind: CaseKind;
+  status: CaseStatus;
+  flagged: boolean;
+  channel: string;
+  requestKey: string;
+  pack: number | null;
+  sourceServerId: string | null;
+  targetServerId: string | null;
+  orgId: string | null;
+  reason: string | null;
+  evidence: Record<string, unknown>;
+  decisionReasons: string[];
+  keyPackId: string | null;
+  grantSeq: number | null;
+  decidedBy: string | null;
+  decisionNote: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+}
+
+export interface RevocationRecord {
+  id: number;
+  kind: 'grant' | 'server';
+  serverId: string;
+  pack: number | null;
+  seq: number | null;
+  caseNumber: string | null;
+  reason: string;
+  at: string;
+}
+
+// ------------------------------------------------------------------------------------------- organizations, agents
+
+export async function insertOrganization(db: ChDb, org: OrganizationRecord): Promise<void> {
+  await db.insertInto('ch_organizations').values({ id: org.id, name: org.name, created_at: org.createdAt }).execute();
+}
+
+export async function findOrganization(db: ChDb, id: string): Promise<OrganizationRecord | undefined> {
+  const r = await db.selectFrom('ch_organizations').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && { id: r.id, name: r.name, createdAt: r.created_at };
+}
+
+export async function listOrganizations(db: ChDb): Promise<OrganizationRecord[]> {
+  const rows = await db.selectFrom('ch_organizations').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+}
+
+export async function insertAgent(db: ChDb, agent: { id: string; name: string; createdAt: string }): Promise<void> {
+  await db.insertInto('ch_agents').values({ id: agent.id, name: agent.name, created_at: agent.createdAt }).execute();
+}
+
+export async function listAgents(db: ChDb): Promise<{ id: string; name: string; createdAt: string }[]> {
+  const rows = await db.selectFrom('ch_agents').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+}
+
+// ------------------------------------------------------------------------------------------- servers
+
+function serverFromRow(r: Selectable<ChTables['ch_servers']>): ServerRecord {
+  return {
+    serverId: r.server_id,
+    publicKey: r.public_key,
+    orgId: r.org_id,
+    status: r.status,
+    method: r.method,
+    serverVersion: toNumber(r.server_version) as ServerVersion,
+    company: fromJson<Record<string, string>>(r.company) ?? {},
+    activationSerial: toNumber(r.activation_serial),
+    activatedAt: r.activated_at,
+    certificate: r.certificate,
+    certificateExpiresAt: r.certificate_expires_at,
+    lastCheckInAt: r.last_check_in_at,
+    instanceId: r.instance_id,
+    receiptAt: r.receipt_at,
+    statusChangedAt: r.status_changed_at,
+    statusReason: r.status_reason,
+  };
+}
+
+export async function findServer(db: ChDb, serverId: string): Promise<ServerRecord | undefined> {
+  const r = await db.selectFrom('ch_servers').selectAll().where('server_id', '=', serverId).executeTakeFirst();
+  return r && serverFromRow(r);
+}
+
+/** Servers whose ID starts with this 64-bit prefix (migration codes and receipts carry only the prefix). */
+export async function findServersByPrefix(db: ChDb, prefix: bigint): Promise<ServerRecord[]> {
+  const rows = await db.selectFrom('ch_servers').selectAll().where('id_prefix', '=', prefix.toString()).execute();
+  return rows.map(serverFromRow);
+}
+
+export async function listServers(db: ChDb, filter: { orgId?: string } = {}): Promise<ServerRecord[]> {
+  let q = db.selectFrom('ch_servers').selectAll().orderBy('created_at').orderBy('server_id');
+  if (filter.orgId !== undefined) q = q.where('org_id', '=', filter.orgId);
+  return (await q.execute()).map(serverFromRow);
+}
+
+export async function insertActivation(
+  db: ChDb,
+  a: { serverId: string; kind: 'activate' | 'reactivate'; method: ActivationMethod; reason: string | null; orgId: string | null; at: string; validUntil: string },
+): Promise<number> {
+  const r = await db
+    .insertInto('ch_activations')
+    .values({ server_id: a.serverId, kind: a.kind, method: a.method, reason: a.reason, org_id: a.orgId, at: a.at, valid_until: a.validUntil })
+    .returning('serial')
+    .executeTakeFirstOrThrow();
+  return toNumber(r.serial);
+}
+
+/** A server row needs its first activation serial before it exists; activations reference the server. */
+export async function upsertServerActivation(
+  db: ChDb,
+  s: {
+    serverId: string;
+    idPrefix: bigint;
+    publicKey: string;
+    orgId: string | null;
+    method: ActivationMethod;
+    serverVersion: ServerVersion;
+    company: Record<string, string>;
+    at: string;
+    reason: string | null;
+  },
+): Promise<void> {
+  const update = {
+    org_id: s.orgId,
+    status: 'activated' as const,
+    method: s.method,
+    server_version: s.serverVersion,
+    company: toJson(s.company),
+    activated_at: s.at,
+    status_changed_at: s.at,
+    status_reason: s.reason,
+    receipt_at: null,
+  };
+  await db
+    .insertInto('ch_servers')
+    .values({
+      ...update,
+      server_id: s.serverId,
+      id_prefix: s.idPrefix.toString(),
+      public_key: s.publicKey,
+      activation_serial: 0,
+      certificate: '',
+      certificate_expires_at: s.at,
+      last_check_in_at: null,
+      instance_id: null,
+      created_at: s.at,
+    })
+    .onConflict((oc) => oc.column('server_id').doUpdateSet(update))
+    .execute();
+}
+
+export async function setServerCertificate(db: ChDb, serverId: string, c: { serial: number; certificate: string; expiresAt: string }): Promise<void> {
+  await db
+    .updateTable('ch_servers')
+    .set({ activation_serial: c.serial, certificate: c.certificate, certificate_expires_at: c.expiresAt })
+    .where('server_id', '=', serverId)
+    .execute();
+}
+
+/** Moves an activated server to deactivated/invalidated; false when it was not activated (someone else did it). */
+export async function endServerActivation(
+  db: ChDb,
+  serverId: string,
+  to: 'deactivated' | 'invalidated',
+  at: string,
+  reason: string,
+  receipt: boolean,
+): Promise<boolean> {
+  const rows = await db
+    .updateTable('ch_servers')
+    .set({ status: to, status_changed_at: at, status_reason: reason, ...(receipt ? { receipt_at: at } : {}) })
+    .where('server_id', '=', serverId)
+    .where('status', '=', 'activated')
+    .returning('server_id')
+    .execute();
+  return rows.length === 1;
+}
+
+export async function markReceipt(db: ChDb, serverId: string, at: string): Promise<void> {
+  await db.updateTable('ch_servers').set({ receipt_at: at }).where('server_id', '=', serverId).where('receipt_at', 'is', null).execute();
+}
+
+/** Records a check-in; returns the instance id the server had before (null at its first check-in). */
+export async function recordCheckIn(db: ChDb, serverId: string, instanceId: string, at: string): Promise<string | null> {
+  const before = await db.selectFrom('ch_servers').select('instance_id').where('server_id', '=', serverId).executeTakeFirst();
+  await db.updateTable('ch_servers').set({ last_check_in_at: at, instance_id: instanceId }).where('server_id', '=', serverId).execute();
+  return before?.instance_id ?? null;
+}
+
+// ------------------------------------------------------------------------------------------- packs
+
+function packFromRow(r: Selectable<ChTables['ch_packs']>): PackRecord {
+  return {
+    number: toNumber(r.number),
+    orgId: r.org_id,
+    program: r.program,
+    programData: fromJson<ProgramData>(r.program_data) ?? {},
+    calType: r.cal_type,
+    calVersion: toNumber(r.cal_version) as CalVersion,
+    count: toNumber(r.count),
+    proofOfPurchase: r.proof_of_purchase,
+    status: r.status,
+    serverId: r.server_id,
+    grantSeq: toNumber(r.grant_seq),
+    createdAt: r.created_at,
+  };
+}
+
+export async function insertPack(
+  db: ChDb,
+  p: { keyHash: string; orgId: string | null; program: Program; programData: ProgramData; calType: CalType; calVersion: CalVersion; count: number; proofOfPurchase: string | null; at: string },
+): Promise<number> {
+  const r = await db
+    .insertInto('ch_packs')
+    .values({
+      key_hash: p.keyHash,
+      org_id: p.orgId,
+      program: p.program,
+      program_data: toJson(p.programData),
+      cal_type: p.calType,
+      cal_version: p.calVersion,
+      count: p.count,
+      proof_of_purchase: p.proofOfPurchase,
+      status: 'unassigned',
+      server_id: null,
+      grant_seq: 0,
+      created_at: p.at,
+      updated_at: p.at,
+    })
+    .returning('number')
+    .executeTakeFirstOrThrow();
+  return toNumber(r.number);
+}
+
+export async function findPackByKeyHash(db: ChDb, keyHash: string): Promise<PackRecord | undefined> {
+  const r = await db.selectFrom('ch_packs').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+  return r && packFromRow(r);
+}
+
+export async function findPack(db: ChDb, number: number): Promise<PackRecord | undefined> {
+  const r = await db.selectFrom('ch_packs').selectAll().where('number', '=', number).executeTakeFirst();
+  return r && packFromRow(r);
+}
+
+export async function listPacks(db: ChDb, filter: { orgId?: string; serverId?: string } = {}): Promise<PackRecord[]> {
+  let q = db.selectFrom('ch_packs').selectAll().orderBy('number');
+  if (filter.orgId !== undefined) q = q.where('org_id', '=', filter.orgId);
+  if (filter.serverId !== undefined) q = q.where('server_id', '=', filter.serverId);
+  return (await q.execute()).map(packFromRow);
+}
+
+/**
+ * Claims a free pack for a server in one conditional UPDATE: only a pack with no server (and not revoked)
+ * is assigned, with the next grant serial. Returns that serial, or undefined when the pack is taken.
+ */
+export async function claimPack(db: ChDb, pack: number, serverId: string, at: string): Promise<number | undefined> {
+  const r = await db
+    .updateTable('ch_packs')
+    .set((eb) => ({ server_id: serverId, status: 'installed', grant_seq: eb('grant_seq', '+', 1), updated_at: at }))
+    .where('number', '=', pack)
+    .where('server_id', 'is', null)
+    .where('status', '=', 'unassigned')
+    .returning('grant_seq')
+    .executeTakeFirst();
+  return r ? toNumber(r.grant_seq) : undefined;
+}
+
+/**
+ * Moves a pack to another server (reissue) in one conditional UPDATE, only if it is still at `fromSeq`
+ * (nobody moved it meanwhile). Returns the new grant serial.
+ */
+export async function movePack(db: ChDb, pack: number, fromSeq: number, toServerId: string, at: string): Promise<number | undefined> {
+  const r = await db
+    .updateTable('ch_packs')
+    .set((eb) => ({ server_id: toServerId, status: 'installed', grant_seq: eb('grant_seq', '+', 1), updated_at: at }))
+    .where('number', '=', pack)
+    .where('grant_seq', '=', fromSeq)
+    .where('status', '<>', 'revoked')
+    .returning('grant_seq')
+    .executeTakeFirst();
+  return r ? toNumber(r.grant_seq) : undefined;
+}
+
+/** Releases every pack a server holds (its deactivation). Returns the packs and their grant serials. */
+export async function releasePacksOf(db: ChDb, serverId: string, at: string): Promise<{ pack: number; seq: number }[]> {
+  const rows = await db
+    .updateTable('ch_packs')
+    .set({ server_id: null, status: 'unassigned', updated_at: at })
+    .where('server_id', '=', serverId)
+    .returning(['number', 'grant_seq'])
+    .execute();
+  return rows.map((r) => ({ pack: toNumber(r.number), seq: toNumber(r.grant_seq) }));
+}
+
+// ------------------------------------------------------------------------------------------- grants
+
+function grantFromRow(r: Selectable<ChTables['ch_grants']>): GrantRecord {
+  return {
+    pack: toNumber(r.pack_number),
+    seq: toNumber(r.seq),
+    serverId: r.server_id,
+    status: r.status,
+    jws: r.jws,
+    keyPackId: r.key_pack_id,
+    issuedAt: r.issued_at,
+    endedAt: r.ended_at,
+    caseNumber: r.case_number,
+  };
+}
+
+export async function insertGrant(
+  db: ChDb,
+  g: { pack: number; seq: number; serverId: string; jws: string; keyPackId: string | null; at: string; caseNumber: string | null },
+): Promise<void> {
+  await db
+    .insertInto('ch_grants')
+    .values({
+      pack_number: g.pack,
+      seq: g.seq,
+      server_id: g.serverId,
+      status: 'active',
+      jws: g.jws,
+      key_pack_id: g.keyPackId,
+      issued_at: g.at,
+      ended_at: null,
+      case_number: g.caseNumber,
+    })
+    .execute();
+}
+
+export async function setGrantKeyPackId(db: ChDb, pack: number, seq: number, keyPackId: string): Promise<void> {
+  await db.updateTable('ch_grants').set({ key_pack_id: keyPackId }).where('pack_number', '=', pack).where('seq', '=', seq).execute();
+}
+
+export async function findGrant(db: ChDb, pack: number, seq: number): Promise<GrantRecord | undefined> {
+  const r = await db.selectFrom('ch_grants').selectAll().where('pack_number', '=', pack).where('seq', '=', seq).executeTakeFirst();
+  return r && grantFromRow(r);
+}
+
+/** The grant a pack was last given under (active or ended), if it ever was installed. */
+export async function latestGrantOf(db: ChDb, pack: number): Promise<GrantRecord | undefined> {
+  const r = await db.selectFrom('ch_grants').selectAll().where('pack_number', '=', pack).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return r && grantFromRow(r);
+}
+
+export async function grantsOfServer(db: ChDb, serverId: string, status?: GrantStatus): Promise<GrantRecord[]> {
+  let q = db.selectFrom('ch_grants').selectAll().where('server_id', '=', serverId).orderBy('pack_number').orderBy('seq');
+  if (status !== undefined) q = q.where('status', '=', status);
+  return (await q.execute()).map(grantFromRow);
+}
+
+/** Ends an active grant (invalidated by reissue, released by deactivation); false if it was not active. */
+export async function endGrant(db: ChDb, pack: number, seq: number, status: 'invalidated' | 'released', at: string, caseNumber: string | null): Promise<boolean> {
+  const rows = await db
+    .updateTable('ch_grants')
+    .set({ status, ended_at: at, ...(caseNumber !== null ? { case_number: caseNumber } : {}) })
+    .where('pack_number', '=', pack)
+    .where('seq', '=', seq)
+    .where('status', '=', 'active')
+    .returning('id')
+    .execute();
+  return rows.length === 1;
+}
+
+// ------------------------------------------------------------------------------------------- cases
+
+function caseFromRow(r: Selectable<ChTables['ch_cases']>): CaseRecord {
+  return {
+    number: toNumber(r.number),
+    kind: r.kind,
+    status: r.status,
+    flagged: toNumber(r.flagged) === 1,
+    channel: r.channel,
+    requestKey: r.request_key,
+    pack: r.pack_number === null ? null : toNumber(r.pack_number),
+    sourceServerId: r.source_server_id,
+    targetServerId: r.target_server_id,
+    orgId: r.org_id,
+    reason: r.reason,
+    evidence: fromJson<Record<string, unknown>>(r.evidence) ?? {},
+    decisionReasons: fromJson<string[]>(r.decision_reasons) ?? [],
+    keyPackId: r.key_pack_id,
+    grantSeq: r.grant_seq === null ? null : toNumber(r.grant_seq),
+    decidedBy: r.decided_by,
+    decisionNote: r.decision_note,
+    createdAt: r.created_at,
+    decidedAt: r.decided_at,
+  };
+}
+
+export interface NewCase {
+  kind: CaseKind;
+  status: CaseStatus;
+  flagged: boolean;
+  channel: string;
+  requestKey: string;
+  pack: number | null;
+  sourceServerId: string | null;
+  targetServerId: string | null;
+  orgId: string | null;
+  reason: string | null;
+  evidence: Record<string, unknown>;
+  decisionReasons: string[];
+  at: string;
+}
+
+/**
+ * Opens a case unless one with the same request key exists (an identical request): returns the new case's
+ * number, or undefined when the key was already taken — the caller then reads the existing case.
+ */
+export async function insertCase(db: ChDb, c: NewCase): Promise<number | undefined> {
+  const r = await db
+    .insertInto('ch_cases')
+    .values({
+      kind: c.kind,
+      status: c.status,
+      flagged: c.flagged ? 1 : 0,
+      channel: c.channel,
+      request_key: c.requestKey,
+      pack_number: c.pack,
+      source_server_id: c.sourceServerId,
+      target_server_id: c.targetServerId,
+      org_id: c.orgId,
+      reason: c.reason,
+      evidence: toJson(c.evidence),
+      decision_reasons: toJson(c.decisionReasons),
+      key_pack_id: null,
+      grant_seq: null,
+      decided_by: null,
+      decision_note: null,
+      created_at: c.at,
+      decided_at: null,
+    })
+    .onConflict((oc) => oc.column('request_key').doNothing())
+    .returning('number')
+    .executeTakeFirst();
+  return r ? toNumber(r.number) : undefined;
+}
+
+export async function findCase(db: ChDb, number: number): Promise<CaseRecord | undefined> {
+  const r = await db.selectFrom('ch_cases').selectAll().where('number', '=', number).executeTakeFirst();
+  return r && caseFromRow(r);
+}
+
+export async function findCaseByKey(db: ChDb, requestKey: string): Promise<CaseRecord | undefined> {
+  const r = await db.selectFrom('ch_cases').selectAll().where('request_key', '=', requestKey).executeTakeFirst();
+  return r && caseFromRow(r);
+}
+
+export async function listCases(db: ChDb, filter: { orgId?: string; status?: CaseStatus; kind?: CaseKind; pack?: number } = {}): Promise<CaseRecord[]> {
+  let q = db.selectFrom('ch_cases').selectAll().orderBy('number');
+  if (filter.orgId !== undefined) q = q.where('org_id', '=', filter.orgId);
+  if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+  if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+  if (filter.pack !== undefined) q = q.where('pack_number', '=', filter.pack);
+  return (await q.execute()).map(caseFromRow);
+}
+
+/** The latest approved case that moved this pack to this server. */
+export async function latestApprovedCaseFor(db: ChDb, pack: number, targetServerId: string): Promise<CaseRecord | undefined> {
+  const r = await db
+    .selectFrom('ch_cases')
+    .selectAll()
+    .where('pack_number', '=', pack)
+    .where('target_server_id', '=', targetServerId)
+    .where('status', '=', 'approved')
+    .where('kind', 'in', ['migration', 'reissue'])
+    .orderBy('number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r && caseFromRow(r);
+}
+
+/** When this pack was moved by approved cases (the transfers its budget counts). */
+export async function transfersOf(db: ChDb, pack: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('ch_cases')
+    .select('decided_at')
+    .where('pack_number', '=', pack)
+    .where('status', '=', 'approved')
+    .where('kind', 'in', ['migration', 'reissue'])
+    .where('grant_seq', 'is not', null)
+    .orderBy('decided_at')
+    .execute();
+  return rows.map((r) => r.decided_at).filter((t): t is string => t !== null);
+}
+
+/**
+ * Decides a case that is still in `from` status, in one conditional UPDATE (two agents, or two processes,
+ * cannot both decide it). Returns false when it was no longer in that status.
+ */
+export async function decideCase(
+  db: ChDb,
+  number: number,
+  from: CaseStatus[],
+  d: { status: CaseStatus; decidedBy: string; note: string | null; at: string; keyPackId?: string | null; grantSeq?: number | null; decisionReasons?: string[] },
+): Promise<boolean> {
+  const rows = await db
+    .updateTable('ch_cases')
+    .set({
+      status: d.status,
+      decided_by: d.decidedBy,
+      decision_note: d.note,
+      decided_at: d.at,
+      ...(d.keyPackId !== undefined ? { key_pack_id: d.keyPackId } : {}),
+      ...(d.grantSeq !== undefined ? { grant_seq: d.grantSeq } : {}),
+      ...(d.decisionReasons !== undefined ? { decision_reasons: toJson(d.decisionReasons) } : {}),
+    })
+    .where('number', '=', number)
+    .where('status', 'in', from)
+    .returning('number')
+    .execute();
+  return rows.length === 1;
+}
+
+// ------------------------------------------------------------------------------------------- revocations
+
+export async function insertRevocation(
+  db: ChDb,
+  r: { kind: 'grant' | 'server'; serverId: string; pack: number | null; seq: number | null; caseNumber: string | null; reason: string; at: string },
+): Promise<void> {
+  await db
+    .insertInto('ch_revocations')
+    .values({ kind: r.kind, server_id: r.serverId, pack_number: r.pack, seq: r.seq, case_number: r.caseNumber, reason: r.reason, at: r.at })
+    .execute();
+}
+
+export async function listRevocations(db: ChDb): Promise<RevocationRecord[]> {
+  const rows = await db.selectFrom('ch_revocations').selectAll().orderBy('id').execute();
+  return rows.map((r) => ({
+    id: toNumber(r.id),
+    kind: r.kind,
+    serverId: r.server_id,
+    pack: r.pack_number === null ? null : toNumber(r.pack_number),
+    seq: r.seq === null ? null : toNumber(r.seq),
+    caseNumber: r.case_number,
+    reason: r.reason,
+    at: r.at,
+  }));
+}
+
+// ------------------------------------------------------------------------------------------- nonces
+
+/** Records a signed request's nonce; false when it was seen before (a replay). */
+export async function useNonce(db: ChDb, nonce: string, serverId: string, at: string): Promise<boolean> {
+  const r = await db
+    .insertInto('ch_nonces')
+    .values({ nonce, server_id: serverId, seen_at: at })
+    .onConflict((oc) => oc.column('nonce').doNothing())
+    .returning('nonce')
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+/** Forgets nonces older than the freshness window: a request that old is refused by its `iat` anyway. */
+export async function pruneNonces(db: ChDb, before: string): Promise<void> {
+  await db.deleteFrom('ch_nonces').where('seen_at', '<', before).execute();
+}
+
+// ------------------------------------------------------------------------------------------- audit
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Appends entries to the hash-chained audit log. Call last in the transaction of the change they record:
+ * it locks the chain head, so appends from several processes form one chain.
+ */
+export async function appendAudit(db: ChDb, dialect: SqlDialect, at: string, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const head = await forUpdate(db.selectFrom('ch_audit_head').select(['seq', 'hash']).where('id', '=', 1), dialect).executeTakeFirstOrThrow();
+  let seq = toNumber(head.seq);
+  let prev = head.hash;
+  for (const e of entries) {
+    seq += 1;
+    // what is hashed is what verification reads back: the data as stored (canonical JSON, parsed again)
+    const data = JSON.parse(canonicalJson(e.data)) as unknown;
+    const record: AuditRecord = { seq, at, actor: e.actor, action: e.action, subject: e.subject, data, prevHash: prev };
+    const hash = auditHash(record);
+    await db
+      .insertInto('ch_audit')
+      .values({ seq, at, actor: e.actor, action: e.action, subject: e.subject, data: canonicalJson(data), prev_hash: prev, hash })
+      .execute();
+    prev = hash;
+  }
+  await db.updateTable('ch_audit_head').set({ seq, hash: prev }).where('id', '=', 1).execute();
+}
+
+export async function readAudit(db: ChDb, filter: { subject?: string; afterSeq?: number; limit?: number } = {}): Promise<(AuditRecord & { hash: string })[]> {
+  let q = db.selectFrom('ch_audit').selectAll().orderBy('seq');
+  if (filter.subject !== undefined) q = q.where('subject', '=', filter.subject);
+  if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
+  if (filter.limit !== undefined) q = q.limit(filter.limit);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    seq: toNumber(r.seq),
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    subject: r.subject,
+    data: JSON.parse(r.data) as unknown,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  }));
+}
+
+export async function auditHead(db: ChDb): Promise<{ seq: number; hash: string }> {
+  const r = await db.selectFrom('ch_audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { seq: toNumber(r.seq), hash: r.hash };
+}

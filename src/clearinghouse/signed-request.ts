@@ -1,0 +1,78 @@
+/**
+ * Checking a signed request from a license server (docs/architecture.md, cross-component protocol):
+ * the signature verifies with the `pub` the payload carries, `sub` is the license server ID derived from that
+ * key, `aud` is the clearinghouse, `iat` is within the window of our clock, and the nonce was never seen.
+ * The nonce is recorded on its own (not in the use case's transaction): a replay stays refused even when the
+ * first request was refused.
+ */
+import { DAY_MS } from '../core/clock';
+import { isRequestFresh } from '../core/clearinghouse-rules';
+import { licenseServerIdFromPublicKey } from '../core/codes/index';
+import type { SignedRequestPayload } from '../core/protocol';
+import { ok, refuse, type Result } from '../core/result';
+import { base64urlDecode, decodeJwsUnverified, verifyJwsWithKey } from '../trust/index';
+import { pruneNonces, useNonce } from './clearinghouse.repository';
+import type { ChContext } from './context';
+
+export interface VerifiedRequest<B> {
+  /** the license server ID, formatted. */
+  serverId: string;
+  publicKeyRaw: Uint8Array;
+  /** base64url of the raw public key, as carried. */
+  pub: string;
+  body: B;
+}
+
+export type SignedAction = 'activate' | 'reactivate' | 'deactivate' | 'install' | 'check-in' | 'holdings';
+
+let lastPrune = 0;
+
+export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, action: SignedAction): Promise<Result<VerifiedRequest<B>>> {
+  if (typeof request !== 'string' || request.length > 16_384) {
+    return refuse('SIGNED_REQUEST_INVALID', 'The body must be { "request": <compact JWS signed by the license server> }.');
+  }
+  const unverified = decodeJwsUnverified(request);
+  if (!unverified.ok) return refuse('SIGNED_REQUEST_INVALID', unverified.error.message);
+  const pub = unverified.value.payload.pub;
+  const raw = typeof pub === 'string' ? base64urlDecode(pub) : undefined;
+  if (raw === undefined || raw.length !== 32) {
+    return refuse('SIGNED_REQUEST_INVALID', 'The signed request carries no Ed25519 public key (pub). Update the license server.');
+  }
+  const verified = await verifyJwsWithKey<SignedRequestPayload<string, B>>(request, raw, 'opencal.request');
+  if (!verified.ok) {
+    if (verified.error.code === 'JWS_SIGNATURE_INVALID') {
+      return refuse('SIGNATURE_INVALID', 'The signature of this request does not match the key it carries: it was altered on the way, or signed by another key.');
+    }
+    return refuse('SIGNED_REQUEST_INVALID', verified.error.message);
+  }
+  const p = verified.value.payload;
+  if (p.action !== action) {
+    return refuse('SIGNED_REQUEST_INVALID', `This request was signed for "${String(p.action)}", not "${action}". Send it to the route of its action.`, { action: p.action, expected: action });
+  }
+  const serverId = licenseServerIdFromPublicKey(raw);
+  if (p.sub !== serverId) {
+    return refuse('SUBJECT_MISMATCH', `The request names license server ${String(p.sub)}, but its key belongs to ${serverId}.`, { sub: p.sub, serverId });
+  }
+  if (p.aud !== 'clearinghouse') {
+    return refuse('AUDIENCE_MISMATCH', 'This request was not made for the clearinghouse (aud).');
+  }
+  const now = ctx.clock.now();
+  if (typeof p.iat !== 'number' || !isRequestFresh(p.iat, now, ctx.config.nonceWindowSeconds)) {
+    return refuse(
+      'SIGNED_REQUEST_EXPIRED',
+      `The request was made at a time more than ${ctx.config.nonceWindowSeconds} s away from the clearinghouse clock (${now.toISOString()}). Set the license server's clock right and try again.`,
+      { now: now.toISOString() },
+    );
+  }
+  if (typeof p.nonce !== 'string' || p.nonce.length < 8 || p.nonce.length > 128) {
+    return refuse('SIGNED_REQUEST_INVALID', 'The request carries no usable nonce.');
+  }
+  if (now.getTime() - lastPrune > DAY_MS / 24) {
+    lastPrune = now.getTime();
+    await pruneNonces(ctx.db, new Date(now.getTime() - 2 * ctx.config.nonceWindowSeconds * 1000).toISOString());
+  }
+  if (!(await useNonce(ctx.db, p.nonce, serverId, now.toISOString()))) {
+    return refuse('SIGNED_REQUEST_REPLAYED', 'This request was already received once (same nonce). A license server makes a new request for each call.');
+  }
+  return ok({ serverId, publicKeyRaw: raw, pub: pub as string, body: p.body });
+}
