@@ -85,6 +85,13 @@ export const statusTable: Readonly<Record<string, number>> = {
   REVOKE_LIMIT_REACHED: 409,
   REBUILD_REFUSED: 409,
   CLEARINGHOUSE_UNREACHABLE: 502,
+  LICENSE_SERVER_INVALIDATED: 409,
+  LICENSE_SERVER_NOT_UNACTIVATED: 409,
+  CLEARINGHOUSE_NOT_CONFIGURED: 409,
+  TRUST_ANCHOR_MISSING: 409,
+  CERTIFICATE_INVALID: 422,
+  GRANT_INVALID: 422,
+  REBUILD_WOULD_LOSE_PACKS: 409,
 
   // --- session host -------------------------------------------------------------------------------------------
   LICENSING_MODE_NOT_CONFIGURED: 409,

@@ -1,0 +1,94 @@
+/**
+ * The license server's side of the clearinghouse API (docs/architecture.md, cross-component protocol):
+ * every call is a request signed with the server identity, `{ request: <JWS of SignedRequestPayload> }`.
+ * Auto activation and reactivation also carry the organization's bearer token.
+ */
+import type { Clock } from '../core/clock';
+import type { SignedRequestPayload } from '../core/protocol';
+import type { Result } from '../core/result';
+import type { ReactivationReason, ServerVersion } from '../core/vocabulary';
+import { callJson } from '../http/client';
+import { base64urlEncode, signJws, type Identity } from '../trust/index';
+import type { CompanyInfo } from './license-server.repository';
+
+export interface TrustAnswer {
+  keys: { kid: string; x: string; [k: string]: unknown }[];
+  fingerprint: string;
+}
+
+export interface InstallAnswer {
+  grant: string;
+  keyPack: { pack: number; seq: number; program: string; calType: string; calVersion: number; count: number };
+}
+
+export interface CheckInAnswer {
+  status: 'activated' | 'deactivated' | 'invalidated' | 'unknown';
+  certificate?: string;
+  grants: string[];
+  revocations: string;
+}
+
+export interface HoldingsAnswer {
+  certificate?: string;
+  grants: string[];
+}
+
+export interface InstallRequest {
+  packKey: string;
+  licenseNumber?: string;
+  authorizationNumber?: string;
+  agreementNumber?: string;
+}
+
+export interface ClearinghouseClient {
+  readonly url: string;
+  trust(): Promise<Result<TrustAnswer>>;
+  revocations(): Promise<Result<{ list: string }>>;
+  activate(orgToken: string, company: CompanyInfo, serverVersion: ServerVersion): Promise<Result<{ certificate: string }>>;
+  reactivate(orgToken: string, reason: ReactivationReason, serverVersion: ServerVersion): Promise<Result<{ certificate: string }>>;
+  deactivate(): Promise<Result<unknown>>;
+  install(body: InstallRequest): Promise<Result<InstallAnswer>>;
+  checkIn(body: { instanceId: string; packs: { pack: number; seq: number; issued: number }[] }): Promise<Result<CheckInAnswer>>;
+  holdings(): Promise<Result<HoldingsAnswer>>;
+}
+
+const PREFIX = '/ch/v1';
+
+export function createClearinghouseClient(options: {
+  url: string;
+  identity: Identity;
+  serverId: string;
+  clock: Clock;
+  random: (n: number) => Uint8Array;
+  timeoutMs?: number;
+}): ClearinghouseClient {
+  const { url, identity, serverId, clock, random } = options;
+  const pub = base64urlEncode(identity.publicKeyRaw);
+
+  async function signed<T>(action: string, path: string, body: unknown, token?: string): Promise<Result<T>> {
+    const payload: SignedRequestPayload = {
+      typ: 'opencal.request',
+      action,
+      sub: serverId,
+      pub,
+      aud: 'clearinghouse',
+      iat: Math.floor(clock.now().getTime() / 1000),
+      nonce: base64urlEncode(random(16)),
+      body,
+    };
+    const request = await signJws(identity, payload);
+    return callJson<T>(url, 'POST', `${PREFIX}${path}`, { body: { request }, token, timeoutMs: options.timeoutMs });
+  }
+
+  return {
+    url,
+    trust: () => callJson<TrustAnswer>(url, 'GET', `${PREFIX}/trust`, { timeoutMs: options.timeoutMs }),
+    revocations: () => callJson<{ list: string }>(url, 'GET', `${PREFIX}/revocations`, { timeoutMs: options.timeoutMs }),
+    activate: (orgToken, company, serverVersion) => signed('activate', '/servers/activate', { company, serverVersion }, orgToken),
+    reactivate: (orgToken, reason, serverVersion) => signed('reactivate', '/servers/reactivate', { reason, serverVersion }, orgToken),
+    deactivate: () => signed('deactivate', '/servers/deactivate', {}),
+    install: (body) => signed('install', '/servers/install', body),
+    checkIn: (body) => signed('check-in', '/servers/check-in', body),
+    holdings: () => signed('holdings', '/servers/holdings', {}),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * What every license server use case receives: the license database, time, randomness, the server identity
+ * (as a signing function whose JWS `kid` is the license server ID), the event log, and the link to the
+ * clearinghouse (its trust anchor and, when online, its API).
+ */
+import type { Kysely } from 'kysely';
+import type { Clock } from '../core/clock';
+import type { Result } from '../core/result';
+import type { ServerVersion } from '../core/vocabulary';
+import { isRetryable, isUniqueViolation } from '../storage/dialect';
+import type { ClearinghouseClient } from './clearinghouse.client';
+
+export interface TrustAnchor {
+  /** verify a clearinghouse JWS (certificate, grant, revocation list) of the expected `typ`. */
+  verify<T>(token: string, typ: string): Promise<Result<T>>;
+  /** the clearinghouse root public key (raw 32 bytes). */
+  publicKeyRaw: Uint8Array;
+  fingerprint: string;
+  /** MAC key of the codes between this license server and the clearinghouse. */
+  macKey: Uint8Array;
+}
+
+export interface ClearinghouseLink {
+  /** origin of the clearinghouse, when this site is online. */
+  readonly url?: string;
+  /** the pinned trust anchor; fetched from `GET /ch/v1/trust` the first time when a URL is given. */
+  anchor(): Promise<Result<TrustAnchor>>;
+  /** the trust anchor if already known (no network). */
+  cached(): TrustAnchor | undefined;
+  /** the signed-request API; absent for an air-gapped site. */
+  readonly client?: ClearinghouseClient;
+}
+
+export interface LicenseServerEvent {
+  id: number;
+  level?: 'information' | 'warning' | 'error';
+  data: Record<string, unknown>;
+}
+
+export interface LicenseServerContext {
+  readonly db: Kysely<any>;
+  readonly clock: Clock;
+  readonly random: (n: number) => Uint8Array;
+  readonly serverId: string;
+  readonly productId: string;
+  /** base64url of the raw Ed25519 public key. */
+  readonly publicKey: string;
+  readonly serverVersion: ServerVersion;
+  /** sign a payload with the server identity (compact JWS, kid = license server ID). */
+  sign(payload: object): Promise<string>;
+  /** record an event in the given database handle (a transaction when the change has one). */
+  record(db: Kysely<any>, event: LicenseServerEvent): Promise<void>;
+  readonly clearinghouse: ClearinghouseLink;
+}
+
+/** Run `work` in one transaction; retried when the database asks (deadlock, busy) or a unique index raced. */
+export async function inTransaction<T>(ctx: LicenseServerContext, work: (trx: Kysely<any>) => Promise<T>, retries = 5): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.db.transaction().execute(work);
+    } catch (error) {
+      if (attempt >= retries || !isRetryableWrite(error)) throw error;
+    }
+  }
+}
+
+function isRetryableWrite(error: unknown): boolean {
+  return isRetryable(error) || isUniqueViolation(error);
+}
+
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+export function newId(ctx: Pick<LicenseServerContext, 'random'>, prefix: string): string {
+  return prefix + Buffer.from(ctx.random(12)).toString('base64url');
+}

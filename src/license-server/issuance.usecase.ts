@@ -1,0 +1,288 @@
+/**
+ * CAL issuance (DESIGN §5, rds-facts §5): temporary → validated → permanent, renewal within 7 days of expiry,
+ * upgrade to a newer version unless prevent-upgrade, per-user CALs (60 days, over-allocation reported).
+ * Each decision is a rule of core/license-server-rules.ts; this file only claims seats and records them.
+ * A CAL is acknowledged only after its transaction committed: the token is signed after the commit.
+ */
+import type { Kysely } from 'kysely';
+import {
+  chooseKeyPack,
+  decideDeviceCal,
+  fallbackOnNoSeat,
+  isActivationExpired,
+  isExpired,
+  permanentExpiry,
+  perUserExpiry,
+  perUserOverAllocation,
+  temporaryExpiry,
+  type DeviceDecision,
+  type DeviceHolding,
+} from '../core/license-server-rules';
+import type { CalBundle, CalTokenPayload } from '../core/protocol';
+import { ok, refuse, type Result } from '../core/result';
+import { isCalVersion, type CalKind, type CalVersion } from '../core/vocabulary';
+import { inTransaction, newId, type LicenseServerContext } from './context';
+import * as repo from './license-server.repository';
+import type { HeldLicense, KeyPack, ServerState } from './license-server.repository';
+
+export interface CalRequest {
+  device: string;
+  hwid: string;
+  user?: string;
+  mode: 'per-device' | 'per-user';
+  hostVersion: number;
+  presented?: CalBundle;
+}
+
+export interface CalAnswer {
+  bundle: CalBundle;
+  kind: CalKind;
+  expiresAt: string;
+  serverId: string;
+  /** the CAL's version (may be newer than the host's: an upgrade). */
+  calVersion: CalVersion;
+  /** what happened: issued, kept, renewed, upgraded, extended. */
+  outcome: 'issued' | 'kept' | 'renewed' | 'upgraded' | 'extended';
+}
+
+const MAX_NAME = 256;
+
+function checkRequest(req: CalRequest): Result<CalVersion> {
+  if (typeof req.device !== 'string' || req.device.trim() === '' || req.device.length > MAX_NAME) {
+    return refuse('INVALID_REQUEST', 'The CAL request needs a device name (1 to 256 characters).', { field: 'device' });
+  }
+  if (typeof req.hwid !== 'string' || req.hwid.trim() === '' || req.hwid.length > MAX_NAME) {
+    return refuse('INVALID_REQUEST', 'The CAL request needs the device hardware ID (1 to 256 characters).', { field: 'hwid' });
+  }
+  if (!isCalVersion(req.hostVersion)) {
+    return refuse('INVALID_REQUEST', 'hostVersion must be the session host version: 2012, 2016, 2019, 2022 or 2025.', { field: 'hostVersion' });
+  }
+  if (req.mode === 'per-user' && (typeof req.user !== 'string' || req.user.trim() === '' || req.user.length > MAX_NAME)) {
+    return refuse('INVALID_REQUEST', 'A per-user CAL request needs the user name of the session.', { field: 'user' });
+  }
+  return ok(req.hostVersion);
+}
+
+/** Whether the server may take activated-only actions now (activated and its activation not expired). */
+export function isActive(server: ServerState, now: Date): boolean {
+  return server.status === 'activated' && !isActivationExpired(server.expiresAt, now);
+}
+
+/** The session host allow-list ("RDS Endpoint Servers"): refuse others, with event 4141. */
+export async function checkHostAllowed(ctx: LicenseServerContext, server: ServerState, host: string): Promise<Result<void>> {
+  if (!server.allowListEnabled || (await repo.isOnAllowList(ctx.db, host))) return ok(undefined);
+  await ctx.record(ctx.db, { id: 4141, data: { host } });
+  return refuse(
+    'HOST_NOT_ALLOWED',
+    `The session host ${host} is not in this license server's "RDS Endpoint Servers" allow-list. Add it (PUT /ls/v1/hosts/allow-list) or turn the allow-list off.`,
+    { host },
+  );
+}
+
+export async function requestCal(ctx: LicenseServerContext, host: string, req: CalRequest): Promise<Result<CalAnswer>> {
+  const checked = checkRequest(req);
+  if (!checked.ok) return checked;
+  const hostVersion = checked.value;
+  const server = await repo.getServer(ctx.db);
+  const allowed = await checkHostAllowed(ctx, server, host);
+  if (!allowed.ok) return allowed;
+  if (server.status === 'deactivated') {
+    return refuse('LICENSE_SERVER_DEACTIVATED', `License server ${ctx.serverId} is deactivated and issues no CALs until it is reactivated (POST /ls/v1/reactivate).`);
+  }
+  if (server.status === 'invalidated') {
+    return refuse(
+      'LICENSE_SERVER_INVALIDATED',
+      `The clearinghouse invalidated license server ${ctx.serverId}; it issues no CALs. Reactivate it with a reason, or point the session hosts at the license server that now holds the packs.`,
+    );
+  }
+  const activated = isActive(server, ctx.clock.now());
+  const issued = req.mode === 'per-user'
+    ? await inTransaction(ctx, (trx) => issueUserCal(ctx, trx, host, req, hostVersion))
+    : await inTransaction(ctx, (trx) => issueDeviceCal(ctx, trx, host, req, hostVersion, activated));
+  if (!issued.ok) return issued;
+  return ok(await answer(ctx, server, issued.value.license, issued.value.outcome));
+}
+
+interface Issued {
+  license: HeldLicense;
+  outcome: CalAnswer['outcome'];
+}
+
+function holding(l: HeldLicense | undefined): DeviceHolding | undefined {
+  if (!l) return undefined;
+  return {
+    kind: l.kind === 'permanent' ? 'permanent' : 'temporary',
+    validated: l.validated,
+    calVersion: l.calVersion,
+    expiresAt: l.expiresAt,
+    packActive: l.kind !== 'permanent' || l.packStatus === 'active',
+  };
+}
+
+async function issueDeviceCal(
+  ctx: LicenseServerContext,
+  trx: Kysely<any>,
+  host: string,
+  req: CalRequest,
+  hostVersion: CalVersion,
+  activated: boolean,
+): Promise<Result<Issued>> {
+  const now = ctx.clock.now();
+  const held = await repo.deviceHoldings(trx, req.hwid);
+  let decision: DeviceDecision = decideDeviceCal({ activated, hostVersion, now, permanent: holding(held.permanent), temporary: holding(held.temporary) });
+
+  if (decision.action === 'renew' && held.permanent) {
+    const expiresAt = permanentExpiry(now, ctx.random);
+    if (await repo.renewIssued(trx, held.permanent.id, expiresAt, now)) {
+      return ok({ license: { ...held.permanent, issuedAt: now, expiresAt }, outcome: 'renewed' });
+    }
+    decision = { action: 'permanent', reason: 'expired' };
+  }
+
+  if (decision.action === 'permanent') {
+    const old = held.permanent;
+    const pack = await claimFor(ctx, trx, 'device', hostVersion, now);
+    if (pack) {
+      // The device's previous permanent CAL gives its seat back: it expired, came from an invalidated pack,
+      // or is replaced by a newer version (upgrade).
+      if (old && (await repo.retireIssued(trx, old.id, decision.reason === 'upgrade' ? 'upgraded' : decision.reason === 'expired' ? 'expired' : 'removed'))) {
+        if (old.keyPackId) await repo.releaseSeat(trx, old.keyPackId);
+      }
+      if (held.temporary) await repo.retireIssued(trx, held.temporary.id, 'upgraded');
+      const license = await insert(ctx, trx, {
+        kind: 'permanent', calType: 'device', calVersion: pack.calVersion, keyPackId: pack.id, pack: pack.pack, grantSeq: pack.seq,
+        device: req.device, hwid: req.hwid, host, issuedAt: now, expiresAt: permanentExpiry(now, ctx.random), grant: pack.grant,
+      });
+      return ok({ license, outcome: old && decision.reason === 'upgrade' ? 'upgraded' : 'issued' });
+    }
+    // No free CAL of a version this host accepts (event 21); expired or invalidated permanents leave now.
+    if (old && decision.reason !== 'upgrade' && (await repo.retireIssued(trx, old.id, decision.reason === 'expired' ? 'expired' : 'removed'))) {
+      if (old.keyPackId) await repo.releaseSeat(trx, old.keyPackId);
+    }
+    decision = fallbackOnNoSeat({ activated, now, temporary: holding(held.temporary) });
+    await ctx.record(trx, {
+      id: 21,
+      data: { calType: 'device', calVersion: hostVersion, device: req.device, outcome: decision.action === 'refuse' ? 'no CAL' : 'a temporary CAL' },
+    });
+  }
+
+  switch (decision.action) {
+    case 'keep': {
+      const license = decision.holding === 'permanent' ? held.permanent : held.temporary;
+      if (!license) throw new Error('keep decision without a held license');
+      return ok({ license, outcome: 'kept' });
+    }
+    case 'temporary': {
+      if (held.temporary) await repo.retireIssued(trx, held.temporary.id, 'expired');
+      const license = await insert(ctx, trx, {
+        kind: 'temporary', calType: 'device', calVersion: hostVersion, device: req.device, hwid: req.hwid, host,
+        issuedAt: now, expiresAt: temporaryExpiry(now),
+      });
+      return ok({ license, outcome: 'issued' });
+    }
+    case 'refuse':
+      return decision.code === 'NO_CAL_AVAILABLE'
+        ? refuse(
+            'NO_CAL_AVAILABLE',
+            `No permanent per-device CAL for Windows Server ${hostVersion} (or newer) is available on license server ${ctx.serverId}, and the device's temporary CAL has expired. Install a key pack with free CALs, or revoke a CAL you no longer need.`,
+            { calType: 'device', calVersion: hostVersion, device: req.device },
+          )
+        : refuse(
+            'LICENSE_SERVER_NOT_ACTIVATED',
+            `License server ${ctx.serverId} is not activated, so the device's temporary CAL cannot become permanent and it has expired. Activate the license server and install its key packs.`,
+            { device: req.device },
+          );
+    default:
+      throw new Error(`unexpected decision ${decision.action}`);
+  }
+}
+
+/** Claim a seat in the best key pack for this host; reclaims expired CALs once when every pack looks full. */
+async function claimFor(ctx: LicenseServerContext, trx: Kysely<any>, calType: 'device' | 'user', hostVersion: CalVersion, now: Date): Promise<KeyPack | undefined> {
+  const server = await repo.getServer(trx);
+  const want = { calType, hostVersion, serverVersion: ctx.serverVersion, preventUpgrade: server.preventUpgrade };
+  for (let round = 0; round < 2; round++) {
+    const packs = (await repo.listKeyPacks(trx)).filter((p) => !p.expiresAt || !isExpired(p.expiresAt, now));
+    for (const pack of chooseKeyPack(packs, want)) {
+      if (await repo.claimSeat(trx, pack.id)) return pack;
+    }
+    if (round === 0 && (await repo.reclaimExpired(trx, now)) === 0) return undefined;
+  }
+  return undefined;
+}
+
+async function insert(ctx: LicenseServerContext, trx: Kysely<any>, l: Omit<repo.NewIssued, 'id'> & { grant?: string }): Promise<HeldLicense> {
+  const id = newId(ctx, 'cal_');
+  await repo.insertIssued(trx, { ...l, id });
+  return {
+    ...l,
+    id,
+    validated: false,
+    status: 'active',
+    overAllocated: l.overAllocated ?? false,
+    packStatus: l.keyPackId ? 'active' : undefined,
+  };
+}
+
+async function issueUserCal(ctx: LicenseServerContext, trx: Kysely<any>, host: string, req: CalRequest, hostVersion: CalVersion): Promise<Result<Issued>> {
+  const now = ctx.clock.now();
+  const user = req.user!;
+  const held = await repo.userHolding(trx, user);
+  if (held && !isExpired(held.expiresAt, now) && held.calVersion >= hostVersion) {
+    // Extended by another 60 days at sign-in [fact: WSD-CAL].
+    const expiresAt = perUserExpiry(now);
+    if (await repo.renewIssued(trx, held.id, expiresAt, held.issuedAt)) return ok({ license: { ...held, expiresAt }, outcome: 'extended' });
+  }
+  if (held && (await repo.retireIssued(trx, held.id, isExpired(held.expiresAt, now) ? 'expired' : 'upgraded'))) {
+    if (held.keyPackId) await repo.releaseSeat(trx, held.keyPackId);
+  }
+  const pack = await claimFor(ctx, trx, 'user', hostVersion, now);
+  const license = await insert(ctx, trx, {
+    kind: 'user', calType: 'user', calVersion: pack?.calVersion ?? hostVersion, keyPackId: pack?.id, pack: pack?.pack, grantSeq: pack?.seq,
+    device: req.device, hwid: req.hwid, user, host, issuedAt: now, expiresAt: perUserExpiry(now), overAllocated: pack === undefined,
+    grant: pack?.grant,
+  });
+  if (!pack) {
+    // Per-user CALs may be over-allocated: reported, not refused [fact: WSD-CAL].
+    const installed = await repo.installedCals(trx, 'user', hostVersion);
+    const live = (await repo.listIssued(trx, { kind: 'user', status: 'active', limit: 1_000_000 })).filter((l) => l.calVersion === hostVersion).length;
+    await ctx.record(trx, { id: 9108, data: { user, calVersion: hostVersion, overAllocated: perUserOverAllocation(installed, live) } });
+  }
+  return ok({ license, outcome: 'issued' });
+}
+
+async function answer(ctx: LicenseServerContext, server: ServerState, l: HeldLicense, outcome: CalAnswer['outcome']): Promise<CalAnswer> {
+  const payload: CalTokenPayload = {
+    typ: 'opencal.cal',
+    iss: ctx.serverId,
+    jti: l.id,
+    kind: l.kind,
+    calType: l.calType,
+    calVersion: l.calVersion,
+    device: l.device,
+    hwid: l.hwid,
+    iat: Math.floor(l.issuedAt.getTime() / 1000),
+    exp: Math.floor(l.expiresAt.getTime() / 1000),
+  };
+  if (l.pack !== undefined) payload.pack = l.pack;
+  if (l.grantSeq !== undefined) payload.grant = l.grantSeq;
+  if (l.user !== undefined) payload.user = l.user;
+  const bundle: CalBundle = { token: await ctx.sign(payload) };
+  if (server.certificate) bundle.certificate = server.certificate;
+  // A phone/web-installed pack's grant arrives at the next check-in; until then the bundle carries none.
+  if (l.kind !== 'temporary' && l.grant) bundle.grant = l.grant;
+  return { bundle, kind: l.kind, expiresAt: l.expiresAt.toISOString(), serverId: ctx.serverId, calVersion: l.calVersion, outcome };
+}
+
+/** A successful logon marks the temporary CAL validated, so the next connection can get a permanent one. */
+export async function validateCal(ctx: LicenseServerContext, host: string, jti: string): Promise<Result<{ jti: string; validated: true }>> {
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 64) return refuse('INVALID_REQUEST', 'jti must be the id of a CAL token.', { field: 'jti' });
+  const server = await repo.getServer(ctx.db);
+  const allowed = await checkHostAllowed(ctx, server, host);
+  if (!allowed.ok) return allowed;
+  const row = await repo.validateTemporary(ctx.db, jti);
+  if (!row) {
+    return refuse('CAL_NOT_FOUND', `No live temporary CAL ${jti} on license server ${ctx.serverId}. The device may already hold a permanent CAL, or the CAL was issued by another license server.`, { jti });
+  }
+  return ok({ jti, validated: true });
+}

@@ -1,0 +1,123 @@
+/**
+ * Issued licenses: the list (filters, CSV/JSON), revoke with the 20 % rule, and the per-user report.
+ */
+import { nextRevokeAllowedOn, perUserOverAllocation, revokeBudget } from '../core/license-server-rules';
+import { ok, refuse, type Result } from '../core/result';
+import type { CalKind, CalType, CalVersion } from '../core/vocabulary';
+import { forUpdate } from '../storage/dialect';
+import { inTransaction, type LicenseServerContext } from './context';
+import * as repo from './license-server.repository';
+import type { HeldLicense, IssuedStatus } from './license-server.repository';
+
+export interface IssuedView {
+  id: string;
+  kind: CalKind;
+  calType: CalType;
+  calVersion: CalVersion;
+  pack?: number;
+  device: string;
+  hwid: string;
+  user?: string;
+  host?: string;
+  issuedAt: string;
+  expiresAt: string;
+  validated: boolean;
+  status: IssuedStatus;
+  revokedAt?: string;
+  overAllocated: boolean;
+}
+
+export function issuedView(l: HeldLicense): IssuedView {
+  return {
+    id: l.id, kind: l.kind, calType: l.calType, calVersion: l.calVersion, pack: l.pack, device: l.device, hwid: l.hwid, user: l.user,
+    host: l.host, issuedAt: l.issuedAt.toISOString(), expiresAt: l.expiresAt.toISOString(), validated: l.validated, status: l.status,
+    revokedAt: l.revokedAt?.toISOString(), overAllocated: l.overAllocated,
+  };
+}
+
+export async function listIssued(ctx: LicenseServerContext, filter: repo.IssuedFilter): Promise<IssuedView[]> {
+  return (await repo.listIssued(ctx.db, filter)).map(issuedView);
+}
+
+const CSV_COLUMNS: (keyof IssuedView)[] = [
+  'id', 'kind', 'calType', 'calVersion', 'pack', 'device', 'hwid', 'user', 'host', 'issuedAt', 'expiresAt', 'validated', 'status', 'revokedAt', 'overAllocated',
+];
+
+function csvCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  let s = String(value);
+  // A cell starting with = + - @ would be a formula in a spreadsheet.
+  if (/^[=+\-@]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function issuedCsv(rows: IssuedView[]): string {
+  return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+}
+
+export interface RevokeResult {
+  revoked: IssuedView;
+  revokable: number;
+}
+
+export async function revoke(ctx: LicenseServerContext, input: { device: string }): Promise<Result<RevokeResult>> {
+  if (typeof input.device !== 'string' || input.device.trim() === '') {
+    return refuse('INVALID_REQUEST', 'Name the device (its name or hardware ID) whose per-device CAL to revoke.', { field: 'device' });
+  }
+  const now = ctx.clock.now();
+  return inTransaction(ctx, async (trx): Promise<Result<RevokeResult>> => {
+    const license = await repo.findLivePermanentForDevice(trx, input.device);
+    if (!license) {
+      return refuse(
+        'CAL_NOT_FOUND',
+        `Device ${input.device} holds no permanent per-device CAL from this license server. Only permanent per-device CALs can be revoked (per-user CALs cannot).`,
+        { device: input.device },
+      );
+    }
+    // Lock the version's key packs so two revokes cannot both take the last slot of the budget.
+    await forUpdate(trx.selectFrom('ls_key_packs').select('id').where('cal_version', '=', license.calVersion).where('cal_type', '=', 'device'), trx).execute();
+    const installed = await repo.installedCals(trx, 'device', license.calVersion);
+    const expiries = await repo.revokedExpiries(trx, license.calVersion, now);
+    const budget = revokeBudget(installed, expiries.length);
+    if (budget.remaining === 0) {
+      const next = nextRevokeAllowedOn(expiries, now);
+      return refuse(
+        'REVOKE_LIMIT_REACHED',
+        `At most ${budget.limit} of the ${installed} installed Windows Server ${license.calVersion} per-device CALs may be revoked at a time (20 %, at least one). The next revoke is allowed on ${next?.toISOString().slice(0, 10) ?? 'a later day'}, when a revoked CAL would have expired.`,
+        { limit: budget.limit, installed, revoked: expiries.length, nextRevokeAllowedOn: next?.toISOString(), calVersion: license.calVersion },
+      );
+    }
+    if (!(await repo.revokeIssued(trx, license.id, now))) {
+      return refuse('CAL_NOT_FOUND', `The CAL of device ${input.device} changed while revoking it; list the issued licenses and try again.`, { device: input.device });
+    }
+    await ctx.record(trx, { id: 9105, data: { calType: 'device', device: license.device, calVersion: license.calVersion, pack: license.pack } });
+    const revoked = (await repo.findIssued(trx, license.id))!;
+    return ok({ revoked: issuedView(revoked), revokable: budget.remaining - 1 });
+  });
+}
+
+export interface PerUserReport {
+  generatedAt: string;
+  versions: { calVersion: CalVersion; installed: number; issued: number; overAllocated: number }[];
+  users: { user: string; calVersion: CalVersion; issuedAt: string; expiresAt: string; overAllocated: boolean; device: string }[];
+}
+
+export async function perUserReport(ctx: LicenseServerContext): Promise<PerUserReport> {
+  const rows = await repo.perUserRows(ctx.db);
+  const now = ctx.clock.now();
+  const live = rows.filter((r) => r.expiresAt.getTime() > now.getTime());
+  const versions = [...new Set([...live.map((r) => r.calVersion), ...(await repo.listKeyPacks(ctx.db)).filter((p) => p.calType === 'user' && p.status === 'active').map((p) => p.calVersion)])].sort();
+  const out: PerUserReport['versions'] = [];
+  for (const v of versions) {
+    const installed = await repo.installedCals(ctx.db, 'user', v);
+    const issued = live.filter((r) => r.calVersion === v).length;
+    out.push({ calVersion: v, installed, issued, overAllocated: perUserOverAllocation(installed, issued) });
+  }
+  return {
+    generatedAt: now.toISOString(),
+    versions: out,
+    users: live.map((r) => ({
+      user: r.user ?? '', calVersion: r.calVersion, issuedAt: r.issuedAt.toISOString(), expiresAt: r.expiresAt.toISOString(), overAllocated: r.overAllocated, device: r.device,
+    })),
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Installing key packs (DESIGN §3, §5; rds-facts §3): by pack key + program data through the clearinghouse
+ * (auto), or by the 35-character key pack ID the portal or the agent gives (web/phone, verified offline by its
+ * MAC; the grant arrives at the next check-in). Refused when the server is not activated.
+ */
+import type { Kysely } from 'kysely';
+import { decodeCode, verifyCodeMac } from '../core/codes/index';
+import { isVersionHostable } from '../core/license-server-rules';
+import type { GrantPayload } from '../core/protocol';
+import { ok, refuse, type Result } from '../core/result';
+import { isCalVersion, type ActivationMethod, type CalType, type CalVersion, type Program } from '../core/vocabulary';
+import { anchorOrRefuse, noClearinghouse, unreachable } from './activation.usecase';
+import { inTransaction, newId, type LicenseServerContext, type TrustAnchor } from './context';
+import { isActive } from './issuance.usecase';
+import * as repo from './license-server.repository';
+import type { KeyPack } from './license-server.repository';
+
+export interface KeyPackView {
+  id: string;
+  pack: number;
+  seq: number;
+  program: Program;
+  calType: CalType;
+  calVersion: CalVersion;
+  total: number;
+  issued: number;
+  available: number;
+  status: KeyPack['status'];
+  method: ActivationMethod;
+  grant: boolean;
+  installedAt: string;
+  expiresAt?: string;
+}
+
+export function keyPackView(k: KeyPack): KeyPackView {
+  return {
+    id: k.id, pack: k.pack, seq: k.seq, program: k.program, calType: k.calType, calVersion: k.calVersion, total: k.total,
+    issued: k.issued, available: k.available, status: k.status, method: k.method, grant: k.grant !== undefined,
+    installedAt: k.installedAt.toISOString(), expiresAt: k.expiresAt?.toISOString(),
+  };
+}
+
+export async function listKeyPacks(ctx: LicenseServerContext): Promise<KeyPackView[]> {
+  return (await repo.listKeyPacks(ctx.db)).map(keyPackView);
+}
+
+async function requireActivated(ctx: LicenseServerContext): Promise<Result<void>> {
+  const server = await repo.getServer(ctx.db);
+  if (isActive(server, ctx.clock.now())) return ok(undefined);
+  return refuse(
+    'LICENSE_SERVER_NOT_ACTIVATED',
+    `License server ${ctx.serverId} is ${server.status === 'activated' ? 'activated but its activation has expired' : server.status}. Activate (or reactivate) it before installing key packs.`,
+    { status: server.status },
+  );
+}
+
+function notHostable(ctx: LicenseServerContext, calVersion: CalVersion) {
+  return refuse(
+    'VERSION_NOT_HOSTABLE',
+    `A Windows Server ${ctx.serverVersion} license server cannot host Windows Server ${calVersion} CALs (a license server hosts CALs of its own version or older). Install them on a license server of version ${calVersion} or newer.`,
+    { serverVersion: ctx.serverVersion, calVersion },
+  );
+}
+
+/** Verify a grant the clearinghouse signed for this server. */
+export async function verifyGrant(ctx: LicenseServerContext, anchor: TrustAnchor, token: string): Promise<Result<GrantPayload>> {
+  const verified = await anchor.verify<GrantPayload>(token, 'opencal.grant');
+  if (!verified.ok) return verified;
+  if (verified.value.sub !== ctx.serverId) {
+    return refuse('GRANT_INVALID', `This grant is for license server ${verified.value.sub}, not for this one (${ctx.serverId}).`, { sub: verified.value.sub });
+  }
+  if (!isCalVersion(verified.value.calVersion)) return refuse('GRANT_INVALID', 'This grant names an unknown CAL version.');
+  return ok(verified.value);
+}
+
+/**
+ * Store a verified grant: fill the grant of a key pack installed by key pack ID, or install the key pack
+ * (auto install, re-delivery after a rebuild or a reissue). Returns the key pack and whether it is new.
+ */
+export async function storeGrant(ctx: LicenseServerContext, trx: Kysely<any>, grant: GrantPayload, token: string, method: ActivationMethod): Promise<{ keyPack: KeyPack; installed: boolean }> {
+  const existing = await repo.findKeyPack(trx, grant.pack, grant.seq);
+  if (existing) {
+    if (!existing.grant) await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
+    return { keyPack: { ...existing, grant: existing.grant ?? token }, installed: false };
+  }
+  const now = ctx.clock.now();
+  const id = newId(ctx, 'kp_');
+  await repo.insertKeyPack(trx, {
+    id, pack: grant.pack, seq: grant.seq, program: grant.program, calType: grant.calType, calVersion: grant.calVersion, total: grant.count,
+    method, grant: token, installedAt: now, expiresAt: grant.exp ? new Date(grant.exp * 1000) : undefined,
+  });
+  await ctx.record(trx, {
+    id: 9100,
+    data: { pack: grant.pack, count: grant.count, calType: grant.calType, calVersion: grant.calVersion, program: grant.program, method },
+  });
+  const keyPack = await repo.findKeyPack(trx, grant.pack, grant.seq);
+  return { keyPack: keyPack!, installed: true };
+}
+
+export interface InstallByPackKey {
+  packKey: string;
+  licenseNumber?: string;
+  authorizationNumber?: string;
+  agreementNumber?: string;
+}
+
+export async function installByPackKey(ctx: LicenseServerContext, input: InstallByPackKey): Promise<Result<KeyPackView>> {
+  // The code's format and check are refused before anything else (DESIGN §3).
+  const decoded = decodeCode(typeof input.packKey === 'string' ? input.packKey : '', 'packKey');
+  if (!decoded.ok) return decoded;
+  const active = await requireActivated(ctx);
+  if (!active.ok) return active;
+  const client = ctx.clearinghouse.client;
+  if (!client) return noClearinghouse('install key packs');
+  const anchor = await anchorOrRefuse(ctx);
+  if (!anchor.ok) return anchor;
+  const body = {
+    packKey: decoded.value.formatted,
+    ...(input.licenseNumber ? { licenseNumber: input.licenseNumber } : {}),
+    ...(input.authorizationNumber ? { authorizationNumber: input.authorizationNumber } : {}),
+    ...(input.agreementNumber ? { agreementNumber: input.agreementNumber } : {}),
+  };
+  // PACK_ALREADY_ACTIVATED and the other clearinghouse refusals are passed on with their message and next step.
+  const answer = await client.install(body);
+  if (!answer.ok) return { ok: false, error: unreachable(ctx, answer.error, 'install the pack') };
+  const grant = await verifyGrant(ctx, anchor.value, answer.value.grant);
+  if (!grant.ok) return grant;
+  if (!isVersionHostable(ctx.serverVersion, grant.value.calVersion)) return notHostable(ctx, grant.value.calVersion);
+  const stored = await inTransaction(ctx, (trx) => storeGrant(ctx, trx, grant.value, answer.value.grant, 'auto'));
+  return ok(keyPackView(stored.keyPack));
+}
+
+export async function installByKeyPackId(ctx: LicenseServerContext, input: { keyPackId: string; method?: 'web' | 'phone' }): Promise<Result<KeyPackView>> {
+  const decoded = decodeCode(typeof input.keyPackId === 'string' ? input.keyPackId : '', 'keyPackId');
+  if (!decoded.ok) return decoded;
+  const active = await requireActivated(ctx);
+  if (!active.ok) return active;
+  const anchor = await anchorOrRefuse(ctx);
+  if (!anchor.ok) return anchor;
+  if (!verifyCodeMac(decoded.value, anchor.value.macKey).ok) {
+    return refuse(
+      'KEY_PACK_ID_INVALID',
+      `This key pack ID was not made for license server ${ctx.serverId} (or was mistyped). Check that the portal or the agent was given this server's ID, and type it again.`,
+    );
+  }
+  const f = decoded.value.fields;
+  if (!isVersionHostable(ctx.serverVersion, f.calVersion)) return notHostable(ctx, f.calVersion);
+  const method = input.method === 'phone' ? 'phone' : 'web';
+  const result = await inTransaction(ctx, async (trx): Promise<Result<KeyPack>> => {
+    if (await repo.findKeyPack(trx, f.packNumber, f.grantSeq)) {
+      return refuse('KEY_PACK_ALREADY_INSTALLED', `Key pack ${f.packNumber} (grant ${f.grantSeq}) is already installed on this license server.`, { pack: f.packNumber });
+    }
+    const id = newId(ctx, 'kp_');
+    await repo.insertKeyPack(trx, {
+      id, pack: f.packNumber, seq: f.grantSeq, program: f.program, calType: f.calType, calVersion: f.calVersion, total: f.count,
+      method, installedAt: ctx.clock.now(),
+    });
+    await ctx.record(trx, { id: 9100, data: { pack: f.packNumber, count: f.count, calType: f.calType, calVersion: f.calVersion, program: f.program, method } });
+    return ok((await repo.findKeyPack(trx, f.packNumber, f.grantSeq))!);
+  });
+  return result.ok ? ok(keyPackView(result.value)) : result;
+}

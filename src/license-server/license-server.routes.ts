@@ -1,0 +1,358 @@
+/**
+ * License server routes under /ls/v1 (docs/architecture.md, license server table): the license manager's admin
+ * API (`ls:admin`, some also `readonly`), the session host API (`ls:host`) and the public identity and enrolment.
+ */
+import { Type } from 'typebox';
+import { queryEvents } from '../events/event-log';
+import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
+import { errorResponses, sendRefusal } from '../http/errors';
+import type { TypedApp } from '../http/server';
+import { CAL_KINDS, CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
+import type { LicenseServerContext } from './context';
+import { issuedCsv } from './issued.usecase';
+import type { LicenseServerUseCases } from './module';
+import { identity } from './status.usecase';
+
+const Any = Type.Unknown();
+const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const Str = (max = 256) => Type.String({ minLength: 1, maxLength: max });
+const Company = Type.Object(
+  { firstName: Str(200), lastName: Str(200), company: Str(200), country: Str(200) },
+  { additionalProperties: false },
+);
+const Bundle = Type.Object(
+  { token: Type.String({ maxLength: 8192 }), certificate: Type.Optional(Type.String({ maxLength: 8192 })), grant: Type.Optional(Type.String({ maxLength: 8192 })) },
+  { additionalProperties: false },
+);
+
+const admin = requireScope('ls:admin');
+const reader = requireScope('ls:admin', 'readonly');
+const host = requireScope('ls:host');
+const tags = ['license-server'];
+
+export async function licenseServerRoutes(app: TypedApp, ctx: LicenseServerContext, uc: LicenseServerUseCases): Promise<void> {
+  app.get('/identity', { schema: { tags, summary: 'license server ID, product ID, public key, version and certificate', response: { 200: Any } } }, async () =>
+    identity(ctx),
+  );
+
+  app.get('/status', { preHandler: reader, schema: { tags, summary: 'activation, key packs and issued counts', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+    uc.status(),
+  );
+
+  app.post(
+    '/activate',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'activate: auto (organization token + company) or web/phone (the 35-character confirmation)',
+        body: Type.Union([
+          Type.Object({ method: Type.Literal('auto'), orgToken: Str(512), company: Company }, { additionalProperties: false }),
+          Type.Object({ method: Type.Union([Type.Literal('web'), Type.Literal('phone')]), confirmation: Str(64) }, { additionalProperties: false }),
+        ]),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.activate(request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.post(
+    '/reactivate',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'reactivate with a reason: auto (organization token) or web/phone (a new confirmation)',
+        body: Type.Object(
+          {
+            reason: literals(REACTIVATION_REASONS),
+            method: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('web'), Type.Literal('phone')])),
+            orgToken: Type.Optional(Str(512)),
+            confirmation: Type.Optional(Str(64)),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422, 502) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.reactivate(request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.post(
+    '/deactivate',
+    { preHandler: admin, schema: { tags, summary: 'deactivate; answers the 35-character deactivation receipt', response: { 200: Any, ...errorResponses(401, 403, 409, 422, 502) } } },
+    async (_request, reply) => {
+      const r = await uc.deactivate();
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.get('/key-packs', { preHandler: reader, schema: { tags, summary: 'installed key packs: program, type, version, total, issued, available, status', response: { 200: Any, ...errorResponses(401, 403) } } }, async () => ({
+    keyPacks: await uc.listKeyPacks(),
+  }));
+
+  app.post(
+    '/key-packs',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'install a key pack: by pack key + program data (auto) or by the 35-character key pack ID (web/phone)',
+        body: Type.Union([
+          Type.Object(
+            {
+              packKey: Str(64),
+              licenseNumber: Type.Optional(Str(32)),
+              authorizationNumber: Type.Optional(Str(32)),
+              agreementNumber: Type.Optional(Str(32)),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Object({ keyPackId: Str(64), method: Type.Optional(Type.Union([Type.Literal('web'), Type.Literal('phone')])) }, { additionalProperties: false }),
+        ]),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const r = 'keyPackId' in body ? await uc.installByKeyPackId(body) : await uc.installByPackKey(body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.post(
+    '/migration-code',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'the 45-character migration code for this (target) license server, to enter on the portal with the pack key',
+        body: Type.Object({ reason: literals(MIGRATION_REASONS), sourceId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.makeMigrationCode(request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.get(
+    '/issued',
+    {
+      preHandler: reader,
+      schema: {
+        tags,
+        summary: 'issued licenses (JSON or CSV)',
+        querystring: Type.Object(
+          {
+            type: Type.Optional(literals(CAL_KINDS)),
+            calType: Type.Optional(literals(CAL_TYPES)),
+            device: Type.Optional(Str()),
+            user: Type.Optional(Str()),
+            status: Type.Optional(literals(['active', 'upgraded', 'expired', 'revoked', 'removed', 'all'] as const)),
+            format: Type.Optional(literals(['json', 'csv'] as const)),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+            offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Any, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const rows = await uc.listIssued({ kind: q.type, calType: q.calType, device: q.device, user: q.user, status: q.status, limit: q.limit, offset: q.offset });
+      if (q.format === 'csv') {
+        reply.header('content-type', 'text/csv; charset=utf-8');
+        reply.header('content-disposition', 'attachment; filename="issued-licenses.csv"');
+        return issuedCsv(rows);
+      }
+      return { issued: rows };
+    },
+  );
+
+  app.post(
+    '/issued/revoke',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'revoke a per-device CAL (20 % rule); refused with nextRevokeAllowedOn when the limit is reached',
+        body: Type.Object({ device: Str() }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.revoke(request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.get('/reports/per-user', { preHandler: reader, schema: { tags, summary: 'per-user CAL report, with over-allocation', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+    uc.perUserReport(),
+  );
+
+  app.post(
+    '/rebuild',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'rebuild the license database (keeps the identity); refused unless forced when the clearinghouse does not hold the packs',
+        body: Type.Optional(Type.Object({ force: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.rebuild({ force: request.body?.force });
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.put(
+    '/settings',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'settings: prevent license upgrade',
+        body: Type.Object({ preventUpgrade: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => uc.setSettings(request.body),
+  );
+
+  app.post(
+    '/hosts',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'a one-time join token for a session host',
+        body: Type.Object({ name: Str(253) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.createJoinToken(request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.get('/hosts', { preHandler: admin, schema: { tags, summary: 'enrolled session hosts and the allow-list', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+    uc.listHosts(),
+  );
+
+  app.put(
+    '/hosts/allow-list',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'the "RDS Endpoint Servers" allow-list: when enabled, only listed session hosts get CALs (event 4141 otherwise)',
+        body: Type.Object({ enabled: Type.Boolean(), hosts: Type.Array(Str(253), { maxItems: 10_000 }) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.setAllowList(request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.post(
+    '/hosts/enroll',
+    {
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary: 'a session host enrols with its one-time join token; answers its ls:host token',
+        body: Type.Object({ joinToken: Str(200), name: Str(253) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      if (refuseIfTooManyAuthFailures(request, reply)) return reply;
+      const r = await uc.enroll(request.body);
+      if (!r.ok) {
+        if (r.error.code === 'JOIN_TOKEN_INVALID') recordAuthFailure(request);
+        return sendRefusal(reply, r.error);
+      }
+      return r.value;
+    },
+  );
+
+  app.post(
+    '/cals',
+    {
+      preHandler: host,
+      schema: {
+        tags,
+        summary: 'a session host requests a CAL for a device or user (new, upgrade, renewal)',
+        body: Type.Object(
+          {
+            device: Str(),
+            hwid: Str(),
+            user: Type.Optional(Str()),
+            mode: Type.Union([Type.Literal('per-device'), Type.Literal('per-user')]),
+            hostVersion: literals(CAL_VERSIONS),
+            presented: Type.Optional(Bundle),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.requestCal(principalOf(request).subject, request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.post(
+    '/cals/validate',
+    {
+      preHandler: host,
+      schema: {
+        tags,
+        summary: 'mark a temporary CAL validated after a successful logon',
+        body: Type.Object({ jti: Str(64) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.validateCal(principalOf(request).subject, request.body.jti);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.post('/check-in', { preHandler: admin, schema: { tags, summary: 'check in with the clearinghouse now', response: { 200: Any, ...errorResponses(401, 403, 409, 502) } } }, async (_request, reply) => {
+    const r = await uc.checkIn();
+    return r.ok ? r.value : sendRefusal(reply, r.error);
+  });
+
+  app.get(
+    '/events',
+    {
+      preHandler: reader,
+      schema: {
+        tags,
+        summary: "the license server's events",
+        querystring: Type.Object(
+          { eventId: Type.Optional(Type.Integer()), afterId: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Any, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({ events: await queryEvents(ctx.db, { component: 'license-server', ...request.query }) }),
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * Rebuild License Database (DESIGN §5, seed): wipes key packs, issued CALs and the activation, keeps the identity
+ * (same license server ID). Refused unless forced when the clearinghouse does not hold this server's packs:
+ * they would not come back [seed: "Ne lancez pas un Rebuild si vous n'avez pas assuré la réémission"].
+ * When online, the activation and the packs the clearinghouse holds are restored right after.
+ */
+import type { GrantPayload } from '../core/protocol';
+import { ok, refuse, type Result } from '../core/result';
+import { anchorOrRefuse, verifyCertificate } from './activation.usecase';
+import { hex, inTransaction, type LicenseServerContext } from './context';
+import { storeGrant, verifyGrant } from './key-packs.usecase';
+import * as repo from './license-server.repository';
+
+export interface RebuildResult {
+  keyPacksRemoved: number;
+  issuedRemoved: number;
+  forced: boolean;
+  restored: { activated: boolean; keyPacks: number };
+  serverId: string;
+  nextSteps: string[];
+}
+
+export async function rebuild(ctx: LicenseServerContext, input: { force?: boolean }): Promise<Result<RebuildResult>> {
+  const force = input.force === true;
+  const packs = (await repo.listKeyPacks(ctx.db)).filter((p) => p.status === 'active');
+  const client = ctx.clearinghouse.client;
+  let holdings: { certificate?: string; grants: string[] } | undefined;
+  const held = new Set<number>();
+  if (client) {
+    const answer = await client.holdings();
+    const anchor = await ctx.clearinghouse.anchor();
+    if (answer.ok && anchor.ok) {
+      holdings = answer.value;
+      for (const token of answer.value.grants ?? []) {
+        const g = await verifyGrant(ctx, anchor.value, token);
+        if (g.ok) held.add(g.value.pack);
+      }
+    }
+  }
+  const missing = packs.filter((p) => !held.has(p.pack)).map((p) => p.pack);
+  if (!force && missing.length > 0) {
+    return refuse(
+      'REBUILD_WOULD_LOSE_PACKS',
+      holdings
+        ? `The clearinghouse does not hold key packs ${missing.join(', ')} for license server ${ctx.serverId}: after a rebuild they would not come back. Have them reissued to this server first (migration or phone), or rebuild with force if you accept losing them.`
+        : `Could not ask the clearinghouse which packs it holds for license server ${ctx.serverId}, so key packs ${missing.join(', ')} might not come back after a rebuild. Check the connection and retry, or rebuild with force if their reissue is assured.`,
+      { missing, clearinghouseAsked: holdings !== undefined },
+    );
+  }
+  const counts = await repo.countIssued(ctx.db);
+  const issuedRemoved = counts.reduce((s, c) => s + c.n, 0);
+  const keyPacksRemoved = (await repo.listKeyPacks(ctx.db)).length;
+  const now = ctx.clock.now();
+  await inTransaction(ctx, async (trx) => {
+    await repo.wipeLicenseDatabase(trx, hex(ctx.random(16)), now, force ? 'rebuilt (forced)' : 'rebuilt');
+    await ctx.record(trx, { id: 9104, data: { forced: force ? ' (forced)' : '', keyPacks: keyPacksRemoved, issued: issuedRemoved } });
+  });
+
+  const restored = { activated: false, keyPacks: 0 };
+  if (client && holdings) {
+    const again = await client.holdings();
+    const anchor = await anchorOrRefuse(ctx);
+    if (again.ok && anchor.ok && again.value.certificate) {
+      const cert = await verifyCertificate(ctx, anchor.value, again.value.certificate);
+      if (cert.ok && cert.value.exp * 1000 > now.getTime()) {
+        const grants: { grant: GrantPayload; token: string }[] = [];
+        for (const token of again.value.grants ?? []) {
+          const g = await verifyGrant(ctx, anchor.value, token);
+          if (g.ok) grants.push({ grant: g.value, token });
+        }
+        await inTransaction(ctx, async (trx) => {
+          await repo.updateServer(trx, {
+            status: 'activated', method: cert.value.method, activatedAt: now, expiresAt: new Date(cert.value.exp * 1000),
+            serial: cert.value.serial, org: cert.value.org, certificate: again.value.certificate!, statusChangedAt: now, statusReason: 'restored after rebuild',
+          });
+          await ctx.record(trx, { id: 4, data: { serverId: ctx.serverId, method: cert.value.method } });
+          for (const { grant, token } of grants) if ((await storeGrant(ctx, trx, grant, token, 'auto')).installed) restored.keyPacks += 1;
+          await ctx.record(trx, { id: 9111, data: { keyPacks: restored.keyPacks } });
+        });
+        restored.activated = true;
+      }
+    }
+  }
+  if (!restored.activated) await ctx.record(ctx.db, { id: 18, data: { serverId: ctx.serverId } });
+  const nextSteps = restored.activated
+    ? ['Check the key packs (GET /ls/v1/key-packs); devices get a temporary CAL, then a permanent one.']
+    : ['Reactivate the license server (POST /ls/v1/activate).', 'Reinstall the key packs reissued to this server (POST /ls/v1/key-packs).'];
+  return ok({ keyPacksRemoved, issuedRemoved, forced: force, restored, serverId: ctx.serverId, nextSteps });
+}

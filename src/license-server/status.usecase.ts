@@ -1,0 +1,42 @@
+/** What the license manager shows: identity, version, activation, key packs and issued counts. */
+import { activationView } from './activation.usecase';
+import type { LicenseServerContext } from './context';
+import { keyPackView } from './key-packs.usecase';
+import * as repo from './license-server.repository';
+
+export async function identity(ctx: LicenseServerContext) {
+  const server = await repo.getServer(ctx.db);
+  return {
+    serverId: ctx.serverId,
+    productId: ctx.productId,
+    publicKey: ctx.publicKey,
+    version: ctx.serverVersion,
+    ...(server.certificate ? { certificate: server.certificate } : {}),
+  };
+}
+
+export async function status(ctx: LicenseServerContext) {
+  const now = ctx.clock.now();
+  const server = await repo.getServer(ctx.db);
+  const packs = await repo.listKeyPacks(ctx.db);
+  const counts = await repo.countIssued(ctx.db);
+  const anchor = ctx.clearinghouse.cached();
+  const count = (kind: string) => counts.filter((c) => c.kind === kind && c.status === 'active').reduce((s, c) => s + c.n, 0);
+  return {
+    serverId: ctx.serverId,
+    productId: ctx.productId,
+    version: ctx.serverVersion,
+    instanceId: server.instanceId,
+    activation: activationView(server, now),
+    keyPacks: packs.map(keyPackView),
+    issued: { temporary: count('temporary'), permanent: count('permanent'), user: count('user') },
+    settings: { preventUpgrade: server.preventUpgrade, allowListEnabled: server.allowListEnabled },
+    clearinghouse: {
+      url: ctx.clearinghouse.url,
+      fingerprint: anchor?.fingerprint,
+      lastCheckInAt: server.lastCheckInAt?.toISOString(),
+      lastCheckInResult: server.lastCheckInResult,
+      revocationsSeq: server.revocationsSeq,
+    },
+  };
+}
