@@ -120,7 +120,7 @@ describe('checks on a presented CAL', () => {
 
   it.each([
     ['a CAL of an older version than the host', { calVersion: 2016 as const }, {}, 'CAL_VERSION_TOO_OLD'],
-    ['a user CAL in per-device mode', { calType: 'user' as const, kind: 'user' as const }, {}, 'CAL_TYPE_MISMATCH'],
+    ['a user CAL in per-device mode', { calType: 'user' as const, kind: 'user' as const }, {}, 'CAL_MODE_MISMATCH'],
     ['a CAL of an invalidated license server', {}, { revocations: { servers: [{ serverId: 'LS-A', at: 0, reason: 'reissue' }], grants: [] } }, 'CAL_SERVER_INVALIDATED'],
     ['a CAL from a pack reissued elsewhere', {}, { revocations: { servers: [], grants: [{ serverId: 'LS-A', pack: 7, seq: 1, at: 0 }] } }, 'CAL_GRANT_REVOKED'],
   ])('%s is not honoured', (_n, over, extra, code) => {

@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { addDays, ManualClock } from '../../src/core/clock';
+import { queryEvents } from '../../src/events/event-log';
+import type { Database } from '../../src/storage/database';
+import { createSessionHost, type SessionHost, type SessionHostOptions } from '../../src/session-host/module';
+import { generateIdentity, type Identity } from '../../src/trust/index';
+import { describeEachDatabase } from '../helpers/databases';
+import { calToken, closedPort, makeAuthority, permanentBundle, revocationList, sec, type Authority } from './signed-documents';
+
+const T0 = new Date('2025-01-01T08:00:00.000Z');
+
+describeEachDatabase('session host admission without a reachable license server', (tdb) => {
+  let database: Database;
+  let clock: ManualClock;
+  let ch: Authority;
+  let ls: Identity;
+  let host: SessionHost;
+  let downUrl: string;
+
+  async function start(over: Partial<SessionHostOptions> = {}) {
+    host = await createSessionHost({
+      database,
+      clock,
+      hostName: 'RDSH-01',
+      hostVersion: 2019,
+      directory: 'domain',
+      trustAnchor: ch.anchor,
+      refreshIntervalMs: 0,
+      ...over,
+    });
+    return host;
+  }
+  const events = async (id: number) => queryEvents(database.db, { eventId: id });
+
+  beforeEach(async () => {
+    database = await tdb.open();
+    clock = new ManualClock(T0);
+    ch = makeAuthority();
+    ls = generateIdentity();
+    downUrl = `http://127.0.0.1:${await closedPort()}`;
+  });
+  afterEach(async () => host?.close());
+
+  it('inside the grace period a device without a CAL is admitted, and the grace days count down', async () => {
+    await start();
+    const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [] });
+    expect(r).toMatchObject({ ok: true, value: { admitted: true, basis: 'grace', graceDaysLeft: 120 } });
+    clock.advance(30 * 86_400_000);
+    expect((await host.useCases.status()).grace.daysLeft).toBe(90);
+  });
+
+  it('after day 120 with no license server the device is refused with "no license servers available" and event 50282', async () => {
+    await start();
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device' });
+    clock.set(addDays(T0, 120));
+    const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('NO_LICENSE_SERVER_AVAILABLE');
+    expect(r.error.message).toContain('there are no Remote Desktop License Servers available to provide a license');
+    expect((await events(50282)).length).toBeGreaterThan(0);
+    const [last] = await host.useCases.admissions();
+    expect(last).toMatchObject({ device: 'PC-01', admitted: false, code: 'NO_LICENSE_SERVER_AVAILABLE' });
+  });
+
+  it('after the grace period with the mode not configured the device is refused, with events 1068 and 1069', async () => {
+    await start();
+    clock.set(addDays(T0, 121));
+    const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'GRACE_PERIOD_EXPIRED_MODE_NOT_CONFIGURED' } });
+    expect(await events(1069)).toHaveLength(1);
+    expect((await events(1068)).length).toBeGreaterThan(0);
+  });
+
+  it('the grace period survives a restart and setting the clock back gives no days back (event 9201)', async () => {
+    await start();
+    clock.set(addDays(T0, 100));
+    expect((await host.useCases.grace()).daysLeft).toBe(20);
+    await host.close();
+    clock.set(addDays(T0, 10));
+    await start();
+    expect((await host.useCases.grace()).daysLeft).toBe(20);
+    expect((await events(9201)).length).toBeGreaterThan(0);
+  });
+
+  it('a still-valid permanent CAL is honoured when no license server answers, and the failed renewal is logged (1028)', async () => {
+    await start();
+    await host.useCases.setLayer({ layer: 'policy', mode: 'per-device', licenseServers: [downUrl] });
+    const issuedAt = addDays(T0, 100);
+    const bundle = await permanentBundle(ch, ls, issuedAt, { exp: sec(addDays(issuedAt, 60)) });
+    clock.set(addDays(T0, 155)); // grace over; CAL within 7 days of expiry: a renewal is attempted
+    const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [bundle] });
+    expect(r).toMatchObject({ ok: true, value: { admitted: true, basis: 'presented', kind: 'permanent' } });
+    expect(await events(1028)).toHaveLength(1);
+    expect((await events(9207)).length).toBe(1); // the listed server was tried and found down
+  });
+
+  it('a 2019 session host refuses a 2016 CAL and accepts a 2022 one', async () => {
+    await start();
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    clock.set(addDays(T0, 130));
+    const old = await permanentBundle(ch, ls, clock.now(), { calVersion: 2016 });
+    const newer = await permanentBundle(ch, ls, clock.now(), { calVersion: 2022 });
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [old] })).toMatchObject({ ok: false, error: { code: 'CAL_VERSION_TOO_OLD' } });
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [newer] })).toMatchObject({ ok: true, value: { basis: 'presented' } });
+  });
+
+  it('per-user mode in a workgroup is reported as not permitted', async () => {
+    await start({ directory: 'workgroup' });
+    await host.useCases.setLayer({ layer: 'policy', mode: 'per-user', licenseServers: [downUrl] });
+    const s = await host.useCases.status();
+    expect(s.problems.map((p) => p.code)).toContain('PER_USER_NOT_PERMITTED_IN_WORKGROUP');
+    const inGrace = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', user: 'alice' });
+    expect(inGrace).toMatchObject({ ok: true, value: { basis: 'grace', warning: { code: 'PER_USER_NOT_PERMITTED_IN_WORKGROUP' } } });
+    clock.set(addDays(T0, 121));
+    const after = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', user: 'alice' });
+    expect(after).toMatchObject({ ok: false, error: { code: 'PER_USER_NOT_PERMITTED_IN_WORKGROUP' } });
+    if (!after.ok) expect(after.error.message).toContain('Per User CALs are not permitted in a workgroup');
+  });
+
+  it.each([
+    ['a malformed token', async () => ({ token: 'garbage' }), 'CAL_TOKEN_MALFORMED'],
+    ['a tampered token', async (a: Authority, s: Identity) => {
+      const b = await permanentBundle(a, s, T0);
+      const parts = b.token.split('.');
+      return { ...b, token: `${parts[0]}.${parts[1]}.${parts[2]!.slice(0, -4)}AAAA` };
+    }, 'CAL_SIGNATURE_INVALID'],
+    ['a token for another device', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { device: 'PC-77' }), 'CAL_WRONG_DEVICE'],
+    ['a token for another hardware ID', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { hwid: 'hw-77' }), 'CAL_WRONG_HARDWARE_ID'],
+    ['an expired token', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { iat: sec(T0) - 90 * 86_400, exp: sec(T0) - 1 }), 'CAL_EXPIRED'],
+    ['a future-dated token', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { iat: sec(T0) + 86_400 }), 'CAL_NOT_YET_VALID'],
+  ] as const)('%s is refused with its own code, even in the grace period, and no license server is asked', async (_n, make, expected) => {
+    await start();
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await make(ch, ls)] });
+    expect(r).toMatchObject({ ok: false, error: { code: expected } });
+    expect(await events(9207)).toHaveLength(0);
+    expect(await events(9210)).toHaveLength(1);
+  });
+
+  it('a CAL from a pack reissued to another server is not honoured once the revocation list names it', async () => {
+    const list = await revocationList(ch, T0, { grants: [{ serverId: ls.kid, pack: 7, seq: 1, at: sec(T0), caseNumber: 'CH-000001' }] });
+    await start({ revocationList: list });
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    clock.set(addDays(T0, 125));
+    const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await permanentBundle(ch, ls, clock.now())] });
+    expect(r).toMatchObject({ ok: false, error: { code: 'CAL_GRANT_REVOKED' } });
+  });
+
+  it('the device name and hardware ID are required', async () => {
+    await start();
+    expect(await host.useCases.connect({ device: '', hwid: 'x' })).toMatchObject({ ok: false, error: { code: 'INVALID_CONNECTION_REQUEST' } });
+    expect(await host.useCases.connect({ device: 'PC', cals: 'x' })).toMatchObject({ ok: false, error: { code: 'INVALID_CONNECTION_REQUEST' } });
+  });
+
+  it('a temporary CAL of an unknown, uncertified server is not honoured after the grace period', async () => {
+    await start();
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    clock.set(addDays(T0, 125));
+    const token = await calToken(ls, clock.now(), { kind: 'temporary', pack: undefined, grant: undefined });
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [{ token }] })).toMatchObject({ ok: false, error: { code: 'CAL_ISSUER_UNKNOWN' } });
+  });
+});
