@@ -1,0 +1,143 @@
+// Lint: typescript-eslint's recommended rules (not type-checked, to stay fast) and the dependency direction of
+// docs/architecture.md "Layers": dependencies point inward, core is pure, components talk over HTTP only.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const LAYERS = ['core', 'trust', 'storage', 'events', 'http', 'config', 'platform', 'cli', 'web', 'main'];
+const COMPONENTS = ['clearinghouse', 'license-server', 'session-host', 'device', 'diagnoser'];
+
+const MAX_DEPTH = 5;
+
+/** A relative import that leaves src/<layer>/ (from a file `depth` folders below it) for one of `folders`. */
+function leavingTo(depth, folders) {
+  return `^(\\.\\./){${depth}}(${folders.join('|')})(/|$)`;
+}
+
+/** The files of src/<folder> exactly `depth` levels down: src/core/a.ts is depth 1, src/core/codes/b.ts depth 2. */
+function filesAt(folder, depth, extensions = ['ts']) {
+  const middle = '*/'.repeat(depth - 1);
+  return extensions.map((ext) => `src/${folder}/${middle}*.${ext}`);
+}
+
+const others = (...allowed) => [...LAYERS, ...COMPONENTS].filter((f) => !allowed.includes(f));
+
+/**
+ * One config block per folder and depth: a relative path's meaning depends on how deep the importing file is,
+ * so `../events` is fine in src/core/codes/ (it is src/core/events) and refused in src/storage/.
+ */
+function dependencyRule({ name, folders, forbidden, because, rule = 'no-restricted-imports', extra = [], extensions, ignores }) {
+  const blocks = [];
+  for (const folder of folders) {
+    for (let depth = 1; depth <= MAX_DEPTH; depth++) {
+      blocks.push({
+        name: `opencal/${name}/${folder}/${depth}`,
+        files: filesAt(folder, depth, extensions),
+        ...(ignores ? { ignores } : {}),
+        rules: {
+          [rule]: ['error', { patterns: [{ regex: leavingTo(depth, forbidden(folder)), message: because }, ...extra] }],
+        },
+      });
+    }
+  }
+  return blocks;
+}
+
+const layerRules = [
+  ...dependencyRule({
+    name: 'core-is-pure',
+    folders: ['core'],
+    forbidden: () => others('core'),
+    because: 'src/core is pure: it imports only src/core (docs/architecture.md "Layers").',
+    rule: '@typescript-eslint/no-restricted-imports',
+    extra: [
+      {
+        regex: '^node:',
+        allowTypeImports: true,
+        message: 'src/core does no I/O: take time, randomness and data as inputs (type imports are fine).',
+      },
+      {
+        regex: '^(?!\\.|node:|@noble/hashes(/|$))',
+        message: 'src/core may import only src/core and @noble/hashes (pure functions).',
+      },
+    ],
+  }),
+  {
+    name: 'opencal/core-is-pure/globals',
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'src/core takes the time from a Clock argument.' },
+        { object: 'Math', property: 'random', message: 'src/core takes random bytes from a random(n) argument.' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'src/core does not read the process: pass values in.' },
+        { name: 'crypto', message: 'src/core takes random bytes from a random(n) argument.' },
+        { name: 'fetch', message: 'src/core does no I/O.' },
+        { name: 'require', message: 'src/core imports only src/core.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core takes the time from a Clock: new Date() needs an argument.' },
+        { selector: "CallExpression[callee.name='Date']", message: 'src/core takes the time from a Clock.' },
+      ],
+    },
+  },
+  ...dependencyRule({
+    name: 'inner-layers',
+    folders: ['trust', 'storage', 'events', 'platform', 'config'],
+    forbidden: () => others('core', 'trust', 'storage', 'events'),
+    because: 'trust, storage, events, platform and config import src/core (and trust, storage, events) only.',
+  }),
+  ...dependencyRule({
+    name: 'http',
+    folders: ['http'],
+    forbidden: () => others('core', 'trust', 'storage', 'events', 'config', 'platform', 'http'),
+    because: 'src/http is below the components, the CLI and the console.',
+  }),
+  ...dependencyRule({
+    name: 'components',
+    folders: COMPONENTS,
+    forbidden: (component) => [...COMPONENTS.filter((c) => c !== component), 'cli', 'web', 'main'],
+    because: 'Components never import one another (they talk over HTTP, sharing only src/core/protocol.ts types) nor the CLI or the console.',
+  }),
+  ...dependencyRule({
+    name: 'cli',
+    folders: ['cli'],
+    forbidden: () => ['storage', 'web', 'main'],
+    because: 'The CLI never imports storage: it goes through use cases or the HTTP API.',
+  }),
+  ...dependencyRule({
+    name: 'web',
+    folders: ['web'],
+    extensions: ['ts', 'tsx'],
+    ignores: ['src/web/vite.config.ts'],
+    forbidden: () => others('core', 'web'),
+    because: 'The console talks to the HTTP API only (it may share pure src/core types and functions), never storage.',
+  }),
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'coverage/**', 'data/**', 'test-artifacts/**', 'dist/**', 'src/web/dist/**', '**/*.d.ts'] },
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly' },
+    },
+    rules: {
+      // Kysely<any> is the shared Database type (docs/architecture.md "storage"); typing every row here is
+      // the repositories' job, not the linter's.
+      '@typescript-eslint/no-explicit-any': 'off',
+      // Reported, not failing: hygiene findings do not block a build, the dependency rules above do.
+      '@typescript-eslint/no-unused-vars': ['warn', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-useless-assignment': 'warn',
+      'preserve-caught-error': 'warn',
+      'no-control-regex': 'warn',
+    },
+  },
+  ...layerRules,
+);
