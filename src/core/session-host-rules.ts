@@ -156,7 +156,7 @@ export const SESSION_HOST_CODES = {
     'A license presented by this computer is dated in the future. Check the clock of the license server and of this session host.',
   CAL_VERSION_TOO_OLD:
     'The license presented by this computer is for an older version than this session host. A session host accepts CALs of its own version or newer: install CALs of this version (or newer) on a license server it uses.',
-  CAL_TYPE_MISMATCH:
+  CAL_MODE_MISMATCH:
     'The license presented by this computer does not match the licensing mode of this session host (per device / per user). Set the licensing mode to match the CALs installed on the license server.',
   CAL_SERVER_INVALIDATED:
     'The license presented by this computer was issued by a license server whose activation was invalidated. The computer will receive a license from a current license server.',
@@ -164,6 +164,8 @@ export const SESSION_HOST_CODES = {
     'The license presented by this computer comes from a pack that was reissued to another license server. The computer will receive a license from the new license server.',
   CAL_ISSUER_UNKNOWN:
     'The license presented by this computer was issued by a license server this session host cannot verify (not activated and not on its list). The computer will receive a license from a listed license server.',
+  CAL_GRANT_MISSING:
+    'The permanent license presented by this computer comes without the grant of its pack, and its license server is not on this session host list, so it cannot be verified. The computer will receive a license from a listed license server.',
   CAL_CERTIFICATE_EXPIRED:
     'The license presented by this computer was issued by a license server whose certificate has expired. Reactivate that license server.',
   TRUST_ANCHOR_UNAVAILABLE:
@@ -255,7 +257,7 @@ export function checkCalClaims(claims: CalTokenPayload, ctx: CalCheckContext): C
   }
   const wantedType = ctx.mode === 'per-user' ? 'user' : 'device';
   if (ctx.mode !== 'not-configured' && claims.calType !== wantedType) {
-    return notHonoured('CAL_TYPE_MISMATCH', claims, { ...detail, calType: claims.calType, mode: ctx.mode });
+    return notHonoured('CAL_MODE_MISMATCH', claims, { ...detail, calType: claims.calType, mode: ctx.mode });
   }
   if (!acceptsCalVersion(ctx.hostVersion, claims.calVersion)) {
     return notHonoured('CAL_VERSION_TOO_OLD', claims, { ...detail, calVersion: claims.calVersion, hostVersion: ctx.hostVersion });

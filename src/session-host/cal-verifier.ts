@@ -95,17 +95,21 @@ export async function verifyBundle(input: unknown, ctx: VerifyContext): Promise<
   const claims = calClaimsShape(sig.value.payload as unknown as Record<string, unknown>);
   if (!claims) return malformed('not a CAL token payload');
 
-  // 3. a permanent CAL stands on a grant the clearinghouse signed for (pack, this license server)
+  // 3. a permanent CAL stands on a grant the clearinghouse signed for (pack, this license server). A pack
+  //    installed by phone or web gets its grant at the server's next check-in and "works meanwhile" (DESIGN §4):
+  //    a grantless permanent CAL is honoured only from a license server on this host's own list.
   if (claims.kind === 'permanent') {
-    if (bundle.grant === undefined || claims.pack === undefined || claims.grant === undefined) {
-      return bad('CAL_GRANT_INVALID', { reason: 'a permanent CAL comes with its grant' });
-    }
-    if (!ctx.anchor) return notHonoured('TRUST_ANCHOR_UNAVAILABLE');
-    const grant = await verifyJws<GrantPayload>(bundle.grant, ctx.anchor, 'opencal.grant');
-    if (!grant.ok) return bad('CAL_GRANT_INVALID', { reason: grant.error.code });
-    const g = grant.value.payload;
-    if (g.sub !== claims.iss || g.pack !== claims.pack || g.seq !== claims.grant || g.calType !== claims.calType || g.calVersion !== claims.calVersion) {
-      return bad('CAL_GRANT_INVALID', { reason: 'the grant is for another pack, serial, type, version or license server' });
+    if (claims.pack === undefined || claims.grant === undefined) return bad('CAL_GRANT_INVALID', { reason: 'a permanent CAL names its pack and grant' });
+    if (bundle.grant === undefined) {
+      if (!ctx.listedServers.has(claims.iss)) return notHonoured('CAL_GRANT_MISSING');
+    } else {
+      if (!ctx.anchor) return notHonoured('TRUST_ANCHOR_UNAVAILABLE');
+      const grant = await verifyJws<GrantPayload>(bundle.grant, ctx.anchor, 'opencal.grant');
+      if (!grant.ok) return bad('CAL_GRANT_INVALID', { reason: grant.error.code });
+      const g = grant.value.payload;
+      if (g.sub !== claims.iss || g.pack !== claims.pack || g.seq !== claims.grant || g.calType !== claims.calType || g.calVersion !== claims.calVersion) {
+        return bad('CAL_GRANT_INVALID', { reason: 'the grant is for another pack, serial, type, version or license server' });
+      }
     }
   }
 
