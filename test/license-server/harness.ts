@@ -1,0 +1,118 @@
+/**
+ * Test harness for the license server: a real license server on a test database, and a test clearinghouse
+ * identity that makes the offline codes (activation confirmation, key pack ID) and signed documents exactly as
+ * the clearinghouse does (encodeCode with codeMacKey, signJws with the root key).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock } from '../../src/core/clock';
+import { dayNumber, encodeCode } from '../../src/core/codes/index';
+import type { GrantPayload, RevocationListPayload } from '../../src/core/protocol';
+import type { CalType, CalVersion, Program, ServerVersion } from '../../src/core/vocabulary';
+import { createLicenseServer, type LicenseServer, type LicenseServerOptions } from '../../src/license-server/module';
+import { randomBytes } from '../../src/platform/random';
+import type { Database } from '../../src/storage/database';
+import { base64urlDecode, base64urlEncode, clearinghouseKid, codeMacKey, generateIdentity, signJws, withKid, type Identity } from '../../src/trust/index';
+
+export const START = new Date('2025-03-03T09:00:00.000Z');
+
+export interface TestClearinghouse {
+  identity: Identity;
+  key: string;
+  macKeyFor(ls: LicenseServer): Uint8Array;
+  confirmation(ls: LicenseServer, serial?: number, validDays?: number): string;
+  keyPackId(ls: LicenseServer, p: { packNumber: number; calType?: CalType; calVersion?: CalVersion; count: number; program?: Program; grantSeq?: number }): string;
+  grant(ls: LicenseServer, p: { pack: number; seq?: number; calType?: CalType; calVersion?: CalVersion; count: number; program?: Program }): Promise<string>;
+  revocations(list: Omit<RevocationListPayload, 'typ' | 'iat'>): Promise<string>;
+}
+
+export function testClearinghouse(clock: ManualClock): TestClearinghouse {
+  const base = generateIdentity();
+  const identity = withKid(base, clearinghouseKid(base.publicKeyRaw));
+  const lsRaw = (ls: LicenseServer) => base64urlDecode(ls.context.publicKey);
+  const macKeyFor = (ls: LicenseServer) => codeMacKey(identity, lsRaw(ls));
+  return {
+    identity,
+    key: base64urlEncode(identity.publicKeyRaw),
+    macKeyFor,
+    confirmation: (ls, serial = 1, validDays = 365) =>
+      encodeCode('activationConfirmation', { serial, validUntilDay: dayNumber(clock.now()) + validDays }, macKeyFor(ls)),
+    keyPackId: (ls, p) =>
+      encodeCode(
+        'keyPackId',
+        { packNumber: p.packNumber, calType: p.calType ?? 'device', calVersion: p.calVersion ?? 2019, count: p.count, program: p.program ?? 'retail', grantSeq: p.grantSeq ?? 1 },
+        macKeyFor(ls),
+      ),
+    grant: (ls, p) => {
+      const payload: GrantPayload = {
+        typ: 'opencal.grant', sub: ls.serverId, pack: p.pack, seq: p.seq ?? 1, calType: p.calType ?? 'device', calVersion: p.calVersion ?? 2019,
+        count: p.count, program: p.program ?? 'retail', iat: Math.floor(clock.now().getTime() / 1000),
+      };
+      return signJws(identity, payload);
+    },
+    revocations: (list) => signJws(identity, { typ: 'opencal.revocations', iat: Math.floor(clock.now().getTime() / 1000), ...list }),
+  };
+}
+
+export interface Harness {
+  ls: LicenseServer;
+  ch: TestClearinghouse;
+  clock: ManualClock;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startLicenseServer(
+  database: Database | undefined,
+  options: Partial<LicenseServerOptions> & { serverVersion?: ServerVersion; ch?: TestClearinghouse; clock?: ManualClock } = {},
+): Promise<Harness> {
+  const clock = options.clock ?? new ManualClock(START);
+  const ch = options.ch ?? testClearinghouse(clock);
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opencal-ls-'));
+  const ls = await createLicenseServer({
+    dataDir,
+    database,
+    clock,
+    random: randomBytes,
+    serverVersion: options.serverVersion ?? 2019,
+    clearinghouseKey: options.clearinghouseUrl ? undefined : ch.key,
+    ...options,
+  });
+  return {
+    ls, ch, clock, dataDir,
+    async close() {
+      await ls.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Activate by phone and install a device pack by key pack ID: the offline path of the seed. */
+export async function activatedWithPack(h: Harness, packs: { packNumber: number; count: number; calVersion?: CalVersion; calType?: CalType }[]): Promise<void> {
+  const activated = await h.ls.useCases.activate({ method: 'phone', confirmation: h.ch.confirmation(h.ls) });
+  if (!activated.ok) throw new Error(activated.error.message);
+  for (const p of packs) {
+    const installed = await h.ls.useCases.installByKeyPackId({ keyPackId: h.ch.keyPackId(h.ls, p), method: 'phone' });
+    if (!installed.ok) throw new Error(installed.error.message);
+  }
+}
+
+export function device(n: number, host = 'h') {
+  return { device: `${host}-pc-${n}`, hwid: `hwid-${host}-${n}` };
+}
+
+/** First connection, logon validated, second connection: what a session host does for one device. */
+export async function connectTwice(ls: LicenseServer, hostName: string, d: { device: string; hwid: string }, hostVersion: CalVersion = 2019) {
+  const first = await ls.useCases.requestCal(hostName, { ...d, mode: 'per-device', hostVersion });
+  if (!first.ok) return first;
+  if (first.value.kind === 'temporary') {
+    const jti = JSON.parse(Buffer.from(first.value.bundle.token.split('.')[1]!, 'base64url').toString()).jti as string;
+    await ls.useCases.validateCal(hostName, jti);
+  }
+  return ls.useCases.requestCal(hostName, { ...d, mode: 'per-device', hostVersion });
+}
+
+export function jtiOf(token: string): string {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+}
