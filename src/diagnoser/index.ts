@@ -1,0 +1,153 @@
+/**
+ * The diagnoser (DESIGN §7): gather a snapshot from a session host's point of view, diagnose it, plan the
+ * recovery, and fill in the phone script. The CLI (`opencal diagnose`, `recover plan`, `phone-script`,
+ * `events`) and the console call these exports.
+ */
+import { diagnose, hasBlocking, recoveryTarget, type DiagnosisSnapshot, type Finding } from '../core/diagnoser-rules';
+import { phoneScript, type PhoneScriptInput } from '../core/phone-script';
+import { planRecovery, type RecoveryContext, type RecoveryStep } from '../core/recovery-plan';
+import { refuse, ok, type Result } from '../core/result';
+import type { MigrationReason } from '../core/vocabulary';
+import { gatherSnapshot, type GatherOptions } from './gather';
+
+export { gatherSnapshot, type GatherOptions } from './gather';
+export {
+  followEvents,
+  parseEventLevel,
+  parseEventTime,
+  queryEventsFrom,
+  sourceKey,
+  type EventPage,
+  type EventQuery,
+  type EventSource,
+  type FollowOptions,
+  type ViewedEvent,
+} from './events';
+export { diagnose, hasBlocking, FINDING_CODES, type DiagnosisSnapshot, type Finding, type FindingCode, type FindingSeverity } from '../core/diagnoser-rules';
+export { planRecovery, REBUILD_WARNING, type RecoveryContext, type RecoveryStep } from '../core/recovery-plan';
+export { phoneScript, maskPackKey, type PhoneScriptInput } from '../core/phone-script';
+
+export interface Diagnosis {
+  snapshot: DiagnosisSnapshot;
+  findings: Finding[];
+  plan: RecoveryStep[];
+  /** true when a finding blocks connections: the CLI exits non-zero. */
+  blocking: boolean;
+}
+
+/** Gather, diagnose and plan in one call. Refused only when the session host cannot be read. */
+export async function runDiagnosis(options: GatherOptions & { recovery?: RecoveryContext }): Promise<Result<Diagnosis>> {
+  const snapshot = await gatherSnapshot(options);
+  if (!snapshot.ok) return snapshot;
+  return ok(diagnoseSnapshot(snapshot.value, options.clock.now(), options.recovery));
+}
+
+/** The pure half of runDiagnosis, for a snapshot already in hand (e.g. read from a file). */
+export function diagnoseSnapshot(snapshot: DiagnosisSnapshot, now: Date, recovery: RecoveryContext = {}): Diagnosis {
+  const findings = diagnose(snapshot, now);
+  return { snapshot, findings, plan: planRecovery(snapshot, recovery), blocking: hasBlocking(findings) };
+}
+
+/** Exit code of `opencal diagnose`: 0 without blocking finding, 2 with one (1 is for refusals and errors). */
+export function diagnosisExitCode(findings: readonly Finding[]): number {
+  return hasBlocking(findings) ? 2 : 0;
+}
+
+export interface PhoneScriptOptions {
+  lang: 'fr' | 'en';
+  caseNumber?: string;
+  /** the organization's name as the agent knows it. */
+  organization?: string;
+  contact?: string;
+  packKey?: string;
+  reason?: MigrationReason;
+  /** which pack (default: the pack of the case, or the one active on another server). */
+  packNumber?: number;
+}
+
+/**
+ * The phone script filled in from a snapshot: the new server's ID, the pack (from the case or the pack active
+ * elsewhere), the case number. Refused with PHONE_SCRIPT_NO_SERVER when no license server ID could be read,
+ * and PHONE_SCRIPT_NO_PACK when no pack is known (give the clearinghouse URL and token).
+ */
+export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOptions): Result<string> {
+  const ch = snapshot.clearinghouse?.reachable ? snapshot.clearinghouse : undefined;
+  const kase = o.caseNumber ? ch?.cases.find((c) => c.caseNumber.toUpperCase() === o.caseNumber!.toUpperCase()) : undefined;
+  const targetId = kase?.targetServerId ?? recoveryTarget(snapshot)?.serverId ?? snapshot.licenseServers.find((l) => l.serverId)?.serverId;
+  if (!targetId) {
+    return refuse('PHONE_SCRIPT_NO_SERVER', 'No license server ID could be read: name the new license server (--license-server URL) with a license server token.');
+  }
+  const packNumber = o.packNumber ?? kase?.packNumber;
+  const pack =
+    (packNumber !== undefined ? ch?.packs.find((p) => p.packNumber === packNumber) : undefined) ??
+    ch?.packs.find((p) => p.status === 'installed' && p.activeOn !== targetId) ??
+    ch?.packs[0];
+  if (!pack) {
+    return refuse('PHONE_SCRIPT_NO_PACK', 'No pack is known: give the clearinghouse URL and the organization token so the pack can be read, or name the case (--case).');
+  }
+  const input: PhoneScriptInput = {
+    lang: o.lang,
+    serverId: targetId,
+    program: pack.program,
+    calType: pack.calType,
+    calVersion: pack.calVersion,
+    count: pack.count,
+    organization: o.organization ?? ch?.organization ?? '<ORGANIZATION>',
+    contact: o.contact ?? '<CONTACT>',
+    reason: o.reason ?? 'reinstalled',
+  };
+  if (o.packKey) input.packKey = o.packKey;
+  const caseNumber = kase?.caseNumber ?? o.caseNumber;
+  if (caseNumber) input.caseNumber = caseNumber;
+  const oldId = kase?.sourceServerId ?? (pack.activeOn !== targetId ? pack.activeOn : undefined);
+  if (oldId) input.oldServerId = oldId;
+  const target = snapshot.licenseServers.find((l) => l.serverId === targetId);
+  if (target?.version) input.serverVersion = target.version;
+  return ok(phoneScript(input));
+}
+
+const SEVERITY_LABEL = { blocking: 'BLOCKING', warning: 'WARNING', info: 'INFO' } as const;
+
+/** Human output of `opencal diagnose`. */
+export function renderFindings(findings: readonly Finding[], snapshot?: DiagnosisSnapshot): string {
+  const lines: string[] = [];
+  if (snapshot) {
+    const h = snapshot.sessionHost;
+    lines.push(
+      `Session host ${h.name} (Windows Server ${h.version}, ${h.directory}): ${h.mode} from ${h.modeSource}; license servers ${h.licenseServers.length > 0 ? h.licenseServers.join(', ') : '(none)'} from ${h.licenseServersSource}; ${h.graceDaysLeft} grace day(s) left.`,
+    );
+    for (const l of snapshot.licenseServers) {
+      const packs = l.keyPacks.filter((k) => k.status === 'active').map((k) => `${k.calType} ${k.calVersion}: ${k.available}/${k.total} available`);
+      lines.push(
+        `License server ${l.url}${l.listed ? '' : ' (not on the list)'}: ${!l.reachable ? 'not reachable' : !l.inspected ? 'reachable, not inspected' : `${l.activation?.status ?? '?'}, ID ${l.serverId ?? '?'}, version ${l.version ?? '?'}${packs.length > 0 ? `, ${packs.join('; ')}` : ', no key pack'}`}`,
+      );
+    }
+    lines.push('');
+  }
+  if (findings.length === 0) {
+    lines.push('No problem found: licensing is configured and CALs are available.');
+    return lines.join('\n') + '\n';
+  }
+  for (const f of findings) {
+    lines.push(`[${SEVERITY_LABEL[f.severity]}] ${f.code}: ${f.message}`);
+    lines.push(`  Cause: ${f.cause}`);
+    lines.push(`  Fix:   ${f.fix}`);
+    lines.push('');
+  }
+  const blocking = findings.filter((f) => f.severity === 'blocking').length;
+  lines.push(`${blocking} blocking, ${findings.filter((f) => f.severity === 'warning').length} warning(s), ${findings.filter((f) => f.severity === 'info').length} info.`);
+  return lines.join('\n') + '\n';
+}
+
+/** Human output of `opencal recover plan`. */
+export function renderPlan(steps: readonly RecoveryStep[]): string {
+  const lines: string[] = [];
+  steps.forEach((s, i) => {
+    lines.push(`${i + 1}. [${s.done ? 'done' : 'todo'}] ${s.title}`);
+    lines.push(`   ${s.why}`);
+    if (s.warning) lines.push(`   WARNING: ${s.warning}`);
+    if (!s.done) for (const c of s.commands) lines.push(`   $ ${c}`);
+    lines.push('');
+  });
+  return lines.join('\n');
+}
