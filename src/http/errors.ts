@@ -100,7 +100,8 @@ export function refusalFromError(error: FastifyError, request: FastifyRequest): 
   }
   const status = error.statusCode ?? 500;
   if (status === 429) {
-    return { status, refusal: { code: 'TOO_MANY_REQUESTS', message: 'Too many requests from this address. Wait a minute and try again.' } };
+    const message = error.code === 'FST_RATE_LIMIT' ? error.message : 'Too many requests from this address. Wait a minute and try again.';
+    return { status, refusal: { code: 'TOO_MANY_REQUESTS', message } };
   }
   if (status >= 400 && status < 500) {
     if (error instanceof SyntaxError) {

@@ -160,7 +160,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'FST_RATE_LIMIT',
-      message: `Too many requests; retry in ${context.after}.`,
+      message: `Too many requests from this address; retry in ${context.after}.`,
     }),
   });
 
