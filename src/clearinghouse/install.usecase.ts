@@ -50,7 +50,9 @@ export async function installPack(
   // The key's format and check come first, before any lookup (DESIGN §3).
   const decoded = decodeCode(input.packKey, 'packKey');
   if (!decoded.ok) return decoded;
-  const server = await findServer(ctx.db, input.serverId);
+  const serverCode = decodeCode(input.serverId, 'licenseServerId');
+  if (!serverCode.ok) return serverCode;
+  const server = await findServer(ctx.db, serverCode.value.formatted);
   if (!server || (input.orgId !== undefined && server.orgId !== input.orgId)) {
     return refuse('LICENSE_SERVER_UNKNOWN', `License server ${input.serverId} is not known to your organization. Check the ID (License Manager → server properties), or activate the server first.`, {
       serverId: input.serverId,

@@ -1,0 +1,403 @@
+/**
+ * Clearinghouse routes under /ch/v1 (docs/architecture.md, clearinghouse table). Every route names its owner
+ * scope; the license server routes take a signed request (`{ request: <JWS> }`) instead of, or as well as, a
+ * bearer token. Handlers only translate: the rules are in the use cases and in core/clearinghouse-rules.ts.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { parseCaseNumber } from '../core/clearinghouse-rules';
+import { refusal, type Result } from '../core/result';
+import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
+import { queryEvents } from '../events/event-log';
+import { principalOf, requireScope, type Principal } from '../http/auth';
+import { errorResponses, sendRefusal } from '../http/errors';
+import type { TypedApp } from '../http/server';
+import type { ClearinghouseUseCases } from './module';
+import type { SignedAction, VerifiedRequest } from './signed-request';
+
+const Any = Type.Unknown();
+const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const Str = (max = 256) => Type.String({ minLength: 1, maxLength: max });
+const Company = Type.Object(
+  {
+    firstName: Type.String({ maxLength: 200 }),
+    lastName: Type.String({ maxLength: 200 }),
+    company: Type.String({ maxLength: 200 }),
+    country: Type.String({ maxLength: 200 }),
+  },
+  { additionalProperties: Type.String({ maxLength: 200 }), description: 'first name, last name, company and country are required' },
+);
+const ProgramDataFields = {
+  licenseNumber: Type.Optional(Type.String({ maxLength: 32 })),
+  authorizationNumber: Type.Optional(Type.String({ maxLength: 32 })),
+  agreementNumber: Type.Optional(Type.String({ maxLength: 32 })),
+};
+const SignedBody = Type.Object({ request: Type.String({ minLength: 1, maxLength: 16_384 }) }, { additionalProperties: false });
+const CaseParams = Type.Object({ number: Type.String({ maxLength: 20 }) });
+const Reason = Type.Object({ reason: Str(2000) }, { additionalProperties: false });
+const MigrationFields = {
+  packKey: Str(64),
+  program: literals(PROGRAMS),
+  calType: literals(CAL_TYPES),
+  calVersion: literals(CAL_VERSIONS),
+  ...ProgramDataFields,
+  receipt: Type.Optional(Type.String({ maxLength: 64 })),
+  proofOfPurchase: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+const tags = ['clearinghouse'];
+const admin = requireScope('ch:admin');
+const org = requireScope('ch:org');
+const agent = requireScope('ch:agent');
+
+function actorOf(p: Principal): string {
+  if (p.scope === 'ch:admin') return `admin:${p.tokenId}`;
+  if (p.scope === 'ch:org') return `org:${p.subject}`;
+  if (p.scope === 'ch:agent') return `agent:${p.subject}`;
+  return `${p.scope}:${p.subject}`;
+}
+
+function send<T>(reply: FastifyReply, r: Result<T>): T | FastifyReply {
+  return r.ok ? r.value : sendRefusal(reply, r.error);
+}
+
+function programData(b: { licenseNumber?: string; authorizationNumber?: string; agreementNumber?: string }) {
+  return {
+    ...(b.licenseNumber !== undefined ? { licenseNumber: b.licenseNumber } : {}),
+    ...(b.authorizationNumber !== undefined ? { authorizationNumber: b.authorizationNumber } : {}),
+    ...(b.agreementNumber !== undefined ? { agreementNumber: b.agreementNumber } : {}),
+  };
+}
+
+export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCases): Promise<void> {
+  async function signed<B>(request: FastifyRequest, reply: FastifyReply, action: SignedAction): Promise<VerifiedRequest<B> | undefined> {
+    const r = await uc.verifySignedRequest<B>((request.body as { request?: unknown }).request, action);
+    if (!r.ok) {
+      sendRefusal(reply, r.error);
+      return undefined;
+    }
+    return r.value;
+  }
+
+  function caseNumber(text: string, reply: FastifyReply): number | undefined {
+    const n = parseCaseNumber(text);
+    if (n === undefined) sendRefusal(reply, refusal('CASE_NOT_FOUND', `"${text}" is not a case number: cases are numbered like CH-000123.`));
+    return n;
+  }
+
+  // ---------------------------------------------------------------- public
+  app.get('/trust', { schema: { tags, summary: 'the trust anchor: the clearinghouse public keys (JWK, by kid) and a fingerprint to pin', response: { 200: Any } } }, async () =>
+    uc.trust(),
+  );
+
+  app.get('/revocations', { schema: { tags, summary: 'the signed revocation list { list: JWS }', response: { 200: Any } } }, async () => ({
+    list: (await uc.revocations()).list,
+  }));
+
+  // ---------------------------------------------------------------- directory
+  app.post(
+    '/orgs',
+    {
+      preHandler: admin,
+      schema: { tags, summary: 'create an organization; answers its ch:org token (shown once)', body: Type.Object({ name: Str(200) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses(400, 401, 403, 422) } },
+    },
+    async (request, reply) => send(reply, await uc.createOrganization(request.body, actorOf(principalOf(request)))),
+  );
+
+  app.get('/orgs', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'organizations', response: { 200: Any, ...errorResponses(401, 403) } } }, async () => ({
+    organizations: await uc.organizations(),
+  }));
+
+  app.post(
+    '/agents',
+    {
+      preHandler: admin,
+      schema: { tags, summary: 'create an agent (clearinghouse operator); answers its ch:agent token (shown once)', body: Type.Object({ name: Str(200) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses(400, 401, 403, 422) } },
+    },
+    async (request, reply) => send(reply, await uc.createAgent(request.body, actorOf(principalOf(request)))),
+  );
+
+  app.post(
+    '/packs',
+    {
+      preHandler: requireScope('ch:admin', 'ch:agent'),
+      schema: {
+        tags,
+        summary: 'record a purchase; answers the pack number and the 25-character pack key (shown once)',
+        body: Type.Object(
+          {
+            orgId: Type.Optional(Type.Union([Str(100), Type.Null()])),
+            program: literals(PROGRAMS),
+            calType: literals(CAL_TYPES),
+            calVersion: literals(CAL_VERSIONS),
+            count: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+            ...ProgramDataFields,
+            proofOfPurchase: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      return send(
+        reply,
+        await uc.createPack(
+          { orgId: b.orgId ?? null, program: b.program, calType: b.calType, calVersion: b.calVersion, count: b.count, programData: programData(b), proofOfPurchase: b.proofOfPurchase ?? null },
+          actorOf(principalOf(request)),
+        ),
+      );
+    },
+  );
+
+  app.get('/packs', { preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'), schema: { tags, summary: 'packs (an organization sees its own)', response: { 200: Any, ...errorResponses(401, 403) } } }, async (request) => {
+    const p = principalOf(request);
+    return { packs: await uc.packs(p.scope === 'ch:org' ? { orgId: p.subject } : {}) };
+  });
+
+  app.get('/servers', { preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'), schema: { tags, summary: 'license servers known to the clearinghouse (an organization sees its own)', response: { 200: Any, ...errorResponses(401, 403) } } }, async (request) => {
+    const p = principalOf(request);
+    return { servers: await uc.servers(p.scope === 'ch:org' ? { orgId: p.subject } : {}) };
+  });
+
+  // ---------------------------------------------------------------- license servers (signed requests)
+  const signedSchema = (summary: string) => ({ tags, summary, body: SignedBody, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) } });
+
+  app.post('/servers/activate', { preHandler: org, schema: signedSchema('auto activation: signed request { company, serverVersion } + the organization token -> { certificate }') }, async (request, reply) => {
+    const req = await signed<{ company?: unknown; serverVersion?: unknown }>(request, reply, 'activate');
+    if (!req) return reply;
+    return send(reply, await uc.activateAuto(req, principalOf(request).subject));
+  });
+
+  app.post('/servers/reactivate', { preHandler: org, schema: signedSchema('reactivation with a reason: signed request { reason, serverVersion } + the organization token -> { certificate }') }, async (request, reply) => {
+    const req = await signed<{ reason?: unknown; serverVersion?: unknown }>(request, reply, 'reactivate');
+    if (!req) return reply;
+    return send(reply, await uc.reactivateAuto(req, principalOf(request).subject));
+  });
+
+  app.post('/servers/deactivate', { schema: signedSchema('auto deactivation: signed request {} -> releases the packs the server held') }, async (request, reply) => {
+    const req = await signed(request, reply, 'deactivate');
+    if (!req) return reply;
+    return send(reply, await uc.deactivateAuto(req));
+  });
+
+  app.post('/servers/install', { schema: signedSchema('auto install: signed request { packKey, program data } -> { grant, keyPack }') }, async (request, reply) => {
+    const req = await signed<{ packKey?: unknown; licenseNumber?: string; authorizationNumber?: string; agreementNumber?: string }>(request, reply, 'install');
+    if (!req) return reply;
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const data = Object.fromEntries(['licenseNumber', 'authorizationNumber', 'agreementNumber'].filter((k) => typeof b[k] === 'string').map((k) => [k, b[k] as string]));
+    const r = await uc.installPack({ serverId: req.serverId, packKey: b.packKey, programData: data, method: 'auto' }, `server:${req.serverId}`);
+    if (!r.ok) return sendRefusal(reply, r.error);
+    return { grant: r.value.grant, keyPack: r.value.keyPack };
+  });
+
+  app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs } -> { status, certificate?, grants, revocations }') }, async (request, reply) => {
+    const req = await signed<{ instanceId?: unknown; packs?: unknown }>(request, reply, 'check-in');
+    if (!req) return reply;
+    return send(reply, await uc.checkIn({ serverId: req.serverId, body: (req.body ?? {}) as { instanceId?: unknown; packs?: unknown } }));
+  });
+
+  app.post('/servers/holdings', { schema: signedSchema('what the clearinghouse holds for this server: { certificate?, grants }') }, async (request, reply) => {
+    const req = await signed(request, reply, 'holdings');
+    if (!req) return reply;
+    return send(reply, await uc.holdings(req));
+  });
+
+  // ---------------------------------------------------------------- portal (organization)
+  app.post(
+    '/portal/activate',
+    {
+      preHandler: org,
+      schema: {
+        tags,
+        summary: 'web activation: the 60-character product ID -> the 35-character activation confirmation',
+        body: Type.Object({ productId: Str(100), company: Company, serverVersion: literals(CAL_VERSIONS) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      return send(reply, await uc.activateByProductId({ ...request.body, orgId: p.subject, method: 'web' }, actorOf(p)));
+    },
+  );
+
+  app.post(
+    '/portal/install',
+    {
+      preHandler: org,
+      schema: {
+        tags,
+        summary: 'web install: license server ID + pack key + program data -> the 35-character key pack ID',
+        body: Type.Object({ serverId: Str(64), packKey: Str(64), ...ProgramDataFields }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const b = request.body;
+      const r = await uc.installPack({ serverId: b.serverId, packKey: b.packKey, programData: programData(b), method: 'web', orgId: p.subject }, actorOf(p));
+      if (!r.ok) return sendRefusal(reply, r.error);
+      return { keyPackId: r.value.keyPackId, keyPack: r.value.keyPack };
+    },
+  );
+
+  app.post(
+    '/portal/migrate',
+    {
+      preHandler: org,
+      schema: {
+        tags,
+        summary: 'migrate a pack to a new license server: migration code + pack key + program, CAL type, version, program data -> { case }',
+        body: Type.Object({ migrationCode: Str(80), ...MigrationFields }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const b = request.body;
+      const r = await uc.submitMigration(
+        { migrationCode: b.migrationCode, packKey: b.packKey, program: b.program, calType: b.calType, calVersion: b.calVersion, programData: programData(b), receipt: b.receipt, proofOfPurchase: b.proofOfPurchase },
+        { channel: 'portal', orgId: p.subject, actor: actorOf(p) },
+      );
+      return r.ok ? { case: r.value } : sendRefusal(reply, r.error);
+    },
+  );
+
+  app.post(
+    '/portal/deactivate',
+    {
+      preHandler: org,
+      schema: { tags, summary: "record a license server's deactivation by its 35-character receipt", body: Type.Object({ receipt: Str(64) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses(400, 401, 403, 404, 422) } },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      return send(reply, await uc.deactivateByReceipt({ receipt: request.body.receipt, orgId: p.subject }, actorOf(p)));
+    },
+  );
+
+  // ---------------------------------------------------------------- cases and the agent desk
+  app.get(
+    '/cases',
+    {
+      preHandler: requireScope('ch:org', 'ch:agent', 'ch:admin'),
+      schema: {
+        tags,
+        summary: 'cases with their status and evidence (the review queue: ?status=pending)',
+        querystring: Type.Object({ status: Type.Optional(literals(CASE_STATUSES)), kind: Type.Optional(literals(['migration', 'reissue', 'clone', 'phantom'] as const)) }),
+        response: { 200: Any, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return { cases: await uc.cases({ ...request.query, ...(p.scope === 'ch:org' ? { orgId: p.subject } : {}) }) };
+    },
+  );
+
+  app.get(
+    '/cases/:number',
+    { preHandler: requireScope('ch:org', 'ch:agent', 'ch:admin'), schema: { tags, summary: 'one case, e.g. CH-000123', params: CaseParams, response: { 200: Any, ...errorResponses(401, 403, 404) } } },
+    async (request, reply) => {
+      const n = caseNumber(request.params.number, reply);
+      if (n === undefined) return reply;
+      const p = principalOf(request);
+      const r = await uc.getCase(n, p.scope === 'ch:org' ? p.subject : undefined);
+      return r.ok ? { case: r.value } : sendRefusal(reply, r.error);
+    },
+  );
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(
+      `/cases/:number/${decision}`,
+      {
+        preHandler: agent,
+        schema: { tags, summary: `${decision} a pending case, with a reason`, params: CaseParams, body: Reason, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) } },
+      },
+      async (request, reply) => {
+        const n = caseNumber(request.params.number, reply);
+        if (n === undefined) return reply;
+        const agentId = principalOf(request).subject;
+        const r = decision === 'approve' ? await uc.approveCase(n, agentId, request.body.reason) : await uc.rejectCase(n, agentId, request.body.reason);
+        return r.ok ? { case: r.value } : sendRefusal(reply, r.error);
+      },
+    );
+  }
+
+  app.post(
+    '/phone/activate',
+    {
+      preHandler: agent,
+      schema: {
+        tags,
+        summary: 'phone activation for a caller: product ID read over the phone -> the activation confirmation to read back',
+        body: Type.Object({ productId: Str(100), orgId: Str(100), company: Company, serverVersion: literals(CAL_VERSIONS) }, { additionalProperties: false }),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      return send(reply, await uc.activateByProductId({ ...request.body, method: 'phone' }, actorOf(p)));
+    },
+  );
+
+  app.post(
+    '/phone/reissue',
+    {
+      preHandler: agent,
+      schema: {
+        tags,
+        summary: 'phone reissue for a caller: migration code (or the new license server ID) + pack key -> approved case with the key pack ID',
+        body: Type.Object(
+          {
+            migrationCode: Type.Optional(Str(80)),
+            serverId: Type.Optional(Str(64)),
+            migrationReason: Type.Optional(literals(MIGRATION_REASONS)),
+            reason: Str(2000),
+            ...MigrationFields,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const b = request.body;
+      const r = await uc.submitMigration(
+        {
+          ...(b.migrationCode !== undefined ? { migrationCode: b.migrationCode } : b.serverId !== undefined ? { targetServerId: b.serverId } : {}),
+          packKey: b.packKey,
+          program: b.program,
+          calType: b.calType,
+          calVersion: b.calVersion,
+          programData: programData(b),
+          receipt: b.receipt,
+          proofOfPurchase: b.proofOfPurchase,
+          migrationReason: b.migrationReason,
+        },
+        { channel: 'phone', agentId: p.subject, note: b.reason, actor: actorOf(p) },
+      );
+      if (!r.ok) return sendRefusal(reply, r.error);
+      return { case: r.value, ...(r.value.keyPackId !== undefined ? { keyPackId: r.value.keyPackId } : {}) };
+    },
+  );
+
+  // ---------------------------------------------------------------- audit and events
+  app.get('/audit/verify', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'verify the hash-chained audit log: { ok, records, firstBroken? }', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+    uc.verifyAudit(),
+  );
+
+  app.get(
+    '/events',
+    {
+      preHandler: requireScope('ch:admin', 'ch:agent', 'readonly'),
+      schema: {
+        tags,
+        summary: "the clearinghouse's events",
+        querystring: Type.Object({ eventId: Type.Optional(Type.Integer()), afterId: Type.Optional(Type.Integer()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+        response: { 200: Any, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({ events: await queryEvents(uc.database.db, { component: 'clearinghouse', ...request.query }) }),
+  );
+}
