@@ -53,6 +53,9 @@ export async function installPack(
   const serverCode = decodeCode(input.serverId, 'licenseServerId');
   if (!serverCode.ok) return serverCode;
   const server = await findServer(ctx.db, serverCode.value.formatted);
+  if (!server && input.orgId === undefined) {
+    return refuse('LICENSE_SERVER_NOT_ACTIVATED', `License server ${input.serverId} is not activated. Activate it before installing packs.`, { serverId: input.serverId, status: 'unactivated' });
+  }
   if (!server || (input.orgId !== undefined && server.orgId !== input.orgId)) {
     return refuse('LICENSE_SERVER_UNKNOWN', `License server ${input.serverId} is not known to your organization. Check the ID (License Manager → server properties), or activate the server first.`, {
       serverId: input.serverId,
