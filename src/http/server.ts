@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { AuthFailureLimiter, requiredScopesOf, type TokenStore } from './auth';
+import { AuthFailureLimiter, principalOf, requireScope, requiredScopesOf, SCOPES, type TokenStore } from './auth';
 import { errorBody, errorResponses, refusalFromError } from './errors';
 import { loggerOptions } from './logging';
 import { createMetricsRegistry, httpMetrics } from './metrics';
@@ -205,6 +205,25 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     await app.register(
       async (child) => {
         child.opencalTokenStore = component.tokenStore;
+        // Every component says who a token is, so that the console and the CLI can show only what it allows.
+        child.get(
+          '/whoami',
+          {
+            preHandler: requireScope(...SCOPES),
+            schema: {
+              tags: [component.name],
+              summary: 'the scope and subject of the bearer token on this component',
+              response: {
+                200: Type.Object({ component: Type.String(), scope: Type.String(), subject: Type.Union([Type.String(), Type.Null()]) }),
+                ...errorResponses(401, 403),
+              },
+            },
+          },
+          async (request) => {
+            const principal = principalOf(request);
+            return { component: component.name, scope: principal.scope, subject: principal.subject ?? null };
+          },
+        );
         await component.routes(child);
       },
       { prefix: component.prefix },

@@ -219,6 +219,16 @@ describe('bearer tokens and scopes', () => {
     expect((await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: admin })).statusCode).toBe(200);
   });
 
+  it('GET <prefix>/whoami tells the scope and subject of the token, and 401 without one', async () => {
+    const app = await buildServer({ logger: false, components: [licenseServerLike()] });
+    const me = await app.inject({ method: 'GET', url: '/ls/v1/whoami', headers: { authorization: 'Bearer host-token-3' } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toEqual({ component: 'license-server', scope: 'ls:host', subject: 'RDSH01' });
+    const anonymous = await app.inject({ method: 'GET', url: '/ls/v1/whoami' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error.code).toBe('UNAUTHENTICATED');
+  });
+
   it('each component checks tokens against its own token store', async () => {
     const app = await buildServer({
       logger: false,
