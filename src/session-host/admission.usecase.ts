@@ -51,6 +51,7 @@ export interface Admission {
 }
 
 const MAX_BUNDLES = 16;
+// eslint-disable-next-line no-control-regex -- names are printable: no control characters
 const NAME = /^[^\u0000-\u001f\u007f]{1,128}$/;
 /** At most one mode-not-configured / no-server-specified warning per hour, as a real host logs them. */
 const WARNING_INTERVAL_MS = 60 * 60 * 1000;
@@ -240,7 +241,7 @@ async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequ
 
 async function markValidated(ctx: SessionHostContext, issuance: Extract<IssuanceOutcome, { kind: 'issued' }>, device: string): Promise<void> {
   const decoded = issuance.bundle.token.split('.')[1];
-  let jti = '';
+  let jti: string;
   try {
     jti = String((JSON.parse(Buffer.from(decoded ?? '', 'base64url').toString('utf8')) as { jti?: unknown }).jti ?? '');
   } catch {

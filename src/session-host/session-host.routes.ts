@@ -17,10 +17,6 @@ import { authHeadersToConnectInput, GATE_HEADERS, encodeBundleHeader } from './g
 import { listAdmissions } from './session-host.repository';
 import { refreshTrust } from './trust.usecase';
 
-const Bundle = Type.Object(
-  { token: Type.String({ maxLength: 8192 }), certificate: Type.Optional(Type.String({ maxLength: 8192 })), grant: Type.Optional(Type.String({ maxLength: 8192 })) },
-  { additionalProperties: false },
-);
 const Mode = Type.Union([Type.Literal('per-device'), Type.Literal('per-user'), Type.Literal('not-configured')]);
 const Layer = Type.Union(CONFIG_LAYERS.map((l) => Type.Literal(l)));
 const Any = Type.Unknown();

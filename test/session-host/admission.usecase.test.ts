@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { addDays, ManualClock } from '../../src/core/clock';
 import { queryEvents } from '../../src/events/event-log';
 import type { Database } from '../../src/storage/database';
