@@ -1,3 +1,6 @@
+import { chCommands } from './ch';
+import { clockCommands } from './clock';
+import { codeCommands } from './code';
 import { configCommands } from './config-command';
 import type { CommandGroup } from './io';
 import { serveCommand } from './serve';
@@ -9,4 +12,7 @@ import { serveCommand } from './serve';
 export const commandGroups: readonly CommandGroup[] = [
   serveCommand,
   configCommands,
+  chCommands,
+  codeCommands,
+  clockCommands,
 ];

@@ -1,0 +1,361 @@
+/**
+ * `opencal ch …`: the clearinghouse — organizations, agents, packs (purchases), the cases of the review queue,
+ * the phone desk of the agent, the revocation list and the audit chain (DESIGN §1, §5). Tokens: the admin token
+ * (`ch:admin`) for organizations, agents and packs; an agent token (`ch:agent`) for the desk; an organization
+ * token (`ch:org`) sees its own cases and packs.
+ */
+import type { Command } from 'commander';
+import { parseCaseNumber } from '../core/clearinghouse-rules';
+import { refuse, type Result } from '../core/result';
+import type { RevocationListPayload } from '../core/protocol';
+import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
+import { keySetFromJwks, verifyJws } from '../trust/index';
+import type { CliContext } from './io';
+import {
+  addCompanyOptions,
+  addProgramDataOptions,
+  call,
+  choice,
+  clientAction,
+  clientCommand,
+  code,
+  companyOf,
+  lines,
+  programDataOf,
+  table,
+  type Opts,
+  type Target,
+} from './request';
+
+/** A case as the clearinghouse shows it (src/clearinghouse CaseView). */
+export interface CaseView {
+  caseNumber: string;
+  kind: string;
+  status: string;
+  flagged: boolean;
+  channel: string;
+  pack: number | null;
+  sourceServerId: string | null;
+  targetServerId: string | null;
+  orgId: string | null;
+  reason: string | null;
+  evidence: Record<string, unknown>;
+  decisionReasons: { code: string; text: string }[];
+  keyPackId?: string;
+  grantSeq?: number;
+  decidedBy?: string;
+  decisionNote?: string;
+  createdAt: string;
+  decidedAt?: string;
+}
+
+/** The human rendering of a case, shared with `opencal portal migrate`. */
+export function renderCase(c: CaseView): string {
+  const out = lines([
+    ['case', c.caseNumber],
+    ['status', c.status],
+    ['kind', `${c.kind} (${c.channel})`],
+    ['pack', c.pack],
+    ['from', c.sourceServerId ?? (c.kind === 'migration' || c.kind === 'reissue' ? 'unknown source' : undefined)],
+    ['to', c.targetServerId],
+    ['organization', c.orgId],
+    ['reason', c.reason],
+    ['key pack ID', c.keyPackId],
+    ['grant serial', c.grantSeq],
+    ['decided by', c.decidedBy],
+    ['note', c.decisionNote],
+    ['created', c.createdAt],
+    ['decided', c.decidedAt],
+  ]);
+  const why = c.decisionReasons.map((r) => `  - ${r.code}: ${r.text}`).join('\n');
+  const next =
+    c.status === 'approved' && c.keyPackId
+      ? `\nNext: on the new license server, opencal licmgr install --key-pack-id ${c.keyPackId}`
+      : c.status === 'pending'
+        ? `\nThe case waits for an agent (the phone path). Quote ${c.caseNumber} when you call: opencal phone-script --case ${c.caseNumber}`
+        : '';
+  return `${out}${why ? `\n${c.status === 'approved' ? 'because' : 'why'}:\n${why}` : ''}${next}`;
+}
+
+function caseNumberOf(text: string): Result<string> {
+  const n = parseCaseNumber(text);
+  if (n === undefined) return refuse('CASE_NUMBER_INVALID', `"${text}" is not a case number: cases are numbered like CH-000123.`);
+  return { ok: true, value: `CH-${String(n).padStart(6, '0')}` };
+}
+
+function countOf(text: string): Result<number> {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 1_000_000) {
+    return refuse('PACK_COUNT_INVALID', `"${text}" is not a count: give a whole number of CALs from 1 to 1,000,000.`);
+  }
+  return { ok: true, value: n };
+}
+
+async function revocations(target: Target): Promise<Result<{ verified: boolean; fingerprint?: string; list: RevocationListPayload }>> {
+  const trust = await call<{ keys: { kid: string; x: string }[]; fingerprint?: string }>(target, 'GET', '/ch/v1/trust');
+  if (!trust.ok) return trust;
+  const answer = await call<{ list: string }>(target, 'GET', '/ch/v1/revocations');
+  if (!answer.ok) return answer;
+  const verified = await verifyJws<RevocationListPayload>(answer.value.list, keySetFromJwks(trust.value as never), 'opencal.revocations');
+  if (!verified.ok) return verified;
+  return { ok: true, value: { verified: true, ...(trust.value.fingerprint ? { fingerprint: trust.value.fingerprint } : {}), list: verified.value.payload } };
+}
+
+export function chCommands(program: Command, ctx: CliContext): void {
+  // `--version <V>` is the CAL version of a pack here; without positional options commander would read it as
+  // the program's own `--version` wherever it appears on the line.
+  program.enablePositionalOptions();
+  const ch = program.command('ch').description('the clearinghouse: organizations, agents, packs, cases, phone desk, revocations, audit');
+
+  // ---------------------------------------------------------------- organizations and agents
+  const org = ch.command('org').description('organizations (customers holding packs)');
+  clientCommand(org.command('create').description('create an organization; prints its ID and its organization token (shown once)').argument('<name>', 'organization name'), [
+    'opencal ch org create "Contoso" --token $ADMIN_TOKEN',
+  ]).action(
+    clientAction(
+      ctx,
+      (target, _o, name: string) => call<{ orgId: string; token: string }>(target, 'POST', '/ch/v1/orgs', { name }),
+      (v) => `${lines([['orgId', v.orgId], ['token', v.token]])}\nThe organization token is shown once: keep it (portal commands use it as --token).`,
+    ),
+  );
+  clientCommand(org.command('list').description('list organizations'), 'opencal ch org list').action(
+    clientAction(
+      ctx,
+      (target) => call<{ organizations: { orgId?: string; id?: string; name: string; createdAt?: string }[] }>(target, 'GET', '/ch/v1/orgs'),
+      (v) => table(['org', 'name', 'created'], v.organizations.map((o) => [o.orgId ?? o.id, o.name, o.createdAt])),
+    ),
+  );
+
+  const agent = ch.command('agent').description('agents (clearinghouse operators: the review queue and the phone desk)');
+  clientCommand(agent.command('create').description('create an agent; prints its token (shown once)').argument('<name>', 'agent name'), 'opencal ch agent create "Alice (desk)"').action(
+    clientAction(
+      ctx,
+      (target, _o, name: string) => call<{ agentId: string; token: string }>(target, 'POST', '/ch/v1/agents', { name }),
+      (v) => `${lines([['agentId', v.agentId], ['token', v.token]])}\nThe agent token is shown once: keep it.`,
+    ),
+  );
+
+  // ---------------------------------------------------------------- packs
+  const pack = ch.command('pack').description('packs: purchases of CALs (key, program, CAL type, version, count)');
+  addProgramDataOptions(
+    clientCommand(pack.command('create').description('record a purchase; prints the 25-character pack key (shown once)'), [
+      'opencal ch pack create --org org_1 --type device --version 2019 --program select --count 10 --agreement 1234567',
+      'opencal ch pack create --org org_1 --type device --version 2019 --program open --count 10 --license-number 12345678 --authorization ABCDE1234567890',
+    ]),
+  )
+    .option('--org <id>', 'the organization that bought it (required except for retail)')
+    .addOption(choice('--type <type>', 'CAL type', CAL_TYPES).makeOptionMandatory())
+    .addOption(choice('--version <version>', 'CAL version', CAL_VERSIONS).makeOptionMandatory())
+    .addOption(choice('--program <program>', 'purchase program', PROGRAMS).makeOptionMandatory())
+    .requiredOption('--count <n>', 'number of CALs')
+    .option('--proof <reference>', 'retail: invoice or receipt reference (proof of purchase)')
+    .action(
+      clientAction(
+        ctx,
+        async (target, o: Opts) => {
+          const count = countOf(String(o['count']));
+          if (!count.ok) return count;
+          return call<{ packNumber: number; packKey: string }>(target, 'POST', '/ch/v1/packs', {
+            ...(typeof o['org'] === 'string' ? { orgId: o['org'] } : {}),
+            calType: o['type'],
+            calVersion: Number(o['version']),
+            program: o['program'],
+            count: count.value,
+            ...programDataOf(o),
+            ...(typeof o['proof'] === 'string' ? { proofOfPurchase: o['proof'] } : {}),
+          });
+        },
+        (v) => `${lines([['pack', v.packNumber], ['packKey', v.packKey]])}\nThe pack key is shown once: it is the secret the license server installs with.`,
+      ),
+    );
+  clientCommand(pack.command('list').description('list packs (an organization token sees its own)'), 'opencal ch pack list --json').action(
+    clientAction(
+      ctx,
+      (target) => call<{ packs: Record<string, unknown>[] }>(target, 'GET', '/ch/v1/packs'),
+      (v) =>
+        table(
+          ['pack', 'org', 'program', 'type', 'version', 'count', 'installed on'],
+          v.packs.map((p) => [p['packNumber'] ?? p['number'], p['orgId'], p['program'], p['calType'], p['calVersion'], p['count'], p['serverId'] ?? p['currentServerId']]),
+        ),
+    ),
+  );
+
+  clientCommand(ch.command('servers').description('license servers known to the clearinghouse'), 'opencal ch servers').action(
+    clientAction(
+      ctx,
+      (target) => call<{ servers: Record<string, unknown>[] }>(target, 'GET', '/ch/v1/servers'),
+      (v) => table(['license server', 'org', 'status', 'method', 'last seen'], v.servers.map((s) => [s['serverId'], s['orgId'], s['status'], s['method'], s['lastSeenAt']])),
+    ),
+  );
+
+  // ---------------------------------------------------------------- cases
+  clientCommand(ch.command('cases').description('cases (migrations, reissues) with their status: the review queue is --status pending'), [
+    'opencal ch cases --status pending --token $AGENT_TOKEN',
+  ])
+    .addOption(choice('--status <status>', 'only cases with this status', CASE_STATUSES))
+    .action(
+      clientAction(
+        ctx,
+        (target, o: Opts) => call<{ cases: CaseView[] }>(target, 'GET', `/ch/v1/cases${typeof o['status'] === 'string' ? `?status=${o['status']}` : ''}`),
+        (v) =>
+          v.cases.length === 0
+            ? 'No cases.'
+            : table(
+                ['case', 'status', 'kind', 'pack', 'from', 'to', 'created'],
+                v.cases.map((c) => [c.caseNumber, c.status, c.kind, c.pack, c.sourceServerId, c.targetServerId, c.createdAt]),
+              ),
+      ),
+    );
+
+  const kase = ch.command('case').description('one case: show it, or approve or reject it (agent)');
+  clientCommand(kase.command('show').description('show a case with its evidence').argument('<case>', 'case number, e.g. CH-000123'), 'opencal ch case show CH-000123').action(
+    clientAction(
+      ctx,
+      async (target, _o, text: string) => {
+        const n = caseNumberOf(text);
+        if (!n.ok) return n;
+        return call<{ case: CaseView }>(target, 'GET', `/ch/v1/cases/${n.value}`);
+      },
+      (v) => `${renderCase(v.case)}${Object.keys(v.case.evidence).length > 0 ? `\nevidence:\n${lines(Object.entries(v.case.evidence)).replace(/^/gm, '  ')}` : ''}`,
+    ),
+  );
+  for (const decision of ['approve', 'reject'] as const) {
+    clientCommand(
+      kase
+        .command(decision)
+        .description(decision === 'approve' ? 'approve a pending case: reissue the pack to the new license server (agent)' : 'reject a pending case, with the reason (agent)')
+        .argument('<case>', 'case number, e.g. CH-000123'),
+      `opencal ch case ${decision} CH-000123 --reason "${decision === 'approve' ? 'reinstall confirmed by phone, old server destroyed' : 'pack bought by another organization'}" --token $AGENT_TOKEN`,
+    )
+      .requiredOption('--reason <text>', 'why (kept in the audit log)')
+      .action(
+        clientAction(
+          ctx,
+          async (target, o: Opts, text: string) => {
+            const n = caseNumberOf(text);
+            if (!n.ok) return n;
+            return call<{ case: CaseView }>(target, 'POST', `/ch/v1/cases/${n.value}/${decision}`, { reason: o['reason'] });
+          },
+          (v) => renderCase(v.case),
+        ),
+      );
+  }
+
+  // ---------------------------------------------------------------- phone desk
+  const phone = ch.command('phone').description('the phone desk of an agent (activation and reissue for a caller)');
+  addCompanyOptions(
+    clientCommand(
+      phone
+        .command('activate')
+        .description('phone activation: the 60-character product ID read by the caller -> the activation confirmation to read back')
+        .argument('<productId>', "the license server's product ID (60 characters)"),
+      'opencal ch phone activate BCDFG-…(12 groups) --org org_1 --first-name Ana --last-name Diaz --company Contoso --country FR --token $AGENT_TOKEN',
+    ),
+  )
+    .requiredOption('--org <id>', "the caller's organization")
+    .addOption(choice('--server-version <version>', 'Windows Server version of the license server', CAL_VERSIONS).default('2019'))
+    .action(
+      clientAction(
+        ctx,
+        async (target, o: Opts, productId: string) => {
+          const id = code(productId, 'productId');
+          if (!id.ok) return id;
+          return call<{ confirmation: string; licenseServerId: string }>(target, 'POST', '/ch/v1/phone/activate', {
+            productId: id.value.formatted,
+            orgId: o['org'],
+            company: companyOf(o),
+            serverVersion: Number(o['serverVersion']),
+          });
+        },
+        (v) => `${lines([['confirmation', v.confirmation], ['licenseServerId', v.licenseServerId]])}\nRead the confirmation to the caller: opencal licmgr activate --method phone --confirmation ${v.confirmation}`,
+      ),
+    );
+  addProgramDataOptions(
+    clientCommand(
+      phone.command('reissue').description("phone reissue for a caller: the pack goes to the new license server at once and the old server's grant is invalidated"),
+      'opencal ch phone reissue --migration-code XXXXX-…(9 groups) --pack-key XXXXX-…(5 groups) --type device --version 2019 --program select --agreement 1234567 --reason "reinstalled, old server destroyed" --token $AGENT_TOKEN',
+    ),
+  )
+    .option('--migration-code <code>', 'the 45-character migration code read by the caller')
+    .option('--server-id <id>', "the new license server ID (35 characters), when the caller has no migration code")
+    .addOption(choice('--migration-reason <reason>', 'with --server-id: why the pack moves', MIGRATION_REASONS))
+    .requiredOption('--pack-key <key>', 'the 25-character pack key')
+    .addOption(choice('--type <type>', 'CAL type', CAL_TYPES).makeOptionMandatory())
+    .addOption(choice('--version <version>', 'CAL version', CAL_VERSIONS).makeOptionMandatory())
+    .addOption(choice('--program <program>', 'purchase program', PROGRAMS).makeOptionMandatory())
+    .option('--receipt <code>', "the old server's 35-character deactivation receipt, if any")
+    .requiredOption('--reason <text>', 'what the caller said (kept in the audit log)')
+    .action(
+      clientAction(
+        ctx,
+        async (target, o: Opts) => {
+          const body: Record<string, unknown> = {
+            packKey: '',
+            program: o['program'],
+            calType: o['type'],
+            calVersion: Number(o['version']),
+            reason: o['reason'],
+            ...programDataOf(o),
+          };
+          if (typeof o['migrationCode'] === 'string') {
+            const m = code(o['migrationCode'], 'migrationCode');
+            if (!m.ok) return m;
+            body['migrationCode'] = m.value.formatted;
+          } else if (typeof o['serverId'] === 'string') {
+            const s = code(o['serverId'], 'licenseServerId');
+            if (!s.ok) return s;
+            body['serverId'] = s.value.formatted;
+            if (typeof o['migrationReason'] === 'string') body['migrationReason'] = o['migrationReason'];
+          } else {
+            return refuse('TARGET_REQUIRED', 'Give the --migration-code the caller reads from the new license server, or its --server-id.');
+          }
+          const key = code(String(o['packKey']), 'packKey');
+          if (!key.ok) return key;
+          body['packKey'] = key.value.formatted;
+          if (typeof o['receipt'] === 'string') {
+            const r = code(o['receipt'], 'deactivationReceipt');
+            if (!r.ok) return r;
+            body['receipt'] = r.value.formatted;
+          }
+          return call<{ case: CaseView; keyPackId?: string }>(target, 'POST', '/ch/v1/phone/reissue', body);
+        },
+        (v) => renderCase(v.case),
+      ),
+    );
+
+  // ---------------------------------------------------------------- revocations and audit
+  clientCommand(
+    ch.command('revocations').description('the signed revocation list (checked against the trust anchor): invalidated servers and grants'),
+    'opencal ch revocations --json',
+  ).action(
+    clientAction(ctx, (target) => revocations(target), (v) => {
+      const servers = v.list.servers.map((s) => [s.serverId, new Date(s.at * 1000).toISOString(), s.reason]);
+      const grants = v.list.grants.map((g) => [g.serverId, g.pack, g.seq, g.caseNumber, new Date(g.at * 1000).toISOString()]);
+      return [
+        `revocation list #${v.list.seq} (signature verified${v.fingerprint ? ` against ${v.fingerprint}` : ''})`,
+        servers.length > 0 ? `invalidated license servers:\n${table(['license server', 'at', 'reason'], servers)}` : 'invalidated license servers: none',
+        grants.length > 0 ? `invalidated grants:\n${table(['license server', 'pack', 'grant', 'case', 'at'], grants)}` : 'invalidated grants: none',
+      ].join('\n');
+    }),
+  );
+
+  const audit = ch.command('audit').description('the append-only, hash-chained audit log');
+  clientCommand(audit.command('verify').description('verify the audit chain; exits 1 when a record is missing or altered'), 'opencal ch audit verify --token $ADMIN_TOKEN').action(
+    clientAction(
+      ctx,
+      async (target) => {
+        const r = await call<{ ok: boolean; records: number; firstBroken?: { seq: number; problem: string } }>(target, 'GET', '/ch/v1/audit/verify');
+        if (r.ok && !r.value.ok) {
+          const b = r.value.firstBroken;
+          return refuse(
+            'AUDIT_CHAIN_BROKEN',
+            `The audit chain is broken${b ? ` at record ${b.seq} (${b.problem})` : ''}: records were altered or removed. Restore the clearinghouse database from a backup and investigate.`,
+            { ...r.value },
+          );
+        }
+        return r;
+      },
+      (v) => `audit chain verified: ${v.records} records, none missing or altered.`,
+    ),
+  );
+}
