@@ -1,0 +1,163 @@
+import { beforeEach, expect, it } from 'vitest';
+import { decodeCode, verifyCodeMac } from '../../src/core/codes/index';
+import { clearinghouseMigrations } from '../../src/clearinghouse/migrations';
+import { createClearinghouse } from '../../src/clearinghouse/module';
+import { buildServer } from '../../src/http/server';
+import type { Database } from '../../src/storage/database';
+import { createKeySet, generateIdentity, verifyJws } from '../../src/trust/index';
+import { describeEachDatabase } from '../helpers/databases';
+import { activate, checkIn, COMPANY, FakeLicenseServer, install, orgWithPack, payloadOf, random, startClearinghouse, START, type Harness } from './fixtures';
+import { ManualClock } from '../../src/core/clock';
+
+describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
+  let database: Database;
+  let h: Harness;
+  let pack: Awaited<ReturnType<typeof orgWithPack>>;
+
+  beforeEach(async () => {
+    database = await tdb.open(clearinghouseMigrations);
+    h = await startClearinghouse(database);
+    pack = await orgWithPack(h);
+  });
+
+  it('auto activation gives a certificate signed by the root key, naming the server and its key', async () => {
+    const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const certificate = await activate(h, ls, pack.orgToken);
+    const trust = (await h.call('GET', '/trust')).body;
+    expect(trust.keys[0].kid).toMatch(/^ch-.{16}$/);
+    const v = await verifyJws<any>(certificate, createKeySet([{ kid: trust.keys[0].kid, publicKey: h.rootPublicRaw }]), 'opencal.certificate');
+    expect(v.ok && v.value.payload).toMatchObject({ sub: ls.serverId, org: pack.orgId, method: 'auto', serverVersion: 2019 });
+    expect(v.ok && v.value.payload.exp - v.value.payload.iat).toBe(730 * 86400);
+  });
+
+  it('auto activation needs first name, last name, company and country', async () => {
+    const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const r = await h.call('POST', '/servers/activate', await ls.signed('activate', { company: { ...COMPANY, lastName: ' ', country: '' }, serverVersion: 2019 }), pack.orgToken);
+    expect(r.body.error.code).toBe('COMPANY_DETAILS_REQUIRED');
+    expect(r.body.error.detail.missing).toEqual(['lastName', 'country']);
+    const noToken = await h.call('POST', '/servers/activate', await ls.signed('activate', { company: COMPANY, serverVersion: 2019 }));
+    expect(noToken.status).toBe(401);
+  });
+
+  it('a replayed, altered, stale or misaddressed signed request is refused', async () => {
+    const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const body = await ls.signed('check-in', { instanceId: 'a', packs: [] });
+    expect((await h.call('POST', '/servers/check-in', body)).status).toBe(200);
+    expect((await h.call('POST', '/servers/check-in', body)).body.error.code).toBe('SIGNED_REQUEST_REPLAYED');
+    const [hd, , sig] = (await ls.signed('check-in', { instanceId: 'a' })).request.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...payloadOf(body.request), nonce: 'another-nonce-123' })).toString('base64url');
+    expect((await h.call('POST', '/servers/check-in', { request: `${hd}.${forged}.${sig}` })).body.error.code).toBe('SIGNATURE_INVALID');
+    const stale = await ls.signed('check-in', { instanceId: 'a' });
+    h.clock.advance(10 * 60_000);
+    expect((await h.call('POST', '/servers/check-in', stale)).body.error.code).toBe('SIGNED_REQUEST_EXPIRED');
+    expect((await h.call('POST', '/servers/install', await ls.signed('check-in', { instanceId: 'a' }))).body.error.code).toBe('SIGNED_REQUEST_INVALID');
+  });
+
+  it('web activation by product ID answers a confirmation the license server can verify; the certificate follows at check-in', async () => {
+    const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const r = await h.call('POST', '/portal/activate', { productId: ls.productId, company: COMPANY, serverVersion: 2022 }, pack.orgToken);
+    expect(r.status).toBe(200);
+    expect(r.body.licenseServerId).toBe(ls.serverId);
+    const d = decodeCode(r.body.confirmation, 'activationConfirmation');
+    expect(d.ok && verifyCodeMac(d.value, ls.macKey()).ok).toBe(true);
+    const again = await h.call('POST', '/portal/activate', { productId: ls.productId, company: COMPANY, serverVersion: 2022 }, pack.orgToken);
+    expect(again.body.confirmation).toBe(r.body.confirmation);
+    const c = await checkIn(h, ls);
+    expect(c.body.status).toBe('activated');
+    expect(payloadOf(c.body.certificate)).toMatchObject({ sub: ls.serverId, method: 'web' });
+  });
+
+  it('an agent activates by phone for a caller of an organization', async () => {
+    const agentToken = (await h.call('POST', '/agents', { name: 'Desk' }, h.adminToken)).body.token;
+    const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const r = await h.call('POST', '/phone/activate', { productId: ls.productId, orgId: pack.orgId, company: COMPANY, serverVersion: 2019 }, agentToken);
+    expect(r.status).toBe(200);
+    expect((await h.call('POST', '/phone/activate', { productId: ls.productId, orgId: pack.orgId, company: COMPANY, serverVersion: 2019 }, pack.orgToken)).status).toBe(403);
+    expect((await checkIn(h, ls)).body.status).toBe('activated');
+  });
+
+  it('reactivation takes a reason and gives a new certificate serial', async () => {
+    const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const first = payloadOf(await activate(h, ls, pack.orgToken));
+    const bad = await h.call('POST', '/servers/reactivate', await ls.signed('reactivate', { reason: 'bored', serverVersion: 2019 }), pack.orgToken);
+    expect(bad.body.error.code).toBe('REACTIVATION_REASON_INVALID');
+    const r = await h.call('POST', '/servers/reactivate', await ls.signed('reactivate', { reason: 'certificate-expired', serverVersion: 2022 }), pack.orgToken);
+    expect(r.status).toBe(200);
+    const second = payloadOf(r.body.certificate);
+    expect(second.serial).toBeGreaterThan(first.serial);
+    expect(second.serverVersion).toBe(2022);
+  });
+
+  it('deactivation releases the packs: another server may then install them, and the old grant is revoked', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const b = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    await activate(h, b, pack.orgToken);
+    await install(h, a, pack.packKey);
+    const d = await h.call('POST', '/servers/deactivate', await a.signed('deactivate', {}));
+    expect(d.body).toMatchObject({ status: 'deactivated', releasedPacks: [pack.packNumber] });
+    const r = await install(h, b, pack.packKey);
+    expect(r.body.keyPack.seq).toBe(2);
+    const list = payloadOf((await h.call('GET', '/revocations')).body.list);
+    expect(list.servers).toEqual([expect.objectContaining({ serverId: a.serverId, reason: 'deactivated' })]);
+    expect(list.grants).toEqual([expect.objectContaining({ serverId: a.serverId, pack: pack.packNumber, seq: 1 })]);
+    expect((await checkIn(h, a)).body.status).toBe('deactivated');
+  });
+
+  it('a deactivation receipt typed on the portal deactivates an offline server; a forged one is refused', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    const stranger = new FakeLicenseServer(h.clock, generateIdentity().publicKeyRaw);
+    Object.assign(stranger, { identity: a.identity, serverId: a.serverId });
+    expect((await h.call('POST', '/portal/deactivate', { receipt: stranger.receipt() }, pack.orgToken)).body.error.code).toBe('CODE_MAC_INVALID');
+    const r = await h.call('POST', '/portal/deactivate', { receipt: a.receipt() }, pack.orgToken);
+    expect(r.body.status).toBe('deactivated');
+  });
+
+  it('the same server ID checking in from two installations opens a flagged clone case', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    await checkIn(h, a, [], 'install-1');
+    await checkIn(h, a, [], 'install-1');
+    await checkIn(h, a, [], 'install-2');
+    await checkIn(h, a, [], 'install-1');
+    const cases = (await h.call('GET', '/cases?kind=clone', undefined, pack.orgToken)).body.cases;
+    expect(cases).toEqual([expect.objectContaining({ kind: 'clone', flagged: true, status: 'pending', sourceServerId: a.serverId })]);
+    const agentToken = (await h.call('POST', '/agents', { name: 'Desk' }, h.adminToken)).body.token;
+    await h.call('POST', `/cases/${cases[0].caseNumber}/approve`, { reason: 'confirmed clone' }, agentToken);
+    expect((await checkIn(h, a)).body.status).toBe('invalidated');
+  });
+
+  it('holdings lists the certificate and the grants the clearinghouse keeps for a server', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    await install(h, a, pack.packKey);
+    const r = await h.call('POST', '/servers/holdings', await a.signed('holdings', {}));
+    expect(r.body.certificate).toBeDefined();
+    expect(r.body.grants.map(payloadOf)).toEqual([expect.objectContaining({ pack: pack.packNumber, sub: a.serverId })]);
+  });
+
+  it('every route states who may call it', async () => {
+    const org2 = (await h.call('POST', '/orgs', { name: 'Other' }, h.adminToken)).body.token;
+    expect((await h.call('GET', '/orgs', undefined, org2)).status).toBe(403);
+    expect((await h.call('POST', '/agents', { name: 'x' }, org2)).status).toBe(403);
+    expect((await h.call('GET', '/audit/verify')).status).toBe(401);
+    expect((await h.call('GET', '/packs', undefined, org2)).body.packs).toEqual([]);
+  });
+});
+
+describeEachDatabase('clearinghouse bootstrap', (tdb) => {
+  it('creates the first admin token once and returns it to print; a given one is stored hashed', async () => {
+    const database = await tdb.open(clearinghouseMigrations);
+    const clock = new ManualClock(START);
+    const first = await createClearinghouse({ database, clock, random, identity: generateIdentity() });
+    expect(first.adminToken).toMatch(/^ocal_/);
+    const second = await createClearinghouse({ database, clock, random, identity: generateIdentity() });
+    expect(second.adminToken).toBeUndefined();
+    const app = await buildServer({ logger: false, components: [first.module] });
+    const r = await app.inject({ method: 'GET', url: '/ch/v1/orgs', headers: { authorization: `Bearer ${first.adminToken}` } });
+    expect(r.statusCode).toBe(200);
+    const rows = await database.db.selectFrom('api_tokens').select('token_hash').execute();
+    expect(JSON.stringify(rows)).not.toContain(first.adminToken);
+  });
+});
