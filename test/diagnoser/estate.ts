@@ -85,6 +85,18 @@ export class Estate {
     return this;
   }
 
+  /** The clearinghouse stops answering (its process is down); `resume()` serves it again on a new port. */
+  async suspendClearinghouse(): Promise<{ resume(): Promise<string> }> {
+    await this.chHttp.close();
+    return {
+      resume: async () => {
+        this.chHttp = await serve(this.ch.module);
+        this.#cleanup.push(() => this.chHttp.close());
+        return this.chHttp.url;
+      },
+    };
+  }
+
   /** A pack bought by the organization; answers its number and its 25-character key. */
   async buyPack(p: { calType?: CalType; calVersion?: CalVersion; count?: number; program?: Program } = {}): Promise<{ packNumber: number; packKey: string }> {
     const r = await callJson<{ packNumber: number; packKey: string }>(this.chHttp.url, 'POST', '/ch/v1/packs', {
