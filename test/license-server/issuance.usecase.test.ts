@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { addDays, DAY_MS } from '../../src/core/clock';
 import { licenseServerMigrations } from '../../src/license-server/migrations';
 import { queryEvents } from '../../src/events/event-log';
