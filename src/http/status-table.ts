@@ -158,6 +158,10 @@ export const statusTable: Readonly<Record<string, number>> = {
   TRUST_ANCHOR_FINGERPRINT_MISMATCH: 422,
 
   // --- diagnoser ----------------------------------------------------------------------------------------------
+  EVENT_TIME_INVALID: 400,
+  EVENT_LEVEL_INVALID: 400,
+  PHONE_SCRIPT_NO_SERVER: 409,
+  PHONE_SCRIPT_NO_PACK: 409,
 
   // --- configuration (src/config; used by the CLI, listed so an API that surfaces them answers sensibly) -------
   CONFIG_INVALID_VALUE: 400,

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { DAY_MS } from '../../src/core/clock';
 import type { Finding } from '../../src/core/diagnoser-rules';
 import { connect } from '../../src/device/index';
 import { callJson } from '../../src/http/client';
+import { phoneScriptFor, renderFindings, renderPlan } from '../../src/diagnoser/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { closedPort, Estate } from './estate';
+import { Estate } from './estate';
 
 function codes(findings: Finding[]): string[] {
   return findings.map((f) => f.code);
@@ -98,6 +98,19 @@ describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
     expect(pending.message).toContain('The agent awaits: the source license server checked in recently');
     expect(pending.fix).toContain(`opencal phone-script --case ${caseNumber} --lang fr`);
     expect(d.plan.filter((s) => !s.done).map((s) => s.step)).toEqual(['reissue', 'install', 'configure', 'verify']);
+
+    // The phone script, filled in with this site's values (the pack key masked but for its last group).
+    const script = phoneScriptFor(d.snapshot, { lang: 'fr', caseNumber, organization: 'Contoso SARL', contact: 'Jeanne Martin', packKey });
+    if (!script.ok) throw new Error(script.error.message);
+    expect(script.value).toContain(`* ID du serveur de licences (nouveau) : ${fresh.serverId}`);
+    expect(script.value).toContain(`Le pack de 10 CALs RDS 2019 Per Device apparaît déjà activé sur l'ancienne instance (ID ${old.serverId}).`);
+    expect(script.value).toContain(`XXXXX-XXXXX-XXXXX-XXXXX-${packKey.slice(-5)}`);
+    expect(script.value).not.toContain(packKey.slice(0, 5));
+    expect(script.value).toContain(`Numéro de dossier : ${caseNumber}`);
+    const english = phoneScriptFor(d.snapshot, { lang: 'en', caseNumber, organization: 'Contoso SARL', contact: 'Jeanne Martin' });
+    expect(english.ok && english.value).toContain('Request: reissue the pack to the new server and invalidate the old one.');
+    expect(renderFindings(d.findings, d.snapshot)).toContain(`[WARNING] PORTAL_CASE_PENDING: Case ${caseNumber}`);
+    expect(renderPlan(d.plan)).toContain(`$ opencal phone-script --case ${caseNumber} --lang fr`);
 
     // The phone path: the agent approves (reissue + invalidation) and reads back the key pack ID.
     const approved = await callJson<{ case: { status: string; keyPackId?: string } }>(estate.chHttp.url, 'POST', `/ch/v1/cases/${caseNumber}/approve`, {
