@@ -1,0 +1,229 @@
+/**
+ * The console shell: sign-in (a keyring of tokens, each probed against the three components), hash routing
+ * (`#/portal`, … — tokens never appear in a URL) and the navigation, which shows only the pages the tokens
+ * allow.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, saveKeyring, type Component, type KeyringEntry } from './api';
+import { AgentDesk } from './pages/agent-desk';
+import { Diagnoser } from './pages/diagnoser';
+import { LicenseManager } from './pages/license-manager';
+import { Portal } from './pages/portal';
+import { SessionHostPage } from './pages/session-host';
+import { Refusal, TextInput } from './ui';
+
+export interface PageProps {
+  keyring: KeyringEntry[];
+  /** a refusal showed the token's real scope: record it */
+  learnScope: (component: Component, scope: string) => void;
+}
+
+interface PageDef {
+  path: string;
+  title: string;
+  allowed: (k: KeyringEntry[]) => boolean;
+  needs: string;
+  render: (p: PageProps) => preact.JSX.Element;
+}
+
+const has = (k: KeyringEntry[], c: Component, scopes?: string[]) => k.some((e) => e.grants[c] && (!scopes || scopes.includes(e.grants[c]!.scope)));
+
+export const PAGES: readonly PageDef[] = [
+  { path: 'portal', title: 'Portal', allowed: (k) => has(k, 'ch', ['ch:org']), needs: 'an organization token (ch:org)', render: (p) => <Portal {...p} /> },
+  { path: 'license-manager', title: 'License manager', allowed: (k) => has(k, 'ls', ['ls:admin', 'readonly']), needs: 'a license server token (ls:admin or readonly)', render: (p) => <LicenseManager {...p} /> },
+  { path: 'agent-desk', title: 'Agent desk', allowed: (k) => has(k, 'ch', ['ch:agent']), needs: 'an agent token (ch:agent)', render: (p) => <AgentDesk {...p} /> },
+  { path: 'session-host', title: 'Session host', allowed: (k) => has(k, 'sh'), needs: 'a session host token (sh:admin or readonly)', render: (p) => <SessionHostPage {...p} /> },
+  { path: 'diagnoser', title: 'Diagnoser', allowed: (k) => has(k, 'sh'), needs: 'a session host token (sh:admin or readonly); license server and clearinghouse tokens add their checks', render: (p) => <Diagnoser {...p} /> },
+];
+
+function currentRoute(): string {
+  const h = window.location.hash.replace(/^#\/?/, '');
+  return h.split(/[?/]/)[0] ?? '';
+}
+
+function useRoute(): [string, (r: string) => void] {
+  const [route, setRoute] = useState(currentRoute());
+  useEffect(() => {
+    const on = () => setRoute(currentRoute());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return [route, (r: string) => (window.location.hash = `#/${r}`)];
+}
+
+function describeGrants(e: KeyringEntry): string {
+  return COMPONENTS.filter((c) => e.grants[c])
+    .map((c) => `${COMPONENT_NAMES[c]}: ${e.grants[c]!.scope}${e.grants[c]!.subject ? ` (${e.grants[c]!.subject})` : ''}`)
+    .join(' · ');
+}
+
+function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => void; onRemove: (i: number) => void; onContinue: () => void }) {
+  const [token, setToken] = useState('');
+  const [label, setLabel] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ code: string; message: string; status: number }>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const t = token.trim();
+    if (!t) return;
+    if (props.keyring.some((k) => k.token === t)) {
+      setError({ code: 'TOKEN_ALREADY_ADDED', message: 'This token is already signed in.', status: 0 });
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    const grants = await discoverGrants(t);
+    setBusy(false);
+    if (Object.keys(grants).length === 0) {
+      setError({
+        code: 'UNAUTHENTICATED',
+        message: 'No component of this server accepts this token (mistyped, revoked, or issued by another server). Paste the token again.',
+        status: 401,
+      });
+      return;
+    }
+    const first = COMPONENTS.find((c) => grants[c])!;
+    props.onAdd({ token: t, label: label.trim() || `${grants[first]!.scope}${grants[first]!.subject ? ` ${grants[first]!.subject}` : ''}`, grants });
+    setToken('');
+    setLabel('');
+  };
+  return (
+    <main id="main" tabIndex={-1}>
+      <section class="card" aria-labelledby="signin-title">
+        <h2 id="signin-title">Sign in</h2>
+        <p class="hint">
+          Paste an API token. Each component (clearinghouse, license server, session host) has its own tokens; add one per role you hold — an organization,
+          an agent, a license server administrator, a session host administrator. Tokens stay in this browser tab only and are never put in a URL.
+        </p>
+        <form onSubmit={submit}>
+          <TextInput label="API token" name="token" type="password" value={token} onInput={setToken} required placeholder="ocal_…" />
+          <TextInput label="Label (optional)" name="label" value={label} onInput={setLabel} hint="How this token is named in the header, e.g. “Contoso admin”." />
+          <button type="submit" disabled={busy || token.trim() === ''}>
+            {busy ? 'Checking…' : 'Sign in'}
+          </button>
+        </form>
+        <Refusal error={error} />
+      </section>
+      {props.keyring.length > 0 ? (
+        <section class="card" aria-labelledby="keyring-title">
+          <h2 id="keyring-title">Signed-in tokens</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Label</th>
+                <th scope="col">Accepted by</th>
+                <th scope="col"><span class="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.keyring.map((k, i) => (
+                <tr>
+                  <td>{k.label}</td>
+                  <td class="grants">{describeGrants(k)}</td>
+                  <td>
+                    <button type="button" class="secondary small" onClick={() => props.onRemove(i)} aria-label={`Sign out ${k.label}`}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button type="button" onClick={props.onContinue}>
+            Continue
+          </button>
+        </section>
+      ) : null}
+    </main>
+  );
+}
+
+export function App() {
+  const [keyring, setKeyring] = useState<KeyringEntry[]>(loadKeyring());
+  const [route, go] = useRoute();
+  useEffect(() => saveKeyring(keyring), [keyring]);
+
+  const allowed = PAGES.filter((p) => p.allowed(keyring));
+  const page = PAGES.find((p) => p.path === route);
+  const signingIn = keyring.length === 0 || route === 'sign-in' || route === '';
+
+  useEffect(() => {
+    if (keyring.length > 0 && route === '' && allowed[0]) go(allowed[0].path);
+  }, [keyring.length, route]);
+
+  const learnScope = (component: Component, scope: string) =>
+    setKeyring((k) => k.map((e) => (e.grants[component] && e.grants[component]!.scope !== scope ? { ...e, grants: { ...e.grants, [component]: { ...e.grants[component]!, scope, inferred: false } } } : e)));
+
+  useEffect(() => {
+    const title = signingIn ? 'Sign in' : page?.title;
+    document.title = title ? `${title} — OpenCAL console` : 'OpenCAL console';
+  }, [signingIn, page]);
+
+  return (
+    <>
+      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+        Skip to content
+      </a>
+      <header class="top">
+        <h1>OpenCAL</h1>
+        <nav aria-label="Pages">
+          {allowed.map((p) => (
+            <a href={`#/${p.path}`} aria-current={route === p.path ? 'page' : undefined}>
+              {p.title}
+            </a>
+          ))}
+        </nav>
+        <span class="spacer" />
+        {keyring.length > 0 ? (
+          <>
+            <span class="who" title={keyring.map(describeGrants).join('\n')}>
+              {keyring.map((k) => k.label).join(', ')}
+            </span>
+            <a class="header-link" href="#/sign-in">
+              Tokens
+            </a>
+            <button
+              type="button"
+              class="secondary small"
+              onClick={() => {
+                setKeyring([]);
+                go('sign-in');
+              }}
+            >
+              Sign out
+            </button>
+          </>
+        ) : null}
+      </header>
+      {signingIn ? (
+        <SignIn
+          keyring={keyring}
+          onAdd={(e) => setKeyring((k) => [...k, e])}
+          onRemove={(i) => setKeyring((k) => k.filter((_, j) => j !== i))}
+          onContinue={() => allowed[0] && go(allowed[0].path)}
+        />
+      ) : !page ? (
+        <main id="main" tabIndex={-1}>
+          <section class="card">
+            <h2>Page not found</h2>
+            <p>There is no page “{route}”. Choose one in the navigation.</p>
+          </section>
+        </main>
+      ) : !page.allowed(keyring) ? (
+        <main id="main" tabIndex={-1}>
+          <section class="card">
+            <h2>{page.title}</h2>
+            <div class="alert error" role="alert">
+              The signed-in tokens do not allow this page: it needs {page.needs}. <a href="#/sign-in">Add a token</a>.
+            </div>
+          </section>
+        </main>
+      ) : (
+        <main id="main" tabIndex={-1} data-page={page.path}>
+          <h2 class="page-title">{page.title}</h2>
+          {page.render({ keyring, learnScope })}
+        </main>
+      )}
+    </>
+  );
+}

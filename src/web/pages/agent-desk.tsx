@@ -1,0 +1,282 @@
+/**
+ * The agent desk (the clearinghouse's phone agents): the review queue with each case's evidence, approve or
+ * reject with a reason; phone activation and phone reissue, reading back the codes group by group.
+ */
+import { useState } from 'preact/hooks';
+import { CAL_VERSIONS, MIGRATION_REASONS, type CalType, type CalVersion, type MigrationReason } from '../../core/vocabulary';
+import { api, scopeFromRefusal, type ApiResult } from '../api';
+import type { PageProps } from '../app';
+import { Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useId, useLoad, type CodeCheck } from '../ui';
+import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, type CaseView } from './shared';
+
+type Code = { value: string; check?: CodeCheck };
+
+function useWrite<T, A extends unknown[]>(props: PageProps, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
+  return useAction(async (...a: A) => {
+    const r = await run(...a);
+    if (!r.ok) {
+      const s = scopeFromRefusal(r.error);
+      if (s) props.learnScope('ch', s);
+    }
+    return r;
+  }, onDone);
+}
+
+/** A code to read over the phone: numbered groups, large and monospaced, plus a copy button. */
+export function ReadBack(props: { label: string; code: string; testId?: string }) {
+  const groups = props.code.split('-');
+  return (
+    <div class="readback">
+      <div>{props.label} — read it back group by group:</div>
+      <ol class="groups" aria-label={`${props.label}, ${groups.length} groups`}>
+        {groups.map((g) => (
+          <li class="mono">{g}</li>
+        ))}
+      </ol>
+      <Copyable value={props.code} label={props.label} testId={props.testId} />
+    </div>
+  );
+}
+
+function Evidence(props: { evidence: Record<string, unknown> }) {
+  const rows: [string, string][] = [];
+  const walk = (prefix: string, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(prefix ? `${prefix}.${k}` : k, x);
+    } else rows.push([prefix, v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(', ') || '—' : String(v)]);
+  };
+  walk('', props.evidence);
+  if (rows.length === 0) return <Empty>No evidence recorded.</Empty>;
+  return (
+    <dl class="facts evidence">
+      {rows.map(([k, v]) => (
+        <>
+          <dt>{k}</dt>
+          <dd class={/ServerId|serverId|target|source/.test(k) ? 'mono small' : undefined}>{v}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
+
+function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
+  const c = props.c;
+  const id = useId('reason');
+  const [reason, setReason] = useState('');
+  const decide = useWrite(props, (d: 'approve' | 'reject') => api<{ case: CaseView }>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), props.onDecided);
+  return (
+    <article class="case" data-case={c.caseNumber} aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>
+        Case <span class="mono">{c.caseNumber}</span> — {c.kind} of pack {c.pack ?? '—'} ({c.channel}), opened {formatDate(c.createdAt)}
+      </h3>
+      <p>
+        To license server <span class="mono small">{c.targetServerId ?? '—'}</span>
+        {c.sourceServerId ? (
+          <>
+            {' '}
+            from <span class="mono small">{c.sourceServerId}</span>
+          </>
+        ) : null}
+        {c.reason ? ` — reason: ${c.reason}` : ''}
+      </p>
+      <div>
+        <strong>Why it waits for an agent:</strong>
+        <ul>
+          {awaiting(c).map((w) => (
+            <li>{w}</li>
+          ))}
+        </ul>
+      </div>
+      <details open>
+        <summary>Evidence</summary>
+        <Evidence evidence={c.evidence} />
+      </details>
+      {decide.result ? (
+        <CaseOutcome c={decide.result.case} />
+      ) : (
+        <form onSubmit={(e) => e.preventDefault()}>
+          <label for={id}>Reason for the decision</label>
+          <textarea id={id} name="reason" rows={2} value={reason} onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)} required />
+          <div>
+            <button type="button" disabled={!reason.trim() || decide.busy} onClick={() => void decide.go('approve')}>
+              Approve and reissue
+            </button>
+            <button type="button" class="danger" disabled={!reason.trim() || decide.busy} onClick={() => void decide.go('reject')}>
+              Reject
+            </button>
+          </div>
+        </form>
+      )}
+      <Refusal error={decide.error} />
+    </article>
+  );
+}
+
+function PhoneActivation(props: PageProps) {
+  const orgs = useLoad(() => api<{ organizations?: { id: string; name: string }[]; orgs?: { id: string; name: string }[] }>(props.keyring, 'ch', 'GET', '/orgs'));
+  const orgList = orgs.data?.organizations ?? orgs.data?.orgs ?? [];
+  const [productId, setProductId] = useState<Code>({ value: '' });
+  const [orgId, setOrgId] = useState('');
+  const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
+  const [version, setVersion] = useState<CalVersion>(2019);
+  const org = orgId || orgList[0]?.id || '';
+  const act = useWrite(props, () =>
+    api<{ confirmation: string; licenseServerId: string }>(props.keyring, 'ch', 'POST', '/phone/activate', { productId: productId.value, orgId: org, company, serverVersion: version }),
+  );
+  const set = (k: keyof typeof company) => (v: string) => setCompany({ ...company, [k]: v });
+  const ready = productId.check?.state === 'valid' && org !== '';
+  return (
+    <Card title="Phone activation" id="phone-activation">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) void act.go();
+        }}
+      >
+        <CodeInput label="Product ID the caller reads" kinds="productId" name="productId" value={productId.value} onInput={(value, check) => setProductId({ value, check })} />
+        <div class="row">
+          <Select label="Organization" name="orgId" value={org} options={orgList.map((o) => ({ value: o.id, label: `${o.name} (${o.id})` }))} onChange={setOrgId} />
+          <Select label="Server version" name="serverVersion" value={version} options={CAL_VERSIONS} onChange={setVersion} />
+        </div>
+        <div class="row">
+          <TextInput label="First name" value={company.firstName} onInput={set('firstName')} required />
+          <TextInput label="Last name" value={company.lastName} onInput={set('lastName')} required />
+          <TextInput label="Company" value={company.company} onInput={set('company')} required />
+          <TextInput label="Country" value={company.country} onInput={set('country')} required />
+        </div>
+        <button type="submit" disabled={!ready || act.busy}>
+          Activate
+        </button>
+      </form>
+      <Refusal error={orgs.error} />
+      <Refusal error={act.error} />
+      {act.result ? (
+        <div class="alert ok" role="status">
+          License server <span class="mono">{act.result.licenseServerId}</span> is activated.
+          <ReadBack label="Activation confirmation" code={act.result.confirmation} testId="phone-confirmation" />
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function PhoneReissue(props: PageProps & { onDone: () => void }) {
+  const [target, setTarget] = useState<Code>({ value: '' });
+  const [migrationReason, setMigrationReason] = useState<MigrationReason>('reinstalled');
+  const [packKey, setPackKey] = useState<Code>({ value: '' });
+  const [program, setProgram] = useState(emptyProgramFields('select'));
+  const [cal, setCal] = useState<{ calType: CalType; calVersion: CalVersion }>({ calType: 'device', calVersion: 2019 });
+  const [receipt, setReceipt] = useState<Code>({ value: '' });
+  const [proof, setProof] = useState('');
+  const [note, setNote] = useState('');
+  const noteId = useId('note');
+  const byServerId = target.value.replace(/[\s-]/g, '').length === 35;
+  const go = useWrite(
+    props,
+    () =>
+      api<{ case: CaseView; keyPackId?: string }>(props.keyring, 'ch', 'POST', '/phone/reissue', {
+        ...(byServerId ? { serverId: target.value, migrationReason } : { migrationCode: target.value }),
+        packKey: packKey.value,
+        program: program.program,
+        calType: cal.calType,
+        calVersion: cal.calVersion,
+        ...programData(program),
+        ...(receipt.value.trim() ? { receipt: receipt.value } : {}),
+        ...(proof.trim() ? { proofOfPurchase: proof.trim() } : {}),
+        reason: note.trim(),
+      }),
+    props.onDone,
+  );
+  const ready = target.check?.state === 'valid' && packKey.check?.state === 'valid' && note.trim() !== '' && (receipt.value.trim() === '' || receipt.check?.state === 'valid');
+  return (
+    <Card title="Phone reissue" id="phone-reissue">
+      <p class="hint">The caller reinstalled their license server: reissue the pack to the new license server and invalidate the old activation.</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) void go.go();
+        }}
+      >
+        <CodeInput
+          label="Migration code or new license server ID"
+          kinds={['migrationCode', 'licenseServerId']}
+          name="target"
+          value={target.value}
+          onInput={(value, check) => setTarget({ value, check })}
+          hint="45-character migration code, or the 35-character license server ID the caller reads."
+        />
+        {byServerId ? (
+          <Select
+            label="Migration reason"
+            name="migrationReason"
+            value={migrationReason}
+            options={MIGRATION_REASONS.map((r) => ({ value: r, label: r }))}
+            onChange={setMigrationReason}
+          />
+        ) : null}
+        <CodeInput label="Pack key" kinds="packKey" name="packKey" value={packKey.value} onInput={(value, check) => setPackKey({ value, check })} />
+        <CalInputs calType={cal.calType} calVersion={cal.calVersion} onChange={setCal} />
+        <ProgramInputs value={program} onChange={setProgram} />
+        <details>
+          <summary>Optional evidence</summary>
+          <CodeInput label="Deactivation receipt" kinds="deactivationReceipt" name="receipt" value={receipt.value} onInput={(value, check) => setReceipt({ value, check })} />
+          <TextInput label="Proof of purchase" name="proofOfPurchase" value={proof} onInput={setProof} />
+        </details>
+        <label for={noteId}>Reason (kept with the case and in the audit log)</label>
+        <textarea id={noteId} name="note" rows={2} value={note} onInput={(e) => setNote((e.currentTarget as HTMLTextAreaElement).value)} required />
+        <div>
+          <button type="submit" disabled={!ready || go.busy}>
+            Reissue
+          </button>
+        </div>
+      </form>
+      <Refusal error={go.error} />
+      {go.result ? (
+        <>
+          <CaseOutcome c={go.result.case} />
+          {go.result.keyPackId ? <ReadBack label="Key pack ID" code={go.result.keyPackId} testId="reissue-key-pack-id" /> : null}
+        </>
+      ) : null}
+    </Card>
+  );
+}
+
+export function AgentDesk(props: PageProps) {
+  const queue = useLoad(() => api<{ cases: CaseView[] }>(props.keyring, 'ch', 'GET', '/cases?status=pending'));
+  const all = useLoad(() => api<{ cases: CaseView[] }>(props.keyring, 'ch', 'GET', '/cases'));
+  const reload = () => {
+    queue.reload();
+    all.reload();
+  };
+  const [decided, setDecided] = useState<string[]>([]);
+  return (
+    <>
+      <Card title="Review queue" id="review-queue">
+        <Refusal error={queue.error} />
+        {queue.data && queue.data.cases.length === 0 && decided.length === 0 ? <Empty>No case waits for review.</Empty> : null}
+        {queue.data
+          ? queue.data.cases.map((c) => (
+              <ReviewItem
+                key={c.caseNumber}
+                {...props}
+                c={c}
+                onDecided={() => {
+                  setDecided((d) => [...d, c.caseNumber]);
+                  all.reload();
+                }}
+              />
+            ))
+          : null}
+        <button type="button" class="secondary" onClick={reload}>
+          Refresh the queue
+        </button>
+      </Card>
+      <PhoneActivation {...props} />
+      <PhoneReissue {...props} onDone={reload} />
+      <Card title="All cases" id="all-cases">
+        <Refusal error={all.error} />
+        {all.data ? all.data.cases.length === 0 ? <Empty>No cases.</Empty> : <CaseTable cases={all.data.cases} /> : null}
+      </Card>
+    </>
+  );
+}

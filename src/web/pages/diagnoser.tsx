@@ -1,0 +1,248 @@
+/**
+ * The licensing diagnoser: findings with severity, cause and fix; the recovery plan; the source document's
+ * phone script filled in with this site's values. The rules are src/core's, run on what the console reads.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { diagnose, hasBlocking, recoveryTarget, type DiagnosisSnapshot, type Finding } from '../../core/diagnoser-rules';
+import { phoneScript, type PhoneScriptInput } from '../../core/phone-script';
+import { planRecovery, type RecoveryStep } from '../../core/recovery-plan';
+import { MIGRATION_REASONS, type MigrationReason } from '../../core/vocabulary';
+import type { ApiError } from '../api';
+import type { PageProps } from '../app';
+import { gatherInBrowser } from '../diagnosis';
+import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TextInput } from '../ui';
+
+interface Result {
+  snapshot: DiagnosisSnapshot;
+  findings: Finding[];
+  plan: RecoveryStep[];
+}
+
+const ORDER = { blocking: 0, warning: 1, info: 2 } as const;
+
+function Findings(props: { findings: Finding[] }) {
+  if (props.findings.length === 0) {
+    return (
+      <div class="alert ok" role="status" data-testid="diagnosis-clean">
+        No finding: the licensing mode, the license servers, the CALs and the grace period are as they should be.
+      </div>
+    );
+  }
+  const sorted = [...props.findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
+  return (
+    <ul class="findings" data-testid="findings">
+      {sorted.map((f) => (
+        <li class={`finding ${f.severity}`} data-code={f.code} data-severity={f.severity}>
+          <div>
+            <Badge value={f.severity} /> <strong>{f.message}</strong> {f.subject ? <span class="hint mono small">{f.subject}</span> : null}
+          </div>
+          <div>
+            <span class="label">Probable cause:</span> {f.cause}
+          </div>
+          <div>
+            <span class="label">Fix:</span> {f.fix}
+          </div>
+          {f.commands.length > 0 ? <pre>{f.commands.join('\n')}</pre> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Plan(props: { steps: RecoveryStep[] }) {
+  if (props.steps.length === 0) return <Empty>Nothing to recover.</Empty>;
+  return (
+    <ol class="plan" data-testid="recovery-plan">
+      {props.steps.map((s) => (
+        <li data-step={s.step} data-done={s.done ? 'true' : 'false'}>
+          <strong>{s.title}</strong> {s.done ? <Badge value="done" /> : null}
+          <div>{s.why}</div>
+          {s.warning ? (
+            <div class="alert pending" role="note">
+              {s.warning}
+            </div>
+          ) : null}
+          {s.commands.length > 0 ? <pre>{s.commands.join('\n')}</pre> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
+  const s = props.snapshot;
+  const ch = s.clearinghouse?.reachable ? s.clearinghouse : undefined;
+  const pending = ch?.cases.find((c) => c.status === 'pending');
+  const [lang, setLang] = useState<'fr' | 'en'>('fr');
+  const [reason, setReason] = useState<MigrationReason>('reinstalled');
+  const [organization, setOrganization] = useState('');
+  const [contact, setContact] = useState('');
+  const targetId = pending?.targetServerId ?? recoveryTarget(s)?.serverId ?? s.licenseServers.find((l) => l.serverId)?.serverId;
+  const pack =
+    (pending?.packNumber !== undefined ? ch?.packs.find((p) => p.packNumber === pending.packNumber) : undefined) ??
+    ch?.packs.find((p) => p.status === 'installed' && p.activeOn !== targetId) ??
+    ch?.packs[0];
+  if (!targetId) return <Empty>No license server ID could be read: sign in with a license server token.</Empty>;
+  if (!pack) return <Empty>No pack is known: sign in with the organization's clearinghouse token to fill in the pack.</Empty>;
+  const input: PhoneScriptInput = {
+    lang,
+    serverId: targetId,
+    program: pack.program,
+    calType: pack.calType,
+    calVersion: pack.calVersion,
+    count: pack.count,
+    organization: organization.trim() || ch?.organization || '<ORGANIZATION>',
+    contact: contact.trim() || '<CONTACT>',
+    reason,
+  };
+  if (pending) input.caseNumber = pending.caseNumber;
+  const old = pending?.sourceServerId ?? (pack.activeOn !== targetId ? pack.activeOn : undefined);
+  if (old) input.oldServerId = old;
+  const version = s.licenseServers.find((l) => l.serverId === targetId)?.version;
+  if (version) input.serverVersion = version;
+  const text = phoneScript(input);
+  return (
+    <>
+      <div class="row">
+        <Select
+          label="Language"
+          name="lang"
+          value={lang}
+          options={[
+            { value: 'fr' as const, label: 'Français' },
+            { value: 'en' as const, label: 'English' },
+          ]}
+          onChange={setLang}
+        />
+        <Select label="Reason" name="scriptReason" value={reason} options={MIGRATION_REASONS} onChange={setReason} />
+        <TextInput label="Organization" name="organization" value={organization} onInput={setOrganization} />
+        <TextInput label="Contact" name="contact" value={contact} onInput={setContact} />
+      </div>
+      <pre data-testid="phone-script" tabIndex={0} aria-label="Phone script">
+        {text}
+      </pre>
+      <Copyable value={text} label="phone script" />
+    </>
+  );
+}
+
+export function Diagnoser(props: PageProps) {
+  const [result, setResult] = useState<Result>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setError(undefined);
+    const g = await gatherInBrowser(props.keyring, window.location.origin);
+    setBusy(false);
+    if (!g.ok) {
+      setError(g.error);
+      return;
+    }
+    const now = new Date(g.snapshot.takenAt);
+    setResult({ snapshot: g.snapshot, findings: diagnose(g.snapshot, now), plan: planRecovery(g.snapshot, { lang: 'en' }) });
+  };
+  useEffect(() => {
+    void run();
+  }, []);
+  const s = result?.snapshot;
+  return (
+    <>
+      <Card title="Diagnosis" id="diagnosis">
+        <p class="hint">
+          From the session host's point of view: licensing mode and its source, license servers listed and reachable, activation, CALs of the right type and
+          version, grace period, version compatibility, recent events.
+        </p>
+        <button type="button" onClick={() => void run()} disabled={busy}>
+          {busy ? 'Diagnosing…' : 'Run the diagnosis again'}
+        </button>
+        <Refusal error={error} />
+        {s && result ? (
+          <>
+            <p data-testid="diagnosis-summary" data-blocking={hasBlocking(result.findings) ? 'true' : 'false'}>
+              Session host {s.sessionHost.name}: {s.sessionHost.mode} (from {s.sessionHost.modeSource}), {s.sessionHost.licenseServers.length} license server(s) listed,{' '}
+              {s.sessionHost.graceDaysLeft} grace days left. {result.findings.filter((f) => f.severity === 'blocking').length} blocking,{' '}
+              {result.findings.filter((f) => f.severity === 'warning').length} warning(s), {result.findings.filter((f) => f.severity === 'info').length} note(s) — at{' '}
+              {formatDate(s.takenAt)}.
+            </p>
+            <Findings findings={result.findings} />
+            <h3>License servers</h3>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">URL</th>
+                  <th scope="col">Listed</th>
+                  <th scope="col">Reachable</th>
+                  <th scope="col">Activation</th>
+                  <th scope="col">Available CALs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.licenseServers.map((l) => (
+                  <tr>
+                    <td>
+                      {l.url} {l.serverId ? <div class="mono small">{l.serverId}</div> : null}
+                    </td>
+                    <td>{l.listed ? 'yes' : 'no'}</td>
+                    <td>{l.reachable ? (l.inspected ? 'yes' : `yes, not inspected: ${l.problem?.message ?? ''}`) : `no: ${l.problem?.message ?? ''}`}</td>
+                    <td>
+                      <Badge value={l.activation?.status} /> {l.activation?.method ?? ''}
+                    </td>
+                    <td>
+                      {l.keyPacks
+                        .filter((k) => k.status === 'active')
+                        .map((k) => `${k.available} ${k.calType} ${k.calVersion}`)
+                        .join(', ') || '0'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ) : null}
+      </Card>
+      {result ? (
+        <Card title="Recovery plan" id="recovery-plan">
+          <Plan steps={result.plan} />
+        </Card>
+      ) : null}
+      {s ? (
+        <Card title="Phone script" id="phone-script">
+          <PhoneScript snapshot={s} />
+        </Card>
+      ) : null}
+      {s ? (
+        <Card title="Recent events" id="diag-events">
+          {s.events.length === 0 ? (
+            <Empty>No events.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Component</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Level</th>
+                  <th scope="col">Message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.events.slice(0, 40).map((e) => (
+                  <tr>
+                    <td>{formatDate(e.at)}</td>
+                    <td>{e.component}</td>
+                    <td class="mono">{e.id}</td>
+                    <td>
+                      <Badge value={e.level} />
+                    </td>
+                    <td>{e.message ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,710 @@
+/**
+ * The license manager (licmgr.exe): status and identity, the activation wizard (auto / web / phone), install
+ * licenses (pack key or key pack ID), migration code, key packs, issued licenses with revoke and its 20 %
+ * budget, rebuild with its guard, deactivate, session hosts and events.
+ */
+import { useState } from 'preact/hooks';
+import { revokeBudget } from '../../core/license-server-rules';
+import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type CalVersion, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
+import { api, grantFor, scopeFromRefusal, tokenFor, type ApiError, type ApiResult } from '../api';
+import type { PageProps } from '../app';
+import { Badge, Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useLoad, type CodeCheck } from '../ui';
+import { EventTable, emptyProgramFields, ProgramInputs, programData, type EventView } from './shared';
+
+interface Activation {
+  status: 'unactivated' | 'activated' | 'deactivated' | 'invalidated';
+  method?: 'auto' | 'web' | 'phone';
+  activatedAt?: string;
+  expiresAt?: string;
+  expired: boolean;
+  certificate: boolean;
+  reason?: string;
+}
+
+interface KeyPack {
+  id: string;
+  pack: number;
+  seq: number;
+  program: string;
+  calType: 'device' | 'user';
+  calVersion: CalVersion;
+  total: number;
+  issued: number;
+  available: number;
+  status: string;
+  method: string;
+  grant: boolean;
+  installedAt: string;
+  expiresAt?: string;
+}
+
+interface Status {
+  serverId: string;
+  productId: string;
+  version: number;
+  activation: Activation;
+  keyPacks: KeyPack[];
+  issued: { temporary: number; permanent: number; user: number };
+  clearinghouse: { url?: string; fingerprint?: string; lastCheckInAt?: string; lastCheckInResult?: string };
+}
+
+interface Issued {
+  id: string;
+  kind: 'temporary' | 'permanent' | 'user';
+  calType: 'device' | 'user';
+  calVersion: CalVersion;
+  pack?: number;
+  device: string;
+  hwid: string;
+  user?: string;
+  host?: string;
+  issuedAt: string;
+  expiresAt: string;
+  validated: boolean;
+  status: string;
+  revokedAt?: string;
+}
+
+type Code = { value: string; check?: CodeCheck };
+
+function useWrite<T, A extends unknown[]>(props: PageProps, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
+  return useAction(async (...a: A) => {
+    const r = await run(...a);
+    if (!r.ok) {
+      const s = scopeFromRefusal(r.error);
+      if (s) props.learnScope('ls', s);
+    }
+    return r;
+  }, onDone);
+}
+
+function Identity(props: { status: Status; onCheckIn: () => void; canWrite: boolean; checkIn: { busy: boolean; error: ApiError | undefined } }) {
+  const s = props.status;
+  const a = s.activation;
+  return (
+    <Card title="License server" id="server">
+      <dl class="facts">
+        <dt>License server ID</dt>
+        <dd>
+          <Copyable value={s.serverId} label="license server ID" testId="license-server-id" />
+        </dd>
+        <dt>Product ID</dt>
+        <dd>
+          <Copyable value={s.productId} label="product ID" testId="product-id" />
+        </dd>
+        <dt>Version</dt>
+        <dd>Windows Server {s.version}</dd>
+        <dt>Activation</dt>
+        <dd data-testid="activation-status">
+          <Badge value={a.expired ? 'expired' : a.status} /> {a.method ? `by ${a.method}` : ''} {a.activatedAt ? `on ${formatDate(a.activatedAt)}` : ''}
+          {a.expiresAt ? `, valid until ${formatDate(a.expiresAt)}` : ''} {a.reason ? <span class="hint">({a.reason})</span> : null}
+          {a.status === 'activated' && !a.certificate ? <div class="hint">The certificate arrives at the next check-in with the clearinghouse.</div> : null}
+        </dd>
+        <dt>Issued now</dt>
+        <dd>
+          {s.issued.temporary} temporary, {s.issued.permanent} permanent, {s.issued.user} per-user
+        </dd>
+        <dt>Clearinghouse</dt>
+        <dd>
+          {s.clearinghouse.url ?? 'none configured'}
+          {s.clearinghouse.lastCheckInAt ? ` · last check-in ${formatDate(s.clearinghouse.lastCheckInAt)} (${s.clearinghouse.lastCheckInResult ?? '—'})` : ' · never checked in'}
+        </dd>
+      </dl>
+      {props.canWrite ? (
+        <button type="button" class="secondary" onClick={props.onCheckIn} disabled={props.checkIn.busy}>
+          Check in now
+        </button>
+      ) : null}
+      <Refusal error={props.checkIn.error} />
+    </Card>
+  );
+}
+
+function ActivationWizard(props: PageProps & { status: Status; onDone: () => void }) {
+  const a = props.status.activation;
+  const reactivating = a.status !== 'unactivated' || a.expired;
+  const [method, setMethod] = useState<'auto' | 'web' | 'phone'>('auto');
+  const orgTokenSignedIn = tokenFor(props.keyring, 'ch', ['ch:org']);
+  const [useSignedIn, setUseSignedIn] = useState(orgTokenSignedIn !== undefined);
+  const [orgToken, setOrgToken] = useState('');
+  const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
+  const [confirmation, setConfirmation] = useState<Code>({ value: '' });
+  const [reason, setReason] = useState<ReactivationReason>('redeployed');
+  const token = useSignedIn && orgTokenSignedIn ? orgTokenSignedIn : orgToken.trim();
+  const act = useWrite(
+    props,
+    () => {
+      if (reactivating) {
+        const body = method === 'auto' ? { reason, method, orgToken: token } : { reason, method, confirmation: confirmation.value };
+        return api<Activation>(props.keyring, 'ls', 'POST', '/reactivate', body);
+      }
+      const body = method === 'auto' ? { method, orgToken: token, company } : { method, confirmation: confirmation.value };
+      return api<Activation>(props.keyring, 'ls', 'POST', '/activate', body);
+    },
+    props.onDone,
+  );
+  const set = (k: keyof typeof company) => (v: string) => setCompany({ ...company, [k]: v });
+  const ready = method === 'auto' ? token !== '' && (reactivating || Object.values(company).every((v) => v.trim() !== '')) : confirmation.check?.state === 'valid';
+
+  function WizardBody() {
+    return (
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) void act.go();
+        }}
+      >
+        <fieldset class="choice">
+          <legend>Connection method</legend>
+          {(['auto', 'web', 'phone'] as const).map((m) => (
+            <label class="inline">
+              <input type="radio" name="activation-method" value={m} checked={method === m} onChange={() => setMethod(m)} />{' '}
+              {m === 'auto' ? 'Automatic connection (recommended)' : m === 'web' ? 'Web browser' : 'Telephone'}
+            </label>
+          ))}
+        </fieldset>
+        {reactivating ? <Select label="Reason" name="reason" value={reason} options={REACTIVATION_REASONS} onChange={setReason} /> : null}
+        {method === 'auto' ? (
+          <>
+            {orgTokenSignedIn ? (
+              <label class="inline">
+                <input type="checkbox" checked={useSignedIn} onChange={(e) => setUseSignedIn((e.currentTarget as HTMLInputElement).checked)} /> Use the organization
+                token I signed in with
+              </label>
+            ) : null}
+            {!useSignedIn || !orgTokenSignedIn ? (
+              <TextInput label="Organization token" name="orgToken" type="password" value={orgToken} onInput={setOrgToken} hint="The clearinghouse token of your organization (ch:org)." />
+            ) : null}
+            {!reactivating ? (
+              <div class="row">
+                <TextInput label="First name" name="firstName" value={company.firstName} onInput={set('firstName')} required />
+                <TextInput label="Last name" name="lastName" value={company.lastName} onInput={set('lastName')} required />
+                <TextInput label="Company" name="company" value={company.company} onInput={set('company')} required />
+                <TextInput label="Country" name="country" value={company.country} onInput={set('country')} required />
+              </div>
+            ) : null}
+          </>
+        ) : (
+          <>
+            <p>
+              {method === 'web' ? 'On the portal (Activate a license server), type this product ID:' : 'Read this product ID to the clearinghouse agent, group by group:'}
+            </p>
+            <p>
+              <Copyable value={props.status.productId} label="product ID" />
+            </p>
+            <CodeInput
+              label={method === 'web' ? 'Activation confirmation from the portal' : 'Activation confirmation the agent reads back'}
+              kinds="activationConfirmation"
+              name="confirmation"
+              value={confirmation.value}
+              onInput={(value, check) => setConfirmation({ value, check })}
+            />
+          </>
+        )}
+        <button type="submit" disabled={!ready || act.busy}>
+          {reactivating ? 'Reactivate' : 'Activate'}
+        </button>
+      </form>
+    );
+  }
+
+  if (a.status === 'activated' && !a.expired && !act.result) {
+    return (
+      <Card title="Activation" id="activation">
+        <p>
+          This license server is activated ({a.method}). Reactivate it only with a reason (redeployed, certificate corrupt, key compromised, certificate expired,
+          upgraded).
+        </p>
+        <details>
+          <summary>Reactivate</summary>
+          {WizardBody()}
+          <Refusal error={act.error} />
+        </details>
+      </Card>
+    );
+  }
+  return (
+    <Card title={reactivating ? 'Reactivate the server' : 'Activate the server'} id="activation">
+      {WizardBody()}
+      <Refusal error={act.error} />
+      {act.result ? (
+        <div class="alert ok" role="status">
+          Activation: <Badge value={act.result.status} /> ({act.result.method}).
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function InstallLicenses(props: PageProps & { onDone: () => void }) {
+  const [by, setBy] = useState<'keyPackId' | 'packKey'>('keyPackId');
+  const [keyPackId, setKeyPackId] = useState<Code>({ value: '' });
+  const [method, setMethod] = useState<'web' | 'phone'>('web');
+  const [packKey, setPackKey] = useState<Code>({ value: '' });
+  const [program, setProgram] = useState(emptyProgramFields('select'));
+  const install = useWrite(
+    props,
+    () =>
+      api<KeyPack>(props.keyring, 'ls', 'POST', '/key-packs', by === 'keyPackId' ? { keyPackId: keyPackId.value, method } : { packKey: packKey.value, ...programData(program) }),
+    props.onDone,
+  );
+  const ready = by === 'keyPackId' ? keyPackId.check?.state === 'valid' : packKey.check?.state === 'valid';
+  return (
+    <Card title="Install licenses" id="install">
+      <fieldset class="choice">
+        <legend>Install by</legend>
+        <label class="inline">
+          <input type="radio" name="install-by" checked={by === 'keyPackId'} onChange={() => setBy('keyPackId')} /> Key pack ID (from the portal or the agent)
+        </label>
+        <label class="inline">
+          <input type="radio" name="install-by" checked={by === 'packKey'} onChange={() => setBy('packKey')} /> Pack key (automatic connection)
+        </label>
+      </fieldset>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) void install.go();
+        }}
+      >
+        {by === 'keyPackId' ? (
+          <>
+            <CodeInput label="Key pack ID" kinds="keyPackId" name="keyPackId" value={keyPackId.value} onInput={(value, check) => setKeyPackId({ value, check })} />
+            <Select
+              label="Obtained by"
+              name="method"
+              value={method}
+              options={[
+                { value: 'web' as const, label: 'Web (portal)' },
+                { value: 'phone' as const, label: 'Telephone (agent)' },
+              ]}
+              onChange={setMethod}
+            />
+          </>
+        ) : (
+          <>
+            <CodeInput label="Pack key" kinds="packKey" name="packKey" value={packKey.value} onInput={(value, check) => setPackKey({ value, check })} />
+            <ProgramInputs value={program} onChange={setProgram} />
+          </>
+        )}
+        <button type="submit" disabled={!ready || install.busy}>
+          Install
+        </button>
+      </form>
+      <Refusal error={install.error} />
+      {install.result ? (
+        <div class="alert ok" role="status" data-testid="installed-key-pack">
+          Installed key pack {install.result.pack}: {install.result.total} {install.result.calType === 'device' ? 'Per Device' : 'Per User'} CALs, Windows Server{' '}
+          {install.result.calVersion} ({install.result.program}).
+          {!install.result.grant ? ' The grant arrives at the next check-in.' : ''}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function MigrationCode(props: PageProps) {
+  const [reason, setReason] = useState<MigrationReason>('reinstalled');
+  const [source, setSource] = useState<Code>({ value: '' });
+  const make = useWrite(props, () =>
+    api<{ migrationCode: string; serverId: string }>(props.keyring, 'ls', 'POST', '/migration-code', { reason, ...(source.value.trim() ? { sourceId: source.value } : {}) }),
+  );
+  const ready = source.value.trim() === '' || source.check?.state === 'valid';
+  return (
+    <Card title="Migration code" id="migration-code">
+      <p class="hint">Made by this (new) license server; type it on the portal (Manage CALs → Migrate) with the pack key, or read it to the agent.</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) void make.go();
+        }}
+      >
+        <Select
+          label="Reason"
+          name="migrationReason"
+          value={reason}
+          options={MIGRATION_REASONS.map((r) => ({ value: r, label: r === 'replaced' ? 'Replaced' : r === 'not-functioning' ? 'No longer functioning' : 'Reinstalled' }))}
+          onChange={setReason}
+        />
+        <CodeInput
+          label="Old license server ID (optional)"
+          kinds="licenseServerId"
+          name="sourceId"
+          value={source.value}
+          onInput={(value, check) => setSource({ value, check })}
+          hint="35 characters, if you still have it."
+        />
+        <button type="submit" disabled={!ready || make.busy}>
+          Make the migration code
+        </button>
+      </form>
+      <Refusal error={make.error} />
+      {make.result ? (
+        <div class="alert ok" role="status">
+          Migration code:
+          <div>
+            <Copyable value={make.result.migrationCode} label="migration code" testId="migration-code" />
+          </div>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function KeyPacks(props: { packs: KeyPack[] }) {
+  if (props.packs.length === 0) return <Empty>No key packs installed — 0 CALs. Install licenses above.</Empty>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Key pack</th>
+          <th scope="col">Program</th>
+          <th scope="col">Type</th>
+          <th scope="col">Version</th>
+          <th scope="col">Total</th>
+          <th scope="col">Issued</th>
+          <th scope="col">Available</th>
+          <th scope="col">Status</th>
+          <th scope="col">Installed</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.packs.map((k) => (
+          <tr data-key-pack={k.pack}>
+            <td>
+              {k.pack}
+              <span class="hint">·{k.seq}</span>
+            </td>
+            <td>{k.program}</td>
+            <td>{k.calType === 'device' ? 'Per Device' : 'Per User'}</td>
+            <td>{k.calVersion}</td>
+            <td>{k.total}</td>
+            <td>{k.issued}</td>
+            <td data-testid={`available-${k.pack}`}>{k.available}</td>
+            <td>
+              <Badge value={k.status} /> {!k.grant ? <span class="hint">grant at next check-in</span> : null}
+            </td>
+            <td>
+              {formatDate(k.installedAt)} ({k.method})
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean; onChanged: () => void; now: number }) {
+  const [type, setType] = useState<'' | (typeof CAL_KINDS)[number]>('');
+  const [device, setDevice] = useState('');
+  const [status, setStatus] = useState<'active' | 'all'>('active');
+  const [query, setQuery] = useState('?status=active');
+  const list = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', `/issued${query}`), [query]);
+  const revoked = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', '/issued?status=revoked'), [query]);
+  const revoke = useWrite(
+    props,
+    (d: string) => api<{ revoked: Issued; revokable: number }>(props.keyring, 'ls', 'POST', '/issued/revoke', { device: d }),
+    () => {
+      list.reload();
+      revoked.reload();
+      props.onChanged();
+    },
+  );
+  const [confirming, setConfirming] = useState<string>();
+  const versions = [...new Set(props.packs.filter((p) => p.calType === 'device' && p.status === 'active').map((p) => p.calVersion))].sort();
+  const budgets = versions.map((v) => {
+    const installed = props.packs.filter((p) => p.calType === 'device' && p.status === 'active' && p.calVersion === v).reduce((s, p) => s + p.total, 0);
+    const live = (revoked.data?.issued ?? []).filter((i) => i.calVersion === v && Date.parse(i.expiresAt) > props.now).length;
+    return { version: v, installed, revoked: live, ...revokeBudget(installed, live) };
+  });
+  const apply = (e: Event) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (type) q.set('type', type);
+    if (device.trim()) q.set('device', device.trim());
+    q.set('status', status);
+    setQuery(`?${q.toString()}`);
+  };
+  return (
+    <Card title="Issued licenses" id="issued">
+      {budgets.length > 0 ? (
+        <p data-testid="revoke-budget">
+          Revoke budget (at most 20 % of a version's installed per-device CALs, at least one, may be revoked at a time):{' '}
+          {budgets.map((b) => `Windows Server ${b.version}: ${b.remaining} of ${b.limit} left (${b.revoked} revoked of ${b.installed} installed)`).join('; ')}.
+        </p>
+      ) : null}
+      <form class="row" onSubmit={apply} aria-label="Filter issued licenses">
+        <Select
+          label="Type"
+          name="type"
+          value={type}
+          options={[{ value: '' as const, label: 'All' }, ...CAL_KINDS.map((k) => ({ value: k, label: k }))]}
+          onChange={setType}
+        />
+        <TextInput label="Device (name or hardware ID)" name="device" value={device} onInput={setDevice} />
+        <Select
+          label="Status"
+          name="status"
+          value={status}
+          options={[
+            { value: 'active' as const, label: 'Active' },
+            { value: 'all' as const, label: 'All, with expired and revoked' },
+          ]}
+          onChange={setStatus}
+        />
+        <button type="submit">Filter</button>
+      </form>
+      <Refusal error={list.error} />
+      <Refusal error={revoke.error} />
+      {revoke.result ? (
+        <div class="alert ok" role="status">
+          Revoked the CAL of {revoke.result.revoked.device}; {revoke.result.revokable} more may be revoked now.
+        </div>
+      ) : null}
+      {list.data && list.data.issued.length === 0 ? <Empty>No issued licenses match.</Empty> : null}
+      {list.data && list.data.issued.length > 0 ? (
+        <table data-testid="issued-table">
+          <thead>
+            <tr>
+              <th scope="col">Device</th>
+              <th scope="col">User</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Version</th>
+              <th scope="col">Pack</th>
+              <th scope="col">Issued</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.issued.map((i) => (
+              <tr data-device={i.device} data-kind={i.kind}>
+                <td>
+                  {i.device} <span class="hint mono">{i.hwid}</span>
+                </td>
+                <td>{i.user ?? ''}</td>
+                <td>
+                  {i.kind}
+                  {i.kind === 'temporary' && i.validated ? <span class="hint"> (validated)</span> : null}
+                </td>
+                <td>{i.calVersion}</td>
+                <td>{i.pack ?? '—'}</td>
+                <td>{formatDate(i.issuedAt)}</td>
+                <td>{formatDate(i.expiresAt)}</td>
+                <td>
+                  <Badge value={i.status} />
+                </td>
+                <td>
+                  {props.canWrite && i.kind === 'permanent' && i.calType === 'device' && i.status === 'active' ? (
+                    confirming === i.id ? (
+                      <>
+                        <button type="button" class="danger small" onClick={() => void revoke.go(i.device).then(() => setConfirming(undefined))}>
+                          Confirm revoke
+                        </button>
+                        <button type="button" class="secondary small" onClick={() => setConfirming(undefined)}>
+                          Cancel
+                        </button>
+                      </>
+                    ) : (
+                      <button type="button" class="secondary small" onClick={() => setConfirming(i.id)} aria-label={`Revoke the CAL of ${i.device}`}>
+                        Revoke
+                      </button>
+                    )
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </Card>
+  );
+}
+
+function Rebuild(props: PageProps & { onDone: () => void }) {
+  const [understood, setUnderstood] = useState(false);
+  const [force, setForce] = useState(false);
+  const rebuild = useWrite(
+    props,
+    () => api<{ keyPacksRemoved: number; issuedRemoved: number; forced: boolean; restored: { activated: boolean; keyPacks: number }; nextSteps: string[] }>(props.keyring, 'ls', 'POST', '/rebuild', force ? { force: true } : {}),
+    props.onDone,
+  );
+  const guarded = rebuild.error?.code === 'REBUILD_WOULD_LOSE_PACKS' || force;
+  return (
+    <Card title="Rebuild the license database" id="rebuild">
+      <p>
+        Rebuilding deletes the installed key packs, the issued licenses and the activation; the license server ID stays the same. The server must then be
+        reactivated and its packs reinstalled. <strong>Do not rebuild before the packs were reissued to this server</strong>: packs the clearinghouse does not hold
+        for this server would not come back, so the rebuild is refused unless forced.
+      </p>
+      <label class="inline">
+        <input type="checkbox" checked={understood} onChange={(e) => setUnderstood((e.currentTarget as HTMLInputElement).checked)} /> I understand that key packs,
+        issued licenses and the activation are deleted
+      </label>
+      {guarded ? (
+        <label class="inline">
+          <input type="checkbox" checked={force} onChange={(e) => setForce((e.currentTarget as HTMLInputElement).checked)} /> Rebuild anyway (force): the packs
+          listed above will be lost
+        </label>
+      ) : null}
+      <div>
+        <button type="button" class="danger" disabled={!understood || rebuild.busy || (guarded && !force)} onClick={() => void rebuild.go()}>
+          {force ? 'Force the rebuild' : 'Rebuild'}
+        </button>
+      </div>
+      <Refusal error={rebuild.error} />
+      {rebuild.result ? (
+        <div class="alert ok" role="status">
+          Rebuilt: {rebuild.result.keyPacksRemoved} key packs and {rebuild.result.issuedRemoved} issued licenses removed
+          {rebuild.result.forced ? ' (forced)' : ''}; restored from the clearinghouse: activation {rebuild.result.restored.activated ? 'yes' : 'no'},{' '}
+          {rebuild.result.restored.keyPacks} key packs.
+          {rebuild.result.nextSteps.length > 0 ? (
+            <ul>
+              {rebuild.result.nextSteps.map((s) => (
+                <li>{s}</li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function Deactivate(props: PageProps & { onDone: () => void }) {
+  const [confirm, setConfirm] = useState(false);
+  const go = useWrite(props, () => api<{ receipt: string; clearinghouseNotified: boolean; message: string }>(props.keyring, 'ls', 'POST', '/deactivate'), props.onDone);
+  return (
+    <Card title="Deactivate the server" id="deactivate">
+      <p>Deactivation releases this server's packs so that another license server may receive them. It answers a deactivation receipt to keep.</p>
+      {confirm ? (
+        <>
+          <button type="button" class="danger" disabled={go.busy} onClick={() => void go.go().then(() => setConfirm(false))}>
+            Confirm deactivation
+          </button>
+          <button type="button" class="secondary" onClick={() => setConfirm(false)}>
+            Cancel
+          </button>
+        </>
+      ) : (
+        <button type="button" class="secondary" onClick={() => setConfirm(true)}>
+          Deactivate…
+        </button>
+      )}
+      <Refusal error={go.error} />
+      {go.result ? (
+        <div class="alert ok" role="status">
+          {go.result.message}
+          <div>
+            Deactivation receipt: <Copyable value={go.result.receipt} label="deactivation receipt" testId="deactivation-receipt" />
+          </div>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function Hosts(props: PageProps & { canWrite: boolean }) {
+  const hosts = useLoad(() => api<{ allowListEnabled: boolean; allowList: string[]; hosts: { name: string; enrolledAt: string; allowed: boolean }[] }>(props.keyring, 'ls', 'GET', '/hosts'));
+  const [name, setName] = useState('');
+  const join = useWrite(props, () => api<{ joinToken: string; name: string }>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), hosts.reload);
+  return (
+    <Card title="Session hosts" id="hosts">
+      <Refusal error={hosts.error} />
+      {hosts.data ? (
+        <>
+          <p class="hint">
+            RDS Endpoint Servers allow-list: {hosts.data.allowListEnabled ? `on (${hosts.data.allowList.join(', ') || 'empty'})` : 'off — every enrolled host gets CALs'}
+          </p>
+          {hosts.data.hosts.length === 0 ? (
+            <Empty>No session host enrolled.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Session host</th>
+                  <th scope="col">Enrolled</th>
+                  <th scope="col">Gets CALs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {hosts.data.hosts.map((h) => (
+                  <tr>
+                    <td>{h.name}</td>
+                    <td>{formatDate(h.enrolledAt)}</td>
+                    <td>{h.allowed ? 'yes' : 'no (not on the allow-list, event 4141)'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      ) : null}
+      {props.canWrite ? (
+        <form
+          class="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (name.trim()) void join.go();
+          }}
+        >
+          <TextInput label="Session host name" name="hostName" value={name} onInput={setName} hint="Its computer name; the join token is for one enrolment." />
+          <button type="submit" disabled={!name.trim() || join.busy}>
+            Make a join token
+          </button>
+        </form>
+      ) : null}
+      <Refusal error={join.error} />
+      {join.result ? (
+        <div class="alert ok" role="status">
+          Join token for {join.result.name} (one use; enter it on the session host page):
+          <div>
+            <Copyable value={join.result.joinToken} label="join token" testId="join-token" />
+          </div>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+export function LicenseManager(props: PageProps) {
+  const status = useLoad(() => api<Status>(props.keyring, 'ls', 'GET', '/status'));
+  const events = useLoad(() => api<{ events: EventView[] }>(props.keyring, 'ls', 'GET', '/events?limit=50'));
+  const canWrite = grantFor(props.keyring, 'ls')?.scope === 'ls:admin';
+  const reload = () => {
+    status.reload();
+    events.reload();
+  };
+  const checkIn = useWrite(props, () => api<unknown>(props.keyring, 'ls', 'POST', '/check-in'), reload);
+  const now = status.data ? Date.now() : 0;
+  return (
+    <>
+      <Refusal error={status.error} />
+      {status.data ? (
+        <>
+          <Identity status={status.data} canWrite={canWrite} onCheckIn={() => void checkIn.go()} checkIn={checkIn} />
+          {canWrite ? <ActivationWizard {...props} status={status.data} onDone={reload} /> : null}
+          {canWrite ? <InstallLicenses {...props} onDone={reload} /> : null}
+          <Card title="Key packs" id="key-packs">
+            <KeyPacks packs={status.data.keyPacks} />
+          </Card>
+          <IssuedLicenses {...props} packs={status.data.keyPacks} canWrite={canWrite} onChanged={reload} now={now} />
+          {canWrite ? <MigrationCode {...props} /> : null}
+          {canWrite ? <Hosts {...props} canWrite={canWrite} /> : null}
+          {canWrite ? <Rebuild {...props} onDone={reload} /> : null}
+          {canWrite ? <Deactivate {...props} onDone={reload} /> : null}
+        </>
+      ) : null}
+      <Card title="Events" id="events">
+        <Refusal error={events.error} />
+        {events.data ? events.data.events.length === 0 ? <Empty>No events.</Empty> : <EventTable events={events.data.events} /> : null}
+        <button type="button" class="secondary" onClick={reload}>
+          Refresh
+        </button>
+      </Card>
+    </>
+  );
+}
+

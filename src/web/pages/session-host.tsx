@@ -1,0 +1,466 @@
+/**
+ * The session host: licensing mode and its source, license servers and theirs, grace days left, enrolment,
+ * recent admissions and refusals, the Windows configuration to copy (PowerShell / .reg / GPO / RDMS), and a
+ * test device that connects with the CALs it holds (its license store lives in this browser tab).
+ */
+import { useState } from 'preact/hooks';
+import type { CalBundle, CalTokenPayload } from '../../core/protocol';
+import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
+import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
+import { api, apiText, call, grantFor, scopeFromRefusal, type ApiError, type ApiResult } from '../api';
+import type { PageProps } from '../app';
+import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useId, useLoad } from '../ui';
+import { EventTable, type EventView } from './shared';
+
+interface HostStatus {
+  hostName: string;
+  hostVersion: number;
+  directory: 'domain' | 'workgroup';
+  mode: LicensingMode;
+  modeValue: number;
+  modeSource: ConfigLayer | 'default';
+  licenseServers: { url: string; enrolled: boolean; serverId?: string }[];
+  licenseServersSource: ConfigLayer | 'default';
+  layers: Partial<Record<ConfigLayer, { mode?: LicensingMode; licenseServers?: string[]; fromFile?: boolean }>>;
+  grace: { daysLeft: number; expired: boolean; endsAt: string };
+  trustAnchor?: { fingerprint: string };
+  revocationListSeq?: number;
+  problems: { code: string; message: string }[];
+}
+
+interface AdmissionRecord {
+  id?: number;
+  at: string;
+  device: string;
+  hwid: string;
+  user?: string;
+  admitted: boolean;
+  basis?: string;
+  code?: string;
+  message?: string;
+  calKind?: string;
+  calVersion?: number;
+  licenseServerId?: string;
+  expiresAt?: string;
+}
+
+interface Admission {
+  admitted: true;
+  basis: 'issued' | 'presented' | 'grace';
+  graceDaysLeft: number;
+  bundle?: CalBundle;
+  kind?: string;
+  expiresAt?: string;
+  licenseServerId?: string;
+  discard: string[];
+  warning?: { code: string; message: string };
+}
+
+const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
+
+function useWrite<T, A extends unknown[]>(props: PageProps, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
+  return useAction(async (...a: A) => {
+    const r = await run(...a);
+    if (!r.ok) {
+      const s = scopeFromRefusal(r.error);
+      if (s) props.learnScope('sh', s);
+    }
+    return r;
+  }, onDone);
+}
+
+function StatusCard(props: { s: HostStatus }) {
+  const s = props.s;
+  return (
+    <Card title="Licensing" id="licensing">
+      <dl class="facts">
+        <dt>Session host</dt>
+        <dd>
+          {s.hostName} — Windows Server {s.hostVersion}, {s.directory}
+        </dd>
+        <dt>Licensing mode</dt>
+        <dd data-testid="licensing-mode">
+          {MODE_LABELS[s.mode]} <span class="hint">from {s.modeSource}</span>
+        </dd>
+        <dt>License servers</dt>
+        <dd data-testid="license-servers">
+          {s.licenseServers.length === 0 ? 'none specified' : null}
+          <ol>
+            {s.licenseServers.map((l) => (
+              <li>
+                {l.url} {l.enrolled ? <Badge value="enrolled" /> : <Badge value="not enrolled" />} {l.serverId ? <span class="mono small">{l.serverId}</span> : null}
+              </li>
+            ))}
+          </ol>
+          <span class="hint">from {s.licenseServersSource}</span>
+        </dd>
+        <dt>Grace period</dt>
+        <dd data-testid="grace">
+          {s.grace.expired ? <Badge value="expired" /> : `${s.grace.daysLeft} days left`} <span class="hint">(ends {formatDate(s.grace.endsAt)})</span>
+        </dd>
+        <dt>Trust anchor</dt>
+        <dd class="mono small">{s.trustAnchor?.fingerprint ?? 'not fetched yet'}</dd>
+        <dt>Revocation list</dt>
+        <dd>{s.revocationListSeq === undefined ? 'not fetched yet' : `#${s.revocationListSeq}`}</dd>
+      </dl>
+      {s.problems.length > 0 ? (
+        <div class="alert pending" role="status">
+          <ul>
+            {s.problems.map((p) => (
+              <li data-code={p.code}>{p.message}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
+  const [layer, setLayer] = useState<ConfigLayer>('policy');
+  const current = props.s.layers[layer];
+  const [mode, setMode] = useState<LicensingMode | ''>(current?.mode ?? 'per-device');
+  const [servers, setServers] = useState((current?.licenseServers ?? []).join('\n') || (props.s.licenseServers.length === 0 ? window.location.origin : ''));
+  const serversId = useId('servers');
+  const save = useWrite(
+    props,
+    () => {
+      const list = servers.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+      return api<HostStatus>(props.keyring, 'sh', 'PUT', '/config', { layer, mode: mode === '' ? null : mode, licenseServers: list.length ? list : null });
+    },
+    props.onDone,
+  );
+  return (
+    <Card title="Configure licensing" id="configure">
+      <p class="hint">The group policy wins over the deployment (RDMS), which wins over the local setting. A field left empty in a layer lets the next layer apply.</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.go();
+        }}
+      >
+        <div class="row">
+          <Select
+            label="Layer"
+            name="layer"
+            value={layer}
+            options={CONFIG_LAYERS.map((l) => ({ value: l, label: l === 'policy' ? 'Group policy' : l === 'deployment' ? 'Deployment (RDMS)' : 'Local' }))}
+            onChange={(l) => {
+              setLayer(l);
+              setMode(props.s.layers[l]?.mode ?? '');
+              setServers((props.s.layers[l]?.licenseServers ?? []).join('\n'));
+            }}
+          />
+          <Select
+            label="Licensing mode"
+            name="mode"
+            value={mode}
+            options={[{ value: '' as const, label: 'Not set in this layer' }, ...(['per-device', 'per-user', 'not-configured'] as const).map((m) => ({ value: m, label: MODE_LABELS[m] }))]}
+            onChange={setMode}
+          />
+        </div>
+        <label for={serversId}>License servers (one per line, tried in order)</label>
+        <textarea id={serversId} name="licenseServers" rows={2} value={servers} onInput={(e) => setServers((e.currentTarget as HTMLTextAreaElement).value)} aria-describedby={`${serversId}-hint`} />
+        <div id={`${serversId}-hint`} class="hint">
+          The license server's URL (origin), e.g. {window.location.origin}.
+        </div>
+        <button type="submit" disabled={save.busy || props.s.layers[layer]?.fromFile === true}>
+          Save the {layer} layer
+        </button>
+        {props.s.layers[layer]?.fromFile ? <span class="hint"> This layer comes from the configuration file.</span> : null}
+      </form>
+      <Refusal error={save.error} />
+      {save.result ? (
+        <div class="alert ok" role="status">
+          Saved. Mode: {MODE_LABELS[save.result.mode]} from {save.result.modeSource}; license servers from {save.result.licenseServersSource}.
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function Enroll(props: PageProps & { onDone: () => void }) {
+  const [url, setUrl] = useState(window.location.origin);
+  const [joinToken, setJoinToken] = useState('');
+  const enroll = useWrite(props, () => api<{ licenseServerUrl: string; serverId?: string }>(props.keyring, 'sh', 'POST', '/enroll', { licenseServerUrl: url.trim(), joinToken: joinToken.trim() }), props.onDone);
+  const refresh = useWrite(props, () => api<unknown>(props.keyring, 'sh', 'POST', '/refresh'), props.onDone);
+  return (
+    <Card title="Enrol on a license server" id="enroll">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (url.trim() && joinToken.trim()) void enroll.go();
+        }}
+      >
+        <div class="row">
+          <TextInput label="License server URL" name="licenseServerUrl" value={url} onInput={setUrl} />
+          <TextInput label="Join token" name="joinToken" type="password" value={joinToken} onInput={setJoinToken} hint="From the license manager (Session hosts → Make a join token)." />
+        </div>
+        <button type="submit" disabled={!url.trim() || !joinToken.trim() || enroll.busy}>
+          Enrol
+        </button>
+        <button type="button" class="secondary" disabled={refresh.busy} onClick={() => void refresh.go()}>
+          Refresh trust anchor and revocation list
+        </button>
+      </form>
+      <Refusal error={enroll.error} />
+      <Refusal error={refresh.error} />
+      {enroll.result ? (
+        <div class="alert ok" role="status">
+          Enrolled on {enroll.result.licenseServerUrl}
+          {enroll.result.serverId ? (
+            <>
+              {' '}
+              (license server <span class="mono">{enroll.result.serverId}</span>)
+            </>
+          ) : null}
+          .
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function Emit(props: PageProps & { version: number }) {
+  const [format, setFormat] = useState<EmitFormat>('powershell');
+  const text = useLoad(() => apiText(props.keyring, 'sh', `/emit?format=${format}`), [format, props.version]);
+  const labels: Record<EmitFormat, string> = { powershell: 'PowerShell', reg: '.reg file', gpo: 'Group policy', rdms: 'RDMS (Set-RDLicenseConfiguration)' };
+  return (
+    <Card title="Configuration for Windows session hosts" id="emit">
+      <div role="tablist" aria-label="Format">
+        {EMIT_FORMATS.map((f) => (
+          <button type="button" role="tab" aria-selected={format === f} class={format === f ? 'tab active' : 'tab secondary'} onClick={() => setFormat(f)}>
+            {labels[f]}
+          </button>
+        ))}
+      </div>
+      <Refusal error={text.error} />
+      {text.data !== undefined ? (
+        <>
+          <pre data-testid="emitted" tabIndex={0} aria-label={`${labels[format]} configuration`}>
+            {text.data}
+          </pre>
+          <Copyable value={text.data} label={`${labels[format]} configuration`} />
+        </>
+      ) : null}
+    </Card>
+  );
+}
+
+// ---------------------------------------------------------------- the test device
+
+const STORE_KEY = 'opencal.device-store';
+
+type Store = Record<string, CalBundle[]>;
+
+function loadStore(): Store {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORE_KEY) ?? '{}') as Store;
+  } catch {
+    return {};
+  }
+}
+
+function claimsOf(bundle: CalBundle): Partial<CalTokenPayload> {
+  try {
+    const part = bundle.token.split('.')[1] ?? '';
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((part.length + 3) % 4));
+    return JSON.parse(json) as Partial<CalTokenPayload>;
+  } catch {
+    return {};
+  }
+}
+
+function TestDevice(props: { onConnected: () => void }) {
+  const [store, setStore] = useState<Store>(loadStore());
+  const [device, setDevice] = useState('PC-01');
+  const [hwid, setHwid] = useState('');
+  const [user, setUser] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const [admission, setAdmission] = useState<Admission>();
+  const name = device.trim();
+  const held = store[name.toLowerCase()] ?? [];
+  const effectiveHwid = hwid.trim() || `HWID-${name.toUpperCase()}`;
+  const save = (next: Store) => {
+    sessionStorage.setItem(STORE_KEY, JSON.stringify(next));
+    setStore(next);
+  };
+  const connect = async () => {
+    setBusy(true);
+    setError(undefined);
+    setAdmission(undefined);
+    // the device is not signed in: it presents its CALs, as a real client does
+    const r = await call<Admission>('POST', '/sh/v1/connect', { body: { device: name, hwid: effectiveHwid, ...(user.trim() ? { user: user.trim() } : {}), cals: held } });
+    setBusy(false);
+    props.onConnected();
+    if (!r.ok) {
+      setError(r.error);
+      return;
+    }
+    setAdmission(r.value);
+    let next = held.filter((b) => !r.value.discard.includes(String(claimsOf(b).jti)));
+    if (r.value.bundle) {
+      const fresh = claimsOf(r.value.bundle);
+      next = [r.value.bundle, ...next.filter((b) => {
+        const c = claimsOf(b);
+        return !(c.iss === fresh.iss && c.calType === fresh.calType && c.user === fresh.user);
+      })];
+    }
+    save({ ...store, [name.toLowerCase()]: next });
+  };
+  return (
+    <Card title="Test device" id="test-device">
+      <p class="hint">Connect a test device as a client would: it presents the CALs it holds and keeps the CAL it is given (its license store is kept in this tab).</p>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name) void connect();
+        }}
+      >
+        <TextInput label="Device name" name="device" value={device} onInput={setDevice} required />
+        <TextInput label="Hardware ID" name="hwid" value={hwid} onInput={setHwid} placeholder={effectiveHwid} />
+        <TextInput label="User (per-user mode)" name="user" value={user} onInput={setUser} />
+        <button type="submit" disabled={!name || busy}>
+          Connect
+        </button>
+      </form>
+      {error ? (
+        <div class="alert error" role="alert" data-testid="connect-outcome" data-admitted="false" data-code={error.code}>
+          <strong>Refused:</strong> {error.message}
+          <div class="hint">
+            <code>{error.code}</code>
+          </div>
+        </div>
+      ) : null}
+      {admission ? (
+        <div class="alert ok" role="status" data-testid="connect-outcome" data-admitted="true" data-kind={admission.kind ?? ''} data-basis={admission.basis}>
+          <strong>Admitted</strong>{' '}
+          {admission.basis === 'grace'
+            ? `in the grace period (${admission.graceDaysLeft} days left), without a CAL`
+            : admission.basis === 'issued'
+              ? `with a new ${admission.kind} CAL`
+              : `with the ${admission.kind} CAL it holds`}
+          {admission.expiresAt ? ` valid until ${formatDate(admission.expiresAt)}` : ''}
+          {admission.licenseServerId ? (
+            <>
+              {' '}
+              from license server <span class="mono small">{admission.licenseServerId}</span>
+            </>
+          ) : null}
+          .{admission.discard.length > 0 ? ` ${admission.discard.length} CAL(s) from an invalidated server dropped.` : ''}
+          {admission.warning ? <div class="hint">{admission.warning.message}</div> : null}
+        </div>
+      ) : null}
+      <h3>License store of {name || '—'}</h3>
+      {held.length === 0 ? (
+        <Empty>No CAL held.</Empty>
+      ) : (
+        <table data-testid="device-store">
+          <thead>
+            <tr>
+              <th scope="col">Kind</th>
+              <th scope="col">Version</th>
+              <th scope="col">License server</th>
+              <th scope="col">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {held.map((b) => {
+              const c = claimsOf(b);
+              return (
+                <tr data-kind={c.kind}>
+                  <td>{c.kind}</td>
+                  <td>{c.calVersion}</td>
+                  <td class="mono small">{c.iss}</td>
+                  <td>{c.exp ? formatDate(new Date(c.exp * 1000).toISOString()) : '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {held.length > 0 ? (
+        <button type="button" class="secondary small" onClick={() => save({ ...store, [name.toLowerCase()]: [] })}>
+          Clear this device's license store
+        </button>
+      ) : null}
+    </Card>
+  );
+}
+
+function Admissions(props: { list: AdmissionRecord[] }) {
+  if (props.list.length === 0) return <Empty>No connection yet.</Empty>;
+  return (
+    <table data-testid="admissions">
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Device</th>
+          <th scope="col">Outcome</th>
+          <th scope="col">CAL</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.list.map((a) => (
+          <tr>
+            <td>{formatDate(a.at)}</td>
+            <td>
+              {a.device}
+              {a.user ? ` (${a.user})` : ''}
+            </td>
+            <td>
+              <Badge value={a.admitted ? 'admitted' : 'refused'} /> {a.basis ?? ''}
+            </td>
+            <td>
+              {a.calKind ?? ''} {a.calVersion ?? ''}
+            </td>
+            <td>
+              {a.code ? <code>{a.code}</code> : null} {a.message ?? ''}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function SessionHostPage(props: PageProps) {
+  const status = useLoad(() => api<HostStatus>(props.keyring, 'sh', 'GET', '/status'));
+  const admissions = useLoad(() => api<{ admissions: AdmissionRecord[] }>(props.keyring, 'sh', 'GET', '/admissions?limit=20'));
+  const events = useLoad(() => api<{ events: EventView[] }>(props.keyring, 'sh', 'GET', '/events?limit=30'));
+  const [version, setVersion] = useState(0);
+  const canWrite = grantFor(props.keyring, 'sh')?.scope === 'sh:admin';
+  const reload = () => {
+    status.reload();
+    admissions.reload();
+    events.reload();
+    setVersion((v) => v + 1);
+  };
+  return (
+    <>
+      <Refusal error={status.error} />
+      {status.data ? <StatusCard s={status.data} /> : null}
+      {status.data && canWrite ? <Configure {...props} s={status.data} onDone={reload} /> : null}
+      {canWrite ? <Enroll {...props} onDone={reload} /> : null}
+      <TestDevice onConnected={() => {
+        admissions.reload();
+        events.reload();
+      }} />
+      <Card title="Recent admissions and refusals" id="admissions">
+        <Refusal error={admissions.error} />
+        {admissions.data ? <Admissions list={admissions.data.admissions} /> : null}
+      </Card>
+      <Emit {...props} version={version} />
+      <Card title="Events" id="sh-events">
+        <Refusal error={events.error} />
+        {events.data ? events.data.events.length === 0 ? <Empty>No events.</Empty> : <EventTable events={events.data.events} /> : null}
+        <button type="button" class="secondary" onClick={reload}>
+          Refresh
+        </button>
+      </Card>
+    </>
+  );
+}

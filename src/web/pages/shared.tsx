@@ -1,0 +1,190 @@
+/** Views of the API answers that several pages show, and form pieces they share. */
+import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
+import { Badge, Copyable, formatDate, Select, TextInput } from '../ui';
+
+export interface CaseView {
+  caseNumber: string;
+  kind: string;
+  status: 'submitted' | 'pending' | 'approved' | 'rejected';
+  flagged?: boolean;
+  channel: string;
+  pack: number | null;
+  sourceServerId: string | null;
+  targetServerId: string | null;
+  orgId: string | null;
+  reason: string | null;
+  evidence: Record<string, unknown>;
+  decisionReasons: { code: string; text: string }[];
+  keyPackId?: string;
+  grantSeq?: number;
+  decidedBy?: string;
+  decisionNote?: string;
+  createdAt: string;
+  decidedAt?: string;
+}
+
+export interface ProgramFields {
+  program: Program;
+  licenseNumber: string;
+  authorizationNumber: string;
+  agreementNumber: string;
+}
+
+export const emptyProgramFields = (program: Program = 'select'): ProgramFields => ({ program, licenseNumber: '', authorizationNumber: '', agreementNumber: '' });
+
+/** The program data the API takes, for the program chosen (Open: license + authorization; agreements: the number). */
+export function programData(f: ProgramFields): { licenseNumber?: string; authorizationNumber?: string; agreementNumber?: string } {
+  if (f.program === 'open') return { licenseNumber: f.licenseNumber.trim(), authorizationNumber: f.authorizationNumber.trim() };
+  if (AGREEMENT_PROGRAMS.includes(f.program)) return { agreementNumber: f.agreementNumber.trim() };
+  return {};
+}
+
+export function ProgramInputs(props: { value: ProgramFields; onChange: (v: ProgramFields) => void; withProgram?: boolean }) {
+  const v = props.value;
+  const set = (patch: Partial<ProgramFields>) => props.onChange({ ...v, ...patch });
+  return (
+    <div class="row">
+      {props.withProgram !== false ? <Select label="Program" name="program" value={v.program} options={PROGRAMS} onChange={(program) => set({ program })} /> : null}
+      {v.program === 'open' ? (
+        <>
+          <TextInput label="License number" name="licenseNumber" value={v.licenseNumber} onInput={(licenseNumber) => set({ licenseNumber })} hint="8 digits" />
+          <TextInput label="Authorization number" name="authorizationNumber" value={v.authorizationNumber} onInput={(authorizationNumber) => set({ authorizationNumber })} hint="15 letters and digits" />
+        </>
+      ) : AGREEMENT_PROGRAMS.includes(v.program) ? (
+        <TextInput label="Agreement number" name="agreementNumber" value={v.agreementNumber} onInput={(agreementNumber) => set({ agreementNumber })} hint="7 digits" />
+      ) : null}
+    </div>
+  );
+}
+
+export function CalInputs(props: { calType: CalType; calVersion: CalVersion; onChange: (v: { calType: CalType; calVersion: CalVersion }) => void }) {
+  return (
+    <div class="row">
+      <Select label="CAL type" name="calType" value={props.calType} options={CAL_TYPES.map((t) => ({ value: t, label: t === 'device' ? 'Per Device' : 'Per User' }))} onChange={(calType) => props.onChange({ calType, calVersion: props.calVersion })} />
+      <Select label="CAL version" name="calVersion" value={props.calVersion} options={CAL_VERSIONS.map((v) => ({ value: v, label: `Windows Server ${v}` }))} onChange={(calVersion) => props.onChange({ calType: props.calType, calVersion })} />
+    </div>
+  );
+}
+
+/** What the user waits for, in words, from a case: the reasons it is pending and when the source was last seen. */
+export function awaiting(c: CaseView): string[] {
+  const source = (c.evidence?.['source'] ?? null) as { lastSeen?: string | null } | null;
+  return c.decisionReasons.map((r) =>
+    r.code === 'SOURCE_CHECKED_IN_RECENTLY' && source?.lastSeen ? `${r.text} (last check-in ${source.lastSeen.slice(0, 10)})` : r.text,
+  );
+}
+
+/** The outcome of a migration or reissue, as the portal and the agent desk show it. */
+export function CaseOutcome(props: { c: CaseView }) {
+  const c = props.c;
+  if (c.status === 'approved') {
+    return (
+      <div class="alert ok" role="status" data-testid="case-outcome" data-status="approved">
+        <strong>Approved</strong> — case <span class="mono">{c.caseNumber}</span>. Type this key pack ID in the license manager (Install licenses → key pack ID):
+        <div>{c.keyPackId ? <Copyable value={c.keyPackId} label="key pack ID" testId="key-pack-id" /> : <em>the grant is delivered automatically at the next check-in</em>}</div>
+      </div>
+    );
+  }
+  if (c.status === 'rejected') {
+    return (
+      <div class="alert error" role="status" data-testid="case-outcome" data-status="rejected">
+        <strong>Rejected</strong> — case <span class="mono">{c.caseNumber}</span>. Reason: {c.decisionNote ?? (c.decisionReasons.map((r) => r.text).join('; ') || 'none given')}
+      </div>
+    );
+  }
+  const waits = awaiting(c);
+  return (
+    <div class="alert pending" role="status" data-testid="case-outcome" data-status={c.status}>
+      <strong>Pending</strong> — case number <span class="mono" data-testid="case-number">{c.caseNumber}</span>. An agent reviews it; quote the case number on the
+      phone.
+      {waits.length > 0 ? (
+        <>
+          <div>Awaited:</div>
+          <ul>
+            {waits.map((w) => (
+              <li>{w}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+export function CaseRow(props: { c: CaseView }) {
+  const c = props.c;
+  return (
+    <tr data-case={c.caseNumber}>
+      <td class="mono">{c.caseNumber}</td>
+      <td>{c.kind}</td>
+      <td>
+        <Badge value={c.status} />
+      </td>
+      <td>{c.pack ?? '—'}</td>
+      <td class="mono small">{c.targetServerId ?? '—'}</td>
+      <td>{c.status === 'pending' ? awaiting(c).join('; ') : c.decisionNote ?? ''}</td>
+      <td class="mono small">{c.keyPackId ?? ''}</td>
+      <td>{formatDate(c.createdAt)}</td>
+    </tr>
+  );
+}
+
+export function CaseTable(props: { cases: CaseView[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Case</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Status</th>
+          <th scope="col">Pack</th>
+          <th scope="col">Target license server</th>
+          <th scope="col">Awaited / decision</th>
+          <th scope="col">Key pack ID</th>
+          <th scope="col">Opened</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.cases.map((c) => (
+          <CaseRow c={c} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export interface EventView {
+  id: number | string;
+  eventId: number;
+  level: string;
+  channel?: string;
+  message: string;
+  at: string;
+}
+
+export function EventTable(props: { events: EventView[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Event</th>
+          <th scope="col">Level</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.events.map((e) => (
+          <tr>
+            <td>{formatDate(e.at)}</td>
+            <td class="mono">{e.eventId}</td>
+            <td>
+              <Badge value={e.level} />
+            </td>
+            <td>{e.message}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

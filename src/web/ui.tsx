@@ -1,0 +1,271 @@
+/**
+ * Shared pieces of the console: the code input that checks codes as they are typed (group by group, with
+ * src/core/codes, before anything is sent), refusal messages, copy buttons, loading hooks.
+ */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { CODE_ALPHABET, CODE_KIND_LABELS, CODE_LENGTHS, decodeCode, formatCode, normalizeCode, type CodeKind } from '../core/codes/index';
+import type { ApiError, ApiResult } from './api';
+
+let nextId = 0;
+export function useId(prefix: string): string {
+  const ref = useRef<string | undefined>(undefined);
+  if (!ref.current) ref.current = `${prefix}-${++nextId}`;
+  return ref.current;
+}
+
+/** The state of a code being typed: what to tell the user now. */
+export interface CodeCheck {
+  state: 'empty' | 'typing' | 'invalid' | 'valid';
+  message: string;
+  formatted: string;
+  /** 1-based group with a bad character, when there is one */
+  group?: number;
+}
+
+const ALPHABET = new Set(CODE_ALPHABET);
+
+/**
+ * Checks a code as it is typed. Characters are checked group by group as soon as they are typed (a wrong
+ * character names its group at once); the length, check and kind once the code is complete (decodeCode).
+ */
+export function checkTypedCode(input: string, kinds: readonly CodeKind[]): CodeCheck {
+  const normalized = normalizeCode(input);
+  const chars = [...normalized];
+  const formatted = formatCode(normalized);
+  if (chars.length === 0) return { state: 'empty', message: '', formatted };
+  for (let i = 0; i < chars.length; i++) {
+    if (!ALPHABET.has(chars[i]!)) {
+      const group = Math.floor(i / 5) + 1;
+      return {
+        state: 'invalid',
+        group,
+        formatted,
+        message: `Group ${group} contains ${JSON.stringify(chars[i])}, which is not used in codes (only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group}.`,
+      };
+    }
+  }
+  const lengths = [...new Set(kinds.map((k) => CODE_LENGTHS[k]))].sort((a, b) => a - b);
+  const max = lengths[lengths.length - 1]!;
+  if (chars.length < max && !lengths.includes(chars.length)) {
+    const groupsDone = Math.floor(chars.length / 5);
+    return { state: 'typing', formatted, message: `${chars.length} of ${max} characters — ${groupsDone} of ${max / 5} groups typed, all valid so far.` };
+  }
+  const decoded = decodeCode(normalized, kinds as CodeKind[]);
+  if (!decoded.ok) {
+    const g = decoded.error.detail?.['group'];
+    if (chars.length < max && decoded.error.code !== 'CODE_WRONG_LENGTH') {
+      // a complete shorter kind that does not check out: keep typing the longer one
+      return { state: 'typing', formatted, message: `${chars.length} of ${max} characters, all valid so far.` };
+    }
+    return { state: 'invalid', formatted, message: decoded.error.message, ...(typeof g === 'number' ? { group: g } : {}) };
+  }
+  return { state: 'valid', formatted: decoded.value.formatted, message: `A valid ${CODE_KIND_LABELS[decoded.value.kind]}.` };
+}
+
+export function CodeInput(props: {
+  label: string;
+  kinds: CodeKind | readonly CodeKind[];
+  value: string;
+  onInput: (value: string, check: CodeCheck) => void;
+  name?: string;
+  hint?: string;
+  required?: boolean;
+}) {
+  const id = useId('code');
+  const kinds: readonly CodeKind[] = typeof props.kinds === 'string' ? [props.kinds] : props.kinds;
+  const check = checkTypedCode(props.value, kinds);
+  const max = Math.max(...kinds.map((k) => CODE_LENGTHS[k]));
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        class="code"
+        type="text"
+        autoComplete="off"
+        spellcheck={false}
+        autoCapitalize="characters"
+        placeholder={Array.from({ length: max / 5 }, () => 'XXXXX').join('-')}
+        value={props.value}
+        required={props.required}
+        aria-invalid={check.state === 'invalid' ? 'true' : 'false'}
+        aria-describedby={`${id}-status`}
+        data-state={check.state}
+        onInput={(e) => {
+          const v = (e.currentTarget as HTMLInputElement).value;
+          props.onInput(v, checkTypedCode(v, kinds));
+        }}
+        onBlur={() => {
+          if (check.state === 'valid' && check.formatted !== props.value) props.onInput(check.formatted, check);
+        }}
+      />
+      <div id={`${id}-status`} class={check.state === 'invalid' ? 'field-error' : check.state === 'valid' ? 'field-ok' : 'hint'} role="status" aria-live="polite">
+        {check.message || props.hint || `${max} characters in groups of 5; case, spaces and hyphens do not matter.`}
+      </div>
+    </div>
+  );
+}
+
+export function TextInput(props: { label: string; value: string; onInput: (v: string) => void; name?: string; hint?: string; required?: boolean; type?: string; placeholder?: string }) {
+  const id = useId('f');
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <input
+        id={id}
+        name={props.name}
+        type={(props.type ?? 'text') as 'text'}
+        value={props.value}
+        required={props.required}
+        placeholder={props.placeholder}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+        onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
+      />
+      {props.hint ? <div id={`${id}-hint`} class="hint">{props.hint}</div> : null}
+    </div>
+  );
+}
+
+export function Select<T extends string | number>(props: { label: string; value: T; options: readonly T[] | readonly { value: T; label: string }[]; onChange: (v: T) => void; name?: string }) {
+  const id = useId('s');
+  const opts = (props.options as readonly (T | { value: T; label: string })[]).map((o) => (typeof o === 'object' ? o : { value: o, label: String(o) }));
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      <select
+        id={id}
+        name={props.name}
+        value={String(props.value)}
+        onChange={(e) => {
+          const raw = (e.currentTarget as HTMLSelectElement).value;
+          const found = opts.find((o) => String(o.value) === raw);
+          if (found) props.onChange(found.value);
+        }}
+      >
+        {opts.map((o) => (
+          <option value={String(o.value)}>{o.label}</option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** The server's refusal, as it said it: message first, code for support. */
+export function Refusal(props: { error: ApiError | undefined | null }) {
+  if (!props.error) return null;
+  const next = props.error.detail?.['nextRevokeAllowedOn'];
+  return (
+    <div class="alert error" role="alert" data-code={props.error.code}>
+      <strong>{props.error.message}</strong>
+      <div class="hint">
+        <code>{props.error.code}</code>
+        {typeof next === 'string' ? <> · next revoke allowed on {next.slice(0, 10)}</> : null}
+      </div>
+    </div>
+  );
+}
+
+export function Copyable(props: { value: string; label: string; testId?: string }) {
+  const [copied, setCopied] = useState<'no' | 'yes' | 'selected'>('no');
+  const ref = useRef<HTMLElement>(null);
+  return (
+    <span class="copyable">
+      <code class="mono" ref={ref} data-testid={props.testId}>
+        {props.value}
+      </code>
+      <button
+        type="button"
+        class="secondary small"
+        aria-label={`Copy ${props.label}`}
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(props.value);
+            setCopied('yes');
+          } catch {
+            // no clipboard permission (plain http, headless): select the text so Ctrl+C copies it
+            const sel = window.getSelection();
+            if (sel && ref.current) sel.selectAllChildren(ref.current);
+            setCopied('selected');
+          }
+        }}
+      >
+        {copied === 'yes' ? 'Copied' : copied === 'selected' ? 'Selected — press Ctrl+C' : 'Copy'}
+      </button>
+    </span>
+  );
+}
+
+export function Badge(props: { value: string | undefined }) {
+  return <span class={`badge ${props.value ?? ''}`}>{props.value ?? '—'}</span>;
+}
+
+export function Card(props: { title: string; children: ComponentChildren; id?: string }) {
+  return (
+    <section class="card" id={props.id} aria-labelledby={props.id ? `${props.id}-title` : undefined}>
+      <h2 id={props.id ? `${props.id}-title` : undefined}>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Loads once and on reload(); keeps the last data while reloading. */
+export function useLoad<T>(load: () => Promise<ApiResult<T>>, deps: readonly unknown[] = []): Loaded<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<ApiError>();
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    load().then((r) => {
+      if (!live) return;
+      setLoading(false);
+      if (r.ok) {
+        setData(r.value);
+        setError(undefined);
+      } else setError(r.error);
+    });
+    return () => {
+      live = false;
+    };
+  }, [tick, ...deps]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data, error, loading, reload };
+}
+
+/** A form action: runs, keeps its refusal or its answer, and tells whether it is busy. */
+export function useAction<A extends unknown[], T>(run: (...args: A) => Promise<ApiResult<T>>, onDone?: (value: T) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const [result, setResult] = useState<T>();
+  const go = async (...args: A) => {
+    setBusy(true);
+    setError(undefined);
+    const r = await run(...args);
+    setBusy(false);
+    if (r.ok) {
+      setResult(r.value);
+      onDone?.(r.value);
+    } else setError(r.error);
+    return r;
+  };
+  return { busy, error, result, go, setResult, setError };
+}
+
+export function formatDate(iso: string | undefined | null): string {
+  if (!iso) return '—';
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/:\d\dZ$/, ' UTC');
+}
+
+export function Empty(props: { children: ComponentChildren }) {
+  return <p class="hint empty">{props.children}</p>;
+}
