@@ -559,14 +559,15 @@ function allowListFindings(ctx: Ctx, ls: ObservedLicenseServer): Finding[] {
       (e) => e.id === 4141 && (e.source === undefined || sameUrl(e.source, ls.url)) && (e.data?.['host'] === undefined || e.data['host'] === host),
     );
   if (!refusedByList && !saw4141) return [];
-  const commands = [withUrl(`opencal licmgr hosts allow ${arg(host)}`, ls.url), withUrl('opencal licmgr hosts', ls.url)];
+  // The CLI has no allow-list verb: the fix names the route that sets it, and the command that shows it.
+  const commands = [withUrl('opencal licmgr hosts list', ls.url)];
   return [
     {
       severity: 'blocking',
       code: 'HOST_NOT_ALLOWED',
       message: `License server ${ls.url} refuses CALs to session host ${host}: the host is not on its "RDS Endpoint Servers" allow-list (event 4141).`,
       cause: 'The license server only issues to session hosts on its allow-list, and this one is not on it.',
-      fix: `Add the session host to the license server's allow-list: \`${commands[0]}\` (\`PUT /ls/v1/hosts/allow-list\`), or turn the allow-list off.`,
+      fix: `Add ${host} to the license server's allow-list (\`PUT /ls/v1/hosts/allow-list\` with \`{ "enabled": true, "hosts": [..., "${host}"] }\`, an ls:admin token), or turn the allow-list off; check it with \`${commands[0]}\`.`,
       commands,
       subject: ls.url,
     },

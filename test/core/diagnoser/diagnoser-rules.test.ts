@@ -240,7 +240,7 @@ const rows: Row[] = [
     },
     code: 'HOST_NOT_ALLOWED',
     severity: 'blocking',
-    fix: `opencal licmgr hosts allow RDSH-01 --url ${LS_URL}`,
+    fix: `opencal licmgr hosts list --url ${LS_URL}`,
     message: 'event 4141',
   },
   {
@@ -251,7 +251,7 @@ const rows: Row[] = [
     },
     code: 'HOST_NOT_ALLOWED',
     severity: 'blocking',
-    fix: 'opencal licmgr hosts allow RDSH-01',
+    fix: '"hosts": [..., "RDSH-01"]',
   },
   {
     name: 'session host not enrolled on its only license server',
