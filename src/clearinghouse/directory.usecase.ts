@@ -43,15 +43,13 @@ export async function createOrganization(ctx: ChContext, input: { name: string }
   const name = input.name.trim();
   if (name === '') return refuse('ORGANIZATION_NAME_REQUIRED', 'Give the organization a name.');
   const orgId = randomId(ctx, 'org_');
-  let token = '';
-  const r = await change(ctx, async (trx, log, at) => {
+  return change(ctx, async (trx, log, at) => {
     await insertOrganization(trx, { id: orgId, name, createdAt: at.toISOString() });
-    ({ token } = await createToken(trx, { scope: 'ch:org', subject: orgId, label: `organization ${name}` }, ctx.clock, ctx.random));
+    const { token } = await createToken(trx, { scope: 'ch:org', subject: orgId, label: `organization ${name}` }, ctx.clock, ctx.random);
     log.event(9014, { orgId, name });
     log.record({ actor, action: 'organization.created', subject: orgId, data: { name } });
     return ok({ orgId, token });
   });
-  return r;
 }
 
 export async function organizations(ctx: ChContext): Promise<OrganizationRecord[]> {
