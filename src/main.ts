@@ -153,26 +153,31 @@ function route(door: FrontDoor, app: TypedApp): void {
 // ------------------------------------------------------------------------------------------------ demo clock
 
 interface DemoClock {
-  clock: ManualClock;
+  clock: Clock;
   advance(ms: number): Date;
 }
 
-/** The manual clock of demo mode, persisted so that a restart never moves time backwards. */
-function demoClock(file: string): DemoClock {
-  let start = systemClock.now();
+/**
+ * The clock of demo mode: real time plus an offset that `opencal clock advance` increases, so that events keep
+ * their order and "the last hour" means something, while 91 days can pass in one command. The offset is saved
+ * so that a restart never moves time backwards. A test may pass its own ManualClock instead.
+ */
+function demoClock(file: string, given?: Clock): DemoClock {
+  if (given instanceof ManualClock) return { clock: given, advance: (ms) => given.advance(ms) };
+  let offset = 0;
   if (existsSync(file)) {
-    const saved = new Date((JSON.parse(readFileSync(file, 'utf8')) as { now: string }).now);
-    if (!Number.isNaN(saved.getTime()) && saved > start) start = saved;
+    const saved = Number((JSON.parse(readFileSync(file, 'utf8')) as { offsetMs?: unknown }).offsetMs);
+    if (Number.isFinite(saved) && saved > 0) offset = saved;
   }
-  const clock = new ManualClock(start);
-  const save = () => writeFileSync(file, JSON.stringify({ now: clock.now().toISOString() }), { mode: 0o600 });
+  const save = () => writeFileSync(file, JSON.stringify({ offsetMs: offset }), { mode: 0o600 });
   save();
+  const clock: Clock = { now: () => new Date(systemClock.now().getTime() + offset) };
   return {
     clock,
     advance(ms) {
-      const now = clock.advance(ms);
+      offset += ms;
       save();
-      return now;
+      return clock.now();
     },
   };
 }
@@ -230,8 +235,8 @@ export interface AllInOneServer extends RunningServer {
   adminToken: string;
   demo?: DemoData;
   clock: Clock;
-  /** the demo clock, with --demo only */
-  manualClock?: ManualClock;
+  /** advances the demo clock (as POST /demo/clock/advance does), with --demo only */
+  advanceClock?: (ms: number) => Date;
   licenseServerId: string;
 }
 
@@ -326,8 +331,8 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
   const layout = allInOneLayout(config.data);
   mkdirSync(config.data, { recursive: true, mode: 0o700 });
   const admin = bootstrapAdminToken(config.data, config.adminToken);
-  const demo = config.demo ? demoClock(layout.demoClock) : undefined;
-  const clock: Clock = options.clock ?? demo?.clock ?? systemClock;
+  const demo = config.demo ? demoClock(layout.demoClock, options.clock) : undefined;
+  const clock: Clock = demo?.clock ?? options.clock ?? systemClock;
   const closers = new Closers();
 
   return guarded(closers, async () => {
@@ -426,7 +431,7 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
       close: () => closers.closeAll(),
     };
     if (demoData) running.demo = demoData;
-    if (demo) running.manualClock = demo.clock;
+    if (demo) running.advanceClock = (ms) => demo.advance(ms);
     return running;
   });
 }

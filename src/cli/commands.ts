@@ -2,6 +2,11 @@ import { chCommands } from './ch';
 import { clockCommands } from './clock';
 import { codeCommands } from './code';
 import { configCommands } from './config-command';
+import { deviceCommands } from './device';
+import { diagnoseCommands } from './diagnose';
+import { hostCommands } from './host';
+import { licmgrCommands } from './licmgr';
+import { portalCommands } from './portal';
 import type { CommandGroup } from './io';
 import { serveCommand } from './serve';
 
@@ -13,6 +18,11 @@ export const commandGroups: readonly CommandGroup[] = [
   serveCommand,
   configCommands,
   chCommands,
+  portalCommands,
+  licmgrCommands,
+  hostCommands,
+  deviceCommands,
+  diagnoseCommands,
   codeCommands,
   clockCommands,
 ];

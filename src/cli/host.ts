@@ -1,0 +1,155 @@
+/**
+ * `opencal host …`: a session host (RD Session Host): enrolment on a license server, licensing mode and license
+ * servers by layer (policy > deployment > local, as Group Policy, RDMS and the local setting), status with the
+ * winning source and the grace days left, and the Windows configuration to apply to a real host (PowerShell,
+ * .reg, GPO, Set-RDLicenseConfiguration). Token: the session host's admin token (`sh:admin`).
+ */
+import type { Command } from 'commander';
+import { refuse, type Result } from '../core/result';
+import { CONFIG_LAYERS, LICENSING_MODES } from '../core/vocabulary';
+import type { CliContext } from './io';
+import { call, callText, choice, clientAction, clientCommand, lines, table, type Opts, type Target } from './request';
+
+interface LayerSettings {
+  mode?: string;
+  licenseServers?: string[];
+  fromFile?: boolean;
+}
+
+export interface SessionHostStatus {
+  hostName: string;
+  hostVersion: number;
+  directory: string;
+  mode: string;
+  modeValue: number;
+  modeSource: string;
+  licenseServers: { url: string; enrolled: boolean; serverId?: string }[];
+  licenseServersSource: string;
+  layers: Partial<Record<string, LayerSettings>>;
+  grace: { daysLeft: number; expired: boolean; endsAt: string };
+  trustAnchor?: { fingerprint: string };
+  revocationListSeq?: number;
+  problems: { code: string; message: string }[];
+}
+
+function renderStatus(s: SessionHostStatus): string {
+  const servers =
+    s.licenseServers.length === 0
+      ? 'none'
+      : s.licenseServers.map((l) => `${l.url}${l.serverId ? ` (${l.serverId})` : ''}${l.enrolled ? '' : ' — not enrolled'}`).join(', ');
+  const out = lines([
+    ['host', `${s.hostName}, Windows Server ${s.hostVersion}, ${s.directory}`],
+    ['licensing mode', `${s.mode} (${s.modeValue}), from ${s.modeSource}`],
+    ['license servers', `${servers}, from ${s.licenseServersSource}`],
+    ['grace period', s.grace.expired ? `expired on ${s.grace.endsAt.slice(0, 10)}` : `${s.grace.daysLeft} days left (ends ${s.grace.endsAt.slice(0, 10)})`],
+    ['trust anchor', s.trustAnchor?.fingerprint],
+    ['revocation list', s.revocationListSeq],
+  ]);
+  const layers = CONFIG_LAYERS.filter((l) => s.layers[l]).map((l) => [l, s.layers[l]!.mode, (s.layers[l]!.licenseServers ?? []).join(', '), s.layers[l]!.fromFile ? 'file' : 'api']);
+  const problems = s.problems.map((p) => `  - ${p.code}: ${p.message}`).join('\n');
+  return [out, layers.length > 0 ? `layers:\n${table(['layer', 'mode', 'license servers', 'set by'], layers)}` : '', problems ? `problems:\n${problems}` : ''].filter((x) => x !== '').join('\n');
+}
+
+/**
+ * Sets one layer. The API replaces the whole layer, so the field not given keeps its current value in that layer
+ * (changing the mode does not forget the license servers); `--license-servers ""` clears the list.
+ */
+async function configure(target: Target, o: Opts): Promise<Result<SessionHostStatus>> {
+  const layer = String(o['layer']);
+  const mode = typeof o['mode'] === 'string' ? o['mode'] : undefined;
+  const servers = typeof o['licenseServers'] === 'string' ? o['licenseServers'] : undefined;
+  if (mode === undefined && servers === undefined) {
+    return call<SessionHostStatus>(target, 'GET', '/sh/v1/status');
+  }
+  const current = await call<SessionHostStatus>(target, 'GET', '/sh/v1/status');
+  if (!current.ok) return current;
+  const existing = current.value.layers[layer] ?? {};
+  if (existing.fromFile) return refuse('CONFIG_LAYER_FROM_FILE', `The ${layer} layer is set by the configuration file of the session host; change it there.`, { layer });
+  const list =
+    servers === undefined
+      ? existing.licenseServers
+      : servers
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+  const body: Record<string, unknown> = { layer };
+  const m = mode ?? existing.mode;
+  if (m !== undefined) body['mode'] = m;
+  if (list !== undefined && list.length > 0) body['licenseServers'] = list;
+  return call<SessionHostStatus>(target, 'PUT', '/sh/v1/config', body);
+}
+
+export function hostCommands(program: Command, ctx: CliContext): void {
+  const host = program.command('host').description('a session host: enrolment, licensing mode and license servers, status, Windows configuration');
+
+  clientCommand(host.command('enroll').description('enrol this session host on a license server with the join token made there (opencal licmgr hosts add)'), [
+    'opencal host enroll --license-server http://127.0.0.1:7879 --join-token $JOIN_TOKEN',
+  ])
+    .requiredOption('--license-server <url>', "the license server's URL")
+    .requiredOption('--join-token <token>', 'the one-time join token')
+    .action(
+      clientAction(
+        ctx,
+        (target, o: Opts) => call<{ licenseServerUrl: string; serverId?: string }>(target, 'POST', '/sh/v1/enroll', { licenseServerUrl: o['licenseServer'], joinToken: o['joinToken'] }),
+        (v) => `enrolled on ${v.licenseServerUrl}${v.serverId ? ` (license server ${v.serverId})` : ''}.`,
+      ),
+    );
+
+  clientCommand(
+    host
+      .command('config')
+      .description('set the licensing mode and/or the license servers of one layer (policy > deployment > local); without a setting, show the status'),
+    [
+      'opencal host config --mode per-device --license-servers http://127.0.0.1:7879 --layer policy',
+      'opencal host config --license-servers http://ls1:7879,http://ls2:7879    # tried in order (failover)',
+    ],
+  )
+    .addOption(choice('--mode <mode>', 'licensing mode: per-device (2), per-user (4), not-configured (5)', Object.keys(LICENSING_MODES)))
+    .option('--license-servers <urls>', 'comma-separated license server URLs, in order; "" clears the list of this layer')
+    .addOption(choice('--layer <layer>', 'which layer to set', CONFIG_LAYERS).default('local'))
+    .action(clientAction(ctx, (target, o: Opts) => configure(target, o), renderStatus));
+
+  clientCommand(host.command('status').description('licensing mode and its source, license servers and theirs, grace days left, version'), [
+    'opencal host status',
+    'opencal host status --json',
+  ]).action(clientAction(ctx, (target) => call<SessionHostStatus>(target, 'GET', '/sh/v1/status'), renderStatus));
+
+  clientCommand(
+    host.command('emit').description('the Windows configuration of these settings: PowerShell registry script, .reg file, GPO settings, Set-RDLicenseConfiguration'),
+    ['opencal host emit --format powershell > licensing.ps1', 'opencal host emit --format gpo'],
+  )
+    .addOption(choice('--format <format>', 'output format', ['powershell', 'reg', 'gpo', 'rdms']).makeOptionMandatory())
+    .action(
+      clientAction(
+        ctx,
+        async (target, o: Opts) => {
+          const r = await callText(target, `/sh/v1/emit?format=${String(o['format'])}`);
+          return r.ok ? { ok: true as const, value: { format: String(o['format']), text: r.value } } : r;
+        },
+        (v) => v.text,
+      ),
+    );
+
+  clientCommand(host.command('admissions').description('recent admissions and refusals of devices'), 'opencal host admissions --outcome refused')
+    .addOption(choice('--outcome <outcome>', 'only admitted or refused', ['admitted', 'refused']))
+    .option('--device <name>', 'one device')
+    .action(
+      clientAction(
+        ctx,
+        (target, o: Opts) => {
+          const q = new URLSearchParams();
+          if (typeof o['outcome'] === 'string') q.set('outcome', o['outcome']);
+          if (typeof o['device'] === 'string') q.set('device', o['device']);
+          const qs = q.toString();
+          return call<{ admissions: Record<string, unknown>[] }>(target, 'GET', `/sh/v1/admissions${qs ? `?${qs}` : ''}`);
+        },
+        (v) =>
+          v.admissions.length === 0
+            ? 'No admissions yet.'
+            : table(
+                ['at', 'device', 'outcome', 'basis / code', 'kind'],
+                v.admissions.map((a) => [a['at'], a['device'], a['outcome'] ?? (a['admitted'] ? 'admitted' : 'refused'), a['basis'] ?? a['code'], a['kind']]),
+              ),
+      ),
+    );
+}

@@ -1,0 +1,362 @@
+/**
+ * `opencal licmgr …`: the license manager of one license server (licmgr.exe of the source document): status,
+ * activation (auto, web, phone), key pack install (pack key or key pack ID), the Migrate wizard's migration
+ * code, issued licenses and their export, revoke, rebuild, deactivation, session host join tokens.
+ * Token: the license server's admin token (`ls:admin`).
+ */
+import type { Command } from 'commander';
+import { refuse, type Result } from '../core/result';
+import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
+import type { CliContext } from './io';
+import {
+  addCompanyOptions,
+  addProgramDataOptions,
+  call,
+  callText,
+  choice,
+  clientAction,
+  clientCommand,
+  code,
+  companyOf,
+  lines,
+  programDataOf,
+  table,
+  withProgress,
+  type Opts,
+  type Target,
+} from './request';
+
+interface ActivationView {
+  status: string;
+  method?: string;
+  activatedAt?: string;
+  expiresAt?: string;
+  expired?: boolean;
+  certificate?: boolean;
+  reason?: string;
+}
+
+interface KeyPackView {
+  id?: string;
+  pack: number;
+  seq: number;
+  program: string;
+  calType: string;
+  calVersion: number;
+  total: number;
+  issued: number;
+  available: number;
+  status: string;
+  method?: string;
+  grant?: boolean;
+  installedAt?: string;
+  expiresAt?: string;
+}
+
+interface LicenseServerStatus {
+  serverId: string;
+  productId: string;
+  version: number;
+  activation: ActivationView;
+  keyPacks: KeyPackView[];
+  issued: { temporary: number; permanent: number; user: number };
+  clearinghouse?: { url?: string; fingerprint?: string; lastCheckInAt?: string; lastCheckInResult?: string };
+}
+
+interface IssuedView {
+  id: string;
+  kind: string;
+  calType: string;
+  calVersion: number;
+  pack?: number;
+  device?: string;
+  user?: string;
+  host?: string;
+  issuedAt: string;
+  expiresAt: string;
+  validated?: boolean;
+  status: string;
+}
+
+export function renderKeyPacks(packs: KeyPackView[]): string {
+  if (packs.length === 0) return 'key packs: none installed';
+  return table(
+    ['pack', 'program', 'type', 'version', 'total', 'issued', 'available', 'status', 'method'],
+    packs.map((k) => [k.seq > 1 ? `${k.pack} (grant ${k.seq})` : k.pack, k.program, k.calType, k.calVersion, k.total, k.issued, k.available, k.status, k.method]),
+  );
+}
+
+function renderActivation(a: ActivationView): string {
+  const bits = [a.status];
+  if (a.method) bits.push(`by ${a.method}`);
+  if (a.expiresAt) bits.push(`${a.expired ? 'expired' : 'until'} ${a.expiresAt.slice(0, 10)}`);
+  if (a.status === 'activated' && a.certificate === false) bits.push('(certificate arrives at the next check-in)');
+  if (a.reason && a.status !== 'activated') bits.push(`(${a.reason})`);
+  return bits.join(' ');
+}
+
+function renderStatus(s: LicenseServerStatus): string {
+  return [
+    lines([
+      ['license server ID', s.serverId],
+      ['product ID', s.productId],
+      ['version', `Windows Server ${s.version}`],
+      ['activation', renderActivation(s.activation)],
+      ['issued', `${s.issued.temporary} temporary, ${s.issued.permanent} permanent, ${s.issued.user} per user`],
+      ['clearinghouse', s.clearinghouse?.url ? `${s.clearinghouse.url}${s.clearinghouse.lastCheckInAt ? ` (last check-in ${s.clearinghouse.lastCheckInAt}: ${s.clearinghouse.lastCheckInResult ?? ''})` : ''}` : undefined],
+    ]),
+    renderKeyPacks(s.keyPacks),
+  ].join('\n');
+}
+
+async function activate(target: Target, o: Opts): Promise<Result<unknown>> {
+  const method = String(o['method']);
+  let confirmation: string | undefined;
+  if (typeof o['confirmation'] === 'string') {
+    const c = code(o['confirmation'], 'activationConfirmation');
+    if (!c.ok) return c;
+    confirmation = c.value.formatted;
+  }
+  if (method !== 'auto' && confirmation === undefined) {
+    // The wizard's first page: the product ID to enter on the portal or read to the agent.
+    const id = await call<{ serverId: string; productId: string }>(target, 'GET', '/ls/v1/identity');
+    if (!id.ok) return id;
+    return {
+      ok: true,
+      value: {
+        step: 'confirmation-needed',
+        serverId: id.value.serverId,
+        productId: id.value.productId,
+        next:
+          method === 'web'
+            ? `Enter the product ID on the portal (opencal portal activate --product-id ${id.value.productId} …), then run opencal licmgr activate --method web --confirmation CODE`
+            : `Read the product ID to the agent (opencal ch phone activate ${id.value.productId} --org ID …), then run opencal licmgr activate --method phone --confirmation CODE`,
+      },
+    };
+  }
+  if (method === 'auto' && typeof o['orgToken'] !== 'string' && typeof o['reason'] !== 'string') {
+    return refuse('ORG_TOKEN_REQUIRED', 'Automatic activation needs the organization token: pass --org-token (from opencal ch org create).');
+  }
+  if (typeof o['reason'] === 'string') {
+    return call(target, 'POST', '/ls/v1/reactivate', {
+      reason: o['reason'],
+      method,
+      ...(typeof o['orgToken'] === 'string' ? { orgToken: o['orgToken'] } : {}),
+      ...(confirmation !== undefined ? { confirmation } : {}),
+    });
+  }
+  if (method === 'auto') return call(target, 'POST', '/ls/v1/activate', { method, orgToken: o['orgToken'], company: companyOf(o) });
+  return call(target, 'POST', '/ls/v1/activate', { method, confirmation });
+}
+
+function renderActivated(v: unknown): string {
+  const r = v as ActivationView & { step?: string; productId?: string; serverId?: string; next?: string };
+  if (r.step === 'confirmation-needed') return `${lines([['license server ID', r.serverId], ['product ID', r.productId]])}\n${r.next}`;
+  return `activation: ${renderActivation(r)}`;
+}
+
+async function install(target: Target, o: Opts): Promise<Result<KeyPackView>> {
+  const packKey = typeof o['packKey'] === 'string' ? o['packKey'] : undefined;
+  const keyPackId = typeof o['keyPackId'] === 'string' ? o['keyPackId'] : undefined;
+  if ((packKey === undefined) === (keyPackId === undefined)) {
+    return refuse('INSTALL_INPUT_REQUIRED', 'Give either --pack-key (with its program data; automatic install) or --key-pack-id (from the portal or the agent).');
+  }
+  if (keyPackId !== undefined) {
+    const k = code(keyPackId, 'keyPackId');
+    if (!k.ok) return k;
+    return call<KeyPackView>(target, 'POST', '/ls/v1/key-packs', { keyPackId: k.value.formatted, ...(typeof o['method'] === 'string' ? { method: o['method'] } : {}) });
+  }
+  const k = code(packKey!, 'packKey');
+  if (!k.ok) return k;
+  return call<KeyPackView>(target, 'POST', '/ls/v1/key-packs', { packKey: k.value.formatted, ...programDataOf(o) });
+}
+
+function issuedQuery(o: Opts, format: 'json' | 'csv', limit: number, offset: number): string {
+  const q = new URLSearchParams();
+  if (typeof o['type'] === 'string') q.set('calType', o['type']);
+  if (typeof o['kind'] === 'string') q.set('type', o['kind']);
+  if (typeof o['device'] === 'string') q.set('device', o['device']);
+  if (typeof o['user'] === 'string') q.set('user', o['user']);
+  if (typeof o['status'] === 'string') q.set('status', o['status']);
+  q.set('format', format);
+  q.set('limit', String(limit));
+  q.set('offset', String(offset));
+  return `/ls/v1/issued?${q.toString()}`;
+}
+
+const PAGE = 5000;
+
+/** Reads every page of issued licenses (an export can be large: progress on a terminal). */
+async function issued(ctx: CliContext, target: Target, o: Opts): Promise<Result<{ format: 'json' | 'csv'; issued?: IssuedView[]; csv?: string }>> {
+  const format = o['format'] === 'csv' && o.json !== true ? 'csv' : 'json';
+  const status = await call<LicenseServerStatus>(target, 'GET', '/ls/v1/status');
+  const estimate = status.ok ? Math.max(1, status.value.issued.temporary + status.value.issued.permanent + status.value.issued.user) : 1;
+  return withProgress(ctx.io, o.json === true, 'exporting issued licenses', Math.ceil(estimate / PAGE), async (tick) => {
+    const rows: IssuedView[] = [];
+    const csv: string[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      if (format === 'csv') {
+        const page = await callText(target, issuedQuery(o, 'csv', PAGE, offset));
+        if (!page.ok) return page;
+        const [header, ...body] = page.value.split('\n').filter((l) => l !== '');
+        if (offset === 0 && header !== undefined) csv.push(header);
+        csv.push(...body);
+        tick(`${csv.length - 1} rows`);
+        if (body.length < PAGE) break;
+      } else {
+        const page = await call<{ issued: IssuedView[] }>(target, 'GET', issuedQuery(o, 'json', PAGE, offset));
+        if (!page.ok) return page;
+        rows.push(...page.value.issued);
+        tick(`${rows.length} rows`);
+        if (page.value.issued.length < PAGE) break;
+      }
+    }
+    return format === 'csv' ? { ok: true, value: { format, csv: `${csv.join('\n')}\n` } } : { ok: true, value: { format, issued: rows } };
+  });
+}
+
+export function licmgrCommands(program: Command, ctx: CliContext): void {
+  const lm = program.command('licmgr').description('the license manager of a license server (licmgr.exe): activation, key packs, issued licenses, rebuild');
+
+  clientCommand(lm.command('status').description('license server ID, product ID, version, activation and key packs (total, issued, available)'), [
+    'opencal licmgr status',
+    'opencal licmgr status --url http://ls.example:7879 --token $LS_ADMIN_TOKEN --json',
+  ]).action(clientAction(ctx, (target) => call<LicenseServerStatus>(target, 'GET', '/ls/v1/status'), renderStatus));
+
+  addCompanyOptions(
+    clientCommand(lm.command('activate').description('activate the license server (auto, web or phone); with --reason, reactivate it'), [
+      'opencal licmgr activate --method auto --org-token $ORG_TOKEN --first-name Ana --last-name Diaz --company Contoso --country FR',
+      'opencal licmgr activate --method phone                      # shows the product ID to read to the agent',
+      'opencal licmgr activate --method phone --confirmation XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX',
+      'opencal licmgr activate --method auto --org-token $ORG_TOKEN --reason certificate-expired',
+    ]),
+  )
+    .addOption(choice('--method <method>', 'activation method', ['auto', 'web', 'phone']).default('auto'))
+    .option('--confirmation <code>', 'web/phone: the 35-character activation confirmation')
+    .option('--org-token <token>', 'auto: the organization token')
+    .addOption(choice('--reason <reason>', 'reactivate, for this reason', REACTIVATION_REASONS))
+    .action(clientAction(ctx, (target, o: Opts) => activate(target, o), renderActivated));
+
+  addProgramDataOptions(
+    clientCommand(lm.command('install').description('install a key pack: by pack key and program data (auto), or by key pack ID (web/phone)'), [
+      'opencal licmgr install --pack-key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX --agreement 1234567',
+      'opencal licmgr install --key-pack-id XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX',
+    ]),
+  )
+    .option('--pack-key <key>', 'the 25-character pack key (automatic install through the clearinghouse)')
+    .option('--key-pack-id <id>', 'the 35-character key pack ID given by the portal or the agent')
+    .addOption(choice('--method <method>', 'with --key-pack-id: where it came from', ['web', 'phone']))
+    .action(
+      clientAction(ctx, (target, o: Opts) => install(target, o), (k) => `installed:\n${renderKeyPacks([k])}${k.grant === false ? '\nThe grant arrives at the next check-in (opencal licmgr check-in).' : ''}`),
+    );
+
+  clientCommand(
+    lm.command('migration-code').description('the Migrate wizard: the 45-character migration code of this (new) license server, to enter on the portal with the pack key'),
+    'opencal licmgr migration-code --reason reinstalled',
+  )
+    .addOption(choice('--reason <reason>', 'why the packs move here', MIGRATION_REASONS).makeOptionMandatory())
+    .option('--source-id <id>', 'the old license server ID (35 characters), when known')
+    .action(
+      clientAction(
+        ctx,
+        async (target, o: Opts) => {
+          let sourceId: string | undefined;
+          if (typeof o['sourceId'] === 'string') {
+            const s = code(o['sourceId'], 'licenseServerId');
+            if (!s.ok) return s;
+            sourceId = s.value.formatted;
+          }
+          return call<{ migrationCode: string; serverId: string }>(target, 'POST', '/ls/v1/migration-code', { reason: o['reason'], ...(sourceId ? { sourceId } : {}) });
+        },
+        (v) =>
+          `${lines([['migration code', v.migrationCode], ['license server ID', v.serverId]])}\nNext: opencal portal migrate --migration-code ${v.migrationCode} --pack-key KEY --type device --version 2019 --program P …`,
+      ),
+    );
+
+  clientCommand(lm.command('issued').description('issued licenses, filtered; --format csv exports them (progress on a terminal)'), [
+    'opencal licmgr issued --type device',
+    'opencal licmgr issued --format csv > issued-licenses.csv',
+  ])
+    .addOption(choice('--type <type>', 'CAL type', CAL_TYPES))
+    .addOption(choice('--kind <kind>', 'license kind', CAL_KINDS))
+    .option('--device <name>', 'one device')
+    .option('--user <name>', 'one user')
+    .addOption(choice('--status <status>', 'status (default: the server default)', ['active', 'upgraded', 'expired', 'revoked', 'removed', 'all']))
+    .addOption(choice('--format <format>', 'output format', ['json', 'csv']))
+    .action(
+      clientAction(
+        ctx,
+        (target, o: Opts) => issued(ctx, target, o),
+        (v, o) => {
+          if (v.format === 'csv') return v.csv ?? '';
+          if (o['format'] === 'json') return JSON.stringify(v.issued, null, 2);
+          const rows = v.issued ?? [];
+          if (rows.length === 0) return 'No issued licenses.';
+          return table(
+            ['device', 'user', 'kind', 'type', 'version', 'pack', 'expires', 'status'],
+            rows.map((l) => [l.device, l.user, l.kind, l.calType, l.calVersion, l.pack, l.expiresAt.slice(0, 10), l.status]),
+          );
+        },
+      ),
+    );
+
+  clientCommand(lm.command('revoke').description("revoke a device's per-device CAL (at most 20 % of a version's CALs at once)").argument('<device>', 'device name'), 'opencal licmgr revoke PC-042').action(
+    clientAction(
+      ctx,
+      (target, _o, device: string) => call<{ revoked: IssuedView; revokable: number }>(target, 'POST', '/ls/v1/issued/revoke', { device }),
+      (v) => `revoked the ${v.revoked.kind} ${v.revoked.calType} CAL of ${v.revoked.device ?? ''} (version ${v.revoked.calVersion}); ${v.revokable} more may be revoked now.`,
+    ),
+  );
+
+  clientCommand(
+    lm.command('rebuild').description('rebuild the license database: removes key packs, issued licenses and the activation, keeps the identity (same ID)'),
+    ['opencal licmgr rebuild', 'opencal licmgr rebuild --force    # even when the clearinghouse does not hold the packs (they will not come back)'],
+  )
+    .option('--force', 'rebuild even when the clearinghouse does not hold this server\'s packs')
+    .action(
+      clientAction(
+        ctx,
+        (target, o: Opts) =>
+          withProgress(ctx.io, o.json === true, 'rebuilding the license database', 1, async (tick) => {
+            const r = await call<{ keyPacksRemoved: number; issuedRemoved: number; forced: boolean; restored: { activated: boolean; keyPacks: number }; serverId: string; nextSteps: string[] }>(
+              target,
+              'POST',
+              '/ls/v1/rebuild',
+              { force: o['force'] === true },
+            );
+            tick(r.ok ? 'done' : r.error.code);
+            return r;
+          }),
+        (v) =>
+          `${lines([
+            ['license server ID', `${v.serverId} (kept)`],
+            ['removed', `${v.keyPacksRemoved} key packs, ${v.issuedRemoved} issued licenses`],
+            ['restored', v.restored.activated ? `activation and ${v.restored.keyPacks} key packs from the clearinghouse` : 'nothing'],
+          ])}\nnext:\n${v.nextSteps.map((s) => `  - ${s}`).join('\n')}`,
+      ),
+    );
+
+  clientCommand(lm.command('deactivate').description('deactivate the license server: its packs are released; prints the deactivation receipt'), 'opencal licmgr deactivate').action(
+    clientAction(
+      ctx,
+      (target) => call<{ receipt: string; clearinghouseNotified: boolean; message: string }>(target, 'POST', '/ls/v1/deactivate'),
+      (v) => `${lines([['receipt', v.receipt]])}\n${v.message}`,
+    ),
+  );
+
+  clientCommand(lm.command('check-in').description('check in with the clearinghouse now: certificate, grants and revocation list'), 'opencal licmgr check-in').action(
+    clientAction(ctx, (target) => call<Record<string, unknown>>(target, 'POST', '/ls/v1/check-in'), (v) => lines(Object.entries(v))),
+  );
+
+  const hosts = lm.command('hosts').description('session hosts enrolled on this license server');
+  clientCommand(hosts.command('add').description('make a one-time join token for a session host').argument('<name>', 'session host name'), 'opencal licmgr hosts add RDSH-01').action(
+    clientAction(
+      ctx,
+      (target, _o, name: string) => call<{ joinToken: string; name: string }>(target, 'POST', '/ls/v1/hosts', { name }),
+      (v) => `${lines([['join token', v.joinToken], ['host', v.name]])}\nOn the session host: opencal host enroll --license-server URL --join-token ${v.joinToken}`,
+    ),
+  );
+  clientCommand(hosts.command('list').description('enrolled session hosts and the allow-list'), 'opencal licmgr hosts list').action(
+    clientAction(ctx, (target) => call<unknown>(target, 'GET', '/ls/v1/hosts'), (v) => JSON.stringify(v, null, 2)),
+  );
+}
