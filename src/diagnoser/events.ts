@@ -177,9 +177,15 @@ export async function* followEvents(sources: readonly EventSource[], q: EventQue
     for (const s of sources) if (cursor[sourceKey(s)] === undefined && !start.problems.some((p) => p.url === s.url && p.component === s.component)) cursor[sourceKey(s)] = 0;
   }
   while (!options.signal?.aborted) {
+    // A source that could not be read when following began has no position yet: its first answer only sets it.
+    const unplaced = new Set(sources.filter((s) => cursor![sourceKey(s)] === undefined).map(sourceKey));
     const page = await queryEventsFrom(sources, { ...q, eventId: asList(q.eventId)?.length === 1 ? q.eventId : undefined }, { afterIds: cursor, timeoutMs: options.timeoutMs });
     cursor = page.cursor;
-    const fresh = page.events.filter((e) => matchesQuery(e, q)).reverse();
+    for (const s of sources) {
+      const key = sourceKey(s);
+      if (unplaced.has(key) && cursor[key] === undefined && !page.problems.some((p) => p.url === s.url && p.component === s.component)) cursor[key] = 0;
+    }
+    const fresh = page.events.filter((e) => matchesQuery(e, q) && !unplaced.has(sourceKey({ component: e.component, url: e.source }))).reverse();
     if (fresh.length > 0) yield fresh;
     if (options.signal?.aborted) break;
     await sleep(options.intervalMs ?? 2000, options.signal);
