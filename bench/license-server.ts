@@ -1,0 +1,18 @@
+/**
+ * A license server in its own process for the benchmark: the data directory prepared by bench/run.ts
+ * (activated, one large key pack, one enrolled session host), the full HTTP stack of `opencal license-server serve`
+ * without request logs. Prints `{"port":N,"pid":P}` once listening; answers `GET /bench/rss` with its memory.
+ */
+import { buildServer } from '../src/http/server';
+import { createLicenseServer } from '../src/license-server/module';
+import { randomBytes } from '../src/platform/random';
+import { systemClock } from '../src/platform/system-clock';
+
+const [dataDir, clearinghouseKey] = process.argv.slice(2);
+if (!dataDir || !clearinghouseKey) throw new Error('usage: license-server.ts <dataDir> <clearinghouseKey>');
+const ls = await createLicenseServer({ dataDir, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey });
+const app = await buildServer({ components: [ls.module], logger: false });
+app.get('/bench/rss', async () => ({ rss: process.memoryUsage().rss }));
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, pid: process.pid }) + '\n');
