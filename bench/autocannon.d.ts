@@ -1,14 +1,14 @@
 declare module 'autocannon' {
-  interface Histogram { average: number; mean: number; p50: number; p90: number; p99: number; max: number; total: number }
-  interface Result { requests: Histogram; latency: Histogram; throughput: Histogram; non2xx: number; errors: number; timeouts: number; '2xx': number; duration: number }
-  interface RequestSpec {
+  export interface Histogram { average: number; mean: number; p50: number; p90: number; p99: number; max: number; total: number }
+  export interface Result { requests: Histogram; latency: Histogram; throughput: Histogram; non2xx: number; errors: number; timeouts: number; '2xx': number; duration: number }
+  export interface RequestSpec {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string;
     setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec;
   }
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
