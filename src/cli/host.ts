@@ -130,6 +130,11 @@ export function hostCommands(program: Command, ctx: CliContext): void {
       ),
     );
 
+  clientCommand(
+    host.command('refresh').description('fetch the trust anchor, the revocation list and the license server identities now (also done every hour)'),
+    'opencal host refresh',
+  ).action(clientAction(ctx, (target) => call<Record<string, unknown>>(target, 'POST', '/sh/v1/refresh'), (v) => JSON.stringify(v, null, 2)));
+
   clientCommand(host.command('admissions').description('recent admissions and refusals of devices'), 'opencal host admissions --outcome refused')
     .addOption(choice('--outcome <outcome>', 'only admitted or refused', ['admitted', 'refused']))
     .option('--device <name>', 'one device')
