@@ -48,7 +48,12 @@ function untilSignal(): Promise<string> {
 }
 
 const ALL_IN_ONE_KEYS: readonly ConfigKey[] = serverConfigKeys.filter((k) => k !== 'clearinghouseUrl' && k !== 'licenseServerUrl' && k !== 'db');
-const ALONE_KEYS: readonly ConfigKey[] = serverConfigKeys.filter((k) => k !== 'demo');
+const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminToken', 'logLevel'];
+const ALONE_KEYS: Record<'clearinghouse' | 'license-server' | 'session-host', readonly ConfigKey[]> = {
+  clearinghouse: COMMON_KEYS,
+  'license-server': [...COMMON_KEYS, 'clearinghouseUrl', 'serverVersion'],
+  'session-host': [...COMMON_KEYS, 'clearinghouseUrl', 'hostVersion'],
+};
 
 /**
  * Resolve the configuration, start, print, wait for the shutdown signal, stop. A component run alone without
@@ -102,7 +107,7 @@ export function serverCommands(launchers: ServerLaunchers) {
       .addHelpText('after', SERVE_EXAMPLES)
       .action(ctx.action((options: Record<string, unknown>) => serveWith(ctx.io, options, launchers.allInOne, ALL_IN_ONE_KEYS)));
 
-    const components: { name: string; description: string; launch: Launcher; more: string }[] = [
+    const components: { name: keyof typeof ALONE_KEYS; description: string; launch: Launcher; more: string }[] = [
       { name: 'clearinghouse', description: 'run the clearinghouse alone', launch: launchers.clearinghouse, more: '' },
       {
         name: 'license-server',
@@ -119,10 +124,10 @@ export function serverCommands(launchers: ServerLaunchers) {
     ];
     for (const c of components) {
       const group = program.command(c.name).description(`${c.name}: ${c.description}`);
-      addConfigOptions(group.command('serve').description(c.description), ALONE_KEYS)
+      addConfigOptions(group.command('serve').description(c.description), ALONE_KEYS[c.name])
         .option('--json', 'print the start report as one JSON document')
         .addHelpText('after', aloneExamples(c.name, c.more))
-        .action(ctx.action((options: Record<string, unknown>) => serveWith(ctx.io, options, c.launch, ALONE_KEYS, c.name)));
+        .action(ctx.action((options: Record<string, unknown>) => serveWith(ctx.io, options, c.launch, ALONE_KEYS[c.name], c.name)));
     }
   };
 }
