@@ -9,7 +9,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type DatabaseMetadataOptions,
+  type Driver,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
 import type { SqlDialect } from './dialect';
 
 export type DB<T> = Kysely<T>;
@@ -126,6 +139,77 @@ const pgTypes = {
   },
 } as unknown as pg.CustomTypesConfig;
 
+/**
+ * `db.introspection` limited to the current schema (search_path), as SQLite sees only its own file. Kysely's own
+ * PostgreSQL introspector reads every schema and looks each one up by name, so a schema dropped at that moment by
+ * another process (another component, another test) makes it fail; this query uses oids only.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  readonly #db: Kysely<any>;
+  constructor(db: Kysely<any>) {
+    this.#db = db;
+  }
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace`.execute(this.#db);
+    return rows.map((r) => ({ name: r.name }));
+  }
+  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
+    const internal = options.withInternalKyselyTables ? sql`` : sql`and c.relname not in ('kysely_migration', 'kysely_migration_lock')`;
+    const { rows } = await sql<{
+      column: string;
+      not_null: boolean;
+      has_default: boolean;
+      table: string;
+      table_type: string;
+      schema: string;
+      type: string;
+      type_schema: string;
+      column_description: string | null;
+      auto_incrementing: boolean;
+    }>`
+      select a.attname as column, a.attnotnull as not_null, a.atthasdef as has_default, c.relname as table,
+             c.relkind as table_type, ns.nspname as schema, typ.typname as type, dtns.nspname as type_schema,
+             col_description(a.attrelid, a.attnum) as column_description,
+             (a.attidentity <> '' or coalesce(pg_get_expr(ad.adbin, ad.adrelid), '') like 'nextval(%') as auto_incrementing
+      from pg_catalog.pg_attribute a
+      join pg_catalog.pg_class c on a.attrelid = c.oid
+      join pg_catalog.pg_namespace ns on c.relnamespace = ns.oid
+      join pg_catalog.pg_type typ on a.atttypid = typ.oid
+      join pg_catalog.pg_namespace dtns on typ.typnamespace = dtns.oid
+      left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+      where c.relkind in ('r', 'v', 'p') and ns.nspname = current_schema()
+        and a.attnum >= 0 and not a.attisdropped ${internal}
+      order by c.relname, a.attnum`.execute(this.#db);
+    const tables = new Map<string, { name: string; schema: string; isView: boolean; columns: TableMetadata['columns'][number][] }>();
+    for (const r of rows) {
+      let table = tables.get(r.table);
+      if (!table) {
+        table = { name: r.table, schema: r.schema, isView: r.table_type === 'v', columns: [] };
+        tables.set(r.table, table);
+      }
+      table.columns.push({
+        name: r.column,
+        dataType: r.type,
+        dataTypeSchema: r.type_schema,
+        isNullable: !r.not_null,
+        isAutoIncrementing: r.auto_incrementing,
+        hasDefaultValue: r.has_default,
+        ...(r.column_description !== null ? { comment: r.column_description } : {}),
+      });
+    }
+    return [...tables.values()];
+  }
+  async getMetadata(options?: DatabaseMetadataOptions) {
+    return { tables: await this.getTables(options) };
+  }
+}
+
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const parsed = new URL(url);
   const schema = options.searchPath ?? (parsed.searchParams.get('schema') || undefined);
@@ -141,7 +225,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   });
   // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   try {
     await db.executeQuery(CompiledQuery.raw('select 1'));
     // A deployment names its schema in the URL; it is created on first use like a SQLite file is.

@@ -62,7 +62,8 @@ describeEachDatabase('storage', (tdb) => {
     const again = await migrateToLatest(database, seatMigrations);
     expect(again).toEqual([]);
     const tables = (await database.db.introspection.getTables()).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['events', 'api_tokens', 'seats', 'owners']));
+    // Only this database's tables: on PostgreSQL, introspection is limited to the schema of the URL.
+    expect(tables.sort()).toEqual(['api_tokens', 'events', 'owners', 'seats']);
   });
 
   it('runs a migration added later with a name that sorts before an executed one', async () => {
