@@ -59,6 +59,20 @@ export function tokenFor(keyring: readonly KeyringEntry[], component: Component,
   return entry?.token;
 }
 
+/**
+ * The keyring with the entries whose grant for `component` is one of `scopes` first: a page asks for the role
+ * it is for (the portal for the organization's token even when an admin token was added first).
+ */
+export function prefer(keyring: readonly KeyringEntry[], component: Component, scopes: readonly string[]): KeyringEntry[] {
+  const rank = (e: KeyringEntry) => {
+    const g = e.grants[component];
+    if (!g) return scopes.length + 1;
+    const i = scopes.indexOf(g.scope);
+    return i < 0 ? scopes.length : i;
+  };
+  return [...keyring].sort((a, b) => rank(a) - rank(b));
+}
+
 export function grantFor(keyring: readonly KeyringEntry[], component: Component): Grant | undefined {
   for (const e of keyring) if (e.grants[component]) return e.grants[component];
   return undefined;

@@ -4,7 +4,7 @@
  * allow.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, saveKeyring, type Component, type KeyringEntry } from './api';
+import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, prefer, saveKeyring, type Component, type KeyringEntry } from './api';
 import { AgentDesk } from './pages/agent-desk';
 import { Diagnoser } from './pages/diagnoser';
 import { LicenseManager } from './pages/license-manager';
@@ -29,11 +29,23 @@ interface PageDef {
 const has = (k: KeyringEntry[], c: Component, scopes?: string[]) => k.some((e) => e.grants[c] && (!scopes || scopes.includes(e.grants[c]!.scope)));
 
 export const PAGES: readonly PageDef[] = [
-  { path: 'portal', title: 'Portal', allowed: (k) => has(k, 'ch', ['ch:org']), needs: 'an organization token (ch:org)', render: (p) => <Portal {...p} /> },
-  { path: 'license-manager', title: 'License manager', allowed: (k) => has(k, 'ls', ['ls:admin', 'readonly']), needs: 'a license server token (ls:admin or readonly)', render: (p) => <LicenseManager {...p} /> },
-  { path: 'agent-desk', title: 'Agent desk', allowed: (k) => has(k, 'ch', ['ch:agent']), needs: 'an agent token (ch:agent)', render: (p) => <AgentDesk {...p} /> },
-  { path: 'session-host', title: 'Session host', allowed: (k) => has(k, 'sh'), needs: 'a session host token (sh:admin or readonly)', render: (p) => <SessionHostPage {...p} /> },
-  { path: 'diagnoser', title: 'Diagnoser', allowed: (k) => has(k, 'sh'), needs: 'a session host token (sh:admin or readonly); license server and clearinghouse tokens add their checks', render: (p) => <Diagnoser {...p} /> },
+  { path: 'portal', title: 'Portal', allowed: (k) => has(k, 'ch', ['ch:org']), needs: 'an organization token (ch:org)', render: (p) => <Portal {...p} keyring={prefer(p.keyring, 'ch', ['ch:org'])} /> },
+  {
+    path: 'license-manager',
+    title: 'License manager',
+    allowed: (k) => has(k, 'ls', ['ls:admin', 'readonly']),
+    needs: 'a license server token (ls:admin or readonly)',
+    render: (p) => <LicenseManager {...p} keyring={prefer(prefer(p.keyring, 'ch', ['ch:org']), 'ls', ['ls:admin', 'readonly'])} />,
+  },
+  { path: 'agent-desk', title: 'Agent desk', allowed: (k) => has(k, 'ch', ['ch:agent']), needs: 'an agent token (ch:agent)', render: (p) => <AgentDesk {...p} keyring={prefer(p.keyring, 'ch', ['ch:agent'])} /> },
+  { path: 'session-host', title: 'Session host', allowed: (k) => has(k, 'sh'), needs: 'a session host token (sh:admin or readonly)', render: (p) => <SessionHostPage {...p} keyring={prefer(p.keyring, 'sh', ['sh:admin', 'readonly'])} /> },
+  {
+    path: 'diagnoser',
+    title: 'Diagnoser',
+    allowed: (k) => has(k, 'sh'),
+    needs: 'a session host token (sh:admin or readonly); license server and clearinghouse tokens add their checks',
+    render: (p) => <Diagnoser {...p} keyring={prefer(prefer(prefer(p.keyring, 'ch', ['ch:org', 'ch:agent', 'ch:admin']), 'ls', ['ls:admin', 'readonly']), 'sh', ['sh:admin', 'readonly'])} />,
+  },
 ];
 
 function currentRoute(): string {
@@ -147,10 +159,6 @@ export function App() {
   const page = PAGES.find((p) => p.path === route);
   const signingIn = keyring.length === 0 || route === 'sign-in' || route === '';
 
-  useEffect(() => {
-    if (keyring.length > 0 && route === '' && allowed[0]) go(allowed[0].path);
-  }, [keyring.length, route]);
-
   const learnScope = (component: Component, scope: string) =>
     setKeyring((k) => k.map((e) => (e.grants[component] && e.grants[component]!.scope !== scope ? { ...e, grants: { ...e.grants, [component]: { ...e.grants[component]!, scope, inferred: false } } } : e)));
 
@@ -198,7 +206,9 @@ export function App() {
       {signingIn ? (
         <SignIn
           keyring={keyring}
-          onAdd={(e) => setKeyring((k) => [...k, e])}
+          onAdd={(e) => {
+            setKeyring((k) => [...k, e]);
+          }}
           onRemove={(i) => setKeyring((k) => k.filter((_, j) => j !== i))}
           onContinue={() => allowed[0] && go(allowed[0].path)}
         />

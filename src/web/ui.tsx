@@ -108,7 +108,17 @@ export function CodeInput(props: {
   );
 }
 
-export function TextInput(props: { label: string; value: string; onInput: (v: string) => void; name?: string; hint?: string; required?: boolean; type?: string; placeholder?: string }) {
+export function TextInput(props: {
+  label: string;
+  value: string;
+  onInput: (v: string) => void;
+  name?: string;
+  hint?: string;
+  required?: boolean;
+  type?: string;
+  placeholder?: string;
+  autoComplete?: string;
+}) {
   const id = useId('f');
   return (
     <div class="field">
@@ -120,6 +130,7 @@ export function TextInput(props: { label: string; value: string; onInput: (v: st
         value={props.value}
         required={props.required}
         placeholder={props.placeholder}
+        autoComplete={props.autoComplete ?? (props.type === 'password' ? 'off' : undefined)}
         aria-describedby={props.hint ? `${id}-hint` : undefined}
         onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}
       />
@@ -167,12 +178,12 @@ export function Refusal(props: { error: ApiError | undefined | null }) {
   );
 }
 
-export function Copyable(props: { value: string; label: string; testId?: string }) {
+export function Copyable(props: { value: string; label: string; testId?: string; hidden?: boolean }) {
   const [copied, setCopied] = useState<'no' | 'yes' | 'selected'>('no');
   const ref = useRef<HTMLElement>(null);
   return (
     <span class="copyable">
-      <code class="mono" ref={ref} data-testid={props.testId}>
+      <code class={props.hidden ? 'sr-only' : 'mono'} ref={ref} data-testid={props.testId}>
         {props.value}
       </code>
       <button

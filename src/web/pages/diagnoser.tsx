@@ -121,7 +121,7 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
       <pre data-testid="phone-script" tabIndex={0} aria-label="Phone script">
         {text}
       </pre>
-      <Copyable value={text} label="phone script" />
+      <Copyable value={text} label="phone script" hidden />
     </>
   );
 }
@@ -229,7 +229,7 @@ export function Diagnoser(props: PageProps) {
               <tbody>
                 {s.events.slice(0, 40).map((e) => (
                   <tr>
-                    <td>{formatDate(e.at)}</td>
+                    <td class="time">{formatDate(e.at)}</td>
                     <td>{e.component}</td>
                     <td class="mono">{e.id}</td>
                     <td>

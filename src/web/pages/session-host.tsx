@@ -240,7 +240,7 @@ function Emit(props: PageProps & { version: number }) {
           <pre data-testid="emitted" tabIndex={0} aria-label={`${labels[format]} configuration`}>
             {text.data}
           </pre>
-          <Copyable value={text.data} label={`${labels[format]} configuration`} />
+          <Copyable value={text.data} label={`${labels[format]} configuration`} hidden />
         </>
       ) : null}
     </Card>
@@ -406,7 +406,7 @@ function Admissions(props: { list: AdmissionRecord[] }) {
       <tbody>
         {props.list.map((a) => (
           <tr>
-            <td>{formatDate(a.at)}</td>
+            <td class="time">{formatDate(a.at)}</td>
             <td>
               {a.device}
               {a.user ? ` (${a.user})` : ''}

@@ -176,7 +176,7 @@ export function EventTable(props: { events: EventView[] }) {
       <tbody>
         {props.events.map((e) => (
           <tr>
-            <td>{formatDate(e.at)}</td>
+            <td class="time">{formatDate(e.at)}</td>
             <td class="mono">{e.eventId}</td>
             <td>
               <Badge value={e.level} />
