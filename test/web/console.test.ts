@@ -190,7 +190,7 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
       ['Last name', 'Martin'],
       ['Company', 'Contoso'],
       ['Country', 'FR'],
-    ]) {
+    ] as const) {
       await activation.getByLabel(label, { exact: true }).fill(value);
     }
     await activation.getByRole('button', { name: 'Activate' }).click();
