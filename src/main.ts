@@ -1,8 +1,8 @@
 /**
  * The composition root: the only file that knows every layer. It turns the process into a CliIo, runs the
  * command line, and wires the components into servers:
- * - the all-in-one (`opencal serve`): clearinghouse, one license server and one session host in one process on
- *   one port, each with its own database file under the data directory, talking to each other over HTTP through
+ * - the all-in-one (`opencal serve`): clearinghouse, one license server, one session host and the console in one
+ *   process on one port, each with its own database file under the data directory, talking to each other over HTTP through
  *   the server's own origin exactly as they do when deployed apart (DESIGN §1);
  * - each component alone (`opencal clearinghouse serve`, `license-server serve`, `session-host serve`).
  */
@@ -24,9 +24,10 @@ import { refusal, type Result } from './core/result';
 import type { CalVersion } from './core/vocabulary';
 import { createClearinghouse } from './clearinghouse/module';
 import { callJson } from './http/client';
-import { buildServer, type ComponentModule, type TypedApp } from './http/server';
+import { buildServer, type BuildServerDeps, type ComponentModule, type TypedApp } from './http/server';
 import { createLicenseServer } from './license-server/module';
 import { randomBytes } from './platform/random';
+import { serveConsole } from './web/serve';
 import { systemClock } from './platform/system-clock';
 import { createSessionHost } from './session-host/module';
 import { openDatabase, type Database } from './storage/database';
@@ -139,8 +140,14 @@ function loggerOf(config: OpenCalConfig, io: CliIo) {
 }
 
 /** A Fastify app with these components, routed by the front door. */
-async function appFor(config: OpenCalConfig, io: CliIo, components: ComponentModule[], extra?: (app: TypedApp) => void): Promise<TypedApp> {
-  const app = await buildServer({ logger: loggerOf(config, io), components, version: opencalVersion() });
+async function appFor(
+  config: OpenCalConfig,
+  io: CliIo,
+  components: ComponentModule[],
+  extra?: (app: TypedApp) => void,
+  web?: BuildServerDeps['web'],
+): Promise<TypedApp> {
+  const app = await buildServer({ logger: loggerOf(config, io), components, version: opencalVersion(), ...(web ? { web } : {}) });
   extra?.(app);
   await app.ready();
   return app;
@@ -384,9 +391,16 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
     });
     closers.add(() => sessionHost.close());
 
-    const app = await appFor(config, io, [clearinghouse.module, licenseServer.module, sessionHost.module], (a) => {
-      if (demo) demoClockRoute(a, demo, admin.token);
-    });
+    // The console is served at `/` of the same origin: it talks to the three APIs like any client.
+    const app = await appFor(
+      config,
+      io,
+      [clearinghouse.module, licenseServer.module, sessionHost.module],
+      (a) => {
+        if (demo) demoClockRoute(a, demo, admin.token);
+      },
+      serveConsole(),
+    );
     closers.add(() => app.close());
     route(door, app);
     await early.close();
@@ -405,6 +419,7 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
       `  clearinghouse   ${origin}/ch/v1`,
       `  license server  ${origin}/ls/v1   (license server ID ${licenseServer.serverId})`,
       `  session host    ${origin}/sh/v1   (${hostName})`,
+      `  console         ${origin}/`,
       `  API docs        ${origin}/docs`,
       `  data            ${config.data}`,
       admin.source === 'new'

@@ -83,8 +83,8 @@ describe('client commands against an all-in-one server', () => {
   it('a device gets a temporary CAL, then a permanent one, and the issued licenses export lists it', async () => {
     const store = join(work, 'pc-001.json');
     const first = await cli(['device', 'connect', '--name', 'PC-001', '--store', store, '--json']);
-    expect(first.exit).toBe(0);
-    expect(first.json.cal).toMatchObject({ kind: 'temporary', licenseServerId: demo.licenseServerId });
+    expect(first.exit, first.stderr).toBe(0);
+    expect(first.json.cal, first.stdout).toMatchObject({ kind: 'temporary', licenseServerId: demo.licenseServerId });
     const second = await cli(['device', 'connect', '--name', 'PC-001', '--store', store, '--json']);
     expect(second.json.cal).toMatchObject({ kind: 'permanent', licenseServerId: demo.licenseServerId });
     const held = await cli(['device', 'list', '--name', 'PC-001', '--store', store, '--json']);
