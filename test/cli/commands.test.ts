@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/io';
+import { run } from '../../src/cli/run';
 import { ManualClock } from '../../src/core/clock';
 import { allCommandGroups } from '../../src/main';
 import { bufferedIo, opencal, removeDir, startServer, tempDir } from './harness';
@@ -134,10 +135,40 @@ describe('client commands against an all-in-one server', () => {
     expect(check.stdout).toContain('reason:');
   });
 
+  it('events --follow prints the events recorded after it started, until it is stopped', async () => {
+    let stop!: () => void;
+    const shutdown = new Promise<void>((resolve) => (stop = resolve));
+    const t = bufferedIo({ OPENCAL_TOKEN: admin }, { shutdown });
+    const following = run(['events', '--follow', '--component', 'clearinghouse', '--url', url], t.io, allCommandGroups);
+    // Let the follower read where each log ends, then record a new event (9014: organization created).
+    while (!(await cli(['ch', 'org', 'list', '--json'])).json) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    await cli(['ch', 'org', 'create', 'Followed Ltd']);
+    for (let i = 0; i < 200 && !t.stdout().includes('Followed Ltd'); i++) await new Promise((r) => setTimeout(r, 50));
+    stop();
+    expect(await following).toBe(0);
+    expect(t.stdout()).toMatch(/9014\s+clearinghouse\s+Organization \S+ \(Followed Ltd\) was created/);
+    expect(t.stdout()).not.toContain('Contoso (demo)');
+  });
+
   it('clock advance moves the demo clock by the duration', async () => {
     const r = await cli(['clock', 'advance', '91d', '--json']);
     expect(r.exit).toBe(0);
     expect(Date.parse(r.json.now) - Date.parse(r.json.before)).toBe(91 * DAY);
+  });
+
+  it('after the 120-day grace period with the mode not configured, a device is refused with the code and the message it would see', async () => {
+    // "Not configured" in a layer lets the next layer decide, as with Group Policy: clear both layers that set it.
+    await cli(['host', 'config', '--mode', 'not-configured', '--layer', 'policy']);
+    const status = await cli(['host', 'config', '--mode', 'not-configured', '--layer', 'local', '--json']);
+    expect(status.json).toMatchObject({ mode: 'not-configured', modeValue: 5 });
+    await cli(['clock', 'advance', '30d']);
+    const store = join(work, 'late.json');
+    const r = await cli(['device', 'connect', '--name', 'PC-LATE', '--store', store]);
+    expect(r.exit, r.stdout).toBe(1);
+    expect(r.stderr).toMatch(/^GRACE_PERIOD_EXPIRED_MODE_NOT_CONFIGURED: \S/);
+    const held = await cli(['device', 'list', '--name', 'PC-LATE', '--store', store, '--json']);
+    expect(held.json.tokens).toEqual([]);
   });
 });
 
