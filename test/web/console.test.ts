@@ -286,11 +286,17 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     await expect.poll(() => page.getByTestId('emitted').textContent()).toContain('LicensingMode');
 
     const device = page.locator('#test-device');
+    const outcome = page.getByTestId('connect-outcome');
+    let attempt = 0;
+    const connect = async () => {
+      await device.getByRole('button', { name: 'Connect' }).click();
+      attempt += 1;
+      await expect.poll(() => outcome.getAttribute('data-attempt')).toBe(String(attempt));
+      return { admitted: await outcome.getAttribute('data-admitted'), kind: await outcome.getAttribute('data-kind'), text: await outcome.textContent() };
+    };
     await device.getByLabel('Device name').fill('PC-01');
-    await device.getByRole('button', { name: 'Connect' }).click();
-    await expect.poll(() => page.getByTestId('connect-outcome').getAttribute('data-kind')).toBe('temporary');
-    await device.getByRole('button', { name: 'Connect' }).click();
-    await expect.poll(() => page.getByTestId('connect-outcome').getAttribute('data-kind')).toBe('permanent');
+    expect(await connect()).toMatchObject({ admitted: 'true', kind: 'temporary' });
+    expect(await connect()).toMatchObject({ admitted: 'true', kind: 'permanent' });
     expect(await page.getByTestId('device-store').locator('tbody tr').count()).toBe(1);
     await expect.poll(() => page.getByTestId('admissions').locator('tbody tr').count()).toBeGreaterThanOrEqual(2);
     await shot('05-session-host');

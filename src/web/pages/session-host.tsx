@@ -279,6 +279,8 @@ function TestDevice(props: { onConnected: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError>();
   const [admission, setAdmission] = useState<Admission>();
+  /** connections made from this form: the outcome shown is the one of the last */
+  const [attempts, setAttempts] = useState(0);
   const name = device.trim();
   const held = store[name.toLowerCase()] ?? [];
   const effectiveHwid = hwid.trim() || `HWID-${name.toUpperCase()}`;
@@ -293,6 +295,7 @@ function TestDevice(props: { onConnected: () => void }) {
     // the device is not signed in: it presents its CALs, as a real client does
     const r = await call<Admission>('POST', '/sh/v1/connect', { body: { device: name, hwid: effectiveHwid, ...(user.trim() ? { user: user.trim() } : {}), cals: held } });
     setBusy(false);
+    setAttempts((n) => n + 1);
     props.onConnected();
     if (!r.ok) {
       setError(r.error);
@@ -327,7 +330,7 @@ function TestDevice(props: { onConnected: () => void }) {
         </button>
       </form>
       {error ? (
-        <div class="alert error" role="alert" data-testid="connect-outcome" data-admitted="false" data-code={error.code}>
+        <div class="alert error" role="alert" data-testid="connect-outcome" data-attempt={attempts} data-admitted="false" data-code={error.code}>
           <strong>Refused:</strong> {error.message}
           <div class="hint">
             <code>{error.code}</code>
@@ -335,7 +338,7 @@ function TestDevice(props: { onConnected: () => void }) {
         </div>
       ) : null}
       {admission ? (
-        <div class="alert ok" role="status" data-testid="connect-outcome" data-admitted="true" data-kind={admission.kind ?? ''} data-basis={admission.basis}>
+        <div class="alert ok" role="status" data-testid="connect-outcome" data-attempt={attempts} data-admitted="true" data-kind={admission.kind ?? ''} data-basis={admission.basis}>
           <strong>Admitted</strong>{' '}
           {admission.basis === 'grace'
             ? `in the grace period (${admission.graceDaysLeft} days left), without a CAL`
