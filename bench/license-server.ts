@@ -13,6 +13,10 @@ if (!dataDir || !clearinghouseKey) throw new Error('usage: license-server.ts <da
 const ls = await createLicenseServer({ dataDir, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey });
 const app = await buildServer({ components: [ls.module], logger: false });
 app.get('/bench/rss', async () => ({ rss: process.memoryUsage().rss }));
+// A clean exit on SIGTERM, so that `--cpu-prof` (OPENCAL_BENCH_CPU_PROF) writes its profile.
+process.once('SIGTERM', () => {
+  void app.close().then(() => ls.close()).then(() => process.exit(0));
+});
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, pid: process.pid }) + '\n');

@@ -61,7 +61,8 @@ async function jwsPerSecond(): Promise<number> {
 }
 
 async function startProcess(script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = process.env.OPENCAL_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.OPENCAL_BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', resolve);

@@ -9,6 +9,7 @@ import type { Result } from '../core/result';
 import type { ServerVersion } from '../core/vocabulary';
 import { isRetryable, isUniqueViolation } from '../storage/dialect';
 import type { ClearinghouseClient } from './clearinghouse.client';
+import type { IssuanceStore, ServerState } from './license-server.repository';
 
 export interface TrustAnchor {
   /** verify a clearinghouse JWS (certificate, grant, revocation list) of the expected `typ`. */
@@ -37,6 +38,29 @@ export interface LicenseServerEvent {
   data: Record<string, unknown>;
 }
 
+/** The server row and the allow-list as issuance reads them on every request. */
+export interface IssuanceState {
+  server: ServerState;
+  /** allow-list names, lower-cased. */
+  allowList: ReadonlySet<string>;
+}
+
+/**
+ * An in-memory copy of what every CAL request reads (the license server is one process per site, DESIGN §9).
+ * Every use case that changes the license database other than by issuing calls `invalidate()` when it is done
+ * (module.ts does it for them); the copy is also reloaded at least every second, for changes made by another
+ * process on the same database.
+ */
+export interface StateCache {
+  get(): Promise<IssuanceState>;
+  invalidate(): void;
+  /** called on every invalidate(), e.g. to drop cached key packs. */
+  onInvalidate(listener: () => void): void;
+}
+
+/** Runs one CAL request's reads and writes in one transaction (a group commit on SQLite, see group-commit.ts). */
+export type IssuanceRunner = <T>(work: (store: IssuanceStore) => Promise<T>) => Promise<T>;
+
 export interface LicenseServerContext {
   readonly db: Kysely<any>;
   readonly clock: Clock;
@@ -51,6 +75,49 @@ export interface LicenseServerContext {
   /** record an event in the given database handle (a transaction when the change has one). */
   record(db: Kysely<any>, event: LicenseServerEvent): Promise<void>;
   readonly clearinghouse: ClearinghouseLink;
+  readonly cache: StateCache;
+  /** how CAL issuance runs its transactions. */
+  readonly issuance: IssuanceRunner;
+}
+
+const STATE_MAX_AGE_MS = 1000;
+
+export function createStateCache(load: () => Promise<IssuanceState>): StateCache {
+  let current: { value: IssuanceState; loadedAt: number } | undefined;
+  let loading: Promise<IssuanceState> | undefined;
+  let generation = 0;
+  const listeners: (() => void)[] = [];
+  return {
+    async get() {
+      if (current && performance.now() - current.loadedAt < STATE_MAX_AGE_MS) return current.value;
+      if (!loading) {
+        const started = generation;
+        const startedAt = performance.now();
+        loading = load().then(
+          (value) => {
+            loading = undefined;
+            // An invalidate() during the load means the value may be older than the change: use it once, keep none.
+            if (started === generation) current = { value, loadedAt: startedAt };
+            return value;
+          },
+          (error: unknown) => {
+            loading = undefined;
+            throw error;
+          },
+        );
+      }
+      return loading;
+    },
+    invalidate() {
+      generation += 1;
+      current = undefined;
+      loading = undefined;
+      for (const listener of listeners) listener();
+    },
+    onInvalidate(listener) {
+      listeners.push(listener);
+    },
+  };
 }
 
 /** Run `work` in one transaction; retried when the database asks (deadlock, busy) or a unique index raced. */

@@ -4,7 +4,6 @@
  * Each decision is a rule of core/license-server-rules.ts; this file only claims seats and records them.
  * A CAL is acknowledged only after its transaction committed: the token is signed after the commit.
  */
-import type { Kysely } from 'kysely';
 import {
   chooseKeyPack,
   decideDeviceCal,
@@ -21,9 +20,9 @@ import {
 import type { CalBundle, CalTokenPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { isCalVersion, type CalKind, type CalVersion } from '../core/vocabulary';
-import { inTransaction, newId, type LicenseServerContext } from './context';
+import { newId, type IssuanceState, type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
-import type { HeldLicense, KeyPack, ServerState } from './license-server.repository';
+import type { HeldLicense, IssuanceStore, KeyPack, ServerState } from './license-server.repository';
 
 export interface CalRequest {
   device: string;
@@ -69,8 +68,8 @@ export function isActive(server: ServerState, now: Date): boolean {
 }
 
 /** The session host allow-list ("RDS Endpoint Servers"): refuse others, with event 4141. */
-export async function checkHostAllowed(ctx: LicenseServerContext, server: ServerState, host: string): Promise<Result<void>> {
-  if (!server.allowListEnabled || (await repo.isOnAllowList(ctx.db, host))) return ok(undefined);
+export async function checkHostAllowed(ctx: LicenseServerContext, state: IssuanceState, host: string): Promise<Result<void>> {
+  if (!state.server.allowListEnabled || state.allowList.has(host.toLowerCase())) return ok(undefined);
   await ctx.record(ctx.db, { id: 4141, data: { host } });
   return refuse(
     'HOST_NOT_ALLOWED',
@@ -83,8 +82,9 @@ export async function requestCal(ctx: LicenseServerContext, host: string, req: C
   const checked = checkRequest(req);
   if (!checked.ok) return checked;
   const hostVersion = checked.value;
-  const server = await repo.getServer(ctx.db);
-  const allowed = await checkHostAllowed(ctx, server, host);
+  const state = await ctx.cache.get();
+  const server = state.server;
+  const allowed = await checkHostAllowed(ctx, state, host);
   if (!allowed.ok) return allowed;
   if (server.status === 'deactivated') {
     return refuse('LICENSE_SERVER_DEACTIVATED', `License server ${ctx.serverId} is deactivated and issues no CALs until it is reactivated (POST /ls/v1/reactivate).`);
@@ -96,9 +96,11 @@ export async function requestCal(ctx: LicenseServerContext, host: string, req: C
     );
   }
   const activated = isActive(server, ctx.clock.now());
+  const want = { hostVersion, preventUpgrade: server.preventUpgrade };
+  // Acknowledged only after the transaction (or the group of requests it belongs to) committed.
   const issued = req.mode === 'per-user'
-    ? await inTransaction(ctx, (trx) => issueUserCal(ctx, trx, host, req, hostVersion))
-    : await inTransaction(ctx, (trx) => issueDeviceCal(ctx, trx, host, req, hostVersion, activated));
+    ? await ctx.issuance((store) => issueUserCal(ctx, store, host, req, want))
+    : await ctx.issuance((store) => issueDeviceCal(ctx, store, host, req, want, activated));
   if (!issued.ok) return issued;
   return ok(await answer(ctx, server, issued.value.license, issued.value.outcome));
 }
@@ -119,21 +121,27 @@ function holding(l: HeldLicense | undefined): DeviceHolding | undefined {
   };
 }
 
+interface Want {
+  hostVersion: CalVersion;
+  preventUpgrade: boolean;
+}
+
 async function issueDeviceCal(
   ctx: LicenseServerContext,
-  trx: Kysely<any>,
+  store: IssuanceStore,
   host: string,
   req: CalRequest,
-  hostVersion: CalVersion,
+  want: Want,
   activated: boolean,
 ): Promise<Result<Issued>> {
+  const { hostVersion } = want;
   const now = ctx.clock.now();
-  const held = await repo.deviceHoldings(trx, req.hwid);
+  const held = await store.deviceHoldings(req.hwid);
   let decision: DeviceDecision = decideDeviceCal({ activated, hostVersion, now, permanent: holding(held.permanent), temporary: holding(held.temporary) });
 
   if (decision.action === 'renew' && held.permanent) {
     const expiresAt = permanentExpiry(now, ctx.random);
-    if (await repo.renewIssued(trx, held.permanent.id, expiresAt, now)) {
+    if (await store.renewIssued(held.permanent.id, expiresAt, now)) {
       return ok({ license: { ...held.permanent, issuedAt: now, expiresAt }, outcome: 'renewed' });
     }
     decision = { action: 'permanent', reason: 'expired' };
@@ -141,26 +149,26 @@ async function issueDeviceCal(
 
   if (decision.action === 'permanent') {
     const old = held.permanent;
-    const pack = await claimFor(ctx, trx, 'device', hostVersion, now);
+    const pack = await claimFor(ctx, store, 'device', want, now);
     if (pack) {
       // The device's previous permanent CAL gives its seat back: it expired, came from an invalidated pack,
       // or is replaced by a newer version (upgrade).
-      if (old && (await repo.retireIssued(trx, old.id, decision.reason === 'upgrade' ? 'upgraded' : decision.reason === 'expired' ? 'expired' : 'removed'))) {
-        if (old.keyPackId) await repo.releaseSeat(trx, old.keyPackId);
+      if (old && (await store.retireIssued(old.id, decision.reason === 'upgrade' ? 'upgraded' : decision.reason === 'expired' ? 'expired' : 'removed'))) {
+        if (old.keyPackId) await store.releaseSeat(old.keyPackId);
       }
-      if (held.temporary) await repo.retireIssued(trx, held.temporary.id, 'upgraded');
-      const license = await insert(ctx, trx, {
+      if (held.temporary) await store.retireIssued(held.temporary.id, 'upgraded');
+      const license = await insert(ctx, store, {
         kind: 'permanent', calType: 'device', calVersion: pack.calVersion, keyPackId: pack.id, pack: pack.pack, grantSeq: pack.seq,
         device: req.device, hwid: req.hwid, host, issuedAt: now, expiresAt: permanentExpiry(now, ctx.random), grant: pack.grant,
       });
       return ok({ license, outcome: old && decision.reason === 'upgrade' ? 'upgraded' : 'issued' });
     }
     // No free CAL of a version this host accepts (event 21); expired or invalidated permanents leave now.
-    if (old && decision.reason !== 'upgrade' && (await repo.retireIssued(trx, old.id, decision.reason === 'expired' ? 'expired' : 'removed'))) {
-      if (old.keyPackId) await repo.releaseSeat(trx, old.keyPackId);
+    if (old && decision.reason !== 'upgrade' && (await store.retireIssued(old.id, decision.reason === 'expired' ? 'expired' : 'removed'))) {
+      if (old.keyPackId) await store.releaseSeat(old.keyPackId);
     }
     decision = fallbackOnNoSeat({ activated, now, temporary: holding(held.temporary) });
-    await ctx.record(trx, {
+    await store.record({
       id: 21,
       data: { calType: 'device', calVersion: hostVersion, device: req.device, outcome: decision.action === 'refuse' ? 'no CAL' : 'a temporary CAL' },
     });
@@ -173,8 +181,8 @@ async function issueDeviceCal(
       return ok({ license, outcome: 'kept' });
     }
     case 'temporary': {
-      if (held.temporary) await repo.retireIssued(trx, held.temporary.id, 'expired');
-      const license = await insert(ctx, trx, {
+      if (held.temporary) await store.retireIssued(held.temporary.id, 'expired');
+      const license = await insert(ctx, store, {
         kind: 'temporary', calType: 'device', calVersion: hostVersion, device: req.device, hwid: req.hwid, host,
         issuedAt: now, expiresAt: temporaryExpiry(now),
       });
@@ -197,23 +205,27 @@ async function issueDeviceCal(
   }
 }
 
-/** Claim a seat in the best key pack for this host; reclaims expired CALs once when every pack looks full. */
-async function claimFor(ctx: LicenseServerContext, trx: Kysely<any>, calType: 'device' | 'user', hostVersion: CalVersion, now: Date): Promise<KeyPack | undefined> {
-  const server = await repo.getServer(trx);
-  const want = { calType, hostVersion, serverVersion: ctx.serverVersion, preventUpgrade: server.preventUpgrade };
-  for (let round = 0; round < 2; round++) {
-    const packs = (await repo.listKeyPacks(trx)).filter((p) => !p.expiresAt || !isExpired(p.expiresAt, now));
+/**
+ * Claim a seat in the best key pack for this host. The packs may come from memory; when none of them gives a seat,
+ * they are read again from the database, and then expired CALs are reclaimed once before giving up.
+ */
+async function claimFor(ctx: LicenseServerContext, store: IssuanceStore, calType: 'device' | 'user', w: Want, now: Date): Promise<KeyPack | undefined> {
+  const want = { calType, hostVersion: w.hostVersion, serverVersion: ctx.serverVersion, preventUpgrade: w.preventUpgrade };
+  for (let round = 0; round < 3; round++) {
+    const all = round === 0 ? await store.keyPacks() : await store.reloadKeyPacks();
+    const packs = all.filter((p) => !p.expiresAt || !isExpired(p.expiresAt, now));
     for (const pack of chooseKeyPack(packs, want)) {
-      if (await repo.claimSeat(trx, pack.id)) return pack;
+      if (await store.claimSeat(pack.id)) return pack;
     }
-    if (round === 0 && (await repo.reclaimExpired(trx, now)) === 0) return undefined;
+    if (round === 1 && (await store.reclaimExpired(now)) === 0) return undefined;
   }
   return undefined;
 }
 
-async function insert(ctx: LicenseServerContext, trx: Kysely<any>, l: Omit<repo.NewIssued, 'id'> & { grant?: string }): Promise<HeldLicense> {
+async function insert(ctx: LicenseServerContext, store: IssuanceStore, l: Omit<repo.NewIssued, 'id'> & { grant?: string }): Promise<HeldLicense> {
   const id = newId(ctx, 'cal_');
-  await repo.insertIssued(trx, { ...l, id });
+  const { grant: _grant, ...row } = l;
+  await store.insertIssued({ ...row, id });
   return {
     ...l,
     id,
@@ -224,29 +236,30 @@ async function insert(ctx: LicenseServerContext, trx: Kysely<any>, l: Omit<repo.
   };
 }
 
-async function issueUserCal(ctx: LicenseServerContext, trx: Kysely<any>, host: string, req: CalRequest, hostVersion: CalVersion): Promise<Result<Issued>> {
+async function issueUserCal(ctx: LicenseServerContext, store: IssuanceStore, host: string, req: CalRequest, want: Want): Promise<Result<Issued>> {
+  const { hostVersion } = want;
   const now = ctx.clock.now();
   const user = req.user!;
-  const held = await repo.userHolding(trx, user);
+  const held = await store.userHolding(user);
   if (held && !isExpired(held.expiresAt, now) && held.calVersion >= hostVersion) {
     // Extended by another 60 days at sign-in [fact: WSD-CAL].
     const expiresAt = perUserExpiry(now);
-    if (await repo.renewIssued(trx, held.id, expiresAt, held.issuedAt)) return ok({ license: { ...held, expiresAt }, outcome: 'extended' });
+    if (await store.renewIssued(held.id, expiresAt, held.issuedAt)) return ok({ license: { ...held, expiresAt }, outcome: 'extended' });
   }
-  if (held && (await repo.retireIssued(trx, held.id, isExpired(held.expiresAt, now) ? 'expired' : 'upgraded'))) {
-    if (held.keyPackId) await repo.releaseSeat(trx, held.keyPackId);
+  if (held && (await store.retireIssued(held.id, isExpired(held.expiresAt, now) ? 'expired' : 'upgraded'))) {
+    if (held.keyPackId) await store.releaseSeat(held.keyPackId);
   }
-  const pack = await claimFor(ctx, trx, 'user', hostVersion, now);
-  const license = await insert(ctx, trx, {
+  const pack = await claimFor(ctx, store, 'user', want, now);
+  const license = await insert(ctx, store, {
     kind: 'user', calType: 'user', calVersion: pack?.calVersion ?? hostVersion, keyPackId: pack?.id, pack: pack?.pack, grantSeq: pack?.seq,
     device: req.device, hwid: req.hwid, user, host, issuedAt: now, expiresAt: perUserExpiry(now), overAllocated: pack === undefined,
     grant: pack?.grant,
   });
   if (!pack) {
     // Per-user CALs may be over-allocated: reported, not refused [fact: WSD-CAL].
-    const installed = await repo.installedCals(trx, 'user', hostVersion);
-    const live = (await repo.listIssued(trx, { kind: 'user', status: 'active', limit: 1_000_000 })).filter((l) => l.calVersion === hostVersion).length;
-    await ctx.record(trx, { id: 9108, data: { user, calVersion: hostVersion, overAllocated: perUserOverAllocation(installed, live) } });
+    const installed = await store.installedCals('user', hostVersion);
+    const live = await store.liveUserCals(hostVersion);
+    await store.record({ id: 9108, data: { user, calVersion: hostVersion, overAllocated: perUserOverAllocation(installed, live) } });
   }
   return ok({ license, outcome: 'issued' });
 }
@@ -277,8 +290,7 @@ async function answer(ctx: LicenseServerContext, server: ServerState, l: HeldLic
 /** A successful logon marks the temporary CAL validated, so the next connection can get a permanent one. */
 export async function validateCal(ctx: LicenseServerContext, host: string, jti: string): Promise<Result<{ jti: string; validated: true }>> {
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 64) return refuse('INVALID_REQUEST', 'jti must be the id of a CAL token.', { field: 'jti' });
-  const server = await repo.getServer(ctx.db);
-  const allowed = await checkHostAllowed(ctx, server, host);
+  const allowed = await checkHostAllowed(ctx, await ctx.cache.get(), host);
   if (!allowed.ok) return allowed;
   const row = await repo.validateTemporary(ctx.db, jti);
   if (!row) {

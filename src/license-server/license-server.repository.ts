@@ -508,3 +508,67 @@ export async function isOnAllowList(db: Db, name: string): Promise<boolean> {
 export async function perUserRows(db: Db): Promise<HeldLicense[]> {
   return listIssued(db, { kind: 'user', status: 'active', limit: 1_000_000 });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issuance: what a CAL request reads and writes, inside one transaction
+
+type Awaitable<T> = T | Promise<T>;
+
+/**
+ * The license database as CAL issuance uses it, inside one transaction. Two implementations: this file's
+ * `kyselyIssuanceStore` (any database, one transaction per request) and issuance.repository.ts (SQLite,
+ * prepared statements, many requests per transaction). The seat is always claimed by the conditional UPDATE.
+ */
+export interface IssuanceStore {
+  deviceHoldings(hwid: string): Awaitable<{ temporary?: HeldLicense; permanent?: HeldLicense }>;
+  userHolding(user: string): Awaitable<HeldLicense | undefined>;
+  /** the key packs, possibly from memory: the counts only order the candidates, claimSeat decides. */
+  keyPacks(): Awaitable<KeyPack[]>;
+  /** the key packs as the database holds them now. */
+  reloadKeyPacks(): Awaitable<KeyPack[]>;
+  claimSeat(keyPackId: string): Awaitable<boolean>;
+  releaseSeat(keyPackId: string): Awaitable<void>;
+  reclaimExpired(now: Date): Awaitable<number>;
+  insertIssued(l: NewIssued): Awaitable<void>;
+  retireIssued(id: string, status: Exclude<IssuedStatus, 'active'>): Awaitable<boolean>;
+  renewIssued(id: string, expiresAt: Date, issuedAt: Date): Awaitable<boolean>;
+  installedCals(calType: CalType, calVersion: CalVersion): Awaitable<number>;
+  /** live per-user CALs of one version. */
+  liveUserCals(calVersion: CalVersion): Awaitable<number>;
+  /** record an event in this transaction. */
+  record(event: { id: number; level?: 'information' | 'warning' | 'error'; data: Record<string, unknown> }): Awaitable<void>;
+}
+
+export function kyselyIssuanceStore(trx: Db, record: (db: Db, event: Parameters<IssuanceStore['record']>[0]) => Promise<void>): IssuanceStore {
+  return {
+    deviceHoldings: (hwid) => deviceHoldings(trx, hwid),
+    userHolding: (user) => userHolding(trx, user),
+    keyPacks: () => listKeyPacks(trx),
+    reloadKeyPacks: () => listKeyPacks(trx),
+    claimSeat: (id) => claimSeat(trx, id),
+    releaseSeat: (id) => releaseSeat(trx, id),
+    reclaimExpired: (now) => reclaimExpired(trx, now),
+    insertIssued: (l) => insertIssued(trx, l),
+    retireIssued: (id, status) => retireIssued(trx, id, status),
+    renewIssued: (id, expiresAt, issuedAt) => renewIssued(trx, id, expiresAt, issuedAt),
+    installedCals: (calType, calVersion) => installedCals(trx, calType, calVersion),
+    liveUserCals: (calVersion) => liveUserCals(trx, calVersion),
+    record: (event) => record(trx, event),
+  };
+}
+
+export async function liveUserCals(db: Db, calVersion: CalVersion): Promise<number> {
+  const row = await db.selectFrom('ls_issued_licenses').select(sql<number>`count(*)`.as('n'))
+    .where('kind', '=', 'user').where('status', '=', 'active').where('cal_version', '=', calVersion).executeTakeFirst();
+  return toNumber(row?.n);
+}
+
+/** The server row and the allow-list (lower-cased), as the issuance cache holds them. */
+export async function issuanceState(db: Db): Promise<{ server: ServerState; allowList: Set<string> }> {
+  const server = await getServer(db);
+  const allowList = server.allowListEnabled ? new Set((await getAllowList(db)).map((n) => n.toLowerCase())) : new Set<string>();
+  return { server, allowList };
+}
+
+// Row mappers for issuance.repository.ts (same rows, another driver).
+export { toIssued as issuedFromRow, toKeyPack as keyPackFromRow };

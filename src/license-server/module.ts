@@ -4,6 +4,7 @@
  * TLSLic.edb) and, unless a database is given, the license database `lserver.db`.
  * A new data directory is a new identity, so a new license server ID (a reinstall); the same directory keeps it.
  */
+import { sign as signBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { licenseServerIdFromPublicKey, productIdFromPublicKey } from '../core/codes/index';
@@ -12,9 +13,9 @@ import { ok, refuse, type Result } from '../core/result';
 import type { ServerVersion } from '../core/vocabulary';
 import { recordEvent } from '../events/event-log';
 import type { ComponentModule } from '../http/server';
-import { openDatabase, type Database } from '../storage/database';
+import { openDatabase, sqlitePathFromUrl, type Database } from '../storage/database';
 import { commonMigrations, migrateToLatest } from '../storage/migrations';
-import { ensureToken, tokenStore } from '../storage/tokens.repository';
+import { ensureToken, hashToken, tokenStore, type TokenPrincipal, type TokenStore } from '../storage/tokens.repository';
 import {
   base64urlDecode,
   base64urlEncode,
@@ -23,15 +24,17 @@ import {
   isEd25519PublicKey,
   keySetFromJwks,
   loadOrCreateIdentity,
-  signJws,
   verifyJws,
   withKid,
   type Identity,
 } from '../trust/index';
 import * as activation from './activation.usecase';
 import { checkIn } from './check-in.usecase';
+import { sql } from 'kysely';
 import { createClearinghouseClient, type TrustAnswer } from './clearinghouse.client';
-import { hex, type ClearinghouseLink, type LicenseServerContext, type TrustAnchor } from './context';
+import { createStateCache, hex, inTransaction, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor } from './context';
+import { createGroupCommit, type GroupCommit } from './group-commit';
+import { openIssuanceConnection, type IssuanceConnection } from './issuance.repository';
 import * as hosts from './hosts.usecase';
 import * as issuance from './issuance.usecase';
 import * as issued from './issued.usecase';
@@ -79,31 +82,82 @@ export interface LicenseServer {
 
 const TRUST_FILE = 'clearinghouse-trust.json';
 
+/**
+ * Use cases that change the license database other than by issuing: the issuance cache (server row, allow-list,
+ * key packs) is dropped when each of them finishes, whatever its outcome.
+ */
+function changing<A extends unknown[], R>(ctx: LicenseServerContext, useCase: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await useCase(...args);
+    } finally {
+      ctx.cache.invalidate();
+    }
+  };
+}
+
 function bindUseCases(ctx: LicenseServerContext) {
+  const c = <A extends unknown[], R>(useCase: (...args: A) => Promise<R>) => changing(ctx, useCase);
   return {
     status: () => status(ctx),
-    activate: (input: activation.ActivateInput) => activation.activate(ctx, input),
-    reactivate: (input: activation.ReactivateInput) => activation.reactivate(ctx, input),
-    deactivate: () => activation.deactivate(ctx),
+    activate: c((input: activation.ActivateInput) => activation.activate(ctx, input)),
+    reactivate: c((input: activation.ReactivateInput) => activation.reactivate(ctx, input)),
+    deactivate: c(() => activation.deactivate(ctx)),
     makeMigrationCode: (input: Parameters<typeof activation.makeMigrationCode>[1]) => activation.makeMigrationCode(ctx, input),
     listKeyPacks: () => keyPacks.listKeyPacks(ctx),
-    installByPackKey: (input: keyPacks.InstallByPackKey) => keyPacks.installByPackKey(ctx, input),
-    installByKeyPackId: (input: { keyPackId: string; method?: 'web' | 'phone' }) => keyPacks.installByKeyPackId(ctx, input),
+    installByPackKey: c((input: keyPacks.InstallByPackKey) => keyPacks.installByPackKey(ctx, input)),
+    installByKeyPackId: c((input: { keyPackId: string; method?: 'web' | 'phone' }) => keyPacks.installByKeyPackId(ctx, input)),
     requestCal: (host: string, req: issuance.CalRequest) => issuance.requestCal(ctx, host, req),
     validateCal: (host: string, jti: string) => issuance.validateCal(ctx, host, jti),
     createJoinToken: (input: { name: string }) => hosts.createJoinToken(ctx, input),
     enroll: (input: { joinToken: string; name: string }) => hosts.enroll(ctx, input),
     listHosts: () => hosts.listHosts(ctx),
-    setAllowList: (input: { enabled: boolean; hosts: string[] }) => hosts.setAllowList(ctx, input),
+    setAllowList: c((input: { enabled: boolean; hosts: string[] }) => hosts.setAllowList(ctx, input)),
     listIssued: (filter: repo.IssuedFilter) => issued.listIssued(ctx, filter),
-    revoke: (input: { device: string }) => issued.revoke(ctx, input),
+    revoke: c((input: { device: string }) => issued.revoke(ctx, input)),
     perUserReport: () => issued.perUserReport(ctx),
-    rebuild: (input: { force?: boolean }) => rebuild(ctx, input),
-    checkIn: () => checkIn(ctx),
-    setSettings: async (input: { preventUpgrade?: boolean }) => {
+    rebuild: c((input: { force?: boolean }) => rebuild(ctx, input)),
+    checkIn: c(() => checkIn(ctx)),
+    setSettings: c(async (input: { preventUpgrade?: boolean }) => {
       if (input.preventUpgrade !== undefined) await repo.updateServer(ctx.db, { preventUpgrade: input.preventUpgrade });
       const s = await repo.getServer(ctx.db);
       return { preventUpgrade: s.preventUpgrade, allowListEnabled: s.allowListEnabled };
+    }),
+  };
+}
+
+/**
+ * CAL tokens are compact JWS (EdDSA, kid = license server ID), as signJws makes them, signed with node:crypto
+ * directly: the protected header is encoded once, and the signature is one synchronous call (jose goes through
+ * WebCrypto, a promise and a copy of the key per token).
+ */
+function compactSigner(identity: Identity): (payload: object) => string {
+  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: identity.kid })).toString('base64url');
+  return (payload) => {
+    const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    return `${input}.${signBytes(null, Buffer.from(input), identity.privateKey).toString('base64url')}`;
+  };
+}
+
+/** Session hosts present their token on every CAL request: live tokens are remembered for a second. */
+const TOKEN_MAX_AGE_MS = 1000;
+const TOKEN_CACHE_SIZE = 10_000;
+
+function cachedTokenStore(store: TokenStore): TokenStore {
+  const known = new Map<string, { principal: TokenPrincipal; at: number }>();
+  return {
+    async find(token) {
+      const key = hashToken(token);
+      const hit = known.get(key);
+      if (hit && performance.now() - hit.at < TOKEN_MAX_AGE_MS) return hit.principal;
+      const principal = await store.find(token);
+      if (principal) {
+        if (known.size >= TOKEN_CACHE_SIZE) known.clear();
+        known.set(key, { principal, at: performance.now() });
+      } else {
+        known.delete(key);
+      }
+      return principal;
     },
   };
 }
@@ -185,6 +239,23 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     throw e;
   }
 
+  // SQLite file: CAL requests are committed in groups on a connection of their own (group-commit.ts).
+  // PostgreSQL (several connections, concurrent transactions) and :memory: (one connection only): one transaction each.
+  let groupCommit: GroupCommit | undefined;
+  let issuanceConnection: IssuanceConnection | undefined;
+  if (database.dialect === 'sqlite') {
+    const file = sqlitePathFromUrl(database.url);
+    if (file !== ':memory:') {
+      const row = (await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db)).rows[0];
+      issuanceConnection = openIssuanceConnection({ file, synchronous: Number(row?.synchronous ?? 1), clock: o.clock });
+      groupCommit = createGroupCommit(database.db, issuanceConnection);
+    }
+  }
+  const sign = compactSigner(identity);
+  const issuanceRunner: IssuanceRunner = groupCommit
+    ? groupCommit.run
+    : (work) => inTransaction(ctx, (trx) => work(repo.kyselyIssuanceStore(trx, ctx.record)));
+
   const ctx: LicenseServerContext = {
     db: database.db,
     clock: o.clock,
@@ -193,12 +264,16 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     productId,
     publicKey: base64urlEncode(identity.publicKeyRaw),
     serverVersion: o.serverVersion,
-    sign: (payload) => signJws(identity, payload),
+    sign: async (payload) => sign(payload),
     record: async (db, event) => {
       await recordEvent(db, { component: 'license-server', eventId: event.id, data: event.data, at: o.clock.now(), level: event.level });
     },
     clearinghouse: createLink(o, identity, serverId),
+    cache: createStateCache(() => repo.issuanceState(database.db)),
+    issuance: issuanceRunner,
   };
+  // Key packs held in memory by the group commit follow every change made by the other use cases.
+  if (issuanceConnection) ctx.cache.onInvalidate(issuanceConnection.forgetKeyPacks);
   const useCases = bindUseCases(ctx);
 
   const server = await repo.getServer(database.db);
@@ -207,7 +282,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
   let timer: NodeJS.Timeout | undefined;
   if (o.checkInIntervalMs && o.checkInIntervalMs > 0 && o.clearinghouseUrl) {
     timer = setInterval(() => {
-      void checkIn(ctx).catch(() => undefined);
+      void useCases.checkIn().catch(() => undefined);
     }, o.checkInIntervalMs);
     timer.unref();
   }
@@ -215,7 +290,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
   const module: ComponentModule = {
     name: 'license-server',
     prefix: '/ls/v1',
-    tokenStore: tokenStore(database.db),
+    tokenStore: cachedTokenStore(tokenStore(database.db)),
     routes: (app) => licenseServerRoutes(app, ctx, useCases),
   };
   let closed = false;
@@ -231,6 +306,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
+      await groupCommit?.close();
       if (ownsDatabase) await database.close();
     },
   };
