@@ -83,6 +83,7 @@ export function CodeInput(props: {
         id={id}
         name={props.name}
         class="code"
+        style={{ width: `${max + max / 5 + 1}ch` }}
         type="text"
         autoComplete="off"
         spellcheck={false}
