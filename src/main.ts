@@ -7,9 +7,9 @@
  * - each component alone (`opencal clearinghouse serve`, `license-server serve`, `session-host serve`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import { commandGroups } from './cli/commands';
 import type { CliIo, CommandGroup } from './cli/io';
@@ -135,8 +135,26 @@ function listenRefusal(e: NodeJS.ErrnoException, host: string, port: number): Er
   return e;
 }
 
+/**
+ * Servers write structured JSON log lines to `<data>/opencal.log` (or `--log-file`), so that the terminal shows
+ * what a person reads — the URLs and the token — and the log stays machine-readable; `--log-file -` sends the
+ * lines to standard output instead (containers, journald).
+ */
 function loggerOf(config: OpenCalConfig, io: CliIo) {
-  return config.logLevel === 'silent' ? (false as const) : { level: config.logLevel, stream: io.stdout as { write(msg: string): void } };
+  if (config.logLevel === 'silent') return false as const;
+  if (config.logFile === '-') return { level: config.logLevel, stream: io.stdout as { write(msg: string): void } };
+  const path = logFilePath(config);
+  mkdirSync(dirname(path), { recursive: true });
+  return { level: config.logLevel, stream: createWriteStream(path, { flags: 'a', mode: 0o600 }) };
+}
+
+function logLine(config: OpenCalConfig): string {
+  if (config.logLevel === 'silent') return '  logs            off (--log-level silent)';
+  return config.logFile === '-' ? '  logs            standard output' : `  logs            ${logFilePath(config)}`;
+}
+
+export function logFilePath(config: OpenCalConfig): string {
+  return config.logFile && config.logFile !== '-' ? resolve(config.logFile) : join(config.data, 'opencal.log');
 }
 
 /** A Fastify app with these components, routed by the front door. */
@@ -422,6 +440,7 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
       `  console         ${origin}/`,
       `  API docs        ${origin}/docs`,
       `  data            ${config.data}`,
+      logLine(config),
       admin.source === 'new'
         ? `  admin token     ${admin.token}   (saved in ${admin.file}, mode 0600; export OPENCAL_TOKEN=${admin.token})`
         : admin.source === 'file'
@@ -487,7 +506,7 @@ export async function startClearinghouseAlone(config: OpenCalConfig, io: CliIo, 
     route(door, app);
     return {
       url: door.origin,
-      lines: [`OpenCAL clearinghouse listening on ${door.origin}`, `  API             ${door.origin}/ch/v1   (docs ${door.origin}/docs)`, `  data            ${config.data}`, adminLine(admin)],
+      lines: [`OpenCAL clearinghouse listening on ${door.origin}`, `  API             ${door.origin}/ch/v1   (docs ${door.origin}/docs)`, `  data            ${config.data}`, logLine(config), adminLine(admin)],
       close: () => closers.closeAll(),
     };
   });
@@ -525,6 +544,7 @@ export async function startLicenseServerAlone(config: OpenCalConfig, io: CliIo, 
         `  license server  ${licenseServer.serverId}`,
         `  clearinghouse   ${config.clearinghouseUrl ?? 'none (air-gapped: activate and install by phone)'}`,
         `  data            ${config.data}`,
+        logLine(config),
         adminLine(admin),
       ],
       close: () => closers.closeAll(),
@@ -565,6 +585,7 @@ export async function startSessionHostAlone(config: OpenCalConfig, io: CliIo, op
         `  host            ${hostName}, version ${config.hostVersion}`,
         `  clearinghouse   ${config.clearinghouseUrl ?? 'none'}`,
         `  data            ${config.data}`,
+        logLine(config),
         adminLine(admin),
       ],
       close: () => closers.closeAll(),

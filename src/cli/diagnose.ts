@@ -192,7 +192,7 @@ export function diagnoseCommands(program: Command, ctx: CliContext): void {
     clientCommand(
       program
         .command('diagnose')
-        .description('the licensing diagnoser: mode, license servers, activation, CALs, grace period, versions, events; exits 2 when a finding blocks connections'),
+        .description('the licensing diagnoser: mode, license servers, activation, CALs, grace period, versions, events; exits 4 when a finding blocks connections'),
       ['opencal diagnose', 'opencal diagnose --host http://127.0.0.1:7880 --license-server http://127.0.0.1:7879 --clearinghouse http://127.0.0.1:7878 --clearinghouse-token $ORG_TOKEN --json'],
     ),
   ).action(

@@ -71,6 +71,12 @@ export const configSchema = {
     description: 'log level: fatal, error, warn, info, debug, trace or silent',
     validate: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
   }),
+  logFile: entry({
+    flag: '--log-file',
+    env: 'OPENCAL_LOG_FILE',
+    type: 'string',
+    description: 'where servers write their JSON log lines: a file path, or - for standard output (default: <data>/opencal.log)',
+  }),
   demo: entry({ flag: '--demo', env: 'OPENCAL_DEMO', type: 'boolean', default: false, description: 'seed demo organizations, packs and hosts at start' }),
 
   // --- component URLs and versions --------------------------------------------------------------------------

@@ -48,9 +48,9 @@ export function diagnoseSnapshot(snapshot: DiagnosisSnapshot, now: Date, recover
   return { snapshot, findings, plan: planRecovery(snapshot, recovery), blocking: hasBlocking(findings) };
 }
 
-/** Exit code of `opencal diagnose`: 0 without blocking finding, 2 with one (1 is for refusals and errors). */
+/** Exit code of `opencal diagnose`: 0 without blocking finding, 4 with one (1 is a refusal, 2 a usage error, 3 an unexpected failure). */
 export function diagnosisExitCode(findings: readonly Finding[]): number {
-  return hasBlocking(findings) ? 2 : 0;
+  return hasBlocking(findings) ? 4 : 0;
 }
 
 export interface PhoneScriptOptions {

@@ -105,6 +105,21 @@ describe('client commands against an all-in-one server', () => {
     expect(plan.json.steps.at(-1).step).toBe('verify');
   });
 
+  it('a finding that blocks connections makes diagnose exit 4, with the code and its fix', async () => {
+    const before = await cli(['host', 'status', '--json']);
+    expect(await cli(['host', 'config', '--mode', 'per-user', '--layer', 'policy']).then((r) => r.exit)).toBe(0);
+    try {
+      const d = await cli(['diagnose']);
+      expect(d.exit).toBe(4);
+      expect(d.stdout).toContain('CLIENTS_REFUSED_MODE_MISMATCH');
+      expect(d.stdout).toContain('opencal host config --mode per-device');
+    } finally {
+      await cli(['host', 'config', '--mode', 'not-configured', '--layer', 'policy']);
+    }
+    const after = await cli(['host', 'status', '--json']);
+    expect(after.json.mode).toBe(before.json.mode);
+  });
+
   it('the phone script is filled in with the license server ID, in French by default', async () => {
     const r = await cli(['phone-script']);
     expect(r.exit).toBe(0);
