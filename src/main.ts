@@ -148,6 +148,10 @@ function loggerOf(config: OpenCalConfig, io: CliIo) {
   return { level: config.logLevel, stream: createWriteStream(path, { flags: 'a', mode: 0o600 }) };
 }
 
+function sessionHostName(config: OpenCalConfig): string {
+  return config.hostName || hostname() || 'session-host';
+}
+
 function logLine(config: OpenCalConfig): string {
   if (config.logLevel === 'silent') return '  logs            off (--log-level silent)';
   return config.logFile === '-' ? '  logs            standard output' : `  logs            ${logFilePath(config)}`;
@@ -396,14 +400,15 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
     mkdirSync(layout.sessionHostDir, { recursive: true, mode: 0o700 });
     const shDb = await openDatabase(`sqlite:${layout.sessionHostDb}`);
     closers.add(() => shDb.close());
-    const hostName = hostname() || 'session-host';
+    const hostName = sessionHostName(config);
     const sessionHost = await createSessionHost({
       database: shDb,
       clock,
       random: randomBytes,
       hostName,
       hostVersion: config.hostVersion as CalVersion,
-      directory: 'domain',
+      directory: config.directory as 'domain' | 'workgroup',
+      ...(config.hostPolicy ? { configFile: config.hostPolicy } : {}),
       clearinghouseUrl: origin,
       adminToken: admin.token,
     });
@@ -560,14 +565,15 @@ export async function startSessionHostAlone(config: OpenCalConfig, io: CliIo, op
   return guarded(closers, async () => {
     const db = await componentDatabase(config, config.data, 'sh.db');
     closers.add(() => db.close());
-    const hostName = hostname() || 'session-host';
+    const hostName = sessionHostName(config);
     const sessionHost = await createSessionHost({
       database: db,
       clock,
       random: randomBytes,
       hostName,
       hostVersion: config.hostVersion as CalVersion,
-      directory: 'domain',
+      directory: config.directory as 'domain' | 'workgroup',
+      ...(config.hostPolicy ? { configFile: config.hostPolicy } : {}),
       ...(config.clearinghouseUrl ? { clearinghouseUrl: config.clearinghouseUrl } : {}),
       adminToken: admin.token,
     });

@@ -90,6 +90,27 @@ export const configSchema = {
     description: `Windows Server version of the license server (${SERVER_VERSIONS.join(', ')})`,
     validate: serverVersion,
   }),
+  hostName: entry({
+    flag: '--host-name',
+    env: 'OPENCAL_HOST_NAME',
+    type: 'string',
+    description: "the session host's name, as license servers and their allow-list know it (default: this machine's host name)",
+    validate: (v) => (/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v) ? undefined : 'a host name: letters, digits, dots, hyphens, underscores (at most 63)'),
+  }),
+  directory: entry({
+    flag: '--directory',
+    env: 'OPENCAL_DIRECTORY',
+    type: 'string',
+    default: 'domain',
+    description: 'whether the session host is in a directory (domain) or a workgroup: per-user CALs need a domain',
+    validate: oneOf('domain', 'workgroup'),
+  }),
+  hostPolicy: entry({
+    flag: '--host-policy',
+    env: 'OPENCAL_HOST_POLICY',
+    type: 'path',
+    description: 'a JSON file of session host settings by layer ({ "policy": { "mode", "licenseServers" }, "deployment": … }), the Group Policy equivalent',
+  }),
   hostVersion: entry({
     flag: '--host-version',
     env: 'OPENCAL_HOST_VERSION',

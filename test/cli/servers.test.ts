@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/run';
@@ -138,5 +138,32 @@ describe('each component alone', () => {
     await sh.stop();
     await ls.stop();
     await ch.stop();
+  });
+
+  it('a session host takes its name, its directory and a policy file from the command line, and reports the policy layer', async () => {
+    const root = tempDir();
+    dirs.push(root);
+    const token = 'ocal_session-host-flags-admin-0001';
+    const policy = join(root, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ policy: { mode: 'per-user', licenseServers: ['http://lic-01.contoso.test:7878'] } }));
+    const sh = await serve(['session-host', 'serve', '--data', join(root, 'sh'), '--host-name', 'RDSH-07', '--directory', 'workgroup', '--host-policy', policy], {
+      OPENCAL_ADMIN_TOKEN: token,
+    });
+    const status = await opencal(['host', 'status', '--url', sh.url!, '--token', token, '--json']);
+    expect(status.exit).toBe(0);
+    expect(status.json).toMatchObject({ hostName: 'RDSH-07', directory: 'workgroup', mode: 'per-user', modeSource: 'policy' });
+    // Per-user CALs are not permitted in a workgroup: the diagnoser says so.
+    const diagnosis = await opencal(['diagnose', '--url', sh.url!, '--token', token, '--json']);
+    expect(diagnosis.json.findings.map((f: { code: string }) => f.code)).toContain('PER_USER_IN_WORKGROUP');
+    await sh.stop();
+  });
+
+  it('a directory other than domain or workgroup is refused before the server starts', async () => {
+    const root = tempDir();
+    dirs.push(root);
+    const refused = await serve(['session-host', 'serve', '--data', join(root, 'sh'), '--directory', 'forest']);
+    expect(refused.url).toBeUndefined();
+    expect(await refused.exit).toBe(1);
+    expect(refused.t.stderr()).toMatch(/^CONFIG_INVALID_VALUE: .*--directory.*one of domain, workgroup/);
   });
 });
