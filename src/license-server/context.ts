@@ -139,6 +139,28 @@ export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-export function newId(ctx: Pick<LicenseServerContext, 'random'>, prefix: string): string {
-  return prefix + Buffer.from(ctx.random(12)).toString('base64url');
+/**
+ * `prefix` + the time in milliseconds (12 hex digits) + 9 random bytes: unique and unguessable, and in time order,
+ * so that new rows are appended to the primary key index instead of landing on a random page of it.
+ */
+export function newId(ctx: Pick<LicenseServerContext, 'random' | 'clock'>, prefix: string): string {
+  const ms = Math.max(0, Math.floor(ctx.clock.now().getTime()));
+  return prefix + ms.toString(16).padStart(12, '0') + Buffer.from(ctx.random(9)).toString('base64url');
+}
+
+/** Random bytes drawn from `random` 4 KiB at a time (one call per CAL instead of two or three). */
+export function pooledRandom(random: (n: number) => Uint8Array): (n: number) => Uint8Array {
+  const SIZE = 4096;
+  let pool: Uint8Array = new Uint8Array(0);
+  let offset = 0;
+  return (n) => {
+    if (n > SIZE / 4) return random(n);
+    if (offset + n > pool.length) {
+      pool = random(SIZE);
+      offset = 0;
+    }
+    const out = pool.slice(offset, offset + n);
+    offset += n;
+    return out;
+  };
 }

@@ -32,7 +32,8 @@ import * as activation from './activation.usecase';
 import { checkIn } from './check-in.usecase';
 import { sql } from 'kysely';
 import { createClearinghouseClient, type TrustAnswer } from './clearinghouse.client';
-import { createStateCache, hex, inTransaction, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor } from './context';
+import { createStateCache, hex, inTransaction, pooledRandom, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor } from './context';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { createGroupCommit, type GroupCommit } from './group-commit';
 import { openIssuanceConnection, type IssuanceConnection } from './issuance.repository';
 import * as hosts from './hosts.usecase';
@@ -243,15 +244,18 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
   // PostgreSQL (several connections, concurrent transactions) and :memory: (one connection only): one transaction each.
   let groupCommit: GroupCommit | undefined;
   let issuanceConnection: IssuanceConnection | undefined;
+  let checkpointer: Checkpointer | undefined;
   if (database.dialect === 'sqlite') {
     const file = sqlitePathFromUrl(database.url);
     if (file !== ':memory:') {
       const row = (await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db)).rows[0];
       issuanceConnection = openIssuanceConnection({ file, synchronous: Number(row?.synchronous ?? 1), clock: o.clock });
       groupCommit = createGroupCommit(database.db, issuanceConnection);
+      checkpointer = startCheckpointer(file);
     }
   }
   const sign = compactSigner(identity);
+  const random = pooledRandom(o.random);
   const issuanceRunner: IssuanceRunner = groupCommit
     ? groupCommit.run
     : (work) => inTransaction(ctx, (trx) => work(repo.kyselyIssuanceStore(trx, ctx.record)));
@@ -259,7 +263,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
   const ctx: LicenseServerContext = {
     db: database.db,
     clock: o.clock,
-    random: o.random,
+    random,
     serverId,
     productId,
     publicKey: base64urlEncode(identity.publicKeyRaw),
@@ -307,6 +311,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
       closed = true;
       if (timer) clearInterval(timer);
       await groupCommit?.close();
+      await checkpointer?.close();
       if (ownsDatabase) await database.close();
     },
   };
