@@ -18,6 +18,7 @@ import {
   type MigrationFacts,
   type ProgramData,
 } from '../core/clearinghouse-rules';
+import type { CaseView } from '../core/api-types';
 import { decodeCode, serverIdPrefix, verifyCodeMac, type DecodedCode } from '../core/codes/index';
 import { ok, refuse, type Result } from '../core/result';
 import { MIGRATION_REASONS, type CalType, type CalVersion, type CaseStatus, type Program } from '../core/vocabulary';
@@ -68,26 +69,7 @@ export interface MigrationRequest {
   migrationReason?: string;
 }
 
-export interface CaseView {
-  caseNumber: string;
-  kind: CaseKind;
-  status: CaseStatus;
-  flagged: boolean;
-  channel: string;
-  pack: number | null;
-  sourceServerId: string | null;
-  targetServerId: string | null;
-  orgId: string | null;
-  reason: string | null;
-  evidence: Record<string, unknown>;
-  decisionReasons: { code: string; text: string }[];
-  keyPackId?: string;
-  grantSeq?: number;
-  decidedBy?: string;
-  decisionNote?: string;
-  createdAt: string;
-  decidedAt?: string;
-}
+export type { CaseView } from '../core/api-types';
 
 const REASON_TEXTS: Record<string, string> = {
   ...DECISION_REASONS,

@@ -5,6 +5,7 @@
  * token (`ch:org`) sees its own cases and packs.
  */
 import type { Command } from 'commander';
+import type { CaseView } from '../core/api-types';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refuse, type Result } from '../core/result';
 import type { RevocationListPayload } from '../core/protocol';
@@ -27,27 +28,6 @@ import {
   type Target,
 } from './request';
 
-/** A case as the clearinghouse shows it (src/clearinghouse CaseView). */
-export interface CaseView {
-  caseNumber: string;
-  kind: string;
-  status: string;
-  flagged: boolean;
-  channel: string;
-  pack: number | null;
-  sourceServerId: string | null;
-  targetServerId: string | null;
-  orgId: string | null;
-  reason: string | null;
-  evidence: Record<string, unknown>;
-  decisionReasons: { code: string; text: string }[];
-  keyPackId?: string;
-  grantSeq?: number;
-  decidedBy?: string;
-  decisionNote?: string;
-  createdAt: string;
-  decidedAt?: string;
-}
 
 /** The human rendering of a case, shared with `opencal portal migrate`. */
 export function renderCase(c: CaseView): string {

@@ -4,33 +4,12 @@
  * winning source and the grace days left, and the Windows configuration to apply to a real host (PowerShell,
  * .reg, GPO, Set-RDLicenseConfiguration). Token: the session host's admin token (`sh:admin`).
  */
+import type { SessionHostStatus } from '../core/api-types';
 import type { Command } from 'commander';
 import { refuse, type Result } from '../core/result';
-import { CONFIG_LAYERS, LICENSING_MODES } from '../core/vocabulary';
+import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer } from '../core/vocabulary';
 import type { CliContext } from './io';
 import { call, callText, choice, clientAction, clientCommand, lines, table, type Opts, type Target } from './request';
-
-interface LayerSettings {
-  mode?: string;
-  licenseServers?: string[];
-  fromFile?: boolean;
-}
-
-export interface SessionHostStatus {
-  hostName: string;
-  hostVersion: number;
-  directory: string;
-  mode: string;
-  modeValue: number;
-  modeSource: string;
-  licenseServers: { url: string; enrolled: boolean; serverId?: string }[];
-  licenseServersSource: string;
-  layers: Partial<Record<string, LayerSettings>>;
-  grace: { daysLeft: number; expired: boolean; endsAt: string };
-  trustAnchor?: { fingerprint: string };
-  revocationListSeq?: number;
-  problems: { code: string; message: string }[];
-}
 
 function renderStatus(s: SessionHostStatus): string {
   const servers =
@@ -63,7 +42,7 @@ async function configure(target: Target, o: Opts): Promise<Result<SessionHostSta
   }
   const current = await call<SessionHostStatus>(target, 'GET', '/sh/v1/status');
   if (!current.ok) return current;
-  const existing = current.value.layers[layer] ?? {};
+  const existing = current.value.layers[layer as ConfigLayer] ?? {};
   if (existing.fromFile) return refuse('CONFIG_LAYER_FROM_FILE', `The ${layer} layer is set by the configuration file of the session host; change it there.`, { layer });
   const list =
     servers === undefined

@@ -4,6 +4,7 @@
  * code, issued licenses and their export, revoke, rebuild, deactivation, session host join tokens.
  * Token: the license server's admin token (`ls:admin`).
  */
+import type { ActivationView, IssuedView, KeyPackView, LicenseServerStatus } from '../core/api-types';
 import type { Command } from 'commander';
 import { refuse, type Result } from '../core/result';
 import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
@@ -26,58 +27,6 @@ import {
   type Target,
 } from './request';
 
-interface ActivationView {
-  status: string;
-  method?: string;
-  activatedAt?: string;
-  expiresAt?: string;
-  expired?: boolean;
-  certificate?: boolean;
-  reason?: string;
-}
-
-interface KeyPackView {
-  id?: string;
-  pack: number;
-  seq: number;
-  program: string;
-  calType: string;
-  calVersion: number;
-  total: number;
-  issued: number;
-  available: number;
-  status: string;
-  method?: string;
-  grant?: boolean;
-  installedAt?: string;
-  expiresAt?: string;
-}
-
-interface LicenseServerStatus {
-  serverId: string;
-  productId: string;
-  version: number;
-  activation: ActivationView;
-  keyPacks: KeyPackView[];
-  issued: { temporary: number; permanent: number; user: number };
-  clearinghouse?: { url?: string; fingerprint?: string; lastCheckInAt?: string; lastCheckInResult?: string };
-}
-
-interface IssuedView {
-  id: string;
-  kind: string;
-  calType: string;
-  calVersion: number;
-  pack?: number;
-  device?: string;
-  user?: string;
-  host?: string;
-  issuedAt: string;
-  expiresAt: string;
-  validated?: boolean;
-  status: string;
-}
-
 export function renderKeyPacks(packs: KeyPackView[]): string {
   if (packs.length === 0) return 'key packs: none installed';
   return table(
@@ -87,7 +36,7 @@ export function renderKeyPacks(packs: KeyPackView[]): string {
 }
 
 function renderActivation(a: ActivationView): string {
-  const bits = [a.status];
+  const bits: string[] = [a.status];
   if (a.method) bits.push(`by ${a.method}`);
   if (a.expiresAt) bits.push(`${a.expired ? 'expired' : 'until'} ${a.expiresAt.slice(0, 10)}`);
   if (a.status === 'activated' && a.certificate === false) bits.push('(certificate arrives at the next check-in)');

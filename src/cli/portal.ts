@@ -3,10 +3,11 @@
  * activation, web install, migration of a pack to a new license server, and recording a deactivation receipt.
  * Token: the organization token (`ch:org`, from `opencal ch org create`).
  */
+import type { CaseView } from '../core/api-types';
 import type { Command } from 'commander';
 import type { Result } from '../core/result';
 import { CAL_TYPES, CAL_VERSIONS, PROGRAMS } from '../core/vocabulary';
-import { renderCase, type CaseView } from './ch';
+import { renderCase } from './ch';
 import type { CliContext } from './io';
 import { addCompanyOptions, addProgramDataOptions, call, choice, clientAction, clientCommand, code, companyOf, lines, programDataOf, type Opts, type Target } from './request';
 

@@ -4,6 +4,7 @@
  * validated after the logon, then admit or refuse with the message the user sees. Every decision is recorded
  * (recent admissions) with its events, in one transaction.
  */
+import type { Admission } from '../core/api-types';
 import type { CalBundle } from '../core/protocol';
 import { err, ok, type Refusal, type Result } from '../core/result';
 import {
@@ -18,7 +19,7 @@ import {
   type IssuanceOutcome,
   type SessionHostCode,
 } from '../core/session-host-rules';
-import type { CalKind, LicensingMode } from '../core/vocabulary';
+import type { LicensingMode } from '../core/vocabulary';
 import { verifyBundle, type VerifiedBundle, type VerifyContext } from './cal-verifier';
 import { currentGrace, effectiveConfig } from './config.usecase';
 import { logEvent, type SessionHostContext } from './context';
@@ -33,22 +34,7 @@ export interface ConnectInput {
   cals?: unknown[];
 }
 
-export interface Admission {
-  admitted: true;
-  basis: AdmissionBasis;
-  graceDaysLeft: number;
-  /** the new CAL the device must store (issued, upgraded or renewed on this connection). */
-  bundle?: CalBundle;
-  kind?: CalKind;
-  expiresAt?: string;
-  licenseServerId?: string;
-  licenseServerUrl?: string;
-  /** the CAL the admission relied on (jti) when none was issued. */
-  presentedJti?: string;
-  /** CAL tokens (jti) the device should drop: issued by an invalidated server or from a revoked grant. */
-  discard: string[];
-  warning?: { code: string; message: string };
-}
+export type { Admission } from '../core/api-types';
 
 const MAX_BUNDLES = 16;
 // eslint-disable-next-line no-control-regex -- names are printable: no control characters

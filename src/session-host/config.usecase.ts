@@ -3,6 +3,7 @@
  * (policy > deployment > local, DESIGN §5), the grace period, enrolment on license servers, status, and the
  * Windows configuration emitted from the same settings (DESIGN §8).
  */
+import type { SessionHostStatus } from '../core/api-types';
 import { ok, refuse, type Result } from '../core/result';
 import {
   graceDaysLeft,
@@ -13,8 +14,8 @@ import {
   type ResolvedConfig,
 } from '../core/session-host-rules';
 import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
-import { CONFIG_LAYERS, type CalVersion, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
-import { logEvent, type Directory, type SessionHostContext } from './context';
+import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import { logEvent, type SessionHostContext } from './context';
 import { refreshIdentity } from './trust.usecase';
 import {
   advanceHighWaterMark,
@@ -66,22 +67,7 @@ export async function currentGrace(ctx: SessionHostContext): Promise<GraceStatus
   return grace;
 }
 
-export interface SessionHostStatus {
-  hostName: string;
-  hostVersion: CalVersion;
-  directory: Directory;
-  mode: LicensingMode;
-  modeValue: number;
-  modeSource: ConfigLayer | 'default';
-  licenseServers: { url: string; enrolled: boolean; serverId?: string }[];
-  licenseServersSource: ConfigLayer | 'default';
-  layers: Partial<Record<ConfigLayer, LayerSettings & { fromFile?: boolean }>>;
-  grace: { daysLeft: number; expired: boolean; endsAt: string };
-  trustAnchor?: { fingerprint: string };
-  revocationListSeq?: number;
-  /** what the licensing diagnoser would flag from this host's point of view */
-  problems: { code: string; message: string }[];
-}
+export type { SessionHostStatus } from '../core/api-types';
 
 const MODE_VALUES: Record<LicensingMode, number> = { 'per-device': 2, 'per-user': 4, 'not-configured': 5 };
 

@@ -2,6 +2,7 @@
  * The session host's SQL (the only place it is written). Row types stay here; callers get domain values.
  */
 import type { Kysely } from 'kysely';
+import type { AdmissionRecord } from '../core/api-types';
 import type { LayerSettings } from '../core/session-host-rules';
 import type { AdmissionBasis } from '../core/session-host-rules';
 import type { CalKind, ConfigLayer, LicensingMode } from '../core/vocabulary';
@@ -256,23 +257,7 @@ export async function saveRevocations(db: Kysely<any>, list: string, seq: number
 
 // ---------------------------------------------------------------------------------------------- admissions
 
-export interface AdmissionRecord {
-  id?: number;
-  at: string;
-  device: string;
-  hwid: string;
-  user?: string;
-  admitted: boolean;
-  basis?: AdmissionBasis;
-  code?: string;
-  message?: string;
-  calKind?: CalKind;
-  calVersion?: number;
-  licenseServerId?: string;
-  licenseServerUrl?: string;
-  jti?: string;
-  expiresAt?: string;
-}
+export type { AdmissionRecord } from '../core/api-types';
 
 export async function insertAdmission(db: Kysely<any>, a: AdmissionRecord): Promise<number> {
   const row = await t(db)

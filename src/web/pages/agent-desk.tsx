@@ -2,12 +2,13 @@
  * The agent desk (the clearinghouse's phone agents): the review queue with each case's evidence, approve or
  * reject with a reason; phone activation and phone reissue, reading back the codes group by group.
  */
+import type { CaseView } from '../../core/api-types';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, MIGRATION_REASONS, type CalType, type CalVersion, type MigrationReason } from '../../core/vocabulary';
 import { api, scopeFromRefusal, type ApiResult } from '../api';
 import type { PageProps } from '../app';
 import { Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useId, useLoad, type CodeCheck } from '../ui';
-import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, type CaseView } from './shared';
+import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData } from './shared';
 
 type Code = { value: string; check?: CodeCheck };
 

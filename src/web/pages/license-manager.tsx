@@ -3,67 +3,14 @@
  * licenses (pack key or key pack ID), migration code, key packs, issued licenses with revoke and its 20 %
  * budget, rebuild with its guard, deactivate, session hosts and events.
  */
+import type { ActivationView as Activation, IssuedView as Issued, KeyPackView as KeyPack, LicenseServerStatus as Status } from '../../core/api-types';
 import { useState } from 'preact/hooks';
 import { revokeBudget } from '../../core/license-server-rules';
-import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type CalVersion, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
+import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
 import { api, grantFor, scopeFromRefusal, tokenFor, type ApiError, type ApiResult } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useLoad, type CodeCheck } from '../ui';
 import { EventTable, emptyProgramFields, ProgramInputs, programData, type EventView } from './shared';
-
-interface Activation {
-  status: 'unactivated' | 'activated' | 'deactivated' | 'invalidated';
-  method?: 'auto' | 'web' | 'phone';
-  activatedAt?: string;
-  expiresAt?: string;
-  expired: boolean;
-  certificate: boolean;
-  reason?: string;
-}
-
-interface KeyPack {
-  id: string;
-  pack: number;
-  seq: number;
-  program: string;
-  calType: 'device' | 'user';
-  calVersion: CalVersion;
-  total: number;
-  issued: number;
-  available: number;
-  status: string;
-  method: string;
-  grant: boolean;
-  installedAt: string;
-  expiresAt?: string;
-}
-
-interface Status {
-  serverId: string;
-  productId: string;
-  version: number;
-  activation: Activation;
-  keyPacks: KeyPack[];
-  issued: { temporary: number; permanent: number; user: number };
-  clearinghouse: { url?: string; fingerprint?: string; lastCheckInAt?: string; lastCheckInResult?: string };
-}
-
-interface Issued {
-  id: string;
-  kind: 'temporary' | 'permanent' | 'user';
-  calType: 'device' | 'user';
-  calVersion: CalVersion;
-  pack?: number;
-  device: string;
-  hwid: string;
-  user?: string;
-  host?: string;
-  issuedAt: string;
-  expiresAt: string;
-  validated: boolean;
-  status: string;
-  revokedAt?: string;
-}
 
 type Code = { value: string; check?: CodeCheck };
 

@@ -3,12 +3,13 @@
  * a pack to a new license server (migration code + pack key), web activation, deactivation receipts, and the
  * organization's packs, servers and cases.
  */
+import type { CaseView } from '../../core/api-types';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, type CalType, type CalVersion } from '../../core/vocabulary';
 import { api } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useLoad, type CodeCheck } from '../ui';
-import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, type CaseView } from './shared';
+import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData } from './shared';
 
 interface PackRecord {
   number: number;

@@ -3,6 +3,7 @@
  * recent admissions and refusals, the Windows configuration to copy (PowerShell / .reg / GPO / RDMS), and a
  * test device that connects with the CALs it holds (its license store lives in this browser tab).
  */
+import type { Admission, AdmissionRecord, SessionHostStatus as HostStatus } from '../../core/api-types';
 import { useState } from 'preact/hooks';
 import type { CalBundle, CalTokenPayload } from '../../core/protocol';
 import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
@@ -11,50 +12,6 @@ import { api, apiText, call, grantFor, scopeFromRefusal, type ApiError, type Api
 import type { PageProps } from '../app';
 import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useId, useLoad } from '../ui';
 import { EventTable, type EventView } from './shared';
-
-interface HostStatus {
-  hostName: string;
-  hostVersion: number;
-  directory: 'domain' | 'workgroup';
-  mode: LicensingMode;
-  modeValue: number;
-  modeSource: ConfigLayer | 'default';
-  licenseServers: { url: string; enrolled: boolean; serverId?: string }[];
-  licenseServersSource: ConfigLayer | 'default';
-  layers: Partial<Record<ConfigLayer, { mode?: LicensingMode; licenseServers?: string[]; fromFile?: boolean }>>;
-  grace: { daysLeft: number; expired: boolean; endsAt: string };
-  trustAnchor?: { fingerprint: string };
-  revocationListSeq?: number;
-  problems: { code: string; message: string }[];
-}
-
-interface AdmissionRecord {
-  id?: number;
-  at: string;
-  device: string;
-  hwid: string;
-  user?: string;
-  admitted: boolean;
-  basis?: string;
-  code?: string;
-  message?: string;
-  calKind?: string;
-  calVersion?: number;
-  licenseServerId?: string;
-  expiresAt?: string;
-}
-
-interface Admission {
-  admitted: true;
-  basis: 'issued' | 'presented' | 'grace';
-  graceDaysLeft: number;
-  bundle?: CalBundle;
-  kind?: string;
-  expiresAt?: string;
-  licenseServerId?: string;
-  discard: string[];
-  warning?: { code: string; message: string };
-}
 
 const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
 

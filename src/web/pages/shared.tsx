@@ -1,27 +1,7 @@
 /** Views of the API answers that several pages show, and form pieces they share. */
+import type { CaseView } from '../../core/api-types';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { Badge, Copyable, formatDate, Select, TextInput } from '../ui';
-
-export interface CaseView {
-  caseNumber: string;
-  kind: string;
-  status: 'submitted' | 'pending' | 'approved' | 'rejected';
-  flagged?: boolean;
-  channel: string;
-  pack: number | null;
-  sourceServerId: string | null;
-  targetServerId: string | null;
-  orgId: string | null;
-  reason: string | null;
-  evidence: Record<string, unknown>;
-  decisionReasons: { code: string; text: string }[];
-  keyPackId?: string;
-  grantSeq?: number;
-  decidedBy?: string;
-  decisionNote?: string;
-  createdAt: string;
-  decidedAt?: string;
-}
 
 export interface ProgramFields {
   program: Program;
