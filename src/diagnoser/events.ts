@@ -8,7 +8,7 @@ import { EVENT_LEVELS, type EventComponent, type EventLevel } from '../core/even
 import type { ObservedEvent } from '../core/diagnoser-rules';
 import { ok, refuse, type Result } from '../core/result';
 import { callJson } from '../http/client';
-import { eventFromRecord } from './gather';
+import { eventFromRecord } from '../core/diagnosis-snapshot';
 
 /** Where a component's events are read. */
 export interface EventSource {

@@ -1,0 +1,345 @@
+/**
+ * The diagnoser's snapshot from the components' answers (DESIGN §7): each function maps one answer of a public
+ * route (docs/architecture.md "HTTP routes") onto the observations of a DiagnosisSnapshot. Pure: the fetching is
+ * the shell's (src/diagnoser/gather.ts over HTTP with callJson, src/web/diagnosis.ts in the browser), so the
+ * CLI and the console see an estate the same way. Lenient on purpose: an answer missing a field is an
+ * observation with a default, never an exception.
+ */
+import { DECISION_REASONS } from './clearinghouse-rules';
+import {
+  sameUrl,
+  type DiagnosisSnapshot,
+  type ObservedCase,
+  type ObservedClearinghouse,
+  type ObservedEvent,
+  type ObservedKeyPack,
+  type ObservedLicenseServer,
+  type ObservedPack,
+  type ObservedRevokeBudget,
+  type ObservedServerRecord,
+  type ObservedSessionHost,
+} from './diagnoser-rules';
+import { EVENT_COMPONENTS, EVENT_LEVELS, type EventComponent, type EventLevel } from './events';
+import {
+  ACTIVATION_STATUSES,
+  CAL_TYPES,
+  CASE_STATUSES,
+  CONFIG_LAYERS,
+  isCalVersion,
+  PROGRAMS,
+  type ActivationMethod,
+  type ActivationStatus,
+  type CalType,
+  type CalVersion,
+  type CaseStatus,
+  type ConfigLayer,
+  type LicensingMode,
+  type Program,
+} from './vocabulary';
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
+}
+function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+}
+/** The first of several field names that is present: routes name some fields differently. */
+function first(o: Json, ...keys: string[]): unknown {
+  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k];
+  return undefined;
+}
+function oneOf<T extends string>(values: readonly T[], v: unknown, fallback: T): T {
+  return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fallback;
+}
+function version(v: unknown): CalVersion | undefined {
+  const n = num(v);
+  return isCalVersion(n) ? n : undefined;
+}
+function iso(v: unknown): string | undefined {
+  const s = str(v);
+  if (s && !Number.isNaN(Date.parse(s))) return new Date(s).toISOString();
+  const n = num(v);
+  // Seconds since the epoch (JWT convention) when small, milliseconds otherwise.
+  if (n !== undefined) return new Date(n < 1e11 ? n * 1000 : n).toISOString();
+  return undefined;
+}
+/** A list in an answer that is either the list itself or `{ <key>: list }`. */
+export function listOf(v: unknown, ...keys: string[]): unknown[] {
+  if (Array.isArray(v)) return v;
+  const o = obj(v);
+  for (const k of keys) if (Array.isArray(o[k])) return o[k] as unknown[];
+  return [];
+}
+
+/** Maps `GET /sh/v1/status` to the observation. */
+export function sessionHostFromStatus(body: unknown, url?: string): ObservedSessionHost {
+  const s = obj(body);
+  const grace = obj(s['grace']);
+  const servers = arr(first(s, 'licenseServers')).map((x) => (typeof x === 'string' ? { url: x, enrolled: undefined } : { url: str(obj(x)['url']) ?? '', enrolled: obj(x)['enrolled'] }));
+  const host: ObservedSessionHost = {
+    name: str(first(s, 'hostName', 'name')) ?? 'session host',
+    version: version(first(s, 'hostVersion', 'version')) ?? 2019,
+    directory: str(s['directory']) === 'workgroup' ? 'workgroup' : 'domain',
+    mode: oneOf<LicensingMode>(['per-device', 'per-user', 'not-configured'], s['mode'], 'not-configured'),
+    modeSource: oneOf<ConfigLayer | 'default'>([...CONFIG_LAYERS, 'default'], s['modeSource'], 'default'),
+    licenseServers: servers.map((x) => x.url).filter((u) => u !== ''),
+    licenseServersSource: oneOf<ConfigLayer | 'default'>([...CONFIG_LAYERS, 'default'], s['licenseServersSource'], 'default'),
+    notEnrolledOn: servers.filter((x) => x.enrolled === false).map((x) => x.url),
+    graceDaysLeft: num(first(grace, 'daysLeft')) ?? num(s['graceDaysLeft']) ?? 0,
+  };
+  if (url) host.url = url;
+  const endsAt = iso(first(grace, 'endsAt'));
+  if (endsAt) host.graceEndsAt = endsAt;
+  return host;
+}
+
+/** Maps one entry of `GET /ls/v1/key-packs`. */
+export function keyPackFromView(v: unknown): ObservedKeyPack | undefined {
+  const k = obj(v);
+  const calVersion = version(k['calVersion']);
+  if (!calVersion) return undefined;
+  const total = num(first(k, 'total', 'count')) ?? 0;
+  const issued = num(k['issued']) ?? 0;
+  const pack: ObservedKeyPack = {
+    program: oneOf<Program>(PROGRAMS, k['program'], 'other'),
+    calType: oneOf<CalType>(CAL_TYPES, k['calType'], 'device'),
+    calVersion,
+    total,
+    issued,
+    available: num(k['available']) ?? total - issued,
+    status: str(k['status']) === 'invalidated' ? 'invalidated' : 'active',
+  };
+  const n = num(first(k, 'pack', 'packNumber'));
+  if (n !== undefined) pack.pack = n;
+  const exp = iso(k['expiresAt']);
+  if (exp) pack.expiresAt = exp;
+  return pack;
+}
+
+/** Maps `GET /ls/v1/status` onto a license server observation. */
+export function applyStatus(server: ObservedLicenseServer, body: unknown): void {
+  const s = obj(body);
+  const serverId = str(s['serverId']);
+  if (serverId) server.serverId = serverId;
+  const v = version(first(s, 'version', 'serverVersion'));
+  if (v) server.version = v;
+  const a = obj(s['activation']);
+  const status = oneOf<ActivationStatus>(ACTIVATION_STATUSES, first(a, 'status') ?? s['status'], 'unactivated');
+  const activation: NonNullable<ObservedLicenseServer['activation']> = { status };
+  const method = str(first(a, 'method'));
+  if (method === 'auto' || method === 'web' || method === 'phone') activation.method = method as ActivationMethod;
+  const exp = iso(first(a, 'certificateExpiresAt', 'expiresAt'));
+  if (exp) activation.certificateExpiresAt = exp;
+  server.activation = activation;
+  const packs = listOf(first(s, 'keyPacks', 'packs'));
+  if (packs.length > 0) server.keyPacks = packs.flatMap((k) => keyPackFromView(k) ?? []);
+  const budgets = listOf(first(s, 'revokeBudgets', 'revoke'), 'budgets', 'versions');
+  if (budgets.length > 0) server.revokeBudgets = budgets.flatMap((b) => revokeBudgetFrom(b) ?? []);
+  const rebuilt = iso(first(s, 'rebuiltAt', 'lastRebuildAt'));
+  if (rebuilt) server.rebuiltAt = rebuilt;
+  const allow = first(s, 'allowListEnabled') ?? obj(s['settings'])['allowListEnabled'];
+  if (typeof allow === 'boolean' && !allow) server.hostsAllowList = { enabled: false, hostAllowed: true };
+}
+
+/**
+ * The revoke budget per CAL version from the installed device key packs and the revoked CALs: a revoked CAL
+ * counts until it would have expired (DESIGN §5); the next revoke is allowed when the first of them expires.
+ */
+export function revokeBudgetsFrom(keyPacks: readonly ObservedKeyPack[], revoked: readonly unknown[], now: Date): ObservedRevokeBudget[] {
+  const versions = [...new Set(keyPacks.filter((k) => k.status === 'active' && k.calType === 'device').map((k) => k.calVersion))].sort();
+  return versions.map((calVersion) => {
+    const installed = keyPacks.filter((k) => k.status === 'active' && k.calType === 'device' && k.calVersion === calVersion).reduce((n, k) => n + k.total, 0);
+    const live = revoked
+      .map(obj)
+      .filter((r) => version(r['calVersion']) === calVersion && str(r['status']) === 'revoked')
+      .map((r) => Date.parse(str(r['expiresAt']) ?? ''))
+      .filter((t) => !Number.isNaN(t) && t > now.getTime());
+    const out: ObservedRevokeBudget = { calVersion, installed, revokedLive: live.length };
+    if (live.length > 0) out.nextRevokeAllowedOn = new Date(Math.min(...live)).toISOString();
+    return out;
+  });
+}
+
+function revokeBudgetFrom(v: unknown): ObservedRevokeBudget | undefined {
+  const b = obj(v);
+  const calVersion = version(b['calVersion']);
+  const installed = num(b['installed']);
+  const revokedLive = num(first(b, 'revokedLive', 'revoked'));
+  if (!calVersion || installed === undefined || revokedLive === undefined) return undefined;
+  const out: ObservedRevokeBudget = { calVersion, installed, revokedLive };
+  const next = iso(b['nextRevokeAllowedOn']);
+  if (next) out.nextRevokeAllowedOn = next;
+  return out;
+}
+
+/** Maps one entry of `GET /ch/v1/packs`. */
+export function packFromView(v: unknown): ObservedPack | undefined {
+  const p = obj(v);
+  const packNumber = num(first(p, 'packNumber', 'number', 'pack'));
+  const calVersion = version(p['calVersion']);
+  if (packNumber === undefined || !calVersion) return undefined;
+  const activeOn = str(first(p, 'activeOn', 'serverId', 'installedOn'));
+  const pack: ObservedPack = {
+    packNumber,
+    program: oneOf<Program>(PROGRAMS, p['program'], 'other'),
+    calType: oneOf<CalType>(CAL_TYPES, p['calType'], 'device'),
+    calVersion,
+    count: num(first(p, 'count', 'total')) ?? 0,
+    status: oneOf(['unassigned', 'installed', 'revoked'] as const, p['status'], activeOn ? 'installed' : 'unassigned'),
+  };
+  if (activeOn) pack.activeOn = activeOn;
+  const seq = num(first(p, 'grantSeq', 'seq'));
+  if (seq !== undefined) pack.seq = seq;
+  return pack;
+}
+
+/**
+ * What the agent awaits, in words, from the case's decision reasons (`[{ code, text }]` or codes) and its
+ * evidence (when the source license server was last seen).
+ */
+export function awaitingFrom(reasons: readonly unknown[], evidence: unknown = {}): string[] {
+  const source = obj(obj(evidence)['source']);
+  const lastSeen = iso(source['lastSeen']);
+  return reasons.flatMap((r) => {
+    const code = typeof r === 'string' ? r : str(obj(r)['code']);
+    const text = str(obj(r)['text']) ?? (code ? (DECISION_REASONS as Record<string, string>)[code] : undefined) ?? code;
+    if (!text) return [];
+    if (code === 'SOURCE_CHECKED_IN_RECENTLY' && lastSeen) return [`${text} (last check-in ${lastSeen.slice(0, 10)}): a deactivation receipt from it, or the agent's approval`];
+    return [text];
+  });
+}
+
+/** Maps one entry of `GET /ch/v1/cases`. */
+export function caseFromView(v: unknown): ObservedCase | undefined {
+  const c = obj(v);
+  const caseNumber = str(first(c, 'caseNumber', 'case', 'number'));
+  if (!caseNumber) return undefined;
+  const out: ObservedCase = {
+    caseNumber,
+    status: oneOf<CaseStatus>(CASE_STATUSES, c['status'], 'pending'),
+    awaiting: awaitingFrom(arr(first(c, 'decisionReasons', 'reasons', 'awaiting')), c['evidence']),
+  };
+  const kind = str(c['kind']);
+  if (kind) out.kind = kind;
+  const pack = num(first(c, 'packNumber', 'pack'));
+  if (pack !== undefined) out.packNumber = pack;
+  const target = str(first(c, 'targetServerId', 'target'));
+  if (target) out.targetServerId = target;
+  const source = str(first(c, 'sourceServerId', 'source'));
+  if (source) out.sourceServerId = source;
+  const reason = str(c['reason']);
+  if (reason) out.reason = reason;
+  const created = iso(c['createdAt']);
+  if (created) out.createdAt = created;
+  const decided = iso(c['decidedAt']);
+  if (decided) out.decidedAt = decided;
+  const keyPackId = str(c['keyPackId']);
+  if (keyPackId) out.keyPackId = keyPackId;
+  return out;
+}
+
+/** Maps one entry of `GET /ch/v1/servers`. */
+export function serverRecordFromView(v: unknown): ObservedServerRecord | undefined {
+  const s = obj(v);
+  const serverId = str(s['serverId']);
+  if (!serverId) return undefined;
+  const out: ObservedServerRecord = { serverId, status: oneOf<ActivationStatus>(ACTIVATION_STATUSES, s['status'], 'activated') };
+  const seen = iso(first(s, 'lastCheckInAt', 'lastSeenAt', 'lastSeen'));
+  if (seen) out.lastSeenAt = seen;
+  return out;
+}
+
+/** Maps one recorded event (`GET /<prefix>/events`). */
+export function eventFromRecord(v: unknown, component: EventComponent, source?: string): ObservedEvent | undefined {
+  const e = obj(v);
+  const id = num(first(e, 'eventId'));
+  const at = iso(e['at']);
+  if (id === undefined || !at) return undefined;
+  const out: ObservedEvent = {
+    component: oneOf<EventComponent>(EVENT_COMPONENTS, e['component'], component),
+    id,
+    level: oneOf<EventLevel>(EVENT_LEVELS, e['level'], 'information'),
+    at,
+  };
+  const seq = num(e['id']);
+  if (seq !== undefined) out.seq = seq;
+  const channel = str(e['channel']);
+  if (channel) out.channel = channel;
+  const message = str(e['message']);
+  if (message) out.message = message;
+  const data = e['data'];
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) out.data = data as Json;
+  if (source) out.source = source;
+  return out;
+}
+
+/** Maps `GET /ls/v1/identity` (public) onto a license server observation. */
+export function applyIdentity(server: ObservedLicenseServer, body: unknown): void {
+  const id = obj(body);
+  const serverId = str(id['serverId']);
+  if (serverId) server.serverId = serverId;
+  const v = version(first(id, 'version', 'serverVersion'));
+  if (v) server.version = v;
+}
+
+/** Maps `GET /ls/v1/hosts`: whether the "RDS Endpoint Servers" allow-list lets the diagnosed host in. */
+export function hostsAllowListFrom(body: unknown, hostName: string): NonNullable<ObservedLicenseServer['hostsAllowList']> {
+  const h = obj(body);
+  const enabled = first(h, 'allowListEnabled', 'enabled') === true;
+  const allowList = arr(h['allowList']).flatMap((n) => (typeof n === 'string' ? [n.toLowerCase()] : []));
+  return { enabled, hostAllowed: !enabled || allowList.includes(hostName.toLowerCase()) };
+}
+
+/** When the license server was last rebuilt, from its events (9104), for a status that does not carry it. */
+export function rebuiltAtFrom(events: readonly ObservedEvent[]): string | undefined {
+  return events.filter((e) => e.id === 9104).sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0]?.at;
+}
+
+/** The license servers to read: those the session host lists, then the others named (not listed). */
+export function licenseServersToRead(host: ObservedSessionHost, others: readonly string[]): { url: string; listed: boolean }[] {
+  const urls = host.licenseServers.map((url) => ({ url, listed: true }));
+  for (const url of others) {
+    if (!urls.some((u) => sameUrl(u.url, url))) urls.push({ url, listed: false });
+  }
+  return urls;
+}
+
+/** What was read from one component: its observation and its recent events. */
+export interface ComponentReading<T> {
+  observed: T;
+  events: ObservedEvent[];
+}
+
+/**
+ * The snapshot from the readings, with every component's events together, newest first. `takenAt` is given
+ * the merged events (the console takes the newest event's time when a server's clock runs ahead of it).
+ */
+export function assembleSnapshot(parts: {
+  sessionHost: ObservedSessionHost;
+  hostEvents: readonly ObservedEvent[];
+  licenseServers: readonly ComponentReading<ObservedLicenseServer>[];
+  clearinghouse?: ComponentReading<ObservedClearinghouse>;
+  takenAt: (events: readonly ObservedEvent[]) => Date;
+}): DiagnosisSnapshot {
+  const events = [...parts.hostEvents, ...parts.licenseServers.flatMap((r) => r.events), ...(parts.clearinghouse?.events ?? [])].sort(
+    (a, b) => Date.parse(b.at) - Date.parse(a.at) || (b.seq ?? 0) - (a.seq ?? 0),
+  );
+  const snapshot: DiagnosisSnapshot = {
+    takenAt: parts.takenAt(events).toISOString(),
+    sessionHost: parts.sessionHost,
+    licenseServers: parts.licenseServers.map((r) => r.observed),
+    events,
+  };
+  if (parts.clearinghouse) snapshot.clearinghouse = parts.clearinghouse.observed;
+  return snapshot;
+}
