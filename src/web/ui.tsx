@@ -109,6 +109,33 @@ export function CodeInput(props: {
   );
 }
 
+/** The header row of a table: one column header per entry. */
+export function TableHead(props: { columns: readonly ComponentChildren[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((c) => (
+          <th scope="col">{c}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** A code as typed and what its check said. */
+export interface TypedCode {
+  value: string;
+  check?: CodeCheck;
+}
+
+export const emptyCode = (): TypedCode => ({ value: '' });
+
+/** A CodeInput bound to a TypedCode state: `<CodeField code={packKey} onChange={setPackKey} … />`. */
+export function CodeField(props: Omit<Parameters<typeof CodeInput>[0], 'value' | 'onInput'> & { code: TypedCode; onChange: (code: TypedCode) => void }) {
+  const { code, onChange, ...rest } = props;
+  return <CodeInput {...rest} value={code.value} onInput={(value, check) => onChange({ value, check })} />;
+}
+
 export function TextInput(props: {
   label: string;
   value: string;

@@ -5,23 +5,12 @@
 import type { CaseView } from '../../core/api-types';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, MIGRATION_REASONS, type CalType, type CalVersion, type MigrationReason } from '../../core/vocabulary';
-import { api, scopeFromRefusal, type ApiResult } from '../api';
+import { api } from '../api';
 import type { PageProps } from '../app';
-import { Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useId, useLoad, type CodeCheck } from '../ui';
-import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData } from './shared';
+import { Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TextInput, useId, useLoad, type TypedCode } from '../ui';
+import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, useWrite, packRequestFields } from './shared';
 
-type Code = { value: string; check?: CodeCheck };
 
-function useWrite<T, A extends unknown[]>(props: PageProps, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
-  return useAction(async (...a: A) => {
-    const r = await run(...a);
-    if (!r.ok) {
-      const s = scopeFromRefusal(r.error);
-      if (s) props.learnScope('ch', s);
-    }
-    return r;
-  }, onDone);
-}
 
 /** A code to read over the phone: numbered groups, large and monospaced, plus a copy button. */
 export function ReadBack(props: { label: string; code: string; testId?: string }) {
@@ -64,7 +53,7 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
   const c = props.c;
   const id = useId('reason');
   const [reason, setReason] = useState('');
-  const decide = useWrite(props, (d: 'approve' | 'reject') => api<{ case: CaseView }>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), props.onDecided);
+  const decide = useWrite(props, 'ch', (d: 'approve' | 'reject') => api<{ case: CaseView }>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), props.onDecided);
   return (
     <article class="case" data-case={c.caseNumber} aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>
@@ -116,12 +105,12 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
 function PhoneActivation(props: PageProps) {
   const orgs = useLoad(() => api<{ organizations?: { id: string; name: string }[]; orgs?: { id: string; name: string }[] }>(props.keyring, 'ch', 'GET', '/orgs'));
   const orgList = orgs.data?.organizations ?? orgs.data?.orgs ?? [];
-  const [productId, setProductId] = useState<Code>({ value: '' });
+  const [productId, setProductId] = useState<TypedCode>({ value: '' });
   const [orgId, setOrgId] = useState('');
   const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
   const [version, setVersion] = useState<CalVersion>(2019);
   const org = orgId || orgList[0]?.id || '';
-  const act = useWrite(props, () =>
+  const act = useWrite(props, 'ch', () =>
     api<{ confirmation: string; licenseServerId: string }>(props.keyring, 'ch', 'POST', '/phone/activate', { productId: productId.value, orgId: org, company, serverVersion: version }),
   );
   const set = (k: keyof typeof company) => (v: string) => setCompany({ ...company, [k]: v });
@@ -134,7 +123,7 @@ function PhoneActivation(props: PageProps) {
           if (ready) void act.go();
         }}
       >
-        <CodeInput label="Product ID the caller reads" kinds="productId" name="productId" value={productId.value} onInput={(value, check) => setProductId({ value, check })} />
+        <CodeField label="Product ID the caller reads" kinds="productId" name="productId" code={productId} onChange={setProductId} />
         <div class="row">
           <Select label="Organization" name="orgId" value={org} options={orgList.map((o) => ({ value: o.id, label: `${o.name} (${o.id})` }))} onChange={setOrgId} />
           <Select label="Server version" name="serverVersion" value={version} options={CAL_VERSIONS} onChange={setVersion} />
@@ -162,28 +151,23 @@ function PhoneActivation(props: PageProps) {
 }
 
 function PhoneReissue(props: PageProps & { onDone: () => void }) {
-  const [target, setTarget] = useState<Code>({ value: '' });
+  const [target, setTarget] = useState<TypedCode>({ value: '' });
   const [migrationReason, setMigrationReason] = useState<MigrationReason>('reinstalled');
-  const [packKey, setPackKey] = useState<Code>({ value: '' });
+  const [packKey, setPackKey] = useState<TypedCode>({ value: '' });
   const [program, setProgram] = useState(emptyProgramFields('select'));
   const [cal, setCal] = useState<{ calType: CalType; calVersion: CalVersion }>({ calType: 'device', calVersion: 2019 });
-  const [receipt, setReceipt] = useState<Code>({ value: '' });
+  const [receipt, setReceipt] = useState<TypedCode>({ value: '' });
   const [proof, setProof] = useState('');
   const [note, setNote] = useState('');
   const noteId = useId('note');
   const byServerId = target.value.replace(/[\s-]/g, '').length === 35;
   const go = useWrite(
     props,
+    'ch',
     () =>
       api<{ case: CaseView; keyPackId?: string }>(props.keyring, 'ch', 'POST', '/phone/reissue', {
         ...(byServerId ? { serverId: target.value, migrationReason } : { migrationCode: target.value }),
-        packKey: packKey.value,
-        program: program.program,
-        calType: cal.calType,
-        calVersion: cal.calVersion,
-        ...programData(program),
-        ...(receipt.value.trim() ? { receipt: receipt.value } : {}),
-        ...(proof.trim() ? { proofOfPurchase: proof.trim() } : {}),
+        ...packRequestFields({ packKey, program, cal, receipt, proof }),
         reason: note.trim(),
       }),
     props.onDone,
@@ -198,12 +182,12 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
           if (ready) void go.go();
         }}
       >
-        <CodeInput
+        <CodeField
           label="Migration code or new license server ID"
           kinds={['migrationCode', 'licenseServerId']}
           name="target"
-          value={target.value}
-          onInput={(value, check) => setTarget({ value, check })}
+          code={target}
+          onChange={setTarget}
           hint="45-character migration code, or the 35-character license server ID the caller reads."
         />
         {byServerId ? (
@@ -215,12 +199,12 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
             onChange={setMigrationReason}
           />
         ) : null}
-        <CodeInput label="Pack key" kinds="packKey" name="packKey" value={packKey.value} onInput={(value, check) => setPackKey({ value, check })} />
+        <CodeField label="Pack key" kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} />
         <CalInputs calType={cal.calType} calVersion={cal.calVersion} onChange={setCal} />
         <ProgramInputs value={program} onChange={setProgram} />
         <details>
           <summary>Optional evidence</summary>
-          <CodeInput label="Deactivation receipt" kinds="deactivationReceipt" name="receipt" value={receipt.value} onInput={(value, check) => setReceipt({ value, check })} />
+          <CodeField label="Deactivation receipt" kinds="deactivationReceipt" name="receipt" code={receipt} onChange={setReceipt} />
           <TextInput label="Proof of purchase" name="proofOfPurchase" value={proof} onInput={setProof} />
         </details>
         <label for={noteId}>Reason (kept with the case and in the audit log)</label>

@@ -10,7 +10,8 @@ import { MIGRATION_REASONS, type MigrationReason } from '../../core/vocabulary';
 import type { ApiError } from '../api';
 import type { PageProps } from '../app';
 import { gatherInBrowser } from '../diagnosis';
-import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TextInput } from '../ui';
+import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput } from '../ui';
+import { EventTable } from './shared';
 
 interface Result {
   snapshot: DiagnosisSnapshot;
@@ -168,15 +169,7 @@ export function Diagnoser(props: PageProps) {
             <Findings findings={result.findings} />
             <h3>License servers</h3>
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">URL</th>
-                  <th scope="col">Listed</th>
-                  <th scope="col">Reachable</th>
-                  <th scope="col">Activation</th>
-                  <th scope="col">Available CALs</th>
-                </tr>
-              </thead>
+              <TableHead columns={['URL', 'Listed', 'Reachable', 'Activation', 'Available CALs']} />
               <tbody>
                 {s.licenseServers.map((l) => (
                   <tr>
@@ -216,30 +209,7 @@ export function Diagnoser(props: PageProps) {
           {s.events.length === 0 ? (
             <Empty>No events.</Empty>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Component</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Level</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.events.slice(0, 40).map((e) => (
-                  <tr>
-                    <td class="time">{formatDate(e.at)}</td>
-                    <td>{e.component}</td>
-                    <td class="mono">{e.id}</td>
-                    <td>
-                      <Badge value={e.level} />
-                    </td>
-                    <td>{e.message ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <EventTable withComponent events={s.events.slice(0, 40).map((e, i) => ({ id: e.seq ?? i, eventId: e.id, level: e.level, message: e.message ?? '', at: e.at, component: e.component }))} />
           )}
         </Card>
       ) : null}

@@ -7,23 +7,12 @@ import type { ActivationView as Activation, IssuedView as Issued, KeyPackView as
 import { useState } from 'preact/hooks';
 import { revokeBudget } from '../../core/license-server-rules';
 import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
-import { api, grantFor, scopeFromRefusal, tokenFor, type ApiError, type ApiResult } from '../api';
+import { api, grantFor, tokenFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useLoad, type CodeCheck } from '../ui';
-import { EventTable, emptyProgramFields, ProgramInputs, programData, type EventView } from './shared';
+import { Badge, Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useLoad, type TypedCode } from '../ui';
+import { EventTable, emptyProgramFields, ProgramInputs, programData, type EventView, useWrite } from './shared';
 
-type Code = { value: string; check?: CodeCheck };
 
-function useWrite<T, A extends unknown[]>(props: PageProps, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
-  return useAction(async (...a: A) => {
-    const r = await run(...a);
-    if (!r.ok) {
-      const s = scopeFromRefusal(r.error);
-      if (s) props.learnScope('ls', s);
-    }
-    return r;
-  }, onDone);
-}
 
 function Identity(props: { status: Status; onCheckIn: () => void; canWrite: boolean; checkIn: { busy: boolean; error: ApiError | undefined } }) {
   const s = props.status;
@@ -75,11 +64,12 @@ function ActivationWizard(props: PageProps & { status: Status; onDone: () => voi
   const [useSignedIn, setUseSignedIn] = useState(orgTokenSignedIn !== undefined);
   const [orgToken, setOrgToken] = useState('');
   const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
-  const [confirmation, setConfirmation] = useState<Code>({ value: '' });
+  const [confirmation, setConfirmation] = useState<TypedCode>({ value: '' });
   const [reason, setReason] = useState<ReactivationReason>('redeployed');
   const token = useSignedIn && orgTokenSignedIn ? orgTokenSignedIn : orgToken.trim();
   const act = useWrite(
     props,
+    'ls',
     () => {
       if (reactivating) {
         const body = method === 'auto' ? { reason, method, orgToken: token } : { reason, method, confirmation: confirmation.value };
@@ -139,12 +129,12 @@ function ActivationWizard(props: PageProps & { status: Status; onDone: () => voi
             <p>
               <Copyable value={props.status.productId} label="product ID" />
             </p>
-            <CodeInput
+            <CodeField
               label={method === 'web' ? 'Activation confirmation from the portal' : 'Activation confirmation the agent reads back'}
               kinds="activationConfirmation"
               name="confirmation"
-              value={confirmation.value}
-              onInput={(value, check) => setConfirmation({ value, check })}
+              code={confirmation}
+              onChange={setConfirmation}
             />
           </>
         )}
@@ -185,12 +175,13 @@ function ActivationWizard(props: PageProps & { status: Status; onDone: () => voi
 
 function InstallLicenses(props: PageProps & { onDone: () => void }) {
   const [by, setBy] = useState<'keyPackId' | 'packKey'>('keyPackId');
-  const [keyPackId, setKeyPackId] = useState<Code>({ value: '' });
+  const [keyPackId, setKeyPackId] = useState<TypedCode>({ value: '' });
   const [method, setMethod] = useState<'web' | 'phone'>('web');
-  const [packKey, setPackKey] = useState<Code>({ value: '' });
+  const [packKey, setPackKey] = useState<TypedCode>({ value: '' });
   const [program, setProgram] = useState(emptyProgramFields('select'));
   const install = useWrite(
     props,
+    'ls',
     () =>
       api<KeyPack>(props.keyring, 'ls', 'POST', '/key-packs', by === 'keyPackId' ? { keyPackId: keyPackId.value, method } : { packKey: packKey.value, ...programData(program) }),
     props.onDone,
@@ -215,7 +206,7 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
       >
         {by === 'keyPackId' ? (
           <>
-            <CodeInput label="Key pack ID" kinds="keyPackId" name="keyPackId" value={keyPackId.value} onInput={(value, check) => setKeyPackId({ value, check })} />
+            <CodeField label="Key pack ID" kinds="keyPackId" name="keyPackId" code={keyPackId} onChange={setKeyPackId} />
             <Select
               label="Obtained by"
               name="method"
@@ -229,7 +220,7 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
           </>
         ) : (
           <>
-            <CodeInput label="Pack key" kinds="packKey" name="packKey" value={packKey.value} onInput={(value, check) => setPackKey({ value, check })} />
+            <CodeField label="Pack key" kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} />
             <ProgramInputs value={program} onChange={setProgram} />
           </>
         )}
@@ -251,8 +242,8 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
 
 function MigrationCode(props: PageProps) {
   const [reason, setReason] = useState<MigrationReason>('reinstalled');
-  const [source, setSource] = useState<Code>({ value: '' });
-  const make = useWrite(props, () =>
+  const [source, setSource] = useState<TypedCode>({ value: '' });
+  const make = useWrite(props, 'ls', () =>
     api<{ migrationCode: string; serverId: string }>(props.keyring, 'ls', 'POST', '/migration-code', { reason, ...(source.value.trim() ? { sourceId: source.value } : {}) }),
   );
   const ready = source.value.trim() === '' || source.check?.state === 'valid';
@@ -272,12 +263,12 @@ function MigrationCode(props: PageProps) {
           options={MIGRATION_REASONS.map((r) => ({ value: r, label: r === 'replaced' ? 'Replaced' : r === 'not-functioning' ? 'No longer functioning' : 'Reinstalled' }))}
           onChange={setReason}
         />
-        <CodeInput
+        <CodeField
           label="Old license server ID (optional)"
           kinds="licenseServerId"
           name="sourceId"
-          value={source.value}
-          onInput={(value, check) => setSource({ value, check })}
+          code={source}
+          onChange={setSource}
           hint="35 characters, if you still have it."
         />
         <button type="submit" disabled={!ready || make.busy}>
@@ -301,19 +292,7 @@ function KeyPacks(props: { packs: KeyPack[] }) {
   if (props.packs.length === 0) return <Empty>No key packs installed — 0 CALs. Install licenses above.</Empty>;
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Key pack</th>
-          <th scope="col">Program</th>
-          <th scope="col">Type</th>
-          <th scope="col">Version</th>
-          <th scope="col">Total</th>
-          <th scope="col">Issued</th>
-          <th scope="col">Available</th>
-          <th scope="col">Status</th>
-          <th scope="col">Installed</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Key pack', 'Program', 'Type', 'Version', 'Total', 'Issued', 'Available', 'Status', 'Installed']} />
       <tbody>
         {props.packs.map((k) => (
           <tr data-key-pack={k.pack}>
@@ -349,6 +328,7 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
   const revoked = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', '/issued?status=revoked'), [query]);
   const revoke = useWrite(
     props,
+    'ls',
     (d: string) => api<{ revoked: Issued; revokable: number }>(props.keyring, 'ls', 'POST', '/issued/revoke', { device: d }),
     () => {
       list.reload();
@@ -410,21 +390,7 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
       {list.data && list.data.issued.length === 0 ? <Empty>No issued licenses match.</Empty> : null}
       {list.data && list.data.issued.length > 0 ? (
         <table data-testid="issued-table">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">User</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Version</th>
-              <th scope="col">Pack</th>
-              <th scope="col">Issued</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Device', 'User', 'Kind', 'Version', 'Pack', 'Issued', 'Expires', 'Status', <span class="sr-only">Actions</span>]} />
           <tbody>
             {list.data.issued.map((i) => (
               <tr data-device={i.device} data-kind={i.kind}>
@@ -475,6 +441,7 @@ function Rebuild(props: PageProps & { onDone: () => void }) {
   const [force, setForce] = useState(false);
   const rebuild = useWrite(
     props,
+    'ls',
     () => api<{ keyPacksRemoved: number; issuedRemoved: number; forced: boolean; restored: { activated: boolean; keyPacks: number }; nextSteps: string[] }>(props.keyring, 'ls', 'POST', '/rebuild', force ? { force: true } : {}),
     props.onDone,
   );
@@ -522,7 +489,7 @@ function Rebuild(props: PageProps & { onDone: () => void }) {
 
 function Deactivate(props: PageProps & { onDone: () => void }) {
   const [confirm, setConfirm] = useState(false);
-  const go = useWrite(props, () => api<{ receipt: string; clearinghouseNotified: boolean; message: string }>(props.keyring, 'ls', 'POST', '/deactivate'), props.onDone);
+  const go = useWrite(props, 'ls', () => api<{ receipt: string; clearinghouseNotified: boolean; message: string }>(props.keyring, 'ls', 'POST', '/deactivate'), props.onDone);
   return (
     <Card title="Deactivate the server" id="deactivate">
       <p>Deactivation releases this server's packs so that another license server may receive them. It answers a deactivation receipt to keep.</p>
@@ -556,7 +523,7 @@ function Deactivate(props: PageProps & { onDone: () => void }) {
 function Hosts(props: PageProps & { canWrite: boolean }) {
   const hosts = useLoad(() => api<{ allowListEnabled: boolean; allowList: string[]; hosts: { name: string; enrolledAt: string; allowed: boolean }[] }>(props.keyring, 'ls', 'GET', '/hosts'));
   const [name, setName] = useState('');
-  const join = useWrite(props, () => api<{ joinToken: string; name: string }>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), hosts.reload);
+  const join = useWrite(props, 'ls', () => api<{ joinToken: string; name: string }>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), hosts.reload);
   return (
     <Card title="Session hosts" id="hosts">
       <Refusal error={hosts.error} />
@@ -569,13 +536,7 @@ function Hosts(props: PageProps & { canWrite: boolean }) {
             <Empty>No session host enrolled.</Empty>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Session host</th>
-                  <th scope="col">Enrolled</th>
-                  <th scope="col">Gets CALs</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Session host', 'Enrolled', 'Gets CALs']} />
               <tbody>
                 {hosts.data.hosts.map((h) => (
                   <tr>
@@ -624,7 +585,7 @@ export function LicenseManager(props: PageProps) {
     status.reload();
     events.reload();
   };
-  const checkIn = useWrite(props, () => api<unknown>(props.keyring, 'ls', 'POST', '/check-in'), reload);
+  const checkIn = useWrite(props, 'ls', () => api<unknown>(props.keyring, 'ls', 'POST', '/check-in'), reload);
   const now = status.data ? Date.now() : 0;
   return (
     <>

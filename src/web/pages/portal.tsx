@@ -8,8 +8,8 @@ import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, type CalType, type CalVersion } from '../../core/vocabulary';
 import { api } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, CodeInput, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useLoad, type CodeCheck } from '../ui';
-import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData } from './shared';
+import { Badge, Card, CodeField, Copyable, Empty, emptyCode, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type TypedCode } from '../ui';
+import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, packRequestFields } from './shared';
 
 interface PackRecord {
   number: number;
@@ -33,18 +33,16 @@ interface ServerRecord {
   statusReason: string | null;
 }
 
-type Code = { value: string; check?: CodeCheck };
-const code = (): Code => ({ value: '' });
-const valid = (c: Code) => c.check?.state === 'valid';
+const valid = (c: TypedCode) => c.check?.state === 'valid';
 
 function ManageCals(props: PageProps & { onChanged: () => void }) {
   const [mode, setMode] = useState<'install' | 'migrate'>('migrate');
-  const [serverId, setServerId] = useState<Code>(code());
-  const [migrationCode, setMigrationCode] = useState<Code>(code());
-  const [packKey, setPackKey] = useState<Code>(code());
+  const [serverId, setServerId] = useState<TypedCode>(emptyCode());
+  const [migrationCode, setMigrationCode] = useState<TypedCode>(emptyCode());
+  const [packKey, setPackKey] = useState<TypedCode>(emptyCode());
   const [program, setProgram] = useState(emptyProgramFields('select'));
   const [cal, setCal] = useState<{ calType: CalType; calVersion: CalVersion }>({ calType: 'device', calVersion: 2019 });
-  const [receipt, setReceipt] = useState<Code>(code());
+  const [receipt, setReceipt] = useState<TypedCode>(emptyCode());
   const [proof, setProof] = useState('');
 
   const install = useAction(
@@ -59,13 +57,7 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
     () =>
       api<{ case: CaseView }>(props.keyring, 'ch', 'POST', '/portal/migrate', {
         migrationCode: migrationCode.value,
-        packKey: packKey.value,
-        program: program.program,
-        calType: cal.calType,
-        calVersion: cal.calVersion,
-        ...programData(program),
-        ...(receipt.value.trim() ? { receipt: receipt.value } : {}),
-        ...(proof.trim() ? { proofOfPurchase: proof.trim() } : {}),
+        ...packRequestFields({ packKey, program, cal, receipt, proof }),
       }),
     props.onChanged,
   );
@@ -93,29 +85,29 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
         }}
       >
         {mode === 'install' ? (
-          <CodeInput label="License server ID" kinds="licenseServerId" name="serverId" value={serverId.value} onInput={(value, check) => setServerId({ value, check })} hint="35 characters: License manager → server properties." />
+          <CodeField label="License server ID" kinds="licenseServerId" name="serverId" code={serverId} onChange={setServerId} hint="35 characters: License manager → server properties." />
         ) : (
-          <CodeInput
+          <CodeField
             label="Migration code"
             kinds="migrationCode"
             name="migrationCode"
-            value={migrationCode.value}
-            onInput={(value, check) => setMigrationCode({ value, check })}
+            code={migrationCode}
+            onChange={setMigrationCode}
             hint="45 characters, made by the new license server (License manager → Migration code)."
           />
         )}
-        <CodeInput label="Pack key" kinds="packKey" name="packKey" value={packKey.value} onInput={(value, check) => setPackKey({ value, check })} hint="25 characters, from the purchase confirmation." />
+        <CodeField label="Pack key" kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} hint="25 characters, from the purchase confirmation." />
         {mode === 'migrate' ? <CalInputs calType={cal.calType} calVersion={cal.calVersion} onChange={setCal} /> : null}
         <ProgramInputs value={program} onChange={setProgram} />
         {mode === 'migrate' ? (
           <details>
             <summary>Optional evidence</summary>
-            <CodeInput
+            <CodeField
               label="Deactivation receipt of the old license server"
               kinds="deactivationReceipt"
               name="receipt"
-              value={receipt.value}
-              onInput={(value, check) => setReceipt({ value, check })}
+              code={receipt}
+              onChange={setReceipt}
               hint="35 characters; with it the migration is approved at once."
             />
             <TextInput label="Proof of purchase (retail)" name="proofOfPurchase" value={proof} onInput={setProof} hint="Invoice or receipt reference." />
@@ -149,7 +141,7 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
 }
 
 function WebActivation(props: PageProps & { onChanged: () => void }) {
-  const [productId, setProductId] = useState<Code>(code());
+  const [productId, setProductId] = useState<TypedCode>(emptyCode());
   const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
   const [version, setVersion] = useState<CalVersion>(2019);
   const act = useAction(
@@ -166,7 +158,7 @@ function WebActivation(props: PageProps & { onChanged: () => void }) {
           if (productId.check?.state === 'valid') void act.go();
         }}
       >
-        <CodeInput label="Product ID" kinds="productId" name="productId" value={productId.value} onInput={(value, check) => setProductId({ value, check })} />
+        <CodeField label="Product ID" kinds="productId" name="productId" code={productId} onChange={setProductId} />
         <div class="row">
           <TextInput label="First name" value={company.firstName} onInput={set('firstName')} required />
           <TextInput label="Last name" value={company.lastName} onInput={set('lastName')} required />
@@ -192,7 +184,7 @@ function WebActivation(props: PageProps & { onChanged: () => void }) {
 }
 
 function Deactivation(props: PageProps & { onChanged: () => void }) {
-  const [receipt, setReceipt] = useState<Code>(code());
+  const [receipt, setReceipt] = useState<TypedCode>(emptyCode());
   const go = useAction(() => api<{ status: string; serverId: string; releasedPacks: number[] }>(props.keyring, 'ch', 'POST', '/portal/deactivate', { receipt: receipt.value }), props.onChanged);
   return (
     <Card title="Record a deactivation receipt" id="deactivation">
@@ -202,7 +194,7 @@ function Deactivation(props: PageProps & { onChanged: () => void }) {
           if (receipt.check?.state === 'valid') void go.go();
         }}
       >
-        <CodeInput label="Deactivation receipt" kinds="deactivationReceipt" name="receipt" value={receipt.value} onInput={(value, check) => setReceipt({ value, check })} hint="35 characters, shown by a license server when it deactivates." />
+        <CodeField label="Deactivation receipt" kinds="deactivationReceipt" name="receipt" code={receipt} onChange={setReceipt} hint="35 characters, shown by a license server when it deactivates." />
         <button type="submit" disabled={receipt.check?.state !== 'valid' || go.busy}>
           Record
         </button>
@@ -234,15 +226,7 @@ export function Portal(props: PageProps) {
         {packs.data && packs.data.packs.length === 0 ? <Empty>No packs yet.</Empty> : null}
         {packs.data && packs.data.packs.length > 0 ? (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Pack</th>
-                <th scope="col">Program</th>
-                <th scope="col">CALs</th>
-                <th scope="col">Status</th>
-                <th scope="col">Active on license server</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Pack', 'Program', 'CALs', 'Status', 'Active on license server']} />
             <tbody>
               {packs.data.packs.map((p) => (
                 <tr data-pack={p.number}>
@@ -266,16 +250,7 @@ export function Portal(props: PageProps) {
         {servers.data && servers.data.servers.length === 0 ? <Empty>No license server activated yet.</Empty> : null}
         {servers.data && servers.data.servers.length > 0 ? (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">License server ID</th>
-                <th scope="col">Status</th>
-                <th scope="col">Method</th>
-                <th scope="col">Version</th>
-                <th scope="col">Activated</th>
-                <th scope="col">Last check-in</th>
-              </tr>
-            </thead>
+            <TableHead columns={['License server ID', 'Status', 'Method', 'Version', 'Activated', 'Last check-in']} />
             <tbody>
               {servers.data.servers.map((s) => (
                 <tr>

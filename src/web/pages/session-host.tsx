@@ -8,23 +8,13 @@ import { useState } from 'preact/hooks';
 import type { CalBundle, CalTokenPayload } from '../../core/protocol';
 import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
 import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
-import { api, apiText, call, grantFor, scopeFromRefusal, type ApiError, type ApiResult } from '../api';
+import { api, apiText, call, grantFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TextInput, useAction, useId, useLoad } from '../ui';
-import { EventTable, type EventView } from './shared';
+import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useId, useLoad } from '../ui';
+import { EventTable, type EventView, useWrite } from './shared';
 
 const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
 
-function useWrite<T, A extends unknown[]>(props: PageProps, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
-  return useAction(async (...a: A) => {
-    const r = await run(...a);
-    if (!r.ok) {
-      const s = scopeFromRefusal(r.error);
-      if (s) props.learnScope('sh', s);
-    }
-    return r;
-  }, onDone);
-}
 
 function StatusCard(props: { s: HostStatus }) {
   const s = props.s;
@@ -81,6 +71,7 @@ function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
   const serversId = useId('servers');
   const save = useWrite(
     props,
+    'sh',
     () => {
       const list = servers.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
       return api<HostStatus>(props.keyring, 'sh', 'PUT', '/config', { layer, mode: mode === '' ? null : mode, licenseServers: list.length ? list : null });
@@ -139,8 +130,8 @@ function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
 function Enroll(props: PageProps & { onDone: () => void }) {
   const [url, setUrl] = useState(window.location.origin);
   const [joinToken, setJoinToken] = useState('');
-  const enroll = useWrite(props, () => api<{ licenseServerUrl: string; serverId?: string }>(props.keyring, 'sh', 'POST', '/enroll', { licenseServerUrl: url.trim(), joinToken: joinToken.trim() }), props.onDone);
-  const refresh = useWrite(props, () => api<unknown>(props.keyring, 'sh', 'POST', '/refresh'), props.onDone);
+  const enroll = useWrite(props, 'sh', () => api<{ licenseServerUrl: string; serverId?: string }>(props.keyring, 'sh', 'POST', '/enroll', { licenseServerUrl: url.trim(), joinToken: joinToken.trim() }), props.onDone);
+  const refresh = useWrite(props, 'sh', () => api<unknown>(props.keyring, 'sh', 'POST', '/refresh'), props.onDone);
   return (
     <Card title="Enrol on a license server" id="enroll">
       <form
@@ -318,14 +309,7 @@ function TestDevice(props: { onConnected: () => void }) {
         <Empty>No CAL held.</Empty>
       ) : (
         <table data-testid="device-store">
-          <thead>
-            <tr>
-              <th scope="col">Kind</th>
-              <th scope="col">Version</th>
-              <th scope="col">License server</th>
-              <th scope="col">Expires</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Kind', 'Version', 'License server', 'Expires']} />
           <tbody>
             {held.map((b) => {
               const c = claimsOf(b);
@@ -354,15 +338,7 @@ function Admissions(props: { list: AdmissionRecord[] }) {
   if (props.list.length === 0) return <Empty>No connection yet.</Empty>;
   return (
     <table data-testid="admissions">
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Device</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">CAL</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Time', 'Device', 'Outcome', 'CAL', 'Message']} />
       <tbody>
         {props.list.map((a) => (
           <tr>

@@ -1,7 +1,34 @@
 /** Views of the API answers that several pages show, and form pieces they share. */
 import type { CaseView } from '../../core/api-types';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
-import { Badge, Copyable, formatDate, Select, TextInput } from '../ui';
+import { scopeFromRefusal, type ApiResult, type Component } from '../api';
+import type { PageProps } from '../app';
+import { Badge, Copyable, formatDate, Select, TableHead, TextInput, useAction, type TypedCode } from '../ui';
+
+/** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
+export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
+  return useAction(async (...a: A) => {
+    const r = await run(...a);
+    if (!r.ok) {
+      const s = scopeFromRefusal(r.error);
+      if (s) props.learnScope(component, s);
+    }
+    return r;
+  }, onDone);
+}
+
+/** The pack part of a migration or reissue request: pack key, program and its data, CAL type and version, evidence. */
+export function packRequestFields(f: { packKey: TypedCode; program: ProgramFields; cal: { calType: CalType; calVersion: CalVersion }; receipt: TypedCode; proof: string }) {
+  return {
+    packKey: f.packKey.value,
+    program: f.program.program,
+    calType: f.cal.calType,
+    calVersion: f.cal.calVersion,
+    ...programData(f.program),
+    ...(f.receipt.value.trim() ? { receipt: f.receipt.value } : {}),
+    ...(f.proof.trim() ? { proofOfPurchase: f.proof.trim() } : {}),
+  };
+}
 
 export interface ProgramFields {
   program: Program;
@@ -112,18 +139,7 @@ export function CaseRow(props: { c: CaseView }) {
 export function CaseTable(props: { cases: CaseView[] }) {
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Case</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Status</th>
-          <th scope="col">Pack</th>
-          <th scope="col">Target license server</th>
-          <th scope="col">Awaited / decision</th>
-          <th scope="col">Key pack ID</th>
-          <th scope="col">Opened</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Case', 'Kind', 'Status', 'Pack', 'Target license server', 'Awaited / decision', 'Key pack ID', 'Opened']} />
       <tbody>
         {props.cases.map((c) => (
           <CaseRow c={c} />
@@ -140,23 +156,19 @@ export interface EventView {
   channel?: string;
   message: string;
   at: string;
+  /** shown in a Component column when the table mixes components (the diagnoser's). */
+  component?: string;
 }
 
-export function EventTable(props: { events: EventView[] }) {
+export function EventTable(props: { events: EventView[]; withComponent?: boolean }) {
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Event</th>
-          <th scope="col">Level</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Time', ...(props.withComponent ? ['Component'] : []), 'Event', 'Level', 'Message']} />
       <tbody>
         {props.events.map((e) => (
           <tr>
             <td class="time">{formatDate(e.at)}</td>
+            {props.withComponent ? <td>{e.component}</td> : null}
             <td class="mono">{e.eventId}</td>
             <td>
               <Badge value={e.level} />
