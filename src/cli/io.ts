@@ -12,6 +12,23 @@ export interface CliIo {
   readonly shutdown?: Promise<unknown>;
 }
 
+/** Until a long-running command should stop: `io.shutdown` when given, else SIGINT or SIGTERM. */
+export function untilShutdown(io: CliIo): Promise<unknown> {
+  return io.shutdown ?? untilSignal();
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
 /** Exit codes: what a script calling opencal can rely on. */
 export const ExitCode = {
   OK: 0,

@@ -2,20 +2,8 @@ import type { Command } from 'commander';
 import { refusal } from '../core/result';
 import { buildServer } from '../http/server';
 import { addConfigOptions, configFromOptions } from './config-options';
-import { ExitCode, fail, type CliContext, type CliIo } from './io';
+import { ExitCode, fail, untilShutdown, type CliContext, type CliIo } from './io';
 import { opencalVersion } from './version';
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
 
 /** `opencal serve`: one HTTP server on --host/--port (health, metrics, OpenAPI; components are added by main). */
 export async function serve(io: CliIo, options: Record<string, unknown>): Promise<number> {
@@ -42,7 +30,7 @@ export async function serve(io: CliIo, options: Record<string, unknown>): Promis
     throw e;
   }
   io.stdout.write(`OpenCAL listening on ${address} (API docs: ${address}/docs)\n`);
-  await (io.shutdown ?? untilSignal());
+  await untilShutdown(io);
   await app.close();
   return ExitCode.OK;
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { ConfigKey, OpenCalConfig } from '../config/schema';
 import type { Refusal } from '../core/result';
 import { addConfigOptions, configFromOptions, serverConfigKeys } from './config-options';
-import { ExitCode, fail, printResult, type CliContext, type CliIo } from './io';
+import { ExitCode, fail, printResult, untilShutdown, type CliContext, type CliIo } from './io';
 
 /** A refusal to start (port in use, unusable data directory, demo setup failed): printed as `CODE: message`. */
 export class StartRefused extends Error {
@@ -33,18 +33,6 @@ export interface ServerLaunchers {
   clearinghouse: Launcher;
   licenseServer: Launcher;
   sessionHost: Launcher;
-}
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }
 
 const ALL_IN_ONE_KEYS: readonly ConfigKey[] = serverConfigKeys.filter((k) => k !== 'clearinghouseUrl' && k !== 'licenseServerUrl' && k !== 'db');
@@ -74,7 +62,7 @@ async function serveWith(io: CliIo, options: Record<string, unknown>, launch: La
   }
   if (json) printResult(io, true, { url: server.url, lines: server.lines }, () => '');
   else io.stdout.write(`${server.lines.join('\n')}\n`);
-  await (io.shutdown ?? untilSignal());
+  await untilShutdown(io);
   await server.close();
   return ExitCode.OK;
 }

@@ -12,6 +12,7 @@
  *   the console shows 0 CALs after a reinstall   -> NO_CALS_AFTER_REINSTALL
  *   "phantom" issued licenses                    -> PHANTOM_LICENSES
  */
+import type { KeyPackView } from './api-types';
 import { DAY_MS } from './clock';
 import type { EventComponent, EventLevel } from './events';
 import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';
@@ -53,18 +54,11 @@ export interface ObservedSessionHost {
 }
 
 /** A key pack installed on a license server (`GET /ls/v1/key-packs`). */
-export interface ObservedKeyPack {
+export interface ObservedKeyPack extends Pick<KeyPackView, 'program' | 'calType' | 'calVersion' | 'total' | 'issued' | 'available' | 'expiresAt'> {
   /** the pack's number at the clearinghouse, when known. */
   pack?: number;
-  program: Program;
-  calType: CalType;
-  calVersion: CalVersion;
-  total: number;
-  issued: number;
-  available: number;
   /** 'invalidated' once the clearinghouse reissued the pack to another server (its grant is revoked). */
-  status: 'active' | 'invalidated';
-  expiresAt?: string;
+  status: KeyPackView['status'];
 }
 
 /** The revoke budget of one CAL version on a license server (DESIGN §5: max(1, 20 %) of installed). */

@@ -4,23 +4,17 @@
  * host's list, from that server's published identity), the grant of a permanent CAL, then the ordered claim
  * checks of core/session-host-rules (device, hardware ID, dates, revocation list, type, version).
  */
-import type { CalBundle, CalTokenPayload, GrantPayload, RevocationListPayload, ServerCertificatePayload } from '../core/protocol';
-import { CAL_KINDS, CAL_TYPES, isCalVersion, type CalVersion, type LicensingMode } from '../core/vocabulary';
-import { checkCalClaims, sessionHostRefusal, type CalCheck } from '../core/session-host-rules';
+import type { CalBundle, CalTokenPayload, GrantPayload, ServerCertificatePayload } from '../core/protocol';
+import { CAL_KINDS, CAL_TYPES, isCalVersion } from '../core/vocabulary';
+import { checkCalClaims, sessionHostRefusal, type CalCheck, type CalCheckContext } from '../core/session-host-rules';
 import { base64urlDecode, decodeJwsUnverified, verifyJws, verifyJwsWithKey, type KeySet } from '../trust/index';
 
-export interface VerifyContext {
-  now: Date;
-  device: string;
-  hwid: string;
-  user?: string;
-  hostVersion: CalVersion;
-  mode: LicensingMode;
+/** What the claim checks need (core's CalCheckContext), plus the keys the signatures are verified with. */
+export interface VerifyContext extends CalCheckContext {
   /** the clearinghouse keys (trust anchor); undefined when this host has none yet. */
   anchor?: KeySet;
   /** license servers on this host's list whose identity is known: server ID -> raw public key. */
   listedServers: ReadonlyMap<string, Uint8Array>;
-  revocations?: Pick<RevocationListPayload, 'servers' | 'grants'>;
 }
 
 export type VerifiedBundle = CalCheck & { readonly bundle: CalBundle };
