@@ -1,7 +1,7 @@
 /**
  * A license server in its own process for the benchmark: the data directory prepared by bench/run.ts
  * (activated, one large key pack, one enrolled session host), the full HTTP stack of `opencal license-server serve`
- * without request logs. Prints `{"port":N,"pid":P}` once listening; answers `GET /bench/rss` with its memory.
+ * without request logs. Prints `{"port":N,"pid":P}` once listening; answers `GET /bench/rss` with its memory and `GET /bench/cpu` with its CPU time.
  */
 import { buildServer } from '../src/http/server';
 import { createLicenseServer } from '../src/license-server/module';
@@ -13,6 +13,7 @@ if (!dataDir || !clearinghouseKey) throw new Error('usage: license-server.ts <da
 const ls = await createLicenseServer({ dataDir, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey });
 const app = await buildServer({ components: [ls.module], logger: false });
 app.get('/bench/rss', async () => ({ rss: process.memoryUsage().rss }));
+app.get('/bench/cpu', async () => process.cpuUsage());
 // A clean exit on SIGTERM, so that `--cpu-prof` (OPENCAL_BENCH_CPU_PROF) writes its profile.
 process.once('SIGTERM', () => {
   void app.close().then(() => ls.close()).then(() => process.exit(0));

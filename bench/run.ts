@@ -37,6 +37,9 @@ function num(n: number, digits = 0) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+const cpu = (l: Load) => (l.cpuUs === undefined ? '?' : num(l.cpuUs));
+const ratio = (l: Load, base: Load) => (l.cpuUs === undefined || !base.cpuUs ? '?' : num(l.cpuUs / base.cpuUs, 1));
+
 function signaturesPerSecond(): number {
   const id = generateIdentity();
   const data = Buffer.from('{"typ":"opencal.cal","iss":"X","jti":"cal_1","exp":1}');
@@ -84,10 +87,34 @@ interface Load {
   p99: number;
   ok: number;
   failed: number;
+  /** CPU time (user + system, every thread) the server process spent per answered request, in µs. */
+  cpuUs?: number;
 }
 
 function summarize(r: Result): Load {
   return { rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'], failed: r.non2xx + r.errors + r.timeouts };
+}
+
+/** The server's CPU time in µs (GET /bench/cpu: process.cpuUsage() of the server process, all its threads). */
+async function cpuOf(port: number): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${port}/bench/cpu`);
+  const u = (await r.json()) as { user: number; system: number };
+  return u.user + u.system;
+}
+
+/**
+ * A load phase with the server's CPU time per answered request. Throughput depends on what else the machine runs
+ * at the time; CPU time per request much less, so it is printed beside it.
+ */
+async function measured(port: number, run: () => Promise<Load>): Promise<Load> {
+  const before = await cpuOf(port);
+  const load = await run();
+  const after = await cpuOf(port);
+  return { ...load, cpuUs: load.ok > 0 ? (after - before) / load.ok : undefined };
+}
+
+function bareLoad(port: number, opts: { duration?: number; amount?: number; overallRate?: number }): Promise<Load> {
+  return autocannon({ url: `http://127.0.0.1:${port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"device":"x"}', connections: CONNECTIONS, ...opts }).then(summarize);
 }
 
 async function cals(port: number, token: string, devices: { from: number; prefix: string }, opts: { duration?: number; amount?: number; overallRate?: number }): Promise<Load> {
@@ -178,14 +205,14 @@ async function issuanceRun(dataDir: string, key: string, hostToken: string, pref
   try {
     // warm-up: JIT, prepared statements, connection pool
     await cals(port, hostToken, { from: 0, prefix: `${prefix}-warm` }, { amount: 2000 });
-    const first = await cals(port, hostToken, { from: 0, prefix }, { duration: SECONDS });
+    const first = await measured(port, () => cals(port, hostToken, { from: 0, prefix }, { duration: SECONDS }));
     await stop(child);
     validateAll(join(dataDir, 'lserver.db'));
     const again = await startProcess('bench/license-server.ts', [dataDir, key]);
     try {
       await cals(again.port, hostToken, { from: 0, prefix: `${prefix}-warm2` }, { amount: 2000 });
-      const second = await cals(again.port, hostToken, { from: 0, prefix }, { amount: first.ok });
-      const paced = await cals(again.port, hostToken, { from: 0, prefix: `${prefix}-paced` }, { duration: SECONDS, overallRate: 1000 });
+      const second = await measured(again.port, () => cals(again.port, hostToken, { from: 0, prefix }, { amount: first.ok }));
+      const paced = await measured(again.port, () => cals(again.port, hostToken, { from: 0, prefix: `${prefix}-paced` }, { duration: SECONDS, overallRate: 1000 }));
       const memory = await rss(again.port);
       return { first, second, paced, rss: memory };
     } finally {
@@ -204,16 +231,17 @@ async function main() {
   line('compact JWS signatures/s (signJws, jose)', `${num(jws)}  (${num((jws / sigs) * 100)} % of raw)`);
 
   const bare = await startProcess('bench/bare-server.ts', []);
-  let bareLoad: Load;
+  let bareMax: Load;
+  let barePaced: Load;
   try {
-    await autocannon({ url: `http://127.0.0.1:${bare.port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"device":"x"}', connections: CONNECTIONS, amount: 5000 });
-    bareLoad = summarize(
-      await autocannon({ url: `http://127.0.0.1:${bare.port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"device":"x"}', connections: CONNECTIONS, duration: SECONDS }),
-    );
+    await bareLoad(bare.port, { amount: 5000 });
+    bareMax = await measured(bare.port, () => bareLoad(bare.port, { duration: SECONDS }));
+    barePaced = await measured(bare.port, () => bareLoad(bare.port, { duration: SECONDS, overallRate: 1000 }));
   } finally {
     await stop(bare.child);
   }
-  line('bare Fastify JSON POST route, requests/s', `${num(bareLoad.rps)}  (p50 ${bareLoad.p50} ms, p99 ${bareLoad.p99} ms)`);
+  line('bare Fastify JSON POST route, requests/s', `${num(bareMax.rps)}  (p50 ${bareMax.p50} ms, p99 ${bareMax.p99} ms, CPU ${cpu(bareMax)} µs/request)`);
+  line('bare route at a fixed 1,000 requests/s', `${num(barePaced.rps)} req/s  p50 ${barePaced.p50} ms  p99 ${barePaced.p99} ms (the machine's own latency floor)`);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'opencal-bench-'));
   try {
@@ -221,7 +249,10 @@ async function main() {
     const empty = await issuanceRun(dataDir, clearinghouseKey, hostToken, 'a');
     process.stdout.write('\nCAL issuance over HTTP (POST /ls/v1/cals), empty license database\n');
     const report = (label: string, l: Load) =>
-      line(`  ${label}`, `${num(l.rps)} req/s  (${num((l.rps / bareLoad.rps) * 100)} % of bare)  p50 ${l.p50} ms  p99 ${l.p99} ms  failed ${l.failed}`);
+      line(
+        `  ${label}`,
+        `${num(l.rps)} req/s  (${num((l.rps / bareMax.rps) * 100)} % of bare)  p50 ${l.p50} ms  p99 ${l.p99} ms  failed ${l.failed}  CPU ${cpu(l)} µs/request (bare ×${ratio(l, bareMax)})`,
+      );
     report('first connections (temporary CAL)', empty.first);
     report('second connections (permanent CAL)', empty.second);
     line('  at a fixed 1,000 requests/s', `${num(empty.paced.rps)} req/s  p50 ${empty.paced.p50} ms  p99 ${empty.paced.p99} ms  failed ${empty.paced.failed}`);
@@ -238,6 +269,8 @@ async function main() {
       process.stdout.write('\nRatios (full database / empty database)\n');
       line('  first connections, throughput', `${num((full.first.rps / empty.first.rps) * 100)} %`);
       line('  second connections, throughput', `${num((full.second.rps / empty.second.rps) * 100)} %`);
+      line('  first connections, CPU per request', `${num((full.first.cpuUs! / empty.first.cpuUs!) * 100)} %`);
+      line('  second connections, CPU per request', `${num((full.second.cpuUs! / empty.second.cpuUs!) * 100)} %`);
       line('  p99 at 1,000 requests/s', `${num(full.paced.p99)} ms vs ${num(empty.paced.p99)} ms`);
     }
   } finally {

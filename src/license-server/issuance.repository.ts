@@ -94,7 +94,8 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
       .where('id', '=', $(0)).where('status', '=', lit('active')).where(sql<boolean>`issued < total`).returning('id')),
     releaseSeat: q(k.updateTable('ls_key_packs').set({ issued: sql`issued - 1` }).where('id', '=', $(0)).where('issued', '>', lit(0))),
     reclaimExpired: q(k.updateTable('ls_issued_licenses').set({ status: lit('expired') })
-      .where('status', '=', lit('active')).where('key_pack_id', 'is not', null).where('expires_at', '<=', $(0)).returning('key_pack_id')),
+      .where('status', '=', lit('active')).where('kind', 'in', [lit('permanent'), lit('user')]).where('key_pack_id', 'is not', null)
+      .where('expires_at', '<=', $(0)).returning('key_pack_id')),
     releaseSeats: q(k.updateTable('ls_key_packs').set({ issued: sql`issued - ${$(0)}` }).where('id', '=', $(1))),
     insertIssued: q(k.insertInto('ls_issued_licenses').values({
       id: $(0), kind: $(1), cal_type: $(2), cal_version: $(3), key_pack_id: $(4), pack: $(5), grant_seq: $(6), device: $(7), hwid: $(8),

@@ -4,7 +4,6 @@
  * TLSLic.edb) and, unless a database is given, the license database `lserver.db`.
  * A new data directory is a new identity, so a new license server ID (a reinstall); the same directory keeps it.
  */
-import { sign as signBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { licenseServerIdFromPublicKey, productIdFromPublicKey } from '../core/codes/index';
@@ -34,6 +33,7 @@ import { sql } from 'kysely';
 import { createClearinghouseClient, type TrustAnswer } from './clearinghouse.client';
 import { createStateCache, hex, inTransaction, pooledRandom, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor } from './context';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
+import { createSigner } from './signer';
 import { createGroupCommit, type GroupCommit } from './group-commit';
 import { openIssuanceConnection, type IssuanceConnection } from './issuance.repository';
 import * as hosts from './hosts.usecase';
@@ -124,19 +124,6 @@ function bindUseCases(ctx: LicenseServerContext) {
       const s = await repo.getServer(ctx.db);
       return { preventUpgrade: s.preventUpgrade, allowListEnabled: s.allowListEnabled };
     }),
-  };
-}
-
-/**
- * CAL tokens are compact JWS (EdDSA, kid = license server ID), as signJws makes them, signed with node:crypto
- * directly: the protected header is encoded once, and the signature is one synchronous call (jose goes through
- * WebCrypto, a promise and a copy of the key per token).
- */
-function compactSigner(identity: Identity): (payload: object) => string {
-  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: identity.kid })).toString('base64url');
-  return (payload) => {
-    const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return `${input}.${signBytes(null, Buffer.from(input), identity.privateKey).toString('base64url')}`;
   };
 }
 
@@ -254,7 +241,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
       checkpointer = startCheckpointer(file);
     }
   }
-  const sign = compactSigner(identity);
+  const signer = createSigner(identity);
   const random = pooledRandom(o.random);
   const issuanceRunner: IssuanceRunner = groupCommit
     ? groupCommit.run
@@ -268,7 +255,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     productId,
     publicKey: base64urlEncode(identity.publicKeyRaw),
     serverVersion: o.serverVersion,
-    sign: async (payload) => sign(payload),
+    sign: (payload) => signer.sign(payload),
     record: async (db, event) => {
       await recordEvent(db, { component: 'license-server', eventId: event.id, data: event.data, at: o.clock.now(), level: event.level });
     },
@@ -312,6 +299,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
       if (timer) clearInterval(timer);
       await groupCommit?.close();
       await checkpointer?.close();
+      await signer.close();
       if (ownsDatabase) await database.close();
     },
   };
