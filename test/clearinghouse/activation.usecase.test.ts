@@ -3,21 +3,17 @@ import { decodeCode, verifyCodeMac } from '../../src/core/codes/index';
 import { clearinghouseMigrations } from '../../src/clearinghouse/migrations';
 import { createClearinghouse } from '../../src/clearinghouse/module';
 import { buildServer } from '../../src/http/server';
-import type { Database } from '../../src/storage/database';
 import { createKeySet, generateIdentity, verifyJws } from '../../src/trust/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { activate, checkIn, COMPANY, FakeLicenseServer, install, orgWithPack, payloadOf, random, startClearinghouse, START, type Harness } from './fixtures';
+import { activate, checkIn, COMPANY, FakeLicenseServer, install, payloadOf, random, START, type Harness, clearinghouseWithPack, type OrgWithPack } from './fixtures';
 import { ManualClock } from '../../src/core/clock';
 
 describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
-  let database: Database;
   let h: Harness;
-  let pack: Awaited<ReturnType<typeof orgWithPack>>;
+  let pack: OrgWithPack;
 
   beforeEach(async () => {
-    database = await tdb.open(clearinghouseMigrations);
-    h = await startClearinghouse(database);
-    pack = await orgWithPack(h);
+    ({ h, pack } = await clearinghouseWithPack(tdb));
   });
 
   it('auto activation gives a certificate signed by the root key, naming the server and its key', async () => {

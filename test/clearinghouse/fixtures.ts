@@ -10,7 +10,9 @@ import type { MigrationReason } from '../../src/core/vocabulary';
 import { createClearinghouse, type Clearinghouse } from '../../src/clearinghouse/module';
 import type { ClearinghouseConfig } from '../../src/clearinghouse/context';
 import { buildServer, type TypedApp } from '../../src/http/server';
+import { clearinghouseMigrations } from '../../src/clearinghouse/migrations';
 import type { Database } from '../../src/storage/database';
+import type { TestDatabase } from '../helpers/databases';
 import { base64urlDecode, base64urlEncode, codeMacKey, generateIdentity, signJws, type Identity } from '../../src/trust/index';
 
 export const START = new Date('2025-03-01T09:00:00Z');
@@ -100,6 +102,15 @@ export async function orgWithPack(h: Harness, pack: Record<string, unknown> = {}
   );
   if (org.status !== 200 || p.status !== 200) throw new Error(`setup failed: ${JSON.stringify([org.body, p.body])}`);
   return { orgId: org.body.orgId as string, orgToken: org.body.token as string, packNumber: p.body.packNumber as number, packKey: p.body.packKey as string };
+}
+
+export type OrgWithPack = Awaited<ReturnType<typeof orgWithPack>>;
+
+/** A fresh clearinghouse database, the clearinghouse started on it, and an organization that bought a pack. */
+export async function clearinghouseWithPack(tdb: Pick<TestDatabase, 'open'>): Promise<{ database: Database; h: Harness; pack: OrgWithPack }> {
+  const database = await tdb.open(clearinghouseMigrations);
+  const h = await startClearinghouse(database);
+  return { database, h, pack: await orgWithPack(h) };
 }
 
 export async function activate(h: Harness, ls: FakeLicenseServer, orgToken: string, serverVersion = 2019) {

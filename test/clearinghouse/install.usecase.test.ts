@@ -5,17 +5,15 @@ import { clearinghouseMigrations } from '../../src/clearinghouse/migrations';
 import type { Database } from '../../src/storage/database';
 import { generateIdentity } from '../../src/trust/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { activate, FakeLicenseServer, install, orgWithPack, payloadOf, random, startClearinghouse, type Harness } from './fixtures';
+import { activate, FakeLicenseServer, install, payloadOf, random, type Harness, clearinghouseWithPack, type OrgWithPack } from './fixtures';
 
 describeEachDatabase('clearinghouse install', (tdb) => {
   let database: Database;
   let h: Harness;
-  let pack: Awaited<ReturnType<typeof orgWithPack>>;
+  let pack: OrgWithPack;
 
   beforeEach(async () => {
-    database = await tdb.open(clearinghouseMigrations);
-    h = await startClearinghouse(database);
-    pack = await orgWithPack(h);
+    ({ database, h, pack } = await clearinghouseWithPack(tdb));
   });
 
   it('an activated server installing a pack receives a grant signed by the clearinghouse', async () => {

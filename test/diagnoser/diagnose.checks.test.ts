@@ -3,54 +3,31 @@
  * real clearinghouse, license servers and session host over HTTP, gathered and diagnosed; each test asserts the
  * finding's code, severity and fix.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DAY_MS } from '../../src/core/clock';
-import { hasBlocking, type Finding } from '../../src/core/diagnoser-rules';
-import { connect } from '../../src/device/index';
+import { hasBlocking } from '../../src/core/diagnoser-rules';
 import { callJson } from '../../src/http/client';
 import { describeEachDatabase } from '../helpers/databases';
-import { closedPort, Estate, type RunningLicenseServer } from './estate';
-
-function finding(findings: Finding[], code: string): Finding {
-  const f = findings.find((x) => x.code === code);
-  if (!f) throw new Error(`no ${code} finding; found: ${findings.map((x) => x.code).join(', ') || 'none'}`);
-  return f;
-}
+import { closedPort, estateForEachTest, finding, type Estate, type RunningLicenseServer } from './estate';
 
 describeEachDatabase('diagnoser findings on real states', (tdb) => {
-  let estate: Estate;
-  let devices: string;
-
-  beforeEach(async () => {
-    estate = await new Estate(() => tdb.open()).start();
-    devices = mkdtempSync(join(tmpdir(), 'opencal-diag-devices-'));
-  });
-  afterEach(async () => {
-    await estate.close();
-    rmSync(devices, { recursive: true, force: true });
-  });
-
-  async function device(hostUrl: string, name: string) {
-    return connect(hostUrl, { name, storePath: join(devices, `${name}.json`), clock: estate.clock });
-  }
+  const fx = estateForEachTest(() => tdb.open());
+  const device = fx.device;
 
   /** A license server holding one installed pack. */
   async function serverWithPack(p: Parameters<Estate['buyPack']>[0] = {}, serverVersion?: 2019 | 2022): Promise<RunningLicenseServer & { packKey: string; packNumber: number }> {
-    const bought = await estate.buyPack(p);
-    const ls = await estate.licenseServer(serverVersion ? { serverVersion } : {});
-    const installed = await estate.install(ls, bought.packKey);
+    const bought = await fx.estate.buyPack(p);
+    const ls = await fx.estate.licenseServer(serverVersion ? { serverVersion } : {});
+    const installed = await fx.estate.install(ls, bought.packKey);
     if (!installed.ok) throw new Error(installed.error.message);
     return Object.assign(ls, bought);
   }
 
   it('clients refused although CALs are available: per-user mode with device CALs → CLIENTS_REFUSED_MODE_MISMATCH', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-user', [ls]);
-    const d = await estate.diagnose(sh);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-user', [ls]);
+    const d = await fx.estate.diagnose(sh);
     const f = finding(d.findings, 'CLIENTS_REFUSED_MODE_MISMATCH');
     expect(f.severity).toBe('blocking');
     expect(f.message).toContain('10 device CAL(s) are available');
@@ -60,9 +37,9 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('clients refused although CALs are available: no license server declared → NO_LICENSE_SERVER_SPECIFIED', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', []);
-    const d = await estate.diagnose(sh, { licenseServerUrls: [ls.url] });
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', []);
+    const d = await fx.estate.diagnose(sh, { licenseServerUrls: [ls.url] });
     const f = finding(d.findings, 'NO_LICENSE_SERVER_SPECIFIED');
     expect(f.severity).toBe('blocking');
     expect(f.fix).toContain(`opencal host config --license-servers ${ls.url} --layer policy --url ${sh.url}`);
@@ -70,31 +47,31 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('phantom licenses: the old server still runs and issues after the reissue → PHANTOM_LICENSES', async () => {
     const old = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [old]);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [old]);
     expect(await device(sh.url, 'PC-01')).toMatchObject({ ok: true, value: { cal: { kind: 'temporary' } } });
     expect(await device(sh.url, 'PC-01')).toMatchObject({ ok: true, value: { cal: { kind: 'permanent' } } });
     expect((await old.ls.useCases.checkIn()).ok).toBe(true);
 
-    const fresh = await estate.licenseServer();
+    const fresh = await fx.estate.licenseServer();
     const code = await fresh.ls.useCases.makeMigrationCode({ reason: 'replaced', sourceId: old.serverId });
     if (!code.ok) throw new Error(code.error.message);
-    const migrated = await callJson<{ case: { caseNumber: string } }>(estate.chHttp.url, 'POST', '/ch/v1/portal/migrate', {
-      token: estate.orgToken,
+    const migrated = await callJson<{ case: { caseNumber: string } }>(fx.estate.chHttp.url, 'POST', '/ch/v1/portal/migrate', {
+      token: fx.estate.orgToken,
       body: { migrationCode: code.value.migrationCode, packKey: old.packKey, program: 'select', calType: 'device', calVersion: 2019, agreementNumber: '1234567' },
     });
     if (!migrated.ok) throw new Error(migrated.error.message);
-    const approved = await callJson<{ case: { keyPackId: string } }>(estate.chHttp.url, 'POST', `/ch/v1/cases/${migrated.value.case.caseNumber}/approve`, {
-      token: estate.agentToken,
+    const approved = await callJson<{ case: { keyPackId: string } }>(fx.estate.chHttp.url, 'POST', `/ch/v1/cases/${migrated.value.case.caseNumber}/approve`, {
+      token: fx.estate.agentToken,
       body: { reason: 'hardware replaced' },
     });
     if (!approved.ok) throw new Error(approved.error.message);
     expect((await fresh.ls.useCases.installByKeyPackId({ keyPackId: approved.value.case.keyPackId, method: 'phone' })).ok).toBe(true);
-    await estate.configure(sh, 'per-device', [fresh]);
+    await fx.estate.configure(sh, 'per-device', [fresh]);
     // The old server is still running and checks in: its pack is invalidated but its CALs are still counted.
     await old.ls.useCases.checkIn();
 
-    const d = await estate.diagnose(sh, { licenseServerUrls: [old.url] });
+    const d = await fx.estate.diagnose(sh, { licenseServerUrls: [old.url] });
     const phantoms = d.findings.filter((f) => f.code === 'PHANTOM_LICENSES');
     expect(phantoms.length).toBeGreaterThan(0);
     const onOld = phantoms.find((f) => f.subject === old.url);
@@ -105,10 +82,10 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
   });
 
   it('license server not activated → LICENSE_SERVER_NOT_ACTIVATED', async () => {
-    const ls = await estate.licenseServer({ activate: false });
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
-    const d = await estate.diagnose(sh);
+    const ls = await fx.estate.licenseServer({ activate: false });
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
+    const d = await fx.estate.diagnose(sh);
     const f = finding(d.findings, 'LICENSE_SERVER_NOT_ACTIVATED');
     expect(f.severity).toBe('blocking');
     expect(f.fix).toContain(`opencal licmgr activate --method auto --org-token <ORG_TOKEN> --url ${ls.url}`);
@@ -117,38 +94,38 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('a 2022 session host on a 2019 license server → VERSION_NOT_HOSTABLE', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost({ hostVersion: 2022 });
-    await estate.configure(sh, 'per-device', [ls]);
-    const f = finding((await estate.diagnose(sh)).findings, 'VERSION_NOT_HOSTABLE');
+    const sh = await fx.estate.sessionHost({ hostVersion: 2022 });
+    await fx.estate.configure(sh, 'per-device', [ls]);
+    const f = finding((await fx.estate.diagnose(sh)).findings, 'VERSION_NOT_HOSTABLE');
     expect(f.severity).toBe('blocking');
     expect(f.message).toContain(`License server ${ls.url} is version 2019`);
   });
 
   it('a 2022 session host with only 2019 CALs → CAL_VERSION_NOT_ACCEPTED', async () => {
     const ls = await serverWithPack({ calVersion: 2019 }, 2022);
-    const sh = await estate.sessionHost({ hostVersion: 2022 });
-    await estate.configure(sh, 'per-device', [ls]);
-    const f = finding((await estate.diagnose(sh)).findings, 'CAL_VERSION_NOT_ACCEPTED');
+    const sh = await fx.estate.sessionHost({ hostVersion: 2022 });
+    await fx.estate.configure(sh, 'per-device', [ls]);
+    const f = finding((await fx.estate.diagnose(sh)).findings, 'CAL_VERSION_NOT_ACCEPTED');
     expect(f.severity).toBe('blocking');
     expect(f.fix).toContain(`opencal licmgr install --pack-key <PACK_KEY> --url ${ls.url}`);
   });
 
   it('mode not configured: MODE_NOT_CONFIGURED, then GRACE_PERIOD_ENDING within 14 days, then GRACE_PERIOD_EXPIRED', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'not-configured', [ls]);
-    let d = await estate.diagnose(sh);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'not-configured', [ls]);
+    let d = await fx.estate.diagnose(sh);
     expect(finding(d.findings, 'MODE_NOT_CONFIGURED').fix).toContain(`opencal host config --mode per-device --layer policy --url ${sh.url}`);
     expect(d.findings.some((f) => f.code.startsWith('GRACE_'))).toBe(false);
 
-    estate.clock.advance(110 * DAY_MS);
-    d = await estate.diagnose(sh);
+    fx.estate.clock.advance(110 * DAY_MS);
+    d = await fx.estate.diagnose(sh);
     const ending = finding(d.findings, 'GRACE_PERIOD_ENDING');
     expect(ending.severity).toBe('warning');
     expect(ending.message).toMatch(/ends in 1[0-9] day\(s\)|ends in [0-9] day\(s\)/);
 
-    estate.clock.advance(11 * DAY_MS);
-    d = await estate.diagnose(sh);
+    fx.estate.clock.advance(11 * DAY_MS);
+    d = await fx.estate.diagnose(sh);
     const expired = finding(d.findings, 'GRACE_PERIOD_EXPIRED');
     expect(expired.severity).toBe('blocking');
     expect(expired.message).toContain('event 1069');
@@ -156,18 +133,18 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('per-user mode in a workgroup → PER_USER_IN_WORKGROUP', async () => {
     const ls = await serverWithPack({ calType: 'user' });
-    const sh = await estate.sessionHost({ directory: 'workgroup' });
-    await estate.configure(sh, 'per-user', [ls]);
-    const f = finding((await estate.diagnose(sh)).findings, 'PER_USER_IN_WORKGROUP');
+    const sh = await fx.estate.sessionHost({ directory: 'workgroup' });
+    await fx.estate.configure(sh, 'per-user', [ls]);
+    const f = finding((await fx.estate.diagnose(sh)).findings, 'PER_USER_IN_WORKGROUP');
     expect(f.severity).toBe('blocking');
     expect(f.fix).toContain(`opencal host config --mode per-device --layer policy --url ${sh.url}`);
   });
 
   it('the only listed license server is down → LICENSE_SERVER_UNREACHABLE', async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [down]);
-    const f = finding((await estate.diagnose(sh)).findings, 'LICENSE_SERVER_UNREACHABLE');
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [down]);
+    const f = finding((await fx.estate.diagnose(sh)).findings, 'LICENSE_SERVER_UNREACHABLE');
     expect(f.severity).toBe('blocking');
     expect(f.subject).toBe(down);
     expect(f.fix).toContain(`opencal licmgr status --url ${down}`);
@@ -175,11 +152,11 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('the session host is not on the license server allow-list (4141) → HOST_NOT_ALLOWED', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
     expect((await ls.ls.useCases.setAllowList({ enabled: true, hosts: ['RDSH-99'] })).ok).toBe(true);
     await device(sh.url, 'PC-01');
-    const d = await estate.diagnose(sh);
+    const d = await fx.estate.diagnose(sh);
     const f = finding(d.findings, 'HOST_NOT_ALLOWED');
     expect(f.severity).toBe('blocking');
     expect(f.fix).toContain('PUT /ls/v1/hosts/allow-list');
@@ -189,28 +166,28 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('a session host not enrolled on its license server → HOST_NOT_ENROLLED', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls], false);
-    const f = finding((await estate.diagnose(sh)).findings, 'HOST_NOT_ENROLLED');
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls], false);
+    const f = finding((await fx.estate.diagnose(sh)).findings, 'HOST_NOT_ENROLLED');
     expect(f.severity).toBe('blocking');
     expect(f.fix).toContain(`opencal host enroll --license-server ${ls.url} --join-token <JOIN_TOKEN> --url ${sh.url}`);
   });
 
   it('every CAL issued → NO_CALS_AVAILABLE', async () => {
     const ls = await serverWithPack({ count: 1 });
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
     await device(sh.url, 'PC-01');
     expect(await device(sh.url, 'PC-01')).toMatchObject({ ok: true, value: { cal: { kind: 'permanent' } } });
-    const f = finding((await estate.diagnose(sh)).findings, 'NO_CALS_AVAILABLE');
+    const f = finding((await fx.estate.diagnose(sh)).findings, 'NO_CALS_AVAILABLE');
     expect(f.severity).toBe('blocking');
     expect(f.fix).toContain(`opencal licmgr install --pack-key <PACK_KEY> --url ${ls.url}`);
   });
 
   it('two of ten CALs revoked (the 20 % limit) → REVOKE_BUDGET_EXHAUSTED', async () => {
     const ls = await serverWithPack({ count: 10 });
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
     for (const name of ['PC-01', 'PC-02', 'PC-03']) {
       await device(sh.url, name);
       expect(await device(sh.url, name)).toMatchObject({ ok: true, value: { cal: { kind: 'permanent' } } });
@@ -218,7 +195,7 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
     expect((await ls.ls.useCases.revoke({ device: 'PC-01' })).ok).toBe(true);
     expect((await ls.ls.useCases.revoke({ device: 'PC-02' })).ok).toBe(true);
     expect(await ls.ls.useCases.revoke({ device: 'PC-03' })).toMatchObject({ ok: false, error: { code: 'REVOKE_LIMIT_REACHED' } });
-    const f = finding((await estate.diagnose(sh)).findings, 'REVOKE_BUDGET_EXHAUSTED');
+    const f = finding((await fx.estate.diagnose(sh)).findings, 'REVOKE_BUDGET_EXHAUSTED');
     expect(f.severity).toBe('warning');
     expect(f.message).toContain('the limit of 2 (20 % of 10 installed)');
     expect(f.fix).toContain(`opencal licmgr issued --type device --url ${ls.url}`);
@@ -226,25 +203,25 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('certificate expiring within 30 days → CERTIFICATE_EXPIRING, then expired → CERTIFICATE_EXPIRED', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
-    estate.clock.advance(720 * DAY_MS);
-    let f = finding((await estate.diagnose(sh)).findings, 'CERTIFICATE_EXPIRING');
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
+    fx.estate.clock.advance(720 * DAY_MS);
+    let f = finding((await fx.estate.diagnose(sh)).findings, 'CERTIFICATE_EXPIRING');
     expect(f.severity).toBe('warning');
     expect(f.fix).toContain(`--reason certificate-expired --url ${ls.url}`);
-    estate.clock.advance(20 * DAY_MS);
-    f = finding((await estate.diagnose(sh)).findings, 'CERTIFICATE_EXPIRED');
+    fx.estate.clock.advance(20 * DAY_MS);
+    f = finding((await fx.estate.diagnose(sh)).findings, 'CERTIFICATE_EXPIRED');
     expect(f.severity).toBe('blocking');
   });
 
   it('0 CALs after a rebuild made while the clearinghouse was down → NO_CALS_AFTER_REINSTALL (reinstall the pack)', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
-    const down = await estate.suspendClearinghouse();
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
+    const down = await fx.estate.suspendClearinghouse();
     expect((await ls.ls.useCases.rebuild({ force: true })).ok).toBe(true);
     await down.resume();
-    const d = await estate.diagnose(sh);
+    const d = await fx.estate.diagnose(sh);
     const f = finding(d.findings, 'NO_CALS_AFTER_REINSTALL');
     expect(f.severity).toBe('blocking');
     expect(f.message).toContain('rebuilt');
@@ -254,9 +231,9 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('without a license server token the server is reported as not inspected, and an unreachable clearinghouse as info', async () => {
     const ls = await serverWithPack();
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
-    const d = await estate.diagnose(sh, { licenseServerToken: undefined, clearinghouseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
+    const d = await fx.estate.diagnose(sh, { licenseServerToken: undefined, clearinghouseUrl: `http://127.0.0.1:${await closedPort()}` });
     expect(finding(d.findings, 'LICENSE_SERVER_NOT_INSPECTED')).toMatchObject({ severity: 'info', subject: ls.url });
     expect(finding(d.findings, 'CLEARINGHOUSE_UNREACHABLE')).toMatchObject({ severity: 'info' });
     expect(d.snapshot.licenseServers[0]).toMatchObject({ reachable: true, inspected: false, serverId: ls.serverId });
@@ -264,10 +241,10 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
 
   it('a session host that cannot be read is refused with the reason', async () => {
     const { runDiagnosis } = await import('../../src/diagnoser/index');
-    const r = await runDiagnosis({ hostUrl: `http://127.0.0.1:${await closedPort()}`, token: 'x', clock: estate.clock });
+    const r = await runDiagnosis({ hostUrl: `http://127.0.0.1:${await closedPort()}`, token: 'x', clock: fx.estate.clock });
     expect(r).toMatchObject({ ok: false, error: { code: 'UNREACHABLE' } });
-    const sh = await estate.sessionHost();
-    const wrong = await runDiagnosis({ hostUrl: sh.url, token: 'not-a-token', clock: estate.clock });
+    const sh = await fx.estate.sessionHost();
+    const wrong = await runDiagnosis({ hostUrl: sh.url, token: 'not-a-token', clock: fx.estate.clock });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
   });
 });

@@ -3,51 +3,24 @@
  * and each extra check is built with the real clearinghouse, license servers and session host, then gathered,
  * diagnosed and asserted by finding code and fix.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Finding } from '../../src/core/diagnoser-rules';
-import { connect } from '../../src/device/index';
+import { expect, it } from 'vitest';
 import { callJson } from '../../src/http/client';
 import { phoneScriptFor, renderFindings, renderPlan } from '../../src/diagnoser/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { Estate } from './estate';
-
-function codes(findings: Finding[]): string[] {
-  return findings.map((f) => f.code);
-}
-function finding(findings: Finding[], code: string): Finding {
-  const f = findings.find((x) => x.code === code);
-  if (!f) throw new Error(`no ${code} finding; found: ${codes(findings).join(', ') || 'none'}`);
-  return f;
-}
+import { estateForEachTest, finding } from './estate';
 
 describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
-  let estate: Estate;
-  let devices: string;
-
-  beforeEach(async () => {
-    estate = await new Estate(() => tdb.open()).start();
-    devices = mkdtempSync(join(tmpdir(), 'opencal-diag-devices-'));
-  });
-  afterEach(async () => {
-    await estate.close();
-    rmSync(devices, { recursive: true, force: true });
-  });
-
-  async function device(hostUrl: string, name: string) {
-    return connect(hostUrl, { name, storePath: join(devices, `${name}.json`), clock: estate.clock });
-  }
+  const fx = estateForEachTest(() => tdb.open());
+  const device = fx.device;
 
   it('a healthy estate gives no blocking finding, and the plan has only the verification left', async () => {
-    const { packKey } = await estate.buyPack();
-    const ls = await estate.licenseServer();
-    expect((await estate.install(ls, packKey)).ok).toBe(true);
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [ls]);
+    const { packKey } = await fx.estate.buyPack();
+    const ls = await fx.estate.licenseServer();
+    expect((await fx.estate.install(ls, packKey)).ok).toBe(true);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [ls]);
 
-    const d = await estate.diagnose(sh);
+    const d = await fx.estate.diagnose(sh);
     expect(d.findings.filter((f) => f.severity !== 'info')).toEqual([]);
     expect(d.blocking).toBe(false);
     expect(d.snapshot.licenseServers[0]).toMatchObject({ reachable: true, inspected: true, serverId: ls.serverId, activation: { status: 'activated' } });
@@ -56,22 +29,22 @@ describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
   });
 
   it("the source document's story: already activated, 0 CALs after the reinstall, Pending, reissue, then no blocking finding", async () => {
-    const { packNumber, packKey } = await estate.buyPack();
-    const old = await estate.licenseServer();
-    expect((await estate.install(old, packKey)).ok).toBe(true);
-    const sh = await estate.sessionHost();
-    await estate.configure(sh, 'per-device', [old]);
+    const { packNumber, packKey } = await fx.estate.buyPack();
+    const old = await fx.estate.licenseServer();
+    expect((await fx.estate.install(old, packKey)).ok).toBe(true);
+    const sh = await fx.estate.sessionHost();
+    await fx.estate.configure(sh, 'per-device', [old]);
     expect((await device(sh.url, 'PC-01')).ok).toBe(true);
     expect((await old.ls.useCases.checkIn()).ok).toBe(true);
 
     // Reinstall: the old server is gone, the new one has a new license server ID and an empty database.
     await old.stop();
-    const fresh = await estate.licenseServer();
+    const fresh = await fx.estate.licenseServer();
     expect(fresh.serverId).not.toBe(old.serverId);
-    const refused = await estate.install(fresh, packKey);
+    const refused = await fx.estate.install(fresh, packKey);
     expect(refused).toMatchObject({ ok: false, error: { code: 'PACK_ALREADY_ACTIVATED' } });
 
-    let d = await estate.diagnose(sh, { licenseServerUrls: [fresh.url] });
+    let d = await fx.estate.diagnose(sh, { licenseServerUrls: [fresh.url] });
     expect(d.blocking).toBe(true);
     const elsewhere = finding(d.findings, 'PACK_ACTIVE_ON_OTHER_SERVER');
     expect(elsewhere.severity).toBe('blocking');
@@ -84,15 +57,15 @@ describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
     // Portal migration with the new server's 45-character code: Pending (the old server checked in recently).
     const code = await fresh.ls.useCases.makeMigrationCode({ reason: 'reinstalled', sourceId: old.serverId });
     if (!code.ok) throw new Error(code.error.message);
-    const migrated = await callJson<{ case: { caseNumber: string; status: string } }>(estate.chHttp.url, 'POST', '/ch/v1/portal/migrate', {
-      token: estate.orgToken,
+    const migrated = await callJson<{ case: { caseNumber: string; status: string } }>(fx.estate.chHttp.url, 'POST', '/ch/v1/portal/migrate', {
+      token: fx.estate.orgToken,
       body: { migrationCode: code.value.migrationCode, packKey, program: 'select', calType: 'device', calVersion: 2019, agreementNumber: '1234567' },
     });
     if (!migrated.ok) throw new Error(migrated.error.message);
     expect(migrated.value.case.status).toBe('pending');
     const caseNumber = migrated.value.case.caseNumber;
 
-    d = await estate.diagnose(sh, { licenseServerUrls: [fresh.url] });
+    d = await fx.estate.diagnose(sh, { licenseServerUrls: [fresh.url] });
     const pending = finding(d.findings, 'PORTAL_CASE_PENDING');
     expect(pending.message).toContain(caseNumber);
     expect(pending.message).toContain('The agent awaits: the source license server checked in recently');
@@ -113,13 +86,13 @@ describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
     expect(renderPlan(d.plan)).toContain(`$ opencal phone-script --case ${caseNumber} --lang fr`);
 
     // The phone path: the agent approves (reissue + invalidation) and reads back the key pack ID.
-    const approved = await callJson<{ case: { status: string; keyPackId?: string } }>(estate.chHttp.url, 'POST', `/ch/v1/cases/${caseNumber}/approve`, {
-      token: estate.agentToken,
+    const approved = await callJson<{ case: { status: string; keyPackId?: string } }>(fx.estate.chHttp.url, 'POST', `/ch/v1/cases/${caseNumber}/approve`, {
+      token: fx.estate.agentToken,
       body: { reason: 'reinstalled license server, pack reissued by phone' },
     });
     if (!approved.ok) throw new Error(approved.error.message);
     expect(approved.value.case).toMatchObject({ status: 'approved' });
-    d = await estate.diagnose(sh, { licenseServerUrls: [fresh.url] });
+    d = await fx.estate.diagnose(sh, { licenseServerUrls: [fresh.url] });
     const install = d.plan.find((s) => s.step === 'install')!;
     expect(install.done).toBe(false);
     expect(install.commands[0]).toBe(`opencal licmgr install --key-pack-id ${approved.value.case.keyPackId} --url ${fresh.url}`);
@@ -127,9 +100,9 @@ describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
 
     const installed = await fresh.ls.useCases.installByKeyPackId({ keyPackId: approved.value.case.keyPackId!, method: 'phone' });
     expect(installed).toMatchObject({ ok: true, value: { pack: packNumber, total: 10 } });
-    await estate.configure(sh, 'per-device', [fresh]);
+    await fx.estate.configure(sh, 'per-device', [fresh]);
 
-    d = await estate.diagnose(sh);
+    d = await fx.estate.diagnose(sh);
     expect(d.findings.filter((f) => f.severity === 'blocking')).toEqual([]);
     expect(d.plan.filter((s) => !s.done).map((s) => s.step)).toEqual(['verify']);
     // The device holding the old server's CAL gets a temporary CAL, then a permanent one, from the new server.

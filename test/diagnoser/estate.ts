@@ -17,6 +17,9 @@ import { randomBytes } from '../../src/platform/random';
 import { createSessionHost, type SessionHost } from '../../src/session-host/module';
 import type { Database } from '../../src/storage/database';
 import { generateIdentity } from '../../src/trust/index';
+import type { Finding } from '../../src/core/diagnoser-rules';
+import { connect } from '../../src/device/index';
+import { afterEach, beforeEach } from 'vitest';
 
 export const CH_ADMIN = 'ch-admin-token-for-diagnoser-tests';
 export const LS_ADMIN = 'ls-admin-token-for-diagnoser-tests';
@@ -194,4 +197,39 @@ class ClockAt extends ManualClock {
   constructor() {
     super(new Date('2025-03-01T09:00:00.000Z'));
   }
+}
+
+/** The finding with this code, or a failure naming the codes found. */
+export function finding(findings: Finding[], code: string): Finding {
+  const f = findings.find((x) => x.code === code);
+  if (!f) throw new Error(`no ${code} finding; found: ${findings.map((x) => x.code).join(', ') || 'none'}`);
+  return f;
+}
+
+/** A test's estate, and devices whose license stores live in a temporary folder of that test. */
+export interface EstateFixture {
+  readonly estate: Estate;
+  device(hostUrl: string, name: string): ReturnType<typeof connect>;
+}
+
+/** Registers in the calling suite: a fresh estate started before each test, closed after it with its devices' folder. */
+export function estateForEachTest(open: () => Promise<Database>): EstateFixture {
+  let current: Estate | undefined;
+  let devices = '';
+  beforeEach(async () => {
+    current = await new Estate(open).start();
+    devices = mkdtempSync(join(tmpdir(), 'opencal-diag-devices-'));
+  });
+  afterEach(async () => {
+    await current?.close();
+    rmSync(devices, { recursive: true, force: true });
+  });
+  const fixture: EstateFixture = {
+    get estate(): Estate {
+      if (!current) throw new Error('the estate is started before each test');
+      return current;
+    },
+    device: (hostUrl, name) => connect(hostUrl, { name, storePath: join(devices, `${name}.json`), clock: fixture.estate.clock }),
+  };
+  return fixture;
 }
