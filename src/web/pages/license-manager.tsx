@@ -10,7 +10,7 @@ import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReaso
 import { api, grantFor, tokenFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useLoad, type TypedCode } from '../ui';
-import { EventTable, emptyProgramFields, ProgramInputs, programData, type EventView, useWrite } from './shared';
+import { EventsCard, emptyProgramFields, ProgramInputs, programData, type EventView, useWrite } from './shared';
 
 
 
@@ -605,13 +605,7 @@ export function LicenseManager(props: PageProps) {
           {canWrite ? <Deactivate {...props} onDone={reload} /> : null}
         </>
       ) : null}
-      <Card title="Events" id="events">
-        <Refusal error={events.error} />
-        {events.data ? events.data.events.length === 0 ? <Empty>No events.</Empty> : <EventTable events={events.data.events} /> : null}
-        <button type="button" class="secondary" onClick={reload}>
-          Refresh
-        </button>
-      </Card>
+      <EventsCard id="events" events={events} onRefresh={reload} />
     </>
   );
 }

@@ -11,7 +11,7 @@ import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
 import { api, apiText, call, grantFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useId, useLoad } from '../ui';
-import { EventTable, type EventView, useWrite } from './shared';
+import { EventsCard, type EventView, useWrite } from './shared';
 
 const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
 
@@ -390,13 +390,7 @@ export function SessionHostPage(props: PageProps) {
         {admissions.data ? <Admissions list={admissions.data.admissions} /> : null}
       </Card>
       <Emit {...props} version={version} />
-      <Card title="Events" id="sh-events">
-        <Refusal error={events.error} />
-        {events.data ? events.data.events.length === 0 ? <Empty>No events.</Empty> : <EventTable events={events.data.events} /> : null}
-        <button type="button" class="secondary" onClick={reload}>
-          Refresh
-        </button>
-      </Card>
+      <EventsCard id="sh-events" events={events} onRefresh={reload} />
     </>
   );
 }

@@ -3,7 +3,7 @@ import type { CaseView } from '../../core/api-types';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { scopeFromRefusal, type ApiResult, type Component } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Copyable, formatDate, Select, TableHead, TextInput, useAction, type TypedCode } from '../ui';
+import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useAction, type Loaded, type TypedCode } from '../ui';
 
 /** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
 export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
@@ -158,6 +158,20 @@ export interface EventView {
   at: string;
   /** shown in a Component column when the table mixes components (the diagnoser's). */
   component?: string;
+}
+
+/** A component's recent events, with a Refresh button. */
+export function EventsCard(props: { id: string; events: Loaded<{ events: EventView[] }>; onRefresh: () => void }) {
+  const events = props.events;
+  return (
+    <Card title="Events" id={props.id}>
+      <Refusal error={events.error} />
+      {events.data ? events.data.events.length === 0 ? <Empty>No events.</Empty> : <EventTable events={events.data.events} /> : null}
+      <button type="button" class="secondary" onClick={props.onRefresh}>
+        Refresh
+      </button>
+    </Card>
+  );
 }
 
 export function EventTable(props: { events: EventView[]; withComponent?: boolean }) {
