@@ -8,6 +8,11 @@
  *   2. second connections: the same devices, validated -> a permanent CAL (seat claimed from the key pack);
  *   3. a fixed rate of 1,000 requests/s of first connections, for the latency at that load;
  *   4. phases 1 and 2 again with 1,000,000 issued licenses already in the database.
+ * Beside each phase: the server's CPU time per answered request (all its threads), which depends much less than
+ * requests/s on what else the machine runs; the bare route's p99 at 1,000 requests/s (the machine's latency floor);
+ * and the license server's HTTP stack alone (GET /ls/v1/whoami with the host token).
+ * OPENCAL_BENCH_SECONDS (default 8), OPENCAL_BENCH_PREFILL (default 1,000,000; 0 skips phase 4),
+ * OPENCAL_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each license server process there.
  * The logon step between the phases (POST /ls/v1/cals/validate per device) is done in one SQL statement, so that
  * phase 2 measures issuance only.
  */
@@ -206,6 +211,11 @@ async function issuanceRun(dataDir: string, key: string, hostToken: string, pref
     // warm-up: JIT, prepared statements, connection pool
     await cals(port, hostToken, { from: 0, prefix: `${prefix}-warm` }, { amount: 2000 });
     const first = await measured(port, () => cals(port, hostToken, { from: 0, prefix }, { duration: SECONDS }));
+    // The same server's HTTP stack without licensing work: GET /ls/v1/whoami with the host token (bearer check, hooks,
+    // metrics, serialization), to tell what the stack costs from what issuance costs.
+    const whoami = () =>
+      autocannon({ url: `http://127.0.0.1:${port}/ls/v1/whoami`, headers: { authorization: `Bearer ${hostToken}` }, connections: CONNECTIONS, duration: Math.max(1, SECONDS / 2) }).then(summarize);
+    const stack = await measured(port, whoami);
     await stop(child);
     validateAll(join(dataDir, 'lserver.db'));
     const again = await startProcess('bench/license-server.ts', [dataDir, key]);
@@ -214,7 +224,7 @@ async function issuanceRun(dataDir: string, key: string, hostToken: string, pref
       const second = await measured(again.port, () => cals(again.port, hostToken, { from: 0, prefix }, { amount: first.ok }));
       const paced = await measured(again.port, () => cals(again.port, hostToken, { from: 0, prefix: `${prefix}-paced` }, { duration: SECONDS, overallRate: 1000 }));
       const memory = await rss(again.port);
-      return { first, second, paced, rss: memory };
+      return { first, second, paced, stack, rss: memory };
     } finally {
       await stop(again.child);
     }
@@ -253,6 +263,7 @@ async function main() {
         `  ${label}`,
         `${num(l.rps)} req/s  (${num((l.rps / bareMax.rps) * 100)} % of bare)  p50 ${l.p50} ms  p99 ${l.p99} ms  failed ${l.failed}  CPU ${cpu(l)} µs/request (bare ×${ratio(l, bareMax)})`,
       );
+    line('  HTTP stack only (GET /ls/v1/whoami, host token)', `${num(empty.stack.rps)} req/s  (${num((empty.stack.rps / bareMax.rps) * 100)} % of bare)  CPU ${cpu(empty.stack)} µs/request (bare ×${ratio(empty.stack, bareMax)})`);
     report('first connections (temporary CAL)', empty.first);
     report('second connections (permanent CAL)', empty.second);
     line('  at a fixed 1,000 requests/s', `${num(empty.paced.rps)} req/s  p50 ${empty.paced.p50} ms  p99 ${empty.paced.p99} ms  failed ${empty.paced.failed}`);

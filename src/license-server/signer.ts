@@ -1,8 +1,8 @@
 /**
  * CAL tokens are compact JWS (EdDSA, kid = license server ID), byte for byte what signJws makes. An Ed25519
  * signature is the largest single cost of a CAL request (about 30 µs), so the signatures of the requests answered
- * together are made in one message to a worker thread, while the event loop goes on parsing and answering
- * requests. The token is only signed after its CAL was committed, as before. If the worker is unavailable, tokens
+ * together (4 or more) are made in one message to a worker thread, while the event loop goes on parsing and
+ * answering requests; fewer are signed at once on the event loop. The token is only signed after its CAL was committed, as before. If the worker is unavailable, tokens
  * are signed on the main thread. The worker is plain JavaScript (no TypeScript loader in worker threads).
  */
 import { sign as signBytes, type KeyObject } from 'node:crypto';
@@ -19,6 +19,9 @@ parentPort.on('message', (message) => {
   parentPort.postMessage({ id: message.id, signatures });
 });
 `;
+
+/** batches smaller than this are signed on the calling thread. */
+const INLINE_BELOW = 4;
 
 export interface Signer {
   sign(payload: object): Promise<string>;
@@ -69,7 +72,9 @@ export function createSigner(identity: Identity, options: { threaded?: boolean }
     scheduled = false;
     const batch = queue;
     queue = [];
-    if (!worker) {
+    // A few tokens are signed here: a round trip to the worker would cost more than it saves, and a thread that has
+    // to be woken up adds the scheduler's delay to each of them (p99 at low load).
+    if (!worker || batch.length < INLINE_BELOW) {
       for (const w of batch) w.resolve(signInline(key, w.input));
       return;
     }
