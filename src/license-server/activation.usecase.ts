@@ -13,16 +13,10 @@ import { inTransaction, type LicenseServerContext, type TrustAnchor } from './co
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
 import type { CompanyInfo } from './license-server.repository';
+import type { ActivationView } from '../core/api-types';
 
-export interface ActivationView {
-  status: repo.ServerState['status'];
-  method?: ActivationMethod;
-  activatedAt?: string;
-  expiresAt?: string;
-  expired: boolean;
-  certificate: boolean;
-  reason?: string;
-}
+export type { ActivationView };
+
 
 export function activationView(server: repo.ServerState, now: Date): ActivationView {
   return {

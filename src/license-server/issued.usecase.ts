@@ -3,29 +3,14 @@
  */
 import { nextRevokeAllowedOn, perUserOverAllocation, revokeBudget } from '../core/license-server-rules';
 import { ok, refuse, type Result } from '../core/result';
-import type { CalKind, CalType, CalVersion } from '../core/vocabulary';
+import type { CalVersion } from '../core/vocabulary';
 import { forUpdate } from '../storage/dialect';
 import { inTransaction, type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
-import type { HeldLicense, IssuedStatus } from './license-server.repository';
+import type { HeldLicense } from './license-server.repository';
+import type { IssuedView } from '../core/api-types';
 
-export interface IssuedView {
-  id: string;
-  kind: CalKind;
-  calType: CalType;
-  calVersion: CalVersion;
-  pack?: number;
-  device: string;
-  hwid: string;
-  user?: string;
-  host?: string;
-  issuedAt: string;
-  expiresAt: string;
-  validated: boolean;
-  status: IssuedStatus;
-  revokedAt?: string;
-  overAllocated: boolean;
-}
+export type { IssuedView };
 
 export function issuedView(l: HeldLicense): IssuedView {
   return {

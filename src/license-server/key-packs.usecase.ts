@@ -8,29 +8,16 @@ import { decodeCode, verifyCodeMac } from '../core/codes/index';
 import { isVersionHostable } from '../core/license-server-rules';
 import type { GrantPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
-import { isCalVersion, type ActivationMethod, type CalType, type CalVersion, type Program } from '../core/vocabulary';
+import { isCalVersion, type ActivationMethod, type CalVersion } from '../core/vocabulary';
 import { anchorOrRefuse, noClearinghouse, unreachable } from './activation.usecase';
 import { inTransaction, newId, type LicenseServerContext, type TrustAnchor } from './context';
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
 import type { KeyPack } from './license-server.repository';
+import type { KeyPackView } from '../core/api-types';
 
-export interface KeyPackView {
-  id: string;
-  pack: number;
-  seq: number;
-  program: Program;
-  calType: CalType;
-  calVersion: CalVersion;
-  total: number;
-  issued: number;
-  available: number;
-  status: KeyPack['status'];
-  method: ActivationMethod;
-  grant: boolean;
-  installedAt: string;
-  expiresAt?: string;
-}
+export type { KeyPackView };
+
 
 export function keyPackView(k: KeyPack): KeyPackView {
   return {

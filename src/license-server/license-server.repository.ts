@@ -6,6 +6,9 @@
 import type { Kysely } from 'kysely';
 import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, Program } from '../core/vocabulary';
 import { fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
+import type { IssuedStatus, KeyPackStatus } from '../core/api-types';
+
+export type { IssuedStatus, KeyPackStatus };
 
 type Db = Kysely<any>;
 
@@ -36,7 +39,6 @@ export interface ServerState {
   revocationsSeq?: number;
 }
 
-export type KeyPackStatus = 'active' | 'invalidated';
 
 export interface KeyPack {
   id: string;
@@ -56,7 +58,6 @@ export interface KeyPack {
   invalidatedAt?: Date;
 }
 
-export type IssuedStatus = 'active' | 'upgraded' | 'expired' | 'revoked' | 'removed';
 
 export interface IssuedLicense {
   id: string;

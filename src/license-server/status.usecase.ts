@@ -3,6 +3,7 @@ import { activationView } from './activation.usecase';
 import type { LicenseServerContext } from './context';
 import { keyPackView } from './key-packs.usecase';
 import * as repo from './license-server.repository';
+import type { LicenseServerStatus } from '../core/api-types';
 
 export async function identity(ctx: LicenseServerContext) {
   const server = await repo.getServer(ctx.db);
@@ -15,7 +16,7 @@ export async function identity(ctx: LicenseServerContext) {
   };
 }
 
-export async function status(ctx: LicenseServerContext) {
+export async function status(ctx: LicenseServerContext): Promise<LicenseServerStatus> {
   const now = ctx.clock.now();
   const server = await repo.getServer(ctx.db);
   const packs = await repo.listKeyPacks(ctx.db);
