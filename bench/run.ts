@@ -22,7 +22,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import autocannon, { type Result } from 'autocannon';
+import autocannon, { type Options, type Result } from 'autocannon';
+import cliProgress from 'cli-progress';
 import Database from 'better-sqlite3';
 import { dayNumber, encodeCode } from '../src/core/codes/index';
 import { createLicenseServer } from '../src/license-server/module';
@@ -86,6 +87,27 @@ async function stop(child: ChildProcess) {
   await exited;
 }
 
+/**
+ * One load phase. On a terminal a timed phase shows a progress bar (the phases take SECONDS each and the whole
+ * benchmark a few minutes); redirected output stays plain figures.
+ */
+async function load(options: Options): Promise<Result> {
+  if (!process.stdout.isTTY || !options.duration) return autocannon(options);
+  const bar = new cliProgress.SingleBar(
+    { format: '  {bar} {value}/{total} s', hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(options.duration, 0);
+  const started = Date.now();
+  const timer = setInterval(() => bar.update(Math.min(options.duration!, Math.round((Date.now() - started) / 1000))), 250);
+  try {
+    return await autocannon(options);
+  } finally {
+    clearInterval(timer);
+    bar.stop();
+  }
+}
+
 interface Load {
   rps: number;
   p50: number;
@@ -119,12 +141,12 @@ async function measured(port: number, run: () => Promise<Load>): Promise<Load> {
 }
 
 function bareLoad(port: number, opts: { duration?: number; amount?: number; overallRate?: number }): Promise<Load> {
-  return autocannon({ url: `http://127.0.0.1:${port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"device":"x"}', connections: CONNECTIONS, ...opts }).then(summarize);
+  return load({ url: `http://127.0.0.1:${port}/echo`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"device":"x"}', connections: CONNECTIONS, ...opts }).then(summarize);
 }
 
 async function cals(port: number, token: string, devices: { from: number; prefix: string }, opts: { duration?: number; amount?: number; overallRate?: number }): Promise<Load> {
   let next = devices.from;
-  const result = await autocannon({
+  const result = await load({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     ...opts,
@@ -214,7 +236,7 @@ async function issuanceRun(dataDir: string, key: string, hostToken: string, pref
     // The same server's HTTP stack without licensing work: GET /ls/v1/whoami with the host token (bearer check, hooks,
     // metrics, serialization), to tell what the stack costs from what issuance costs.
     const whoami = () =>
-      autocannon({ url: `http://127.0.0.1:${port}/ls/v1/whoami`, headers: { authorization: `Bearer ${hostToken}` }, connections: CONNECTIONS, duration: Math.max(1, SECONDS / 2) }).then(summarize);
+      load({ url: `http://127.0.0.1:${port}/ls/v1/whoami`, headers: { authorization: `Bearer ${hostToken}` }, connections: CONNECTIONS, duration: Math.max(1, SECONDS / 2) }).then(summarize);
     const stack = await measured(port, whoami);
     await stop(child);
     validateAll(join(dataDir, 'lserver.db'));
