@@ -16,6 +16,7 @@ import type { KeyPackView } from './api-types';
 import { DAY_MS } from './clock';
 import type { EventComponent, EventLevel } from './events';
 import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';
+import { programDataPlaceholders } from './vocabulary';
 import type {
   ActivationMethod,
   ActivationStatus,
@@ -631,7 +632,7 @@ function migrateCommands(ctx: Ctx, ls: ObservedLicenseServer | undefined, p: Pic
   return [
     withUrl(`opencal licmgr migration-code --reason reinstalled${source}`, ls?.url),
     withUrl(
-      `opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type ${p.calType} --version ${p.calVersion} --program ${p.program}`,
+      `opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type ${p.calType} --version ${p.calVersion} --program ${p.program} ${programDataPlaceholders(p.program)}`.trimEnd(),
       ctx.s.clearinghouse?.url,
     ),
   ];

@@ -22,7 +22,7 @@ import {
   type ObservedLicenseServer,
   type ObservedPack,
 } from './diagnoser-rules';
-import type { CalType, CalVersion, MigrationReason, Program } from './vocabulary';
+import { programDataPlaceholders, type CalType, type CalVersion, type MigrationReason, type Program } from './vocabulary';
 
 export type RecoveryStepId = 'activate' | 'migrate' | 'reissue' | 'rebuild' | 'install' | 'retire-old-server' | 'configure' | 'verify';
 
@@ -193,7 +193,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
       commands: [
         withUrl(`opencal licmgr migration-code --reason ${reason}${source}`, lsUrl),
         withUrl(
-          `opencal portal migrate --migration-code ${migrationCode} --pack-key <PACK_KEY> --type ${type} --version ${version} --program ${program}${context.programData ? ` ${context.programData}` : ''}`,
+          `opencal portal migrate --migration-code ${migrationCode} --pack-key <PACK_KEY> --type ${type} --version ${version} --program ${program} ${context.programData ?? programDataPlaceholders(program)}`.trimEnd(),
           chUrl,
         ),
       ],

@@ -14,6 +14,18 @@ export type Program = (typeof PROGRAMS)[number];
 /** Programs whose program data is a 7-digit agreement number (WMI InstallAgreementLicenseKeyPack). */
 export const AGREEMENT_PROGRAMS: readonly Program[] = ['select', 'enterprise', 'campus', 'school', 'spla', 'other'];
 
+/**
+ * The program data flags the portal and the license manager ask for, with placeholders, for the commands that
+ * the diagnoser and the recovery planner print (an Open pack needs its license and authorization numbers, an
+ * agreement its 7-digit number, a retail pack its proof of purchase when it moves).
+ */
+export function programDataPlaceholders(program: Program | string): string {
+  if (program === 'open') return '--license-number <LICENSE_NUMBER> --authorization <AUTHORIZATION_NUMBER>';
+  if ((AGREEMENT_PROGRAMS as readonly string[]).includes(program)) return '--agreement <AGREEMENT_NUMBER>';
+  if (program === 'retail') return '--proof <PROOF_OF_PURCHASE>';
+  return '';
+}
+
 export const ACTIVATION_METHODS = ['auto', 'web', 'phone'] as const;
 export type ActivationMethod = (typeof ACTIVATION_METHODS)[number];
 

@@ -12,7 +12,7 @@ describe('planRecovery', () => {
     const byStep = Object.fromEntries(steps.map((x) => [x.step, x]));
     expect(byStep['migrate']!.commands).toEqual([
       `opencal licmgr migration-code --reason reinstalled --source-id ${OLD_ID} --url ${LS_URL}`,
-      `opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type device --version 2019 --program retail --url ${CH_URL}`,
+      `opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type device --version 2019 --program retail --proof <PROOF_OF_PURCHASE> --url ${CH_URL}`,
     ]);
     expect(byStep['reissue']!.commands[0]).toBe('opencal phone-script --lang fr');
     expect(byStep['install']!.commands[0]).toBe(`opencal licmgr install --key-pack-id <KEY_PACK_ID> --url ${LS_URL}`);
@@ -122,7 +122,7 @@ describe('planRecovery', () => {
     expect(todo(steps)).toEqual(['migrate', 'reissue', 'install', 'configure', 'verify']);
     expect(steps.find((x) => x.step === 'migrate')!.commands).toEqual([
       `opencal licmgr migration-code --reason replaced --url ${LS_URL}`,
-      'opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type device --version 2019 --program open',
+      'opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type device --version 2019 --program open --license-number <LICENSE_NUMBER> --authorization <AUTHORIZATION_NUMBER>',
     ]);
   });
 });
