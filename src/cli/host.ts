@@ -112,7 +112,7 @@ export function hostCommands(program: Command, ctx: CliContext): void {
   clientCommand(
     host.command('refresh').description('fetch the trust anchor, the revocation list and the license server identities now (also done every hour)'),
     'opencal host refresh',
-  ).action(clientAction(ctx, (target) => call<Record<string, unknown>>(target, 'POST', '/sh/v1/refresh'), (v) => JSON.stringify(v, null, 2)));
+  ).action(clientAction(ctx, (target) => call<RefreshAnswer>(target, 'POST', '/sh/v1/refresh'), showRefresh));
 
   clientCommand(host.command('admissions').description('recent admissions and refusals of devices'), 'opencal host admissions --outcome refused')
     .addOption(choice('--outcome <outcome>', 'only admitted or refused', ['admitted', 'refused']))
@@ -136,4 +136,25 @@ export function hostCommands(program: Command, ctx: CliContext): void {
               ),
       ),
     );
+}
+
+interface RefreshAnswer {
+  trustAnchor?: { fingerprint?: string; error?: string };
+  revocations?: { seq?: number; updated?: boolean; error?: string };
+  identities: { licenseServerUrl: string; serverId?: string; error?: string }[];
+}
+
+function showRefresh(v: RefreshAnswer): string {
+  const anchor = v.trustAnchor ? (v.trustAnchor.error ? `not fetched (${v.trustAnchor.error})` : v.trustAnchor.fingerprint) : 'no clearinghouse configured';
+  const list = v.revocations
+    ? v.revocations.error
+      ? `not fetched (${v.revocations.error})`
+      : `#${v.revocations.seq} (${v.revocations.updated ? 'updated' : 'unchanged'})`
+    : 'no clearinghouse configured';
+  const head = lines([
+    ['trust anchor', anchor],
+    ['revocation list', list],
+  ]);
+  if (v.identities.length === 0) return `${head}\nlicense servers: none listed`;
+  return `${head}\n${table(['license server', 'license server ID'], v.identities.map((i) => [i.licenseServerUrl, i.serverId ?? `unreachable (${i.error ?? 'unknown'})`]))}`;
 }

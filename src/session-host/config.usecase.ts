@@ -16,7 +16,7 @@ import {
 import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
 import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import { logEvent, type SessionHostContext } from './context';
-import { refreshIdentity } from './trust.usecase';
+import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
 import {
   advanceHighWaterMark,
   ensureFirstStart,
@@ -163,6 +163,7 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
     });
   });
   for (const url of settings.licenseServers ?? []) await refreshIdentity(ctx, url);
+  await refreshFromClearinghouse(ctx);
   return ok(await status(ctx));
 }
 
@@ -177,6 +178,7 @@ export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, 
     await saveEnrolment(trx, { licenseServerUrl: url, token: answer.value.token, hostName: ctx.settings.hostName, enrolledAt: ctx.clock.now().toISOString() });
     await logEvent(trx, ctx, 9203, { licenseServerUrl: url, serverId: identity.serverId ?? 'unknown' });
   });
+  await refreshFromClearinghouse(ctx);
   return ok(identity.serverId ? { licenseServerUrl: url, serverId: identity.serverId } : { licenseServerUrl: url });
 }
 

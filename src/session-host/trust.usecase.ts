@@ -91,26 +91,35 @@ export interface RefreshReport {
 
 /** Fetches the trust anchor and revocation list from the clearinghouse, and the listed servers' identities. */
 export async function refreshTrust(ctx: SessionHostContext, licenseServers: readonly string[]): Promise<RefreshReport> {
-  const report: RefreshReport = { identities: [] };
-  const url = ctx.settings.clearinghouseUrl;
-  if (url) {
-    const anchor = await ctx.peers.trustAnchor(url);
-    if (anchor.ok) {
-      const set = await setTrustAnchor(ctx, anchor.value, url);
-      report.trustAnchor = set.ok ? set.value : { error: set.error.code };
-      if (!set.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: set.error.message });
-    } else {
-      report.trustAnchor = { error: anchor.error.code };
-      await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: anchor.error.message });
-    }
-    if (ctx.trust.anchor) {
-      const list = await ctx.peers.revocations(url);
-      const accepted = list.ok ? await acceptRevocationList(ctx, list.value.list) : list;
-      report.revocations = accepted.ok ? accepted.value : { error: accepted.error.code };
-      if (!accepted.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'revocation list', url, reason: accepted.error.message });
-    }
-  }
+  const report: RefreshReport = { ...(await refreshFromClearinghouse(ctx)), identities: [] };
   for (const server of licenseServers) report.identities.push(await refreshIdentity(ctx, server));
+  return report;
+}
+
+/**
+ * The clearinghouse half of a refresh: its trust anchor, then its revocation list. Also run when an administrator
+ * reconfigures or enrols this host — typically right after a reissue — so that the old server's CALs stop being
+ * honoured at once rather than at the next hourly refresh.
+ */
+export async function refreshFromClearinghouse(ctx: SessionHostContext): Promise<Omit<RefreshReport, 'identities'>> {
+  const report: Omit<RefreshReport, 'identities'> = {};
+  const url = ctx.settings.clearinghouseUrl;
+  if (!url) return report;
+  const anchor = await ctx.peers.trustAnchor(url);
+  if (anchor.ok) {
+    const set = await setTrustAnchor(ctx, anchor.value, url);
+    report.trustAnchor = set.ok ? set.value : { error: set.error.code };
+    if (!set.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: set.error.message });
+  } else {
+    report.trustAnchor = { error: anchor.error.code };
+    await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: anchor.error.message });
+  }
+  if (ctx.trust.anchor) {
+    const list = await ctx.peers.revocations(url);
+    const accepted = list.ok ? await acceptRevocationList(ctx, list.value.list) : list;
+    report.revocations = accepted.ok ? accepted.value : { error: accepted.error.code };
+    if (!accepted.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'revocation list', url, reason: accepted.error.message });
+  }
   return report;
 }
 

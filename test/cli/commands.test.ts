@@ -120,6 +120,16 @@ describe('client commands against an all-in-one server', () => {
     expect(after.json.mode).toBe(before.json.mode);
   });
 
+  it('host refresh says what it fetched: the trust anchor, the revocation list and each license server ID', async () => {
+    const r = await cli(['host', 'refresh']);
+    expect(r.exit).toBe(0);
+    expect(r.stdout).toMatch(/^trust anchor:\s+[0-9a-f]{64}$/m);
+    expect(r.stdout).toMatch(/^revocation list:\s+#\d+ \((updated|unchanged)\)$/m);
+    expect(r.stdout).toContain(demo.licenseServerId);
+    const json = await cli(['host', 'refresh', '--json']);
+    expect(json.json.identities[0].serverId).toBe(demo.licenseServerId);
+  });
+
   it('the phone script is filled in with the license server ID, in French by default', async () => {
     const r = await cli(['phone-script']);
     expect(r.exit).toBe(0);
