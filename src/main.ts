@@ -453,11 +453,12 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
           : '  admin token     the one given by --admin-token / OPENCAL_ADMIN_TOKEN',
     ];
     if (demo && demoData) {
+      const held = (await licenseServer.useCases.listKeyPacks()).some((k) => k.pack === demoData.packNumber && k.status === 'active');
       lines.push(
         `  demo mode       manual clock at ${demo.clock.now().toISOString()} (opencal clock advance 91d)`,
         `  demo org        ${demoData.orgId}   org token ${demoData.orgToken}`,
         `  demo agent      token ${demoData.agentToken}`,
-        `  demo pack       ${demoData.packNumber}: 10 device CALs, version 2019, Select agreement ${DEMO_AGREEMENT}, installed (details in ${layout.demo})`,
+        `  demo pack       ${demoData.packNumber}: 10 device CALs, version 2019, Select agreement ${DEMO_AGREEMENT}, ${held ? 'installed on this license server' : 'not installed on this license server (reinstalled?)'} (details in ${layout.demo})`,
       );
     }
 

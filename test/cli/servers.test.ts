@@ -80,6 +80,7 @@ describe('opencal serve (all-in-one)', () => {
     const data = tempDir();
     dirs.push(data);
     const s = await serve(['serve', '--data', data, '--demo']);
+    expect(s.t.stdout()).toMatch(/demo pack\s+1: 10 device CALs, version 2019, Select agreement 1234567, installed on this license server/);
     const demo = JSON.parse(readFileSync(join(data, 'demo.json'), 'utf8'));
     expect(statSync(join(data, 'demo.json')).mode & 0o777).toBe(0o600);
     const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
