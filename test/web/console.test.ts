@@ -6,65 +6,22 @@
  *
  * Without Chromium the suite is skipped with a notice, or fails when CI=true.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { resolveConfig } from '../../src/config/index';
 import type { OpenCalConfig } from '../../src/config/schema';
 import { callJson } from '../../src/http/client';
 import { startAllInOne, startLicenseServerAlone, type AllInOneServer } from '../../src/main';
-import type { CliIo } from '../../src/cli/io';
+import { ARTIFACTS, CHROMIUM, browserSuite, buildConsole, chromiumThere, configFor as harnessConfigFor, must, silentIo } from './harness';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const ARTIFACTS = join(REPO, 'test-artifacts', 'console');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'console-test-admin-token-0123456789';
 const AGREEMENT = '1234567';
 
-function isCi(): boolean {
-  const ci = process.env.CI?.trim().toLowerCase();
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-}
+const configFor = (flags: Partial<Record<keyof OpenCalConfig, unknown>>): OpenCalConfig => harnessConfigFor(ADMIN_TOKEN, flags);
 
-function silentIo(): CliIo {
-  return { stdout: new PassThrough(), stderr: new PassThrough(), env: {}, cwd: REPO };
-}
-
-function configFor(flags: Partial<Record<keyof OpenCalConfig, unknown>>): OpenCalConfig {
-  const r = resolveConfig({ flags: { host: '127.0.0.1', port: '0', logLevel: 'silent', adminToken: ADMIN_TOKEN, ...flags }, env: {}, cwd: REPO });
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value.values as OpenCalConfig;
-}
-
-async function must<T>(what: string, answer: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>): Promise<T> {
-  const r = await answer;
-  if (!r.ok) throw new Error(`${what}: ${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-
-/** Builds the console bundle into dist/web, where src/web/serve.ts serves it from. */
-async function buildConsole(): Promise<void> {
-  const { build } = await import('vite');
-  const env = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: join(REPO, 'src/web/vite.config.ts'), mode: 'production', logLevel: 'warn' });
-  } finally {
-    if (env === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = env;
-  }
-}
-
-const chromiumThere = existsSync(CHROMIUM);
-if (!chromiumThere && !isCi()) {
-  console.warn(`[opencal] console browser tests are skipped: no Chromium at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-}
-
-const suite = chromiumThere ? describe : isCi() ? describe : describe.skip;
+const suite = browserSuite('console browser tests');
 
 suite('the console in Chromium plays the recovery story by clicking', () => {
   let server: AllInOneServer;
