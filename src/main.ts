@@ -491,10 +491,7 @@ function adminLine(admin: ReturnType<typeof bootstrapAdminToken>): string {
 
 /** `opencal clearinghouse serve`: the clearinghouse alone (`--data DIR` holds ch.db and its root key, or `--db URL`). */
 export async function startClearinghouseAlone(config: OpenCalConfig, io: CliIo, options: AllInOneOptions = {}): Promise<RunningServer> {
-  const clock = options.clock ?? systemClock;
-  const admin = bootstrapAdminToken(config.data, config.adminToken);
-  const closers = new Closers();
-  return guarded(closers, async () => {
+  return serveAlone(config, io, options, 'clearinghouse', async (clock, adminToken, closers) => {
     const db = await componentDatabase(config, config.data, 'ch.db');
     closers.add(() => db.close());
     const clearinghouse = await createClearinghouse({
@@ -502,28 +499,16 @@ export async function startClearinghouseAlone(config: OpenCalConfig, io: CliIo, 
       identity: loadOrCreateIdentity(join(config.data, CLEARINGHOUSE_KEY_FILE)),
       clock,
       random: randomBytes,
-      adminToken: admin.token,
+      adminToken,
     });
     closers.add(() => clearinghouse.close());
-    const door = await openFrontDoor(config.host, config.port);
-    closers.add(() => door.close());
-    const app = await appFor(config, io, [clearinghouse.module]);
-    closers.add(() => app.close());
-    route(door, app);
-    return {
-      url: door.origin,
-      lines: [`OpenCAL clearinghouse listening on ${door.origin}`, `  API             ${door.origin}/ch/v1   (docs ${door.origin}/docs)`, `  data            ${config.data}`, logLine(config), adminLine(admin)],
-      close: () => closers.closeAll(),
-    };
+    return { module: clearinghouse.module, details: [] };
   });
 }
 
 /** `opencal license-server serve`: one license server; `--data DIR` holds identity.key and lserver.db (a new DIR is a reinstall). */
 export async function startLicenseServerAlone(config: OpenCalConfig, io: CliIo, options: AllInOneOptions = {}): Promise<RunningServer> {
-  const clock = options.clock ?? systemClock;
-  const admin = bootstrapAdminToken(config.data, config.adminToken);
-  const closers = new Closers();
-  return guarded(closers, async () => {
+  return serveAlone(config, io, options, 'license server', async (clock, adminToken, closers) => {
     const database = config.db ? await openDatabase(config.db) : undefined;
     if (database) closers.add(() => database.close());
     const licenseServer = await createLicenseServer({
@@ -533,37 +518,23 @@ export async function startLicenseServerAlone(config: OpenCalConfig, io: CliIo, 
       random: randomBytes,
       serverVersion: config.serverVersion as CalVersion,
       ...(config.clearinghouseUrl ? { clearinghouseUrl: config.clearinghouseUrl } : {}),
-      adminToken: admin.token,
+      adminToken,
       checkInIntervalMs: 5 * 60 * 1000,
     });
     closers.add(() => licenseServer.close());
-    const door = await openFrontDoor(config.host, config.port);
-    closers.add(() => door.close());
-    const app = await appFor(config, io, [licenseServer.module]);
-    closers.add(() => app.close());
-    route(door, app);
     return {
-      url: door.origin,
-      lines: [
-        `OpenCAL license server listening on ${door.origin}`,
-        `  API             ${door.origin}/ls/v1   (docs ${door.origin}/docs)`,
+      module: licenseServer.module,
+      details: [
         `  license server  ${licenseServer.serverId}`,
         `  clearinghouse   ${config.clearinghouseUrl ?? 'none (air-gapped: activate and install by phone)'}`,
-        `  data            ${config.data}`,
-        logLine(config),
-        adminLine(admin),
       ],
-      close: () => closers.closeAll(),
     };
   });
 }
 
 /** `opencal session-host serve`: one session host; `--data DIR` holds sh.db (or `--db URL`). */
 export async function startSessionHostAlone(config: OpenCalConfig, io: CliIo, options: AllInOneOptions = {}): Promise<RunningServer> {
-  const clock = options.clock ?? systemClock;
-  const admin = bootstrapAdminToken(config.data, config.adminToken);
-  const closers = new Closers();
-  return guarded(closers, async () => {
+  return serveAlone(config, io, options, 'session host', async (clock, adminToken, closers) => {
     const db = await componentDatabase(config, config.data, 'sh.db');
     closers.add(() => db.close());
     const hostName = sessionHostName(config);
@@ -576,21 +547,43 @@ export async function startSessionHostAlone(config: OpenCalConfig, io: CliIo, op
       directory: config.directory as 'domain' | 'workgroup',
       ...(config.hostPolicy ? { configFile: config.hostPolicy } : {}),
       ...(config.clearinghouseUrl ? { clearinghouseUrl: config.clearinghouseUrl } : {}),
-      adminToken: admin.token,
+      adminToken,
     });
     closers.add(() => sessionHost.close());
+    return {
+      module: sessionHost.module,
+      details: [`  host            ${hostName}, version ${config.hostVersion}`, `  clearinghouse   ${config.clearinghouseUrl ?? 'none'}`],
+    };
+  });
+}
+
+/**
+ * What every component run alone shares: the bootstrap admin token, the component (made by `start`, which registers
+ * what must be closed), its own front door and app, the banner, and an orderly close.
+ */
+async function serveAlone(
+  config: OpenCalConfig,
+  io: CliIo,
+  options: AllInOneOptions,
+  title: string,
+  start: (clock: Clock, adminToken: string, closers: Closers) => Promise<{ module: ComponentModule; details: string[] }>,
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const admin = bootstrapAdminToken(config.data, config.adminToken);
+  const closers = new Closers();
+  return guarded(closers, async () => {
+    const component = await start(clock, admin.token, closers);
     const door = await openFrontDoor(config.host, config.port);
     closers.add(() => door.close());
-    const app = await appFor(config, io, [sessionHost.module]);
+    const app = await appFor(config, io, [component.module]);
     closers.add(() => app.close());
     route(door, app);
     return {
       url: door.origin,
       lines: [
-        `OpenCAL session host listening on ${door.origin}`,
-        `  API             ${door.origin}/sh/v1   (docs ${door.origin}/docs)`,
-        `  host            ${hostName}, version ${config.hostVersion}`,
-        `  clearinghouse   ${config.clearinghouseUrl ?? 'none'}`,
+        `OpenCAL ${title} listening on ${door.origin}`,
+        `  API             ${door.origin}${component.module.prefix}   (docs ${door.origin}/docs)`,
+        ...component.details,
         `  data            ${config.data}`,
         logLine(config),
         adminLine(admin),
