@@ -332,7 +332,7 @@ suite('the console forms in Chromium, against the all-in-one server', () => {
     };
     for (const [title, marker] of Object.entries(loaded)) {
       await nav(title);
-      await expect.poll(() => page.locator(marker).count(), `${title} shows ${marker}`).toBeGreaterThan(0);
+      await expect.poll(() => page.locator(marker).count()).toBeGreaterThan(0);
       await page.waitForLoadState('networkidle');
       // open the collapsed parts so that their fields count too
       for (const d of await page.locator('details:not([open]) > summary').all()) await d.click();
@@ -391,6 +391,12 @@ suite('the console forms in Chromium, against the all-in-one server', () => {
     await expect.poll(() => page.getByTestId('activation-status').textContent()).toContain('unactivated');
     await expect.poll(() => page.locator('#key-packs').textContent()).toContain('No key packs installed');
     expect(await page.getByTestId('license-server-id').textContent()).toBe(serverId);
+    // the issued licenses are read again: the rebuild removed them
+    await expect.poll(() => page.locator('#issued').textContent()).toContain('No issued licenses match.');
+    expect(await page.locator('#issued').getByRole('button', { name: /Revoke/ }).count()).toBe(0);
+    // a second rebuild needs a second confirmation
+    expect(await button.isDisabled()).toBe(true);
+    expect(await rebuild.getByLabel('I understand that key packs, issued licenses and the activation are deleted').isChecked()).toBe(false);
     await shot('08-license-manager-rebuilt');
     const after = await lsStatus();
     expect(after.serverId).toBe(serverId);

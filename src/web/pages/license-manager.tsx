@@ -319,13 +319,14 @@ function KeyPacks(props: { packs: KeyPack[] }) {
   );
 }
 
-function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean; onChanged: () => void; now: number }) {
+function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean; onChanged: () => void; now: number; refresh: number }) {
   const [type, setType] = useState<'' | (typeof CAL_KINDS)[number]>('');
   const [device, setDevice] = useState('');
   const [status, setStatus] = useState<'active' | 'all'>('active');
   const [query, setQuery] = useState('?status=active');
-  const list = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', `/issued${query}`), [query]);
-  const revoked = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', '/issued?status=revoked'), [query]);
+  // read again when the page reloads the status (a rebuild or a deactivation changes the issued licenses too)
+  const list = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', `/issued${query}`), [query, props.refresh]);
+  const revoked = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', '/issued?status=revoked'), [query, props.refresh]);
   const revoke = useWrite(
     props,
     'ls',
@@ -443,7 +444,12 @@ function Rebuild(props: PageProps & { onDone: () => void }) {
     props,
     'ls',
     () => api<{ keyPacksRemoved: number; issuedRemoved: number; forced: boolean; restored: { activated: boolean; keyPacks: number }; nextSteps: string[] }>(props.keyring, 'ls', 'POST', '/rebuild', force ? { force: true } : {}),
-    props.onDone,
+    () => {
+      // done: the boxes are unticked again, so that a second rebuild needs a second confirmation
+      setUnderstood(false);
+      setForce(false);
+      props.onDone();
+    },
   );
   const guarded = rebuild.error?.code === 'REBUILD_WOULD_LOSE_PACKS' || force;
   return (
@@ -581,9 +587,11 @@ export function LicenseManager(props: PageProps) {
   const status = useLoad(() => api<Status>(props.keyring, 'ls', 'GET', '/status'));
   const events = useLoad(() => api<{ events: EventView[] }>(props.keyring, 'ls', 'GET', '/events?limit=50'));
   const canWrite = grantFor(props.keyring, 'ls')?.scope === 'ls:admin';
+  const [refresh, setRefresh] = useState(0);
   const reload = () => {
     status.reload();
     events.reload();
+    setRefresh((n) => n + 1);
   };
   const checkIn = useWrite(props, 'ls', () => api<unknown>(props.keyring, 'ls', 'POST', '/check-in'), reload);
   const now = status.data ? Date.now() : 0;
@@ -598,7 +606,7 @@ export function LicenseManager(props: PageProps) {
           <Card title="Key packs" id="key-packs">
             <KeyPacks packs={status.data.keyPacks} />
           </Card>
-          <IssuedLicenses {...props} packs={status.data.keyPacks} canWrite={canWrite} onChanged={reload} now={now} />
+          <IssuedLicenses {...props} packs={status.data.keyPacks} canWrite={canWrite} onChanged={reload} now={now} refresh={refresh} />
           {canWrite ? <MigrationCode {...props} /> : null}
           {canWrite ? <Hosts {...props} canWrite={canWrite} /> : null}
           {canWrite ? <Rebuild {...props} onDone={reload} /> : null}
