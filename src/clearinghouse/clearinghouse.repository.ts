@@ -563,21 +563,8 @@ function caseFromRow(r: Selectable<ChTables['ch_cases']>): CaseRecord {
   };
 }
 
-export interface NewCase {
-  kind: CaseKind;
-  status: CaseStatus;
-  flagged: boolean;
-  channel: string;
-  requestKey: string;
-  pack: number | null;
-  sourceServerId: string | null;
-  targetServerId: string | null;
-  orgId: string | null;
-  reason: string | null;
-  evidence: Record<string, unknown>;
-  decisionReasons: string[];
-  at: string;
-}
+/** A case as it is opened: no number yet, no decision yet. */
+export type NewCase = Omit<CaseRecord, 'number' | 'keyPackId' | 'grantSeq' | 'decidedBy' | 'decisionNote' | 'createdAt' | 'decidedAt'> & { at: string };
 
 /**
  * Opens a case unless one with the same request key exists (an identical request): returns the new case's

@@ -338,22 +338,8 @@ export async function findIssued(db: Db, id: string): Promise<HeldLicense | unde
   return row ? toIssued(row) : undefined;
 }
 
-export interface NewIssued {
-  id: string;
-  kind: CalKind;
-  calType: CalType;
-  calVersion: CalVersion;
-  keyPackId?: string;
-  pack?: number;
-  grantSeq?: number;
-  device: string;
-  hwid: string;
-  user?: string;
-  host?: string;
-  issuedAt: Date;
-  expiresAt: Date;
-  overAllocated?: boolean;
-}
+/** An issued license as it is inserted: live, not yet validated, not revoked. */
+export type NewIssued = Omit<IssuedLicense, 'validated' | 'status' | 'revokedAt' | 'overAllocated'> & { overAllocated?: boolean };
 
 export async function insertIssued(db: Db, l: NewIssued): Promise<void> {
   await db.insertInto('ls_issued_licenses').values({
