@@ -29,7 +29,7 @@ import {
 } from './clearinghouse.repository';
 import { change, type Actor, type ChangeLog, type ChContext } from './context';
 import { activationConfirmation, macKeyFor, signCertificate, signedRevocationList } from './documents';
-import { formatCaseNumber } from '../core/clearinghouse-rules';
+import { formatCaseNumber, isCertificateCurrent } from '../core/clearinghouse-rules';
 
 /** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
 export interface CompanyDetails {
@@ -149,10 +149,11 @@ export async function activateAuto(
   if (!(await findOrganization(ctx.db, orgId))) return refuse('ORG_NOT_FOUND', 'The organization of this token no longer exists.');
   const existing = await findServer(ctx.db, req.serverId);
   if (existing?.status === 'invalidated') return invalidated(existing);
+  const renewal = existing?.status === 'activated' && !isCertificateCurrent(new Date(existing.certificateExpiresAt), ctx.clock.now());
   if (existing?.status === 'activated') {
     if (existing.orgId !== orgId) return alreadyActivatedElsewhere(existing);
-    // A retry after a lost answer: the same activation again.
-    return ok({ certificate: existing.certificate });
+    // A retry after a lost answer: the same activation again, while its certificate is valid.
+    if (!renewal) return ok({ certificate: existing.certificate });
   }
   return change(ctx, async (trx, log, at) => {
     const a = await activateInTx(ctx, trx, log, at, {
@@ -162,8 +163,8 @@ export async function activateAuto(
       method: 'auto',
       serverVersion: version.value,
       company: company.value,
-      kind: 'activate',
-      reason: existing ? 'activated again after deactivation' : null,
+      kind: renewal ? 'reactivate' : 'activate',
+      reason: renewal ? 'certificate-expired' : existing ? 'activated again after deactivation' : null,
       actor: `org:${orgId}`,
     });
     return ok({ certificate: a.certificate });
@@ -227,9 +228,12 @@ export async function activateByProductId(
   const pub = base64urlEncode(key.value);
   const existing = await findServer(ctx.db, serverId);
   if (existing?.status === 'invalidated') return invalidated(existing);
+  const renewal = existing?.status === 'activated' && !isCertificateCurrent(new Date(existing.certificateExpiresAt), ctx.clock.now());
   if (existing?.status === 'activated') {
     if (existing.orgId !== input.orgId) return alreadyActivatedElsewhere(existing);
-    return ok({ confirmation: activationConfirmation(ctx, pub, existing.activationSerial, new Date(existing.certificateExpiresAt)), licenseServerId: serverId });
+    if (!renewal) {
+      return ok({ confirmation: activationConfirmation(ctx, pub, existing.activationSerial, new Date(existing.certificateExpiresAt)), licenseServerId: serverId });
+    }
   }
   return change(ctx, async (trx, log, at) => {
     const a = await activateInTx(ctx, trx, log, at, {
@@ -239,8 +243,8 @@ export async function activateByProductId(
       method: input.method,
       serverVersion: version.value,
       company: company.value,
-      kind: 'activate',
-      reason: existing ? 'activated again after deactivation' : null,
+      kind: renewal ? 'reactivate' : 'activate',
+      reason: renewal ? 'certificate-expired' : existing ? 'activated again after deactivation' : null,
       actor,
     });
     return ok({ confirmation: activationConfirmation(ctx, pub, a.serial, a.expiresAt), licenseServerId: serverId });

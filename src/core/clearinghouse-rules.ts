@@ -100,6 +100,15 @@ export function certificateExpiry(now: Date, certificateDays: number): Date {
 }
 
 /** Whether a signed request made at `iatSeconds` is fresh enough to be accepted at `now`. */
+/**
+ * Whether activating an already-activated server may simply re-deliver its certificate (a retry after a lost
+ * answer): only while that certificate is still valid. An expired one calls for a new certificate — the
+ * "certificate expired" reactivation of ReactivateServerAutomatic (rds-facts §2).
+ */
+export function isCertificateCurrent(expiresAt: Date, now: Date): boolean {
+  return expiresAt.getTime() > now.getTime();
+}
+
 export function isRequestFresh(iatSeconds: number, now: Date, windowSeconds: number): boolean {
   return Math.abs(now.getTime() / 1000 - iatSeconds) <= windowSeconds;
 }

@@ -84,6 +84,18 @@ describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
     expect(second.serverVersion).toBe(2022);
   });
 
+  it('activating again re-delivers the same certificate while it is valid, and a new one once it has expired', async () => {
+    const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    const first = payloadOf(await activate(h, ls, pack.orgToken));
+    expect(payloadOf(await activate(h, ls, pack.orgToken))).toEqual(first);
+    h.clock.advance(731 * 86_400_000);
+    const renewed = payloadOf(await activate(h, ls, pack.orgToken));
+    expect(renewed.serial).toBeGreaterThan(first.serial);
+    expect(renewed.exp * 1000).toBeGreaterThan(h.clock.now().getTime());
+    const events = (await h.call('GET', '/events?eventId=9002', undefined, h.adminToken)).body.events;
+    expect(events[0].data).toMatchObject({ serverId: ls.serverId, reason: 'certificate-expired' });
+  });
+
   it('deactivation releases the packs: another server may then install them, and the old grant is revoked', async () => {
     const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
     const b = new FakeLicenseServer(h.clock, h.rootPublicRaw);
