@@ -140,11 +140,16 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     );
   });
 
-  // Routes guarded by requireScope() show the bearer scheme and their scopes in the OpenAPI document.
+  // Routes guarded by requireScope() show the bearer scheme and their scopes in the OpenAPI document, and check
+  // the token first of all (onRequest): an unauthenticated caller gets 401 before its body is read or validated.
   app.addHook('onRoute', (route) => {
-    const handlers = Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    const scopes = handlers.map(requiredScopesOf).find((s) => s !== undefined);
-    if (!scopes) return;
+    const handlers = Array.isArray(route.preHandler) ? route.preHandler : route.preHandler ? [route.preHandler] : [];
+    const guard = handlers.find((h) => requiredScopesOf(h) !== undefined);
+    const scopes = guard ? requiredScopesOf(guard) : undefined;
+    if (!guard || !scopes) return;
+    route.preHandler = handlers.filter((h) => h !== guard);
+    const onRequest = Array.isArray(route.onRequest) ? route.onRequest : route.onRequest ? [route.onRequest] : [];
+    route.onRequest = [guard as (typeof onRequest)[number], ...onRequest];
     const schema = (route.schema ?? {}) as Record<string, unknown>;
     const note = `Bearer token scope: ${scopes.join(', ')}.`;
     route.schema = {

@@ -76,7 +76,7 @@ export function identityFromPrivatePem(pem: string): Identity {
   try {
     privateKey = createPrivateKey({ key: pem, format: 'pem' });
   } catch (e) {
-    throw new Error(`the key is not a PKCS#8 PEM private key: ${(e as Error).message}`);
+    throw new Error(`the key is not a PKCS#8 PEM private key: ${(e as Error).message}`, { cause: e });
   }
   return fromKeys(privateKey, createPublicKey(privateKey));
 }
@@ -116,7 +116,7 @@ export function loadOrCreateIdentity(path: string): Identity {
   try {
     return identityFromPrivatePem(pem);
   } catch (e) {
-    throw new Error(`identity key file ${path}: ${(e as Error).message}`);
+    throw new Error(`identity key file ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 

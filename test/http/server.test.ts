@@ -219,6 +219,16 @@ describe('bearer tokens and scopes', () => {
     expect((await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: admin })).statusCode).toBe(200);
   });
 
+  it('the token is checked before the body: without one, a malformed body is answered 401, not 400', async () => {
+    const app = await buildServer({ logger: false, components: [licenseServerLike()] });
+    const r = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', payload: { count: 'many' } });
+    expect(r.statusCode).toBe(401);
+    expect(r.json().error.code).toBe('UNAUTHENTICATED');
+    const withToken = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', payload: { count: 'many' }, headers: { authorization: 'Bearer admin-token-1' } });
+    expect(withToken.statusCode).toBe(400);
+    expect(withToken.json().error.code).toBe('INVALID_REQUEST');
+  });
+
   it('GET <prefix>/whoami tells the scope and subject of the token, and 401 without one', async () => {
     const app = await buildServer({ logger: false, components: [licenseServerLike()] });
     const me = await app.inject({ method: 'GET', url: '/ls/v1/whoami', headers: { authorization: 'Bearer host-token-3' } });
