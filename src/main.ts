@@ -152,6 +152,17 @@ function sessionHostName(config: OpenCalConfig): string {
   return config.hostName || hostname() || 'session-host';
 }
 
+/** What the configuration says of a session host, wherever it runs (all-in-one or alone). */
+function sessionHostSettings(config: OpenCalConfig) {
+  return {
+    random: randomBytes,
+    hostName: sessionHostName(config),
+    hostVersion: config.hostVersion as CalVersion,
+    directory: config.directory as 'domain' | 'workgroup',
+    ...(config.hostPolicy ? { configFile: config.hostPolicy } : {}),
+  };
+}
+
 function logLine(config: OpenCalConfig): string {
   if (config.logLevel === 'silent') return '  logs            off (--log-level silent)';
   return config.logFile === '-' ? '  logs            standard output' : `  logs            ${logFilePath(config)}`;
@@ -401,17 +412,7 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
     const shDb = await openDatabase(`sqlite:${layout.sessionHostDb}`);
     closers.add(() => shDb.close());
     const hostName = sessionHostName(config);
-    const sessionHost = await createSessionHost({
-      database: shDb,
-      clock,
-      random: randomBytes,
-      hostName,
-      hostVersion: config.hostVersion as CalVersion,
-      directory: config.directory as 'domain' | 'workgroup',
-      ...(config.hostPolicy ? { configFile: config.hostPolicy } : {}),
-      clearinghouseUrl: origin,
-      adminToken: admin.token,
-    });
+    const sessionHost = await createSessionHost({ ...sessionHostSettings(config), database: shDb, clock, clearinghouseUrl: origin, adminToken: admin.token });
     closers.add(() => sessionHost.close());
 
     // The console is served at `/` of the same origin: it talks to the three APIs like any client.
@@ -539,13 +540,9 @@ export async function startSessionHostAlone(config: OpenCalConfig, io: CliIo, op
     closers.add(() => db.close());
     const hostName = sessionHostName(config);
     const sessionHost = await createSessionHost({
+      ...sessionHostSettings(config),
       database: db,
       clock,
-      random: randomBytes,
-      hostName,
-      hostVersion: config.hostVersion as CalVersion,
-      directory: config.directory as 'domain' | 'workgroup',
-      ...(config.hostPolicy ? { configFile: config.hostPolicy } : {}),
       ...(config.clearinghouseUrl ? { clearinghouseUrl: config.clearinghouseUrl } : {}),
       adminToken,
     });
