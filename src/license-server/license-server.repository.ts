@@ -4,9 +4,9 @@
  * live CALs are unique per hardware ID and kind (partial unique indexes).
  */
 import type { Kysely } from 'kysely';
-import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, Program } from '../core/vocabulary';
+import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion } from '../core/vocabulary';
 import { fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
-import type { IssuedStatus, KeyPackStatus } from '../core/api-types';
+import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/api-types';
 
 export type { IssuedStatus, KeyPackStatus };
 
@@ -40,23 +40,13 @@ export interface ServerState {
 }
 
 
-export interface KeyPack {
-  id: string;
-  pack: number;
-  seq: number;
-  program: Program;
-  calType: CalType;
-  calVersion: CalVersion;
-  total: number;
-  issued: number;
-  available: number;
-  status: KeyPackStatus;
-  method: ActivationMethod;
+/** A key pack as stored: the fields of its API view, with dates as dates and the grant JWS itself. */
+export type KeyPack = Omit<KeyPackView, 'grant' | 'installedAt' | 'expiresAt'> & {
   grant?: string;
   installedAt: Date;
   expiresAt?: Date;
   invalidatedAt?: Date;
-}
+};
 
 
 export interface IssuedLicense {
@@ -226,19 +216,8 @@ export async function findKeyPack(db: Db, pack: number, seq?: number): Promise<K
   return row ? toKeyPack(row) : undefined;
 }
 
-export interface NewKeyPack {
-  id: string;
-  pack: number;
-  seq: number;
-  program: Program;
-  calType: CalType;
-  calVersion: CalVersion;
-  total: number;
-  method: ActivationMethod;
-  grant?: string;
-  installedAt: Date;
-  expiresAt?: Date;
-}
+/** A key pack as it is installed: nothing issued yet, active. */
+export type NewKeyPack = Omit<KeyPack, 'issued' | 'available' | 'status' | 'invalidatedAt'>;
 
 export async function insertKeyPack(db: Db, k: NewKeyPack): Promise<void> {
   await db.insertInto('ls_key_packs').values({

@@ -11,7 +11,6 @@ import { ManualClock } from '../../src/core/clock';
 import type { CalType, CalVersion, Program } from '../../src/core/vocabulary';
 import { runDiagnosis, type Diagnosis, type GatherOptions } from '../../src/diagnoser/index';
 import { callJson } from '../../src/http/client';
-import { buildServer, type ComponentModule } from '../../src/http/server';
 import { createLicenseServer, type LicenseServer } from '../../src/license-server/module';
 import { randomBytes } from '../../src/platform/random';
 import { createSessionHost, type SessionHost } from '../../src/session-host/module';
@@ -26,18 +25,8 @@ export const LS_ADMIN = 'ls-admin-token-for-diagnoser-tests';
 export const SH_ADMIN = 'sh-admin-token-for-diagnoser-tests';
 export const COMPANY = { firstName: 'Jeanne', lastName: 'Martin', company: 'Contoso SARL', country: 'FR' };
 
-export interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function serve(...components: ComponentModule[]): Promise<Served> {
-  const app = await buildServer({ components, logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
-}
+export { serve, type Served } from '../helpers/serve';
+import { serve, type Served } from '../helpers/serve';
 
 /** A port nothing listens on: a license server that is down. */
 export async function closedPort(): Promise<number> {

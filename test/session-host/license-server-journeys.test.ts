@@ -13,7 +13,7 @@ import { createSessionHost, type SessionHost } from '../../src/session-host/modu
 import { publicKeyToJwk } from '../../src/trust/index';
 import { describeEachDatabase } from '../helpers/databases';
 import { activatedWithPack, startLicenseServer, type Harness } from '../license-server/harness';
-import { serve, type Served } from './serve';
+import { serve, type Served } from '../helpers/serve';
 import { closedPort } from './signed-documents';
 
 describeEachDatabase('session host and license server over HTTP', (tdb) => {

@@ -14,7 +14,7 @@ import { createSessionHost, type SessionHost } from '../../src/session-host/modu
 import { encodeBundleHeader } from '../../src/session-host/gate';
 import { generateIdentity } from '../../src/trust/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { serve, type Served } from './serve';
+import { serve, type Served } from '../helpers/serve';
 import { closedPort, makeAuthority, permanentBundle } from './signed-documents';
 
 const NGINX = '/usr/sbin/nginx';

@@ -17,7 +17,7 @@ import { randomBytes } from '../../src/platform/random';
 import { createSessionHost, type SessionHost } from '../../src/session-host/module';
 import { generateIdentity } from '../../src/trust/index';
 import { describeEachDatabase, type TestDatabase } from '../helpers/databases';
-import { serve, type Served } from './serve';
+import { serve, type Served } from '../helpers/serve';
 
 const START = new Date('2025-03-01T09:00:00.000Z');
 const ADMIN = 'ch-admin-token-0123456789';
