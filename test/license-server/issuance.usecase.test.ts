@@ -1,4 +1,4 @@
-import { beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { addDays, DAY_MS } from '../../src/core/clock';
 import { licenseServerMigrations } from '../../src/license-server/migrations';
 import { queryEvents } from '../../src/events/event-log';
@@ -23,8 +23,9 @@ function setup(tdb: TestDatabase) {
   beforeEach(async () => {
     const database = await tdb.open(licenseServerMigrations);
     state.h = await startLicenseServer(database);
-    return () => state.h.close();
   });
+  // Before the test database's own teardown (see license-manager.usecase.test.ts).
+  afterEach(() => state.h.close());
   return state;
 }
 

@@ -1,4 +1,4 @@
-import { beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/core/clock';
 import { decodeCode, serverIdPrefix, verifyCodeMac } from '../../src/core/codes/index';
 import { queryEvents } from '../../src/events/event-log';
@@ -11,8 +11,10 @@ describeEachDatabase('license manager', (tdb) => {
   let h: Harness;
   beforeEach(async () => {
     h = await startLicenseServer(await tdb.open(licenseServerMigrations), { adminToken: 'ls-admin-token-for-tests' });
-    return () => h.close();
   });
+  // An afterEach (not a cleanup returned by beforeEach, which vitest runs after every afterEach): the license
+  // server and its connections close before the test database is closed and removed.
+  afterEach(() => h.close());
 
   it('phone activation: a mistyped confirmation is refused before any lookup, one made for another server by its MAC', async () => {
     const good = h.ch.confirmation(h.ls);
