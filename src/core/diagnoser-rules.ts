@@ -191,6 +191,10 @@ export const FINDING_CODES = [
   'CERTIFICATE_EXPIRING',
   'NO_CALS_AVAILABLE',
   'CLEARINGHOUSE_UNREACHABLE',
+  // Found on real Windows estates (src/core/windows-import/windows-diagnosis.ts).
+  'LICENSING_MODE_UNKNOWN',
+  'LICENSE_SERVER_NOT_LISTED',
+  'RECENT_LICENSING_ERRORS',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 

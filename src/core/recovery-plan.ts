@@ -24,7 +24,7 @@ import {
 } from './diagnoser-rules';
 import { programDataPlaceholders, type CalType, type CalVersion, type MigrationReason, type Program } from './vocabulary';
 
-export type RecoveryStepId = 'activate' | 'migrate' | 'reissue' | 'rebuild' | 'install' | 'retire-old-server' | 'configure' | 'verify';
+export type RecoveryStepId = 'activate' | 'migrate' | 'reissue' | 'rebuild' | 'install' | 'retire-old-server' | 'upgrade-license-server' | 'configure' | 'verify';
 
 export interface RecoveryStep {
   step: RecoveryStepId;
