@@ -29,6 +29,10 @@ import {
   type ViewedEvent,
 } from '../diagnoser/index';
 import { systemClock } from '../platform/system-clock';
+import { readWindowsExports } from './windows-files';
+import { LANGS, resolveLang, UI_TEXT, type Lang } from '../core/diagnoser-texts';
+import { importWindowsFiles } from '../core/windows-import/import';
+import { diagnoseWindowsEstate, referenceTime, type WindowsDiagnosis } from '../core/windows-import/windows-diagnosis';
 import { ExitCode, fail, printResult, type CliContext, type CliIo } from './io';
 import { call, choice, clientCommand, targetOf, type Opts, type Target } from './request';
 
@@ -185,6 +189,49 @@ async function events(ctx: CliContext, target: Target, o: Opts, json: boolean): 
   return printResult(ctx.io, json, { events: page.events, problems }, (v) => (v.events.length === 0 ? 'No events.' : v.events.map(eventLine).join('\n')));
 }
 
+// ------------------------------------------------------------------------------------------------ Windows
+
+/** `opencal diagnose --from PATH`: import, diagnose and plan a real Windows estate; exits 4 when a finding blocks. */
+async function diagnoseWindows(ctx: CliContext, o: Opts): Promise<number> {
+  const json = o.json === true;
+  const lang = resolveLang(typeof o['lang'] === 'string' ? o['lang'] : undefined, ctx.io.env);
+  const files = await readWindowsExports(String(o['from']), ctx.io.cwd, lang);
+  if (!files.ok) return fail(ctx.io, files.error, json);
+  const estate = importWindowsFiles(files.value, lang);
+  if (!estate.ok) return fail(ctx.io, estate.error, json);
+  const d = diagnoseWindowsEstate(estate.value, referenceTime(estate.value, systemClock.now()), {
+    lang,
+    ...(typeof o['packKey'] === 'string' ? { packKey: o['packKey'] } : {}),
+    ...(typeof o['organization'] === 'string' ? { organization: o['organization'] } : {}),
+    ...(typeof o['contact'] === 'string' ? { contact: o['contact'] } : {}),
+  });
+  printResult(ctx.io, json, { ...d, files: estate.value.files, ignored: estate.value.ignored }, (v) => renderWindowsDiagnosis(v, v.files.length, v.ignored.length));
+  return diagnosisExitCode(d.findings);
+}
+
+/** Human output of `opencal diagnose --from`: the estate, the findings, the plan, the phone script. */
+export function renderWindowsDiagnosis(d: WindowsDiagnosis, files: number, ignored: number): string {
+  const t = UI_TEXT[d.lang as Lang];
+  const lines: string[] = [t.files(files, ignored), ...d.summary, ''];
+  if (d.findings.length === 0) lines.push(t.clean, '');
+  for (const f of d.findings) {
+    lines.push(`[${t[f.severity]}] ${f.code}: ${f.message}`, `  ${t.cause}: ${f.cause}`, `  ${t.fix}: ${f.fix}`);
+    for (const c of f.commands) lines.push(`    ${c}`);
+    lines.push('');
+  }
+  if (d.findings.length > 0) {
+    lines.push(t.summary(d.findings.filter((f) => f.severity === 'blocking').length, d.findings.filter((f) => f.severity === 'warning').length, d.findings.filter((f) => f.severity === 'info').length), '');
+  }
+  lines.push(`${t.plan}:`);
+  d.plan.forEach((s, i) => {
+    lines.push(`${i + 1}. [${s.done ? t.done : t.todo}] ${s.title}`, `   ${s.why}`);
+    if (s.warning) lines.push(`   ! ${s.warning}`);
+    for (const c of s.commands) lines.push(`     ${c}`);
+  });
+  if (d.phoneScript) lines.push('', `${t.phoneScript}:`, '', d.phoneScript.trimEnd());
+  return lines.join('\n') + '\n';
+}
+
 // ------------------------------------------------------------------------------------------------ group
 
 export function diagnoseCommands(program: Command, ctx: CliContext): void {
@@ -195,17 +242,25 @@ export function diagnoseCommands(program: Command, ctx: CliContext): void {
         .description('the licensing diagnoser: mode, license servers, activation, CALs, grace period, versions, events; exits 4 when a finding blocks connections'),
       ['opencal diagnose', 'opencal diagnose --host http://127.0.0.1:7880 --license-server http://127.0.0.1:7879 --clearinghouse http://127.0.0.1:7878 --clearinghouse-token $ORG_TOKEN --json'],
     ),
-  ).action(
-    ctx.action(
-      withTarget(ctx, async (target, o, json) => {
+  )
+    .option('--from <path>', 'diagnose a real Windows estate from the collector bundle(s) or a folder of exports (file or folder), instead of OpenCAL servers')
+    .addOption(choice('--lang <lang>', 'language of the texts (default: OPENCAL_LANG, then the system locale)', LANGS))
+    .option('--pack-key <key>', 'with --from: the pack key for the phone script (printed masked but for its last group)')
+    .option('--organization <name>', 'with --from: the organization for the phone script (default: the license server\'s Company)')
+    .option('--contact <text>', 'with --from: the contact for the phone script (default: the license server\'s contact)')
+    .action(
+    ctx.action(async (...args: unknown[]) => {
+      const o = args[args.length - 2] as Opts;
+      if (typeof o['from'] === 'string') return diagnoseWindows(ctx, o);
+      return withTarget(ctx, async (target, o, json) => {
         const options = await gatherOptions(target, o);
         if (!options.ok) return fail(ctx.io, options.error, json);
         const d = await runDiagnosis(options.value);
         if (!d.ok) return fail(ctx.io, d.error, json);
         printResult(ctx.io, json, { blocking: d.value.blocking, findings: d.value.findings, snapshot: d.value.snapshot }, () => renderFindings(d.value.findings, d.value.snapshot));
         return diagnosisExitCode(d.value.findings);
-      }),
-    ),
+      })(...args);
+    }),
   );
 
   const recover = program.command('recover').description('the recovery planner');

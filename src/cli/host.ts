@@ -2,12 +2,14 @@
  * `opencal host …`: a session host (RD Session Host): enrolment on a license server, licensing mode and license
  * servers by layer (policy > deployment > local, as Group Policy, RDMS and the local setting), status with the
  * winning source and the grace days left, and the Windows configuration to apply to a real host (PowerShell,
- * .reg, GPO, Set-RDLicenseConfiguration). Token: the session host's admin token (`sh:admin`).
+ * .reg, GPO, Set-RDLicenseConfiguration), and the collector script for real Windows servers. Token: the session
+ * host's admin token (`sh:admin`); the collector needs none.
  */
 import type { SessionHostStatus } from '../core/api-types';
 import type { Command } from 'commander';
 import { refuse, type Result } from '../core/result';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer } from '../core/vocabulary';
+import { emitCollector } from '../core/windows-config';
 import type { CliContext } from './io';
 import { call, callText, choice, clientAction, clientCommand, lines, table, type Opts, type Target } from './request';
 
@@ -95,13 +97,15 @@ export function hostCommands(program: Command, ctx: CliContext): void {
 
   clientCommand(
     host.command('emit').description('the Windows configuration of these settings: PowerShell registry script, .reg file, GPO settings, Set-RDLicenseConfiguration'),
-    ['opencal host emit --format powershell > licensing.ps1', 'opencal host emit --format gpo'],
+    ['opencal host emit --format powershell > licensing.ps1', 'opencal host emit --format gpo', 'opencal host emit --format collector > opencal-collector.ps1    # run it on each Windows RD Session Host and RD License Server'],
   )
-    .addOption(choice('--format <format>', 'output format', ['powershell', 'reg', 'gpo', 'rdms']).makeOptionMandatory())
+    .addOption(choice('--format <format>', 'output format (collector: the read-only script that gathers a Windows estate for opencal diagnose --from)', ['powershell', 'reg', 'gpo', 'rdms', 'collector']).makeOptionMandatory())
     .action(
       clientAction(
         ctx,
         async (target, o: Opts) => {
+          // The collector does not depend on this host's settings: it is written here, without asking the server.
+          if (o['format'] === 'collector') return { ok: true as const, value: { format: 'collector', text: emitCollector() } };
           const r = await callText(target, `/sh/v1/emit?format=${String(o['format'])}`);
           return r.ok ? { ok: true as const, value: { format: String(o['format']), text: r.value } } : r;
         },

@@ -81,8 +81,8 @@ const UNKNOWN = { fr: 'à préciser', en: 'to be given' } as const;
 function packKeyText(packKey: string | undefined, lang: 'fr' | 'en'): string {
   if (packKey && packKey.replace(/[\s-]/g, '').length > 5) return maskPackKey(packKey);
   return lang === 'fr'
-    ? "à lire dans le courriel de confirmation / le portail d'achat (seul son dernier groupe s'affiche ici : opencal phone-script --pack-key CLÉ)"
-    : 'read it from the purchase confirmation e-mail / portal (only its last group is shown here: opencal phone-script --pack-key KEY)';
+    ? "à lire dans le courriel de confirmation / le portail d'achat (avec --pack-key CLÉ, seul son dernier groupe s'affiche ici)"
+    : 'read it from the purchase confirmation e-mail / portal (with --pack-key KEY, only its last group is shown here)';
 }
 
 function packCount(count: number | undefined, lang: 'fr' | 'en'): string {

@@ -134,7 +134,10 @@ export function emitGpo(mode: LicensingMode, names: readonly string[]): string {
 /** The RDMS (managed deployment) line, run on the connection broker with the RemoteDesktop module. */
 export function emitRdms(mode: LicensingMode, names: readonly string[]): string {
   const args = [`-Mode ${RDMS_MODE[mode]}`];
-  if (names.length > 0) args.push(`-LicenseServer ${names.join(',')}`);
+  // Several names are quoted: a bare `a.example,b.example` is an array only in argument mode, and PowerShell
+  // parsers (tree-sitter's grammar among them) read it differently.
+  if (names.length === 1) args.push(`-LicenseServer ${names[0]}`);
+  if (names.length > 1) args.push(`-LicenseServer ${names.map(psQuote).join(',')}`);
   return [
     '# OpenCAL: licensing settings for a managed deployment (Remote Desktop Management Service)',
     'Import-Module RemoteDesktop',

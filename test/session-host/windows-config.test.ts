@@ -61,7 +61,7 @@ describe('Windows configuration emitters', () => {
     const out = emitWindowsConfig('rdms', seedSite);
     expect(out.ok && out.value).toContain('Import-Module RemoteDesktop\nSet-RDLicenseConfiguration -Mode PerDevice -LicenseServer SERVEUR-LIC\n');
     const user = emitWindowsConfig('rdms', twoServers);
-    expect(user.ok && user.value).toContain('Set-RDLicenseConfiguration -Mode PerUser -LicenseServer ls1.corp.example,ls2.corp.example');
+    expect(user.ok && user.value).toContain("Set-RDLicenseConfiguration -Mode PerUser -LicenseServer 'ls1.corp.example','ls2.corp.example'");
   });
 
   it('the .reg file sets LicensingMode as a DWORD and LicenseServers as a comma-separated string', () => {
