@@ -198,6 +198,9 @@ export const FINDING_CODES = [
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
+/** Codes produced only on real Windows estates (src/core/windows-import/windows-diagnosis.ts), not on OpenCAL snapshots. */
+export const WINDOWS_ONLY_FINDING_CODES: readonly FindingCode[] = ['LICENSING_MODE_UNKNOWN', 'LICENSE_SERVER_NOT_LISTED', 'RECENT_LICENSING_ERRORS'];
+
 export interface Finding {
   severity: FindingSeverity;
   code: FindingCode;

@@ -388,12 +388,12 @@ export const WINDOWS_STEP_TEXTS: Record<'activate' | 'migrate' | 'reissue' | 'in
   install: {
     en: {
       title: 'Install the CALs',
-      why: (p) => `In ${LICMGR.en}: right-click the server → Install Licenses, and enter the key pack ID (35 characters) the portal or the agent gave, or the pack key. Do not rebuild the license database before the reissue is assured.`,
+      why: () => `In ${LICMGR.en}: right-click the server → Install Licenses, and enter the key pack ID (35 characters) the portal or the agent gave, or the pack key. Do not rebuild the license database before the reissue is assured.`,
       done: (p) => `${p.count} ${p.calLabel} CAL(s) are available on ${p.server}.`,
     },
     fr: {
       title: 'Installer les CALs',
-      why: (p) => `Dans le ${LICMGR.fr} : clic droit sur le serveur → Installer les licences, puis saisissez l'ID du pack de licences (35 caractères) donné par le portail ou l'agent, ou la clé de pack. Ne lancez pas un Rebuild avant d'avoir assuré la réémission.`,
+      why: () => `Dans le ${LICMGR.fr} : clic droit sur le serveur → Installer les licences, puis saisissez l'ID du pack de licences (35 caractères) donné par le portail ou l'agent, ou la clé de pack. Ne lancez pas un Rebuild avant d'avoir assuré la réémission.`,
       done: (p) => `${p.count} CAL(s) ${p.calLabel} disponible(s) sur ${p.server}.`,
     },
   },

@@ -28,6 +28,13 @@ function utf16(bytes: number[]): string {
   return s;
 }
 
+/** REG_SZ / REG_EXPAND_SZ in hex carry their terminating NUL(s). */
+function trimNul(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0) end--;
+  return s.slice(0, end);
+}
+
 function unquote(s: string): string | undefined {
   if (!s.startsWith('"') || !s.endsWith('"') || s.length < 2) return undefined;
   return s.slice(1, -1).replace(/\\(["\\])/g, '$1');
@@ -92,9 +99,9 @@ function parseData(data: string): RegValue | undefined {
     case 7:
       return { type: 'multi-sz', value: utf16(n).split('\u0000').filter((s) => s !== '') };
     case 2:
-      return { type: 'expand-sz', value: utf16(n).replace(/\u0000+$/, '') };
+      return { type: 'expand-sz', value: trimNul(utf16(n)) };
     case 1:
-      return { type: 'sz', value: utf16(n).replace(/\u0000+$/, '') };
+      return { type: 'sz', value: trimNul(utf16(n)) };
     case 4:
       return n.length === 4 ? { type: 'dword', value: (n[0]! | (n[1]! << 8) | (n[2]! << 16)) + n[3]! * 0x1000000 } : undefined;
     case 0xb: {

@@ -78,16 +78,17 @@ export function effectiveMode(h: WinMachine): { value?: number; mode: LicensingM
   return wmi ?? from(h.registry.policyMode, 'policy') ?? from(rdmsValue, 'deployment') ?? from(h.registry.localMode, 'local') ?? { mode: 'not-configured', source: 'default' };
 }
 
-function calLabel(type: CalType, version: CalVersion | undefined, lang: Lang): string {
+function calLabel(type: CalType, version: CalVersion | undefined): string {
   const t = type === 'device' ? 'Per Device' : 'Per User';
   return version ? `RDS ${version} ${t}` : `RDS ${t}`;
 }
 
-/** The time an estate is judged at: when the collector ran, else its newest event, else the given clock time. */
-export function referenceTime(estate: WindowsEstate, fallback: Date): Date {
-  if (estate.collectedAt) return new Date(estate.collectedAt);
-  const newest = estate.events[0]?.at;
-  return newest ? new Date(newest) : fallback;
+/**
+ * The time an estate is judged at: when the collector ran; raw exports carry no such time, so they are judged
+ * now (their newest event would make any old error look recent).
+ */
+export function referenceTime(estate: WindowsEstate, now: Date): Date {
+  return estate.collectedAt ? new Date(estate.collectedAt) : now;
 }
 
 export interface WindowsDiagnosisOptions {
@@ -149,7 +150,7 @@ export function diagnoseWindowsEstate(estate: WindowsEstate, now: Date, o: Windo
   const needType: CalType =
     mode.mode === 'per-device' ? 'device' : mode.mode === 'per-user' ? 'user' : allPurchased.some((k) => packType(k) === 'device') || allPurchased.length === 0 ? 'device' : 'user';
   const neededMode: LicensingMode = needType === 'device' ? 'per-device' : 'per-user';
-  const label = calLabel(needType, hostVersion, lang);
+  const label = calLabel(needType, hostVersion);
   const hostName = host?.name ?? 'RD Session Host';
   const base: WinFacts = {
     host: hostName,
@@ -228,7 +229,7 @@ export function diagnoseWindowsEstate(estate: WindowsEstate, now: Date, o: Windo
       add(
         'CLIENTS_REFUSED_MODE_MISMATCH',
         'blocking',
-        { count: other.reduce((n, k) => n + k.available, 0), otherLabel: calLabel(otherType, undefined, lang), neededMode: MODE_NAME[lang][otherType === 'device' ? 'per-device' : 'per-user'] },
+        { count: other.reduce((n, k) => n + k.available, 0), otherLabel: calLabel(otherType, undefined), neededMode: MODE_NAME[lang][otherType === 'device' ? 'per-device' : 'per-user'] },
         powershellLines(otherType === 'device' ? 'per-device' : 'per-user', serverNames),
         hostName,
       );
@@ -375,7 +376,7 @@ function summarize(estate: WindowsEstate, lang: Lang): string[] {
       lines.push(t.host(m.name, os, `${mode.mode === 'unknown' ? mode.value : MODE_NAME[lang][mode.mode]} (${t.source[mode.source]})`, ls.length > 0 ? ls.join(', ') : t.none, m.graceDaysLeft === undefined ? t.unknown : t.daysLeft(m.graceDaysLeft)));
     }
     if (hasRole(m, 'license-server')) {
-      const packs = m.keyPacks.filter(isPurchased).map((k) => `${calLabel(packType(k)!, packVersion(k), lang)}: ${k.available}/${k.total}`);
+      const packs = m.keyPacks.filter(isPurchased).map((k) => `${calLabel(packType(k)!, packVersion(k))}: ${k.available}/${k.total}`);
       lines.push(t.licenseServer(m.name, t.activation(m.activationStatus), m.licenseServerId ?? '?', packs.length > 0 ? packs.join('; ') : t.noPack));
     }
     return lines;
