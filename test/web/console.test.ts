@@ -266,9 +266,14 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     await shot('06-diagnoser');
     expect(await page.locator('[data-severity="blocking"]').allTextContents()).toEqual([]);
     expect(await summary.getAttribute('data-blocking')).toBe('false');
-    const script = (await page.getByTestId('phone-script').textContent()) ?? '';
-    expect(script).toContain('RDS 2019');
-    expect(script).toContain('XXXXX-XXXXX-XXXXX-XXXXX-'); // the pack key is masked but for its last group
+    const before = (await page.getByTestId('phone-script').textContent()) ?? '';
+    expect(before).toContain('RDS 2019');
+    expect(before).not.toMatch(/<ORGANIZATION>|<CONTACT>/);
+    expect(before).toContain('organisation : Contoso'); // known from the clearinghouse, never a placeholder
+    await page.getByLabel('Pack key (only its last group is shown)').fill(packKey);
+    const last = packKey.replace(/-/g, '').slice(-5);
+    await expect.poll(() => page.getByTestId('phone-script').textContent()).toContain(`XXXXX-XXXXX-XXXXX-XXXXX-${last}`); // masked but for its last group
+    expect((await page.getByTestId('phone-script').textContent()) ?? '').not.toContain(packKey.slice(0, 11));
     await nav('Portal');
     await expect.poll(() => page.locator(`#cases tr[data-case="${caseNumber}"]`).textContent()).toContain('approved');
     await shot('07-portal-approved');

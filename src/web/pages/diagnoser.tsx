@@ -3,7 +3,12 @@
  * phone script filled in with this site's values. The rules are src/core's, run on what the console reads.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { LANGS, UI_TEXT, type Lang } from '../../core/diagnoser-texts';
 import { diagnose, hasBlocking, recoveryTarget, type DiagnosisSnapshot, type Finding } from '../../core/diagnoser-rules';
+import type { WindowsEstate } from '../../core/windows-import/estate';
+import { importWindowsFiles, type InputFile } from '../../core/windows-import/import';
+import type { ImportRefusal } from '../../core/windows-import/refusals';
+import { diagnoseWindowsEstate, referenceTime } from '../../core/windows-import/windows-diagnosis';
 import { phoneScript, type PhoneScriptInput } from '../../core/phone-script';
 import { planRecovery, type RecoveryStep } from '../../core/recovery-plan';
 import { MIGRATION_REASONS, type MigrationReason } from '../../core/vocabulary';
@@ -21,27 +26,28 @@ interface Result {
 
 const ORDER = { blocking: 0, warning: 1, info: 2 } as const;
 
-function Findings(props: { findings: Finding[] }) {
+function Findings(props: { findings: Finding[]; lang?: Lang; testId?: string }) {
+  const t = props.lang ? UI_TEXT[props.lang] : undefined;
   if (props.findings.length === 0) {
     return (
-      <div class="alert ok" role="status" data-testid="diagnosis-clean">
-        No finding: the licensing mode, the license servers, the CALs and the grace period are as they should be.
+      <div class="alert ok" role="status" data-testid={props.testId ? `${props.testId}-clean` : 'diagnosis-clean'}>
+        {t ? t.clean : 'No finding: the licensing mode, the license servers, the CALs and the grace period are as they should be.'}
       </div>
     );
   }
   const sorted = [...props.findings].sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
   return (
-    <ul class="findings" data-testid="findings">
+    <ul class="findings" data-testid={props.testId ?? 'findings'}>
       {sorted.map((f) => (
         <li class={`finding ${f.severity}`} data-code={f.code} data-severity={f.severity}>
           <div>
             <Badge value={f.severity} /> <strong>{f.message}</strong> {f.subject ? <span class="hint mono small">{f.subject}</span> : null}
           </div>
           <div>
-            <span class="label">Probable cause:</span> {f.cause}
+            <span class="label">{t ? (props.lang === 'fr' ? `${t.cause} :` : `${t.cause}:`) : 'Probable cause:'}</span> {f.cause}
           </div>
           <div>
-            <span class="label">Fix:</span> {f.fix}
+            <span class="label">{t ? (props.lang === 'fr' ? `${t.fix} :` : `${t.fix}:`) : 'Fix:'}</span> {f.fix}
           </div>
           {f.commands.length > 0 ? <pre>{f.commands.join('\n')}</pre> : null}
         </li>
@@ -50,13 +56,13 @@ function Findings(props: { findings: Finding[] }) {
   );
 }
 
-function Plan(props: { steps: RecoveryStep[] }) {
+function Plan(props: { steps: RecoveryStep[]; lang?: Lang; testId?: string }) {
   if (props.steps.length === 0) return <Empty>Nothing to recover.</Empty>;
   return (
-    <ol class="plan" data-testid="recovery-plan">
+    <ol class="plan" data-testid={props.testId ?? 'recovery-plan'}>
       {props.steps.map((s) => (
         <li data-step={s.step} data-done={s.done ? 'true' : 'false'}>
-          <strong>{s.title}</strong> {s.done ? <Badge value="done" /> : null}
+          <strong>{s.title}</strong> {s.done ? <Badge value={props.lang ? UI_TEXT[props.lang].done : 'done'} /> : null}
           <div>{s.why}</div>
           {s.warning ? (
             <div class="alert pending" role="note">
@@ -78,6 +84,7 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
   const [reason, setReason] = useState<MigrationReason>('reinstalled');
   const [organization, setOrganization] = useState('');
   const [contact, setContact] = useState('');
+  const [packKey, setPackKey] = useState('');
   const targetId = pending?.targetServerId ?? recoveryTarget(s)?.serverId ?? s.licenseServers.find((l) => l.serverId)?.serverId;
   const pack =
     (pending?.packNumber !== undefined ? ch?.packs.find((p) => p.packNumber === pending.packNumber) : undefined) ??
@@ -92,10 +99,13 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
     calType: pack.calType,
     calVersion: pack.calVersion,
     count: pack.count,
-    organization: organization.trim() || ch?.organization || '<ORGANIZATION>',
-    contact: contact.trim() || '<CONTACT>',
     reason,
   };
+  // What is not known is said in words by the script, never printed as <ORGANIZATION> or <CONTACT>.
+  const org = organization.trim() || ch?.organization;
+  if (org) input.organization = org;
+  if (contact.trim()) input.contact = contact.trim();
+  if (packKey.trim()) input.packKey = packKey.trim();
   if (pending) input.caseNumber = pending.caseNumber;
   const old = pending?.sourceServerId ?? (pack.activeOn !== targetId ? pack.activeOn : undefined);
   if (old) input.oldServerId = old;
@@ -118,12 +128,128 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
         <Select label="Reason" name="scriptReason" value={reason} options={MIGRATION_REASONS} onChange={setReason} />
         <TextInput label="Organization" name="organization" value={organization} onInput={setOrganization} />
         <TextInput label="Contact" name="contact" value={contact} onInput={setContact} />
+        <TextInput label="Pack key (only its last group is shown)" name="scriptPackKey" type="password" value={packKey} onInput={setPackKey} />
       </div>
       <pre data-testid="phone-script" tabIndex={0} aria-label="Phone script">
         {text}
       </pre>
       <Copyable value={text} label="phone script" hidden />
     </>
+  );
+}
+
+function browserLang(): Lang {
+  const l = (typeof navigator !== 'undefined' ? navigator.language : 'en').toLowerCase();
+  return l.startsWith('fr') ? 'fr' : 'en';
+}
+
+/** A FileSystemEntry of a dropped folder, read to its files (names keep the folder path, for messages). */
+async function entryFiles(entry: FileSystemEntry): Promise<File[]> {
+  if (entry.isFile) return [await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject))];
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  const out: File[] = [];
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) return out;
+    for (const e of batch) out.push(...(await entryFiles(e)));
+  }
+}
+
+async function droppedFiles(dt: DataTransfer): Promise<File[]> {
+  const entries = [...dt.items].map((i) => (typeof i.webkitGetAsEntry === 'function' ? i.webkitGetAsEntry() : null)).filter((e): e is FileSystemEntry => e !== null);
+  if (entries.length > 0 && entries.some((e) => e.isDirectory)) return (await Promise.all(entries.map(entryFiles))).flat();
+  return [...dt.files];
+}
+
+async function asInput(files: readonly File[]): Promise<InputFile[]> {
+  return Promise.all(files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+}
+
+/**
+ * A real Windows estate: the collector's bundles or a folder of raw exports, dropped or chosen, parsed in the
+ * browser by the same src/core importer as `opencal diagnose --from`; nothing is sent to the server.
+ */
+function WindowsEstateCard() {
+  const [lang, setLang] = useState<Lang>(browserLang());
+  const [estate, setEstate] = useState<WindowsEstate>();
+  const [refusal, setRefusal] = useState<ImportRefusal>();
+  const [over, setOver] = useState(false);
+  const [files, setFiles] = useState<InputFile[]>([]);
+  const t = UI_TEXT[lang];
+  const load = async (list: readonly File[]) => {
+    const input = await asInput(list);
+    setFiles(input);
+    const r = importWindowsFiles(input, lang);
+    if (r.ok) {
+      setEstate(r.value);
+      setRefusal(undefined);
+    } else {
+      setEstate(undefined);
+      setRefusal(r.error);
+    }
+  };
+  const switchLang = (l: Lang) => {
+    setLang(l);
+    if (refusal && files.length > 0) {
+      const r = importWindowsFiles(files, l);
+      if (!r.ok) setRefusal(r.error);
+    }
+  };
+  const d = estate ? diagnoseWindowsEstate(estate, referenceTime(estate, new Date()), { lang }) : undefined;
+  return (
+    <Card title={t.dropTitle} id="windows-estate">
+      <div lang={lang}>
+        <Select label={lang === 'fr' ? 'Langue' : 'Language'} name="windowsLang" value={lang} options={LANGS.map((l) => ({ value: l, label: l === 'fr' ? 'Français' : 'English' }))} onChange={switchLang} />
+        <div
+          class={`dropzone${over ? ' over' : ''}`}
+          data-testid="windows-dropzone"
+          role="region"
+          aria-label={t.dropTitle}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            if (e.dataTransfer) void droppedFiles(e.dataTransfer).then(load);
+          }}
+        >
+          <p class="hint">{t.dropHint}</p>
+          <label>
+            {t.choose}{' '}
+            <input type="file" multiple name="windowsFiles" onChange={(e) => void load([...((e.currentTarget as HTMLInputElement).files ?? [])])} />
+          </label>
+        </div>
+        {refusal ? (
+          <div class="alert error" role="alert" data-testid="windows-refusal" data-code={refusal.code}>
+            <strong>{refusal.code}</strong>: {refusal.message}
+          </div>
+        ) : null}
+        {d && estate ? (
+          <div data-testid="windows-diagnosis" data-blocking={d.blocking ? 'true' : 'false'}>
+            <p class="hint">{t.files(estate.files.length, estate.ignored.length)}</p>
+            <ul data-testid="windows-summary">
+              {d.summary.map((line) => (
+                <li>{line}</li>
+              ))}
+            </ul>
+            <Findings findings={d.findings} lang={lang} testId="windows-findings" />
+            <h3>{t.plan}</h3>
+            <Plan steps={d.plan} lang={lang} testId="windows-plan" />
+            {d.phoneScript ? (
+              <>
+                <h3>{t.phoneScript}</h3>
+                <pre data-testid="windows-phone-script" tabIndex={0}>
+                  {d.phoneScript}
+                </pre>
+              </>
+            ) : null}
+          </div>
+        ) : null}
+      </div>
+    </Card>
   );
 }
 
@@ -149,6 +275,7 @@ export function Diagnoser(props: PageProps) {
   const s = result?.snapshot;
   return (
     <>
+      <WindowsEstateCard />
       <Card title="Diagnosis" id="diagnosis">
         <p class="hint">
           From the session host's point of view: licensing mode and its source, license servers listed and reachable, activation, CALs of the right type and
