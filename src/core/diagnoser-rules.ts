@@ -342,7 +342,15 @@ export function diagnose(snapshot: DiagnosisSnapshot, now: Date): Finding[] {
   return findings
     .map((f, i) => ({ f, i }))
     .sort((a, b) => SEVERITY_ORDER[a.f.severity] - SEVERITY_ORDER[b.f.severity] || a.i - b.i)
-    .map(({ f }) => f);
+    .map(({ f }) => ({ ...f, message: plainText(f.message), cause: plainText(f.cause), fix: plainText(f.fix) }));
+}
+
+/**
+ * Texts are read as plain text in the terminal and the console: no Markdown. The commands quoted in a text are
+ * also in `commands`, where they are shown as code.
+ */
+export function plainText(text: string): string {
+  return text.replace(/`([^`]*)`/g, '$1');
 }
 
 // --- the session host's mode --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 import {
   calLabel,
   modeForCalType,
+  plainText,
   recoveryTarget,
   sameUrl,
   type DiagnosisSnapshot,
@@ -285,7 +286,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
     ],
     done: false,
   });
-  return steps;
+  return steps.map((s) => ({ ...s, title: plainText(s.title), why: plainText(s.why), ...(s.warning ? { warning: plainText(s.warning) } : {}) }));
 }
 
 function retireStep(old: ObservedLicenseServer, reissued: boolean): RecoveryStep {

@@ -378,6 +378,8 @@ describe('diagnose', () => {
     expect(f!.commands.length).toBeGreaterThan(0);
     for (const c of f!.commands) expect(c.startsWith('opencal ')).toBe(true);
     expect(hasBlocking(findings)).toBe(findings.some((x) => x.severity === 'blocking'));
+    // Plain text for the terminal and the console: no raw Markdown backticks.
+    for (const x of findings) expect(`${x.message}${x.cause}${x.fix}`).not.toContain('`');
   });
 
   it('every finding code is shown by at least one row of the table', () => {
