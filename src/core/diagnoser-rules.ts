@@ -199,7 +199,7 @@ export const FINDING_CODES = [
 export type FindingCode = (typeof FINDING_CODES)[number];
 
 /** Codes produced only on real Windows estates (src/core/windows-import/windows-diagnosis.ts), not on OpenCAL snapshots. */
-export const WINDOWS_ONLY_FINDING_CODES: readonly FindingCode[] = ['LICENSING_MODE_UNKNOWN', 'LICENSE_SERVER_NOT_LISTED', 'RECENT_LICENSING_ERRORS'];
+export const WINDOWS_ONLY_FINDING_CODES: readonly FindingCode[] = ['LICENSING_MODE_UNKNOWN', 'LICENSE_SERVER_NOT_LISTED'];
 
 export interface Finding {
   severity: FindingSeverity;
@@ -338,6 +338,7 @@ export function diagnose(snapshot: DiagnosisSnapshot, now: Date): Finding[] {
     ...revokeFindings(ctx),
     ...clearinghouseFindings(ctx),
   ];
+  findings.push(...recentErrorFindings(ctx, findings));
   findings.push(...graceFindings(ctx, findings));
   return findings
     .map((f, i) => ({ f, i }))
@@ -883,6 +884,38 @@ function clearinghouseFindings(ctx: Ctx): Finding[] {
       cause: 'The clearinghouse is unreachable from here, or no organization token was given.',
       fix: 'Run the diagnosis again with the clearinghouse URL and an organization token: `opencal diagnose --clearinghouse <URL> --clearinghouse-token <ORG_TOKEN>`.',
       commands: ['opencal diagnose --clearinghouse <URL> --clearinghouse-token <ORG_TOKEN>'],
+    },
+  ];
+}
+
+// --- recent licensing errors ----------------------------------------------------------------------------------
+
+/** Window in which error events of the estate are evidence that licensing fails now (issue 14: "the last hour"). */
+export const RECENT_ERROR_MS = 60 * 60 * 1000;
+/** Events that say a CAL could not be issued, renewed or granted: 1004, 1028, 4141 (DESIGN §6). */
+const LICENSING_ERROR_IDS = new Set([1004, 1028, 4141]);
+
+/**
+ * An estate whose logs show licensing errors in the last hour is never called healthy, whatever its
+ * configuration looks like: the events are what the devices met.
+ */
+function recentErrorFindings(ctx: Ctx, others: readonly Finding[]): Finding[] {
+  const since = ctx.now.getTime() - RECENT_ERROR_MS;
+  const recent = ctx.s.events.filter((e) => LICENSING_ERROR_IDS.has(e.id) && Date.parse(e.at) >= since && Date.parse(e.at) <= ctx.now.getTime() + 60_000);
+  if (recent.length === 0) return [];
+  const ids = [...new Set(recent.map((e) => e.id))].sort((a, b) => a - b);
+  const counts = ids.map((id) => `event ${id} × ${recent.filter((e) => e.id === id).length}`).join(', ');
+  const explained = others.filter((f) => f.severity === 'blocking').map((f) => f.code);
+  const events = withUrl('opencal events --since 1h --level error', undefined);
+  return [
+    {
+      severity: 'blocking',
+      code: 'RECENT_LICENSING_ERRORS',
+      message: `Licensing errors were logged in the last hour: ${counts}. Devices are being refused or admitted without a CAL.`,
+      cause: explained.length > 0 ? `See ${explained.join(', ')} above.` : 'The configuration looks right, but the session host could not get or renew CALs (1004, 1028) or a license server refused it (4141): a license server it holds no valid enrolment for, a revoked grant, or a version or type it cannot serve.',
+      fix: `Read the events (${events}), fix what they name, then connect a test device and check that it gets a CAL: opencal device connect --host ${ctx.host.url ?? '<HOST_URL>'} --name <TEST_DEVICE>.`,
+      commands: [events, `opencal device connect --host ${ctx.host.url ?? '<HOST_URL>'} --name <TEST_DEVICE>`],
+      subject: ctx.host.name,
     },
   ];
 }

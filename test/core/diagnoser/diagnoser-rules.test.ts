@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, FINDING_CODES,
-  WINDOWS_ONLY_FINDING_CODES, hasBlocking, type DiagnosisSnapshot, type Finding } from '../../../src/core/diagnoser-rules';
+import { diagnose, FINDING_CODES, hasBlocking, WINDOWS_ONLY_FINDING_CODES, type DiagnosisSnapshot, type Finding } from '../../../src/core/diagnoser-rules';
 import { CH_URL, HOST_URL, healthy, licenseServer, LS_URL, NEW_ID, NOW, OLD_ID, OLD_URL, seedSituation } from './fixtures';
 
 function find(findings: Finding[], code: string): Finding | undefined {
@@ -342,6 +341,16 @@ const rows: Row[] = [
     severity: 'info',
     fix: 'opencal diagnose --clearinghouse',
   },
+  {
+    name: 'devices refused with event 1004 in the last hour although the configuration looks right',
+    build: (s) => {
+      s.events.unshift({ component: 'session-host', id: 1004, level: 'error', at: new Date(NOW.getTime() - 10 * 60 * 1000).toISOString() });
+    },
+    code: 'RECENT_LICENSING_ERRORS',
+    severity: 'blocking',
+    fix: 'opencal events --since 1h --level error',
+    message: 'event 1004 × 1',
+  },
 ];
 
 describe('diagnose', () => {
@@ -380,6 +389,27 @@ describe('diagnose', () => {
     expect(hasBlocking(findings)).toBe(findings.some((x) => x.severity === 'blocking'));
     // Plain text for the terminal and the console: no raw Markdown backticks.
     for (const x of findings) expect(`${x.message}${x.cause}${x.fix}`).not.toContain('`');
+  });
+
+  it('no estate with a 1004, 1028 or 4141 event in the last hour is called healthy', () => {
+    const builds = [() => healthy(), ...rows.map((r) => () => {
+      const s = healthy();
+      r.build(s);
+      return s;
+    })];
+    for (const id of [1004, 1028, 4141]) {
+      for (const build of builds) {
+        const s = build();
+        s.events.unshift({ component: id === 4141 ? 'license-server' : 'session-host', id, level: 'error', at: new Date(NOW.getTime() - 20 * 60 * 1000).toISOString() });
+        const findings = diagnose(s, NOW);
+        expect(hasBlocking(findings)).toBe(true);
+        expect(find(findings, 'RECENT_LICENSING_ERRORS')?.message).toMatch(new RegExp(`event ${id} × \\d`));
+      }
+    }
+    // Two hours ago is history: the healthy estate stays clean.
+    const s = healthy();
+    s.events.unshift({ component: 'session-host', id: 1004, level: 'error', at: new Date(NOW.getTime() - 2 * 60 * 60 * 1000).toISOString() });
+    expect(diagnose(s, NOW)).toEqual([]);
   });
 
   it('every finding code is shown by at least one row of the table', () => {
