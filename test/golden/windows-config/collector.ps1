@@ -59,15 +59,18 @@ function Invoke-Query {
 
 function Get-RegistryKey {
     param([string]$Path, [string[]]$Names)
-    $o = [ordered]@{ path = $Path; exists = (Test-Path -Path $Path); values = [ordered]@{}; subkeys = @() }
-    if ($o.exists) {
+    # Index syntax: on a dictionary, .Values and .Keys are its own properties, not these entries.
+    $values = [ordered]@{}
+    $subkeys = @()
+    $exists = Test-Path -Path $Path
+    if ($exists) {
         $item = Get-ItemProperty -Path $Path -ErrorAction SilentlyContinue
         foreach ($name in $Names) {
-            if ($null -ne $item -and $null -ne $item.$name) { $o.values[$name] = ConvertTo-Plain -Value $item.$name }
+            if ($null -ne $item -and $null -ne $item.$name) { $values[$name] = ConvertTo-Plain -Value $item.$name }
         }
-        $o.subkeys = @(Get-ChildItem -Path $Path -ErrorAction SilentlyContinue | ForEach-Object { $_.PSChildName })
+        $subkeys = @(Get-ChildItem -Path $Path -ErrorAction SilentlyContinue | ForEach-Object { $_.PSChildName })
     }
-    return $o
+    return [ordered]@{ path = $Path; exists = $exists; values = $values; subkeys = $subkeys }
 }
 
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
