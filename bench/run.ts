@@ -11,6 +11,7 @@
  * Beside each phase: the server's CPU time per answered request (all its threads), which depends much less than
  * requests/s on what else the machine runs; the bare route's p99 at 1,000 requests/s (the machine's latency floor);
  * and the license server's HTTP stack alone (GET /ls/v1/whoami with the host token).
+ * Last, the start of `opencal` itself (bench/cli.ts, also `npm run bench:cli`).
  * OPENCAL_BENCH_SECONDS (default 8), OPENCAL_BENCH_PREFILL (default 1,000,000; 0 skips phase 4),
  * OPENCAL_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each license server process there.
  * The logon step between the phases (POST /ls/v1/cals/validate per device) is done in one SQL statement, so that
@@ -30,6 +31,7 @@ import { createLicenseServer } from '../src/license-server/module';
 import { randomBytes } from '../src/platform/random';
 import { systemClock } from '../src/platform/system-clock';
 import { base64urlDecode, base64urlEncode, clearinghouseKid, codeMacKey, generateIdentity, signJws, withKid } from '../src/trust/index';
+import { benchCli } from './cli';
 
 const SECONDS = Number(process.env.OPENCAL_BENCH_SECONDS ?? 8);
 const CONNECTIONS = 16;
@@ -312,3 +314,4 @@ async function main() {
 }
 
 await main();
+await benchCli();

@@ -10,7 +10,6 @@ import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refuse, type Result } from '../core/result';
 import type { RevocationListPayload } from '../core/protocol';
 import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
-import { keySetFromJwks, verifyJws } from '../trust/index';
 import type { CliContext } from './io';
 import {
   addCompanyOptions,
@@ -76,6 +75,7 @@ async function revocations(target: Target): Promise<Result<{ verified: boolean; 
   if (!trust.ok) return trust;
   const answer = await call<{ list: string }>(target, 'GET', '/ch/v1/revocations');
   if (!answer.ok) return answer;
+  const { keySetFromJwks, verifyJws } = await import('../trust/index');
   const verified = await verifyJws<RevocationListPayload>(answer.value.list, keySetFromJwks(trust.value as never), 'opencal.revocations');
   if (!verified.ok) return verified;
   return { ok: true, value: { verified: true, ...(trust.value.fingerprint ? { fingerprint: trust.value.fingerprint } : {}), list: verified.value.payload } };

@@ -4,7 +4,6 @@
  * refusal as `CODE: message`, and show progress on a terminal for long operations.
  */
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { decodeCode, type CodeKind, type DecodedCode } from '../core/codes/index';
 import { err, ok, refusal, type Refusal, type Result } from '../core/result';
 import { callJson } from '../http/client';
@@ -164,6 +163,7 @@ export function table(header: string[], rows: unknown[][]): string {
 export async function withProgress<T>(io: CliIo, json: boolean, title: string, total: number, work: (tick: (label?: string) => void) => Promise<T>): Promise<T> {
   const stream = io.stderr as NodeJS.WriteStream;
   if (json || stream.isTTY !== true) return work(() => undefined);
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { format: `${title} [{bar}] {value}/{total} {step}`, stream, hideCursor: true, clearOnComplete: false },
     cliProgress.Presets.shades_classic,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { refusal } from '../core/result';
-import { buildServer } from '../http/server';
 import { addConfigOptions, configFromOptions } from './config-options';
 import { ExitCode, fail, untilShutdown, type CliContext, type CliIo } from './io';
 import { opencalVersion } from './version';
@@ -10,6 +9,7 @@ export async function serve(io: CliIo, options: Record<string, unknown>): Promis
   const resolved = configFromOptions(io, options);
   if (!resolved.ok) return fail(io, resolved.error);
   const config = resolved.value.values;
+  const { buildServer } = await import('../http/server');
   const app = await buildServer({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: io.stdout as { write(msg: string): void } },
     components: [],

@@ -1,23 +1,18 @@
 /**
  * The server commands: `opencal serve` (the all-in-one) and each component alone (`opencal clearinghouse serve`,
  * `opencal license-server serve`, `opencal session-host serve`). This file only parses and prints; the wiring of
- * components is the composition root's (src/main.ts), which hands its launchers in.
+ * components is the composition root's (src/compose, handed in by src/main.ts), loaded only when a server starts.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigKey, OpenCalConfig } from '../config/schema';
-import type { Refusal } from '../core/result';
+import { StartRefused } from '../http/front-door';
 import { addConfigOptions, configFromOptions, serverConfigKeys } from './config-options';
 import { ExitCode, fail, printResult, untilShutdown, type CliContext, type CliIo } from './io';
 
-/** A refusal to start (port in use, unusable data directory, demo setup failed): printed as `CODE: message`. */
-export class StartRefused extends Error {
-  constructor(readonly refusal: Refusal) {
-    super(refusal.message);
-  }
-}
+export { StartRefused };
 
-/** A running server, as the launchers of src/main.ts answer it. */
+/** A running server, as the launchers of src/compose/servers.ts answer it. */
 export interface RunningServer {
   /** the origin it listens on, e.g. http://127.0.0.1:7878 */
   url: string;
@@ -47,12 +42,13 @@ const ALONE_KEYS: Record<'clearinghouse' | 'license-server' | 'session-host', re
  * Resolve the configuration, start, print, wait for the shutdown signal, stop. A component run alone without
  * `--data` keeps its files where the all-in-one keeps them (`./data/<component>`), so both can share one tree.
  */
-async function serveWith(io: CliIo, options: Record<string, unknown>, launch: Launcher, keys: readonly ConfigKey[], subdir?: string): Promise<number> {
+async function serveWith(io: CliIo, options: Record<string, unknown>, launcher: () => Promise<Launcher>, keys: readonly ConfigKey[], subdir?: string): Promise<number> {
   const json = options['json'] === true;
   const resolved = configFromOptions(io, options, keys);
   if (!resolved.ok) return fail(io, resolved.error, json);
   const config = { ...resolved.value.values };
   if (subdir !== undefined && resolved.value.sources.data === 'default') config.data = join(config.data, subdir);
+  const launch = await launcher();
   let server: RunningServer;
   try {
     server = await launch(config, io);
@@ -85,7 +81,8 @@ Examples:
 Without --data the files go to ./data/${name} (the same place as in the all-in-one).`;
 }
 
-export function serverCommands(launchers: ServerLaunchers) {
+/** The server commands; `load` answers the launchers (the components are imported only when a server starts). */
+export function serverCommands(load: () => Promise<ServerLaunchers>) {
   return function serverCommandGroup(program: Command, ctx: CliContext): void {
     addConfigOptions(
       program.command('serve').description('run the all-in-one server: clearinghouse, license server and session host on one port'),
@@ -93,20 +90,20 @@ export function serverCommands(launchers: ServerLaunchers) {
     )
       .option('--json', 'print the start report as one JSON document')
       .addHelpText('after', SERVE_EXAMPLES)
-      .action(ctx.action((options: Record<string, unknown>) => serveWith(ctx.io, options, launchers.allInOne, ALL_IN_ONE_KEYS)));
+      .action(ctx.action((options: Record<string, unknown>) => serveWith(ctx.io, options, async () => (await load()).allInOne, ALL_IN_ONE_KEYS)));
 
-    const components: { name: keyof typeof ALONE_KEYS; description: string; launch: Launcher; more: string }[] = [
-      { name: 'clearinghouse', description: 'run the clearinghouse alone', launch: launchers.clearinghouse, more: '' },
+    const components: { name: keyof typeof ALONE_KEYS; description: string; launch: () => Promise<Launcher>; more: string }[] = [
+      { name: 'clearinghouse', description: 'run the clearinghouse alone', launch: async () => (await load()).clearinghouse, more: '' },
       {
         name: 'license-server',
         description: 'run one license server alone (a new data directory is a new identity: a reinstall)',
-        launch: launchers.licenseServer,
+        launch: async () => (await load()).licenseServer,
         more: ' --clearinghouse-url http://127.0.0.1:7878',
       },
       {
         name: 'session-host',
         description: 'run one session host alone',
-        launch: launchers.sessionHost,
+        launch: async () => (await load()).sessionHost,
         more: ' --clearinghouse-url http://127.0.0.1:7878 --port 7880',
       },
     ];

@@ -10,7 +10,8 @@ import { run } from '../../src/cli/run';
 import { resolveConfig } from '../../src/config/resolve';
 import type { ConfigKey, OpenCalConfig } from '../../src/config/schema';
 import type { Clock } from '../../src/core/clock';
-import { allCommandGroups, startAllInOne, type AllInOneServer } from '../../src/main';
+import { startAllInOne, type AllInOneServer } from '../../src/compose/servers';
+import { allCommandGroups } from '../../src/main';
 
 export interface Buffered {
   io: CliIo;

@@ -15,7 +15,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ManualClock } from '../../src/core/clock';
 import type { CalBundle } from '../../src/core/protocol';
 import { callJson } from '../../src/http/client';
-import { startAllInOne, startLicenseServerAlone, type AllInOneServer } from '../../src/main';
+import { startAllInOne, startLicenseServerAlone, type AllInOneServer } from '../../src/compose/servers';
 import { openDatabase } from '../../src/storage/database';
 import { createToken } from '../../src/storage/tokens.repository';
 import { ARTIFACTS, browserSuite, buildConsole, configFor, launchBrowser, must, requireChromium, silentIo } from './harness';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { OpenCalConfig } from '../../src/config/schema';
 import { callJson } from '../../src/http/client';
-import { startAllInOne, startLicenseServerAlone, type AllInOneServer } from '../../src/main';
+import { startAllInOne, startLicenseServerAlone, type AllInOneServer } from '../../src/compose/servers';
 import { ARTIFACTS, CHROMIUM, browserSuite, buildConsole, chromiumThere, configFor as harnessConfigFor, must, silentIo } from './harness';
 
 const ADMIN_TOKEN = 'console-test-admin-token-0123456789';

@@ -1,0 +1,208 @@
+/**
+ * The components of one OpenCAL process, made from their configuration slices: the one place that opens their
+ * databases and keys and creates the clearinghouse, the license server and the session host — for the all-in-one
+ * (`opencal serve`, all three) and for each component run alone (`opencal clearinghouse serve`, …).
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { OpenCalConfig } from '../config/schema';
+import type { Clock } from '../core/clock';
+import type { CalVersion } from '../core/vocabulary';
+import { createClearinghouse, type Clearinghouse } from '../clearinghouse/module';
+import type { ComponentModule } from '../http/server';
+import { createLicenseServer, type LicenseServer } from '../license-server/module';
+import { randomBytes } from '../platform/random';
+import { createSessionHost, type SessionHost } from '../session-host/module';
+import { openDatabase, type Database } from '../storage/database';
+import { loadOrCreateIdentity } from '../trust/index';
+
+/** The clearinghouse root key (the trust anchor), next to its database. */
+const CLEARINGHOUSE_KEY_FILE = 'root.key';
+/** How often a license server checks in with its clearinghouse. */
+const CHECK_IN_INTERVAL_MS = 5 * 60 * 1000;
+
+/** What the clearinghouse is given: its folder (ch.db and root.key), or a database URL for ch.db. */
+export interface ClearinghouseSlice {
+  dir: string;
+  db?: string;
+  adminToken: string;
+}
+
+/** What a license server is given: its folder (identity.key and, without `db`, lserver.db). */
+export interface LicenseServerSlice {
+  dir: string;
+  db?: string;
+  adminToken: string;
+  serverVersion: CalVersion;
+  /** absent for an air-gapped site */
+  clearinghouseUrl?: string;
+}
+
+/** What a session host is given: its folder (sh.db) and who it is. */
+export interface SessionHostSlice {
+  dir: string;
+  db?: string;
+  adminToken: string;
+  hostName: string;
+  hostVersion: CalVersion;
+  directory: 'domain' | 'workgroup';
+  /** a JSON file fixing configuration layers */
+  policyFile?: string;
+  clearinghouseUrl?: string;
+}
+
+/** Which components to make, each with its own slice of the configuration. */
+export interface ComponentsConfig {
+  clearinghouse?: ClearinghouseSlice;
+  licenseServer?: LicenseServerSlice;
+  sessionHost?: SessionHostSlice;
+}
+
+/** Where each component's folder is, and what all of them share. */
+export interface SliceContext {
+  dir: (component: 'clearinghouse' | 'license-server' | 'session-host') => string;
+  adminToken: string;
+  /** a database URL (a component run alone with --db) */
+  db?: string;
+  clearinghouseUrl?: string;
+}
+
+const given = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [P in K]?: V }));
+
+/** The name a session host gives itself: --host-name, else the machine's. */
+export function sessionHostName(config: OpenCalConfig): string {
+  return config.hostName || hostname() || 'session-host';
+}
+
+export function clearinghouseSlice(config: OpenCalConfig, at: SliceContext): ClearinghouseSlice {
+  return { dir: at.dir('clearinghouse'), adminToken: at.adminToken, ...given('db', at.db) };
+}
+
+export function licenseServerSlice(config: OpenCalConfig, at: SliceContext): LicenseServerSlice {
+  return {
+    dir: at.dir('license-server'),
+    adminToken: at.adminToken,
+    serverVersion: config.serverVersion as CalVersion,
+    ...given('db', at.db),
+    ...given('clearinghouseUrl', at.clearinghouseUrl),
+  };
+}
+
+export function sessionHostSlice(config: OpenCalConfig, at: SliceContext): SessionHostSlice {
+  return {
+    dir: at.dir('session-host'),
+    adminToken: at.adminToken,
+    hostName: sessionHostName(config),
+    hostVersion: config.hostVersion as CalVersion,
+    directory: config.directory as 'domain' | 'workgroup',
+    ...given('db', at.db),
+    ...given('policyFile', config.hostPolicy || undefined),
+    ...given('clearinghouseUrl', at.clearinghouseUrl),
+  };
+}
+
+/** Closes what was opened, last first; used when a start fails halfway and by close(). */
+export class Closers {
+  readonly #items: (() => Promise<unknown>)[] = [];
+  add(fn: () => Promise<unknown>): void {
+    this.#items.push(fn);
+  }
+  async closeAll(): Promise<void> {
+    while (this.#items.length > 0) {
+      const fn = this.#items.pop()!;
+      try {
+        await fn();
+      } catch {
+        // keep closing the others
+      }
+    }
+  }
+}
+
+export interface Components {
+  clearinghouse?: Clearinghouse;
+  licenseServer?: LicenseServer;
+  sessionHost?: SessionHost;
+  /** their HTTP modules, in the order clearinghouse, license server, session host */
+  modules: ComponentModule[];
+}
+
+export interface ComponentsDeps {
+  clock: Clock;
+  /** everything opened is registered here, to be closed last first */
+  closers: Closers;
+  /**
+   * Called once the clearinghouse and the license server exist, before the session host is made: a session host
+   * fetches its trust anchor at start, so in the all-in-one the clearinghouse must already answer on the origin.
+   */
+  beforeSessionHost?: (modules: ComponentModule[]) => Promise<void>;
+}
+
+async function databaseIn(dir: string, db: string | undefined, file: string): Promise<Database> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return openDatabase(db ?? `sqlite:${join(dir, file)}`);
+}
+
+/** Makes the components `config` names, each from its slice. */
+export async function createComponents(config: ComponentsConfig, deps: ComponentsDeps): Promise<Components> {
+  const { clock, closers } = deps;
+  const made: Components = { modules: [] };
+
+  if (config.clearinghouse) {
+    const slice = config.clearinghouse;
+    const database = await databaseIn(slice.dir, slice.db, 'ch.db');
+    closers.add(() => database.close());
+    const clearinghouse = await createClearinghouse({
+      database,
+      identity: loadOrCreateIdentity(join(slice.dir, CLEARINGHOUSE_KEY_FILE)),
+      clock,
+      random: randomBytes,
+      adminToken: slice.adminToken,
+    });
+    closers.add(() => clearinghouse.close());
+    made.clearinghouse = clearinghouse;
+    made.modules.push(clearinghouse.module);
+  }
+
+  if (config.licenseServer) {
+    const slice = config.licenseServer;
+    const database = slice.db ? await openDatabase(slice.db) : undefined;
+    if (database) closers.add(() => database.close());
+    const licenseServer = await createLicenseServer({
+      dataDir: slice.dir,
+      ...(database ? { database } : {}),
+      clock,
+      random: randomBytes,
+      serverVersion: slice.serverVersion,
+      ...given('clearinghouseUrl', slice.clearinghouseUrl),
+      adminToken: slice.adminToken,
+      checkInIntervalMs: CHECK_IN_INTERVAL_MS,
+    });
+    closers.add(() => licenseServer.close());
+    made.licenseServer = licenseServer;
+    made.modules.push(licenseServer.module);
+  }
+
+  if (config.sessionHost) {
+    const slice = config.sessionHost;
+    await deps.beforeSessionHost?.([...made.modules]);
+    const database = await databaseIn(slice.dir, slice.db, 'sh.db');
+    closers.add(() => database.close());
+    const sessionHost = await createSessionHost({
+      random: randomBytes,
+      hostName: slice.hostName,
+      hostVersion: slice.hostVersion,
+      directory: slice.directory,
+      ...given('configFile', slice.policyFile),
+      database,
+      clock,
+      ...given('clearinghouseUrl', slice.clearinghouseUrl),
+      adminToken: slice.adminToken,
+    });
+    closers.add(() => sessionHost.close());
+    made.sessionHost = sessionHost;
+    made.modules.push(sessionHost.module);
+  }
+  return made;
+}
