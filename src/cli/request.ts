@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { decodeCode, type CodeKind, type DecodedCode } from '../core/codes/index';
 import { err, ok, refusal, type Refusal, type Result } from '../core/result';
 import { callJson } from '../http/client';
+import { send, type Answer } from '../http/transport';
 import { clientTarget } from './config-options';
 import { addClientOptions, fail, printResult, type CliContext, type CliIo, type ClientOptions } from './io';
 
@@ -32,21 +33,20 @@ export async function call<T>(target: Target, method: string, path: string, body
 /** A route that answers text (the Windows configuration emitters): same refusals as callJson. */
 export async function callText(target: Target, path: string): Promise<Result<string>> {
   const url = `${target.url.replace(/\/+$/, '')}${path}`;
-  let response: Response;
-  let text: string;
+  let response: Answer;
   try {
-    response = await fetch(url, {
+    response = await send(url, {
+      method: 'GET',
       headers: { accept: 'text/plain, application/json', ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}) },
-      signal: AbortSignal.timeout(10_000),
-      redirect: 'error',
+      timeoutMs: 10_000,
     });
-    text = await response.text();
   } catch {
     // callJson words the network failure (connection refused, name not found…) the same way everywhere.
     const again = await callJson<never>(target.url, 'GET', path, target.token !== undefined ? { token: target.token } : {});
     return again.ok ? err(refusal('UNREACHABLE', `Could not reach ${url}.`)) : again;
   }
-  if (response.ok) return ok(text);
+  const { text } = response;
+  if (response.status >= 200 && response.status < 300) return ok(text);
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string; detail?: Record<string, unknown> } };
     if (body.error?.code && body.error.message) return err(refusal(body.error.code, body.error.message, { ...body.error.detail, status: response.status }));

@@ -1,4 +1,5 @@
 import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { send, type Answer } from './transport';
 
 export interface CallOptions {
   body?: unknown;
@@ -24,7 +25,8 @@ function isErrorEnvelope(value: unknown): value is { error: { code: string; mess
 function describeNetworkError(error: unknown): string {
   if (error instanceof Error) {
     if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'no answer in time';
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    // node:http puts the socket's code on the error; fetch put it on its cause
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string; message?: string });
     if (cause?.code === 'ECONNREFUSED') return 'connection refused';
     if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') return 'host name not found';
     if (cause?.code) return cause.code;
@@ -46,17 +48,9 @@ export async function callJson<T>(baseUrl: string, method: string, path: string,
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
 
-  let response: Response;
-  let text: string;
+  let answer: Answer;
   try {
-    response = await fetch(url, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-    text = await response.text();
+    answer = await send(url, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }), timeoutMs });
   } catch (error) {
     const reason = describeNetworkError(error);
     return err(
@@ -68,6 +62,8 @@ export async function callJson<T>(baseUrl: string, method: string, path: string,
     );
   }
 
+  const { text } = answer;
+  const response = { status: answer.status, ok: answer.status >= 200 && answer.status < 300 };
   if (response.status === 204 || (response.ok && text.length === 0)) return ok(undefined as T);
 
   let parsed: unknown;
@@ -78,7 +74,7 @@ export async function callJson<T>(baseUrl: string, method: string, path: string,
       refusal(
         'BAD_RESPONSE',
         `${url} answered HTTP ${response.status} with something that is not JSON. Check that the URL points to an OpenCAL server and not to a proxy or another service.`,
-        { url, method, status: response.status, contentType: response.headers.get('content-type') ?? undefined },
+        { url, method, status: response.status, contentType: answer.contentType },
       ),
     );
   }
