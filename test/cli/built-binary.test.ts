@@ -83,11 +83,10 @@ describe('the opencal binary', () => {
     expect(serverPackagesIn(packagesOf(r.imported))).toEqual([]);
   });
 
-  it('a server command loads the server modules only when it runs', () => {
+  it('a server start refused before it begins (a bad --port) loads no server module', () => {
     const r = traced(['serve', '--port', 'not-a-port']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^[A-Z_]+: /);
-    // the configuration is refused before the components (and their modules) are needed
     expect(serverPackagesIn(packagesOf(r.imported))).toEqual([]);
   });
 
