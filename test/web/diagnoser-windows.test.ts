@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startAllInOne, type AllInOneServer } from '../../src/main';
+import { startAllInOne, type AllInOneServer } from '../../src/compose/servers';
 import { ARTIFACTS, browserSuite, buildConsole, configFor, launchBrowser, requireChromium, silentIo } from './harness';
 
 const ADMIN_TOKEN = 'console-windows-admin-token-0123456789';
