@@ -10,6 +10,7 @@ import {
   fallbackOnNoSeat,
   isActivationExpired,
   isExpired,
+  isVersionAcceptedByHost,
   permanentExpiry,
   perUserExpiry,
   perUserOverAllocation,
@@ -241,7 +242,7 @@ async function issueUserCal(ctx: LicenseServerContext, store: IssuanceStore, hos
   const now = ctx.clock.now();
   const user = req.user!;
   const held = await store.userHolding(user);
-  if (held && !isExpired(held.expiresAt, now) && held.calVersion >= hostVersion) {
+  if (held && !isExpired(held.expiresAt, now) && isVersionAcceptedByHost(hostVersion, held.calVersion)) {
     // Extended by another 60 days at sign-in [fact: WSD-CAL].
     const expiresAt = perUserExpiry(now);
     if (await store.renewIssued(held.id, expiresAt, held.issuedAt)) return ok({ license: { ...held, expiresAt }, outcome: 'extended' });

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion } from '../core/vocabulary';
-import { fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
+import { forUpdate, fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
 import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/api-types';
 
 export type { IssuedStatus, KeyPackStatus };
@@ -378,11 +378,16 @@ export async function findLivePermanentForDevice(db: Db, device: string): Promis
   return row ? toIssued(row) : undefined;
 }
 
-/** Expiries of revoked CALs of one version that still count against the revoke budget. */
-export async function revokedExpiries(db: Db, calVersion: CalVersion, now: Date): Promise<Date[]> {
+/** The revoked per-device CALs of one version, with their expiry (the revoke budget's input, core revokeBudgetOf). */
+export async function revokedCals(db: Db, calVersion: CalVersion): Promise<{ calVersion: CalVersion; expiresAt: Date }[]> {
   const rows = await db.selectFrom('ls_issued_licenses').select('expires_at').where('status', '=', 'revoked')
-    .where('cal_version', '=', calVersion).where('expires_at', '>', now.toISOString()).execute();
-  return rows.map((r) => fromIso(r.expires_at as string));
+    .where('cal_version', '=', calVersion).execute();
+  return rows.map((r) => ({ calVersion, expiresAt: fromIso(r.expires_at as string) }));
+}
+
+/** Lock one version's per-device key packs until the transaction ends (two revokes take budget one at a time). */
+export async function lockDeviceKeyPacks(db: Db, calVersion: CalVersion): Promise<void> {
+  await forUpdate(db.selectFrom('ls_key_packs').select('id').where('cal_version', '=', calVersion).where('cal_type', '=', 'device'), db).execute();
 }
 
 export async function installedCals(db: Db, calType: CalType, calVersion: CalVersion): Promise<number> {

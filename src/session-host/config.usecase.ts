@@ -14,7 +14,7 @@ import {
   type ResolvedConfig,
 } from '../core/session-host-rules';
 import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
-import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import { logEvent, type SessionHostContext } from './context';
 import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
 import {
@@ -69,8 +69,6 @@ export async function currentGrace(ctx: SessionHostContext): Promise<GraceStatus
 
 export type { SessionHostStatus } from '../core/api-types';
 
-const MODE_VALUES: Record<LicensingMode, number> = { 'per-device': 2, 'per-user': 4, 'not-configured': 5 };
-
 export async function status(ctx: SessionHostContext): Promise<SessionHostStatus> {
   const config = await effectiveConfig(ctx);
   const grace = await currentGrace(ctx);
@@ -99,7 +97,7 @@ export async function status(ctx: SessionHostContext): Promise<SessionHostStatus
     hostVersion: ctx.settings.hostVersion,
     directory: ctx.settings.directory,
     mode: config.mode.value,
-    modeValue: MODE_VALUES[config.mode.value],
+    modeValue: LICENSING_MODES[config.mode.value],
     modeSource: config.mode.source,
     licenseServers: config.licenseServers.value.map((url) => {
       const id = ctx.trust.identities.get(url);

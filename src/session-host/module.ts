@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock';
 import type { LayerSettings } from '../core/session-host-rules';
-import { CONFIG_LAYERS, LICENSING_MODES, isCalVersion, type CalVersion, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import { CONFIG_LAYERS, isCalVersion, isLicensingMode, type CalVersion, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import type { ComponentModule } from '../http/server';
 import type { Database } from '../storage/database';
 import { migrateToLatest } from '../storage/migrations';
@@ -81,8 +81,8 @@ export function parseLayersFile(value: unknown, source: string): Partial<Record<
     const layer = raw as { mode?: unknown; licenseServers?: unknown };
     const settings: LayerSettings = {};
     if (layer.mode !== undefined) {
-      if (typeof layer.mode !== 'string' || !(layer.mode in LICENSING_MODES)) throw new Error(`${source}: ${key}.mode must be per-device, per-user or not-configured`);
-      settings.mode = layer.mode as LicensingMode;
+      if (!isLicensingMode(layer.mode)) throw new Error(`${source}: ${key}.mode must be per-device, per-user or not-configured`);
+      settings.mode = layer.mode;
     }
     if (layer.licenseServers !== undefined) {
       if (!Array.isArray(layer.licenseServers) || !layer.licenseServers.every((s) => typeof s === 'string')) {
@@ -149,7 +149,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     hostName: ctx.settings.hostName,
     hostVersion: ctx.settings.hostVersion,
     directory: ctx.settings.directory,
-    firstStart: new Date(grace.endsAt.getTime() - 120 * 86_400_000).toISOString(),
+    firstStart: grace.firstStart.toISOString(),
     graceDaysLeft: grace.daysLeft,
   });
 
