@@ -25,7 +25,7 @@ import type { CalVersion } from './core/vocabulary';
 import { createClearinghouse } from './clearinghouse/module';
 import { callJson } from './http/client';
 import { buildServer, type BuildServerDeps, type ComponentModule, type TypedApp } from './http/server';
-import { createLicenseServer } from './license-server/module';
+import { createLicenseServer, licenseDatabaseUrl } from './license-server/module';
 import { randomBytes } from './platform/random';
 import { serveConsole } from './web/serve';
 import { systemClock } from './platform/system-clock';
@@ -392,8 +392,11 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
     });
     closers.add(() => clearinghouse.close());
 
+    const lsDb = await openDatabase(licenseDatabaseUrl(layout.licenseServerDir));
+    closers.add(() => lsDb.close());
     const licenseServer = await createLicenseServer({
       dataDir: layout.licenseServerDir,
+      database: lsDb,
       clock,
       random: randomBytes,
       serverVersion: config.serverVersion as CalVersion,
@@ -510,11 +513,11 @@ export async function startClearinghouseAlone(config: OpenCalConfig, io: CliIo, 
 /** `opencal license-server serve`: one license server; `--data DIR` holds identity.key and lserver.db (a new DIR is a reinstall). */
 export async function startLicenseServerAlone(config: OpenCalConfig, io: CliIo, options: AllInOneOptions = {}): Promise<RunningServer> {
   return serveAlone(config, io, options, 'license server', async (clock, adminToken, closers) => {
-    const database = config.db ? await openDatabase(config.db) : undefined;
-    if (database) closers.add(() => database.close());
+    const database = await openDatabase(config.db ?? licenseDatabaseUrl(config.data));
+    closers.add(() => database.close());
     const licenseServer = await createLicenseServer({
       dataDir: config.data,
-      ...(database ? { database } : {}),
+      database,
       clock,
       random: randomBytes,
       serverVersion: config.serverVersion as CalVersion,

@@ -8,12 +8,13 @@ import type { Clock } from '../core/clock';
 import { DEFAULT_CERTIFICATE_DAYS, DEFAULT_NONCE_WINDOW_SECONDS, DEFAULT_THRESHOLDS } from '../core/clearinghouse-rules';
 import type { ComponentModule } from '../http/server';
 import type { Database } from '../storage/database';
+import { createChange } from '../storage/change';
 import { migrateToLatest } from '../storage/migrations';
 import { createToken, ensureToken, listTokens, tokenStore } from '../storage/tokens.repository';
 import { clearinghouseKid, withKid, type Identity } from '../trust/index';
 import { activateAuto, activateByProductId, checkIn, deactivateAuto, deactivateByReceipt, holdings, reactivateAuto } from './activation.usecase';
 import { auditOf, verifyAudit } from './audit.usecase';
-import { listServers, type ChDb } from './clearinghouse.repository';
+import { appendAudit, listServers, type AuditEntry, type ChDb, type ChTables } from './clearinghouse.repository';
 import { clearinghouseRoutes } from './clearinghouse.routes';
 import type { ChContext, ClearinghouseConfig } from './context';
 import { createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
@@ -92,7 +93,14 @@ export async function createClearinghouse(options: ClearinghouseOptions): Promis
   await migrateToLatest(database, clearinghouseMigrations);
   const identity = options.identity.kid.startsWith('ch-') ? options.identity : withKid(options.identity, clearinghouseKid(options.identity.publicKeyRaw));
   const config: ClearinghouseConfig = { ...DEFAULT_CLEARINGHOUSE_CONFIG, ...stripUndefined(options.config ?? {}) };
-  const ctx: ChContext = { database, db: database.db as ChDb, clock, random, identity, config };
+  const db = database.db as ChDb;
+  const change = createChange<ChTables, AuditEntry>({
+    db,
+    component: 'clearinghouse',
+    clock,
+    beforeCommit: (trx, log, at) => appendAudit(trx, database.dialect, at.toISOString(), log.audit),
+  });
+  const ctx: ChContext = { database, db, clock, random, identity, config, change };
 
   let adminToken: string | undefined;
   if (options.adminToken !== undefined) {

@@ -71,7 +71,7 @@ export function isActive(server: ServerState, now: Date): boolean {
 /** The session host allow-list ("RDS Endpoint Servers"): refuse others, with event 4141. */
 export async function checkHostAllowed(ctx: LicenseServerContext, state: IssuanceState, host: string): Promise<Result<void>> {
   if (!state.server.allowListEnabled || state.allowList.has(host.toLowerCase())) return ok(undefined);
-  await ctx.record(ctx.db, { id: 4141, data: { host } });
+  await ctx.change.event(4141, { host });
   return refuse(
     'HOST_NOT_ALLOWED',
     `The session host ${host} is not in this license server's "RDS Endpoint Servers" allow-list. Add it (PUT /ls/v1/hosts/allow-list) or turn the allow-list off.`,

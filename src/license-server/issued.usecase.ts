@@ -4,7 +4,7 @@
 import { perUserOverAllocation, revokeBudgetOf } from '../core/license-server-rules';
 import { ok, refuse, type Result } from '../core/result';
 import type { CalVersion } from '../core/vocabulary';
-import { inTransaction, type LicenseServerContext } from './context';
+import { type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 import type { HeldLicense } from './license-server.repository';
 import type { IssuedView } from '../core/api-types';
@@ -49,7 +49,7 @@ export async function revoke(ctx: LicenseServerContext, input: { device: string 
     return refuse('INVALID_REQUEST', 'Name the device (its name or hardware ID) whose per-device CAL to revoke.', { field: 'device' });
   }
   const now = ctx.clock.now();
-  return inTransaction(ctx, async (trx): Promise<Result<RevokeResult>> => {
+  return ctx.change(async (trx, log): Promise<Result<RevokeResult>> => {
     const license = await repo.findLivePermanentForDevice(trx, input.device);
     if (!license) {
       return refuse(
@@ -74,7 +74,7 @@ export async function revoke(ctx: LicenseServerContext, input: { device: string 
     if (!(await repo.revokeIssued(trx, license.id, now))) {
       return refuse('CAL_NOT_FOUND', `The CAL of device ${input.device} changed while revoking it; list the issued licenses and try again.`, { device: input.device });
     }
-    await ctx.record(trx, { id: 9105, data: { calType: 'device', device: license.device, calVersion: license.calVersion, pack: license.pack } });
+    log.event(9105, { calType: 'device', device: license.device, calVersion: license.calVersion, pack: license.pack });
     const revoked = (await repo.findIssued(trx, license.id))!;
     return ok({ revoked: issuedView(revoked), revokable: budget.remaining - 1 });
   });

@@ -15,7 +15,7 @@ import {
 } from '../core/session-host-rules';
 import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
-import { logEvent, type SessionHostContext } from './context';
+import type { SessionHostContext } from './context';
 import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
 import {
   advanceHighWaterMark,
@@ -56,7 +56,7 @@ export async function currentGrace(ctx: SessionHostContext): Promise<GraceStatus
   const row = await ensureFirstStart(ctx.database.db, now);
   const grace = graceDaysLeft(row.firstStart, row.highWaterMark, now);
   if (grace.clockWentBack) {
-    await logEvent(ctx.database.db, ctx, 9201, {
+    await ctx.change.event(9201, {
       now: now.toISOString(),
       highWaterMark: row.highWaterMark.toISOString(),
       graceDaysLeft: grace.daysLeft,
@@ -143,8 +143,8 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
     }
     settings.licenseServers = urls;
   }
-  await ctx.database.db.transaction().execute(async (trx) => {
-    await writeLayer(trx, input.layer, settings, ctx.clock.now());
+  await ctx.change(async (trx, log, at) => {
+    await writeLayer(trx, input.layer, settings, at);
     const stored = await readLayers(trx);
     const merged: Partial<Record<ConfigLayer, LayerSettings>> = {};
     for (const l of CONFIG_LAYERS) {
@@ -152,13 +152,14 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
       if (v) merged[l] = v;
     }
     const resolved = resolveConfig(merged);
-    await logEvent(trx, ctx, 9202, {
+    log.event(9202, {
       layer: input.layer,
       mode: settings.mode ?? 'not set',
       licenseServers: settings.licenseServers?.join(', ') ?? 'not set',
       effectiveMode: resolved.mode.value,
       modeSource: resolved.mode.source,
     });
+    return ok(undefined);
   });
   for (const url of settings.licenseServers ?? []) await refreshIdentity(ctx, url);
   await refreshFromClearinghouse(ctx);
@@ -172,9 +173,10 @@ export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, 
   const answer = await ctx.peers.enroll(url, joinToken, ctx.settings.hostName);
   if (!answer.ok) return answer;
   const identity = await refreshIdentity(ctx, url);
-  await ctx.database.db.transaction().execute(async (trx) => {
-    await saveEnrolment(trx, { licenseServerUrl: url, token: answer.value.token, hostName: ctx.settings.hostName, enrolledAt: ctx.clock.now().toISOString() });
-    await logEvent(trx, ctx, 9203, { licenseServerUrl: url, serverId: identity.serverId ?? 'unknown' });
+  await ctx.change(async (trx, log, at) => {
+    await saveEnrolment(trx, { licenseServerUrl: url, token: answer.value.token, hostName: ctx.settings.hostName, enrolledAt: at.toISOString() });
+    log.event(9203, { licenseServerUrl: url, serverId: identity.serverId ?? 'unknown' });
+    return ok(undefined);
   });
   await refreshFromClearinghouse(ctx);
   return ok(identity.serverId ? { licenseServerUrl: url, serverId: identity.serverId } : { licenseServerUrl: url });

@@ -5,18 +5,19 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock';
 import type { LayerSettings } from '../core/session-host-rules';
-import { CONFIG_LAYERS, isCalVersion, isLicensingMode, type CalVersion, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import { CONFIG_LAYERS, isCalVersion, isLicensingMode, type CalVersion, type ConfigLayer } from '../core/vocabulary';
 import type { ComponentModule } from '../http/server';
 import type { Database } from '../storage/database';
+import { createChange } from '../storage/change';
 import { migrateToLatest } from '../storage/migrations';
 import { ensureToken, tokenStore } from '../storage/tokens.repository';
 import { connect } from './admission.usecase';
 import { currentGrace, effectiveConfig, emit, enroll, setLayer, status } from './config.usecase';
-import { logEvent, type Directory, type SessionHostContext } from './context';
+import type { Directory, SessionHostContext } from './context';
 import { createGate, type Gate } from './gate';
 import { httpPeers, type SessionHostPeers, type TrustAnchorResponse } from './license-server-client';
 import { sessionHostMigrations } from './migrations';
-import { listAdmissions } from './session-host.repository';
+import { listAdmissions, type SessionHostTables } from './session-host.repository';
 import { sessionHostRoutes } from './session-host.routes';
 import { acceptRevocationList, loadTrust, refreshTrust, setTrustAnchor } from './trust.usecase';
 
@@ -122,6 +123,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     peers: options.peers ?? httpPeers(),
     fileLayers,
     trust: { identities: new Map() },
+    change: createChange<SessionHostTables>({ db: database.db, component: 'session-host', clock }),
   };
 
   if (options.adminToken) await ensureToken(database.db, { scope: 'sh:admin', label: 'bootstrap admin', token: options.adminToken }, clock);
@@ -145,7 +147,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
   const grace = await currentGrace(ctx);
   const refresh = async () => refreshTrust(ctx, (await effectiveConfig(ctx)).licenseServers.value);
   await refresh();
-  await logEvent(database.db, ctx, 9200, {
+  await ctx.change.event(9200, {
     hostName: ctx.settings.hostName,
     hostVersion: ctx.settings.hostVersion,
     directory: ctx.settings.directory,
