@@ -2,7 +2,7 @@
  * The event log store (DESIGN §6): one `events` table per component database, written with the change it
  * records. Pass the transaction (`trx`) the change runs in: the event commits or rolls back with it.
  */
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import {
   eventDefinition,
   renderEventMessage,
@@ -23,7 +23,7 @@ export interface EventsTable {
 }
 
 interface Tables {
-  events: EventsTable;
+  events: Omit<EventsTable, 'id'> & { id: Generated<number> };
 }
 
 export interface NewEvent {
@@ -89,7 +89,7 @@ export function eventRow(event: NewEvent): EventRow {
 
 /** The insert of one event row: run by recordEvent, compiled once by the license server's group commit. */
 export function insertEvent(db: Kysely<any>, row: EventRow) {
-  return (db as Kysely<Tables>).insertInto('events').values(row as never);
+  return (db as Kysely<Tables>).insertInto('events').values(row);
 }
 
 /**
