@@ -118,6 +118,39 @@ const layerRules = [
   }),
 ];
 
+/**
+ * Direction inside a component (docs/architecture.md "Layers"): routes → use cases (ports.ts) → repositories.
+ * A route never reaches a repository or the database, a use case writes no SQL (its repository does, with Kysely),
+ * a repository knows nothing above it, and routes and module.ts never import each other (routes take the use cases
+ * of ports.ts; module.ts builds them). Uses typescript-eslint's rule so as not to replace the component rules above.
+ */
+const SERVER_COMPONENTS = ['clearinghouse', 'license-server', 'session-host'];
+const inside = (kind, files, patterns) => ({
+  name: `opencal/inside-component/${kind}`,
+  files: SERVER_COMPONENTS.flatMap((c) => files.map((f) => `src/${c}/${f}`)),
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+});
+const NO_MODULE = { regex: '^\\./module$', message: 'Routes, use cases and repositories never import module.ts: the composition goes one way (module.ts → routes, ports).' };
+const insideComponentRules = [
+  inside('routes', ['*.routes.ts'], [
+    { regex: '\\.repository$', message: 'A route calls use cases (ports.ts), never a repository.' },
+    { regex: '^kysely$', message: 'A route runs no SQL: call a use case.' },
+    { regex: '(^|/)storage/(database|dialect|change)$', message: 'A route does not reach the database: call a use case.' },
+    NO_MODULE,
+  ]),
+  inside('use-cases', ['*.usecase.ts', 'ports.ts'], [
+    { regex: '^kysely$', message: 'A use case writes no SQL: put the statement in the component\'s *.repository.ts.' },
+    { regex: '(^|/)storage/dialect$', message: 'A use case writes no SQL (sql, forUpdate): put the statement in the component\'s *.repository.ts.' },
+    { regex: '\\.routes$', message: 'A use case knows nothing of HTTP routes.' },
+    NO_MODULE,
+  ]),
+  inside('repositories', ['*.repository.ts'], [
+    { regex: '\\.(usecase|routes)$', message: 'A repository is below the use cases and routes: it imports neither.' },
+    { regex: '^\\./ports$', message: 'A repository is below the use cases: it does not import ports.ts.' },
+    NO_MODULE,
+  ]),
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'coverage/**', 'data/**', 'test-artifacts/**', 'dist/**', 'src/web/dist/**', '**/*.d.ts'] },
   {
@@ -140,4 +173,5 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  ...insideComponentRules,
 );

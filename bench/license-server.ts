@@ -4,19 +4,21 @@
  * without request logs. Prints `{"port":N,"pid":P}` once listening; answers `GET /bench/rss` with its memory and `GET /bench/cpu` with its CPU time.
  */
 import { buildServer } from '../src/http/server';
-import { createLicenseServer } from '../src/license-server/module';
+import { createLicenseServer, licenseDatabaseUrl } from '../src/license-server/module';
+import { openDatabase } from '../src/storage/database';
 import { randomBytes } from '../src/platform/random';
 import { systemClock } from '../src/platform/system-clock';
 
 const [dataDir, clearinghouseKey] = process.argv.slice(2);
 if (!dataDir || !clearinghouseKey) throw new Error('usage: license-server.ts <dataDir> <clearinghouseKey>');
-const ls = await createLicenseServer({ dataDir, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey });
+const database = await openDatabase(licenseDatabaseUrl(dataDir));
+const ls = await createLicenseServer({ dataDir, database, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey });
 const app = await buildServer({ components: [ls.module], logger: false });
 app.get('/bench/rss', async () => ({ rss: process.memoryUsage().rss }));
 app.get('/bench/cpu', async () => process.cpuUsage());
 // A clean exit on SIGTERM, so that `--cpu-prof` (OPENCAL_BENCH_CPU_PROF) writes its profile.
 process.once('SIGTERM', () => {
-  void app.close().then(() => ls.close()).then(() => process.exit(0));
+  void app.close().then(() => ls.close()).then(() => database.close()).then(() => process.exit(0));
 });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();

@@ -27,7 +27,7 @@ import {
   type ChDb,
   type ServerRecord,
 } from './clearinghouse.repository';
-import { change, type Actor, type ChangeLog, type ChContext } from './context';
+import { type Actor, type ChangeLog, type ChContext } from './context';
 import { activationConfirmation, macKeyFor, signCertificate, signedRevocationList } from './documents';
 import { formatCaseNumber, isCertificateCurrent } from '../core/clearinghouse-rules';
 
@@ -155,7 +155,7 @@ export async function activateAuto(
     // A retry after a lost answer: the same activation again, while its certificate is valid.
     if (!renewal) return ok({ certificate: existing.certificate });
   }
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     const a = await activateInTx(ctx, trx, log, at, {
       serverId: req.serverId,
       pub: req.pub,
@@ -195,7 +195,7 @@ export async function reactivateAuto(
   if (!server) return refuse('LICENSE_SERVER_UNKNOWN', `License server ${req.serverId} was never activated. Activate it first.`, { serverId: req.serverId });
   if (server.status === 'invalidated') return invalidated(server);
   if (server.orgId !== orgId) return refuse('SERVER_NOT_OWNED', `License server ${req.serverId} belongs to another organization. Use that organization's token.`);
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     const a = await activateInTx(ctx, trx, log, at, {
       serverId: server.serverId,
       pub: req.pub,
@@ -235,7 +235,7 @@ export async function activateByProductId(
       return ok({ confirmation: activationConfirmation(ctx, pub, existing.activationSerial, new Date(existing.certificateExpiresAt)), licenseServerId: serverId });
     }
   }
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     const a = await activateInTx(ctx, trx, log, at, {
       serverId,
       pub,
@@ -289,7 +289,7 @@ export async function deactivateAuto(ctx: ChContext, req: { serverId: string }):
   const server = await findServer(ctx.db, req.serverId);
   if (!server) return refuse('LICENSE_SERVER_UNKNOWN', `License server ${req.serverId} is not known to the clearinghouse; there is nothing to deactivate.`);
   if (server.status !== 'activated') return ok({ status: server.status, serverId: server.serverId, releasedPacks: [] });
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     const d = await deactivateInTx(trx, log, at, server, 'auto', `server:${server.serverId}`);
     const now = await findServer(trx, server.serverId);
     return ok({ status: now!.status, serverId: server.serverId, releasedPacks: d?.released ?? [] });
@@ -322,7 +322,7 @@ export async function deactivateByReceipt(ctx: ChContext, input: { receipt: stri
   if (input.orgId !== undefined && server.orgId !== input.orgId) {
     return refuse('SERVER_NOT_OWNED', `License server ${server.serverId} belongs to another organization.`);
   }
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     let released: number[] = [];
     if (server.status === 'activated') {
       released = (await deactivateInTx(trx, log, at, server, 'receipt', actor))?.released ?? [];
@@ -362,7 +362,7 @@ export async function checkIn(
     const { list } = await signedRevocationList(ctx);
     return ok({ status: 'unknown', grants: [], revocations: list });
   }
-  const r = await change(ctx, async (trx, log, at) => {
+  const r = await ctx.change(async (trx, log, at) => {
     const previous = await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
     if (previous !== null && previous !== instanceId) {
       const instances = [previous, instanceId].sort();

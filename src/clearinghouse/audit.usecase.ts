@@ -4,7 +4,6 @@
  * from the end is noticed too. A broken chain is reported with its first broken link and recorded as an event.
  */
 import { verifyAuditChain, type AuditRecord } from '../core/clearinghouse-rules';
-import { recordEvent } from '../events/event-log';
 import { auditHead, readAudit } from './clearinghouse.repository';
 import type { ChContext } from './context';
 import { GENESIS_HASH } from './migrations';
@@ -26,7 +25,7 @@ export async function verifyAudit(ctx: ChContext): Promise<AuditVerifyAnswer> {
     }
   }
   if (!result.ok && result.firstBroken) {
-    await recordEvent(ctx.db, { component: 'clearinghouse', eventId: 9013, data: { seq: result.firstBroken.seq, problem: result.firstBroken.problem }, at: ctx.clock.now() });
+    await ctx.change.event(9013, { seq: result.firstBroken.seq, problem: result.firstBroken.problem });
   }
   return result;
 }

@@ -8,11 +8,10 @@ import { Type } from 'typebox';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refusal, type Result } from '../core/result';
 import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
-import { queryEvents } from '../events/event-log';
 import { principalOf, requireScope, type Principal } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
-import type { ClearinghouseUseCases } from './module';
+import type { ClearinghouseUseCases } from './ports';
 import type { SignedAction, VerifiedRequest } from './signed-request';
 
 const Any = Type.Unknown();
@@ -398,6 +397,6 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
         response: { 200: Any, ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => ({ events: await queryEvents(uc.database.db, { component: 'clearinghouse', ...request.query }) }),
+    async (request) => ({ events: await uc.events(request.query) }),
   );
 }

@@ -19,7 +19,7 @@ import {
   type OrganizationRecord,
   type PackRecord,
 } from './clearinghouse.repository';
-import { change, type Actor, type ChContext } from './context';
+import { type Actor, type ChContext } from './context';
 
 function randomId(ctx: ChContext, prefix: string): string {
   return prefix + Buffer.from(ctx.random(9)).toString('base64url').replace(/[-_]/g, 'x').toLowerCase();
@@ -43,7 +43,7 @@ export async function createOrganization(ctx: ChContext, input: { name: string }
   const name = input.name.trim();
   if (name === '') return refuse('ORGANIZATION_NAME_REQUIRED', 'Give the organization a name.');
   const orgId = randomId(ctx, 'org_');
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     await insertOrganization(trx, { id: orgId, name, createdAt: at.toISOString() });
     const { token } = await createToken(trx, { scope: 'ch:org', subject: orgId, label: `organization ${name}` }, ctx.clock, ctx.random);
     log.event(9014, { orgId, name });
@@ -60,7 +60,7 @@ export async function createAgent(ctx: ChContext, input: { name: string }, actor
   const name = input.name.trim();
   if (name === '') return refuse('AGENT_NAME_REQUIRED', 'Give the agent a name.');
   const agentId = randomId(ctx, 'agent_');
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     await insertAgent(trx, { id: agentId, name, createdAt: at.toISOString() });
     const { token } = await createToken(trx, { scope: 'ch:agent', subject: agentId, label: `agent ${name}` }, ctx.clock, ctx.random);
     log.event(9015, { agentId, name });
@@ -108,7 +108,7 @@ export async function createPack(ctx: ChContext, input: NewPackInput, actor: Act
   const packKey = encodeCode('packKey', { serial });
   const normalized = decodeCode(packKey, 'packKey');
   if (!normalized.ok) throw new Error('a pack key just made does not decode');
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     const packNumber = await insertPack(trx, {
       keyHash: packKeyHash(normalized.value.normalized),
       orgId,

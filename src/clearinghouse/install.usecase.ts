@@ -12,7 +12,7 @@ import { isVersionHostable } from '../core/license-server-rules';
 import { ok, refuse, type Result } from '../core/result';
 import type { CalType, CalVersion, Program } from '../core/vocabulary';
 import { claimPack, findGrant, findPack, findServer, insertGrant, type PackRecord, type ServerRecord } from './clearinghouse.repository';
-import { change, type Actor, type ChContext } from './context';
+import { type Actor, type ChContext } from './context';
 import { findPackByKey } from './directory.usecase';
 import { keyPackId, signGrant } from './documents';
 
@@ -79,7 +79,7 @@ export async function installPack(
     return refuse(r.code, r.message, r.detail);
   }
   if (pack.serverId === server.serverId) return redeliver(ctx, pack, server);
-  return change(ctx, async (trx, log, at) => {
+  return ctx.change(async (trx, log, at) => {
     const seq = await claimPack(trx, pack.number, server.serverId, at.toISOString());
     if (seq === undefined) {
       const now = await findPack(trx, pack.number);

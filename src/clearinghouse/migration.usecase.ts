@@ -46,7 +46,7 @@ import {
   type PackRecord,
   type ServerRecord,
 } from './clearinghouse.repository';
-import { change, type Actor, type ChangeLog, type ChContext } from './context';
+import { type Actor, type ChangeLog, type ChContext } from './context';
 import { deactivateInTx, readReceipt } from './activation.usecase';
 import { findPackByKey, normalizeProof } from './directory.usecase';
 import { keyPackId, macKeyFor, signGrant } from './documents';
@@ -249,7 +249,7 @@ export async function submitMigration(
   const decision = decideMigration(evidence, ctx.clock.now(), ctx.config);
   const kind: CaseKind = who.channel === 'phone' ? 'reissue' : 'migration';
 
-  const result = await change(ctx, async (trx, log, at) => {
+  const result = await ctx.change(async (trx, log, at) => {
     if (receiptServer && receiptServer.status === 'activated') await deactivateInTx(trx, log, at, receiptServer, 'receipt', who.actor);
     const status: CaseStatus = decision.decision === 'rejected' ? 'rejected' : decision.decision === 'pending' && who.channel === 'portal' ? 'pending' : 'submitted';
     const number = await insertCase(trx, {
@@ -375,13 +375,13 @@ export async function approveCase(ctx: ChContext, number: number, agentId: strin
     if (!target || target.status !== 'activated') {
       return refuse('TARGET_NOT_ACTIVATED', `The target license server ${c.targetServerId ?? ''} is no longer activated. Reactivate it, then approve again.`);
     }
-    const r = await change(ctx, async (trx, log, at) => {
+    const r = await ctx.change(async (trx, log, at) => {
       const done = await reissueInTx(ctx, trx, log, at, number, target, actor, note.value, actor);
       return done.ok ? ok(undefined) : done;
     });
     if (!r.ok) return r;
   } else {
-    const r = await change(ctx, async (trx, log, at) => {
+    const r = await ctx.change(async (trx, log, at) => {
       if (!(await decideCase(trx, number, ['pending'], { status: 'approved', decidedBy: actor, note: note.value, at: at.toISOString() }))) {
         return refuse('CASE_ALREADY_DECIDED', `Case ${caseNumber} was decided meanwhile.`);
       }
@@ -417,7 +417,7 @@ export async function rejectCase(ctx: ChContext, number: number, agentId: string
   if (c.status !== 'pending') return refuse('CASE_ALREADY_DECIDED', `Case ${formatCaseNumber(number)} is ${c.status}; it cannot be rejected.`, { status: c.status });
   const actor = `agent:${agentId}`;
   const caseNumber = formatCaseNumber(number);
-  const r = await change(ctx, async (trx, log, at) => {
+  const r = await ctx.change(async (trx, log, at) => {
     if (!(await decideCase(trx, number, ['pending'], { status: 'rejected', decidedBy: actor, note: note.value, at: at.toISOString() }))) {
       return refuse('CASE_ALREADY_DECIDED', `Case ${caseNumber} was decided meanwhile.`);
     }

@@ -11,7 +11,7 @@ import type { Clock } from '../core/clock';
 import type { CalVersion } from '../core/vocabulary';
 import { createClearinghouse, type Clearinghouse } from '../clearinghouse/module';
 import type { ComponentModule } from '../http/server';
-import { createLicenseServer, type LicenseServer } from '../license-server/module';
+import { createLicenseServer, licenseDatabaseUrl, type LicenseServer } from '../license-server/module';
 import { randomBytes } from '../platform/random';
 import { createSessionHost, type SessionHost } from '../session-host/module';
 import { openDatabase, type Database } from '../storage/database';
@@ -167,11 +167,11 @@ export async function createComponents(config: ComponentsConfig, deps: Component
 
   if (config.licenseServer) {
     const slice = config.licenseServer;
-    const database = slice.db ? await openDatabase(slice.db) : undefined;
-    if (database) closers.add(() => database.close());
+    const database = await openDatabase(slice.db ?? licenseDatabaseUrl(slice.dir));
+    closers.add(() => database.close());
     const licenseServer = await createLicenseServer({
       dataDir: slice.dir,
-      ...(database ? { database } : {}),
+      database,
       clock,
       random: randomBytes,
       serverVersion: slice.serverVersion,

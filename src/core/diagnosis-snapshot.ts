@@ -19,6 +19,7 @@ import {
   type ObservedServerRecord,
   type ObservedSessionHost,
 } from './diagnoser-rules';
+import { revokeBudgets } from './license-server-rules';
 import { EVENT_COMPONENTS, EVENT_LEVELS, type EventComponent, type EventLevel } from './events';
 import {
   ACTIVATION_STATUSES,
@@ -26,6 +27,7 @@ import {
   CASE_STATUSES,
   CONFIG_LAYERS,
   isCalVersion,
+  LICENSING_MODE_NAMES,
   PROGRAMS,
   type ActivationMethod,
   type ActivationStatus,
@@ -90,7 +92,7 @@ export function sessionHostFromStatus(body: unknown, url?: string): ObservedSess
     name: str(first(s, 'hostName', 'name')) ?? 'session host',
     version: version(first(s, 'hostVersion', 'version')) ?? 2019,
     directory: str(s['directory']) === 'workgroup' ? 'workgroup' : 'domain',
-    mode: oneOf<LicensingMode>(['per-device', 'per-user', 'not-configured'], s['mode'], 'not-configured'),
+    mode: oneOf<LicensingMode>(LICENSING_MODE_NAMES, s['mode'], 'not-configured'),
     modeSource: oneOf<ConfigLayer | 'default'>([...CONFIG_LAYERS, 'default'], s['modeSource'], 'default'),
     licenseServers: servers.map((x) => x.url).filter((u) => u !== ''),
     licenseServersSource: oneOf<ConfigLayer | 'default'>([...CONFIG_LAYERS, 'default'], s['licenseServersSource'], 'default'),
@@ -143,8 +145,7 @@ export function applyStatus(server: ObservedLicenseServer, body: unknown): void 
   server.activation = activation;
   const packs = listOf(first(s, 'keyPacks', 'packs'));
   if (packs.length > 0) server.keyPacks = packs.flatMap((k) => keyPackFromView(k) ?? []);
-  const budgets = listOf(first(s, 'revokeBudgets', 'revoke'), 'budgets', 'versions');
-  if (budgets.length > 0) server.revokeBudgets = budgets.flatMap((b) => revokeBudgetFrom(b) ?? []);
+  // The revoke budgets are not part of the status: revokeBudgetsFrom computes them from the revoked CALs.
   const rebuilt = iso(first(s, 'rebuiltAt', 'lastRebuildAt'));
   if (rebuilt) server.rebuiltAt = rebuilt;
   const allow = first(s, 'allowListEnabled') ?? obj(s['settings'])['allowListEnabled'];
@@ -152,34 +153,24 @@ export function applyStatus(server: ObservedLicenseServer, body: unknown): void 
 }
 
 /**
- * The revoke budget per CAL version from the installed device key packs and the revoked CALs: a revoked CAL
- * counts until it would have expired (DESIGN §5); the next revoke is allowed when the first of them expires.
+ * The revoke budget per CAL version from the installed device key packs and the revoked CALs
+ * (`GET /ls/v1/issued?status=revoked`), by the license server's own rule (license-server-rules revokeBudgets).
  */
 export function revokeBudgetsFrom(keyPacks: readonly ObservedKeyPack[], revoked: readonly unknown[], now: Date): ObservedRevokeBudget[] {
-  const versions = [...new Set(keyPacks.filter((k) => k.status === 'active' && k.calType === 'device').map((k) => k.calVersion))].sort();
-  return versions.map((calVersion) => {
-    const installed = keyPacks.filter((k) => k.status === 'active' && k.calType === 'device' && k.calVersion === calVersion).reduce((n, k) => n + k.total, 0);
-    const live = revoked
-      .map(obj)
-      .filter((r) => version(r['calVersion']) === calVersion && str(r['status']) === 'revoked')
-      .map((r) => Date.parse(str(r['expiresAt']) ?? ''))
-      .filter((t) => !Number.isNaN(t) && t > now.getTime());
-    const out: ObservedRevokeBudget = { calVersion, installed, revokedLive: live.length };
-    if (live.length > 0) out.nextRevokeAllowedOn = new Date(Math.min(...live)).toISOString();
-    return out;
-  });
-}
-
-function revokeBudgetFrom(v: unknown): ObservedRevokeBudget | undefined {
-  const b = obj(v);
-  const calVersion = version(b['calVersion']);
-  const installed = num(b['installed']);
-  const revokedLive = num(first(b, 'revokedLive', 'revoked'));
-  if (!calVersion || installed === undefined || revokedLive === undefined) return undefined;
-  const out: ObservedRevokeBudget = { calVersion, installed, revokedLive };
-  const next = iso(b['nextRevokeAllowedOn']);
-  if (next) out.nextRevokeAllowedOn = next;
-  return out;
+  const revokedCals = revoked
+    .map(obj)
+    .filter((r) => str(r['status']) === 'revoked')
+    .flatMap((r) => {
+      const calVersion = version(r['calVersion']);
+      const expiresAt = Date.parse(str(r['expiresAt']) ?? '');
+      return calVersion && !Number.isNaN(expiresAt) ? [{ calVersion, expiresAt: new Date(expiresAt) }] : [];
+    });
+  return revokeBudgets({ keyPacks, revoked: revokedCals }, now).map((b) => ({
+    calVersion: b.calVersion,
+    installed: b.installed,
+    revokedLive: b.revokedLive,
+    ...(b.nextRevokeAllowedOn ? { nextRevokeAllowedOn: b.nextRevokeAllowedOn.toISOString() } : {}),
+  }));
 }
 
 /** Maps one entry of `GET /ch/v1/packs`. */

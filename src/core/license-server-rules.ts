@@ -89,7 +89,11 @@ export function permanentExpiry(now: Date, random: (n: number) => Uint8Array): D
   return addDays(now, permanentLifetimeDays(random));
 }
 
-/** Presented within 7 days of expiry (and not yet expired): renew [fact: WSD-CAL]. */
+/**
+ * Presented within 7 days of expiry (and not yet expired): renew [fact: WSD-CAL: "If the CAL expires within
+ * 7 days, the RDSH contacts the LS to renew it"]. An expired CAL is not renewed: it is gone (its seat is
+ * reclaimed) and the device starts again. The license server and the session host both ask this function.
+ */
 export function isInRenewalWindow(expiresAt: Date, now: Date): boolean {
   const left = expiresAt.getTime() - now.getTime();
   return left > 0 && left <= RENEWAL_WINDOW_DAYS * DAY_MS;
@@ -116,6 +120,47 @@ export function nextRevokeAllowedOn(revokedExpiries: readonly Date[], now: Date)
   const live = revokedExpiries.filter((d) => d.getTime() > now.getTime()).map((d) => d.getTime());
   if (live.length === 0) return undefined;
   return new Date(Math.min(...live));
+}
+
+/** What the revoke budget of one version is computed from: the installed key packs and the revoked CALs. */
+export interface RevokeBudgetFacts {
+  keyPacks: readonly { calType: 'device' | 'user'; calVersion: CalVersion; total: number; status: string }[];
+  /** revoked per-device CALs (any age: those past their expiry no longer count). */
+  revoked: readonly { calVersion: CalVersion; expiresAt: Date }[];
+}
+
+/** The revoke budget of one CAL version, with its inputs (WMI Revoke: the limit and NextRevokeAllowedOn). */
+export interface RevokeBudgetOfVersion {
+  calVersion: CalVersion;
+  /** per-device CALs installed in active key packs of this version. */
+  installed: number;
+  /** revoked CALs of this version that would not have expired yet. */
+  revokedLive: number;
+  limit: number;
+  remaining: number;
+  /** when the earliest live revoked CAL would have expired; undefined when none is revoked. */
+  nextRevokeAllowedOn?: Date;
+}
+
+/**
+ * The revoke budget of `calVersion` from the stored facts: per-device CALs of active key packs are the
+ * installed count, revoked CALs count until they would have expired [fact: BLOG-REVOKE, BLOG-CT-REVOKE].
+ * The license server (before it revokes), the console and the diagnoser all compute it here.
+ */
+export function revokeBudgetOf(facts: RevokeBudgetFacts, calVersion: CalVersion, now: Date): RevokeBudgetOfVersion {
+  const installed = facts.keyPacks
+    .filter((k) => k.status === 'active' && k.calType === 'device' && k.calVersion === calVersion)
+    .reduce((n, k) => n + k.total, 0);
+  const expiries = facts.revoked.filter((r) => r.calVersion === calVersion && !isExpired(r.expiresAt, now)).map((r) => r.expiresAt);
+  const budget = revokeBudget(installed, expiries.length);
+  const next = nextRevokeAllowedOn(expiries, now);
+  return { calVersion, installed, revokedLive: expiries.length, ...budget, ...(next ? { nextRevokeAllowedOn: next } : {}) };
+}
+
+/** The revoke budget of every version with per-device CALs installed in an active key pack, oldest version first. */
+export function revokeBudgets(facts: RevokeBudgetFacts, now: Date): RevokeBudgetOfVersion[] {
+  const versions = [...new Set(facts.keyPacks.filter((k) => k.status === 'active' && k.calType === 'device').map((k) => k.calVersion))];
+  return versions.sort((a, b) => a - b).map((v) => revokeBudgetOf(facts, v, now));
 }
 
 /** What the license server knows about the CALs it already gave one device (by hardware ID). */

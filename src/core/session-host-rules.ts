@@ -4,6 +4,7 @@
  * verified, and the admission decision. Pure: time is an argument, nothing here does I/O.
  */
 import { DAY_MS } from './clock';
+import { isInRenewalWindow, isVersionAcceptedByHost } from './license-server-rules';
 import type { CalBundle, CalTokenPayload, RevocationListPayload } from './protocol';
 import { refusal, type Refusal } from './result';
 import type { CalKind, CalVersion, ConfigLayer, LicensingMode } from './vocabulary';
@@ -99,6 +100,8 @@ export interface GraceStatus {
   readonly daysLeft: number;
   readonly expired: boolean;
   readonly endsAt: Date;
+  /** when the grace period started (role installation: the session host's first start). */
+  readonly firstStart: Date;
   /** the time the count is based on: the later of `now` and the persisted high-water mark. */
   readonly effectiveNow: Date;
   /** the clock reads earlier than a time already seen: the anomaly to log; no days are given back. */
@@ -119,6 +122,7 @@ export function graceDaysLeft(firstStart: Date, highWaterMark: Date | undefined,
     daysLeft,
     expired: daysLeft === 0,
     endsAt,
+    firstStart,
     effectiveNow: new Date(effective),
     clockWentBack: now.getTime() < hwm,
   };
@@ -127,10 +131,7 @@ export function graceDaysLeft(firstStart: Date, highWaterMark: Date | undefined,
 // ---------------------------------------------------------------------------------------------------------
 // Versions
 
-/** DESIGN §5 [fact]: a session host accepts CALs of its own version or newer. */
-export function acceptsCalVersion(hostVersion: CalVersion, calVersion: CalVersion): boolean {
-  return calVersion >= hostVersion;
-}
+// A session host accepts CALs of its own version or newer: isVersionAcceptedByHost, license-server-rules.ts.
 
 // ---------------------------------------------------------------------------------------------------------
 // Refusal codes and the messages a user sees
@@ -207,9 +208,6 @@ export const GLOBALLY_DEAD_CODES: readonly SessionHostCode[] = ['CAL_SERVER_INVA
 /** Tolerated clock difference between a license server and a session host. */
 export const CLOCK_SKEW_SECONDS = 300;
 
-/** DESIGN §5: a CAL is renewed when presented within 7 days of its expiry. */
-export const RENEWAL_WINDOW_DAYS = 7;
-
 export interface CalCheckContext {
   now: Date;
   device: string;
@@ -259,7 +257,7 @@ export function checkCalClaims(claims: CalTokenPayload, ctx: CalCheckContext): C
   if (ctx.mode !== 'not-configured' && claims.calType !== wantedType) {
     return notHonoured('CAL_MODE_MISMATCH', claims, { ...detail, calType: claims.calType, mode: ctx.mode });
   }
-  if (!acceptsCalVersion(ctx.hostVersion, claims.calVersion)) {
+  if (!isVersionAcceptedByHost(ctx.hostVersion, claims.calVersion)) {
     return notHonoured('CAL_VERSION_TOO_OLD', claims, { ...detail, calVersion: claims.calVersion, hostVersion: ctx.hostVersion });
   }
   return { status: 'honoured', claims };
@@ -277,9 +275,9 @@ function isoSeconds(sec: number): string {
   return new Date(sec * 1000).toISOString();
 }
 
-/** Whether a CAL is close enough to its expiry that the session host asks for a renewal. */
+/** Whether a CAL is close enough to its expiry that the session host asks for a renewal (DESIGN §5: within 7 days). */
 export function needsRenewal(claims: Pick<CalTokenPayload, 'exp'>, now: Date): boolean {
-  return claims.exp * 1000 - now.getTime() <= RENEWAL_WINDOW_DAYS * DAY_MS;
+  return isInRenewalWindow(new Date(claims.exp * 1000), now);
 }
 
 /**

@@ -46,6 +46,12 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** Registry values of LicensingMode: 2 = per device, 4 = per user, 5 = not configured. */
 export const LICENSING_MODES = { 'per-device': 2, 'per-user': 4, 'not-configured': 5 } as const;
 export type LicensingMode = keyof typeof LICENSING_MODES;
+/** The licensing modes by name, in registry order. */
+export const LICENSING_MODE_NAMES = ['per-device', 'per-user', 'not-configured'] as const satisfies readonly LicensingMode[];
+
+export function isLicensingMode(value: unknown): value is LicensingMode {
+  return typeof value === 'string' && (LICENSING_MODE_NAMES as readonly string[]).includes(value);
+}
 
 export const CONFIG_LAYERS = ['policy', 'deployment', 'local'] as const;
 export type ConfigLayer = (typeof CONFIG_LAYERS)[number];

@@ -97,10 +97,9 @@ async function readLicenseServer(o: GatherOptions, url: string, listed: boolean,
     const packs = await call<unknown>('/key-packs');
     if (packs.ok) server.keyPacks = listOf(packs.value, 'keyPacks', 'packs').flatMap((k) => keyPackFromView(k) ?? []);
   }
-  if (server.revokeBudgets === undefined) {
-    const revoked = await call<unknown>('/issued?status=revoked&calType=device');
-    if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, listOf(revoked.value, 'issued'), o.clock.now());
-  }
+  // The status carries no revoke budget: it is computed from the revoked CALs, by the license server's rule.
+  const revoked = await call<unknown>('/issued?status=revoked&calType=device');
+  if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, listOf(revoked.value, 'issued'), o.clock.now());
   const hosts = await call<unknown>('/hosts');
   if (hosts.ok) server.hostsAllowList = hostsAllowListFrom(hosts.value, hostName);
   const events = await readEvents(url, `${LS}/events`, token, 'license-server', o);

@@ -2,7 +2,7 @@
  * The event log store (DESIGN §6): one `events` table per component database, written with the change it
  * records. Pass the transaction (`trx`) the change runs in: the event commits or rolls back with it.
  */
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import {
   eventDefinition,
   renderEventMessage,
@@ -23,7 +23,7 @@ export interface EventsTable {
 }
 
 interface Tables {
-  events: EventsTable;
+  events: Omit<EventsTable, 'id'> & { id: Generated<number> };
 }
 
 export interface NewEvent {
@@ -66,15 +66,17 @@ export interface EventFilter {
   order?: 'newest' | 'oldest';
 }
 
+/** The row an event is stored as: channel, level and message from the catalog. */
+export type EventRow = Omit<EventsTable, 'id'>;
+
 /**
- * Records one event. Throws on an id missing from the catalog (a bug: add the event to src/core/events.ts).
- * Returns the stored event.
+ * The row of one event. Throws on an id missing from the catalog (a bug: add the event to src/core/events.ts).
  */
-export async function recordEvent(db: Kysely<any>, event: NewEvent): Promise<RecordedEvent> {
+export function eventRow(event: NewEvent): EventRow {
   const definition = eventDefinition(event.eventId);
   if (!definition) throw new Error(`Event ${event.eventId} is not in the event catalog (src/core/events.ts)`);
   const data = event.data ?? {};
-  const row = {
+  return {
     at: event.at.toISOString(),
     component: event.component,
     channel: definition.channel,
@@ -83,7 +85,20 @@ export async function recordEvent(db: Kysely<any>, event: NewEvent): Promise<Rec
     message: event.message ?? renderEventMessage(event.eventId, data),
     data: JSON.stringify(data),
   };
-  const inserted = await (db as Kysely<Tables>).insertInto('events').values(row as never).returning('id').executeTakeFirstOrThrow();
+}
+
+/** The insert of one event row: run by recordEvent, compiled once by the license server's group commit. */
+export function insertEvent(db: Kysely<any>, row: EventRow) {
+  return (db as Kysely<Tables>).insertInto('events').values(row);
+}
+
+/**
+ * Records one event. Throws on an id missing from the catalog (a bug: add the event to src/core/events.ts).
+ * Returns the stored event.
+ */
+export async function recordEvent(db: Kysely<any>, event: NewEvent): Promise<RecordedEvent> {
+  const row = eventRow(event);
+  const inserted = await insertEvent(db, row).returning('id').executeTakeFirstOrThrow();
   return toRecorded({ id: inserted.id, ...row });
 }
 

@@ -4,14 +4,15 @@
  * a reason; deactivation gives the 35-character receipt. Migration codes are made here too (the target server
  * makes them, DESIGN §3).
  */
-import type { Kysely } from 'kysely';
+import type { ChangeLog } from '../storage/change';
 import { dateFromDayNumber, dayNumber, decodeCode, encodeCode, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
 import type { ServerCertificatePayload } from '../core/protocol';
 import { ok, refuse, type Refusal, type Result } from '../core/result';
 import { MIGRATION_REASONS, REACTIVATION_REASONS, type ActivationMethod, type MigrationReason, type ReactivationReason } from '../core/vocabulary';
-import { inTransaction, type LicenseServerContext, type TrustAnchor } from './context';
+import { type LicenseServerContext, type TrustAnchor } from './context';
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
+import type { LsDb } from './license-server.repository';
 import type { CompanyInfo } from './license-server.repository';
 import type { ActivationView } from '../core/api-types';
 
@@ -84,7 +85,8 @@ function checkCompany(company: CompanyInfo | undefined): Result<CompanyInfo> {
 
 async function storeActivation(
   ctx: LicenseServerContext,
-  trx: Kysely<any>,
+  trx: LsDb,
+  log: ChangeLog,
   a: { method: ActivationMethod; serial: number; expiresAt: Date; certificate?: string; org?: string; company?: CompanyInfo; reason?: string },
 ): Promise<void> {
   const now = ctx.clock.now();
@@ -100,8 +102,8 @@ async function storeActivation(
     statusChangedAt: now,
     statusReason: a.reason ?? null,
   });
-  await ctx.record(trx, { id: 4, data: { serverId: ctx.serverId, method: a.method } });
-  if (a.reason) await ctx.record(trx, { id: 9102, data: { serverId: ctx.serverId, reason: a.reason } });
+  log.event(4, { serverId: ctx.serverId, method: a.method });
+  if (a.reason) log.event(9102, { serverId: ctx.serverId, reason: a.reason });
 }
 
 export type ActivateInput =
@@ -144,12 +146,13 @@ async function activateAuto(ctx: LicenseServerContext, orgToken: string, company
   if (!answer.ok) return { ok: false, error: unreachable(ctx, answer.error, 'activate') };
   const cert = await verifyCertificate(ctx, anchor.value, answer.value.certificate);
   if (!cert.ok) return cert;
-  await inTransaction(ctx, (trx) =>
-    storeActivation(ctx, trx, {
+  await ctx.change(async (trx, log) => {
+    await storeActivation(ctx, trx, log, {
       method: 'auto', serial: cert.value.serial, expiresAt: new Date(cert.value.exp * 1000), certificate: answer.value.certificate,
       org: cert.value.org, company, reason,
-    }),
-  );
+    });
+    return ok(undefined);
+  });
   return ok(activationView(await repo.getServer(ctx.db), ctx.clock.now()));
 }
 
@@ -178,7 +181,7 @@ async function activateWithConfirmation(
     });
   }
   // Valid through the whole of its last day; the certificate arrives at the next check-in.
-  await inTransaction(ctx, (trx) => storeActivation(ctx, trx, { method, serial, expiresAt: dateFromDayNumber(validUntilDay + 1), reason }));
+  await ctx.change(async (trx, log) => ok(await storeActivation(ctx, trx, log, { method, serial, expiresAt: dateFromDayNumber(validUntilDay + 1), reason })));
   return ok(activationView(await repo.getServer(ctx.db), ctx.clock.now()));
 }
 
@@ -218,13 +221,14 @@ export async function deactivate(ctx: LicenseServerContext): Promise<Result<{ re
   }
   const now = ctx.clock.now();
   const receipt = encodeCode('deactivationReceipt', { server: serverIdPrefix(ctx.serverId), day: dayNumber(now) }, anchor.value.macKey);
-  await inTransaction(ctx, async (trx) => {
+  await ctx.change(async (trx, log, now) => {
     // Its packs are released: they stop issuing here and must be reissued to be used again [fact: SUP-DEACT].
     for (const p of await repo.listKeyPacks(trx)) {
       if (p.status === 'active') await repo.invalidateKeyPack(trx, p.pack, p.seq, now);
     }
     await repo.updateServer(trx, { status: 'deactivated', statusChangedAt: now, statusReason: 'deactivated' });
-    await ctx.record(trx, { id: 9101, data: { serverId: ctx.serverId, receipt } });
+    log.event(9101, { serverId: ctx.serverId, receipt });
+    return ok(undefined);
   });
   return ok({
     receipt,
@@ -260,9 +264,6 @@ export async function makeMigrationCode(ctx: LicenseServerContext, input: { reas
     { target: serverIdPrefix(ctx.serverId), source, reason: input.reason, day: dayNumber(ctx.clock.now()) },
     anchor.value.macKey,
   );
-  await ctx.record(ctx.db, {
-    id: 9106,
-    data: { migrationCode, reason: input.reason, source: input.sourceId ? `, source ${input.sourceId}` : '' },
-  });
+  await ctx.change.event(9106, { migrationCode, reason: input.reason, source: input.sourceId ? `, source ${input.sourceId}` : '' });
   return ok({ migrationCode, serverId: ctx.serverId });
 }

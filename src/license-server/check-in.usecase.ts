@@ -9,7 +9,7 @@ import type { RevocationListPayload } from '../core/protocol';
 import type { GrantPayload } from '../core/protocol';
 import { ok, type Result } from '../core/result';
 import { anchorOrRefuse, noClearinghouse, unreachable, verifyCertificate } from './activation.usecase';
-import { inTransaction, type LicenseServerContext, type TrustAnchor } from './context';
+import { type LicenseServerContext, type TrustAnchor } from './context';
 import { storeGrant, verifyGrant } from './key-packs.usecase';
 import * as repo from './license-server.repository';
 
@@ -34,9 +34,10 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
   const now = ctx.clock.now();
   if (!answer.ok) {
     const error = unreachable(ctx, answer.error, 'check in');
-    await inTransaction(ctx, async (trx) => {
+    await ctx.change(async (trx, log) => {
       await repo.updateServer(trx, { lastCheckInResult: error.code });
-      await ctx.record(trx, { id: 9110, data: { reason: error.message } });
+      log.event(9110, { reason: error.message });
+      return ok(undefined);
     });
     return answer.error.code === error.code ? answer : { ok: false, error };
   }
@@ -54,7 +55,7 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
   }
   const list = a.revocations ? await verifyRevocations(anchor.value, a.revocations) : undefined;
 
-  await inTransaction(ctx, async (trx) => {
+  await ctx.change(async (trx, log) => {
     const current = await repo.getServer(trx);
     if (cert?.ok && current.status === 'activated' && a.status === 'activated') {
       if (current.certificate !== a.certificate) out.certificateReceived = true;
@@ -62,7 +63,7 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
     }
     if (current.status === 'activated') {
       for (const { grant, token } of grants) {
-        const stored = await storeGrant(ctx, trx, grant, token, 'auto');
+        const stored = await storeGrant(ctx, trx, log, grant, token, 'auto');
         out.grantsReceived += 1;
         if (stored.installed) out.keyPacksInstalled += 1;
       }
@@ -76,7 +77,7 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
         const invalidated = await repo.invalidateKeyPack(trx, g.pack, g.seq, now);
         if (invalidated) {
           out.keyPacksInvalidated.push({ pack: g.pack, seq: g.seq, caseNumber: g.caseNumber });
-          await ctx.record(trx, { id: 89, data: { count: invalidated.total, pack: g.pack, caseNumber: g.caseNumber ?? 'reissue' } });
+          log.event(89, { count: invalidated.total, pack: g.pack, caseNumber: g.caseNumber ?? 'reissue' });
         }
       }
       if (list.value.servers.some((s) => s.serverId === ctx.serverId)) serverInvalidated = true;
@@ -84,11 +85,12 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
     if (serverInvalidated && current.status !== 'invalidated' && current.status !== 'unactivated') {
       const reason = list?.ok ? list.value.servers.find((s) => s.serverId === ctx.serverId)?.reason ?? 'invalidated' : 'invalidated';
       await repo.updateServer(trx, { status: 'invalidated', statusChangedAt: now, statusReason: reason });
-      await ctx.record(trx, { id: 9103, data: { serverId: ctx.serverId, reason } });
+      log.event(9103, { serverId: ctx.serverId, reason });
       out.serverInvalidated = true;
     }
     await repo.updateServer(trx, { lastCheckInAt: now, lastCheckInResult: a.status });
-    await ctx.record(trx, { id: 9109, data: { status: a.status, grants: out.grantsReceived, revocationsSeq: out.revocationsSeq ?? 'unchanged' } });
+    log.event(9109, { status: a.status, grants: out.grantsReceived, revocationsSeq: out.revocationsSeq ?? 'unchanged' });
+    return ok(undefined);
   });
   return ok(out);
 }

@@ -3,13 +3,12 @@
  * (as a signing function whose JWS `kid` is the license server ID), the event log, and the link to the
  * clearinghouse (its trust anchor and, when online, its API).
  */
-import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock';
 import type { Result } from '../core/result';
 import type { ServerVersion } from '../core/vocabulary';
-import { isRetryable, isUniqueViolation } from '../storage/dialect';
+import type { Change } from '../storage/change';
 import type { ClearinghouseClient } from './clearinghouse.client';
-import type { IssuanceStore, ServerState } from './license-server.repository';
+import type { IssuanceStore, LsDb, LsTables, ServerState } from './license-server.repository';
 
 export interface TrustAnchor {
   /** verify a clearinghouse JWS (certificate, grant, revocation list) of the expected `typ`. */
@@ -32,12 +31,6 @@ export interface ClearinghouseLink {
   readonly client?: ClearinghouseClient;
 }
 
-export interface LicenseServerEvent {
-  id: number;
-  level?: 'information' | 'warning' | 'error';
-  data: Record<string, unknown>;
-}
-
 /** The server row and the allow-list as issuance reads them on every request. */
 export interface IssuanceState {
   server: ServerState;
@@ -47,9 +40,9 @@ export interface IssuanceState {
 
 /**
  * An in-memory copy of what every CAL request reads (the license server is one process per site, DESIGN §9).
- * Every use case that changes the license database other than by issuing calls `invalidate()` when it is done
- * (module.ts does it for them); the copy is also reloaded at least every second, for changes made by another
- * process on the same database.
+ * Every change made through `ctx.change` (every use case that changes the license database other than by issuing)
+ * calls `invalidate()` when it is over, whatever its outcome; the copy is also reloaded at least every second, for
+ * changes made by another process on the same database.
  */
 export interface StateCache {
   get(): Promise<IssuanceState>;
@@ -62,7 +55,7 @@ export interface StateCache {
 export type IssuanceRunner = <T>(work: (store: IssuanceStore) => Promise<T>) => Promise<T>;
 
 export interface LicenseServerContext {
-  readonly db: Kysely<any>;
+  readonly db: LsDb;
   readonly clock: Clock;
   readonly random: (n: number) => Uint8Array;
   readonly serverId: string;
@@ -72,8 +65,8 @@ export interface LicenseServerContext {
   readonly serverVersion: ServerVersion;
   /** sign a payload with the server identity (compact JWS, kid = license server ID). */
   sign(payload: object): Promise<string>;
-  /** record an event in the given database handle (a transaction when the change has one). */
-  record(db: Kysely<any>, event: LicenseServerEvent): Promise<void>;
+  /** the one way a use case changes the license database and records events (storage/change.ts); drops the cache. */
+  readonly change: Change<LsTables>;
   readonly clearinghouse: ClearinghouseLink;
   readonly cache: StateCache;
   /** how CAL issuance runs its transactions. */
@@ -118,21 +111,6 @@ export function createStateCache(load: () => Promise<IssuanceState>): StateCache
       listeners.push(listener);
     },
   };
-}
-
-/** Run `work` in one transaction; retried when the database asks (deadlock, busy) or a unique index raced. */
-export async function inTransaction<T>(ctx: LicenseServerContext, work: (trx: Kysely<any>) => Promise<T>, retries = 5): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await ctx.db.transaction().execute(work);
-    } catch (error) {
-      if (attempt >= retries || !isRetryableWrite(error)) throw error;
-    }
-  }
-}
-
-function isRetryableWrite(error: unknown): boolean {
-  return isRetryable(error) || isUniqueViolation(error);
 }
 
 export function hex(bytes: Uint8Array): string {

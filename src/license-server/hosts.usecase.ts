@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ok, refuse, type Result } from '../core/result';
 import { createToken } from '../storage/tokens.repository';
-import { inTransaction, type LicenseServerContext } from './context';
+import { type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
@@ -25,7 +25,7 @@ export async function createJoinToken(ctx: LicenseServerContext, input: { name: 
   const name = checkName(input.name);
   if (!name.ok) return name;
   const joinToken = 'lsj_' + Buffer.from(ctx.random(24)).toString('base64url');
-  await repo.insertJoinToken(ctx.db, hashJoinToken(joinToken), name.value, ctx.clock.now());
+  await ctx.change(async (trx, _log, at) => ok(await repo.insertJoinToken(trx, hashJoinToken(joinToken), name.value, at)));
   return ok({ joinToken, name: name.value });
 }
 
@@ -36,7 +36,7 @@ export async function enroll(ctx: LicenseServerContext, input: { joinToken: stri
     return refuse('JOIN_TOKEN_INVALID', 'This join token is not known to this license server. Ask its administrator for a new one (POST /ls/v1/hosts).');
   }
   const now = ctx.clock.now();
-  return inTransaction(ctx, async (trx) => {
+  return ctx.change(async (trx, log) => {
     const consumed = await repo.consumeJoinToken(trx, hashJoinToken(input.joinToken), now);
     if (consumed === undefined) {
       return refuse('JOIN_TOKEN_INVALID', 'This join token is not known to this license server. Ask its administrator for a new one (POST /ls/v1/hosts).');
@@ -46,7 +46,7 @@ export async function enroll(ctx: LicenseServerContext, input: { joinToken: stri
     }
     const { token, id } = await createToken(trx, { scope: 'ls:host', subject: name.value, label: `session host ${name.value}` }, ctx.clock, ctx.random);
     await repo.upsertHost(trx, name.value, id, now);
-    await ctx.record(trx, { id: 9107, data: { host: name.value } });
+    log.event(9107, { host: name.value });
     return ok({ token, name: name.value, serverId: ctx.serverId });
   });
 }
@@ -74,9 +74,10 @@ export async function setAllowList(ctx: LicenseServerContext, input: { enabled: 
     if (!checked.ok) return checked;
     if (!names.some((x) => x.toLowerCase() === n.toLowerCase())) names.push(n);
   }
-  await inTransaction(ctx, async (trx) => {
-    await repo.setAllowList(trx, names, ctx.clock.now());
+  await ctx.change(async (trx, _log, at) => {
+    await repo.setAllowList(trx, names, at);
     await repo.updateServer(trx, { allowListEnabled: input.enabled === true });
+    return ok(undefined);
   });
   return ok({ allowListEnabled: input.enabled === true, allowList: names.sort() });
 }

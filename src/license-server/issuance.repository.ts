@@ -1,21 +1,35 @@
 /**
- * CAL issuance on SQLite with prepared statements: the same statements as license-server.repository.ts (built with
- * Kysely, compiled once), run on a connection of the license server's own to the same database file, so that
+ * CAL issuance on SQLite with prepared statements: the statements of license-server.repository.ts's
+ * `issuanceQueries` and event-log.ts's `insertEvent`, compiled once with a slot for each value given at run time
+ * (no second copy of the SQL), run on a connection of the license server's own to the same database file, so that
  * group-commit.ts can put the requests that arrive together into one transaction. Everything here is synchronous:
  * a transaction begins and commits without giving the event loop away, and group-commit.ts holds the Kysely
  * connection meanwhile, so no other transaction of this process is open on the file at the same time.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type CompiledQuery } from 'kysely';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import type { Clock } from '../core/clock';
-import { eventDefinition, renderEventMessage } from '../core/events';
 import type { CalType, CalVersion } from '../core/vocabulary';
+import { insertEvent, type EventRow } from '../events/event-log';
 import { toNumber } from '../storage/dialect';
-import { issuedFromRow, keyPackFromRow, type HeldLicense, type IssuanceStore, type KeyPack, type NewIssued } from './license-server.repository';
+import {
+  holdingsOf,
+  ISSUED_INSERT_COLUMNS,
+  issuanceEventRow,
+  issuanceQueries as Q,
+  issuedFromRow,
+  issuedInsertRow,
+  keyPackFromRow,
+  seatsPerPack,
+  type IssuanceStore,
+  type KeyPack,
+  type LsTables,
+  type NewIssued,
+} from './license-server.repository';
 
 /** A parameter slot in a statement compiled once: `$(0)` is the first value given at run time. */
 const SLOT = '\u0000slot:';
-const $ = (i: number) => `${SLOT}${i}`;
+const $ = <T = string>(i: number) => `${SLOT}${i}` as unknown as T;
 
 interface Statement {
   run(...values: unknown[]): BetterSqlite3.RunResult;
@@ -33,12 +47,6 @@ function prepare(raw: BetterSqlite3.Database, compiled: CompiledQuery): Statemen
     all: (...values) => stmt.all(args(values)),
   };
 }
-
-const issuedColumns = [
-  'l.id', 'l.kind', 'l.cal_type', 'l.cal_version', 'l.key_pack_id', 'l.pack', 'l.grant_seq', 'l.device', 'l.hwid',
-  'l.user_name', 'l.host', 'l.issued_at', 'l.expires_at', 'l.validated', 'l.status', 'l.revoked_at', 'l.over_allocated',
-  'k.status as pack_status', 'k.grant_jws',
-] as const;
 
 export interface IssuanceConnection {
   /** the store for the transaction in progress. */
@@ -78,36 +86,27 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
     throw error;
   }
   // Kysely only compiles here; statements run on `raw`.
-  const k = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
+  const k = new Kysely<LsTables>({ dialect: new SqliteDialect({ database: raw }) });
   const q = (query: { compile(): CompiledQuery }) => prepare(raw, query.compile());
-  // Constants are written into the SQL, not bound: a bound value in a term of a partial index's WHERE makes SQLite
-  // plan the statement again at every run (several times slower).
-  const lit = (value: string | number) => sql.lit(value);
+  // The insert of an issued license and of an event: one slot per column, in the order of their row.
+  const issuedColumnsInOrder = ISSUED_INSERT_COLUMNS;
+  const eventColumnsInOrder = ['at', 'component', 'channel', 'event_id', 'level', 'message', 'data'] as const satisfies readonly (keyof EventRow)[];
+  const slots = <K extends string>(columns: readonly K[]) => Object.fromEntries(columns.map((c, i) => [c, $(i)])) as never;
 
   const s = {
-    deviceHoldings: q(k.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id').select(issuedColumns as any)
-      .where('l.hwid', '=', $(0)).where('l.status', '=', lit('active')).where('l.kind', '<>', lit('user'))),
-    userHolding: q(k.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id').select(issuedColumns as any)
-      .where('l.user_name', '=', $(0)).where('l.status', '=', lit('active')).where('l.kind', '=', lit('user'))),
-    keyPacks: q(k.selectFrom('ls_key_packs').selectAll().orderBy('installed_at').orderBy('id')),
-    claimSeat: q(k.updateTable('ls_key_packs').set({ issued: sql`issued + 1` })
-      .where('id', '=', $(0)).where('status', '=', lit('active')).where(sql<boolean>`issued < total`).returning('id')),
-    releaseSeat: q(k.updateTable('ls_key_packs').set({ issued: sql`issued - 1` }).where('id', '=', $(0)).where('issued', '>', lit(0))),
-    reclaimExpired: q(k.updateTable('ls_issued_licenses').set({ status: lit('expired') })
-      .where('status', '=', lit('active')).where('kind', 'in', [lit('permanent'), lit('user')]).where('key_pack_id', 'is not', null)
-      .where('expires_at', '<=', $(0)).returning('key_pack_id')),
-    releaseSeats: q(k.updateTable('ls_key_packs').set({ issued: sql`issued - ${$(0)}` }).where('id', '=', $(1))),
-    insertIssued: q(k.insertInto('ls_issued_licenses').values({
-      id: $(0), kind: $(1), cal_type: $(2), cal_version: $(3), key_pack_id: $(4), pack: $(5), grant_seq: $(6), device: $(7), hwid: $(8),
-      user_name: $(9), host: $(10), issued_at: $(11), expires_at: $(12), validated: lit(0), status: lit('active'), over_allocated: $(13),
-    })),
-    retireIssued: q(k.updateTable('ls_issued_licenses').set({ status: $(1) }).where('id', '=', $(0)).where('status', '=', lit('active')).returning('key_pack_id')),
-    renewIssued: q(k.updateTable('ls_issued_licenses').set({ expires_at: $(1), issued_at: $(2) }).where('id', '=', $(0)).where('status', '=', lit('active')).returning('id')),
-    installedCals: q(k.selectFrom('ls_key_packs').select(sql<number>`coalesce(sum(total), 0)`.as('n'))
-      .where('status', '=', lit('active')).where('cal_type', '=', $(0)).where('cal_version', '=', $(1))),
-    liveUserCals: q(k.selectFrom('ls_issued_licenses').select(sql<number>`count(*)`.as('n'))
-      .where('kind', '=', lit('user')).where('status', '=', lit('active')).where('cal_version', '=', $(0))),
-    insertEvent: q(k.insertInto('events').values({ at: $(0), component: lit('license-server'), channel: $(1), event_id: $(2), level: $(3), message: $(4), data: $(5) })),
+    deviceHoldings: q(Q.deviceHoldings(k, $(0))),
+    userHolding: q(Q.userHolding(k, $(0))),
+    keyPacks: q(Q.keyPacks(k)),
+    claimSeat: q(Q.claimSeat(k, $(0))),
+    releaseSeat: q(Q.releaseSeat(k, $(0))),
+    reclaimExpired: q(Q.reclaimExpired(k, $(0))),
+    releaseSeats: q(Q.releaseSeats(k, $<number>(0), $(1))),
+    insertIssued: q(Q.insertIssued(k, slots(issuedColumnsInOrder))),
+    retireIssued: q(Q.retireIssued(k, $(0), $(1))),
+    renewIssued: q(Q.renewIssued(k, $(0), $(1), $(2))),
+    installedCals: q(Q.installedCals(k, $(0), $<CalVersion>(1))),
+    liveUserCals: q(Q.liveUserCals(k, $<CalVersion>(0))),
+    insertEvent: q(insertEvent(k, slots(eventColumnsInOrder))),
   };
   const begin = raw.prepare('BEGIN IMMEDIATE');
   const commit = raw.prepare('COMMIT');
@@ -128,14 +127,7 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
   };
 
   const store: IssuanceStore = {
-    deviceHoldings(hwid) {
-      const out: { temporary?: HeldLicense; permanent?: HeldLicense } = {};
-      for (const r of s.deviceHoldings.all(hwid).map(issuedFromRow)) {
-        if (r.kind === 'temporary') out.temporary = r;
-        else if (r.kind === 'permanent') out.permanent = r;
-      }
-      return out;
-    },
+    deviceHoldings: (hwid) => holdingsOf(s.deviceHoldings.all(hwid).map(issuedFromRow)),
     userHolding(user) {
       const row = s.userHolding.get(user);
       return row ? issuedFromRow(row) : undefined;
@@ -152,31 +144,23 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
       if (s.releaseSeat.run(id).changes > 0) adjust(id, -1);
     },
     reclaimExpired(now) {
-      const rows = s.reclaimExpired.all(now.toISOString()) as { key_pack_id: string }[];
-      const perPack = new Map<string, number>();
-      for (const r of rows) perPack.set(r.key_pack_id, (perPack.get(r.key_pack_id) ?? 0) + 1);
-      for (const [id, n] of perPack) s.releaseSeats.run(n, id);
+      const rows = s.reclaimExpired.all(now.toISOString()) as { key_pack_id: string | null }[];
+      for (const [id, n] of seatsPerPack(rows)) s.releaseSeats.run(n, id);
       if (rows.length > 0) packs = undefined;
       return rows.length;
     },
     insertIssued(l: NewIssued) {
-      s.insertIssued.run(
-        l.id, l.kind, l.calType, l.calVersion, l.keyPackId ?? null, l.pack ?? null, l.grantSeq ?? null, l.device, l.hwid,
-        l.user ?? null, l.host ?? null, l.issuedAt.toISOString(), l.expiresAt.toISOString(), l.overAllocated ? 1 : 0,
-      );
+      const row = issuedInsertRow(l);
+      s.insertIssued.run(...issuedColumnsInOrder.map((c) => row[c]));
     },
     retireIssued: (id, status) => s.retireIssued.get(id, status) !== undefined,
     renewIssued: (id, expiresAt, issuedAt) => s.renewIssued.get(id, expiresAt.toISOString(), issuedAt.toISOString()) !== undefined,
     installedCals: (calType: CalType, calVersion: CalVersion) => toNumber(s.installedCals.get(calType, calVersion)?.n),
     liveUserCals: (calVersion: CalVersion) => toNumber(s.liveUserCals.get(calVersion)?.n),
     record(event) {
-      // The row event-log.ts's recordEvent writes, in this connection's transaction.
-      const definition = eventDefinition(event.id);
-      if (!definition) throw new Error(`Event ${event.id} is not in the event catalog (src/core/events.ts)`);
-      s.insertEvent.run(
-        o.clock.now().toISOString(), definition.channel, event.id, event.level ?? definition.level,
-        renderEventMessage(event.id, event.data), JSON.stringify(event.data),
-      );
+      // The row event-log.ts writes, with the insert it runs, in this connection's transaction.
+      const row = issuanceEventRow(event, o.clock.now());
+      s.insertEvent.run(...eventColumnsInOrder.map((c) => row[c]));
     },
   };
 

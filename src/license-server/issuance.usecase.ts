@@ -10,6 +10,7 @@ import {
   fallbackOnNoSeat,
   isActivationExpired,
   isExpired,
+  isVersionAcceptedByHost,
   permanentExpiry,
   perUserExpiry,
   perUserOverAllocation,
@@ -70,7 +71,7 @@ export function isActive(server: ServerState, now: Date): boolean {
 /** The session host allow-list ("RDS Endpoint Servers"): refuse others, with event 4141. */
 export async function checkHostAllowed(ctx: LicenseServerContext, state: IssuanceState, host: string): Promise<Result<void>> {
   if (!state.server.allowListEnabled || state.allowList.has(host.toLowerCase())) return ok(undefined);
-  await ctx.record(ctx.db, { id: 4141, data: { host } });
+  await ctx.change.event(4141, { host });
   return refuse(
     'HOST_NOT_ALLOWED',
     `The session host ${host} is not in this license server's "RDS Endpoint Servers" allow-list. Add it (PUT /ls/v1/hosts/allow-list) or turn the allow-list off.`,
@@ -241,7 +242,7 @@ async function issueUserCal(ctx: LicenseServerContext, store: IssuanceStore, hos
   const now = ctx.clock.now();
   const user = req.user!;
   const held = await store.userHolding(user);
-  if (held && !isExpired(held.expiresAt, now) && held.calVersion >= hostVersion) {
+  if (held && !isExpired(held.expiresAt, now) && isVersionAcceptedByHost(hostVersion, held.calVersion)) {
     // Extended by another 60 days at sign-in [fact: WSD-CAL].
     const expiresAt = perUserExpiry(now);
     if (await store.renewIssued(held.id, expiresAt, held.issuedAt)) return ok({ license: { ...held, expiresAt }, outcome: 'extended' });

@@ -1,11 +1,10 @@
 /**
  * Issued licenses: the list (filters, CSV/JSON), revoke with the 20 % rule, and the per-user report.
  */
-import { nextRevokeAllowedOn, perUserOverAllocation, revokeBudget } from '../core/license-server-rules';
+import { perUserOverAllocation, revokeBudgetOf } from '../core/license-server-rules';
 import { ok, refuse, type Result } from '../core/result';
 import type { CalVersion } from '../core/vocabulary';
-import { forUpdate } from '../storage/dialect';
-import { inTransaction, type LicenseServerContext } from './context';
+import { type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 import type { HeldLicense } from './license-server.repository';
 import type { IssuedView } from '../core/api-types';
@@ -50,7 +49,7 @@ export async function revoke(ctx: LicenseServerContext, input: { device: string 
     return refuse('INVALID_REQUEST', 'Name the device (its name or hardware ID) whose per-device CAL to revoke.', { field: 'device' });
   }
   const now = ctx.clock.now();
-  return inTransaction(ctx, async (trx): Promise<Result<RevokeResult>> => {
+  return ctx.change(async (trx, log): Promise<Result<RevokeResult>> => {
     const license = await repo.findLivePermanentForDevice(trx, input.device);
     if (!license) {
       return refuse(
@@ -60,22 +59,22 @@ export async function revoke(ctx: LicenseServerContext, input: { device: string 
       );
     }
     // Lock the version's key packs so two revokes cannot both take the last slot of the budget.
-    await forUpdate(trx.selectFrom('ls_key_packs').select('id').where('cal_version', '=', license.calVersion).where('cal_type', '=', 'device'), trx).execute();
-    const installed = await repo.installedCals(trx, 'device', license.calVersion);
-    const expiries = await repo.revokedExpiries(trx, license.calVersion, now);
-    const budget = revokeBudget(installed, expiries.length);
+    await repo.lockDeviceKeyPacks(trx, license.calVersion);
+    const facts = { keyPacks: await repo.listKeyPacks(trx), revoked: await repo.revokedCals(trx, license.calVersion) };
+    const budget = revokeBudgetOf(facts, license.calVersion, now);
+    const { installed } = budget;
     if (budget.remaining === 0) {
-      const next = nextRevokeAllowedOn(expiries, now);
+      const next = budget.nextRevokeAllowedOn;
       return refuse(
         'REVOKE_LIMIT_REACHED',
         `At most ${budget.limit} of the ${installed} installed Windows Server ${license.calVersion} per-device CALs may be revoked at a time (20 %, at least one). The next revoke is allowed on ${next?.toISOString().slice(0, 10) ?? 'a later day'}, when a revoked CAL would have expired.`,
-        { limit: budget.limit, installed, revoked: expiries.length, nextRevokeAllowedOn: next?.toISOString(), calVersion: license.calVersion },
+        { limit: budget.limit, installed, revoked: budget.revokedLive, nextRevokeAllowedOn: next?.toISOString(), calVersion: license.calVersion },
       );
     }
     if (!(await repo.revokeIssued(trx, license.id, now))) {
       return refuse('CAL_NOT_FOUND', `The CAL of device ${input.device} changed while revoking it; list the issued licenses and try again.`, { device: input.device });
     }
-    await ctx.record(trx, { id: 9105, data: { calType: 'device', device: license.device, calVersion: license.calVersion, pack: license.pack } });
+    log.event(9105, { calType: 'device', device: license.device, calVersion: license.calVersion, pack: license.pack });
     const revoked = (await repo.findIssued(trx, license.id))!;
     return ok({ revoked: issuedView(revoked), revokable: budget.remaining - 1 });
   });

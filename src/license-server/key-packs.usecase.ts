@@ -3,16 +3,17 @@
  * (auto), or by the 35-character key pack ID the portal or the agent gives (web/phone, verified offline by its
  * MAC; the grant arrives at the next check-in). Refused when the server is not activated.
  */
-import type { Kysely } from 'kysely';
+import type { ChangeLog } from '../storage/change';
 import { decodeCode, verifyCodeMac } from '../core/codes/index';
 import { isVersionHostable } from '../core/license-server-rules';
 import type { GrantPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { isCalVersion, type ActivationMethod, type CalVersion } from '../core/vocabulary';
 import { anchorOrRefuse, noClearinghouse, unreachable } from './activation.usecase';
-import { inTransaction, newId, type LicenseServerContext, type TrustAnchor } from './context';
+import { newId, type LicenseServerContext, type TrustAnchor } from './context';
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
+import type { LsDb } from './license-server.repository';
 import type { KeyPack } from './license-server.repository';
 import type { KeyPackView } from '../core/api-types';
 
@@ -64,7 +65,7 @@ export async function verifyGrant(ctx: LicenseServerContext, anchor: TrustAnchor
  * Store a verified grant: fill the grant of a key pack installed by key pack ID, or install the key pack
  * (auto install, re-delivery after a rebuild or a reissue). Returns the key pack and whether it is new.
  */
-export async function storeGrant(ctx: LicenseServerContext, trx: Kysely<any>, grant: GrantPayload, token: string, method: ActivationMethod): Promise<{ keyPack: KeyPack; installed: boolean }> {
+export async function storeGrant(ctx: LicenseServerContext, trx: LsDb, log: ChangeLog, grant: GrantPayload, token: string, method: ActivationMethod): Promise<{ keyPack: KeyPack; installed: boolean }> {
   const existing = await repo.findKeyPack(trx, grant.pack, grant.seq);
   if (existing) {
     if (!existing.grant) await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
@@ -76,10 +77,7 @@ export async function storeGrant(ctx: LicenseServerContext, trx: Kysely<any>, gr
     id, pack: grant.pack, seq: grant.seq, program: grant.program, calType: grant.calType, calVersion: grant.calVersion, total: grant.count,
     method, grant: token, installedAt: now, expiresAt: grant.exp ? new Date(grant.exp * 1000) : undefined,
   });
-  await ctx.record(trx, {
-    id: 9100,
-    data: { pack: grant.pack, count: grant.count, calType: grant.calType, calVersion: grant.calVersion, program: grant.program, method },
-  });
+  log.event(9100, { pack: grant.pack, count: grant.count, calType: grant.calType, calVersion: grant.calVersion, program: grant.program, method });
   const keyPack = await repo.findKeyPack(trx, grant.pack, grant.seq);
   return { keyPack: keyPack!, installed: true };
 }
@@ -113,8 +111,8 @@ export async function installByPackKey(ctx: LicenseServerContext, input: Install
   const grant = await verifyGrant(ctx, anchor.value, answer.value.grant);
   if (!grant.ok) return grant;
   if (!isVersionHostable(ctx.serverVersion, grant.value.calVersion)) return notHostable(ctx, grant.value.calVersion);
-  const stored = await inTransaction(ctx, (trx) => storeGrant(ctx, trx, grant.value, answer.value.grant, 'auto'));
-  return ok(keyPackView(stored.keyPack));
+  const stored = await ctx.change(async (trx, log) => ok(await storeGrant(ctx, trx, log, grant.value, answer.value.grant, 'auto')));
+  return stored.ok ? ok(keyPackView(stored.value.keyPack)) : stored;
 }
 
 export async function installByKeyPackId(ctx: LicenseServerContext, input: { keyPackId: string; method?: 'web' | 'phone' }): Promise<Result<KeyPackView>> {
@@ -133,7 +131,7 @@ export async function installByKeyPackId(ctx: LicenseServerContext, input: { key
   const f = decoded.value.fields;
   if (!isVersionHostable(ctx.serverVersion, f.calVersion)) return notHostable(ctx, f.calVersion);
   const method = input.method === 'phone' ? 'phone' : 'web';
-  const result = await inTransaction(ctx, async (trx): Promise<Result<KeyPack>> => {
+  const result = await ctx.change(async (trx, log): Promise<Result<KeyPack>> => {
     if (await repo.findKeyPack(trx, f.packNumber, f.grantSeq)) {
       return refuse('KEY_PACK_ALREADY_INSTALLED', `Key pack ${f.packNumber} (grant ${f.grantSeq}) is already installed on this license server.`, { pack: f.packNumber });
     }
@@ -142,7 +140,7 @@ export async function installByKeyPackId(ctx: LicenseServerContext, input: { key
       id, pack: f.packNumber, seq: f.grantSeq, program: f.program, calType: f.calType, calVersion: f.calVersion, total: f.count,
       method, installedAt: ctx.clock.now(),
     });
-    await ctx.record(trx, { id: 9100, data: { pack: f.packNumber, count: f.count, calType: f.calType, calVersion: f.calVersion, program: f.program, method } });
+    log.event(9100, { pack: f.packNumber, count: f.count, calType: f.calType, calVersion: f.calVersion, program: f.program, method });
     return ok((await repo.findKeyPack(trx, f.packNumber, f.grantSeq))!);
   });
   return result.ok ? ok(keyPackView(result.value)) : result;

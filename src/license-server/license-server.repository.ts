@@ -3,14 +3,81 @@
  * Seats are claimed with one conditional UPDATE (`issued < total`), backed by the CHECK constraint; a device's
  * live CALs are unique per hardware ID and kind (partial unique indexes).
  */
-import type { Kysely } from 'kysely';
-import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion } from '../core/vocabulary';
-import { fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
+import type { Generated, Kysely, Selectable } from 'kysely';
+import { eventRow, insertEvent, type EventRow, type EventsTable } from '../events/event-log';
+import type { Clock } from '../core/clock';
+import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, Program } from '../core/vocabulary';
+import { forUpdate, fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
 import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/api-types';
 
 export type { IssuedStatus, KeyPackStatus };
 
-type Db = Kysely<any>;
+/** The license database's tables (license-server/migrations.ts, and the shared `events` table). */
+export interface LsTables {
+  ls_server: {
+    id: number;
+    instance_id: string;
+    status: Generated<ActivationStatus>;
+    method: ActivationMethod | null;
+    activated_at: string | null;
+    expires_at: string | null;
+    serial: number | null;
+    org: string | null;
+    company: string | null;
+    certificate: string | null;
+    status_changed_at: string | null;
+    status_reason: string | null;
+    prevent_upgrade: Generated<number>;
+    allow_list_enabled: Generated<number>;
+    last_check_in_at: string | null;
+    last_check_in_result: string | null;
+    revocations: string | null;
+    revocations_seq: number | null;
+  };
+  ls_key_packs: {
+    id: string;
+    pack: number;
+    seq: number;
+    program: Program;
+    cal_type: CalType;
+    cal_version: number;
+    total: number;
+    issued: Generated<number>;
+    status: Generated<KeyPackStatus>;
+    method: ActivationMethod;
+    grant_jws: string | null;
+    installed_at: string;
+    expires_at: string | null;
+    invalidated_at: string | null;
+  };
+  ls_issued_licenses: {
+    id: string;
+    kind: CalKind;
+    cal_type: CalType;
+    cal_version: number;
+    key_pack_id: string | null;
+    pack: number | null;
+    grant_seq: number | null;
+    device: string;
+    hwid: string;
+    user_name: string | null;
+    host: string | null;
+    issued_at: string;
+    expires_at: string;
+    validated: Generated<number>;
+    status: Generated<IssuedStatus>;
+    revoked_at: string | null;
+    over_allocated: Generated<number>;
+  };
+  ls_join_tokens: { token_hash: string; name: string; created_at: string; used_at: string | null };
+  ls_hosts: { name: string; enrolled_at: string; token_id: string | null; last_seen_at: string | null };
+  ls_allow_list: { name: string; added_at: string };
+  events: EventsTable;
+}
+
+/** The license database as the license server's use cases hold it (a connection or a transaction). */
+export type LsDb = Kysely<LsTables>;
+type Db = LsDb;
 
 export interface CompanyInfo {
   firstName: string;
@@ -75,7 +142,7 @@ export interface HeldLicense extends IssuedLicense {
   grant?: string;
 }
 
-function toServer(r: any): ServerState {
+function toServer(r: Selectable<LsTables['ls_server']>): ServerState {
   return {
     instanceId: r.instance_id,
     status: r.status,
@@ -97,7 +164,7 @@ function toServer(r: any): ServerState {
   };
 }
 
-function toKeyPack(r: any): KeyPack {
+function toKeyPack(r: KeyPackRow): KeyPack {
   const total = toNumber(r.total);
   const issued = toNumber(r.issued);
   return {
@@ -119,7 +186,7 @@ function toKeyPack(r: any): KeyPack {
   };
 }
 
-function toIssued(r: any): HeldLicense {
+function toIssued(r: IssuedRow): HeldLicense {
   return {
     id: r.id,
     kind: r.kind,
@@ -145,6 +212,12 @@ function toIssued(r: any): HeldLicense {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The server row (activation, settings, last check-in)
+
+/** SQLite's `synchronous` setting of this connection (1 NORMAL, 2 FULL, 3 EXTRA), for the issuing connection to match. */
+export async function sqliteSynchronous(db: Db): Promise<number> {
+  const row = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0];
+  return Number(row?.synchronous ?? 1);
+}
 
 export async function ensureServer(db: Db, instanceId: string): Promise<void> {
   await db.insertInto('ls_server').values({ id: 1, instance_id: instanceId, status: 'unactivated' })
@@ -202,11 +275,93 @@ export async function updateServer(db: Db, patch: ServerPatch): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The statements of CAL issuance, written once: run here through Kysely (kyselyIssuanceStore, any database) and
+// compiled once by issuance.repository.ts into prepared statements for the group commit on SQLite. Constants are
+// written into the SQL, not bound: a bound value in a term of a partial index's WHERE makes SQLite plan the
+// statement again at every run (several times slower).
+
+const lit = <T extends string | number>(value: T) => sql.lit(value);
+
+const issuedColumns = [
+  'l.id', 'l.kind', 'l.cal_type', 'l.cal_version', 'l.key_pack_id', 'l.pack', 'l.grant_seq', 'l.device', 'l.hwid',
+  'l.user_name', 'l.host', 'l.issued_at', 'l.expires_at', 'l.validated', 'l.status', 'l.revoked_at', 'l.over_allocated',
+  'k.status as pack_status', 'k.grant_jws',
+] as const;
+
+const issuedWithPack = (db: Db) => db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id').select(issuedColumns);
+
+/** An issued license row as the statements below read it (row types stay in this file and issuance.repository.ts). */
+export type IssuedRow = Awaited<ReturnType<ReturnType<typeof issuedWithPack>['executeTakeFirstOrThrow']>>;
+export type KeyPackRow = Selectable<LsTables['ls_key_packs']>;
+
+/** The columns an issued license is inserted with (besides the constants of `insertIssued`). */
+export const ISSUED_INSERT_COLUMNS = [
+  'id', 'kind', 'cal_type', 'cal_version', 'key_pack_id', 'pack', 'grant_seq', 'device', 'hwid', 'user_name', 'host', 'issued_at',
+  'expires_at', 'over_allocated',
+] as const satisfies readonly (keyof IssuedInsertRow)[];
+
+/** Every column of the row is in ISSUED_INSERT_COLUMNS (tsc refuses the `true` below otherwise). */
+const _allInsertColumns: Exclude<keyof IssuedInsertRow, (typeof ISSUED_INSERT_COLUMNS)[number]> extends never ? true : false = true;
+void _allInsertColumns;
+
+export type IssuedInsertRow = ReturnType<typeof issuedInsertRow>;
+
+/** The insert of an issued license: its row from the license. */
+export function issuedInsertRow(l: NewIssued) {
+  return {
+    id: l.id, kind: l.kind, cal_type: l.calType, cal_version: l.calVersion, key_pack_id: l.keyPackId ?? null, pack: l.pack ?? null,
+    grant_seq: l.grantSeq ?? null, device: l.device, hwid: l.hwid, user_name: l.user ?? null, host: l.host ?? null,
+    issued_at: l.issuedAt.toISOString(), expires_at: l.expiresAt.toISOString(), over_allocated: l.overAllocated ? 1 : 0,
+  };
+}
+
+export const issuanceQueries = {
+  /** the live (status active) device CALs held by one hardware ID, with their key pack's status. */
+  deviceHoldings: (db: Db, hwid: string) =>
+    issuedWithPack(db).where('l.hwid', '=', hwid).where('l.status', '=', lit('active')).where('l.kind', '<>', lit('user')),
+  userHolding: (db: Db, user: string) =>
+    issuedWithPack(db).where('l.user_name', '=', user).where('l.status', '=', lit('active')).where('l.kind', '=', lit('user')),
+  keyPacks: (db: Db) => db.selectFrom('ls_key_packs').selectAll().orderBy('installed_at').orderBy('id'),
+  /** claim one seat: the one conditional statement that makes over-issue impossible. */
+  claimSeat: (db: Db, keyPackId: string) =>
+    db.updateTable('ls_key_packs').set({ issued: sql`issued + 1` })
+      .where('id', '=', keyPackId).where('status', '=', lit('active')).where(sql<boolean>`issued < total`).returning('id'),
+  releaseSeat: (db: Db, keyPackId: string) =>
+    db.updateTable('ls_key_packs').set({ issued: sql`issued - 1` }).where('id', '=', keyPackId).where('issued', '>', lit(0)),
+  /**
+   * Expired CALs that held a seat leave 'active' (rds-facts §5: expired per-device CALs are reclaimed), one
+   * conditional update, so two reclaimers never free a seat twice. Only permanent and per-user CALs hold a seat;
+   * naming the kinds lets the (status, kind, expires_at) index answer with a range instead of reading every live
+   * CAL (about 1,000 times faster with a million issued licenses).
+   */
+  reclaimExpired: (db: Db, nowIso: string) =>
+    db.updateTable('ls_issued_licenses').set({ status: lit('expired') })
+      .where('status', '=', lit('active')).where('kind', 'in', [lit('permanent'), lit('user')]).where('key_pack_id', 'is not', null)
+      .where('expires_at', '<=', nowIso).returning('key_pack_id'),
+  releaseSeats: (db: Db, count: number, keyPackId: string) =>
+    db.updateTable('ls_key_packs').set({ issued: sql`issued - ${count}` }).where('id', '=', keyPackId),
+  insertIssued: (db: Db, row: IssuedInsertRow) =>
+    db.insertInto('ls_issued_licenses').values({ ...row, validated: lit(0), status: lit('active') }),
+  /** move a live license to another status; no row when it was no longer live (someone else got there first). */
+  retireIssued: (db: Db, id: string, status: Exclude<IssuedStatus, 'active'>) =>
+    db.updateTable('ls_issued_licenses').set({ status }).where('id', '=', id).where('status', '=', lit('active')).returning('key_pack_id'),
+  /** renew on the same seat: only while the license is still live. */
+  renewIssued: (db: Db, id: string, expiresAtIso: string, issuedAtIso: string) =>
+    db.updateTable('ls_issued_licenses').set({ expires_at: expiresAtIso, issued_at: issuedAtIso })
+      .where('id', '=', id).where('status', '=', lit('active')).returning('id'),
+  installedCals: (db: Db, calType: CalType, calVersion: CalVersion) =>
+    db.selectFrom('ls_key_packs').select(sql<number>`coalesce(sum(total), 0)`.as('n'))
+      .where('status', '=', lit('active')).where('cal_type', '=', calType).where('cal_version', '=', calVersion),
+  liveUserCals: (db: Db, calVersion: CalVersion) =>
+    db.selectFrom('ls_issued_licenses').select(sql<number>`count(*)`.as('n'))
+      .where('kind', '=', lit('user')).where('status', '=', lit('active')).where('cal_version', '=', calVersion),
+};
+
+// ---------------------------------------------------------------------------------------------------------------
 // Key packs
 
 export async function listKeyPacks(db: Db): Promise<KeyPack[]> {
-  const rows = await db.selectFrom('ls_key_packs').selectAll().orderBy('installed_at').orderBy('id').execute();
-  return rows.map(toKeyPack);
+  return (await issuanceQueries.keyPacks(db).execute()).map(toKeyPack);
 }
 
 export async function findKeyPack(db: Db, pack: number, seq?: number): Promise<KeyPack | undefined> {
@@ -251,53 +406,41 @@ export async function invalidateKeyPack(db: Db, pack: number, seq: number, at: D
   return row ? toKeyPack(row) : undefined;
 }
 
-/** Claim one seat: the one conditional statement that makes over-issue impossible. */
+/** Claim one seat (issuanceQueries.claimSeat). */
 export async function claimSeat(db: Db, keyPackId: string): Promise<boolean> {
-  const row = await db.updateTable('ls_key_packs').set({ issued: sql`issued + 1` })
-    .where('id', '=', keyPackId).where('status', '=', 'active').where(sql<boolean>`issued < total`)
-    .returning('id').executeTakeFirst();
-  return row !== undefined;
+  return (await issuanceQueries.claimSeat(db, keyPackId).executeTakeFirst()) !== undefined;
 }
 
 export async function releaseSeat(db: Db, keyPackId: string): Promise<void> {
-  await db.updateTable('ls_key_packs').set({ issued: sql`issued - 1` })
-    .where('id', '=', keyPackId).where('issued', '>', 0).execute();
+  await issuanceQueries.releaseSeat(db, keyPackId).execute();
 }
 
-/**
- * Expired CALs that held a seat give it back (rds-facts §5: expired per-device CALs are reclaimed).
- * Each row is moved out of 'active' by one conditional update, so two reclaimers never free a seat twice.
- */
+/** Expired CALs that held a seat give it back (issuanceQueries.reclaimExpired); how many. */
 export async function reclaimExpired(db: Db, now: Date): Promise<number> {
-  // Only permanent and per-user CALs hold a seat; naming the kinds lets the (status, kind, expires_at) index answer
-  // with a range instead of reading every live CAL (about 1,000 times faster with a million issued licenses).
-  const rows = await db.updateTable('ls_issued_licenses').set({ status: 'expired' })
-    .where('status', '=', 'active').where('kind', 'in', ['permanent', 'user']).where('key_pack_id', 'is not', null)
-    .where('expires_at', '<=', now.toISOString())
-    .returning('key_pack_id').execute();
-  const perPack = new Map<string, number>();
-  for (const r of rows) perPack.set(r.key_pack_id, (perPack.get(r.key_pack_id) ?? 0) + 1);
-  for (const [id, n] of perPack) {
-    await db.updateTable('ls_key_packs').set({ issued: sql`issued - ${n}` }).where('id', '=', id).execute();
-  }
+  const rows = await issuanceQueries.reclaimExpired(db, now.toISOString()).execute();
+  for (const [id, n] of seatsPerPack(rows)) await issuanceQueries.releaseSeats(db, n, id).execute();
   return rows.length;
+}
+
+/** How many reclaimed CALs each key pack gets back. */
+export function seatsPerPack(rows: readonly { key_pack_id: string | null }[]): Map<string, number> {
+  const perPack = new Map<string, number>();
+  for (const r of rows) if (r.key_pack_id !== null) perPack.set(r.key_pack_id, (perPack.get(r.key_pack_id) ?? 0) + 1);
+  return perPack;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Issued licenses
 
-const issuedColumns = [
-  'l.id', 'l.kind', 'l.cal_type', 'l.cal_version', 'l.key_pack_id', 'l.pack', 'l.grant_seq', 'l.device', 'l.hwid',
-  'l.user_name', 'l.host', 'l.issued_at', 'l.expires_at', 'l.validated', 'l.status', 'l.revoked_at', 'l.over_allocated',
-  'k.status as pack_status', 'k.grant_jws',
-] as const;
 
 /** The live (status active) device CALs held by one hardware ID, with their key pack's status. */
 export async function deviceHoldings(db: Db, hwid: string): Promise<{ temporary?: HeldLicense; permanent?: HeldLicense }> {
-  const rows = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
-    .select(issuedColumns as any).where('l.hwid', '=', hwid).where('l.status', '=', 'active').where('l.kind', '<>', 'user').execute();
+  return holdingsOf((await issuanceQueries.deviceHoldings(db, hwid).execute()).map(toIssued));
+}
+
+export function holdingsOf(rows: readonly HeldLicense[]): { temporary?: HeldLicense; permanent?: HeldLicense } {
   const out: { temporary?: HeldLicense; permanent?: HeldLicense } = {};
-  for (const r of rows.map(toIssued)) {
+  for (const r of rows) {
     if (r.kind === 'temporary') out.temporary = r;
     else if (r.kind === 'permanent') out.permanent = r;
   }
@@ -305,15 +448,13 @@ export async function deviceHoldings(db: Db, hwid: string): Promise<{ temporary?
 }
 
 export async function userHolding(db: Db, user: string): Promise<HeldLicense | undefined> {
-  const row = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
-    .select(issuedColumns as any).where('l.user_name', '=', user).where('l.status', '=', 'active').where('l.kind', '=', 'user')
-    .executeTakeFirst();
+  const row = await issuanceQueries.userHolding(db, user).executeTakeFirst();
   return row ? toIssued(row) : undefined;
 }
 
 export async function findIssued(db: Db, id: string): Promise<HeldLicense | undefined> {
   const row = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
-    .select(issuedColumns as any).where('l.id', '=', id).executeTakeFirst();
+    .select(issuedColumns).where('l.id', '=', id).executeTakeFirst();
   return row ? toIssued(row) : undefined;
 }
 
@@ -321,38 +462,17 @@ export async function findIssued(db: Db, id: string): Promise<HeldLicense | unde
 export type NewIssued = Omit<IssuedLicense, 'validated' | 'status' | 'revokedAt' | 'overAllocated'> & { overAllocated?: boolean };
 
 export async function insertIssued(db: Db, l: NewIssued): Promise<void> {
-  await db.insertInto('ls_issued_licenses').values({
-    id: l.id,
-    kind: l.kind,
-    cal_type: l.calType,
-    cal_version: l.calVersion,
-    key_pack_id: l.keyPackId ?? null,
-    pack: l.pack ?? null,
-    grant_seq: l.grantSeq ?? null,
-    device: l.device,
-    hwid: l.hwid,
-    user_name: l.user ?? null,
-    host: l.host ?? null,
-    issued_at: l.issuedAt.toISOString(),
-    expires_at: l.expiresAt.toISOString(),
-    validated: 0,
-    status: 'active',
-    over_allocated: l.overAllocated ? 1 : 0,
-  }).execute();
+  await issuanceQueries.insertIssued(db, issuedInsertRow(l)).execute();
 }
 
 /** Move a live license to another status; false when it was no longer live (someone else got there first). */
 export async function retireIssued(db: Db, id: string, status: Exclude<IssuedStatus, 'active'>): Promise<boolean> {
-  const row = await db.updateTable('ls_issued_licenses').set({ status })
-    .where('id', '=', id).where('status', '=', 'active').returning('key_pack_id').executeTakeFirst();
-  return row !== undefined;
+  return (await issuanceQueries.retireIssued(db, id, status).executeTakeFirst()) !== undefined;
 }
 
 /** Renew on the same seat: only while the license is still live. */
 export async function renewIssued(db: Db, id: string, expiresAt: Date, issuedAt: Date): Promise<boolean> {
-  const row = await db.updateTable('ls_issued_licenses').set({ expires_at: expiresAt.toISOString(), issued_at: issuedAt.toISOString() })
-    .where('id', '=', id).where('status', '=', 'active').returning('id').executeTakeFirst();
-  return row !== undefined;
+  return (await issuanceQueries.renewIssued(db, id, expiresAt.toISOString(), issuedAt.toISOString()).executeTakeFirst()) !== undefined;
 }
 
 /** A successful logon marks a temporary CAL validated [fact: WSD-CAL]. */
@@ -373,22 +493,25 @@ export async function revokeIssued(db: Db, id: string, at: Date): Promise<boolea
 /** Live permanent device CAL held by a device name or hardware ID. */
 export async function findLivePermanentForDevice(db: Db, device: string): Promise<HeldLicense | undefined> {
   const row = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
-    .select(issuedColumns as any).where('l.status', '=', 'active').where('l.kind', '=', 'permanent')
+    .select(issuedColumns).where('l.status', '=', 'active').where('l.kind', '=', 'permanent')
     .where((eb) => eb.or([eb('l.device', '=', device), eb('l.hwid', '=', device)])).executeTakeFirst();
   return row ? toIssued(row) : undefined;
 }
 
-/** Expiries of revoked CALs of one version that still count against the revoke budget. */
-export async function revokedExpiries(db: Db, calVersion: CalVersion, now: Date): Promise<Date[]> {
+/** The revoked per-device CALs of one version, with their expiry (the revoke budget's input, core revokeBudgetOf). */
+export async function revokedCals(db: Db, calVersion: CalVersion): Promise<{ calVersion: CalVersion; expiresAt: Date }[]> {
   const rows = await db.selectFrom('ls_issued_licenses').select('expires_at').where('status', '=', 'revoked')
-    .where('cal_version', '=', calVersion).where('expires_at', '>', now.toISOString()).execute();
-  return rows.map((r) => fromIso(r.expires_at as string));
+    .where('cal_version', '=', calVersion).execute();
+  return rows.map((r) => ({ calVersion, expiresAt: fromIso(r.expires_at as string) }));
+}
+
+/** Lock one version's per-device key packs until the transaction ends (two revokes take budget one at a time). */
+export async function lockDeviceKeyPacks(db: Db, calVersion: CalVersion): Promise<void> {
+  await forUpdate(db.selectFrom('ls_key_packs').select('id').where('cal_version', '=', calVersion).where('cal_type', '=', 'device'), db).execute();
 }
 
 export async function installedCals(db: Db, calType: CalType, calVersion: CalVersion): Promise<number> {
-  const row = await db.selectFrom('ls_key_packs').select(sql<number>`coalesce(sum(total), 0)`.as('n'))
-    .where('status', '=', 'active').where('cal_type', '=', calType).where('cal_version', '=', calVersion).executeTakeFirst();
-  return toNumber(row?.n);
+  return toNumber((await issuanceQueries.installedCals(db, calType, calVersion).executeTakeFirst())?.n);
 }
 
 export interface IssuedFilter {
@@ -402,7 +525,7 @@ export interface IssuedFilter {
 }
 
 export async function listIssued(db: Db, f: IssuedFilter): Promise<HeldLicense[]> {
-  let q = db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id').select(issuedColumns as any);
+  let q = db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id').select(issuedColumns);
   if (f.kind) q = q.where('l.kind', '=', f.kind);
   if (f.calType) q = q.where('l.cal_type', '=', f.calType);
   if (f.device) q = q.where((eb) => eb.or([eb('l.device', '=', f.device!), eb('l.hwid', '=', f.device!)]));
@@ -416,7 +539,7 @@ export async function listIssued(db: Db, f: IssuedFilter): Promise<HeldLicense[]
 export async function countIssued(db: Db): Promise<{ kind: CalKind; status: IssuedStatus; n: number }[]> {
   const rows = await db.selectFrom('ls_issued_licenses').select(['kind', 'status', sql<number>`count(*)`.as('n')])
     .groupBy(['kind', 'status']).execute();
-  return rows.map((r: any) => ({ kind: r.kind, status: r.status, n: toNumber(r.n) }));
+  return rows.map((r) => ({ kind: r.kind, status: r.status, n: toNumber(r.n) }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -455,12 +578,12 @@ export async function upsertHost(db: Db, name: string, tokenId: string, at: Date
 
 export async function listHosts(db: Db): Promise<{ name: string; enrolledAt: Date; lastSeenAt?: Date }[]> {
   const rows = await db.selectFrom('ls_hosts').selectAll().orderBy('name').execute();
-  return rows.map((r: any) => ({ name: r.name, enrolledAt: fromIso(r.enrolled_at), lastSeenAt: fromIso(r.last_seen_at) }));
+  return rows.map((r) => ({ name: r.name, enrolledAt: fromIso(r.enrolled_at), lastSeenAt: fromIso(r.last_seen_at) }));
 }
 
 export async function getAllowList(db: Db): Promise<string[]> {
   const rows = await db.selectFrom('ls_allow_list').select('name').orderBy('name').execute();
-  return rows.map((r: any) => r.name);
+  return rows.map((r) => r.name);
 }
 
 export async function setAllowList(db: Db, names: string[], at: Date): Promise<void> {
@@ -508,7 +631,8 @@ export interface IssuanceStore {
   record(event: { id: number; level?: 'information' | 'warning' | 'error'; data: Record<string, unknown> }): Awaitable<void>;
 }
 
-export function kyselyIssuanceStore(trx: Db, record: (db: Db, event: Parameters<IssuanceStore['record']>[0]) => Promise<void>): IssuanceStore {
+/** The issuance store of one Kysely transaction (any database): the statements of `issuanceQueries`, run as they are. */
+export function kyselyIssuanceStore(trx: Db, clock: Clock): IssuanceStore {
   return {
     deviceHoldings: (hwid) => deviceHoldings(trx, hwid),
     userHolding: (user) => userHolding(trx, user),
@@ -522,14 +646,19 @@ export function kyselyIssuanceStore(trx: Db, record: (db: Db, event: Parameters<
     renewIssued: (id, expiresAt, issuedAt) => renewIssued(trx, id, expiresAt, issuedAt),
     installedCals: (calType, calVersion) => installedCals(trx, calType, calVersion),
     liveUserCals: (calVersion) => liveUserCals(trx, calVersion),
-    record: (event) => record(trx, event),
+    record: async (event) => {
+      await insertEvent(trx, issuanceEventRow(event, clock.now())).execute();
+    },
   };
 }
 
+/** The row of an event recorded by CAL issuance. */
+export function issuanceEventRow(event: Parameters<IssuanceStore['record']>[0], at: Date): EventRow {
+  return eventRow({ component: 'license-server', eventId: event.id, data: event.data, at, ...(event.level ? { level: event.level } : {}) });
+}
+
 export async function liveUserCals(db: Db, calVersion: CalVersion): Promise<number> {
-  const row = await db.selectFrom('ls_issued_licenses').select(sql<number>`count(*)`.as('n'))
-    .where('kind', '=', 'user').where('status', '=', 'active').where('cal_version', '=', calVersion).executeTakeFirst();
-  return toNumber(row?.n);
+  return toNumber((await issuanceQueries.liveUserCals(db, calVersion).executeTakeFirst())?.n);
 }
 
 /** The server row and the allow-list (lower-cased), as the issuance cache holds them. */
@@ -539,5 +668,5 @@ export async function issuanceState(db: Db): Promise<{ server: ServerState; allo
   return { server, allowList };
 }
 
-// Row mappers for issuance.repository.ts (same rows, another driver).
+// Row mappers for issuance.repository.ts (the same statements, compiled, on another driver).
 export { toIssued as issuedFromRow, toKeyPack as keyPackFromRow };

@@ -3,15 +3,11 @@
  * API (`ls:admin`, some also `readonly`), the session host API (`ls:host`) and the public identity and enrolment.
  */
 import { Type } from 'typebox';
-import { queryEvents } from '../events/event-log';
 import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import { CAL_KINDS, CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
-import type { LicenseServerContext } from './context';
-import { issuedCsv } from './issued.usecase';
-import type { LicenseServerUseCases } from './module';
-import { identity } from './status.usecase';
+import type { LicenseServerUseCases } from './ports';
 
 const Any = Type.Unknown();
 const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -30,9 +26,9 @@ const reader = requireScope('ls:admin', 'readonly');
 const host = requireScope('ls:host');
 const tags = ['license-server'];
 
-export async function licenseServerRoutes(app: TypedApp, ctx: LicenseServerContext, uc: LicenseServerUseCases): Promise<void> {
+export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCases): Promise<void> {
   app.get('/identity', { schema: { tags, summary: 'license server ID, product ID, public key, version and certificate', response: { 200: Any } } }, async () =>
-    identity(ctx),
+    uc.identity(),
   );
 
   app.get('/status', { preHandler: reader, schema: { tags, summary: 'activation, key packs and issued counts', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
@@ -172,7 +168,7 @@ export async function licenseServerRoutes(app: TypedApp, ctx: LicenseServerConte
       if (q.format === 'csv') {
         reply.header('content-type', 'text/csv; charset=utf-8');
         reply.header('content-disposition', 'attachment; filename="issued-licenses.csv"');
-        return issuedCsv(rows);
+        return uc.issuedCsv(rows);
       }
       return { issued: rows };
     },
@@ -353,6 +349,6 @@ export async function licenseServerRoutes(app: TypedApp, ctx: LicenseServerConte
         response: { 200: Any, ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => ({ events: await queryEvents(ctx.db, { component: 'license-server', ...request.query }) }),
+    async (request) => ({ events: await uc.events(request.query) }),
   );
 }

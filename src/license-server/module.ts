@@ -10,9 +10,9 @@ import { licenseServerIdFromPublicKey, productIdFromPublicKey } from '../core/co
 import type { Clock } from '../core/clock';
 import { ok, refuse, type Result } from '../core/result';
 import type { ServerVersion } from '../core/vocabulary';
-import { recordEvent } from '../events/event-log';
 import type { ComponentModule } from '../http/server';
-import { openDatabase, sqlitePathFromUrl, type Database } from '../storage/database';
+import { createChange } from '../storage/change';
+import { sqlitePathFromUrl, type Database } from '../storage/database';
 import { commonMigrations, migrateToLatest } from '../storage/migrations';
 import { ensureToken, hashToken, tokenStore, type TokenPrincipal, type TokenStore } from '../storage/tokens.repository';
 import {
@@ -27,30 +27,23 @@ import {
   withKid,
   type Identity,
 } from '../trust/index';
-import * as activation from './activation.usecase';
-import { checkIn } from './check-in.usecase';
-import { sql } from 'kysely';
 import { createClearinghouseClient, type TrustAnswer } from './clearinghouse.client';
-import { createStateCache, hex, inTransaction, pooledRandom, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor } from './context';
+import { createStateCache, hex, pooledRandom, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor } from './context';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { createSigner } from './signer';
 import { createGroupCommit, type GroupCommit } from './group-commit';
 import { openIssuanceConnection, type IssuanceConnection } from './issuance.repository';
-import * as hosts from './hosts.usecase';
-import * as issuance from './issuance.usecase';
-import * as issued from './issued.usecase';
-import * as keyPacks from './key-packs.usecase';
 import * as repo from './license-server.repository';
+import type { LsDb, LsTables } from './license-server.repository';
 import { licenseServerMigrations } from './migrations';
-import { rebuild } from './rebuild.usecase';
 import { licenseServerRoutes } from './license-server.routes';
-import { status } from './status.usecase';
+import { licenseServerUseCases, type LicenseServerUseCases } from './ports';
 
 export interface LicenseServerOptions {
-  /** holds identity.key (0600) and, unless `database` is given, lserver.db. */
+  /** holds identity.key (0600); the composition root opens the license database there (licenseDatabaseUrl). */
   dataDir: string;
-  /** the license database; default `sqlite:<dataDir>/lserver.db`. Closed by close() only when opened here. */
-  database?: Database;
+  /** the license database, opened and closed by the composition root. */
+  database: Database;
   clock: Clock;
   random: (n: number) => Uint8Array;
   /** the Windows Server version this license server runs as (2012…2025): it hosts CALs of its version or older. */
@@ -68,7 +61,6 @@ export interface LicenseServerOptions {
   checkInIntervalMs?: number;
 }
 
-export type LicenseServerUseCases = ReturnType<typeof bindUseCases>;
 
 export interface LicenseServer {
   module: ComponentModule;
@@ -82,50 +74,6 @@ export interface LicenseServer {
 }
 
 const TRUST_FILE = 'clearinghouse-trust.json';
-
-/**
- * Use cases that change the license database other than by issuing: the issuance cache (server row, allow-list,
- * key packs) is dropped when each of them finishes, whatever its outcome.
- */
-function changing<A extends unknown[], R>(ctx: LicenseServerContext, useCase: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    try {
-      return await useCase(...args);
-    } finally {
-      ctx.cache.invalidate();
-    }
-  };
-}
-
-function bindUseCases(ctx: LicenseServerContext) {
-  const c = <A extends unknown[], R>(useCase: (...args: A) => Promise<R>) => changing(ctx, useCase);
-  return {
-    status: () => status(ctx),
-    activate: c((input: activation.ActivateInput) => activation.activate(ctx, input)),
-    reactivate: c((input: activation.ReactivateInput) => activation.reactivate(ctx, input)),
-    deactivate: c(() => activation.deactivate(ctx)),
-    makeMigrationCode: (input: Parameters<typeof activation.makeMigrationCode>[1]) => activation.makeMigrationCode(ctx, input),
-    listKeyPacks: () => keyPacks.listKeyPacks(ctx),
-    installByPackKey: c((input: keyPacks.InstallByPackKey) => keyPacks.installByPackKey(ctx, input)),
-    installByKeyPackId: c((input: { keyPackId: string; method?: 'web' | 'phone' }) => keyPacks.installByKeyPackId(ctx, input)),
-    requestCal: (host: string, req: issuance.CalRequest) => issuance.requestCal(ctx, host, req),
-    validateCal: (host: string, jti: string) => issuance.validateCal(ctx, host, jti),
-    createJoinToken: (input: { name: string }) => hosts.createJoinToken(ctx, input),
-    enroll: (input: { joinToken: string; name: string }) => hosts.enroll(ctx, input),
-    listHosts: () => hosts.listHosts(ctx),
-    setAllowList: c((input: { enabled: boolean; hosts: string[] }) => hosts.setAllowList(ctx, input)),
-    listIssued: (filter: repo.IssuedFilter) => issued.listIssued(ctx, filter),
-    revoke: c((input: { device: string }) => issued.revoke(ctx, input)),
-    perUserReport: () => issued.perUserReport(ctx),
-    rebuild: c((input: { force?: boolean }) => rebuild(ctx, input)),
-    checkIn: c(() => checkIn(ctx)),
-    setSettings: c(async (input: { preventUpgrade?: boolean }) => {
-      if (input.preventUpgrade !== undefined) await repo.updateServer(ctx.db, { preventUpgrade: input.preventUpgrade });
-      const s = await repo.getServer(ctx.db);
-      return { preventUpgrade: s.preventUpgrade, allowListEnabled: s.allowListEnabled };
-    }),
-  };
-}
 
 /** Session hosts present their token on every CAL request: live tokens are remembered for a second. */
 const TOKEN_MAX_AGE_MS = 1000;
@@ -210,22 +158,23 @@ function createLink(o: LicenseServerOptions, identity: Identity, serverId: strin
   };
 }
 
+/** The license database of a data directory, when no other is configured (`<dataDir>/lserver.db`; the directory is made). */
+export function licenseDatabaseUrl(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return `sqlite:${join(dataDir, 'lserver.db')}`;
+}
+
 export async function createLicenseServer(o: LicenseServerOptions): Promise<LicenseServer> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
   const loaded = loadOrCreateIdentity(join(o.dataDir, 'identity.key'));
   const serverId = licenseServerIdFromPublicKey(loaded.publicKeyRaw);
   const identity = withKid(loaded, serverId);
   const productId = productIdFromPublicKey(identity.publicKeyRaw);
-  const ownsDatabase = o.database === undefined;
-  const database = o.database ?? (await openDatabase(`sqlite:${join(o.dataDir, 'lserver.db')}`));
-  try {
-    await migrateToLatest(database, { ...commonMigrations, ...licenseServerMigrations });
-    await repo.ensureServer(database.db, hex(o.random(16)));
-    if (o.adminToken) await ensureToken(database.db, { scope: 'ls:admin', subject: 'admin', label: 'bootstrap admin token', token: o.adminToken }, o.clock);
-  } catch (e) {
-    if (ownsDatabase) await database.close();
-    throw e;
-  }
+  const database = o.database;
+  const db = database.db as LsDb;
+  await migrateToLatest(database, { ...commonMigrations, ...licenseServerMigrations });
+  await repo.ensureServer(db, hex(o.random(16)));
+  if (o.adminToken) await ensureToken(database.db, { scope: 'ls:admin', subject: 'admin', label: 'bootstrap admin token', token: o.adminToken }, o.clock);
 
   // SQLite file: CAL requests are committed in groups on a connection of their own (group-commit.ts).
   // PostgreSQL (several connections, concurrent transactions) and :memory: (one connection only): one transaction each.
@@ -235,20 +184,28 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
   if (database.dialect === 'sqlite') {
     const file = sqlitePathFromUrl(database.url);
     if (file !== ':memory:') {
-      const row = (await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db)).rows[0];
-      issuanceConnection = openIssuanceConnection({ file, synchronous: Number(row?.synchronous ?? 1), clock: o.clock });
-      groupCommit = createGroupCommit(database.db, issuanceConnection);
+      const row = await repo.sqliteSynchronous(db);
+      issuanceConnection = openIssuanceConnection({ file, synchronous: row, clock: o.clock });
+      groupCommit = createGroupCommit(db, issuanceConnection);
       checkpointer = startCheckpointer(file);
     }
   }
   const signer = createSigner(identity);
   const random = pooledRandom(o.random);
+  const cache = createStateCache(() => repo.issuanceState(db));
+  const change = createChange<LsTables>({ db, component: 'license-server', clock: o.clock, retries: 5, afterwards: () => cache.invalidate() });
+  // One transaction per request where there is no group commit; retried like every change, the cache left alone.
+  const issueInTransaction = createChange<LsTables>({ db, component: 'license-server', clock: o.clock, retries: 5 });
   const issuanceRunner: IssuanceRunner = groupCommit
     ? groupCommit.run
-    : (work) => inTransaction(ctx, (trx) => work(repo.kyselyIssuanceStore(trx, ctx.record)));
+    : async (work) => {
+        const done = await issueInTransaction(async (trx) => ok(await work(repo.kyselyIssuanceStore(trx, o.clock))));
+        if (!done.ok) throw new Error('unreachable: issuance work answers in its own Result');
+        return done.value;
+      };
 
   const ctx: LicenseServerContext = {
-    db: database.db,
+    db,
     clock: o.clock,
     random,
     serverId,
@@ -256,19 +213,17 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     publicKey: base64urlEncode(identity.publicKeyRaw),
     serverVersion: o.serverVersion,
     sign: (payload) => signer.sign(payload),
-    record: async (db, event) => {
-      await recordEvent(db, { component: 'license-server', eventId: event.id, data: event.data, at: o.clock.now(), level: event.level });
-    },
+    change,
     clearinghouse: createLink(o, identity, serverId),
-    cache: createStateCache(() => repo.issuanceState(database.db)),
+    cache,
     issuance: issuanceRunner,
   };
   // Key packs held in memory by the group commit follow every change made by the other use cases.
   if (issuanceConnection) ctx.cache.onInvalidate(issuanceConnection.forgetKeyPacks);
-  const useCases = bindUseCases(ctx);
+  const useCases = licenseServerUseCases(ctx);
 
-  const server = await repo.getServer(database.db);
-  if (server.status === 'unactivated') await ctx.record(ctx.db, { id: 18, data: { serverId } });
+  const server = await repo.getServer(db);
+  if (server.status === 'unactivated') await change.event(18, { serverId });
 
   let timer: NodeJS.Timeout | undefined;
   if (o.checkInIntervalMs && o.checkInIntervalMs > 0 && o.clearinghouseUrl) {
@@ -282,7 +237,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     name: 'license-server',
     prefix: '/ls/v1',
     tokenStore: cachedTokenStore(tokenStore(database.db)),
-    routes: (app) => licenseServerRoutes(app, ctx, useCases),
+    routes: (app) => licenseServerRoutes(app, useCases),
   };
   let closed = false;
   return {
@@ -300,7 +255,6 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
       await groupCommit?.close();
       await checkpointer?.close();
       await signer.close();
-      if (ownsDatabase) await database.close();
     },
   };
 }

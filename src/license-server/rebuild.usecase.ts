@@ -7,7 +7,7 @@
 import type { GrantPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { anchorOrRefuse, verifyCertificate } from './activation.usecase';
-import { hex, inTransaction, type LicenseServerContext } from './context';
+import { hex, type LicenseServerContext } from './context';
 import { storeGrant, verifyGrant } from './key-packs.usecase';
 import * as repo from './license-server.repository';
 
@@ -51,9 +51,10 @@ export async function rebuild(ctx: LicenseServerContext, input: { force?: boolea
   const issuedRemoved = counts.reduce((s, c) => s + c.n, 0);
   const keyPacksRemoved = (await repo.listKeyPacks(ctx.db)).length;
   const now = ctx.clock.now();
-  await inTransaction(ctx, async (trx) => {
+  await ctx.change(async (trx, log) => {
     await repo.wipeLicenseDatabase(trx, hex(ctx.random(16)), now, force ? 'rebuilt (forced)' : 'rebuilt');
-    await ctx.record(trx, { id: 9104, data: { forced: force ? ' (forced)' : '', keyPacks: keyPacksRemoved, issued: issuedRemoved } });
+    log.event(9104, { forced: force ? ' (forced)' : '', keyPacks: keyPacksRemoved, issued: issuedRemoved });
+    return ok(undefined);
   });
 
   const restored = { activated: false, keyPacks: 0 };
@@ -68,20 +69,21 @@ export async function rebuild(ctx: LicenseServerContext, input: { force?: boolea
           const g = await verifyGrant(ctx, anchor.value, token);
           if (g.ok) grants.push({ grant: g.value, token });
         }
-        await inTransaction(ctx, async (trx) => {
+        await ctx.change(async (trx, log) => {
           await repo.updateServer(trx, {
             status: 'activated', method: cert.value.method, activatedAt: now, expiresAt: new Date(cert.value.exp * 1000),
             serial: cert.value.serial, org: cert.value.org, certificate: again.value.certificate!, statusChangedAt: now, statusReason: 'restored after rebuild',
           });
-          await ctx.record(trx, { id: 4, data: { serverId: ctx.serverId, method: cert.value.method } });
-          for (const { grant, token } of grants) if ((await storeGrant(ctx, trx, grant, token, 'auto')).installed) restored.keyPacks += 1;
-          await ctx.record(trx, { id: 9111, data: { keyPacks: restored.keyPacks } });
+          log.event(4, { serverId: ctx.serverId, method: cert.value.method });
+          for (const { grant, token } of grants) if ((await storeGrant(ctx, trx, log, grant, token, 'auto')).installed) restored.keyPacks += 1;
+          log.event(9111, { keyPacks: restored.keyPacks });
+          return ok(undefined);
         });
         restored.activated = true;
       }
     }
   }
-  if (!restored.activated) await ctx.record(ctx.db, { id: 18, data: { serverId: ctx.serverId } });
+  if (!restored.activated) await ctx.change.event(18, { serverId: ctx.serverId });
   const nextSteps = restored.activated
     ? ['Check the key packs (GET /ls/v1/key-packs); devices get a temporary CAL, then a permanent one.']
     : ['Reactivate the license server (POST /ls/v1/activate).', 'Reinstall the key packs reissued to this server (POST /ls/v1/key-packs).'];

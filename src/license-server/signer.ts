@@ -4,26 +4,13 @@
  * cost of a CAL request, so the tokens of the requests answered together (4 or more) are signed in one message to
  * a worker thread, while the event loop goes on parsing and answering requests; fewer are signed on the event loop
  * with signJws. A token is only signed after its CAL was committed. If the worker is unavailable, tokens are
- * signed on the main thread. The worker is plain JavaScript (no TypeScript loader in worker threads).
+ * signed on the main thread. The worker is signer.worker.ts (started by platform/worker.ts).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../platform/worker';
 import { signJws, type Identity } from '../trust/index';
+import type { SignAnswer, SignRequest, SignerWorkerData } from './signer.worker';
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createPrivateKey } = require('node:crypto');
-const key = createPrivateKey({ key: Buffer.from(workerData.pkcs8), format: 'der', type: 'pkcs8' });
-const header = { alg: 'EdDSA', kid: workerData.kid };
-const jose = import('jose');
-parentPort.on('message', async (message) => {
-  if (message === 'close') { parentPort.close(); return; }
-  const { CompactSign } = await jose;
-  const tokens = await Promise.all(
-    message.payloads.map((payload) => new CompactSign(Buffer.from(payload)).setProtectedHeader(header).sign(key)),
-  );
-  parentPort.postMessage({ id: message.id, tokens });
-});
-`;
 
 /** batches smaller than this are signed on the calling thread. */
 const INLINE_BELOW = 4;
@@ -38,7 +25,8 @@ export function createSigner(identity: Identity, options: { threaded?: boolean }
   let worker: Worker | undefined;
   if (options.threaded !== false) {
     const pkcs8 = identity.privateKey.export({ format: 'der', type: 'pkcs8' });
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pkcs8: new Uint8Array(pkcs8), kid: identity.kid } });
+    const workerData: SignerWorkerData = { pkcs8: new Uint8Array(pkcs8), kid: identity.kid };
+    worker = startWorker(import.meta.url, 'signer', { workerData });
     worker.unref();
   }
   const signInline = (w: Waiting) => void signJws(identity, w.payload).then(w.resolve, w.reject);
@@ -59,7 +47,7 @@ export function createSigner(identity: Identity, options: { threaded?: boolean }
     for (const batch of inFlight.values()) for (const w of batch) signInline(w);
     inFlight.clear();
   };
-  worker?.on('message', (message: { id: number; tokens: string[] }) => {
+  worker?.on('message', (message: SignAnswer) => {
     const batch = inFlight.get(message.id);
     if (!batch) return;
     inFlight.delete(message.id);
@@ -82,7 +70,8 @@ export function createSigner(identity: Identity, options: { threaded?: boolean }
     const id = nextId++;
     inFlight.set(id, batch);
     worker.ref();
-    worker.postMessage({ id, payloads: batch.map((w) => w.json) });
+    const request: SignRequest = { id, payloads: batch.map((w) => w.json) };
+    worker.postMessage(request);
   };
 
   return {

@@ -22,7 +22,7 @@ import {
 import type { LicensingMode } from '../core/vocabulary';
 import { verifyBundle, type VerifiedBundle, type VerifyContext } from './cal-verifier';
 import { currentGrace, effectiveConfig } from './config.usecase';
-import { logEvent, type SessionHostContext } from './context';
+import type { SessionHostContext } from './context';
 import { isOutage } from './license-server-client';
 import { insertAdmission, listEnrolments } from './session-host.repository';
 import { refreshIdentity } from './trust.usecase';
@@ -195,7 +195,7 @@ async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequ
     });
     if (!answer.ok) {
       if (isOutage(answer.error)) {
-        await logEvent(ctx.database.db, ctx, 9207, { licenseServerUrl: url, device: req.device, reason: answer.error.message });
+        await ctx.change.event(9207, { licenseServerUrl: url, device: req.device, reason: answer.error.message });
       } else {
         firstRefusal ??= { refusal: answer.error, serverUrl: url };
       }
@@ -236,7 +236,7 @@ async function markValidated(ctx: SessionHostContext, issuance: Extract<Issuance
   const tokens = new Map((await listEnrolments(ctx.database.db)).map((e) => [e.licenseServerUrl, e.token]));
   const answer = await ctx.peers.validateCal(issuance.serverUrl, tokens.get(issuance.serverUrl), jti);
   if (!answer.ok) {
-    await logEvent(ctx.database.db, ctx, 9208, { jti, device, licenseServerUrl: issuance.serverUrl, reason: answer.error.message });
+    await ctx.change.event(9208, { jti, device, licenseServerUrl: issuance.serverUrl, reason: answer.error.message });
   }
 }
 
@@ -264,7 +264,8 @@ async function record(
     return true;
   });
   const reason = decision.admitted ? decision.renewalReason : decision.refusal.message;
-  await ctx.database.db.transaction().execute(async (trx) => {
+  // A refused connection is recorded too (its admission row and events commit): the change itself succeeds.
+  await ctx.change(async (trx, log) => {
     if (decision.admitted) {
       const a = decision.admission;
       await insertAdmission(trx, {
@@ -292,10 +293,9 @@ async function record(
         ...(input.user === undefined ? {} : { user: input.user }),
       });
     }
-    for (const id of events) {
-      await logEvent(trx, ctx, id, { device: input.device, reason, graceDaysLeft, code: decision.admitted ? undefined : decision.refusal.code });
-    }
-    for (const e of extraEvents) await logEvent(trx, ctx, e.id, e.data);
+    for (const id of events) log.event(id, { device: input.device, reason, graceDaysLeft, code: decision.admitted ? undefined : decision.refusal.code });
+    for (const e of extraEvents) log.event(e.id, e.data);
+    return ok(undefined);
   });
   if (!decision.admitted) return err(decision.refusal);
   return ok(decision.admission);

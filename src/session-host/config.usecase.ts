@@ -14,8 +14,8 @@ import {
   type ResolvedConfig,
 } from '../core/session-host-rules';
 import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
-import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
-import { logEvent, type SessionHostContext } from './context';
+import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import type { SessionHostContext } from './context';
 import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
 import {
   advanceHighWaterMark,
@@ -56,7 +56,7 @@ export async function currentGrace(ctx: SessionHostContext): Promise<GraceStatus
   const row = await ensureFirstStart(ctx.database.db, now);
   const grace = graceDaysLeft(row.firstStart, row.highWaterMark, now);
   if (grace.clockWentBack) {
-    await logEvent(ctx.database.db, ctx, 9201, {
+    await ctx.change.event(9201, {
       now: now.toISOString(),
       highWaterMark: row.highWaterMark.toISOString(),
       graceDaysLeft: grace.daysLeft,
@@ -68,8 +68,6 @@ export async function currentGrace(ctx: SessionHostContext): Promise<GraceStatus
 }
 
 export type { SessionHostStatus } from '../core/api-types';
-
-const MODE_VALUES: Record<LicensingMode, number> = { 'per-device': 2, 'per-user': 4, 'not-configured': 5 };
 
 export async function status(ctx: SessionHostContext): Promise<SessionHostStatus> {
   const config = await effectiveConfig(ctx);
@@ -99,7 +97,7 @@ export async function status(ctx: SessionHostContext): Promise<SessionHostStatus
     hostVersion: ctx.settings.hostVersion,
     directory: ctx.settings.directory,
     mode: config.mode.value,
-    modeValue: MODE_VALUES[config.mode.value],
+    modeValue: LICENSING_MODES[config.mode.value],
     modeSource: config.mode.source,
     licenseServers: config.licenseServers.value.map((url) => {
       const id = ctx.trust.identities.get(url);
@@ -145,8 +143,8 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
     }
     settings.licenseServers = urls;
   }
-  await ctx.database.db.transaction().execute(async (trx) => {
-    await writeLayer(trx, input.layer, settings, ctx.clock.now());
+  await ctx.change(async (trx, log, at) => {
+    await writeLayer(trx, input.layer, settings, at);
     const stored = await readLayers(trx);
     const merged: Partial<Record<ConfigLayer, LayerSettings>> = {};
     for (const l of CONFIG_LAYERS) {
@@ -154,13 +152,14 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
       if (v) merged[l] = v;
     }
     const resolved = resolveConfig(merged);
-    await logEvent(trx, ctx, 9202, {
+    log.event(9202, {
       layer: input.layer,
       mode: settings.mode ?? 'not set',
       licenseServers: settings.licenseServers?.join(', ') ?? 'not set',
       effectiveMode: resolved.mode.value,
       modeSource: resolved.mode.source,
     });
+    return ok(undefined);
   });
   for (const url of settings.licenseServers ?? []) await refreshIdentity(ctx, url);
   await refreshFromClearinghouse(ctx);
@@ -174,9 +173,10 @@ export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, 
   const answer = await ctx.peers.enroll(url, joinToken, ctx.settings.hostName);
   if (!answer.ok) return answer;
   const identity = await refreshIdentity(ctx, url);
-  await ctx.database.db.transaction().execute(async (trx) => {
-    await saveEnrolment(trx, { licenseServerUrl: url, token: answer.value.token, hostName: ctx.settings.hostName, enrolledAt: ctx.clock.now().toISOString() });
-    await logEvent(trx, ctx, 9203, { licenseServerUrl: url, serverId: identity.serverId ?? 'unknown' });
+  await ctx.change(async (trx, log, at) => {
+    await saveEnrolment(trx, { licenseServerUrl: url, token: answer.value.token, hostName: ctx.settings.hostName, enrolledAt: at.toISOString() });
+    log.event(9203, { licenseServerUrl: url, serverId: identity.serverId ?? 'unknown' });
+    return ok(undefined);
   });
   await refreshFromClearinghouse(ctx);
   return ok(identity.serverId ? { licenseServerUrl: url, serverId: identity.serverId } : { licenseServerUrl: url });

@@ -7,11 +7,11 @@ import type { RevocationListPayload } from '../core/protocol';
 import type { LayerSettings } from '../core/session-host-rules';
 import type { CalVersion, ConfigLayer } from '../core/vocabulary';
 import type { EventComponent } from '../core/events';
+import type { Change } from '../storage/change';
 import type { Database } from '../storage/database';
 import type { KeySet } from '../trust/index';
-import { recordEvent } from '../events/event-log';
-import type { Kysely } from 'kysely';
 import type { SessionHostPeers } from './license-server-client';
+import type { SessionHostTables } from './session-host.repository';
 
 export type Directory = 'domain' | 'workgroup';
 
@@ -40,10 +40,8 @@ export interface SessionHostContext {
   /** layers fixed by the configuration file; they win over what the API stored for the same layer. */
   readonly fileLayers: Partial<Record<ConfigLayer, LayerSettings>>;
   readonly trust: TrustCache;
+  /** the one way a use case changes the database and records events (storage/change.ts). */
+  readonly change: Change<SessionHostTables>;
 }
 
 export const COMPONENT: EventComponent = 'session-host';
-
-export async function logEvent(db: Kysely<any>, ctx: SessionHostContext, eventId: number, data: Record<string, unknown> = {}): Promise<void> {
-  await recordEvent(db, { component: COMPONENT, eventId, data, at: ctx.clock.now() });
-}

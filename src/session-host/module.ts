@@ -5,20 +5,20 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock';
 import type { LayerSettings } from '../core/session-host-rules';
-import { CONFIG_LAYERS, LICENSING_MODES, isCalVersion, type CalVersion, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
+import { CONFIG_LAYERS, isCalVersion, isLicensingMode, type CalVersion, type ConfigLayer } from '../core/vocabulary';
 import type { ComponentModule } from '../http/server';
 import type { Database } from '../storage/database';
+import { createChange } from '../storage/change';
 import { migrateToLatest } from '../storage/migrations';
 import { ensureToken, tokenStore } from '../storage/tokens.repository';
-import { connect } from './admission.usecase';
-import { currentGrace, effectiveConfig, emit, enroll, setLayer, status } from './config.usecase';
-import { logEvent, type Directory, type SessionHostContext } from './context';
+import type { Directory, SessionHostContext } from './context';
 import { createGate, type Gate } from './gate';
 import { httpPeers, type SessionHostPeers, type TrustAnchorResponse } from './license-server-client';
 import { sessionHostMigrations } from './migrations';
-import { listAdmissions } from './session-host.repository';
+import { sessionHostUseCases, type SessionHostUseCases } from './ports';
+import type { SessionHostTables } from './session-host.repository';
 import { sessionHostRoutes } from './session-host.routes';
-import { acceptRevocationList, loadTrust, refreshTrust, setTrustAnchor } from './trust.usecase';
+import { acceptRevocationList, loadTrust, setTrustAnchor } from './trust.usecase';
 
 export interface SessionHostOptions {
   database: Database;
@@ -51,16 +51,7 @@ export interface SessionHost {
   module: ComponentModule;
   context: SessionHostContext;
   gate: Gate;
-  useCases: {
-    connect: (input: unknown) => ReturnType<typeof connect>;
-    status: () => ReturnType<typeof status>;
-    setLayer: (input: Parameters<typeof setLayer>[1]) => ReturnType<typeof setLayer>;
-    enroll: (licenseServerUrl: string, joinToken: string) => ReturnType<typeof enroll>;
-    emit: (format: string) => ReturnType<typeof emit>;
-    refresh: () => ReturnType<typeof refreshTrust>;
-    grace: () => ReturnType<typeof currentGrace>;
-    admissions: (filter?: Parameters<typeof listAdmissions>[1]) => ReturnType<typeof listAdmissions>;
-  };
+  useCases: SessionHostUseCases;
   close(): Promise<void>;
 }
 
@@ -81,8 +72,8 @@ export function parseLayersFile(value: unknown, source: string): Partial<Record<
     const layer = raw as { mode?: unknown; licenseServers?: unknown };
     const settings: LayerSettings = {};
     if (layer.mode !== undefined) {
-      if (typeof layer.mode !== 'string' || !(layer.mode in LICENSING_MODES)) throw new Error(`${source}: ${key}.mode must be per-device, per-user or not-configured`);
-      settings.mode = layer.mode as LicensingMode;
+      if (!isLicensingMode(layer.mode)) throw new Error(`${source}: ${key}.mode must be per-device, per-user or not-configured`);
+      settings.mode = layer.mode;
     }
     if (layer.licenseServers !== undefined) {
       if (!Array.isArray(layer.licenseServers) || !layer.licenseServers.every((s) => typeof s === 'string')) {
@@ -122,6 +113,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     peers: options.peers ?? httpPeers(),
     fileLayers,
     trust: { identities: new Map() },
+    change: createChange<SessionHostTables>({ db: database.db, component: 'session-host', clock }),
   };
 
   if (options.adminToken) await ensureToken(database.db, { scope: 'sh:admin', label: 'bootstrap admin', token: options.adminToken }, clock);
@@ -142,14 +134,14 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     if (!accepted.ok) throw new Error(`The revocation list was refused: ${accepted.error.message}`);
   }
 
-  const grace = await currentGrace(ctx);
-  const refresh = async () => refreshTrust(ctx, (await effectiveConfig(ctx)).licenseServers.value);
-  await refresh();
-  await logEvent(database.db, ctx, 9200, {
+  const useCases = sessionHostUseCases(ctx);
+  const grace = await useCases.grace();
+  await useCases.refresh();
+  await ctx.change.event(9200, {
     hostName: ctx.settings.hostName,
     hostVersion: ctx.settings.hostVersion,
     directory: ctx.settings.directory,
-    firstStart: new Date(grace.endsAt.getTime() - 120 * 86_400_000).toISOString(),
+    firstStart: grace.firstStart.toISOString(),
     graceDaysLeft: grace.daysLeft,
   });
 
@@ -157,7 +149,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
   let timer: ReturnType<typeof setInterval> | undefined;
   if (interval > 0) {
     timer = setInterval(() => {
-      refresh().catch(() => {
+      useCases.refresh().catch(() => {
         // a failed refresh is logged by refreshTrust; an outage of the database surfaces on the next request
       });
     }, interval);
@@ -168,23 +160,14 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     name: 'session-host',
     prefix: '/sh/v1',
     tokenStore: tokenStore(database.db),
-    routes: sessionHostRoutes(ctx),
+    routes: sessionHostRoutes(useCases),
   };
 
   return {
     module,
     context: ctx,
     gate: createGate(ctx),
-    useCases: {
-      connect: (input) => connect(ctx, input),
-      status: () => status(ctx),
-      setLayer: (input) => setLayer(ctx, input),
-      enroll: (url, joinToken) => enroll(ctx, url, joinToken),
-      emit: (format) => emit(ctx, format),
-      refresh,
-      grace: () => currentGrace(ctx),
-      admissions: (filter) => listAdmissions(database.db, filter),
-    },
+    useCases,
     async close() {
       if (timer) clearInterval(timer);
     },

@@ -71,7 +71,9 @@ export interface SessionHostTables {
 }
 
 type Db = Kysely<SessionHostTables>;
-const t = (db: Kysely<any>): Db => db as Db;
+/** The session host database as its use cases hold it. */
+export type ShDb = Db;
+const t = (db: Db): Db => db as Db;
 
 // ---------------------------------------------------------------------------------------------- grace period
 
@@ -81,7 +83,7 @@ export interface GraceRow {
 }
 
 /** Records the first start once; later starts keep the original date (the grace period never restarts). */
-export async function ensureFirstStart(db: Kysely<any>, now: Date): Promise<GraceRow> {
+export async function ensureFirstStart(db: Db, now: Date): Promise<GraceRow> {
   const iso = now.toISOString();
   await t(db)
     .insertInto('sh_grace')
@@ -92,20 +94,20 @@ export async function ensureFirstStart(db: Kysely<any>, now: Date): Promise<Grac
   return { firstStart: new Date(row.first_start), highWaterMark: new Date(row.high_water_mark) };
 }
 
-export async function readGrace(db: Kysely<any>): Promise<GraceRow | undefined> {
+export async function readGrace(db: Db): Promise<GraceRow | undefined> {
   const row = await t(db).selectFrom('sh_grace').selectAll().where('id', '=', 1).executeTakeFirst();
   return row ? { firstStart: new Date(row.first_start), highWaterMark: new Date(row.high_water_mark) } : undefined;
 }
 
 /** Moves the high-water mark forward only (one conditional statement: concurrent callers cannot move it back). */
-export async function advanceHighWaterMark(db: Kysely<any>, now: Date): Promise<void> {
+export async function advanceHighWaterMark(db: Db, now: Date): Promise<void> {
   const iso = now.toISOString();
   await t(db).updateTable('sh_grace').set({ high_water_mark: iso }).where('id', '=', 1).where('high_water_mark', '<', iso).execute();
 }
 
 // ---------------------------------------------------------------------------------------------- configuration
 
-export async function readLayers(db: Kysely<any>): Promise<Partial<Record<ConfigLayer, LayerSettings & { updatedAt: string }>>> {
+export async function readLayers(db: Db): Promise<Partial<Record<ConfigLayer, LayerSettings & { updatedAt: string }>>> {
   const rows = await t(db).selectFrom('sh_config').selectAll().execute();
   const out: Partial<Record<ConfigLayer, LayerSettings & { updatedAt: string }>> = {};
   for (const row of rows) {
@@ -119,7 +121,7 @@ export async function readLayers(db: Kysely<any>): Promise<Partial<Record<Config
 }
 
 /** Replaces what one layer says (a field left undefined is cleared: the layer no longer sets it). */
-export async function writeLayer(db: Kysely<any>, layer: ConfigLayer, settings: LayerSettings, now: Date): Promise<void> {
+export async function writeLayer(db: Db, layer: ConfigLayer, settings: LayerSettings, now: Date): Promise<void> {
   const values = {
     layer,
     mode: settings.mode ?? null,
@@ -142,7 +144,7 @@ export interface Enrolment {
   enrolledAt: string;
 }
 
-export async function saveEnrolment(db: Kysely<any>, e: Enrolment): Promise<void> {
+export async function saveEnrolment(db: Db, e: Enrolment): Promise<void> {
   await t(db)
     .insertInto('sh_enrolments')
     .values({ license_server_url: e.licenseServerUrl, token: e.token, host_name: e.hostName, enrolled_at: e.enrolledAt })
@@ -150,7 +152,7 @@ export async function saveEnrolment(db: Kysely<any>, e: Enrolment): Promise<void
     .execute();
 }
 
-export async function listEnrolments(db: Kysely<any>): Promise<Enrolment[]> {
+export async function listEnrolments(db: Db): Promise<Enrolment[]> {
   const rows = await t(db).selectFrom('sh_enrolments').selectAll().orderBy('license_server_url').execute();
   return rows.map((r) => ({ licenseServerUrl: r.license_server_url, token: r.token, hostName: r.host_name, enrolledAt: r.enrolled_at }));
 }
@@ -166,7 +168,7 @@ export interface ServerIdentity {
   fetchedAt: string;
 }
 
-export async function saveIdentity(db: Kysely<any>, i: ServerIdentity): Promise<void> {
+export async function saveIdentity(db: Db, i: ServerIdentity): Promise<void> {
   const values = {
     license_server_url: i.licenseServerUrl,
     server_id: i.serverId,
@@ -190,7 +192,7 @@ export async function saveIdentity(db: Kysely<any>, i: ServerIdentity): Promise<
     .execute();
 }
 
-export async function listIdentities(db: Kysely<any>): Promise<ServerIdentity[]> {
+export async function listIdentities(db: Db): Promise<ServerIdentity[]> {
   const rows = await t(db).selectFrom('sh_server_identities').selectAll().execute();
   return rows.map((r) => {
     const out: ServerIdentity = { licenseServerUrl: r.license_server_url, serverId: r.server_id, publicKey: r.public_key, fetchedAt: r.fetched_at };
@@ -212,7 +214,7 @@ export interface TrustState {
   revocationsFetchedAt?: string;
 }
 
-export async function readTrust(db: Kysely<any>): Promise<TrustState> {
+export async function readTrust(db: Db): Promise<TrustState> {
   const r = await t(db).selectFrom('sh_trust').selectAll().where('id', '=', 1).executeTakeFirst();
   if (!r) return {};
   const out: TrustState = {};
@@ -226,11 +228,11 @@ export async function readTrust(db: Kysely<any>): Promise<TrustState> {
   return out;
 }
 
-async function ensureTrustRow(db: Kysely<any>): Promise<void> {
+async function ensureTrustRow(db: Db): Promise<void> {
   await t(db).insertInto('sh_trust').values({ id: 1 } as never).onConflict((oc) => oc.column('id').doNothing()).execute();
 }
 
-export async function saveAnchor(db: Kysely<any>, anchor: string, fingerprint: string, source: string, at: Date): Promise<void> {
+export async function saveAnchor(db: Db, anchor: string, fingerprint: string, source: string, at: Date): Promise<void> {
   await ensureTrustRow(db);
   await t(db)
     .updateTable('sh_trust')
@@ -240,7 +242,7 @@ export async function saveAnchor(db: Kysely<any>, anchor: string, fingerprint: s
 }
 
 /** Stores a revocation list unless an equal or newer one is held (a verifier never goes back to an older list). */
-export async function saveRevocations(db: Kysely<any>, list: string, seq: number, at: Date): Promise<boolean> {
+export async function saveRevocations(db: Db, list: string, seq: number, at: Date): Promise<boolean> {
   await ensureTrustRow(db);
   const result = await t(db)
     .updateTable('sh_trust')
@@ -259,7 +261,7 @@ export async function saveRevocations(db: Kysely<any>, list: string, seq: number
 
 export type { AdmissionRecord } from '../core/api-types';
 
-export async function insertAdmission(db: Kysely<any>, a: AdmissionRecord): Promise<number> {
+export async function insertAdmission(db: Db, a: AdmissionRecord): Promise<number> {
   const row = await t(db)
     .insertInto('sh_admissions')
     .values({
@@ -283,7 +285,7 @@ export async function insertAdmission(db: Kysely<any>, a: AdmissionRecord): Prom
   return toNumber(row.id);
 }
 
-export async function listAdmissions(db: Kysely<any>, filter: { limit?: number; outcome?: 'admitted' | 'refused'; device?: string } = {}): Promise<AdmissionRecord[]> {
+export async function listAdmissions(db: Db, filter: { limit?: number; outcome?: 'admitted' | 'refused'; device?: string } = {}): Promise<AdmissionRecord[]> {
   let q = t(db).selectFrom('sh_admissions').selectAll();
   if (filter.outcome) q = q.where('admitted', '=', filter.outcome === 'admitted' ? 1 : 0);
   if (filter.device) q = q.where('device', '=', filter.device);

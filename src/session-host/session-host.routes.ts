@@ -6,16 +6,11 @@ import { Type } from 'typebox';
 import type { FastifyReply } from 'fastify';
 import { CONFIG_LAYERS, type LicensingMode } from '../core/vocabulary';
 import { EMIT_FORMATS } from '../core/windows-config';
-import { queryEvents } from '../events/event-log';
 import { requireScope } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
-import { connect } from './admission.usecase';
-import { emit, enroll, setLayer, status, effectiveConfig } from './config.usecase';
-import type { SessionHostContext } from './context';
 import { authHeadersToConnectInput, GATE_HEADERS, encodeBundleHeader } from './gate';
-import { listAdmissions } from './session-host.repository';
-import { refreshTrust } from './trust.usecase';
+import type { SessionHostUseCases } from './ports';
 
 const Mode = Type.Union([Type.Literal('per-device'), Type.Literal('per-user'), Type.Literal('not-configured')]);
 const Layer = Type.Union(CONFIG_LAYERS.map((l) => Type.Literal(l)));
@@ -24,7 +19,7 @@ const Any = Type.Unknown();
 const admin = requireScope('sh:admin');
 const reader = requireScope('sh:admin', 'readonly');
 
-export function sessionHostRoutes(ctx: SessionHostContext) {
+export function sessionHostRoutes(uc: SessionHostUseCases) {
   return async function routes(app: TypedApp): Promise<void> {
     app.post(
       '/connect',
@@ -46,7 +41,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
         },
       },
       async (request, reply) => {
-        const result = await connect(ctx, request.body);
+        const result = await uc.connect(request.body);
         if (!result.ok) return sendRefusal(reply, result.error);
         return result.value;
       },
@@ -63,13 +58,13 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
       },
       async (request, reply) => {
         const input = authHeadersToConnectInput(request.headers);
-        const result = input.ok ? await connect(ctx, input.value) : input;
+        const result = input.ok ? await uc.connect(input.value) : input;
         return answerGate(reply, result);
       },
     );
 
     app.get('/status', { preHandler: reader, schema: { tags: ['session-host'], summary: 'mode, license servers and their sources, grace days left' } }, async () =>
-      status(ctx),
+      uc.status(),
     );
 
     app.put(
@@ -92,7 +87,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
       },
       async (request, reply) => {
         const body = request.body as { layer: (typeof CONFIG_LAYERS)[number]; mode?: LicensingMode | null; licenseServers?: string[] | null };
-        const result = await setLayer(ctx, body);
+        const result = await uc.setLayer(body);
         if (!result.ok) return sendRefusal(reply, result.error);
         return result.value;
       },
@@ -110,15 +105,14 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
         },
       },
       async (request, reply) => {
-        const result = await enroll(ctx, request.body.licenseServerUrl, request.body.joinToken);
+        const result = await uc.enroll(request.body.licenseServerUrl, request.body.joinToken);
         if (!result.ok) return sendRefusal(reply, result.error);
         return result.value;
       },
     );
 
     app.post('/refresh', { preHandler: admin, schema: { tags: ['session-host'], summary: 'fetch the trust anchor, revocation list and license server identities now' } }, async () => {
-      const config = await effectiveConfig(ctx);
-      return refreshTrust(ctx, config.licenseServers.value);
+      return uc.refresh();
     });
 
     app.get(
@@ -132,7 +126,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
         },
       },
       async (request, reply) => {
-        const result = await emit(ctx, request.query.format);
+        const result = await uc.emit(request.query.format);
         if (!result.ok) return sendRefusal(reply, result.error);
         reply.header('content-type', 'text/plain; charset=utf-8');
         reply.header('content-disposition', `inline; filename="${result.value.fileName}"`);
@@ -154,7 +148,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
           }),
         },
       },
-      async (request) => ({ admissions: await listAdmissions(ctx.database.db, request.query) }),
+      async (request) => ({ admissions: await uc.admissions(request.query) }),
     );
 
     app.get(
@@ -174,8 +168,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
       async (request) => {
         const q = request.query;
         return {
-          events: await queryEvents(ctx.database.db, {
-            component: 'session-host',
+          events: await uc.events({
             ...(q.eventId === undefined ? {} : { eventId: q.eventId }),
             ...(q.afterId === undefined ? {} : { afterId: q.afterId }),
             ...(q.limit === undefined ? {} : { limit: q.limit }),
@@ -187,7 +180,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
 }
 
 /** 204 admit (with the new CAL in a header for the proxy to pass on), 401/403 refuse with the code in a header. */
-function answerGate(reply: FastifyReply, result: Awaited<ReturnType<typeof connect>>) {
+function answerGate(reply: FastifyReply, result: Awaited<ReturnType<SessionHostUseCases['connect']>>) {
   if (result.ok) {
     reply.header(GATE_HEADERS.admission, result.value.basis);
     if (result.value.bundle) reply.header(GATE_HEADERS.newCal, encodeBundleHeader([result.value.bundle]));

@@ -8,7 +8,7 @@ import { ok, refuse, type Result } from '../core/result';
 import { normalizeLicenseServerUrl } from '../core/session-host-rules';
 import { licenseServerIdFromPublicKey } from '../core/codes/index';
 import { base64urlDecode, keySetFromJwks, verifyJws } from '../trust/index';
-import { type SessionHostContext, logEvent } from './context';
+import type { SessionHostContext } from './context';
 import type { TrustAnchorResponse } from './license-server-client';
 import { listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations } from './session-host.repository';
 
@@ -56,9 +56,10 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
     );
   }
   const changed = ctx.trust.fingerprint !== fingerprint;
-  await ctx.database.db.transaction().execute(async (trx) => {
-    await saveAnchor(trx, JSON.stringify({ keys: anchor.keys, fingerprint }), fingerprint, source, ctx.clock.now());
-    if (changed) await logEvent(trx, ctx, 9204, { source, fingerprint });
+  await ctx.change(async (trx, log, at) => {
+    await saveAnchor(trx, JSON.stringify({ keys: anchor.keys, fingerprint }), fingerprint, source, at);
+    if (changed) log.event(9204, { source, fingerprint });
+    return ok(undefined);
   });
   ctx.trust.anchor = keys;
   ctx.trust.fingerprint = fingerprint;
@@ -74,11 +75,12 @@ export async function acceptRevocationList(ctx: SessionHostContext, list: string
   if (typeof payload.seq !== 'number' || !Array.isArray(payload.servers) || !Array.isArray(payload.grants)) {
     return refuse('TRUST_ANCHOR_INVALID', 'The revocation list does not have the expected shape (seq, servers, grants).');
   }
-  const updated = await ctx.database.db.transaction().execute(async (trx) => {
-    const stored = await saveRevocations(trx, list, payload.seq, ctx.clock.now());
-    if (stored) await logEvent(trx, ctx, 9205, { seq: payload.seq, servers: payload.servers.length, grants: payload.grants.length });
-    return stored;
+  const saved = await ctx.change(async (trx, log, at) => {
+    const stored = await saveRevocations(trx, list, payload.seq, at);
+    if (stored) log.event(9205, { seq: payload.seq, servers: payload.servers.length, grants: payload.grants.length });
+    return ok(stored);
   });
+  const updated = saved.ok && saved.value;
   if (updated || !ctx.trust.revocations || ctx.trust.revocations.seq < payload.seq) ctx.trust.revocations = payload;
   return ok({ seq: payload.seq, updated });
 }
@@ -109,16 +111,16 @@ export async function refreshFromClearinghouse(ctx: SessionHostContext): Promise
   if (anchor.ok) {
     const set = await setTrustAnchor(ctx, anchor.value, url);
     report.trustAnchor = set.ok ? set.value : { error: set.error.code };
-    if (!set.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: set.error.message });
+    if (!set.ok) await ctx.change.event(9206, { what: 'trust anchor', url, reason: set.error.message });
   } else {
     report.trustAnchor = { error: anchor.error.code };
-    await logEvent(ctx.database.db, ctx, 9206, { what: 'trust anchor', url, reason: anchor.error.message });
+    await ctx.change.event(9206, { what: 'trust anchor', url, reason: anchor.error.message });
   }
   if (ctx.trust.anchor) {
     const list = await ctx.peers.revocations(url);
     const accepted = list.ok ? await acceptRevocationList(ctx, list.value.list) : list;
     report.revocations = accepted.ok ? accepted.value : { error: accepted.error.code };
-    if (!accepted.ok) await logEvent(ctx.database.db, ctx, 9206, { what: 'revocation list', url, reason: accepted.error.message });
+    if (!accepted.ok) await ctx.change.event(9206, { what: 'revocation list', url, reason: accepted.error.message });
   }
   return report;
 }

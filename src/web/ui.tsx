@@ -4,7 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { CODE_ALPHABET, CODE_KIND_LABELS, CODE_LENGTHS, decodeCode, formatCode, normalizeCode, type CodeKind } from '../core/codes/index';
+import { CODE_ALPHABET, CODE_KIND_LABELS, CODE_LENGTHS, decodeCode, firstCharacterNotInAlphabet, formatCode, normalizeCode, type CodeKind } from '../core/codes/index';
 import type { ApiError, ApiResult } from './api';
 
 let nextId = 0;
@@ -23,8 +23,6 @@ export interface CodeCheck {
   group?: number;
 }
 
-const ALPHABET = new Set(CODE_ALPHABET);
-
 /**
  * Checks a code as it is typed. Characters are checked group by group as soon as they are typed (a wrong
  * character names its group at once); the length, check and kind once the code is complete (decodeCode).
@@ -34,16 +32,15 @@ export function checkTypedCode(input: string, kinds: readonly CodeKind[]): CodeC
   const chars = [...normalized];
   const formatted = formatCode(normalized);
   if (chars.length === 0) return { state: 'empty', message: '', formatted };
-  for (let i = 0; i < chars.length; i++) {
-    if (!ALPHABET.has(chars[i]!)) {
-      const group = Math.floor(i / 5) + 1;
-      return {
-        state: 'invalid',
-        group,
-        formatted,
-        message: `Group ${group} contains ${JSON.stringify(chars[i])}, which is not used in codes (only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group}.`,
-      };
-    }
+  const bad = firstCharacterNotInAlphabet(normalized);
+  if (bad) {
+    const { group, character } = bad;
+    return {
+      state: 'invalid',
+      group,
+      formatted,
+      message: `Group ${group} contains ${JSON.stringify(character)}, which is not used in codes (only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group}.`,
+    };
   }
   const lengths = [...new Set(kinds.map((k) => CODE_LENGTHS[k]))].sort((a, b) => a - b);
   const max = lengths[lengths.length - 1]!;

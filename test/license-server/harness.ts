@@ -10,9 +10,9 @@ import { ManualClock } from '../../src/core/clock';
 import { dayNumber, encodeCode } from '../../src/core/codes/index';
 import type { GrantPayload, RevocationListPayload } from '../../src/core/protocol';
 import type { CalType, CalVersion, Program, ServerVersion } from '../../src/core/vocabulary';
-import { createLicenseServer, type LicenseServer, type LicenseServerOptions } from '../../src/license-server/module';
+import { createLicenseServer, licenseDatabaseUrl, type LicenseServer, type LicenseServerOptions } from '../../src/license-server/module';
 import { randomBytes } from '../../src/platform/random';
-import type { Database } from '../../src/storage/database';
+import { openDatabase, type Database } from '../../src/storage/database';
 import { base64urlDecode, base64urlEncode, clearinghouseKid, codeMacKey, generateIdentity, signJws, withKid, type Identity } from '../../src/trust/index';
 
 export const START = new Date('2025-03-03T09:00:00.000Z');
@@ -70,9 +70,11 @@ export async function startLicenseServer(
   const clock = options.clock ?? new ManualClock(START);
   const ch = options.ch ?? testClearinghouse(clock);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'opencal-ls-'));
+  // The test is the composition root: it opens the license database of the data directory when none is given.
+  const opened = database ? undefined : await openDatabase(licenseDatabaseUrl(dataDir));
   const ls = await createLicenseServer({
     dataDir,
-    database,
+    database: (database ?? opened)!,
     clock,
     random: randomBytes,
     serverVersion: options.serverVersion ?? 2019,
@@ -83,6 +85,7 @@ export async function startLicenseServer(
     ls, ch, clock, dataDir,
     async close() {
       await ls.close();
+      await opened?.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

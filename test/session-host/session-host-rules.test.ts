@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { addDays, DAY_MS } from '../../src/core/clock';
 import type { CalTokenPayload } from '../../src/core/protocol';
 import {
-  acceptsCalVersion,
   checkCalClaims,
   decideAdmission,
   graceDaysLeft,
@@ -13,6 +12,7 @@ import {
   shouldAskLicenseServers,
   type AdmissionFacts,
 } from '../../src/core/session-host-rules';
+import { isVersionAcceptedByHost } from '../../src/core/license-server-rules';
 
 const T0 = new Date('2025-01-01T00:00:00.000Z');
 const sec = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -79,7 +79,7 @@ describe('CAL versions', () => {
     [2025, 2022, false],
     [2012, 2025, true],
   ] as const)('a %i session host accepts a %i CAL: %s', (host, cal, accepted) => {
-    expect(acceptsCalVersion(host, cal)).toBe(accepted);
+    expect(isVersionAcceptedByHost(host, cal)).toBe(accepted);
   });
 });
 

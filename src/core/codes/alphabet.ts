@@ -28,6 +28,25 @@ export function formatCode(input: string): string {
   return groups.join('-');
 }
 
+/** A character of typed input that codes never use, with the 1-based group and position it is at. */
+export interface CharacterNotInAlphabet {
+  character: string;
+  group: number;
+  position: number;
+}
+
+/**
+ * The first character of a code (typed input, normalized here) that is not in the alphabet, or undefined.
+ * The one alphabet check: the decoder refuses such a code and the console flags the group as it is typed.
+ */
+export function firstCharacterNotInAlphabet(input: string): CharacterNotInAlphabet | undefined {
+  const chars = [...normalizeCode(input)];
+  for (let i = 0; i < chars.length; i++) {
+    if (!DIGIT_OF.has(chars[i]!)) return { character: chars[i]!, group: Math.floor(i / CODE_GROUP_SIZE) + 1, position: i + 1 };
+  }
+  return undefined;
+}
+
 /** The value (0..23) of an alphabet character, or undefined. */
 export function digitValue(ch: string): number | undefined {
   return DIGIT_OF.get(ch);

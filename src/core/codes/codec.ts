@@ -4,7 +4,7 @@
  * its key depends on which license server the code is for.
  */
 import { type Refusal, type Result, ok, refuse } from '../result';
-import { CODE_ALPHABET, digitValue, digitsToString, formatCode, fromDigits, normalizeCode, toDigits } from './alphabet';
+import { CODE_ALPHABET, digitValue, digitsToString, firstCharacterNotInAlphabet, formatCode, fromDigits, normalizeCode, toDigits } from './alphabet';
 import { CHECK_DIGITS, CHECK_MODULUS, checkValue } from './check';
 import { CODE_KIND_LABELS, CODE_KINDS, CODE_LENGTHS, type CodeFields, type CodeKind, fieldBitsOf, KIND_SPECS, type KindSpec, reservedBits, withArticle } from './kinds';
 import { computeMac, macEquals } from './mac';
@@ -125,20 +125,16 @@ function decodeAmong(input: string, expected: readonly CodeKind[], all: boolean)
     const r = wrongLength(expected, chars.length, all);
     return refuse(r.code, r.message, r.detail);
   }
-  const digits: number[] = [];
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i]!;
-    const d = digitValue(ch);
-    if (d === undefined) {
-      const group = Math.floor(i / 5) + 1;
-      return refuse(
-        'CODE_INVALID_CHARACTER',
-        `Group ${group} contains ${JSON.stringify(ch)}, which is not used in codes (they use only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group} and type it again.`,
-        { group, character: ch, position: i + 1 },
-      );
-    }
-    digits.push(d);
+  const bad = firstCharacterNotInAlphabet(normalized);
+  if (bad) {
+    const { group, character: ch, position } = bad;
+    return refuse(
+      'CODE_INVALID_CHARACTER',
+      `Group ${group} contains ${JSON.stringify(ch)}, which is not used in codes (they use only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group} and type it again.`,
+      { group, character: ch, position },
+    );
   }
+  const digits = chars.map((ch) => digitValue(ch)!);
   const candidates = expected.filter((k) => CODE_LENGTHS[k] === chars.length);
   for (const kind of candidates) {
     const decoded = readAs(kind, digits, normalized);

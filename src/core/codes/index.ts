@@ -1,5 +1,5 @@
 /** Every code people type (DESIGN §3); layouts, check, MAC and golden vectors in docs/codes.md. */
-export { CODE_ALPHABET, formatCode, normalizeCode } from './alphabet';
+export { CODE_ALPHABET, firstCharacterNotInAlphabet, formatCode, normalizeCode, type CharacterNotInAlphabet } from './alphabet';
 export { CHECK_MODULUS } from './check';
 export { codeHasMac, type CodeRefusalCode, type DecodedCode, decodeCode, encodeCode, identifyCode, verifyCodeMac } from './codec';
 export { dateFromDayNumber, dayNumber } from './day-number';

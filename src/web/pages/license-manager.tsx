@@ -5,7 +5,7 @@
  */
 import type { ActivationView as Activation, IssuedView as Issued, KeyPackView as KeyPack, LicenseServerStatus as Status } from '../../core/api-types';
 import { useState } from 'preact/hooks';
-import { revokeBudget } from '../../core/license-server-rules';
+import { revokeBudgets } from '../../core/license-server-rules';
 import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
 import { api, grantFor, tokenFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
@@ -338,12 +338,8 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
     },
   );
   const [confirming, setConfirming] = useState<string>();
-  const versions = [...new Set(props.packs.filter((p) => p.calType === 'device' && p.status === 'active').map((p) => p.calVersion))].sort();
-  const budgets = versions.map((v) => {
-    const installed = props.packs.filter((p) => p.calType === 'device' && p.status === 'active' && p.calVersion === v).reduce((s, p) => s + p.total, 0);
-    const live = (revoked.data?.issued ?? []).filter((i) => i.calVersion === v && Date.parse(i.expiresAt) > props.now).length;
-    return { version: v, installed, revoked: live, ...revokeBudget(installed, live) };
-  });
+  const revokedCals = (revoked.data?.issued ?? []).filter((i) => i.calType === 'device').map((i) => ({ calVersion: i.calVersion, expiresAt: new Date(i.expiresAt) }));
+  const budgets = revokeBudgets({ keyPacks: props.packs, revoked: revokedCals }, new Date(props.now)).map((b) => ({ ...b, version: b.calVersion, revoked: b.revokedLive }));
   const apply = (e: Event) => {
     e.preventDefault();
     const q = new URLSearchParams();

@@ -6,7 +6,7 @@
 import type { Admission, AdmissionRecord, SessionHostStatus as HostStatus } from '../../core/api-types';
 import { useState } from 'preact/hooks';
 import type { CalBundle, CalTokenPayload } from '../../core/protocol';
-import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
+import { CONFIG_LAYERS, LICENSING_MODE_NAMES, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
 import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
 import { api, apiText, call, grantFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
@@ -103,7 +103,7 @@ function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
             label="Licensing mode"
             name="mode"
             value={mode}
-            options={[{ value: '' as const, label: 'Not set in this layer' }, ...(['per-device', 'per-user', 'not-configured'] as const).map((m) => ({ value: m, label: MODE_LABELS[m] }))]}
+            options={[{ value: '' as const, label: 'Not set in this layer' }, ...LICENSING_MODE_NAMES.map((m) => ({ value: m, label: MODE_LABELS[m] }))]}
             onChange={setMode}
           />
         </div>

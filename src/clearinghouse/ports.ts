@@ -1,0 +1,51 @@
+/**
+ * The clearinghouse's use cases, as its routes, the CLI and the composition root call them: each one bound to the
+ * component's dependencies (context.ts). Routes import this file's type, never module.ts; module.ts builds the
+ * dependencies and calls `clearinghouseUseCases`.
+ */
+import { queryEvents, type EventFilter } from '../events/event-log';
+import { activateAuto, activateByProductId, checkIn, deactivateAuto, deactivateByReceipt, holdings, reactivateAuto } from './activation.usecase';
+import { auditOf, verifyAudit } from './audit.usecase';
+import { listServers } from './clearinghouse.repository';
+import type { ChContext } from './context';
+import { createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
+import { signedRevocationList, trustAnchor } from './documents';
+import { installPack } from './install.usecase';
+import { approveCase, cases, getCase, rejectCase, submitMigration } from './migration.usecase';
+import { verifySignedRequest, type SignedAction } from './signed-request';
+
+function bind<A extends unknown[], R>(ctx: ChContext, fn: (ctx: ChContext, ...args: A) => R): (...args: A) => R {
+  return (...args: A) => fn(ctx, ...args);
+}
+
+export function clearinghouseUseCases(ctx: ChContext) {
+  return {
+    trust: () => trustAnchor(ctx),
+    revocations: () => signedRevocationList(ctx),
+    verifySignedRequest: <B>(request: unknown, action: SignedAction) => verifySignedRequest<B>(ctx, request, action),
+    createOrganization: bind(ctx, createOrganization),
+    organizations: bind(ctx, organizations),
+    createAgent: bind(ctx, createAgent),
+    createPack: bind(ctx, createPack),
+    packs: bind(ctx, packs),
+    servers: (filter: { orgId?: string } = {}) => listServers(ctx.db, filter),
+    activateAuto: bind(ctx, activateAuto),
+    reactivateAuto: bind(ctx, reactivateAuto),
+    deactivateAuto: bind(ctx, deactivateAuto),
+    activateByProductId: bind(ctx, activateByProductId),
+    deactivateByReceipt: bind(ctx, deactivateByReceipt),
+    checkIn: bind(ctx, checkIn),
+    holdings: bind(ctx, holdings),
+    installPack: bind(ctx, installPack),
+    submitMigration: bind(ctx, submitMigration),
+    approveCase: bind(ctx, approveCase),
+    rejectCase: bind(ctx, rejectCase),
+    getCase: bind(ctx, getCase),
+    cases: bind(ctx, cases),
+    verifyAudit: () => verifyAudit(ctx),
+    auditOf: bind(ctx, auditOf),
+    events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.db, { ...filter, component: 'clearinghouse' }),
+  };
+}
+
+export type ClearinghouseUseCases = ReturnType<typeof clearinghouseUseCases>;

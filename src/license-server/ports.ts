@@ -1,0 +1,55 @@
+/**
+ * The license server's use cases, as its routes, the CLI and the composition root call them: each one bound to
+ * the component's dependencies (context.ts). Routes import this file's type, never module.ts; module.ts builds
+ * the dependencies and calls `licenseServerUseCases`. A change made through `ctx.change` drops the issuance cache
+ * when it is over (the transaction runner does it, not each use case).
+ */
+import { queryEvents, type EventFilter } from '../events/event-log';
+import { ok } from '../core/result';
+import * as activation from './activation.usecase';
+import { checkIn } from './check-in.usecase';
+import type { LicenseServerContext } from './context';
+import * as hosts from './hosts.usecase';
+import * as issuance from './issuance.usecase';
+import * as issued from './issued.usecase';
+import * as keyPacks from './key-packs.usecase';
+import * as repo from './license-server.repository';
+import { rebuild } from './rebuild.usecase';
+import { identity, status } from './status.usecase';
+
+export function licenseServerUseCases(ctx: LicenseServerContext) {
+  return {
+    identity: () => identity(ctx),
+    status: () => status(ctx),
+    activate: (input: activation.ActivateInput) => activation.activate(ctx, input),
+    reactivate: (input: activation.ReactivateInput) => activation.reactivate(ctx, input),
+    deactivate: () => activation.deactivate(ctx),
+    makeMigrationCode: (input: Parameters<typeof activation.makeMigrationCode>[1]) => activation.makeMigrationCode(ctx, input),
+    listKeyPacks: () => keyPacks.listKeyPacks(ctx),
+    installByPackKey: (input: keyPacks.InstallByPackKey) => keyPacks.installByPackKey(ctx, input),
+    installByKeyPackId: (input: { keyPackId: string; method?: 'web' | 'phone' }) => keyPacks.installByKeyPackId(ctx, input),
+    requestCal: (host: string, req: issuance.CalRequest) => issuance.requestCal(ctx, host, req),
+    validateCal: (host: string, jti: string) => issuance.validateCal(ctx, host, jti),
+    createJoinToken: (input: { name: string }) => hosts.createJoinToken(ctx, input),
+    enroll: (input: { joinToken: string; name: string }) => hosts.enroll(ctx, input),
+    listHosts: () => hosts.listHosts(ctx),
+    setAllowList: (input: { enabled: boolean; hosts: string[] }) => hosts.setAllowList(ctx, input),
+    listIssued: (filter: repo.IssuedFilter) => issued.listIssued(ctx, filter),
+    issuedCsv: issued.issuedCsv,
+    revoke: (input: { device: string }) => issued.revoke(ctx, input),
+    perUserReport: () => issued.perUserReport(ctx),
+    rebuild: (input: { force?: boolean }) => rebuild(ctx, input),
+    checkIn: () => checkIn(ctx),
+    setSettings: async (input: { preventUpgrade?: boolean }) => {
+      if (input.preventUpgrade !== undefined) {
+        const preventUpgrade = input.preventUpgrade;
+        await ctx.change(async (trx) => ok(await repo.updateServer(trx, { preventUpgrade })));
+      }
+      const s = await repo.getServer(ctx.db);
+      return { preventUpgrade: s.preventUpgrade, allowListEnabled: s.allowListEnabled };
+    },
+    events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.db, { ...filter, component: 'license-server' }),
+  };
+}
+
+export type LicenseServerUseCases = ReturnType<typeof licenseServerUseCases>;
