@@ -13,7 +13,7 @@ import { inTransaction, type LicenseServerContext, type TrustAnchor } from './co
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
 import type { CompanyInfo } from './license-server.repository';
-import type { ActivationView } from '../core/api-types';
+import type { ActivationView } from '../core/wire/license-server';
 
 export type { ActivationView };
 

@@ -8,7 +8,7 @@ import { forUpdate } from '../storage/dialect';
 import { inTransaction, type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 import type { HeldLicense } from './license-server.repository';
-import type { IssuedView } from '../core/api-types';
+import type { IssuedView } from '../core/wire/license-server';
 
 export type { IssuedView };
 

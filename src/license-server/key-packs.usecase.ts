@@ -14,7 +14,7 @@ import { inTransaction, newId, type LicenseServerContext, type TrustAnchor } fro
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
 import type { KeyPack } from './license-server.repository';
-import type { KeyPackView } from '../core/api-types';
+import type { KeyPackView } from '../core/wire/license-server';
 
 export type { KeyPackView };
 

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion } from '../core/vocabulary';
 import { fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
-import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/api-types';
+import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/wire/license-server';
 
 export type { IssuedStatus, KeyPackStatus };
 

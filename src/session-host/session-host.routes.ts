@@ -10,6 +10,7 @@ import { queryEvents } from '../events/event-log';
 import { requireScope } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
+import * as Wire from '../core/wire/session-host';
 import { connect } from './admission.usecase';
 import { emit, enroll, setLayer, status, effectiveConfig } from './config.usecase';
 import type { SessionHostContext } from './context';
@@ -42,7 +43,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
             },
             { additionalProperties: false },
           ),
-          response: { 200: Any, ...errorResponses(400, 403, 409, 422, 429) },
+          response: { 200: Wire.Admission, ...errorResponses(400, 403, 409, 422, 429) },
         },
       },
       async (request, reply) => {
@@ -59,6 +60,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
           tags: ['session-host'],
           summary: 'nginx auth_request gate: 204 admit, 401/403 refuse with X-OpenCAL-Refusal',
           description: `Headers: ${GATE_HEADERS.device}, ${GATE_HEADERS.hwid}, ${GATE_HEADERS.user} (optional), ${GATE_HEADERS.cals} (base64url JSON list of CAL bundles).`,
+          response: { 204: Type.Null({ description: `admitted: ${GATE_HEADERS.admission} names the basis, ${GATE_HEADERS.newCal} carries a new CAL to store` }), ...errorResponses(401, 403) },
         },
       },
       async (request, reply) => {
@@ -68,7 +70,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
       },
     );
 
-    app.get('/status', { preHandler: reader, schema: { tags: ['session-host'], summary: 'mode, license servers and their sources, grace days left' } }, async () =>
+    app.get('/status', { preHandler: reader, schema: { tags: ['session-host'], summary: 'mode, license servers and their sources, grace days left', response: { 200: Wire.SessionHostStatus, ...errorResponses(401, 403) } } }, async () =>
       status(ctx),
     );
 
@@ -87,7 +89,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
             },
             { additionalProperties: false },
           ),
-          response: { 200: Any, ...errorResponses(400, 401, 403, 409) },
+          response: { 200: Wire.SessionHostStatus, ...errorResponses(400, 401, 403, 409) },
         },
       },
       async (request, reply) => {
@@ -106,7 +108,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
           tags: ['session-host'],
           summary: 'enrol on a license server with its one-time join token',
           body: Type.Object({ licenseServerUrl: Type.String({ maxLength: 512 }), joinToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
-          response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422, 502) },
+          response: { 200: Wire.HostEnrolment, ...errorResponses(400, 401, 403, 409, 422, 502) },
         },
       },
       async (request, reply) => {
@@ -116,7 +118,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
       },
     );
 
-    app.post('/refresh', { preHandler: admin, schema: { tags: ['session-host'], summary: 'fetch the trust anchor, revocation list and license server identities now' } }, async () => {
+    app.post('/refresh', { preHandler: admin, schema: { tags: ['session-host'], summary: 'fetch the trust anchor, revocation list and license server identities now', response: { 200: Wire.RefreshReport, ...errorResponses(401, 403) } } }, async () => {
       const config = await effectiveConfig(ctx);
       return refreshTrust(ctx, config.licenseServers.value);
     });
@@ -129,6 +131,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
           tags: ['session-host'],
           summary: 'Windows configuration from these settings: PowerShell, .reg, GPO, RDMS',
           querystring: Type.Object({ format: Type.Union(EMIT_FORMATS.map((f) => Type.Literal(f))) }),
+          response: { 200: { description: 'the configuration file', content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses(400, 401, 403, 409) },
         },
       },
       async (request, reply) => {
@@ -152,6 +155,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
             outcome: Type.Optional(Type.Union([Type.Literal('admitted'), Type.Literal('refused')])),
             device: Type.Optional(Type.String({ maxLength: 128 })),
           }),
+          response: { 200: Wire.AdmissionList, ...errorResponses(400, 401, 403) },
         },
       },
       async (request) => ({ admissions: await listAdmissions(ctx.database.db, request.query) }),
@@ -169,6 +173,7 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
             afterId: Type.Optional(Type.Integer()),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           }),
+          response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
         },
       },
       async (request) => {
