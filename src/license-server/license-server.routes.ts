@@ -8,7 +8,7 @@ import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireSco
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/license-server';
-import { CAL_KINDS, CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
+import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { LicenseServerContext } from './context';
 import { issuedCsv } from './issued.usecase';
 import type { LicenseServerUseCases } from './module';
@@ -20,11 +20,6 @@ const Company = Type.Object(
   { firstName: Str(200), lastName: Str(200), company: Str(200), country: Str(200) },
   { additionalProperties: false },
 );
-const Bundle = Type.Object(
-  { token: Type.String({ maxLength: 8192 }), certificate: Type.Optional(Type.String({ maxLength: 8192 })), grant: Type.Optional(Type.String({ maxLength: 8192 })) },
-  { additionalProperties: false },
-);
-
 const admin = requireScope('ls:admin');
 const reader = requireScope('ls:admin', 'readonly');
 const host = requireScope('ls:host');
@@ -297,17 +292,7 @@ export async function licenseServerRoutes(app: TypedApp, ctx: LicenseServerConte
       schema: {
         tags,
         summary: 'a session host requests a CAL for a device or user (new, upgrade, renewal)',
-        body: Type.Object(
-          {
-            device: Str(),
-            hwid: Str(),
-            user: Type.Optional(Str()),
-            mode: Type.Union([Type.Literal('per-device'), Type.Literal('per-user')]),
-            hostVersion: literals(CAL_VERSIONS),
-            presented: Type.Optional(Bundle),
-          },
-          { additionalProperties: false },
-        ),
+        body: Wire.CalRequest,
         response: { 200: Wire.CalAnswer, ...errorResponses(400, 401, 403, 409, 422) },
       },
     },

@@ -12,7 +12,7 @@ export const CalBundle = Type.Object({
   token: Type.String({ maxLength: 8192, description: 'the CAL token (JWS signed by the license server)' }),
   certificate: Type.Optional(Type.String({ maxLength: 8192, description: "the license server's certificate (JWS signed by the clearinghouse)" })),
   grant: Type.Optional(Type.String({ maxLength: 8192, description: 'the grant the CAL was issued under (permanent CALs only)' })),
-});
+}, { additionalProperties: false });
 export type CalBundle = Static<typeof CalBundle>;
 
 /** One recorded event (Windows event ids, DESIGN §6). */

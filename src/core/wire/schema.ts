@@ -5,9 +5,13 @@
  */
 import { Type, type Static, type TEnum, type TSchema } from 'typebox';
 
-/** One of a fixed list of strings or numbers (an `enum` in the OpenAPI document). */
+/**
+ * One of a fixed list of strings or numbers: an `enum` in the OpenAPI document, with its JSON type (so that a
+ * request's "2019" is coerced like any number field, and the serializer writes the value without a guess).
+ */
 export function oneOf<const Values extends (string | number)[]>(values: readonly [...Values], options: { description?: string } = {}): TEnum<Values> {
-  return Type.Enum(values, options);
+  const type = values.every((v) => typeof v === 'number') ? 'number' : values.every((v) => typeof v === 'string') ? 'string' : undefined;
+  return Type.Enum(values, { ...(type ? { type } : {}), ...options });
 }
 
 /** A value or null: fields the database keeps as NULL and the answer shows as `null` (never omitted). */
