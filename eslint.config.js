@@ -84,6 +84,24 @@ const layerRules = [
       ],
     },
   },
+  // The wire contract (src/core/wire): TypeBox schemas of the HTTP answers. TypeBox is pure (schemas are data),
+  // so these files may import it besides src/core; the rest of core may not (docs/architecture.md "The wire contract").
+  {
+    name: 'opencal/core-is-pure/wire',
+    files: ['src/core/wire/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: leavingTo(2, others('core')), message: 'src/core is pure: it imports only src/core (docs/architecture.md "Layers").' },
+            { regex: '^node:', allowTypeImports: true, message: 'src/core does no I/O.' },
+            { regex: '^(?!\\.|typebox(/|$))', message: 'src/core/wire may import only src/core and typebox.' },
+          ],
+        },
+      ],
+    },
+  },
   ...dependencyRule({
     name: 'inner-layers',
     folders: ['trust', 'storage', 'events', 'platform', 'config'],
@@ -116,6 +134,23 @@ const layerRules = [
     forbidden: () => others('core', 'web'),
     because: 'The console talks to the HTTP API only (it may share pure src/core types and functions), never storage.',
   }),
+  // The console ships as one small bundle: it reads the wire contract's types, never its schemas or TypeBox.
+  {
+    name: 'opencal/web/wire-types-only',
+    files: ['src/web/**/*.ts', 'src/web/**/*.tsx'],
+    ignores: ['src/web/vite.config.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)core/wire(/|$)', allowTypeImports: true, message: 'The console imports only types from src/core/wire (`import type`): schemas would ship TypeBox in the bundle.' },
+            { regex: '^typebox(/|$)', message: 'The console does not ship TypeBox: import types from src/core/wire with `import type`.' },
+          ],
+        },
+      ],
+    },
+  },
 ];
 
 /**

@@ -6,7 +6,7 @@
  */
 import { dayNumber, decodeCode, publicKeyFromProductId, licenseServerIdFromPublicKey, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
 import { ok, refuse, type Result } from '../core/result';
-import { isCalVersion, REACTIVATION_REASONS, type ActivationMethod, type ActivationStatus, type ServerVersion } from '../core/vocabulary';
+import { isCalVersion, REACTIVATION_REASONS, type ActivationMethod, type ServerVersion } from '../core/vocabulary';
 import { base64urlEncode } from '../trust/index';
 import {
   endGrant,
@@ -30,6 +30,7 @@ import {
 import { type Actor, type ChangeLog, type ChContext } from './context';
 import { activationConfirmation, macKeyFor, signCertificate, signedRevocationList } from './documents';
 import { formatCaseNumber, isCertificateCurrent } from '../core/clearinghouse-rules';
+import type { CheckInAnswer, DeactivationAnswer } from '../core/wire/clearinghouse';
 
 /** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
 export interface CompanyDetails {
@@ -278,11 +279,8 @@ export async function deactivateInTx(
   return { released: released.map((r) => r.pack) };
 }
 
-export interface DeactivationAnswer {
-  status: ActivationStatus;
-  serverId: string;
-  releasedPacks: number[];
-}
+/** The answer of its route, from the wire contract (core/wire/clearinghouse.ts). */
+export type { DeactivationAnswer } from '../core/wire/clearinghouse';
 
 /** Auto deactivation: a signed request. Deactivating a deactivated server again is answered the same way. */
 export async function deactivateAuto(ctx: ChContext, req: { serverId: string }): Promise<Result<DeactivationAnswer>> {
@@ -335,12 +333,8 @@ export async function deactivateByReceipt(ctx: ChContext, input: { receipt: stri
   });
 }
 
-export interface CheckInAnswer {
-  status: ActivationStatus | 'unknown';
-  certificate?: string;
-  grants: string[];
-  revocations: string;
-}
+/** The answer of its route, from the wire contract (core/wire/clearinghouse.ts). */
+export type { CheckInAnswer } from '../core/wire/clearinghouse';
 
 /**
  * A check-in: records last seen and the installation instance; delivers the certificate (web/phone

@@ -7,12 +7,10 @@ import { verifyAuditChain, type AuditRecord } from '../core/clearinghouse-rules'
 import { auditHead, readAudit } from './clearinghouse.repository';
 import type { ChContext } from './context';
 import { GENESIS_HASH } from './migrations';
+import type { AuditVerifyAnswer } from '../core/wire/clearinghouse';
 
-export interface AuditVerifyAnswer {
-  ok: boolean;
-  records: number;
-  firstBroken?: { seq: number; problem: string };
-}
+/** The answer of its route, from the wire contract (core/wire/clearinghouse.ts). */
+export type { AuditVerifyAnswer } from '../core/wire/clearinghouse';
 
 export async function verifyAudit(ctx: ChContext): Promise<AuditVerifyAnswer> {
   const records = await readAudit(ctx.db);

@@ -9,7 +9,7 @@
  * taken after row locks (no lock-order inversion).
  */
 import type { Generated, Kysely, Selectable } from 'kysely';
-import type { CaseKind } from '../core/api-types';
+import type { CaseKind } from '../core/wire/clearinghouse';
 import { auditHash, canonicalJson, type AuditRecord } from '../core/clearinghouse-rules';
 import type { ProgramData } from '../core/clearinghouse-rules';
 import type { ActivationMethod, ActivationStatus, CalType, CalVersion, CaseStatus, Program, ServerVersion } from '../core/vocabulary';
@@ -114,7 +114,7 @@ export interface ChTables {
 
 export type ChDb = Kysely<ChTables>;
 export type GrantStatus = 'active' | 'invalidated' | 'released';
-export type { CaseKind } from '../core/api-types';
+export type { CaseKind } from '../core/wire/clearinghouse';
 
 // ------------------------------------------------------------------------------------------- records
 

@@ -4,17 +4,17 @@
  * bearer token. Handlers only translate: the rules are in the use cases and in core/clearinghouse-rules.ts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refusal, type Result } from '../core/result';
 import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
 import { principalOf, requireScope, type Principal } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
+import * as Wire from '../core/wire/clearinghouse';
 import type { ClearinghouseUseCases } from './ports';
 import type { SignedAction, VerifiedRequest } from './signed-request';
 
-const Any = Type.Unknown();
 const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Str = (max = 256) => Type.String({ minLength: 1, maxLength: max });
 const Company = Type.Object(
@@ -85,11 +85,11 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
   }
 
   // ---------------------------------------------------------------- public
-  app.get('/trust', { schema: { tags, summary: 'the trust anchor: the clearinghouse public keys (JWK, by kid) and a fingerprint to pin', response: { 200: Any } } }, async () =>
+  app.get('/trust', { schema: { tags, summary: 'the trust anchor: the clearinghouse public keys (JWK, by kid) and a fingerprint to pin', response: { 200: Wire.TrustAnchor } } }, async () =>
     uc.trust(),
   );
 
-  app.get('/revocations', { schema: { tags, summary: 'the signed revocation list { list: JWS }', response: { 200: Any } } }, async () => ({
+  app.get('/revocations', { schema: { tags, summary: 'the signed revocation list { list: JWS }', response: { 200: Wire.SignedList } } }, async () => ({
     list: (await uc.revocations()).list,
   }));
 
@@ -98,12 +98,12 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     '/orgs',
     {
       preHandler: admin,
-      schema: { tags, summary: 'create an organization; answers its ch:org token (shown once)', body: Type.Object({ name: Str(200) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses(400, 401, 403, 422) } },
+      schema: { tags, summary: 'create an organization; answers its ch:org token (shown once)', body: Type.Object({ name: Str(200) }, { additionalProperties: false }), response: { 200: Wire.OrgCreated, ...errorResponses(400, 401, 403, 422) } },
     },
     async (request, reply) => send(reply, await uc.createOrganization(request.body, actorOf(principalOf(request)))),
   );
 
-  app.get('/orgs', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'organizations', response: { 200: Any, ...errorResponses(401, 403) } } }, async () => ({
+  app.get('/orgs', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'organizations', response: { 200: Wire.OrganizationList, ...errorResponses(401, 403) } } }, async () => ({
     organizations: await uc.organizations(),
   }));
 
@@ -111,7 +111,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     '/agents',
     {
       preHandler: admin,
-      schema: { tags, summary: 'create an agent (clearinghouse operator); answers its ch:agent token (shown once)', body: Type.Object({ name: Str(200) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses(400, 401, 403, 422) } },
+      schema: { tags, summary: 'create an agent (clearinghouse operator); answers its ch:agent token (shown once)', body: Type.Object({ name: Str(200) }, { additionalProperties: false }), response: { 200: Wire.AgentCreated, ...errorResponses(400, 401, 403, 422) } },
     },
     async (request, reply) => send(reply, await uc.createAgent(request.body, actorOf(principalOf(request)))),
   );
@@ -135,7 +135,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
           },
           { additionalProperties: false },
         ),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 422) },
+        response: { 200: Wire.PackCreated, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
     async (request, reply) => {
@@ -150,38 +150,38 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     },
   );
 
-  app.get('/packs', { preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'), schema: { tags, summary: 'packs (an organization sees its own)', response: { 200: Any, ...errorResponses(401, 403) } } }, async (request) => {
+  app.get('/packs', { preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'), schema: { tags, summary: 'packs (an organization sees its own)', response: { 200: Wire.PackList, ...errorResponses(401, 403) } } }, async (request) => {
     const p = principalOf(request);
     return { packs: await uc.packs(p.scope === 'ch:org' ? { orgId: p.subject } : {}) };
   });
 
-  app.get('/servers', { preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'), schema: { tags, summary: 'license servers known to the clearinghouse (an organization sees its own)', response: { 200: Any, ...errorResponses(401, 403) } } }, async (request) => {
+  app.get('/servers', { preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'), schema: { tags, summary: 'license servers known to the clearinghouse (an organization sees its own)', response: { 200: Wire.ServerList, ...errorResponses(401, 403) } } }, async (request) => {
     const p = principalOf(request);
     return { servers: await uc.servers(p.scope === 'ch:org' ? { orgId: p.subject } : {}) };
   });
 
   // ---------------------------------------------------------------- license servers (signed requests)
-  const signedSchema = (summary: string) => ({ tags, summary, body: SignedBody, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) } });
+  const signedSchema = <T extends TSchema>(summary: string, answer: T) => ({ tags, summary, body: SignedBody, response: { 200: answer, ...errorResponses(400, 401, 403, 404, 409, 422) } });
 
-  app.post('/servers/activate', { preHandler: org, schema: signedSchema('auto activation: signed request { company, serverVersion } + the organization token -> { certificate }') }, async (request, reply) => {
+  app.post('/servers/activate', { preHandler: org, schema: signedSchema('auto activation: signed request { company, serverVersion } + the organization token -> { certificate }', Wire.CertificateAnswer) }, async (request, reply) => {
     const req = await signed<{ company?: unknown; serverVersion?: unknown }>(request, reply, 'activate');
     if (!req) return reply;
     return send(reply, await uc.activateAuto(req, principalOf(request).subject));
   });
 
-  app.post('/servers/reactivate', { preHandler: org, schema: signedSchema('reactivation with a reason: signed request { reason, serverVersion } + the organization token -> { certificate }') }, async (request, reply) => {
+  app.post('/servers/reactivate', { preHandler: org, schema: signedSchema('reactivation with a reason: signed request { reason, serverVersion } + the organization token -> { certificate }', Wire.CertificateAnswer) }, async (request, reply) => {
     const req = await signed<{ reason?: unknown; serverVersion?: unknown }>(request, reply, 'reactivate');
     if (!req) return reply;
     return send(reply, await uc.reactivateAuto(req, principalOf(request).subject));
   });
 
-  app.post('/servers/deactivate', { schema: signedSchema('auto deactivation: signed request {} -> releases the packs the server held') }, async (request, reply) => {
+  app.post('/servers/deactivate', { schema: signedSchema('auto deactivation: signed request {} -> releases the packs the server held', Wire.DeactivationAnswer) }, async (request, reply) => {
     const req = await signed(request, reply, 'deactivate');
     if (!req) return reply;
     return send(reply, await uc.deactivateAuto(req));
   });
 
-  app.post('/servers/install', { schema: signedSchema('auto install: signed request { packKey, program data } -> { grant, keyPack }') }, async (request, reply) => {
+  app.post('/servers/install', { schema: signedSchema('auto install: signed request { packKey, program data } -> { grant, keyPack }', Wire.InstallAnswer) }, async (request, reply) => {
     const req = await signed<{ packKey?: unknown; licenseNumber?: string; authorizationNumber?: string; agreementNumber?: string }>(request, reply, 'install');
     if (!req) return reply;
     const b = (req.body ?? {}) as Record<string, unknown>;
@@ -191,13 +191,13 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     return { grant: r.value.grant, keyPack: r.value.keyPack };
   });
 
-  app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs } -> { status, certificate?, grants, revocations }') }, async (request, reply) => {
+  app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs } -> { status, certificate?, grants, revocations }', Wire.CheckInAnswer) }, async (request, reply) => {
     const req = await signed<{ instanceId?: unknown; packs?: unknown }>(request, reply, 'check-in');
     if (!req) return reply;
     return send(reply, await uc.checkIn({ serverId: req.serverId, body: (req.body ?? {}) as { instanceId?: unknown; packs?: unknown } }));
   });
 
-  app.post('/servers/holdings', { schema: signedSchema('what the clearinghouse holds for this server: { certificate?, grants }') }, async (request, reply) => {
+  app.post('/servers/holdings', { schema: signedSchema('what the clearinghouse holds for this server: { certificate?, grants }', Wire.HoldingsAnswer) }, async (request, reply) => {
     const req = await signed(request, reply, 'holdings');
     if (!req) return reply;
     return send(reply, await uc.holdings(req));
@@ -212,7 +212,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
         tags,
         summary: 'web activation: the 60-character product ID -> the 35-character activation confirmation',
         body: Type.Object({ productId: Str(100), company: Company, serverVersion: literals(CAL_VERSIONS) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: Wire.ConfirmationAnswer, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -229,7 +229,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
         tags,
         summary: 'web install: license server ID + pack key + program data -> the 35-character key pack ID',
         body: Type.Object({ serverId: Str(64), packKey: Str(64), ...ProgramDataFields }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: Wire.KeyPackIdAnswer, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -249,7 +249,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
         tags,
         summary: 'migrate a pack to a new license server: migration code + pack key + program, CAL type, version, program data -> { case }',
         body: Type.Object({ migrationCode: Str(80), ...MigrationFields }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: Wire.CaseAnswer, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -267,7 +267,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     '/portal/deactivate',
     {
       preHandler: org,
-      schema: { tags, summary: "record a license server's deactivation by its 35-character receipt", body: Type.Object({ receipt: Str(64) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses(400, 401, 403, 404, 422) } },
+      schema: { tags, summary: "record a license server's deactivation by its 35-character receipt", body: Type.Object({ receipt: Str(64) }, { additionalProperties: false }), response: { 200: Wire.DeactivationAnswer, ...errorResponses(400, 401, 403, 404, 422) } },
     },
     async (request, reply) => {
       const p = principalOf(request);
@@ -283,8 +283,8 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
       schema: {
         tags,
         summary: 'cases with their status and evidence (the review queue: ?status=pending)',
-        querystring: Type.Object({ status: Type.Optional(literals(CASE_STATUSES)), kind: Type.Optional(literals(['migration', 'reissue', 'clone', 'phantom'] as const)) }),
-        response: { 200: Any, ...errorResponses(400, 401, 403) },
+        querystring: Type.Object({ status: Type.Optional(literals(CASE_STATUSES)), kind: Type.Optional(literals(Wire.CASE_KINDS)) }),
+        response: { 200: Wire.CaseList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
@@ -295,7 +295,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
 
   app.get(
     '/cases/:number',
-    { preHandler: requireScope('ch:org', 'ch:agent', 'ch:admin'), schema: { tags, summary: 'one case, e.g. CH-000123', params: CaseParams, response: { 200: Any, ...errorResponses(401, 403, 404) } } },
+    { preHandler: requireScope('ch:org', 'ch:agent', 'ch:admin'), schema: { tags, summary: 'one case, e.g. CH-000123', params: CaseParams, response: { 200: Wire.CaseAnswer, ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
       const n = caseNumber(request.params.number, reply);
       if (n === undefined) return reply;
@@ -310,7 +310,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
       `/cases/:number/${decision}`,
       {
         preHandler: agent,
-        schema: { tags, summary: `${decision} a pending case, with a reason`, params: CaseParams, body: Reason, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) } },
+        schema: { tags, summary: `${decision} a pending case, with a reason`, params: CaseParams, body: Reason, response: { 200: Wire.CaseAnswer, ...errorResponses(400, 401, 403, 404, 409, 422) } },
       },
       async (request, reply) => {
         const n = caseNumber(request.params.number, reply);
@@ -330,7 +330,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
         tags,
         summary: 'phone activation for a caller: product ID read over the phone -> the activation confirmation to read back',
         body: Type.Object({ productId: Str(100), orgId: Str(100), company: Company, serverVersion: literals(CAL_VERSIONS) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: Wire.ConfirmationAnswer, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -356,7 +356,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
           },
           { additionalProperties: false },
         ),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: Wire.CaseAnswer, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -382,7 +382,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
   );
 
   // ---------------------------------------------------------------- audit and events
-  app.get('/audit/verify', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'verify the hash-chained audit log: { ok, records, firstBroken? }', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+  app.get('/audit/verify', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'verify the hash-chained audit log: { ok, records, firstBroken? }', response: { 200: Wire.AuditVerifyAnswer, ...errorResponses(401, 403) } } }, async () =>
     uc.verifyAudit(),
   );
 
@@ -394,7 +394,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
         tags,
         summary: "the clearinghouse's events",
         querystring: Type.Object({ eventId: Type.Optional(Type.Integer()), afterId: Type.Optional(Type.Integer()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
-        response: { 200: Any, ...errorResponses(400, 401, 403) },
+        response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => ({ events: await uc.events(request.query) }),

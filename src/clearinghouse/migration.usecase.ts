@@ -18,7 +18,7 @@ import {
   type MigrationFacts,
   type ProgramData,
 } from '../core/clearinghouse-rules';
-import type { CaseView } from '../core/api-types';
+import type { CaseView } from '../core/wire/clearinghouse';
 import { decodeCode, serverIdPrefix, verifyCodeMac, type DecodedCode } from '../core/codes/index';
 import { ok, refuse, type Result } from '../core/result';
 import { MIGRATION_REASONS, type CalType, type CalVersion, type CaseStatus, type Program } from '../core/vocabulary';
@@ -69,7 +69,7 @@ export interface MigrationRequest {
   migrationReason?: string;
 }
 
-export type { CaseView } from '../core/api-types';
+export type { CaseView } from '../core/wire/clearinghouse';
 
 const REASON_TEXTS: Record<string, string> = {
   ...DECISION_REASONS,

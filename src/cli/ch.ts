@@ -5,7 +5,7 @@
  * token (`ch:org`) sees its own cases and packs.
  */
 import type { Command } from 'commander';
-import type { CaseView } from '../core/api-types';
+import type { AgentCreated, AuditVerifyAnswer, CaseAnswer, CaseList, CaseView, ConfirmationAnswer, OrgCreated, OrganizationList, PackCreated, SignedList, TrustAnchor } from '../core/wire/clearinghouse';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refuse, type Result } from '../core/result';
 import type { RevocationListPayload } from '../core/protocol';
@@ -71,12 +71,12 @@ function countOf(text: string): Result<number> {
 }
 
 async function revocations(target: Target): Promise<Result<{ verified: boolean; fingerprint?: string; list: RevocationListPayload }>> {
-  const trust = await call<{ keys: { kid: string; x: string }[]; fingerprint?: string }>(target, 'GET', '/ch/v1/trust');
+  const trust = await call<TrustAnchor>(target, 'GET', '/ch/v1/trust');
   if (!trust.ok) return trust;
-  const answer = await call<{ list: string }>(target, 'GET', '/ch/v1/revocations');
+  const answer = await call<SignedList>(target, 'GET', '/ch/v1/revocations');
   if (!answer.ok) return answer;
   const { keySetFromJwks, verifyJws } = await import('../trust/index');
-  const verified = await verifyJws<RevocationListPayload>(answer.value.list, keySetFromJwks(trust.value as never), 'opencal.revocations');
+  const verified = await verifyJws<RevocationListPayload>(answer.value.list, keySetFromJwks(trust.value), 'opencal.revocations');
   if (!verified.ok) return verified;
   return { ok: true, value: { verified: true, ...(trust.value.fingerprint ? { fingerprint: trust.value.fingerprint } : {}), list: verified.value.payload } };
 }
@@ -94,15 +94,15 @@ export function chCommands(program: Command, ctx: CliContext): void {
   ]).action(
     clientAction(
       ctx,
-      (target, _o, name: string) => call<{ orgId: string; token: string }>(target, 'POST', '/ch/v1/orgs', { name }),
+      (target, _o, name: string) => call<OrgCreated>(target, 'POST', '/ch/v1/orgs', { name }),
       (v) => `${lines([['orgId', v.orgId], ['token', v.token]])}\nThe organization token is shown once: keep it (portal commands use it as --token).`,
     ),
   );
   clientCommand(org.command('list').description('list organizations'), 'opencal ch org list').action(
     clientAction(
       ctx,
-      (target) => call<{ organizations: { orgId?: string; id?: string; name: string; createdAt?: string }[] }>(target, 'GET', '/ch/v1/orgs'),
-      (v) => table(['org', 'name', 'created'], v.organizations.map((o) => [o.orgId ?? o.id, o.name, o.createdAt])),
+      (target) => call<OrganizationList>(target, 'GET', '/ch/v1/orgs'),
+      (v) => table(['org', 'name', 'created'], v.organizations.map((o) => [o.id, o.name, o.createdAt])),
     ),
   );
 
@@ -110,7 +110,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
   clientCommand(agent.command('create').description('create an agent; prints its token (shown once)').argument('<name>', 'agent name'), 'opencal ch agent create "Alice (desk)"').action(
     clientAction(
       ctx,
-      (target, _o, name: string) => call<{ agentId: string; token: string }>(target, 'POST', '/ch/v1/agents', { name }),
+      (target, _o, name: string) => call<AgentCreated>(target, 'POST', '/ch/v1/agents', { name }),
       (v) => `${lines([['agentId', v.agentId], ['token', v.token]])}\nThe agent token is shown once: keep it.`,
     ),
   );
@@ -135,7 +135,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
         async (target, o: Opts) => {
           const count = countOf(String(o['count']));
           if (!count.ok) return count;
-          return call<{ packNumber: number; packKey: string }>(target, 'POST', '/ch/v1/packs', {
+          return call<PackCreated>(target, 'POST', '/ch/v1/packs', {
             ...(typeof o['org'] === 'string' ? { orgId: o['org'] } : {}),
             calType: o['type'],
             calVersion: Number(o['version']),
@@ -176,7 +176,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
     .action(
       clientAction(
         ctx,
-        (target, o: Opts) => call<{ cases: CaseView[] }>(target, 'GET', `/ch/v1/cases${typeof o['status'] === 'string' ? `?status=${o['status']}` : ''}`),
+        (target, o: Opts) => call<CaseList>(target, 'GET', `/ch/v1/cases${typeof o['status'] === 'string' ? `?status=${o['status']}` : ''}`),
         (v) =>
           v.cases.length === 0
             ? 'No cases.'
@@ -194,7 +194,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
       async (target, _o, text: string) => {
         const n = caseNumberOf(text);
         if (!n.ok) return n;
-        return call<{ case: CaseView }>(target, 'GET', `/ch/v1/cases/${n.value}`);
+        return call<CaseAnswer>(target, 'GET', `/ch/v1/cases/${n.value}`);
       },
       (v) => `${renderCase(v.case)}${Object.keys(v.case.evidence).length > 0 ? `\nevidence:\n${lines(Object.entries(v.case.evidence)).replace(/^/gm, '  ')}` : ''}`,
     ),
@@ -214,7 +214,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
           async (target, o: Opts, text: string) => {
             const n = caseNumberOf(text);
             if (!n.ok) return n;
-            return call<{ case: CaseView }>(target, 'POST', `/ch/v1/cases/${n.value}/${decision}`, { reason: o['reason'] });
+            return call<CaseAnswer>(target, 'POST', `/ch/v1/cases/${n.value}/${decision}`, { reason: o['reason'] });
           },
           (v) => renderCase(v.case),
         ),
@@ -240,7 +240,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
         async (target, o: Opts, productId: string) => {
           const id = code(productId, 'productId');
           if (!id.ok) return id;
-          return call<{ confirmation: string; licenseServerId: string }>(target, 'POST', '/ch/v1/phone/activate', {
+          return call<ConfirmationAnswer>(target, 'POST', '/ch/v1/phone/activate', {
             productId: id.value.formatted,
             orgId: o['org'],
             company: companyOf(o),
@@ -297,7 +297,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
             if (!r.ok) return r;
             body['receipt'] = r.value.formatted;
           }
-          return call<{ case: CaseView; keyPackId?: string }>(target, 'POST', '/ch/v1/phone/reissue', body);
+          return call<CaseAnswer>(target, 'POST', '/ch/v1/phone/reissue', body);
         },
         (v) => renderCase(v.case),
       ),
@@ -324,7 +324,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
     clientAction(
       ctx,
       async (target) => {
-        const r = await call<{ ok: boolean; records: number; firstBroken?: { seq: number; problem: string } }>(target, 'GET', '/ch/v1/audit/verify');
+        const r = await call<AuditVerifyAnswer>(target, 'GET', '/ch/v1/audit/verify');
         if (r.ok && !r.value.ok) {
           const b = r.value.firstBroken;
           return refuse(

@@ -7,13 +7,8 @@ import type { Command } from 'commander';
 import { parseDuration } from '../core/clock';
 import { refuse, type Result } from '../core/result';
 import type { CliContext } from './io';
+import type { DemoClockAdvanced } from '../core/wire/demo';
 import { call, clientAction, clientCommand, lines } from './request';
-
-interface Advanced {
-  before: string;
-  now: string;
-  advancedBy: string;
-}
 
 export function clockCommands(program: Command, ctx: CliContext): void {
   const group = program.command('clock').description('the manual clock of demo mode (opencal serve --demo)');
@@ -26,12 +21,12 @@ export function clockCommands(program: Command, ctx: CliContext): void {
   ).action(
     clientAction(
       ctx,
-      async (target, _options, duration: string): Promise<Result<Advanced>> => {
+      async (target, _options, duration: string): Promise<Result<DemoClockAdvanced>> => {
         const ms = parseDuration(duration);
         if (ms === undefined || ms <= 0) {
           return refuse('DURATION_INVALID', `"${duration}" is not a duration. Use a number and a unit, e.g. 91d, 12h, 30m or 2w.`);
         }
-        const r = await call<Advanced>(target, 'POST', '/demo/clock/advance', { duration });
+        const r = await call<DemoClockAdvanced>(target, 'POST', '/demo/clock/advance', { duration });
         if (!r.ok && r.error.code === 'ROUTE_NOT_FOUND') {
           return refuse('DEMO_MODE_OFF', `${target.url} has no demo clock: only an all-in-one server started with --demo (opencal serve --demo) has one.`);
         }

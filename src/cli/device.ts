@@ -3,6 +3,7 @@
  * with the CALs of its local license store and keep the one it receives (temporary at the first connection,
  * permanent at the next), list what it holds, forget it. Uses the device library (src/device).
  */
+import type { DemoClock } from '../core/wire/demo';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Clock } from '../core/clock';
@@ -18,7 +19,7 @@ export function defaultStorePath(io: CliIo, name: string): string {
 
 /** On a demo server, the device lives in the demo's time too (its CALs expire by that clock). */
 async function deviceClock(target: Target): Promise<Clock> {
-  const demo = await call<{ now: string }>(target, 'GET', '/demo/clock');
+  const demo = await call<DemoClock>(target, 'GET', '/demo/clock');
   if (demo.ok && typeof demo.value?.now === 'string') {
     const offset = new Date(demo.value.now).getTime() - systemClock.now().getTime();
     return { now: () => new Date(systemClock.now().getTime() + offset) };

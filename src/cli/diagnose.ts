@@ -5,6 +5,7 @@
  * rules live in src/core/diagnoser-rules.ts, the plan in src/core/recovery-plan.ts, the script in
  * src/core/phone-script.ts. On an all-in-one server one URL and one admin token reach all three components.
  */
+import type { DemoClock } from '../core/wire/demo';
 import type { Command } from 'commander';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import type { Clock } from '../core/clock';
@@ -38,7 +39,7 @@ import { call, choice, clientCommand, targetOf, type Opts, type Target } from '.
 
 /** The demo server's clock when there is one (so "since 7d" means the demo's week), else the system clock. */
 async function clockOf(target: Target): Promise<Clock> {
-  const demo = await call<{ now: string }>(target, 'GET', '/demo/clock');
+  const demo = await call<DemoClock>(target, 'GET', '/demo/clock');
   if (demo.ok && typeof demo.value?.now === 'string') {
     const at = new Date(demo.value.now);
     const offset = at.getTime() - systemClock.now().getTime();

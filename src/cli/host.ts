@@ -5,7 +5,7 @@
  * .reg, GPO, Set-RDLicenseConfiguration), and the collector script for real Windows servers. Token: the session
  * host's admin token (`sh:admin`); the collector needs none.
  */
-import type { SessionHostStatus } from '../core/api-types';
+import type { HostEnrolment, RefreshReport, SessionHostStatus } from '../core/wire/session-host';
 import type { Command } from 'commander';
 import { refuse, type Result } from '../core/result';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer } from '../core/vocabulary';
@@ -71,7 +71,7 @@ export function hostCommands(program: Command, ctx: CliContext): void {
     .action(
       clientAction(
         ctx,
-        (target, o: Opts) => call<{ licenseServerUrl: string; serverId?: string }>(target, 'POST', '/sh/v1/enroll', { licenseServerUrl: o['licenseServer'], joinToken: o['joinToken'] }),
+        (target, o: Opts) => call<HostEnrolment>(target, 'POST', '/sh/v1/enroll', { licenseServerUrl: o['licenseServer'], joinToken: o['joinToken'] }),
         (v) => `enrolled on ${v.licenseServerUrl}${v.serverId ? ` (license server ${v.serverId})` : ''}.`,
       ),
     );
@@ -116,7 +116,7 @@ export function hostCommands(program: Command, ctx: CliContext): void {
   clientCommand(
     host.command('refresh').description('fetch the trust anchor, the revocation list and the license server identities now (also done every hour)'),
     'opencal host refresh',
-  ).action(clientAction(ctx, (target) => call<RefreshAnswer>(target, 'POST', '/sh/v1/refresh'), showRefresh));
+  ).action(clientAction(ctx, (target) => call<RefreshReport>(target, 'POST', '/sh/v1/refresh'), showRefresh));
 
   clientCommand(host.command('admissions').description('recent admissions and refusals of devices'), 'opencal host admissions --outcome refused')
     .addOption(choice('--outcome <outcome>', 'only admitted or refused', ['admitted', 'refused']))
@@ -142,16 +142,10 @@ export function hostCommands(program: Command, ctx: CliContext): void {
     );
 }
 
-interface RefreshAnswer {
-  trustAnchor?: { fingerprint?: string; error?: string };
-  revocations?: { seq?: number; updated?: boolean; error?: string };
-  identities: { licenseServerUrl: string; serverId?: string; error?: string }[];
-}
-
-function showRefresh(v: RefreshAnswer): string {
-  const anchor = v.trustAnchor ? (v.trustAnchor.error ? `not fetched (${v.trustAnchor.error})` : v.trustAnchor.fingerprint) : 'no clearinghouse configured';
+function showRefresh(v: RefreshReport): string {
+  const anchor = v.trustAnchor ? ('error' in v.trustAnchor ? `not fetched (${v.trustAnchor.error})` : v.trustAnchor.fingerprint) : 'no clearinghouse configured';
   const list = v.revocations
-    ? v.revocations.error
+    ? 'error' in v.revocations
       ? `not fetched (${v.revocations.error})`
       : `#${v.revocations.seq} (${v.revocations.updated ? 'updated' : 'unchanged'})`
     : 'no clearinghouse configured';

@@ -4,7 +4,19 @@
  * code, issued licenses and their export, revoke, rebuild, deactivation, session host join tokens.
  * Token: the license server's admin token (`ls:admin`).
  */
-import type { ActivationView, IssuedView, KeyPackView, LicenseServerStatus } from '../core/api-types';
+import type {
+  ActivationView,
+  DeactivationReceipt,
+  IssuedList,
+  IssuedView,
+  JoinToken,
+  KeyPackView,
+  LicenseServerStatus,
+  MigrationCodeAnswer,
+  RebuildAnswer,
+  RevokeAnswer,
+  ServerIdentity,
+} from '../core/wire/license-server';
 import type { Command } from 'commander';
 import { refuse, type Result } from '../core/result';
 import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
@@ -68,7 +80,7 @@ async function activate(target: Target, o: Opts): Promise<Result<unknown>> {
   }
   if (method !== 'auto' && confirmation === undefined) {
     // The wizard's first page: the product ID to enter on the portal or read to the agent.
-    const id = await call<{ serverId: string; productId: string }>(target, 'GET', '/ls/v1/identity');
+    const id = await call<ServerIdentity>(target, 'GET', '/ls/v1/identity');
     if (!id.ok) return id;
     return {
       ok: true,
@@ -153,7 +165,7 @@ async function issued(ctx: CliContext, target: Target, o: Opts): Promise<Result<
         tick(`${csv.length - 1} rows`);
         if (body.length < PAGE) break;
       } else {
-        const page = await call<{ issued: IssuedView[] }>(target, 'GET', issuedQuery(o, 'json', PAGE, offset));
+        const page = await call<IssuedList>(target, 'GET', issuedQuery(o, 'json', PAGE, offset));
         if (!page.ok) return page;
         rows.push(...page.value.issued);
         tick(`${rows.length} rows`);
@@ -215,7 +227,7 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
             if (!s.ok) return s;
             sourceId = s.value.formatted;
           }
-          return call<{ migrationCode: string; serverId: string }>(target, 'POST', '/ls/v1/migration-code', { reason: o['reason'], ...(sourceId ? { sourceId } : {}) });
+          return call<MigrationCodeAnswer>(target, 'POST', '/ls/v1/migration-code', { reason: o['reason'], ...(sourceId ? { sourceId } : {}) });
         },
         (v) =>
           `${lines([['migration code', v.migrationCode], ['license server ID', v.serverId]])}\nNext: opencal portal migrate --migration-code ${v.migrationCode} --pack-key KEY --type device --version 2019 --program P …`,
@@ -252,7 +264,7 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
   clientCommand(lm.command('revoke').description("revoke a device's per-device CAL (at most 20 % of a version's CALs at once)").argument('<device>', 'device name'), 'opencal licmgr revoke PC-042').action(
     clientAction(
       ctx,
-      (target, _o, device: string) => call<{ revoked: IssuedView; revokable: number }>(target, 'POST', '/ls/v1/issued/revoke', { device }),
+      (target, _o, device: string) => call<RevokeAnswer>(target, 'POST', '/ls/v1/issued/revoke', { device }),
       (v) => `revoked the ${v.revoked.kind} ${v.revoked.calType} CAL of ${v.revoked.device ?? ''} (version ${v.revoked.calVersion}); ${v.revokable} more may be revoked now.`,
     ),
   );
@@ -267,7 +279,7 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
         ctx,
         (target, o: Opts) =>
           withProgress(ctx.io, o.json === true, 'rebuilding the license database', 1, async (tick) => {
-            const r = await call<{ keyPacksRemoved: number; issuedRemoved: number; forced: boolean; restored: { activated: boolean; keyPacks: number }; serverId: string; nextSteps: string[] }>(
+            const r = await call<RebuildAnswer>(
               target,
               'POST',
               '/ls/v1/rebuild',
@@ -288,7 +300,7 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
   clientCommand(lm.command('deactivate').description('deactivate the license server: its packs are released; prints the deactivation receipt'), 'opencal licmgr deactivate').action(
     clientAction(
       ctx,
-      (target) => call<{ receipt: string; clearinghouseNotified: boolean; message: string }>(target, 'POST', '/ls/v1/deactivate'),
+      (target) => call<DeactivationReceipt>(target, 'POST', '/ls/v1/deactivate'),
       (v) => `${lines([['receipt', v.receipt]])}\n${v.message}`,
     ),
   );
@@ -301,7 +313,7 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
   clientCommand(hosts.command('add').description('make a one-time join token for a session host').argument('<name>', 'session host name'), 'opencal licmgr hosts add RDSH-01').action(
     clientAction(
       ctx,
-      (target, _o, name: string) => call<{ joinToken: string; name: string }>(target, 'POST', '/ls/v1/hosts', { name }),
+      (target, _o, name: string) => call<JoinToken>(target, 'POST', '/ls/v1/hosts', { name }),
       (v) => `${lines([['join token', v.joinToken], ['host', v.name]])}\nOn the session host: opencal host enroll --license-server URL --join-token ${v.joinToken}`,
     ),
   );

@@ -3,7 +3,7 @@
  * activation, web install, migration of a pack to a new license server, and recording a deactivation receipt.
  * Token: the organization token (`ch:org`, from `opencal ch org create`).
  */
-import type { CaseView } from '../core/api-types';
+import type { CaseAnswer, CaseView, ConfirmationAnswer } from '../core/wire/clearinghouse';
 import type { Command } from 'commander';
 import type { Result } from '../core/result';
 import { CAL_TYPES, CAL_VERSIONS, PROGRAMS } from '../core/vocabulary';
@@ -30,7 +30,7 @@ async function migrate(target: Target, o: Opts): Promise<Result<MigrateAnswer>> 
     if (!r.ok) return r;
     receipt = r.value.formatted;
   }
-  const r = await call<{ case: CaseView }>(target, 'POST', '/ch/v1/portal/migrate', {
+  const r = await call<CaseAnswer>(target, 'POST', '/ch/v1/portal/migrate', {
     migrationCode: migrationCode.value.formatted,
     packKey: packKey.value.formatted,
     calType: o['type'],
@@ -71,7 +71,7 @@ export function portalCommands(program: Command, ctx: CliContext): void {
         async (target, o: Opts) => {
           const id = code(String(o['productId']), 'productId');
           if (!id.ok) return id;
-          return call<{ confirmation: string; licenseServerId: string }>(target, 'POST', '/ch/v1/portal/activate', {
+          return call<ConfirmationAnswer>(target, 'POST', '/ch/v1/portal/activate', {
             productId: id.value.formatted,
             company: companyOf(o),
             serverVersion: Number(o['serverVersion']),

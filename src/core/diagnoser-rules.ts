@@ -12,7 +12,7 @@
  *   the console shows 0 CALs after a reinstall   -> NO_CALS_AFTER_REINSTALL
  *   "phantom" issued licenses                    -> PHANTOM_LICENSES
  */
-import type { KeyPackView } from './api-types';
+import type { KeyPackView } from './wire/license-server';
 import { DAY_MS } from './clock';
 import type { EventComponent, EventLevel } from './events';
 import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';

@@ -29,7 +29,6 @@ import {
   isCalVersion,
   LICENSING_MODE_NAMES,
   PROGRAMS,
-  type ActivationMethod,
   type ActivationStatus,
   type CalType,
   type CalVersion,
@@ -38,6 +37,7 @@ import {
   type LicensingMode,
   type Program,
 } from './vocabulary';
+import type { LicenseServerStatus } from './wire/license-server';
 
 type Json = Record<string, unknown>;
 
@@ -128,28 +128,23 @@ export function keyPackFromView(v: unknown): ObservedKeyPack | undefined {
   return pack;
 }
 
-/** Maps `GET /ls/v1/status` onto a license server observation. */
-export function applyStatus(server: ObservedLicenseServer, body: unknown): void {
-  const s = obj(body);
-  const serverId = str(s['serverId']);
-  if (serverId) server.serverId = serverId;
-  const v = version(first(s, 'version', 'serverVersion'));
+/**
+ * Maps `GET /ls/v1/status` onto a license server observation. Typed by the wire contract (core/wire): a field
+ * the license server does not send cannot be read here. Still lenient on a missing part (an older server).
+ */
+export function applyStatus(server: ObservedLicenseServer, s: Partial<LicenseServerStatus>): void {
+  if (s.serverId) server.serverId = s.serverId;
+  const v = version(s.version);
   if (v) server.version = v;
-  const a = obj(s['activation']);
-  const status = oneOf<ActivationStatus>(ACTIVATION_STATUSES, first(a, 'status') ?? s['status'], 'unactivated');
-  const activation: NonNullable<ObservedLicenseServer['activation']> = { status };
-  const method = str(first(a, 'method'));
-  if (method === 'auto' || method === 'web' || method === 'phone') activation.method = method as ActivationMethod;
-  const exp = iso(first(a, 'certificateExpiresAt', 'expiresAt'));
+  const a = s.activation;
+  const activation: NonNullable<ObservedLicenseServer['activation']> = { status: oneOf<ActivationStatus>(ACTIVATION_STATUSES, a?.status, 'unactivated') };
+  if (a?.method) activation.method = a.method;
+  const exp = iso(a?.expiresAt);
   if (exp) activation.certificateExpiresAt = exp;
   server.activation = activation;
-  const packs = listOf(first(s, 'keyPacks', 'packs'));
+  const packs = s.keyPacks ?? [];
   if (packs.length > 0) server.keyPacks = packs.flatMap((k) => keyPackFromView(k) ?? []);
-  // The revoke budgets are not part of the status: revokeBudgetsFrom computes them from the revoked CALs.
-  const rebuilt = iso(first(s, 'rebuiltAt', 'lastRebuildAt'));
-  if (rebuilt) server.rebuiltAt = rebuilt;
-  const allow = first(s, 'allowListEnabled') ?? obj(s['settings'])['allowListEnabled'];
-  if (typeof allow === 'boolean' && !allow) server.hostsAllowList = { enabled: false, hostAllowed: true };
+  if (s.settings?.allowListEnabled === false) server.hostsAllowList = { enabled: false, hostAllowed: true };
 }
 
 /**

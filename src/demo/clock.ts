@@ -6,6 +6,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import { ManualClock, parseDuration, type Clock } from '../core/clock';
+import { DemoClock as DemoClockAnswer, DemoClockAdvanced } from '../core/wire/demo';
+import { errorResponses } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import { systemClock } from '../platform/system-clock';
 
@@ -46,10 +48,10 @@ function sameSecret(a: string, b: string): boolean {
 
 /** `POST /demo/clock/advance { duration: "91d" }` (admin token): only ever registered with --demo. */
 export function demoClockRoute(app: TypedApp, demo: DemoClock, adminToken: string): void {
-  app.get('/demo/clock', { schema: { tags: ['demo'], summary: 'the demo clock (demo mode only)' } }, async () => ({ now: demo.clock.now().toISOString() }));
+  app.get('/demo/clock', { schema: { tags: ['demo'], summary: 'the demo clock (demo mode only)', response: { 200: DemoClockAnswer } } }, async () => ({ now: demo.clock.now().toISOString() }));
   app.post(
     '/demo/clock/advance',
-    { schema: { tags: ['demo'], summary: 'advance the manual clock of demo mode, e.g. { "duration": "91d" }' } },
+    { schema: { tags: ['demo'], summary: 'advance the manual clock of demo mode, e.g. { "duration": "91d" }', response: { 200: DemoClockAdvanced, ...errorResponses(400, 401) } } },
     async (request, reply) => {
       const header = request.headers.authorization;
       const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
@@ -67,7 +69,7 @@ export function demoClockRoute(app: TypedApp, demo: DemoClock, adminToken: strin
       }
       const before = demo.clock.now();
       const now = demo.advance(ms);
-      return { before: before.toISOString(), now: now.toISOString(), advancedBy: duration };
+      return { before: before.toISOString(), now: now.toISOString(), advancedBy: String(duration) };
     },
   );
 }

@@ -9,7 +9,7 @@ import { callJson } from '../http/client';
 import { systemClock } from '../platform/system-clock';
 import type { RandomBytes } from '../platform/random';
 import { addCal, openStore, presentable, readStore, removeCals, saveStore } from './license-store';
-import type { CalBundle } from '../core/protocol';
+import type { Admission } from '../core/wire/session-host';
 
 export interface ConnectOptions {
   /** the device (computer) name */
@@ -24,25 +24,13 @@ export interface ConnectOptions {
 
 export interface ConnectOutcome {
   admitted: true;
-  basis: 'issued' | 'presented' | 'grace';
+  basis: Admission['basis'];
   graceDaysLeft: number;
   /** the CAL the device now relies on, when there is one */
   cal?: { kind: CalKind; expiresAt: string; licenseServerId?: string; stored: boolean };
   warning?: { code: string; message: string };
   /** CALs dropped from the store on the session host's word (invalidated server, reissued pack) */
   discarded: string[];
-}
-
-interface AdmissionAnswer {
-  admitted: true;
-  basis: 'issued' | 'presented' | 'grace';
-  graceDaysLeft: number;
-  bundle?: CalBundle;
-  kind?: CalKind;
-  expiresAt?: string;
-  licenseServerId?: string;
-  discard?: string[];
-  warning?: { code: string; message: string };
 }
 
 /**
@@ -55,7 +43,7 @@ export async function connect(hostUrl: string, options: ConnectOptions): Promise
   const store = openStore(options.storePath, now, options.random);
   const cals = presentable(store, now).map((c) => c.bundle);
   const body = { device: options.name, hwid: store.hwid, cals, ...(options.user === undefined ? {} : { user: options.user }) };
-  const answer = await callJson<AdmissionAnswer>(hostUrl, 'POST', '/sh/v1/connect', { body, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const answer = await callJson<Admission>(hostUrl, 'POST', '/sh/v1/connect', { body, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
   if (!answer.ok) return err(answer.error);
   const a = answer.value;
   const fresh = readStore(options.storePath);

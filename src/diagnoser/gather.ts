@@ -28,6 +28,10 @@ import {
 } from '../core/diagnosis-snapshot';
 import type { EventComponent } from '../core/events';
 import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import type { CaseList, PackList, ServerList } from '../core/wire/clearinghouse';
+import type { EventList } from '../core/wire/common';
+import type { HostList, IssuedList, KeyPackList, LicenseServerStatus, ServerIdentity } from '../core/wire/license-server';
+import type { SessionHostStatus } from '../core/wire/session-host';
 import { callJson } from '../http/client';
 
 export interface GatherOptions {
@@ -56,7 +60,7 @@ const CH = '/ch/v1';
 
 /** Reads the session host; the only required part. */
 async function readSessionHost(o: GatherOptions): Promise<Result<ObservedSessionHost>> {
-  const r = await callJson<unknown>(o.hostUrl, 'GET', `${SH}/status`, { token: o.token, timeoutMs: o.timeoutMs });
+  const r = await callJson<SessionHostStatus>(o.hostUrl, 'GET', `${SH}/status`, { token: o.token, timeoutMs: o.timeoutMs });
   if (!r.ok) {
     return err(
       refusal(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
@@ -74,7 +78,7 @@ function lsToken(o: GatherOptions, url: string): string | undefined {
 async function readLicenseServer(o: GatherOptions, url: string, listed: boolean, hostName: string): Promise<ComponentReading<ObservedLicenseServer>> {
   const token = lsToken(o, url);
   const call = <T>(path: string) => callJson<T>(url, 'GET', `${LS}${path}`, { token, timeoutMs: o.timeoutMs });
-  const identity = await call<unknown>('/identity');
+  const identity = await call<ServerIdentity>('/identity');
   const server: ObservedLicenseServer = { url, listed, reachable: false, inspected: false, keyPacks: [] };
   if (!identity.ok) {
     // Reachable but refusing: an OpenCAL server that answered with an error body is still reachable.
@@ -85,7 +89,7 @@ async function readLicenseServer(o: GatherOptions, url: string, listed: boolean,
     server.reachable = true;
     applyIdentity(server, identity.value);
   }
-  const status = await call<unknown>('/status');
+  const status = await call<LicenseServerStatus>('/status');
   if (!status.ok) {
     server.reachable = status.error.code !== 'UNREACHABLE' && status.error.code !== 'BAD_RESPONSE';
     server.problem = { code: status.error.code, message: status.error.message };
@@ -94,13 +98,13 @@ async function readLicenseServer(o: GatherOptions, url: string, listed: boolean,
   server.inspected = true;
   applyStatus(server, status.value);
   if (server.keyPacks.length === 0) {
-    const packs = await call<unknown>('/key-packs');
+    const packs = await call<KeyPackList>('/key-packs');
     if (packs.ok) server.keyPacks = listOf(packs.value, 'keyPacks', 'packs').flatMap((k) => keyPackFromView(k) ?? []);
   }
   // The status carries no revoke budget: it is computed from the revoked CALs, by the license server's rule.
-  const revoked = await call<unknown>('/issued?status=revoked&calType=device');
+  const revoked = await call<IssuedList>('/issued?status=revoked&calType=device');
   if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, listOf(revoked.value, 'issued'), o.clock.now());
-  const hosts = await call<unknown>('/hosts');
+  const hosts = await call<HostList>('/hosts');
   if (hosts.ok) server.hostsAllowList = hostsAllowListFrom(hosts.value, hostName);
   const events = await readEvents(url, `${LS}/events`, token, 'license-server', o);
   // A rebuild is known from its event (9104) when the status does not carry it.
@@ -115,16 +119,16 @@ async function readClearinghouse(o: GatherOptions): Promise<ComponentReading<Obs
   const url = o.clearinghouseUrl!;
   const call = <T>(path: string) => callJson<T>(url, 'GET', `${CH}${path}`, { token: o.clearinghouseToken, timeoutMs: o.timeoutMs });
   const ch: ObservedClearinghouse = { url, reachable: false, packs: [], cases: [], servers: [] };
-  const packs = await call<unknown>('/packs');
+  const packs = await call<PackList>('/packs');
   if (!packs.ok) {
     ch.problem = { code: packs.error.code, message: packs.error.message };
     return { observed: ch, events: [] };
   }
   ch.reachable = true;
   ch.packs = listOf(packs.value, 'packs').flatMap((p) => packFromView(p) ?? []);
-  const cases = await call<unknown>('/cases');
+  const cases = await call<CaseList>('/cases');
   if (cases.ok) ch.cases = listOf(cases.value, 'cases').flatMap((c) => caseFromView(c) ?? []);
-  const servers = await call<unknown>('/servers');
+  const servers = await call<ServerList>('/servers');
   if (servers.ok) ch.servers = listOf(servers.value, 'servers').flatMap((s) => serverRecordFromView(s) ?? []);
   // The clearinghouse's own events are for agents and admins; an organization token is refused, which is fine.
   const events = await readEvents(url, `${CH}/events`, o.clearinghouseToken, 'clearinghouse', o);
@@ -132,7 +136,7 @@ async function readClearinghouse(o: GatherOptions): Promise<ComponentReading<Obs
 }
 
 async function readEvents(url: string, path: string, token: string | undefined, component: EventComponent, o: Pick<GatherOptions, 'eventLimit' | 'timeoutMs'>): Promise<ObservedEvent[]> {
-  const r = await callJson<unknown>(url, 'GET', `${path}?limit=${o.eventLimit ?? 200}`, { token, timeoutMs: o.timeoutMs });
+  const r = await callJson<EventList>(url, 'GET', `${path}?limit=${o.eventLimit ?? 200}`, { token, timeoutMs: o.timeoutMs });
   if (!r.ok) return [];
   return listOf(r.value, 'events').flatMap((e) => eventFromRecord(e, component, url) ?? []);
 }

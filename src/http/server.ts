@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
+import { Health, WhoAmI } from '../core/wire/common';
 import { AuthFailureLimiter, principalOf, requireScope, requiredScopesOf, SCOPES, type TokenStore } from './auth';
 import { errorBody, errorResponses, refusalFromError } from './errors';
 import { loggerOptions } from './logging';
@@ -189,14 +190,20 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
       schema: {
         tags: ['common'],
         summary: 'liveness and the components this server runs',
-        response: { 200: Type.Object({ status: Type.Literal('ok'), components: Type.Array(Type.String()) }) },
+        response: { 200: Health },
       },
     },
     async () => ({ status: 'ok' as const, components: componentNames }),
   );
   app.get(
     '/metrics',
-    { schema: { tags: ['common'], summary: 'Prometheus metrics', response: { 200: Type.String(), ...errorResponses(500) } } },
+    {
+      schema: {
+        tags: ['common'],
+        summary: 'Prometheus metrics',
+        response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses(500) },
+      },
+    },
     async (_request, reply) => {
       reply.header('content-type', registry.contentType);
       return registry.metrics();
@@ -219,7 +226,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
               tags: [component.name],
               summary: 'the scope and subject of the bearer token on this component',
               response: {
-                200: Type.Object({ component: Type.String(), scope: Type.String(), subject: Type.Union([Type.String(), Type.Null()]) }),
+                200: WhoAmI,
                 ...errorResponses(401, 403),
               },
             },

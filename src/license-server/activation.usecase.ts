@@ -14,7 +14,7 @@ import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
 import type { LsDb } from './license-server.repository';
 import type { CompanyInfo } from './license-server.repository';
-import type { ActivationView } from '../core/api-types';
+import type { ActivationView } from '../core/wire/license-server';
 
 export type { ActivationView };
 

@@ -12,16 +12,10 @@ import { anchorOrRefuse, noClearinghouse, unreachable, verifyCertificate } from 
 import { type LicenseServerContext, type TrustAnchor } from './context';
 import { storeGrant, verifyGrant } from './key-packs.usecase';
 import * as repo from './license-server.repository';
+import type { CheckInResult } from '../core/wire/license-server';
 
-export interface CheckInResult {
-  status: 'activated' | 'deactivated' | 'invalidated' | 'unknown';
-  certificateReceived: boolean;
-  grantsReceived: number;
-  keyPacksInstalled: number;
-  keyPacksInvalidated: { pack: number; seq: number; caseNumber?: string }[];
-  serverInvalidated: boolean;
-  revocationsSeq?: number;
-}
+/** The answer of `POST /ls/v1/check-in` (core/wire/license-server.ts). */
+export type { CheckInResult } from '../core/wire/license-server';
 
 export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckInResult>> {
   const client = ctx.clearinghouse.client;

@@ -7,31 +7,13 @@ import type { Clock } from '../core/clock';
 import type { SignedRequestPayload } from '../core/protocol';
 import type { Result } from '../core/result';
 import type { ReactivationReason, ServerVersion } from '../core/vocabulary';
+import type { CertificateAnswer, CheckInAnswer, DeactivationAnswer, HoldingsAnswer, InstallAnswer, SignedList, TrustAnchor as TrustAnswer } from '../core/wire/clearinghouse';
 import { callJson } from '../http/client';
 import { base64urlEncode, signJws, type Identity } from '../trust/index';
 import type { CompanyInfo } from './license-server.repository';
 
-export interface TrustAnswer {
-  keys: { kid: string; x: string; [k: string]: unknown }[];
-  fingerprint: string;
-}
-
-export interface InstallAnswer {
-  grant: string;
-  keyPack: { pack: number; seq: number; program: string; calType: string; calVersion: number; count: number };
-}
-
-export interface CheckInAnswer {
-  status: 'activated' | 'deactivated' | 'invalidated' | 'unknown';
-  certificate?: string;
-  grants: string[];
-  revocations: string;
-}
-
-export interface HoldingsAnswer {
-  certificate?: string;
-  grants: string[];
-}
+/** The clearinghouse's answers, from the wire contract. */
+export type { CheckInAnswer, HoldingsAnswer, InstallAnswer, TrustAnchor as TrustAnswer } from '../core/wire/clearinghouse';
 
 export interface InstallRequest {
   packKey: string;
@@ -43,10 +25,10 @@ export interface InstallRequest {
 export interface ClearinghouseClient {
   readonly url: string;
   trust(): Promise<Result<TrustAnswer>>;
-  revocations(): Promise<Result<{ list: string }>>;
-  activate(orgToken: string, company: CompanyInfo, serverVersion: ServerVersion): Promise<Result<{ certificate: string }>>;
-  reactivate(orgToken: string, reason: ReactivationReason, serverVersion: ServerVersion): Promise<Result<{ certificate: string }>>;
-  deactivate(): Promise<Result<unknown>>;
+  revocations(): Promise<Result<SignedList>>;
+  activate(orgToken: string, company: CompanyInfo, serverVersion: ServerVersion): Promise<Result<CertificateAnswer>>;
+  reactivate(orgToken: string, reason: ReactivationReason, serverVersion: ServerVersion): Promise<Result<CertificateAnswer>>;
+  deactivate(): Promise<Result<DeactivationAnswer>>;
   install(body: InstallRequest): Promise<Result<InstallAnswer>>;
   checkIn(body: { instanceId: string; packs: { pack: number; seq: number; issued: number }[] }): Promise<Result<CheckInAnswer>>;
   holdings(): Promise<Result<HoldingsAnswer>>;

@@ -19,31 +19,15 @@ import {
   type DeviceHolding,
 } from '../core/license-server-rules';
 import type { CalBundle, CalTokenPayload } from '../core/protocol';
+import type { CalAnswer, CalRequest } from '../core/wire/license-server';
 import { ok, refuse, type Result } from '../core/result';
-import { isCalVersion, type CalKind, type CalVersion } from '../core/vocabulary';
+import { isCalVersion, type CalVersion } from '../core/vocabulary';
 import { newId, type IssuanceState, type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 import type { HeldLicense, IssuanceStore, KeyPack, ServerState } from './license-server.repository';
 
-export interface CalRequest {
-  device: string;
-  hwid: string;
-  user?: string;
-  mode: 'per-device' | 'per-user';
-  hostVersion: number;
-  presented?: CalBundle;
-}
-
-export interface CalAnswer {
-  bundle: CalBundle;
-  kind: CalKind;
-  expiresAt: string;
-  serverId: string;
-  /** the CAL's version (may be newer than the host's: an upgrade). */
-  calVersion: CalVersion;
-  /** what happened: issued, kept, renewed, upgraded, extended. */
-  outcome: 'issued' | 'kept' | 'renewed' | 'upgraded' | 'extended';
-}
+/** The request and answer of `POST /ls/v1/cals` (core/wire/license-server.ts). */
+export type { CalAnswer, CalRequest } from '../core/wire/license-server';
 
 const MAX_NAME = 256;
 

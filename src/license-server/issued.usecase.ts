@@ -3,11 +3,11 @@
  */
 import { perUserOverAllocation, revokeBudgetOf } from '../core/license-server-rules';
 import { ok, refuse, type Result } from '../core/result';
-import type { CalVersion } from '../core/vocabulary';
 import { type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 import type { HeldLicense } from './license-server.repository';
-import type { IssuedView } from '../core/api-types';
+import type { IssuedView } from '../core/wire/license-server';
+import type { PerUserReport, RevokeAnswer as RevokeResult } from '../core/wire/license-server';
 
 export type { IssuedView };
 
@@ -39,10 +39,8 @@ export function issuedCsv(rows: IssuedView[]): string {
   return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
 }
 
-export interface RevokeResult {
-  revoked: IssuedView;
-  revokable: number;
-}
+/** The answer of its route, from the wire contract (core/wire/license-server.ts). */
+export type { RevokeAnswer as RevokeResult } from '../core/wire/license-server';
 
 export async function revoke(ctx: LicenseServerContext, input: { device: string }): Promise<Result<RevokeResult>> {
   if (typeof input.device !== 'string' || input.device.trim() === '') {
@@ -80,11 +78,8 @@ export async function revoke(ctx: LicenseServerContext, input: { device: string 
   });
 }
 
-export interface PerUserReport {
-  generatedAt: string;
-  versions: { calVersion: CalVersion; installed: number; issued: number; overAllocated: number }[];
-  users: { user: string; calVersion: CalVersion; issuedAt: string; expiresAt: string; overAllocated: boolean; device: string }[];
-}
+/** The answer of its route, from the wire contract (core/wire/license-server.ts). */
+export type { PerUserReport } from '../core/wire/license-server';
 
 export async function perUserReport(ctx: LicenseServerContext): Promise<PerUserReport> {
   const rows = await repo.perUserRows(ctx.db);

@@ -15,7 +15,7 @@ import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
 import type { LsDb } from './license-server.repository';
 import type { KeyPack } from './license-server.repository';
-import type { KeyPackView } from '../core/api-types';
+import type { KeyPackView } from '../core/wire/license-server';
 
 export type { KeyPackView };
 

@@ -8,7 +8,7 @@ import { eventRow, insertEvent, type EventRow, type EventsTable } from '../event
 import type { Clock } from '../core/clock';
 import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, Program } from '../core/vocabulary';
 import { forUpdate, fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
-import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/api-types';
+import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/wire/license-server';
 
 export type { IssuedStatus, KeyPackStatus };
 

@@ -6,32 +6,27 @@ import { Type } from 'typebox';
 import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
-import { CAL_KINDS, CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
+import * as Wire from '../core/wire/license-server';
+import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { LicenseServerUseCases } from './ports';
 
-const Any = Type.Unknown();
 const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Str = (max = 256) => Type.String({ minLength: 1, maxLength: max });
 const Company = Type.Object(
   { firstName: Str(200), lastName: Str(200), company: Str(200), country: Str(200) },
   { additionalProperties: false },
 );
-const Bundle = Type.Object(
-  { token: Type.String({ maxLength: 8192 }), certificate: Type.Optional(Type.String({ maxLength: 8192 })), grant: Type.Optional(Type.String({ maxLength: 8192 })) },
-  { additionalProperties: false },
-);
-
 const admin = requireScope('ls:admin');
 const reader = requireScope('ls:admin', 'readonly');
 const host = requireScope('ls:host');
 const tags = ['license-server'];
 
 export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCases): Promise<void> {
-  app.get('/identity', { schema: { tags, summary: 'license server ID, product ID, public key, version and certificate', response: { 200: Any } } }, async () =>
+  app.get('/identity', { schema: { tags, summary: 'license server ID, product ID, public key, version and certificate', response: { 200: Wire.ServerIdentity } } }, async () =>
     uc.identity(),
   );
 
-  app.get('/status', { preHandler: reader, schema: { tags, summary: 'activation, key packs and issued counts', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+  app.get('/status', { preHandler: reader, schema: { tags, summary: 'activation, key packs and issued counts', response: { 200: Wire.LicenseServerStatus, ...errorResponses(401, 403) } } }, async () =>
     uc.status(),
   );
 
@@ -46,7 +41,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
           Type.Object({ method: Type.Literal('auto'), orgToken: Str(512), company: Company }, { additionalProperties: false }),
           Type.Object({ method: Type.Union([Type.Literal('web'), Type.Literal('phone')]), confirmation: Str(64) }, { additionalProperties: false }),
         ]),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
+        response: { 200: Wire.ActivationView, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
       },
     },
     async (request, reply) => {
@@ -71,7 +66,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
           },
           { additionalProperties: false },
         ),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422, 502) },
+        response: { 200: Wire.ActivationView, ...errorResponses(400, 401, 403, 409, 422, 502) },
       },
     },
     async (request, reply) => {
@@ -82,14 +77,14 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
 
   app.post(
     '/deactivate',
-    { preHandler: admin, schema: { tags, summary: 'deactivate; answers the 35-character deactivation receipt', response: { 200: Any, ...errorResponses(401, 403, 409, 422, 502) } } },
+    { preHandler: admin, schema: { tags, summary: 'deactivate; answers the 35-character deactivation receipt', response: { 200: Wire.DeactivationReceipt, ...errorResponses(401, 403, 409, 422, 502) } } },
     async (_request, reply) => {
       const r = await uc.deactivate();
       return r.ok ? r.value : sendRefusal(reply, r.error);
     },
   );
 
-  app.get('/key-packs', { preHandler: reader, schema: { tags, summary: 'installed key packs: program, type, version, total, issued, available, status', response: { 200: Any, ...errorResponses(401, 403) } } }, async () => ({
+  app.get('/key-packs', { preHandler: reader, schema: { tags, summary: 'installed key packs: program, type, version, total, issued, available, status', response: { 200: Wire.KeyPackList, ...errorResponses(401, 403) } } }, async () => ({
     keyPacks: await uc.listKeyPacks(),
   }));
 
@@ -112,7 +107,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
           ),
           Type.Object({ keyPackId: Str(64), method: Type.Optional(Type.Union([Type.Literal('web'), Type.Literal('phone')])) }, { additionalProperties: false }),
         ]),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
+        response: { 200: Wire.KeyPackView, ...errorResponses(400, 401, 403, 404, 409, 422, 502) },
       },
     },
     async (request, reply) => {
@@ -130,7 +125,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'the 45-character migration code for this (target) license server, to enter on the portal with the pack key',
         body: Type.Object({ reason: literals(MIGRATION_REASONS), sourceId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422) },
+        response: { 200: Wire.MigrationCodeAnswer, ...errorResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -159,7 +154,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
           },
           { additionalProperties: false },
         ),
-        response: { 200: Any, ...errorResponses(400, 401, 403) },
+        response: { 200: { content: { 'application/json': { schema: Wire.IssuedList }, 'text/csv': { schema: Type.String() } } }, ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -182,7 +177,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'revoke a per-device CAL (20 % rule); refused with nextRevokeAllowedOn when the limit is reached',
         body: Type.Object({ device: Str() }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Wire.RevokeAnswer, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -191,7 +186,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
   );
 
-  app.get('/reports/per-user', { preHandler: reader, schema: { tags, summary: 'per-user CAL report, with over-allocation', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+  app.get('/reports/per-user', { preHandler: reader, schema: { tags, summary: 'per-user CAL report, with over-allocation', response: { 200: Wire.PerUserReport, ...errorResponses(401, 403) } } }, async () =>
     uc.perUserReport(),
   );
 
@@ -203,7 +198,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'rebuild the license database (keeps the identity); refused unless forced when the clearinghouse does not hold the packs',
         body: Type.Optional(Type.Object({ force: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 409) },
+        response: { 200: Wire.RebuildAnswer, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -220,7 +215,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'settings: prevent license upgrade',
         body: Type.Object({ preventUpgrade: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403) },
+        response: { 200: Wire.Settings, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => uc.setSettings(request.body),
@@ -234,7 +229,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'a one-time join token for a session host',
         body: Type.Object({ name: Str(253) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403) },
+        response: { 200: Wire.JoinToken, ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -243,7 +238,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
   );
 
-  app.get('/hosts', { preHandler: admin, schema: { tags, summary: 'enrolled session hosts and the allow-list', response: { 200: Any, ...errorResponses(401, 403) } } }, async () =>
+  app.get('/hosts', { preHandler: admin, schema: { tags, summary: 'enrolled session hosts and the allow-list', response: { 200: Wire.HostList, ...errorResponses(401, 403) } } }, async () =>
     uc.listHosts(),
   );
 
@@ -255,7 +250,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'the "RDS Endpoint Servers" allow-list: when enabled, only listed session hosts get CALs (event 4141 otherwise)',
         body: Type.Object({ enabled: Type.Boolean(), hosts: Type.Array(Str(253), { maxItems: 10_000 }) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403) },
+        response: { 200: Wire.AllowList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -272,7 +267,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'a session host enrols with its one-time join token; answers its ls:host token',
         body: Type.Object({ joinToken: Str(200), name: Str(253) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 409, 429) },
+        response: { 200: Wire.Enrolment, ...errorResponses(400, 401, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -293,18 +288,8 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
       schema: {
         tags,
         summary: 'a session host requests a CAL for a device or user (new, upgrade, renewal)',
-        body: Type.Object(
-          {
-            device: Str(),
-            hwid: Str(),
-            user: Type.Optional(Str()),
-            mode: Type.Union([Type.Literal('per-device'), Type.Literal('per-user')]),
-            hostVersion: literals(CAL_VERSIONS),
-            presented: Type.Optional(Bundle),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422) },
+        body: Wire.CalRequest,
+        response: { 200: Wire.CalAnswer, ...errorResponses(400, 401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -321,7 +306,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: 'mark a temporary CAL validated after a successful logon',
         body: Type.Object({ jti: Str(64) }, { additionalProperties: false }),
-        response: { 200: Any, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: Wire.Validated, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -330,7 +315,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
   );
 
-  app.post('/check-in', { preHandler: admin, schema: { tags, summary: 'check in with the clearinghouse now', response: { 200: Any, ...errorResponses(401, 403, 409, 502) } } }, async (_request, reply) => {
+  app.post('/check-in', { preHandler: admin, schema: { tags, summary: 'check in with the clearinghouse now', response: { 200: Wire.CheckInResult, ...errorResponses(401, 403, 409, 502) } } }, async (_request, reply) => {
     const r = await uc.checkIn();
     return r.ok ? r.value : sendRefusal(reply, r.error);
   });
@@ -346,7 +331,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
           { eventId: Type.Optional(Type.Integer()), afterId: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
           { additionalProperties: false },
         ),
-        response: { 200: Any, ...errorResponses(400, 401, 403) },
+        response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => ({ events: await uc.events(request.query) }),

@@ -122,7 +122,7 @@ function trustFromKeyText(text: string): TrustAnswer {
   const raw = base64urlDecode(trimmed);
   if (!isEd25519PublicKey(raw)) throw new Error('the clearinghouse key is not a base64url Ed25519 public key');
   const kid = clearinghouseKid(raw);
-  return { keys: [{ kty: 'OKP', crv: 'Ed25519', kid, x: base64urlEncode(raw) }], fingerprint: kid };
+  return { keys: [{ kty: 'OKP', crv: 'Ed25519', kid, x: base64urlEncode(raw), alg: 'EdDSA', use: 'sig' }], fingerprint: kid };
 }
 
 function createLink(o: LicenseServerOptions, identity: Identity, serverId: string): ClearinghouseLink {

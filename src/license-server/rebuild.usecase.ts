@@ -10,15 +10,10 @@ import { anchorOrRefuse, verifyCertificate } from './activation.usecase';
 import { hex, type LicenseServerContext } from './context';
 import { storeGrant, verifyGrant } from './key-packs.usecase';
 import * as repo from './license-server.repository';
+import type { RebuildAnswer as RebuildResult } from '../core/wire/license-server';
 
-export interface RebuildResult {
-  keyPacksRemoved: number;
-  issuedRemoved: number;
-  forced: boolean;
-  restored: { activated: boolean; keyPacks: number };
-  serverId: string;
-  nextSteps: string[];
-}
+/** The answer of its route, from the wire contract (core/wire/license-server.ts). */
+export type { RebuildAnswer as RebuildResult } from '../core/wire/license-server';
 
 export async function rebuild(ctx: LicenseServerContext, input: { force?: boolean }): Promise<Result<RebuildResult>> {
   const force = input.force === true;

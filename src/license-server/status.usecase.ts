@@ -3,7 +3,7 @@ import { activationView } from './activation.usecase';
 import type { LicenseServerContext } from './context';
 import { keyPackView } from './key-packs.usecase';
 import * as repo from './license-server.repository';
-import type { LicenseServerStatus } from '../core/api-types';
+import type { LicenseServerStatus } from '../core/wire/license-server';
 
 export async function identity(ctx: LicenseServerContext) {
   const server = await repo.getServer(ctx.db);

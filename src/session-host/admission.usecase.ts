@@ -4,7 +4,7 @@
  * validated after the logon, then admit or refuse with the message the user sees. Every decision is recorded
  * (recent admissions) with its events, in one transaction.
  */
-import type { Admission } from '../core/api-types';
+import type { Admission } from '../core/wire/session-host';
 import type { CalBundle } from '../core/protocol';
 import { err, ok, type Refusal, type Result } from '../core/result';
 import {
@@ -34,7 +34,7 @@ export interface ConnectInput {
   cals?: unknown[];
 }
 
-export type { Admission } from '../core/api-types';
+export type { Admission } from '../core/wire/session-host';
 
 const MAX_BUNDLES = 16;
 // eslint-disable-next-line no-control-regex -- names are printable: no control characters

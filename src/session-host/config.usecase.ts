@@ -3,7 +3,7 @@
  * (policy > deployment > local, DESIGN §5), the grace period, enrolment on license servers, status, and the
  * Windows configuration emitted from the same settings (DESIGN §8).
  */
-import type { SessionHostStatus } from '../core/api-types';
+import type { SessionHostStatus } from '../core/wire/session-host';
 import { ok, refuse, type Result } from '../core/result';
 import {
   graceDaysLeft,
@@ -67,7 +67,7 @@ export async function currentGrace(ctx: SessionHostContext): Promise<GraceStatus
   return grace;
 }
 
-export type { SessionHostStatus } from '../core/api-types';
+export type { SessionHostStatus } from '../core/wire/session-host';
 
 export async function status(ctx: SessionHostContext): Promise<SessionHostStatus> {
   const config = await effectiveConfig(ctx);

@@ -2,49 +2,23 @@
  * What the session host asks of license servers and of the clearinghouse, over HTTP (the cross-component
  * protocol): enrolment, identity, CAL requests and validation; the trust anchor and the revocation list.
  */
-import type { CalBundle } from '../core/protocol';
 import type { Refusal, Result } from '../core/result';
-import type { CalKind, CalVersion, LicensingMode } from '../core/vocabulary';
+import type { SignedList, TrustAnchor } from '../core/wire/clearinghouse';
+import type { CalAnswer, CalRequest, Enrolment, ServerIdentity, Validated } from '../core/wire/license-server';
 import { callJson } from '../http/client';
 
-export interface LicenseServerIdentity {
-  serverId: string;
-  productId?: string;
-  /** base64url of the raw Ed25519 public key. */
-  publicKey: string;
-  version?: number;
-  certificate?: string;
-}
-
-export interface CalRequest {
-  device: string;
-  hwid: string;
-  user?: string;
-  mode: Exclude<LicensingMode, 'not-configured'>;
-  hostVersion: CalVersion;
-  presented?: CalBundle;
-}
-
-export interface CalResponse {
-  bundle: CalBundle;
-  kind: CalKind;
-  expiresAt: string;
-  serverId: string;
-}
-
-export interface TrustAnchorResponse {
-  keys: { kid?: string; x?: string; [k: string]: unknown }[];
-  fingerprint: string;
-}
+/** What the session host reads from a license server and the clearinghouse: the wire contract's types. */
+export type { CalAnswer as CalResponse, CalRequest, ServerIdentity as LicenseServerIdentity } from '../core/wire/license-server';
+export type { TrustAnchor as TrustAnchorResponse } from '../core/wire/clearinghouse';
 
 /** The HTTP calls, as a port so tests of the use cases can run against real servers on 127.0.0.1. */
 export interface SessionHostPeers {
-  enroll(licenseServerUrl: string, joinToken: string, hostName: string): Promise<Result<{ token: string }>>;
-  identity(licenseServerUrl: string): Promise<Result<LicenseServerIdentity>>;
-  requestCal(licenseServerUrl: string, token: string | undefined, request: CalRequest): Promise<Result<CalResponse>>;
-  validateCal(licenseServerUrl: string, token: string | undefined, jti: string): Promise<Result<unknown>>;
-  trustAnchor(clearinghouseUrl: string): Promise<Result<TrustAnchorResponse>>;
-  revocations(clearinghouseUrl: string): Promise<Result<{ list: string }>>;
+  enroll(licenseServerUrl: string, joinToken: string, hostName: string): Promise<Result<Enrolment>>;
+  identity(licenseServerUrl: string): Promise<Result<ServerIdentity>>;
+  requestCal(licenseServerUrl: string, token: string | undefined, request: CalRequest): Promise<Result<CalAnswer>>;
+  validateCal(licenseServerUrl: string, token: string | undefined, jti: string): Promise<Result<Validated>>;
+  trustAnchor(clearinghouseUrl: string): Promise<Result<TrustAnchor>>;
+  revocations(clearinghouseUrl: string): Promise<Result<SignedList>>;
 }
 
 export function httpPeers(options: { timeoutMs?: number } = {}): SessionHostPeers {

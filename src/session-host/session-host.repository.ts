@@ -2,7 +2,7 @@
  * The session host's SQL (the only place it is written). Row types stay here; callers get domain values.
  */
 import type { Kysely } from 'kysely';
-import type { AdmissionRecord } from '../core/api-types';
+import type { AdmissionRecord } from '../core/wire/session-host';
 import type { LayerSettings } from '../core/session-host-rules';
 import type { AdmissionBasis } from '../core/session-host-rules';
 import type { CalKind, ConfigLayer, LicensingMode } from '../core/vocabulary';
@@ -259,7 +259,7 @@ export async function saveRevocations(db: Db, list: string, seq: number, at: Dat
 
 // ---------------------------------------------------------------------------------------------- admissions
 
-export type { AdmissionRecord } from '../core/api-types';
+export type { AdmissionRecord } from '../core/wire/session-host';
 
 export async function insertAdmission(db: Db, a: AdmissionRecord): Promise<number> {
   const row = await t(db)

@@ -9,6 +9,7 @@ import { EMIT_FORMATS } from '../core/windows-config';
 import { requireScope } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
+import * as Wire from '../core/wire/session-host';
 import { authHeadersToConnectInput, GATE_HEADERS, encodeBundleHeader } from './gate';
 import type { SessionHostUseCases } from './ports';
 
@@ -37,7 +38,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
             },
             { additionalProperties: false },
           ),
-          response: { 200: Any, ...errorResponses(400, 403, 409, 422, 429) },
+          response: { 200: Wire.Admission, ...errorResponses(400, 403, 409, 422, 429) },
         },
       },
       async (request, reply) => {
@@ -54,6 +55,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
           tags: ['session-host'],
           summary: 'nginx auth_request gate: 204 admit, 401/403 refuse with X-OpenCAL-Refusal',
           description: `Headers: ${GATE_HEADERS.device}, ${GATE_HEADERS.hwid}, ${GATE_HEADERS.user} (optional), ${GATE_HEADERS.cals} (base64url JSON list of CAL bundles).`,
+          response: { 204: Type.Null({ description: `admitted: ${GATE_HEADERS.admission} names the basis, ${GATE_HEADERS.newCal} carries a new CAL to store` }), ...errorResponses(401, 403) },
         },
       },
       async (request, reply) => {
@@ -63,7 +65,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
       },
     );
 
-    app.get('/status', { preHandler: reader, schema: { tags: ['session-host'], summary: 'mode, license servers and their sources, grace days left' } }, async () =>
+    app.get('/status', { preHandler: reader, schema: { tags: ['session-host'], summary: 'mode, license servers and their sources, grace days left', response: { 200: Wire.SessionHostStatus, ...errorResponses(401, 403) } } }, async () =>
       uc.status(),
     );
 
@@ -82,7 +84,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
             },
             { additionalProperties: false },
           ),
-          response: { 200: Any, ...errorResponses(400, 401, 403, 409) },
+          response: { 200: Wire.SessionHostStatus, ...errorResponses(400, 401, 403, 409) },
         },
       },
       async (request, reply) => {
@@ -101,7 +103,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
           tags: ['session-host'],
           summary: 'enrol on a license server with its one-time join token',
           body: Type.Object({ licenseServerUrl: Type.String({ maxLength: 512 }), joinToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
-          response: { 200: Any, ...errorResponses(400, 401, 403, 409, 422, 502) },
+          response: { 200: Wire.HostEnrolment, ...errorResponses(400, 401, 403, 409, 422, 502) },
         },
       },
       async (request, reply) => {
@@ -111,7 +113,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
       },
     );
 
-    app.post('/refresh', { preHandler: admin, schema: { tags: ['session-host'], summary: 'fetch the trust anchor, revocation list and license server identities now' } }, async () => {
+    app.post('/refresh', { preHandler: admin, schema: { tags: ['session-host'], summary: 'fetch the trust anchor, revocation list and license server identities now', response: { 200: Wire.RefreshReport, ...errorResponses(401, 403) } } }, async () => {
       return uc.refresh();
     });
 
@@ -123,6 +125,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
           tags: ['session-host'],
           summary: 'Windows configuration from these settings: PowerShell, .reg, GPO, RDMS',
           querystring: Type.Object({ format: Type.Union(EMIT_FORMATS.map((f) => Type.Literal(f))) }),
+          response: { 200: { description: 'the configuration file', content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses(400, 401, 403, 409) },
         },
       },
       async (request, reply) => {
@@ -146,6 +149,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
             outcome: Type.Optional(Type.Union([Type.Literal('admitted'), Type.Literal('refused')])),
             device: Type.Optional(Type.String({ maxLength: 128 })),
           }),
+          response: { 200: Wire.AdmissionList, ...errorResponses(400, 401, 403) },
         },
       },
       async (request) => ({ admissions: await uc.admissions(request.query) }),
@@ -163,6 +167,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
             afterId: Type.Optional(Type.Integer()),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           }),
+          response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
         },
       },
       async (request) => {

@@ -11,6 +11,7 @@ import { base64urlDecode, keySetFromJwks, verifyJws } from '../trust/index';
 import type { SessionHostContext } from './context';
 import type { TrustAnchorResponse } from './license-server-client';
 import { listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations } from './session-host.repository';
+import type { RefreshReport } from '../core/wire/session-host';
 
 /** Loads what the database holds into the in-memory cache (at start). */
 export async function loadTrust(ctx: SessionHostContext): Promise<void> {
@@ -85,11 +86,8 @@ export async function acceptRevocationList(ctx: SessionHostContext, list: string
   return ok({ seq: payload.seq, updated });
 }
 
-export interface RefreshReport {
-  trustAnchor?: { fingerprint: string } | { error: string };
-  revocations?: { seq: number; updated: boolean } | { error: string };
-  identities: { licenseServerUrl: string; serverId?: string; error?: string }[];
-}
+/** The answer of its route, from the wire contract (core/wire/session-host.ts). */
+export type { RefreshReport } from '../core/wire/session-host';
 
 /** Fetches the trust anchor and revocation list from the clearinghouse, and the listed servers' identities. */
 export async function refreshTrust(ctx: SessionHostContext, licenseServers: readonly string[]): Promise<RefreshReport> {

@@ -23,11 +23,15 @@ import {
   sessionHostFromStatus,
   type ComponentReading,
 } from '../core/diagnosis-snapshot';
+import type { CaseList, PackList, ServerList } from '../core/wire/clearinghouse';
+import type { EventList } from '../core/wire/common';
+import type { HostList, IssuedList, LicenseServerStatus, ServerIdentity } from '../core/wire/license-server';
+import type { SessionHostStatus } from '../core/wire/session-host';
 import { api, tokenFor, type ApiError, type Component, type KeyringEntry } from './api';
 
 async function events(keyring: KeyringEntry[], c: Component, component: EventComponent, source: string): Promise<ObservedEvent[]> {
   if (!tokenFor(keyring, c)) return [];
-  const r = await api<unknown>(keyring, c, 'GET', '/events?limit=200');
+  const r = await api<EventList>(keyring, c, 'GET', '/events?limit=200');
   return r.ok ? listOf(r.value, 'events').flatMap((e) => eventFromRecord(e, component, source) ?? []) : [];
 }
 
@@ -40,7 +44,7 @@ async function readLicenseServer(keyring: KeyringEntry[], url: string, listed: b
     };
     return { observed: server, events: [] };
   }
-  const identity = await api<unknown>(keyring, 'ls', 'GET', '/identity');
+  const identity = await api<ServerIdentity>(keyring, 'ls', 'GET', '/identity');
   if (!identity.ok) {
     server.reachable = identity.error.code !== 'UNREACHABLE';
     server.problem = { code: identity.error.code, message: identity.error.message };
@@ -53,16 +57,16 @@ async function readLicenseServer(keyring: KeyringEntry[], url: string, listed: b
     server.problem = { code: 'UNAUTHENTICATED', message: 'Sign in with a license server token (ls:admin or readonly) to inspect this license server.' };
     return { observed: server, events: [] };
   }
-  const status = await api<unknown>(keyring, 'ls', 'GET', '/status');
+  const status = await api<LicenseServerStatus>(keyring, 'ls', 'GET', '/status');
   if (!status.ok) {
     server.problem = { code: status.error.code, message: status.error.message };
     return { observed: server, events: [] };
   }
   server.inspected = true;
   applyStatus(server, status.value);
-  const revoked = await api<unknown>(keyring, 'ls', 'GET', '/issued?status=revoked&calType=device');
+  const revoked = await api<IssuedList>(keyring, 'ls', 'GET', '/issued?status=revoked&calType=device');
   if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, listOf(revoked.value, 'issued'), new Date(Date.now()));
-  const hosts = await api<unknown>(keyring, 'ls', 'GET', '/hosts');
+  const hosts = await api<HostList>(keyring, 'ls', 'GET', '/hosts');
   if (hosts.ok) server.hostsAllowList = hostsAllowListFrom(hosts.value, hostName);
   const evs = await events(keyring, 'ls', 'license-server', url);
   const rebuilt = rebuiltAtFrom(evs);
@@ -73,23 +77,23 @@ async function readLicenseServer(keyring: KeyringEntry[], url: string, listed: b
 async function readClearinghouse(keyring: KeyringEntry[], origin: string): Promise<ComponentReading<ObservedClearinghouse> | undefined> {
   if (!tokenFor(keyring, 'ch')) return undefined;
   const ch: ObservedClearinghouse = { url: origin, reachable: false, packs: [], cases: [], servers: [] };
-  const packs = await api<unknown>(keyring, 'ch', 'GET', '/packs');
+  const packs = await api<PackList>(keyring, 'ch', 'GET', '/packs');
   if (!packs.ok) {
     ch.problem = { code: packs.error.code, message: packs.error.message };
     return { observed: ch, events: [] };
   }
   ch.reachable = true;
   ch.packs = listOf(packs.value, 'packs').flatMap((p) => packFromView(p) ?? []);
-  const cases = await api<unknown>(keyring, 'ch', 'GET', '/cases');
+  const cases = await api<CaseList>(keyring, 'ch', 'GET', '/cases');
   if (cases.ok) ch.cases = listOf(cases.value, 'cases').flatMap((c) => caseFromView(c) ?? []);
-  const servers = await api<unknown>(keyring, 'ch', 'GET', '/servers');
+  const servers = await api<ServerList>(keyring, 'ch', 'GET', '/servers');
   if (servers.ok) ch.servers = listOf(servers.value, 'servers').flatMap((s) => serverRecordFromView(s) ?? []);
   return { observed: ch, events: await events(keyring, 'ch', 'clearinghouse', origin) };
 }
 
 /** Everything the diagnoser needs, from the session host's point of view; refused only when the session host cannot be read. */
 export async function gatherInBrowser(keyring: KeyringEntry[], origin: string): Promise<{ ok: true; snapshot: DiagnosisSnapshot } | { ok: false; error: ApiError }> {
-  const status = await api<unknown>(keyring, 'sh', 'GET', '/status');
+  const status = await api<SessionHostStatus>(keyring, 'sh', 'GET', '/status');
   if (!status.ok) return { ok: false, error: status.error };
   const sessionHost = sessionHostFromStatus(status.value, origin);
   // the license server on this origin is inspected even when the session host does not list it (e.g. the new one)

@@ -2,7 +2,7 @@
  * The agent desk (the clearinghouse's phone agents): the review queue with each case's evidence, approve or
  * reject with a reason; phone activation and phone reissue, reading back the codes group by group.
  */
-import type { CaseView } from '../../core/api-types';
+import type { CaseAnswer, CaseList, CaseView, ConfirmationAnswer, OrganizationList } from '../../core/wire/clearinghouse';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, MIGRATION_REASONS, type CalType, type CalVersion, type MigrationReason } from '../../core/vocabulary';
 import { api } from '../api';
@@ -53,7 +53,7 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
   const c = props.c;
   const id = useId('reason');
   const [reason, setReason] = useState('');
-  const decide = useWrite(props, 'ch', (d: 'approve' | 'reject') => api<{ case: CaseView }>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), props.onDecided);
+  const decide = useWrite(props, 'ch', (d: 'approve' | 'reject') => api<CaseAnswer>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), props.onDecided);
   return (
     <article class="case" data-case={c.caseNumber} aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>
@@ -103,15 +103,15 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
 }
 
 function PhoneActivation(props: PageProps) {
-  const orgs = useLoad(() => api<{ organizations?: { id: string; name: string }[]; orgs?: { id: string; name: string }[] }>(props.keyring, 'ch', 'GET', '/orgs'));
-  const orgList = orgs.data?.organizations ?? orgs.data?.orgs ?? [];
+  const orgs = useLoad(() => api<OrganizationList>(props.keyring, 'ch', 'GET', '/orgs'));
+  const orgList = orgs.data?.organizations ?? [];
   const [productId, setProductId] = useState<TypedCode>({ value: '' });
   const [orgId, setOrgId] = useState('');
   const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
   const [version, setVersion] = useState<CalVersion>(2019);
   const org = orgId || orgList[0]?.id || '';
   const act = useWrite(props, 'ch', () =>
-    api<{ confirmation: string; licenseServerId: string }>(props.keyring, 'ch', 'POST', '/phone/activate', { productId: productId.value, orgId: org, company, serverVersion: version }),
+    api<ConfirmationAnswer>(props.keyring, 'ch', 'POST', '/phone/activate', { productId: productId.value, orgId: org, company, serverVersion: version }),
   );
   const set = (k: keyof typeof company) => (v: string) => setCompany({ ...company, [k]: v });
   const ready = productId.check?.state === 'valid' && org !== '';
@@ -165,7 +165,7 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
     props,
     'ch',
     () =>
-      api<{ case: CaseView; keyPackId?: string }>(props.keyring, 'ch', 'POST', '/phone/reissue', {
+      api<CaseAnswer>(props.keyring, 'ch', 'POST', '/phone/reissue', {
         ...(byServerId ? { serverId: target.value, migrationReason } : { migrationCode: target.value }),
         ...packRequestFields({ packKey, program, cal, receipt, proof }),
         reason: note.trim(),
@@ -227,8 +227,8 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
 }
 
 export function AgentDesk(props: PageProps) {
-  const queue = useLoad(() => api<{ cases: CaseView[] }>(props.keyring, 'ch', 'GET', '/cases?status=pending'));
-  const all = useLoad(() => api<{ cases: CaseView[] }>(props.keyring, 'ch', 'GET', '/cases'));
+  const queue = useLoad(() => api<CaseList>(props.keyring, 'ch', 'GET', '/cases?status=pending'));
+  const all = useLoad(() => api<CaseList>(props.keyring, 'ch', 'GET', '/cases'));
   const reload = () => {
     queue.reload();
     all.reload();

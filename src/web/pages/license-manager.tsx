@@ -3,14 +3,27 @@
  * licenses (pack key or key pack ID), migration code, key packs, issued licenses with revoke and its 20 %
  * budget, rebuild with its guard, deactivate, session hosts and events.
  */
-import type { ActivationView as Activation, IssuedView as Issued, KeyPackView as KeyPack, LicenseServerStatus as Status } from '../../core/api-types';
+import type { EventList } from '../../core/wire/common';
+import type {
+  ActivationView as Activation,
+  CheckInResult,
+  DeactivationReceipt,
+  HostList,
+  IssuedList,
+  JoinToken,
+  KeyPackView as KeyPack,
+  LicenseServerStatus as Status,
+  MigrationCodeAnswer,
+  RebuildAnswer,
+  RevokeAnswer,
+} from '../../core/wire/license-server';
 import { useState } from 'preact/hooks';
 import { revokeBudgets } from '../../core/license-server-rules';
 import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
 import { api, grantFor, tokenFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useLoad, type TypedCode } from '../ui';
-import { EventsCard, emptyProgramFields, ProgramInputs, programData, type EventView, useWrite } from './shared';
+import { EventsCard, emptyProgramFields, ProgramInputs, programData, useWrite } from './shared';
 
 
 
@@ -244,7 +257,7 @@ function MigrationCode(props: PageProps) {
   const [reason, setReason] = useState<MigrationReason>('reinstalled');
   const [source, setSource] = useState<TypedCode>({ value: '' });
   const make = useWrite(props, 'ls', () =>
-    api<{ migrationCode: string; serverId: string }>(props.keyring, 'ls', 'POST', '/migration-code', { reason, ...(source.value.trim() ? { sourceId: source.value } : {}) }),
+    api<MigrationCodeAnswer>(props.keyring, 'ls', 'POST', '/migration-code', { reason, ...(source.value.trim() ? { sourceId: source.value } : {}) }),
   );
   const ready = source.value.trim() === '' || source.check?.state === 'valid';
   return (
@@ -325,12 +338,12 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
   const [status, setStatus] = useState<'active' | 'all'>('active');
   const [query, setQuery] = useState('?status=active');
   // read again when the page reloads the status (a rebuild or a deactivation changes the issued licenses too)
-  const list = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', `/issued${query}`), [query, props.refresh]);
-  const revoked = useLoad(() => api<{ issued: Issued[] }>(props.keyring, 'ls', 'GET', '/issued?status=revoked'), [query, props.refresh]);
+  const list = useLoad(() => api<IssuedList>(props.keyring, 'ls', 'GET', `/issued${query}`), [query, props.refresh]);
+  const revoked = useLoad(() => api<IssuedList>(props.keyring, 'ls', 'GET', '/issued?status=revoked'), [query, props.refresh]);
   const revoke = useWrite(
     props,
     'ls',
-    (d: string) => api<{ revoked: Issued; revokable: number }>(props.keyring, 'ls', 'POST', '/issued/revoke', { device: d }),
+    (d: string) => api<RevokeAnswer>(props.keyring, 'ls', 'POST', '/issued/revoke', { device: d }),
     () => {
       list.reload();
       revoked.reload();
@@ -439,7 +452,7 @@ function Rebuild(props: PageProps & { onDone: () => void }) {
   const rebuild = useWrite(
     props,
     'ls',
-    () => api<{ keyPacksRemoved: number; issuedRemoved: number; forced: boolean; restored: { activated: boolean; keyPacks: number }; nextSteps: string[] }>(props.keyring, 'ls', 'POST', '/rebuild', force ? { force: true } : {}),
+    () => api<RebuildAnswer>(props.keyring, 'ls', 'POST', '/rebuild', force ? { force: true } : {}),
     () => {
       // done: the boxes are unticked again, so that a second rebuild needs a second confirmation
       setUnderstood(false);
@@ -491,7 +504,7 @@ function Rebuild(props: PageProps & { onDone: () => void }) {
 
 function Deactivate(props: PageProps & { onDone: () => void }) {
   const [confirm, setConfirm] = useState(false);
-  const go = useWrite(props, 'ls', () => api<{ receipt: string; clearinghouseNotified: boolean; message: string }>(props.keyring, 'ls', 'POST', '/deactivate'), props.onDone);
+  const go = useWrite(props, 'ls', () => api<DeactivationReceipt>(props.keyring, 'ls', 'POST', '/deactivate'), props.onDone);
   return (
     <Card title="Deactivate the server" id="deactivate">
       <p>Deactivation releases this server's packs so that another license server may receive them. It answers a deactivation receipt to keep.</p>
@@ -523,9 +536,9 @@ function Deactivate(props: PageProps & { onDone: () => void }) {
 }
 
 function Hosts(props: PageProps & { canWrite: boolean }) {
-  const hosts = useLoad(() => api<{ allowListEnabled: boolean; allowList: string[]; hosts: { name: string; enrolledAt: string; allowed: boolean }[] }>(props.keyring, 'ls', 'GET', '/hosts'));
+  const hosts = useLoad(() => api<HostList>(props.keyring, 'ls', 'GET', '/hosts'));
   const [name, setName] = useState('');
-  const join = useWrite(props, 'ls', () => api<{ joinToken: string; name: string }>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), hosts.reload);
+  const join = useWrite(props, 'ls', () => api<JoinToken>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), hosts.reload);
   return (
     <Card title="Session hosts" id="hosts">
       <Refusal error={hosts.error} />
@@ -581,7 +594,7 @@ function Hosts(props: PageProps & { canWrite: boolean }) {
 
 export function LicenseManager(props: PageProps) {
   const status = useLoad(() => api<Status>(props.keyring, 'ls', 'GET', '/status'));
-  const events = useLoad(() => api<{ events: EventView[] }>(props.keyring, 'ls', 'GET', '/events?limit=50'));
+  const events = useLoad(() => api<EventList>(props.keyring, 'ls', 'GET', '/events?limit=50'));
   const canWrite = grantFor(props.keyring, 'ls')?.scope === 'ls:admin';
   const [refresh, setRefresh] = useState(0);
   const reload = () => {
@@ -589,7 +602,7 @@ export function LicenseManager(props: PageProps) {
     events.reload();
     setRefresh((n) => n + 1);
   };
-  const checkIn = useWrite(props, 'ls', () => api<unknown>(props.keyring, 'ls', 'POST', '/check-in'), reload);
+  const checkIn = useWrite(props, 'ls', () => api<CheckInResult>(props.keyring, 'ls', 'POST', '/check-in'), reload);
   const now = status.data ? Date.now() : 0;
   return (
     <>

@@ -3,35 +3,13 @@
  * a pack to a new license server (migration code + pack key), web activation, deactivation receipts, and the
  * organization's packs, servers and cases.
  */
-import type { CaseView } from '../../core/api-types';
+import type { CaseAnswer, CaseList, ConfirmationAnswer, DeactivationAnswer, KeyPackIdAnswer, PackList, ServerList } from '../../core/wire/clearinghouse';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, type CalType, type CalVersion } from '../../core/vocabulary';
 import { api } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeField, Copyable, Empty, emptyCode, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type TypedCode } from '../ui';
 import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, packRequestFields } from './shared';
-
-interface PackRecord {
-  number: number;
-  program: string;
-  calType: CalType;
-  calVersion: CalVersion;
-  count: number;
-  status: string;
-  serverId: string | null;
-  grantSeq: number;
-  createdAt: string;
-}
-
-interface ServerRecord {
-  serverId: string;
-  status: string;
-  method: string;
-  serverVersion: number;
-  activatedAt: string;
-  lastCheckInAt: string | null;
-  statusReason: string | null;
-}
 
 const valid = (c: TypedCode) => c.check?.state === 'valid';
 
@@ -46,7 +24,7 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
   const [proof, setProof] = useState('');
 
   const install = useAction(
-    () => api<{ keyPackId: string; keyPack: { pack: number; calType: string; calVersion: number; count: number } }>(props.keyring, 'ch', 'POST', '/portal/install', {
+    () => api<KeyPackIdAnswer>(props.keyring, 'ch', 'POST', '/portal/install', {
       serverId: serverId.value,
       packKey: packKey.value,
       ...programData(program),
@@ -55,7 +33,7 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
   );
   const migrate = useAction(
     () =>
-      api<{ case: CaseView }>(props.keyring, 'ch', 'POST', '/portal/migrate', {
+      api<CaseAnswer>(props.keyring, 'ch', 'POST', '/portal/migrate', {
         migrationCode: migrationCode.value,
         ...packRequestFields({ packKey, program, cal, receipt, proof }),
       }),
@@ -145,7 +123,7 @@ function WebActivation(props: PageProps & { onChanged: () => void }) {
   const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
   const [version, setVersion] = useState<CalVersion>(2019);
   const act = useAction(
-    () => api<{ confirmation: string; licenseServerId: string }>(props.keyring, 'ch', 'POST', '/portal/activate', { productId: productId.value, company, serverVersion: version }),
+    () => api<ConfirmationAnswer>(props.keyring, 'ch', 'POST', '/portal/activate', { productId: productId.value, company, serverVersion: version }),
     props.onChanged,
   );
   const set = (k: keyof typeof company) => (v: string) => setCompany({ ...company, [k]: v });
@@ -185,7 +163,7 @@ function WebActivation(props: PageProps & { onChanged: () => void }) {
 
 function Deactivation(props: PageProps & { onChanged: () => void }) {
   const [receipt, setReceipt] = useState<TypedCode>(emptyCode());
-  const go = useAction(() => api<{ status: string; serverId: string; releasedPacks: number[] }>(props.keyring, 'ch', 'POST', '/portal/deactivate', { receipt: receipt.value }), props.onChanged);
+  const go = useAction(() => api<DeactivationAnswer>(props.keyring, 'ch', 'POST', '/portal/deactivate', { receipt: receipt.value }), props.onChanged);
   return (
     <Card title="Record a deactivation receipt" id="deactivation">
       <form
@@ -210,9 +188,9 @@ function Deactivation(props: PageProps & { onChanged: () => void }) {
 }
 
 export function Portal(props: PageProps) {
-  const packs = useLoad(() => api<{ packs: PackRecord[] }>(props.keyring, 'ch', 'GET', '/packs'));
-  const servers = useLoad(() => api<{ servers: ServerRecord[] }>(props.keyring, 'ch', 'GET', '/servers'));
-  const cases = useLoad(() => api<{ cases: CaseView[] }>(props.keyring, 'ch', 'GET', '/cases'));
+  const packs = useLoad(() => api<PackList>(props.keyring, 'ch', 'GET', '/packs'));
+  const servers = useLoad(() => api<ServerList>(props.keyring, 'ch', 'GET', '/servers'));
+  const cases = useLoad(() => api<CaseList>(props.keyring, 'ch', 'GET', '/cases'));
   const reload = () => {
     packs.reload();
     servers.reload();

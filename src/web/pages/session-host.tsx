@@ -3,7 +3,8 @@
  * recent admissions and refusals, the Windows configuration to copy (PowerShell / .reg / GPO / RDMS), and a
  * test device that connects with the CALs it holds (its license store lives in this browser tab).
  */
-import type { Admission, AdmissionRecord, SessionHostStatus as HostStatus } from '../../core/api-types';
+import type { EventList } from '../../core/wire/common';
+import type { Admission, AdmissionList, AdmissionRecord, HostEnrolment, RefreshReport, SessionHostStatus as HostStatus } from '../../core/wire/session-host';
 import { useState } from 'preact/hooks';
 import type { CalBundle, CalTokenPayload } from '../../core/protocol';
 import { CONFIG_LAYERS, LICENSING_MODE_NAMES, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
@@ -11,7 +12,7 @@ import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
 import { api, apiText, call, grantFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useId, useLoad } from '../ui';
-import { EventsCard, type EventView, useWrite } from './shared';
+import { EventsCard, useWrite } from './shared';
 
 const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
 
@@ -130,8 +131,8 @@ function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
 function Enroll(props: PageProps & { onDone: () => void }) {
   const [url, setUrl] = useState(window.location.origin);
   const [joinToken, setJoinToken] = useState('');
-  const enroll = useWrite(props, 'sh', () => api<{ licenseServerUrl: string; serverId?: string }>(props.keyring, 'sh', 'POST', '/enroll', { licenseServerUrl: url.trim(), joinToken: joinToken.trim() }), props.onDone);
-  const refresh = useWrite(props, 'sh', () => api<unknown>(props.keyring, 'sh', 'POST', '/refresh'), props.onDone);
+  const enroll = useWrite(props, 'sh', () => api<HostEnrolment>(props.keyring, 'sh', 'POST', '/enroll', { licenseServerUrl: url.trim(), joinToken: joinToken.trim() }), props.onDone);
+  const refresh = useWrite(props, 'sh', () => api<RefreshReport>(props.keyring, 'sh', 'POST', '/refresh'), props.onDone);
   return (
     <Card title="Enrol on a license server" id="enroll">
       <form
@@ -365,8 +366,8 @@ function Admissions(props: { list: AdmissionRecord[] }) {
 
 export function SessionHostPage(props: PageProps) {
   const status = useLoad(() => api<HostStatus>(props.keyring, 'sh', 'GET', '/status'));
-  const admissions = useLoad(() => api<{ admissions: AdmissionRecord[] }>(props.keyring, 'sh', 'GET', '/admissions?limit=20'));
-  const events = useLoad(() => api<{ events: EventView[] }>(props.keyring, 'sh', 'GET', '/events?limit=30'));
+  const admissions = useLoad(() => api<AdmissionList>(props.keyring, 'sh', 'GET', '/admissions?limit=20'));
+  const events = useLoad(() => api<EventList>(props.keyring, 'sh', 'GET', '/events?limit=30'));
   const [version, setVersion] = useState(0);
   const canWrite = grantFor(props.keyring, 'sh')?.scope === 'sh:admin';
   const reload = () => {

@@ -1,5 +1,5 @@
 /** Views of the API answers that several pages show, and form pieces they share. */
-import type { CaseView } from '../../core/api-types';
+import type { CaseView } from '../../core/wire/clearinghouse';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { scopeFromRefusal, type ApiResult, type Component } from '../api';
 import type { PageProps } from '../app';

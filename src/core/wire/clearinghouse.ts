@@ -1,0 +1,190 @@
+/**
+ * The clearinghouse's answers (`/ch/v1`, docs/architecture.md "HTTP routes"): one schema per answer, its
+ * static type under the same name. The routes declare them as their 200 responses; the CLI, the console, the
+ * license server's clearinghouse client and the diagnoser read the types.
+ */
+import { Type, type Static } from 'typebox';
+import { ACTIVATION_METHODS, ACTIVATION_STATUSES, CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, PROGRAMS } from '../vocabulary';
+import { JsonObject, Jws, Nullable, oneOf, Timestamp } from './schema';
+
+export { EventList, SignedList } from './common';
+
+/** What a case is about: a migration, a phone reissue, a suspected clone, phantom licenses. */
+export const CASE_KINDS = ['migration', 'reissue', 'clone', 'phantom'] as const;
+export type CaseKind = (typeof CASE_KINDS)[number];
+
+/** The program data a purchase carries (core/clearinghouse-rules.ts `ProgramData`). */
+export const ProgramData = Type.Object({
+  licenseNumber: Type.Optional(Type.String()),
+  authorizationNumber: Type.Optional(Type.String()),
+  agreementNumber: Type.Optional(Type.String()),
+});
+
+/** A public key of the trust anchor (JWK, OKP Ed25519). */
+export const TrustKey = Type.Object({
+  kid: Type.Optional(Type.String()),
+  kty: Type.Literal('OKP'),
+  crv: Type.Literal('Ed25519'),
+  x: Type.String({ description: 'base64url of the raw public key' }),
+  alg: Type.Literal('EdDSA'),
+  use: Type.Literal('sig'),
+});
+
+/** `GET /ch/v1/trust`: the clearinghouse public keys and the fingerprint to pin (hex sha256 of the raw key). */
+export const TrustAnchor = Type.Object({ keys: Type.Array(TrustKey), fingerprint: Type.String() });
+export type TrustAnchor = Static<typeof TrustAnchor>;
+
+/** `POST /ch/v1/orgs`: the organization and its ch:org token, shown once. */
+export const OrgCreated = Type.Object({ orgId: Type.String(), token: Type.String() });
+export type OrgCreated = Static<typeof OrgCreated>;
+
+export const Organization = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Timestamp });
+export type Organization = Static<typeof Organization>;
+
+/** `GET /ch/v1/orgs`. */
+export const OrganizationList = Type.Object({ organizations: Type.Array(Organization) });
+export type OrganizationList = Static<typeof OrganizationList>;
+
+/** `POST /ch/v1/agents`: the agent and its ch:agent token, shown once. */
+export const AgentCreated = Type.Object({ agentId: Type.String(), token: Type.String() });
+export type AgentCreated = Static<typeof AgentCreated>;
+
+/** `POST /ch/v1/packs`: the pack number and the 25-character pack key, shown once. */
+export const PackCreated = Type.Object({ packNumber: Type.Integer(), packKey: Type.String() });
+export type PackCreated = Static<typeof PackCreated>;
+
+/** A purchased pack as the clearinghouse records it. */
+export const PackView = Type.Object({
+  number: Type.Integer(),
+  orgId: Nullable(Type.String()),
+  program: oneOf(PROGRAMS),
+  programData: ProgramData,
+  calType: oneOf(CAL_TYPES),
+  calVersion: oneOf(CAL_VERSIONS),
+  count: Type.Integer(),
+  proofOfPurchase: Nullable(Type.String()),
+  status: oneOf(['unassigned', 'installed', 'revoked'] as const),
+  serverId: Nullable(Type.String()),
+  grantSeq: Type.Integer(),
+  createdAt: Timestamp,
+});
+export type PackView = Static<typeof PackView>;
+
+/** `GET /ch/v1/packs`. */
+export const PackList = Type.Object({ packs: Type.Array(PackView) });
+export type PackList = Static<typeof PackList>;
+
+/** A license server as the clearinghouse knows it. */
+export const ServerView = Type.Object({
+  serverId: Type.String(),
+  publicKey: Type.String(),
+  orgId: Nullable(Type.String()),
+  status: oneOf(ACTIVATION_STATUSES),
+  method: oneOf(ACTIVATION_METHODS),
+  serverVersion: oneOf(CAL_VERSIONS),
+  company: Type.Record(Type.String(), Type.String()),
+  activationSerial: Type.Integer(),
+  activatedAt: Timestamp,
+  certificate: Jws,
+  certificateExpiresAt: Timestamp,
+  lastCheckInAt: Nullable(Timestamp),
+  instanceId: Nullable(Type.String()),
+  receiptAt: Nullable(Timestamp),
+  statusChangedAt: Timestamp,
+  statusReason: Nullable(Type.String()),
+});
+export type ServerView = Static<typeof ServerView>;
+
+/** `GET /ch/v1/servers`. */
+export const ServerList = Type.Object({ servers: Type.Array(ServerView) });
+export type ServerList = Static<typeof ServerList>;
+
+/** `POST /ch/v1/servers/activate` and `/reactivate`: the server certificate. */
+export const CertificateAnswer = Type.Object({ certificate: Jws });
+export type CertificateAnswer = Static<typeof CertificateAnswer>;
+
+/** `POST /ch/v1/servers/deactivate` and `/portal/deactivate`. */
+export const DeactivationAnswer = Type.Object({
+  status: oneOf(ACTIVATION_STATUSES),
+  serverId: Type.String(),
+  releasedPacks: Type.Array(Type.Integer()),
+});
+export type DeactivationAnswer = Static<typeof DeactivationAnswer>;
+
+/** The pack a grant was issued for, as the install routes answer it. */
+export const InstalledPack = Type.Object({
+  pack: Type.Integer(),
+  seq: Type.Integer(),
+  program: oneOf(PROGRAMS),
+  calType: oneOf(CAL_TYPES),
+  calVersion: oneOf(CAL_VERSIONS),
+  count: Type.Integer(),
+});
+export type InstalledPack = Static<typeof InstalledPack>;
+
+/** `POST /ch/v1/servers/install`: the signed grant and the pack it covers. */
+export const InstallAnswer = Type.Object({ grant: Jws, keyPack: InstalledPack });
+export type InstallAnswer = Static<typeof InstallAnswer>;
+
+/** The clearinghouse's word on a server at check-in: its activation status, or `unknown` for a server it never saw. */
+export const CHECK_IN_STATUSES = [...ACTIVATION_STATUSES, 'unknown'] as const;
+
+/** `POST /ch/v1/servers/check-in`. */
+export const CheckInAnswer = Type.Object({
+  status: oneOf(CHECK_IN_STATUSES),
+  certificate: Type.Optional(Jws),
+  grants: Type.Array(Jws),
+  revocations: Jws,
+});
+export type CheckInAnswer = Static<typeof CheckInAnswer>;
+
+/** `POST /ch/v1/servers/holdings`: what the clearinghouse holds for this server. */
+export const HoldingsAnswer = Type.Object({ certificate: Type.Optional(Jws), grants: Type.Array(Jws) });
+export type HoldingsAnswer = Static<typeof HoldingsAnswer>;
+
+/** `POST /ch/v1/portal/activate` and `/phone/activate`: the 35-character activation confirmation. */
+export const ConfirmationAnswer = Type.Object({ confirmation: Type.String(), licenseServerId: Type.String() });
+export type ConfirmationAnswer = Static<typeof ConfirmationAnswer>;
+
+/** `POST /ch/v1/portal/install`: the 35-character key pack ID. */
+export const KeyPackIdAnswer = Type.Object({ keyPackId: Type.String(), keyPack: InstalledPack });
+export type KeyPackIdAnswer = Static<typeof KeyPackIdAnswer>;
+
+/** A case of the review queue. */
+export const CaseView = Type.Object({
+  caseNumber: Type.String({ description: 'e.g. CH-000123' }),
+  kind: oneOf(CASE_KINDS),
+  status: oneOf(CASE_STATUSES),
+  flagged: Type.Boolean(),
+  channel: Type.String(),
+  pack: Nullable(Type.Integer()),
+  sourceServerId: Nullable(Type.String()),
+  targetServerId: Nullable(Type.String()),
+  orgId: Nullable(Type.String()),
+  reason: Nullable(Type.String()),
+  evidence: JsonObject,
+  decisionReasons: Type.Array(Type.Object({ code: Type.String(), text: Type.String() })),
+  keyPackId: Type.Optional(Type.String()),
+  grantSeq: Type.Optional(Type.Integer()),
+  decidedBy: Type.Optional(Type.String()),
+  decisionNote: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  decidedAt: Type.Optional(Timestamp),
+});
+export type CaseView = Static<typeof CaseView>;
+
+/** `GET /ch/v1/cases`. */
+export const CaseList = Type.Object({ cases: Type.Array(CaseView) });
+export type CaseList = Static<typeof CaseList>;
+
+/** `GET /ch/v1/cases/:number`, `/portal/migrate`, the decisions; `/phone/reissue` adds the key pack ID. */
+export const CaseAnswer = Type.Object({ case: CaseView, keyPackId: Type.Optional(Type.String()) });
+export type CaseAnswer = Static<typeof CaseAnswer>;
+
+/** `GET /ch/v1/audit/verify`: the hash chain of the audit log. */
+export const AuditVerifyAnswer = Type.Object({
+  ok: Type.Boolean(),
+  records: Type.Integer(),
+  firstBroken: Type.Optional(Type.Object({ seq: Type.Integer(), problem: Type.String() })),
+});
+export type AuditVerifyAnswer = Static<typeof AuditVerifyAnswer>;

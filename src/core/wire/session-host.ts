@@ -1,0 +1,94 @@
+/**
+ * The session host's answers (`/sh/v1`): one schema per answer, its static type under the same name. The
+ * routes declare them as their 200 responses; the device client, the CLI, the console and the diagnoser read
+ * the types.
+ */
+import { Type, type Static } from 'typebox';
+import { CAL_KINDS, CAL_VERSIONS, CONFIG_LAYERS, LICENSING_MODES, type LicensingMode } from '../vocabulary';
+import { CalBundle } from './common';
+import { Notice, oneOf, Timestamp } from './schema';
+
+export { EventList } from './common';
+
+export const ADMISSION_BASES = ['issued', 'presented', 'grace'] as const;
+const MODES = Object.keys(LICENSING_MODES) as LicensingMode[];
+const Source = oneOf([...CONFIG_LAYERS, 'default'] as const);
+
+/** One configuration layer's settings as the status shows them. */
+export const LayerView = Type.Object({
+  mode: Type.Optional(oneOf(MODES)),
+  licenseServers: Type.Optional(Type.Array(Type.String())),
+  fromFile: Type.Optional(Type.Boolean({ description: 'set by the configuration file, not through the API' })),
+});
+
+/** `GET /sh/v1/status` (and the answer of `PUT /sh/v1/config`). */
+export const SessionHostStatus = Type.Object({
+  hostName: Type.String(),
+  hostVersion: oneOf(CAL_VERSIONS),
+  directory: oneOf(['domain', 'workgroup'] as const),
+  mode: oneOf(MODES),
+  modeValue: Type.Integer({ description: 'the LicensingMode registry value (2, 4 or 5)' }),
+  modeSource: Source,
+  licenseServers: Type.Array(Type.Object({ url: Type.String(), enrolled: Type.Boolean(), serverId: Type.Optional(Type.String()) })),
+  licenseServersSource: Source,
+  layers: Type.Object(Object.fromEntries(CONFIG_LAYERS.map((l) => [l, Type.Optional(LayerView)])) as Record<(typeof CONFIG_LAYERS)[number], Type.TOptional<typeof LayerView>>),
+  grace: Type.Object({ daysLeft: Type.Integer(), expired: Type.Boolean(), endsAt: Timestamp }),
+  trustAnchor: Type.Optional(Type.Object({ fingerprint: Type.String() })),
+  revocationListSeq: Type.Optional(Type.Integer()),
+  problems: Type.Array(Notice, { description: 'what the licensing diagnoser would flag from this host' }),
+});
+export type SessionHostStatus = Static<typeof SessionHostStatus>;
+
+/** `POST /sh/v1/connect`: an admitted connection (a refusal is an error body). */
+export const Admission = Type.Object({
+  admitted: Type.Literal(true),
+  basis: oneOf(ADMISSION_BASES),
+  graceDaysLeft: Type.Integer(),
+  bundle: Type.Optional(CalBundle),
+  kind: Type.Optional(oneOf(CAL_KINDS)),
+  expiresAt: Type.Optional(Timestamp),
+  licenseServerId: Type.Optional(Type.String()),
+  licenseServerUrl: Type.Optional(Type.String()),
+  presentedJti: Type.Optional(Type.String({ description: 'the CAL the admission relied on, when none was issued' })),
+  discard: Type.Array(Type.String(), { description: 'CAL tokens (jti) the device should drop' }),
+  warning: Type.Optional(Notice),
+});
+export type Admission = Static<typeof Admission>;
+
+/** `POST /sh/v1/enroll`. */
+export const HostEnrolment = Type.Object({ licenseServerUrl: Type.String(), serverId: Type.Optional(Type.String()) });
+export type HostEnrolment = Static<typeof HostEnrolment>;
+
+const Failed = Type.Object({ error: Type.String() });
+
+/** `POST /sh/v1/refresh`: the trust anchor, revocation list and license server identities fetched now. */
+export const RefreshReport = Type.Object({
+  trustAnchor: Type.Optional(Type.Union([Type.Object({ fingerprint: Type.String() }), Failed])),
+  revocations: Type.Optional(Type.Union([Type.Object({ seq: Type.Integer(), updated: Type.Boolean() }), Failed])),
+  identities: Type.Array(Type.Object({ licenseServerUrl: Type.String(), serverId: Type.Optional(Type.String()), error: Type.Optional(Type.String()) })),
+});
+export type RefreshReport = Static<typeof RefreshReport>;
+
+/** One admission or refusal the session host recorded. */
+export const AdmissionRecord = Type.Object({
+  id: Type.Optional(Type.Integer()),
+  at: Timestamp,
+  device: Type.String(),
+  hwid: Type.String(),
+  user: Type.Optional(Type.String()),
+  admitted: Type.Boolean(),
+  basis: Type.Optional(oneOf(ADMISSION_BASES)),
+  code: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  calKind: Type.Optional(oneOf(CAL_KINDS)),
+  calVersion: Type.Optional(Type.Integer()),
+  licenseServerId: Type.Optional(Type.String()),
+  licenseServerUrl: Type.Optional(Type.String()),
+  jti: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Timestamp),
+});
+export type AdmissionRecord = Static<typeof AdmissionRecord>;
+
+/** `GET /sh/v1/admissions`. */
+export const AdmissionList = Type.Object({ admissions: Type.Array(AdmissionRecord) });
+export type AdmissionList = Static<typeof AdmissionList>;
