@@ -186,4 +186,11 @@ export const clearinghouseMigrations: Record<string, Migration> = {
       await db.insertInto('ch_audit_head').values({ id: 1, seq: 0, hash: GENESIS_HASH }).execute();
     },
   },
+  // The audit records of one subject (a case, a pack, a server) are read by subject: without this index, a read
+  // of one case's records scanned the whole audit log (npm run bench, EXPLAIN at 10,000,000 records).
+  ch_0002_audit_by_subject: {
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('ch_audit_subject').on('ch_audit').columns(['subject', 'seq']).execute();
+    },
+  },
 };
