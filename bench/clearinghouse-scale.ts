@@ -164,12 +164,18 @@ interface Sizes {
   audit: number;
 }
 
+/**
+ * Prefilled rows `from` -> `to`, by SQL: servers first (packs refer to them), then packs with their grants and the
+ * audit records side by side on two connections. Hashes are cheap stand-ins (hex of the sequence number); a
+ * server's audit records are contiguous, as a server's history is.
+ */
 async function prefill(pool: pg.Pool, orgId: string, from: Sizes, to: Sizes) {
   const at = new Date().toISOString();
   const exp = new Date(Date.now() + 730 * 86_400_000).toISOString();
   const step = 1_000_000;
-  const progress = (what: string, done: number, total: number) => {
-    if (process.stdout.isTTY) process.stdout.write(`\r  prefilling ${what} ${num(done)}/${num(total)}          `);
+  const done = { servers: from.servers, packs: from.packs, audit: from.audit };
+  const progress = () => {
+    if (process.stdout.isTTY) process.stdout.write(`\r  prefilling: ${num(done.servers)} servers, ${num(done.packs)} packs, ${num(done.audit)} audit records          `);
   };
   for (let a = from.servers; a < to.servers; a += step) {
     const b = Math.min(to.servers, a + step);
@@ -181,43 +187,52 @@ async function prefill(pool: pg.Pool, orgId: string, from: Sizes, to: Sizes) {
        FROM generate_series($4::bigint, $5::bigint - 1) i`,
       [orgId, at, exp, a, b],
     );
-    progress('license servers', b, to.servers);
+    done.servers = b;
+    progress();
   }
-  for (let a = from.packs; a < to.packs; a += step) {
-    const b = Math.min(to.packs, a + step);
-    const max = Number((await pool.query('SELECT coalesce(max(number), 0) AS m FROM ch_packs')).rows[0].m);
-    await pool.query(
-      `INSERT INTO ch_packs (key_hash, org_id, program, program_data, cal_type, cal_version, count, status, server_id, grant_seq, created_at, updated_at)
-       SELECT md5('pk' || i) || md5('pk-' || i), $1, 'select', '{"agreementNumber":"1234567"}', 'device', 2019, 10,
-         CASE WHEN i % 2 = 0 THEN 'installed' ELSE 'unassigned' END,
-         CASE WHEN i % 2 = 0 THEN 'PRE-' || lpad(((i / 2) % $4)::text, 10, '0') END,
-         CASE WHEN i % 2 = 0 THEN 1 ELSE 0 END, $5, $5
-       FROM generate_series($2::bigint, $3::bigint - 1) i`,
-      [orgId, a, b, Math.max(1, to.servers), at],
-    );
-    await pool.query(
-      `INSERT INTO ch_grants (pack_number, seq, server_id, status, jws, key_pack_id, issued_at)
-       SELECT number, 1, server_id, 'active', 'pre-grant', NULL, $2 FROM ch_packs WHERE number > $1 AND status = 'installed'`,
-      [max, at],
-    );
-    progress('packs and their grants', b, to.packs);
-  }
-  for (let a = from.audit; a < to.audit; a += step) {
-    const n = Math.min(to.audit, a + step) - a;
-    const head = Number((await pool.query('SELECT seq FROM ch_audit_head WHERE id = 1')).rows[0].seq);
-    await pool.query(
-      `INSERT INTO ch_audit (seq, at, actor, action, subject, data, prev_hash, hash)
-       SELECT $1::bigint + k, $2, 'server:PRE-' || lpad((k % $3)::text, 10, '0'), 'server.checked-in', 'server:PRE-' || lpad((k % $3)::text, 10, '0'), '{}',
-         md5('a' || ($1::bigint + k - 1)) || md5('b' || ($1::bigint + k - 1)), md5('a' || ($1::bigint + k)) || md5('b' || ($1::bigint + k))
-       FROM generate_series(0, $4::bigint - 1) k`,
-      [head + 1, at, Math.max(1, to.servers), n],
-    );
-    const last = head + n;
-    await pool.query(`UPDATE ch_audit_head SET seq = $1::bigint, hash = md5('a' || $1::bigint) || md5('b' || $1::bigint) WHERE id = 1`, [last]);
-    progress('audit records', a + n, to.audit);
-  }
+  const servers = Math.max(1, to.servers);
+  const packs = async () => {
+    for (let a = from.packs; a < to.packs; a += step) {
+      const b = Math.min(to.packs, a + step);
+      const max = Number((await pool.query('SELECT coalesce(max(number), 0) AS m FROM ch_packs')).rows[0].m);
+      await pool.query(
+        `INSERT INTO ch_packs (key_hash, org_id, program, program_data, cal_type, cal_version, count, status, server_id, grant_seq, created_at, updated_at)
+         SELECT md5('pk' || i) || md5('pk-' || i), $1, 'select', '{"agreementNumber":"1234567"}', 'device', 2019, 10,
+           CASE WHEN i % 2 = 0 THEN 'installed' ELSE 'unassigned' END,
+           CASE WHEN i % 2 = 0 THEN 'PRE-' || lpad(((i / 2) % $4)::text, 10, '0') END,
+           CASE WHEN i % 2 = 0 THEN 1 ELSE 0 END, $5, $5
+         FROM generate_series($2::bigint, $3::bigint - 1) i`,
+        [orgId, a, b, servers, at],
+      );
+      await pool.query(
+        `INSERT INTO ch_grants (pack_number, seq, server_id, status, jws, key_pack_id, issued_at)
+         SELECT number, 1, server_id, 'active', 'pre-grant', NULL, $2 FROM ch_packs WHERE number > $1 AND status = 'installed'`,
+        [max, at],
+      );
+      done.packs = b;
+      progress();
+    }
+  };
+  const audit = async () => {
+    const perServer = Math.max(1, Math.round(to.audit / servers));
+    for (let a = from.audit; a < to.audit; a += step) {
+      const n = Math.min(to.audit, a + step) - a;
+      const head = Number((await pool.query('SELECT seq FROM ch_audit_head WHERE id = 1')).rows[0].seq);
+      await pool.query(
+        `INSERT INTO ch_audit (seq, at, actor, action, subject, data, prev_hash, hash)
+         SELECT $1::bigint + k, $2, 'server:PRE-' || lpad(((($5::bigint + k) / $3) % $6)::text, 10, '0'), 'server.checked-in',
+           'server:PRE-' || lpad(((($5::bigint + k) / $3) % $6)::text, 10, '0'), '{}', lpad(to_hex($1::bigint + k - 1), 64, '0'), lpad(to_hex($1::bigint + k), 64, '0')
+         FROM generate_series(0, $4::bigint - 1) k`,
+        [head + 1, at, perServer, n, a, servers],
+      );
+      await pool.query(`UPDATE ch_audit_head SET seq = $1::bigint, hash = lpad(to_hex($1::bigint), 64, '0') WHERE id = 1`, [head + n]);
+      done.audit = a + n;
+      progress();
+    }
+  };
+  await Promise.all([packs(), audit()]);
   if (process.stdout.isTTY) process.stdout.write('\n');
-  await pool.query('ANALYZE');
+  await pool.query('ANALYZE ch_servers, ch_packs, ch_grants, ch_audit');
 }
 
 /** The real license servers that check in: real keys, activated, each holding one installed pack with its grant. */

@@ -52,6 +52,8 @@ app.post('/cals', (request, reply) => {
   queue.push({ row: [id, device, host, now.toISOString(), token], reply, token });
   return reply;
 });
+// A clean exit on SIGTERM, so that `--cpu-prof` (OPENCAL_BENCH_CPU_PROF) writes its profile.
+process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0, pid: process.pid }) + '\n');

@@ -17,9 +17,13 @@
  */
 import { sign as cryptoSign } from 'node:crypto';
 import { generateIdentity, signJws } from '../src/trust/index';
-import { clearinghousePhase } from './clearinghouse-scale';
-import { issuancePhases } from './issuance';
-import { CONNECTIONS, failures, heading, line, load, loadAverage, measured, num, SECONDS, startProcess, stop, summarize, type Load } from './lib';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chartSvg } from './chart';
+import { clearinghousePhase, type ClearinghouseFigures } from './clearinghouse-scale';
+import { footprintPhase, reportFootprint } from './footprint';
+import { issuancePhases, type FloorFigures, type LevelFigures } from './issuance';
+import { CONNECTIONS, failures, heading, line, load, loadAverage, measured, num, root, SECONDS, startProcess, stop, summarize, type Load } from './lib';
 
 function signaturesPerSecond(): number {
   const id = generateIdentity();
@@ -57,8 +61,16 @@ async function main() {
   if (part('baselines')) await baselines();
   const issuance = part('issuance') ? await issuancePhases() : undefined;
   const clearinghouse = part('clearinghouse') ? await clearinghousePhase() : undefined;
-  void issuance;
-  void clearinghouse;
+  if (part('footprint')) {
+    heading('Footprint');
+    const levels = issuance?.levels ?? [];
+    reportFootprint(await footprintPhase(), {
+      ...(levels.length ? { licenseServer: { idle: Math.max(...levels.map((l) => l.idleRss)), load: Math.max(...levels.map((l) => l.loadRss)) } } : {}),
+      ...(clearinghouse?.idleRss !== undefined ? { clearinghouse: { idle: clearinghouse.idleRss, load: clearinghouse.loadRss ?? 0 } } : {}),
+      ...(issuance ? { floor: { idle: issuance.floor.idleRss, load: issuance.floor.loadRss } } : {}),
+    });
+  }
+  if (issuance || clearinghouse) growth(issuance, clearinghouse);
 
   heading(`load average at the end ${loadAverage()}`);
   if (failures.length > 0) {
@@ -86,6 +98,62 @@ async function baselines() {
   line('bare Fastify JSON POST route, requests/s', `${num(bareMax.rps)}  (p50 ${bareMax.p50} ms, p99 ${bareMax.p99} ms, CPU ${num(bareMax.cpuUs ?? 0)} µs/request)`);
   line('bare route at a fixed 1,000 requests/s', `${num(barePaced.rps)} req/s  p50 ${barePaced.p50} ms  p99 ${barePaced.p99} ms (the machine's own latency floor)`);
 
+}
+
+const short = (n: number) => (n >= 1e6 ? `${num(n / 1e6)}M` : n >= 1e3 ? `${num(n / 1e3)}k` : String(n));
+
+/** The growth table (markdown, for docs/performance.md) and docs/performance-growth.svg. */
+function growth(issuance: { floor: FloorFigures; levels: LevelFigures[] } | undefined, ch: ClearinghouseFigures | undefined) {
+  heading('How it grows (markdown for docs/performance.md; chart written to docs/performance-growth.svg)');
+  const out: string[] = [];
+  if (issuance) {
+    out.push('| issued licenses | CPU per temporary CAL | CPU per permanent CAL | requests/s, first connections | p99 at 1,000 requests/s |', '|---|---|---|---|---|');
+    for (const l of issuance.levels) {
+      const f = issuance.floor.max.cpuUs ?? 0;
+      out.push(
+        `| ${num(l.issued)} | ${num(l.first.cpuUs ?? 0)} µs (${num((l.first.cpuUs ?? 0) / f, 1)}× floor) | ${l.second ? `${num(l.second.cpuUs ?? 0)} µs (${num((l.second.cpuUs ?? 0) / f, 1)}× floor)` : '–'} | ${num(l.first.rps)} | ${l.paced.p99} ms |`,
+      );
+    }
+    out.push('');
+  }
+  if (ch) {
+    out.push('| license servers at the clearinghouse | check-ins/s, one process | p99 at 500 check-ins/s | CPU per check-in (clearinghouse process) |', '|---|---|---|---|');
+    for (const l of ch.levels) out.push(`| ${num(l.servers)} | ${num(l.max.rps)} | ${l.paced.p99} ms | ${num(l.max.cpuUs ?? 0)} µs |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  const panels = [];
+  if (issuance) {
+    const x = issuance.levels.map((l) => short(l.issued));
+    panels.push({
+      title: 'CPU per CAL, µs',
+      unit: 'µs per request, by issued licenses',
+      xLabels: x,
+      series: [
+        { name: 'temporary CAL', values: issuance.levels.map((l) => l.first.cpuUs), color: '#1f6fb4' },
+        { name: 'floor route', values: issuance.levels.map(() => issuance.floor.max.cpuUs), color: '#888', dashed: true },
+      ],
+    });
+    panels.push({
+      title: 'p99 at 1,000 CAL requests/s',
+      unit: 'ms, by issued licenses',
+      xLabels: x,
+      series: [
+        { name: 'license server', values: issuance.levels.map((l) => l.paced.p99), color: '#d2691e' },
+        { name: 'floor route', values: issuance.levels.map(() => issuance.floor.paced.p99), color: '#888', dashed: true },
+      ],
+    });
+  }
+  if (ch) {
+    panels.push({
+      title: 'Clearinghouse check-ins',
+      unit: 'p99 ms at 500/s, by license servers',
+      xLabels: ch.levels.map((l) => short(l.servers)),
+      series: [{ name: 'check-in p99 at 500/s', values: ch.levels.map((l) => l.paced.p99), color: '#2e8b57' }],
+    });
+  }
+  const file = join(root, 'docs', 'performance-growth.svg');
+  writeFileSync(file, chartSvg(`OpenCAL npm run bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${SECONDS} s per phase`, panels));
+  line('  chart', file);
 }
 
 await main();
