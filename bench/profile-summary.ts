@@ -44,10 +44,11 @@ function where(url: string): string {
 /** A coarse cost centre, for reading a profile at a glance. */
 function category(name: string, url: string): string {
   const w = where(url);
+  if (name === 'writev' || name === 'writeBuffer' || name === 'writeUtf8String' || name === 'writeLatin1String') return 'socket writes (HTTP replies; PostgreSQL queries)';
   if (/^node:internal\/modules|^tsx$|cjs-module-lexer|esm/.test(w) || name === 'compileSourceTextModule' || name === 'wrapSafe') return 'module loading (start-up)';
   if (/crypto|^jose$|signer\.ts|trust\//.test(w) || name === 'postMessage' || /worker/.test(w) || name === 'receiveMessageOnPort') return 'signing (crypto, jose, worker messages)';
   if (/better-sqlite3|repository|group-commit|checkpointer|kysely|^pg|pg-protocol/.test(w)) return 'database (statements, driver)';
-  if (/fastify|find-my-way|avvio|light-my-request|secure-json-parse|ajv|fast-json-stringify|fast-uri|typebox|^node:_http|^node:net|stream|src\/http\/|prom-client|pino/.test(w) || name === 'writev' || name === 'writeBuffer' || name === 'writeUtf8String') return 'HTTP stack (parse, route, hooks, metrics, reply, socket writes)';
+  if (/fastify|find-my-way|avvio|light-my-request|secure-json-parse|ajv|fast-json-stringify|fast-uri|typebox|^node:_http|^node:net|stream|src\/http\/|prom-client|pino/.test(w)) return 'HTTP stack (parse, route, hooks, metrics, reply)';
   if (/src\//.test(w)) return `OpenCAL code (${w})`;
   return 'other (timers, promises, events, runtime)';
 }

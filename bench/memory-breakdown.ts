@@ -1,0 +1,45 @@
+/**
+ * Where a license server's idle memory goes: RSS, V8 heap and external memory after each step of starting one,
+ * in one process (run with --expose-gc so that each figure is taken after a full collection):
+ *   node --expose-gc --import tsx bench/memory-breakdown.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+let last = process.memoryUsage();
+function step(label: string) {
+  gc();
+  const m = process.memoryUsage();
+  const d = (a: number, b: number) => `${((a - b) / 1048576).toFixed(1).padStart(6)}`;
+  process.stdout.write(
+    `${label.padEnd(52)} RSS ${(m.rss / 1048576).toFixed(0).padStart(4)} MiB (+${d(m.rss, last.rss)})  heap ${(m.heapUsed / 1048576).toFixed(0).padStart(3)} MiB (+${d(m.heapUsed, last.heapUsed)})  external ${(m.external / 1048576).toFixed(0).padStart(3)} MiB\n`,
+  );
+  last = m;
+}
+
+step('node + tsx loader');
+const { default: Fastify } = await import('fastify');
+step('fastify imported');
+const { buildServer } = await import('../src/http/server');
+step('src/http (swagger, swagger-ui, rate-limit, prom-client, typebox)');
+const { createLicenseServer } = await import('../src/license-server/module');
+const { randomBytes } = await import('../src/platform/random');
+const { systemClock } = await import('../src/platform/system-clock');
+const { generateIdentity, base64urlEncode } = await import('../src/trust/index');
+step('license server modules (kysely, better-sqlite3, jose)');
+const dir = mkdtempSync(join(tmpdir(), 'opencal-memory-'));
+const ls = await createLicenseServer({ dataDir: dir, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey: base64urlEncode(generateIdentity().publicKeyRaw) });
+await new Promise((r) => setTimeout(r, 500));
+step('createLicenseServer (databases, worker threads)');
+const app = await buildServer({ components: [ls.module], logger: false });
+await app.ready();
+step('buildServer + ready (routes, schemas, OpenAPI)');
+await app.listen({ host: '127.0.0.1', port: 0 });
+await new Promise((r) => setTimeout(r, 1000));
+step('listening, 1 s idle');
+void Fastify;
+await app.close();
+await ls.close();
+rmSync(dir, { recursive: true, force: true });
