@@ -80,9 +80,12 @@ async function prepareLicenseServer(dataDir: string): Promise<Prepared> {
  */
 function prefill(dbFile: string, from: number, to: number) {
   if (to <= from) return;
+  const started = performance.now();
   const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // A large page cache for this connection only: six B-trees grow by millions of rows.
+  db.pragma('cache_size = -262144');
   const packs = db.prepare("SELECT id, pack, seq, total, issued FROM ls_key_packs WHERE cal_type = 'device' AND pack > 1 ORDER BY pack").all() as {
     id: string;
     pack: number;
@@ -98,7 +101,7 @@ function prefill(dbFile: string, from: number, to: number) {
       .prepare(
         `INSERT INTO ls_issued_licenses (id, kind, cal_type, cal_version, key_pack_id, pack, grant_seq, device, hwid, host, issued_at, expires_at, validated, status, over_allocated)
          WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
-         SELECT printf('cal_pre_%010d', i), ?, 'device', 2019, ?, ?, ?, 'pre-' || i, 'pre-hw-' || i, 'BENCH-RDSH', ?, ?, 1, 'active', 0 FROM n`,
+         SELECT printf('cal_pre_%010d', i), ?, 'device', 2019, ?, ?, ?, printf('pre-%010d', i), printf('pre-hw-%010d', i), 'BENCH-RDSH', ?, ?, 1, 'active', 0 FROM n`,
       )
       .run(a, b, kind, pack?.id ?? null, pack?.pack ?? null, pack?.seq ?? null, issuedAt, expiresAt);
   const step = 250_000;
@@ -122,6 +125,7 @@ function prefill(dbFile: string, from: number, to: number) {
   }
   if (process.stdout.isTTY) process.stdout.write('\n');
   db.pragma('wal_checkpoint(TRUNCATE)');
+  line(`  prefilled ${num(to - from)} issued licenses (to ${num(to)})`, `in ${num((performance.now() - started) / 1000)} s`);
   db.close();
 }
 
