@@ -276,7 +276,7 @@ function nodesOf(n: PlanNode): PlanNode[] {
 }
 
 /** EXPLAIN of every captured query; a sequential scan of a table of LARGE_TABLE rows or more fails the bench. */
-async function explainAll(pool: pg.Pool, queries: readonly CompiledQuery[]) {
+async function explainAll(pool: pg.Pool, queries: readonly CompiledQuery[]): Promise<{ queries: number; seqScans: number }> {
   const sizes = new Map<string, number>(
     (await pool.query("SELECT relname, reltuples::bigint AS n FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")).rows.map(
       (r: { relname: string; n: string }) => [r.relname, Number(r.n)],
@@ -299,6 +299,7 @@ async function explainAll(pool: pg.Pool, queries: readonly CompiledQuery[]) {
     process.stdout.write(`  ${large.length > 0 ? 'SEQ SCAN OF A LARGE TABLE' : 'ok'}  ${shortSql}\n      ${plan['Node Type']}${scans.length ? `: ${scans.join('; ')}` : ''}\n`);
   }
   check(bad === 0, 'every query served by an index', `${seen.size} distinct queries, ${bad} with a sequential scan of a table of ${num(LARGE_TABLE)} rows or more`);
+  return { queries: seen.size, seqScans: bad };
 }
 
 // ------------------------------------------------------------------------------------------------ phases
@@ -306,6 +307,7 @@ async function explainAll(pool: pg.Pool, queries: readonly CompiledQuery[]) {
 export interface ClearinghouseFigures {
   levels: { servers: number; paced: Load; max: Load }[];
   two?: Load;
+  explain?: { queries: number; seqScans: number };
   idleRss?: number;
   loadRss?: number;
 }
@@ -419,7 +421,7 @@ export async function clearinghousePhase(): Promise<ClearinghouseFigures | undef
         capturing = true;
         await exerciseInProcess(ch, orgId, orgToken, identity, real[1]!, database);
         capturing = false;
-        await explainAll(pool, captured);
+        figures.explain = await explainAll(pool, captured);
       }
       for (const c of children.splice(0)) await stop(c.child);
     }

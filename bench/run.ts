@@ -21,8 +21,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartSvg } from './chart';
 import { clearinghousePhase, type ClearinghouseFigures } from './clearinghouse-scale';
-import { footprintPhase, reportFootprint } from './footprint';
-import { issuancePhases, type FloorFigures, type LevelFigures } from './issuance';
+import { footprintPhase, reportFootprint, type Footprint } from './footprint';
+import { issuancePhases, PREFILL, type FloorFigures, type LevelFigures } from './issuance';
 import { CONNECTIONS, failures, heading, line, load, loadAverage, measured, num, root, SECONDS, startProcess, stop, summarize, type Load } from './lib';
 
 function signaturesPerSecond(): number {
@@ -61,16 +61,19 @@ async function main() {
   if (part('baselines')) await baselines();
   const issuance = part('issuance') ? await issuancePhases() : undefined;
   const clearinghouse = part('clearinghouse') ? await clearinghousePhase() : undefined;
+  let footprint: Footprint | undefined;
   if (part('footprint')) {
     heading('Footprint');
     const levels = issuance?.levels ?? [];
-    reportFootprint(await footprintPhase(), {
+    footprint = await footprintPhase();
+    reportFootprint(footprint, {
       ...(levels.length ? { licenseServer: { idle: Math.max(...levels.map((l) => l.idleRss)), load: Math.max(...levels.map((l) => l.loadRss)) } } : {}),
       ...(clearinghouse?.idleRss !== undefined ? { clearinghouse: { idle: clearinghouse.idleRss, load: clearinghouse.loadRss ?? 0 } } : {}),
       ...(issuance ? { floor: { idle: issuance.floor.idleRss, load: issuance.floor.loadRss } } : {}),
     });
   }
   if (issuance || clearinghouse) growth(issuance, clearinghouse);
+  goals(issuance, clearinghouse, footprint);
 
   heading(`load average at the end ${loadAverage()}`);
   if (failures.length > 0) {
@@ -154,6 +157,53 @@ function growth(issuance: { floor: FloorFigures; levels: LevelFigures[] } | unde
   const file = join(root, 'docs', 'performance-growth.svg');
   writeFileSync(file, chartSvg(`OpenCAL npm run bench, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${SECONDS} s per phase`, panels));
   line('  chart', file);
+}
+
+/** The goals of issue 16 against this run's figures, as a markdown table. */
+function goals(issuance: { floor: FloorFigures; levels: LevelFigures[] } | undefined, ch: ClearinghouseFigures | undefined, f: Footprint | undefined) {
+  heading('Goals (markdown)');
+  const rows: string[] = ['| goal | this run | met? |', '|---|---|---|'];
+  const row = (goal: string, figure: string, met: boolean) => rows.push(`| ${goal} | ${figure} | ${met ? 'yes' : '**no**'} |`);
+  const mib = (b: number) => `${num(b / 1048576)} MiB`;
+  if (issuance) {
+    const floor = issuance.floor.max;
+    const empty = issuance.levels.find((l) => l.issued === 0);
+    const full = issuance.levels.find((l) => l.issued === PREFILL);
+    if (empty && floor.cpuUs) {
+      const t = (empty.first.cpuUs ?? 0) / floor.cpuUs;
+      row('CPU per temporary CAL ≤ 1.5× floor', `${num(empty.first.cpuUs ?? 0)} µs = ${num(t, 1)}× floor (${num(floor.cpuUs)} µs)`, t <= 1.5);
+      if (empty.second) {
+        const p = (empty.second.cpuUs ?? 0) / floor.cpuUs;
+        row('CPU per permanent CAL ≤ 2× floor', `${num(empty.second.cpuUs ?? 0)} µs = ${num(p, 1)}× floor`, p <= 2);
+      }
+      const r = empty.first.rps / floor.rps;
+      row('requests/s ≥ 0.6× floor', `${num(empty.first.rps)} vs ${num(floor.rps)} = ${num(r, 2)}×`, r >= 0.6);
+      row('p99 ≤ 10 ms at 1,000 requests/s, empty', `${empty.paced.p99} ms (floor ${issuance.floor.paced.p99} ms)`, empty.paced.p99 <= 10);
+    }
+    if (empty && full && PREFILL > 0) {
+      row(`p99 ≤ 10 ms at 1,000 requests/s, ${num(PREFILL)} issued`, `${full.paced.p99} ms`, full.paced.p99 <= 10);
+      const within = Math.abs(full.paced.p99 - empty.paced.p99) <= 0.2 * Math.max(empty.paced.p99, 1);
+      row('… within 20 % of empty', `${full.paced.p99} vs ${empty.paced.p99} ms`, within);
+    }
+  }
+  if (ch && ch.levels.length) {
+    const empty = ch.levels[0]!;
+    const full = ch.levels[ch.levels.length - 1]!;
+    row(`≥ 1,500 check-ins/s (${num(full.servers)} servers, one process)`, `${num(full.max.rps)}/s`, full.max.rps >= 1500);
+    row('check-in p99 ≤ 50 ms at 500/s', `${full.paced.p99} ms (${num(full.paced.rps)}/s reached)`, full.paced.p99 <= 50 && full.paced.rps >= 475);
+    const tp = full.max.rps / empty.max.rps;
+    row('check-ins within 20 % of an empty database', `throughput ${num(tp * 100)} %, p99 at 500/s ${full.paced.p99} vs ${empty.paced.p99} ms`, tp >= 0.8 && full.paced.p99 <= 1.2 * Math.max(empty.paced.p99, 1));
+    if (ch.two) row('two processes ≥ 1.6× one (where the machine allows)', `${num(ch.two.rps / full.max.rps, 2)}× on 2 cores shared with PostgreSQL and the load generator`, ch.two.rps / full.max.rps >= 1.6);
+    if (ch.explain) row('every query of these paths served by an index', `${ch.explain.queries} queries, ${ch.explain.seqScans} sequential scans of large tables`, ch.explain.seqScans === 0);
+  }
+  if (issuance) {
+    const idle = Math.max(...issuance.levels.map((l) => l.idleRss));
+    const load = Math.max(...issuance.levels.map((l) => l.loadRss));
+    row('license server RSS ≤ 80 MiB idle', `${mib(idle)} (bench process under tsx${f ? `; node + tsx alone ${mib(f.tsx)}` : ''})`, idle <= 80 * 1048576);
+    row('license server RSS ≤ 120 MiB under load', mib(load), load <= 120 * 1048576);
+  }
+  if (f) row('all-in-one healthy ≤ 1.5 s', `${num(f.allInOne.restartMs)} ms restart, ${num(f.allInOne.firstMs)} ms new data directory`, Math.max(f.allInOne.restartMs, f.allInOne.firstMs) <= 1500);
+  process.stdout.write(`${rows.join('\n')}\n`);
 }
 
 await main();
