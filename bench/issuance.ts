@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { dayNumber, encodeCode } from '../src/core/codes/index';
-import { createLicenseServer } from '../src/license-server/module';
+import { createLicenseServer, licenseDatabaseUrl } from '../src/license-server/module';
+import { openDatabase } from '../src/storage/database';
 import { randomBytes } from '../src/platform/random';
 import { systemClock } from '../src/platform/system-clock';
 import { base64urlDecode, base64urlEncode, clearinghouseKid, codeMacKey, generateIdentity, publicKeyFromRaw, withKid } from '../src/trust/index';
@@ -54,7 +55,8 @@ async function prepareLicenseServer(dataDir: string): Promise<Prepared> {
   const base = generateIdentity();
   const ch = withKid(base, clearinghouseKid(base.publicKeyRaw));
   const clearinghouseKey = base64urlEncode(ch.publicKeyRaw);
-  const ls = await createLicenseServer({ dataDir, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey });
+  const database = await openDatabase(licenseDatabaseUrl(dataDir));
+  const ls = await createLicenseServer({ dataDir, database, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey });
   const mac = codeMacKey(ch, base64urlDecode(ls.context.publicKey));
   const confirmation = encodeCode('activationConfirmation', { serial: 1, validUntilDay: dayNumber(new Date()) + 365 }, mac);
   const activated = await ls.useCases.activate({ method: 'phone', confirmation });
@@ -71,6 +73,7 @@ async function prepareLicenseServer(dataDir: string): Promise<Prepared> {
   if (!enrolled.ok) throw new Error(enrolled.error.message);
   const publicKeyRaw = base64urlDecode(ls.context.publicKey);
   await ls.close();
+  await database.close();
   return { dataDir, dbFile: join(dataDir, 'lserver.db'), clearinghouseKey, hostToken: enrolled.value.token, publicKeyRaw };
 }
 

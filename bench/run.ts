@@ -20,6 +20,7 @@ import { generateIdentity, signJws } from '../src/trust/index';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chartSvg } from './chart';
+import { benchCli } from './cli';
 import { clearinghousePhase, type ClearinghouseFigures } from './clearinghouse-scale';
 import { footprintPhase, reportFootprint, type Footprint } from './footprint';
 import { issuancePhases, PREFILL, type FloorFigures, type LevelFigures } from './issuance';
@@ -74,6 +75,8 @@ async function main() {
   }
   if (issuance || clearinghouse) growth(issuance, clearinghouse);
   goals(issuance, clearinghouse, footprint);
+  // The start of `opencal` itself (bench/cli.ts, also `npm run bench:cli`).
+  if (part('cli')) await benchCli();
 
   heading(`load average at the end ${loadAverage()}`);
   if (failures.length > 0) {
