@@ -119,6 +119,8 @@ export interface SessionHostStatus {
   grace: { daysLeft: number; expired: boolean; endsAt: string };
   trustAnchor?: { fingerprint: string };
   revocationListSeq?: number;
+  /** the revocation list this host judges CALs by: whether it has a clearinghouse to fetch it from, and when it last did. */
+  revocationList?: { clearinghouse: boolean; seq?: number; issuedAt?: string; fetchedAt?: string };
   /** what the licensing diagnoser would flag from this host's point of view */
   problems: { code: string; message: string }[];
 }

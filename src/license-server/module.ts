@@ -36,6 +36,7 @@ import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { createSigner } from './signer';
 import { createGroupCommit, type GroupCommit } from './group-commit';
 import { openIssuanceConnection, type IssuanceConnection } from './issuance.repository';
+import { dryRunCal, type DryRunRequest } from './dry-run.usecase';
 import * as hosts from './hosts.usecase';
 import * as issuance from './issuance.usecase';
 import * as issued from './issued.usecase';
@@ -110,6 +111,7 @@ function bindUseCases(ctx: LicenseServerContext) {
     installByKeyPackId: c((input: { keyPackId: string; method?: 'web' | 'phone' }) => keyPacks.installByKeyPackId(ctx, input)),
     requestCal: (host: string, req: issuance.CalRequest) => issuance.requestCal(ctx, host, req),
     validateCal: (host: string, jti: string) => issuance.validateCal(ctx, host, jti),
+    dryRunCal: (host: string, req: DryRunRequest) => dryRunCal(ctx, host, req),
     createJoinToken: (input: { name: string }) => hosts.createJoinToken(ctx, input),
     enroll: (input: { joinToken: string; name: string }) => hosts.enroll(ctx, input),
     listHosts: () => hosts.listHosts(ctx),

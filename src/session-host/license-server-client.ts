@@ -43,6 +43,8 @@ export interface SessionHostPeers {
   identity(licenseServerUrl: string): Promise<Result<LicenseServerIdentity>>;
   requestCal(licenseServerUrl: string, token: string | undefined, request: CalRequest): Promise<Result<CalResponse>>;
   validateCal(licenseServerUrl: string, token: string | undefined, jti: string): Promise<Result<unknown>>;
+  /** the license server's CAL decision for this host, issuing nothing (`POST /ls/v1/cals/dry-run`). */
+  dryRunCal(licenseServerUrl: string, token: string | undefined, request: { mode: Exclude<LicensingMode, 'not-configured'>; hostVersion: CalVersion }): Promise<Result<unknown>>;
   trustAnchor(clearinghouseUrl: string): Promise<Result<TrustAnchorResponse>>;
   revocations(clearinghouseUrl: string): Promise<Result<{ list: string }>>;
 }
@@ -55,6 +57,7 @@ export function httpPeers(options: { timeoutMs?: number } = {}): SessionHostPeer
     identity: (url) => callJson(url, 'GET', '/ls/v1/identity', { timeoutMs }),
     requestCal: (url, token, body) => callJson(url, 'POST', '/ls/v1/cals', { body, timeoutMs, ...auth(token) }),
     validateCal: (url, token, jti) => callJson(url, 'POST', '/ls/v1/cals/validate', { body: { jti }, timeoutMs, ...auth(token) }),
+    dryRunCal: (url, token, body) => callJson(url, 'POST', '/ls/v1/cals/dry-run', { body, timeoutMs, ...auth(token) }),
     trustAnchor: (url) => callJson(url, 'GET', '/ch/v1/trust', { timeoutMs }),
     revocations: (url) => callJson(url, 'GET', '/ch/v1/revocations', { timeoutMs }),
   };

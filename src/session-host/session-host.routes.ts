@@ -15,6 +15,7 @@ import { emit, enroll, setLayer, status, effectiveConfig } from './config.usecas
 import type { SessionHostContext } from './context';
 import { authHeadersToConnectInput, GATE_HEADERS, encodeBundleHeader } from './gate';
 import { listAdmissions } from './session-host.repository';
+import { probeLicenseServers } from './probe.usecase';
 import { refreshTrust } from './trust.usecase';
 
 const Mode = Type.Union([Type.Literal('per-device'), Type.Literal('per-user'), Type.Literal('not-configured')]);
@@ -182,6 +183,20 @@ export function sessionHostRoutes(ctx: SessionHostContext) {
           }),
         };
       },
+    );
+
+    // ---- the probe: each listed license server's CAL decision for this host, issuing nothing ---------------------
+    app.post(
+      '/probe',
+      {
+        preHandler: reader,
+        schema: {
+          tags: ['session-host'],
+          summary: "ask each listed license server, with this host's own enrolment, what a CAL request would get now (a dry run: nothing is issued)",
+          response: { 200: Any, ...errorResponses(401, 403) },
+        },
+      },
+      async () => probeLicenseServers(ctx),
     );
   };
 }
