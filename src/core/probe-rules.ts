@@ -134,8 +134,19 @@ function revocationFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
   ];
 }
 
-function lastChangeAt(events: readonly ObservedEvent[]): number {
-  return Math.max(0, ...events.filter((e) => e.component === 'session-host' && (HOST_CHANGES as readonly number[]).includes(e.id)).map((e) => Date.parse(e.at)));
+/** Events of one log in order: by time, then by the log's sequence (several events share a millisecond). */
+function isAfter(e: ObservedEvent, change: ObservedEvent | undefined): boolean {
+  if (!change) return true;
+  const a = Date.parse(e.at);
+  const b = Date.parse(change.at);
+  if (a !== b) return a > b;
+  return e.component === change.component && e.seq !== undefined && change.seq !== undefined ? e.seq > change.seq : true;
+}
+
+function lastChange(events: readonly ObservedEvent[]): ObservedEvent | undefined {
+  return events
+    .filter((e) => e.component === 'session-host' && (HOST_CHANGES as readonly number[]).includes(e.id))
+    .reduce<ObservedEvent | undefined>((latest, e) => (latest === undefined || isAfter(e, latest) ? e : latest), undefined);
 }
 
 function describe(events: readonly ObservedEvent[]): string {
@@ -156,12 +167,12 @@ function recentEventFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
     const at = Date.parse(e.at);
     return at >= since && at <= now.getTime() + 60_000;
   });
-  const changedAt = lastChangeAt(s.events);
+  const change = lastChange(s.events);
   const host = s.sessionHost;
   const out: Finding[] = [];
   const group = (ids: readonly number[]) => recent.filter((e) => ids.includes(e.id)).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const severityOf = (events: readonly ObservedEvent[], worst: FindingSeverity): FindingSeverity =>
-    events.some((e) => Date.parse(e.at) >= changedAt) ? worst : 'warning';
+    events.some((e) => isAfter(e, change)) ? worst : 'warning';
   const verify = ['opencal events --component session-host --since 1h', `opencal diagnose --host ${host.url ?? '<HOST_URL>'}`];
 
   const without = group(WITHOUT_CAL);
