@@ -25,7 +25,7 @@ import { currentGrace, effectiveConfig } from './config.usecase';
 import { logEvent, type SessionHostContext } from './context';
 import { isOutage } from './license-server-client';
 import { insertAdmission, listEnrolments } from './session-host.repository';
-import { enrolmentRefusedMessage, isEnrolmentRefused } from './probe.usecase';
+import { licenseServerReason } from './probe.usecase';
 import { ensureFreshRevocations, refreshIdentity } from './trust.usecase';
 
 export interface ConnectInput {
@@ -164,9 +164,7 @@ export async function connect(ctx: SessionHostContext, rawInput: unknown): Promi
   }
   const renewalReason =
     issuance.kind === 'refused'
-      ? isEnrolmentRefused(issuance.refusal.code)
-        ? enrolmentRefusedMessage(issuance.serverUrl)
-        : issuance.refusal.message
+      ? licenseServerReason(issuance.serverUrl, issuance.refusal)
       : issuance.kind === 'unreachable'
         ? 'no license server on the list answered'
         : '';

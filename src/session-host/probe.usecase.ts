@@ -35,17 +35,35 @@ export interface ProbeReport {
   probes: LicenseServerProbe[];
 }
 
-/** A license server refusing the host's own credential: it does not know this enrolment (any more). */
-export function isEnrolmentRefused(code: string): boolean {
-  return code === 'UNAUTHENTICATED' || code === 'FORBIDDEN_SCOPE';
-}
-
 /**
  * Why a license server refused this host's credential, in the administrator's terms (the license server's own
  * message speaks to API callers about tokens).
  */
 export function enrolmentRefusedMessage(url: string): string {
   return `License server ${url} does not recognise this session host's enrolment: it was reinstalled (a new license database) or the enrolment was removed. Enrol the session host on it again with a join token made on that license server.`;
+}
+
+/**
+ * A license server's refusal, as the session host's administrator reads it (events 1004, the probe): the license
+ * server's own messages speak to its API callers (routes, flags); these name the action in the license manager.
+ */
+export function licenseServerReason(url: string, refusal: { code: string; message: string }): string {
+  switch (refusal.code) {
+    case 'UNAUTHENTICATED':
+    case 'FORBIDDEN_SCOPE':
+      return enrolmentRefusedMessage(url);
+    case 'HOST_NOT_ALLOWED':
+      return `License server ${url} refuses this session host: it is not on the license server's "RDS Endpoint Servers" allow-list (event 4141 there). Add the session host to the allow-list in the license manager, or turn the allow-list off.`;
+    case 'LICENSE_SERVER_DEACTIVATED':
+      return `License server ${url} is deactivated and issues no CALs. Reactivate it in the license manager, or list the license server that now holds the packs.`;
+    case 'LICENSE_SERVER_INVALIDATED':
+      return `The clearinghouse invalidated license server ${url}; it issues no CALs. Reactivate it with a reason, or list the license server that now holds the packs.`;
+    default:
+      // Other refusals (no CAL available, not activated) already speak of CALs and servers, not of the API.
+      return /\/(ls|sh|ch)\/v1|--[a-z]|OPENCAL_/.test(refusal.message)
+        ? `License server ${url} refused the CAL request (${refusal.code}).`
+        : `License server ${url}: ${refusal.message}`;
+  }
 }
 
 function str(v: unknown): string | undefined {
@@ -70,7 +88,7 @@ export async function probeLicenseServers(ctx: SessionHostContext): Promise<Prob
     }
     const answer = await ctx.peers.dryRunCal(url, token, { mode, hostVersion: ctx.settings.hostVersion });
     if (!answer.ok) {
-      const message = isEnrolmentRefused(answer.error.code) ? enrolmentRefusedMessage(url) : answer.error.message;
+      const message = isOutage(answer.error) ? answer.error.message : licenseServerReason(url, answer.error);
       probes.push({ ...base, outcome: isOutage(answer.error) ? 'unreachable' : 'refused', code: answer.error.code, message });
       continue;
     }
