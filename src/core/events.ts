@@ -163,7 +163,7 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   def(9210, SH, 'warning', 'CAL_REFUSED', 'session-host',
     'A CAL presented by device {device} was refused ({code}); nothing was issued.'),
   def(9211, SH, 'warning', 'ADMITTED_IN_GRACE_WITHOUT_CAL', 'session-host',
-    'Device {device} was admitted without a CAL, only because the grace period runs ({graceDaysLeft} days left): {reason}. After the grace period such connections are refused.'),
+    'Device {device} was admitted without a CAL, only because the grace period runs ({graceDaysLeft} days left); after it, such connections are refused. Why no CAL: {reason}'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)
