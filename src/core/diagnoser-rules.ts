@@ -220,7 +220,6 @@ export const FINDING_CODES = [
   'PROBE_NOT_RUN',
   'REVOCATION_LIST_STALE',
   'DEVICES_WITHOUT_CAL',
-  'CAL_RENEWAL_FAILED',
   'CAL_REQUESTS_REFUSED',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];

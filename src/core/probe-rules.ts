@@ -15,10 +15,12 @@ export const REVOCATION_LIST_STALE_MS = DAY_MS;
 /** An air-gapped host (list from a file) is reminded to load a newer list after this. */
 export const REVOCATION_FILE_STALE_MS = 7 * DAY_MS;
 
-/** Event ids that are licensing failures, per finding: what a device or a CAL request went through. */
-const WITHOUT_CAL = [1004, 9211] as const;
-const RENEWAL_FAILED = [1028] as const;
-const REFUSED = [4141, 1069, 9210] as const;
+/**
+ * Event ids that are licensing failures, per finding. 1004, 1028 and 4141 are RECENT_LICENSING_ERRORS
+ * (diagnoser-rules.ts); these are the others: admissions without a CAL, and refusals.
+ */
+const WITHOUT_CAL = [9211] as const;
+const REFUSED = [1069, 9210] as const;
 /** Events that record an administrator's change on the session host: errors before them may be fixed already. */
 const HOST_CHANGES = [9202, 9203, 9205] as const;
 
@@ -157,7 +159,7 @@ function describe(events: readonly ObservedEvent[]): string {
 }
 
 /**
- * Licensing failures logged in the last hour. A failure logged after the last change on the session host
+ * Grace-only admissions and refusals logged in the last hour. A failure logged after the last change on the session host
  * (configuration, enrolment, revocation list) is blocking: nothing was done since. One logged before it stays a
  * warning until a test device confirms the change worked.
  */
@@ -180,21 +182,9 @@ function recentEventFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
     out.push({
       severity: severityOf(without, 'blocking'),
       code: 'DEVICES_WITHOUT_CAL',
-      message: `Devices were admitted without a CAL or refused on session host ${host.name}: ${describe(without)}.`,
-      cause: 'The session host could not obtain a CAL from any license server on its list (event 1004); inside the grace period the device is admitted without one (event 9211), after it the device is refused.',
+      message: `Devices were admitted without a CAL, only because the grace period runs, on session host ${host.name}: ${describe(without)}.`,
+      cause: 'The session host could not obtain a CAL from any license server on its list (or has no licensing mode or license server to ask): inside the grace period the device is admitted without one (event 9211), after it the device is refused.',
       fix: `Correct what the other findings name (enrolment, license server, mode, CALs available), then connect a test device: it must receive a temporary, then a permanent CAL. Check the events with \`${verify[0]}\`.`,
-      commands: verify,
-      subject: host.name,
-    });
-  }
-  const renewal = group(RENEWAL_FAILED);
-  if (renewal.length > 0) {
-    out.push({
-      severity: 'warning',
-      code: 'CAL_RENEWAL_FAILED',
-      message: `CALs could not be renewed on session host ${host.name}: ${describe(renewal)}.`,
-      cause: 'The device presented a still-valid permanent CAL but no license server on the list answered its renewal (event 1028); it is honoured until it expires.',
-      fix: `Bring a license server on the list back (or list a reachable one) before those CALs expire, then run \`${verify[1]}\` again.`,
       commands: verify,
       subject: host.name,
     });
@@ -202,10 +192,10 @@ function recentEventFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
   const refused = group(REFUSED);
   if (refused.length > 0) {
     out.push({
-      severity: severityOf(refused, refused.some((e) => e.id !== 9210) ? 'blocking' : 'warning'),
+      severity: severityOf(refused, refused.some((e) => e.id === 1069) ? 'blocking' : 'warning'),
       code: 'CAL_REQUESTS_REFUSED',
       message: `CAL requests or connections were refused: ${describe(refused)}.`,
-      cause: 'A license server refused this host (4141: not on its allow-list), the grace period ended with no licensing mode (1069), or devices presented CALs that fail verification (9210).',
+      cause: 'The grace period ended with no licensing mode (1069), or devices presented CALs that fail verification (9210).',
       fix: `See each refusal with \`${verify[0]}\`; the other findings name the setting to correct.`,
       commands: verify,
       subject: host.name,

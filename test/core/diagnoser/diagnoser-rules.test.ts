@@ -403,27 +403,17 @@ const rows: Row[] = [
     message: 'never received',
   },
   {
-    name: 'event 1004 twice in the last hour',
+    name: 'devices admitted without a CAL (9211) in the last hour',
     build: (s) => {
       s.events = [
-        { component: 'session-host', id: 1004, level: 'error', at: '2025-03-01T09:50:00.000Z', data: { device: 'PC-02' }, message: 'cannot issue' },
-        { component: 'session-host', id: 9211, level: 'warning', at: '2025-03-01T09:50:00.000Z', data: { device: 'PC-02' } },
-        { component: 'session-host', id: 1004, level: 'error', at: '2025-03-01T09:40:00.000Z', data: { device: 'PC-01' } },
+        { component: 'session-host', id: 9211, level: 'warning', at: '2025-03-01T09:50:00.000Z', data: { device: 'PC-02' }, message: 'admitted without a CAL' },
+        { component: 'session-host', id: 9211, level: 'warning', at: '2025-03-01T09:40:00.000Z', data: { device: 'PC-01' } },
       ];
     },
     code: 'DEVICES_WITHOUT_CAL',
     severity: 'blocking',
     fix: 'opencal events --component session-host --since 1h',
-    message: '3 event(s) 1004, 9211 in the last hour, the latest at 09:50 UTC (devices PC-02, PC-01): "cannot issue"',
-  },
-  {
-    name: 'a failed renewal (1028) in the last hour',
-    build: (s) => {
-      s.events = [{ component: 'session-host', id: 1028, level: 'error', at: '2025-03-01T09:30:00.000Z', data: { device: 'PC-01' } }];
-    },
-    code: 'CAL_RENEWAL_FAILED',
-    severity: 'warning',
-    fix: 'opencal diagnose --host',
+    message: '2 event(s) 9211 in the last hour, the latest at 09:50 UTC (devices PC-02, PC-01): "admitted without a CAL"',
   },
   {
     name: 'connections refused after the grace period (1069) in the last hour',

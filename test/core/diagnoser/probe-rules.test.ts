@@ -50,18 +50,18 @@ describe('findings from the last hour of events', () => {
           ];
           s.events = events.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
           const findings = diagnose(s, NOW);
-          expect(findings.some((f) => f.code === 'DEVICES_WITHOUT_CAL' && f.severity !== 'info')).toBe(true);
+          expect(findings.some((f) => f.code === 'RECENT_LICENSING_ERRORS' && f.severity === 'blocking')).toBe(true);
           expect(renderFindings(findings, s)).not.toContain('No problem found');
         },
       ),
     );
   });
 
-  it('a 1004 after the last change on the host blocks; one before it is a warning until the hour is over', () => {
+  it('an admission without a CAL after the last change on the host blocks; one before it is a warning until the hour is over', () => {
     const s = healthy();
     s.events = [
       { component: 'session-host', id: 9203, level: 'information', at: '2025-03-01T09:40:00.000Z', seq: 7 },
-      { component: 'session-host', id: 1004, level: 'error', at: '2025-03-01T09:40:00.000Z', seq: 6 },
+      { component: 'session-host', id: 9211, level: 'warning', at: '2025-03-01T09:40:00.000Z', seq: 6 },
     ];
     expect(diagnose(s, NOW).find((f) => f.code === 'DEVICES_WITHOUT_CAL')!.severity).toBe('warning');
     s.events[1]!.seq = 8;
