@@ -220,6 +220,16 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
   it('an enrolment the license server no longer recognises (reinstalled at the same address) is not shown as enrolled, and a device admitted without a CAL reads differently', async () => {
     await nav('Session host');
     const host = ((await page.locator('#licensing dd').first().textContent()) ?? '').split(' — ')[0]!.trim();
+    // Not configured yet: a device is admitted only because the grace period runs, and it reads so.
+    const device = page.locator('#test-device');
+    await device.getByLabel('Device name').fill('PC-00');
+    await device.getByRole('button', { name: 'Connect' }).click();
+    const outcome = page.getByTestId('connect-outcome');
+    await expect.poll(() => outcome.getAttribute('data-basis')).toBe('grace');
+    expect(await outcome.textContent()).toContain('Admitted without a CAL — only because the grace period runs');
+    expect(await outcome.getAttribute('class')).toContain('pending');
+    await expect.poll(() => page.getByTestId('admissions').locator('[data-basis="grace"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('admissions').locator('[data-basis="grace"]').first().textContent()).toBe('admitted without CAL');
     // A license server the session host enrols on, then reinstalled at the same address (a new data directory).
     const firstData = mkdtempSync(join(tmpdir(), 'opencal-same-address-'));
     dirs.push(firstData);
@@ -242,15 +252,6 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     expect(await badge.getAttribute('class')).not.toContain('enrolled');
     expect(await page.getByTestId('probe-message').textContent()).toContain("does not recognise this session host's enrolment");
 
-    const device = page.locator('#test-device');
-    await device.getByLabel('Device name').fill('PC-00');
-    await device.getByRole('button', { name: 'Connect' }).click();
-    const outcome = page.getByTestId('connect-outcome');
-    await expect.poll(() => outcome.getAttribute('data-basis')).toBe('grace');
-    expect(await outcome.textContent()).toContain('Admitted without a CAL — only because the grace period runs');
-    expect(await outcome.getAttribute('class')).toContain('pending');
-    await expect.poll(() => page.getByTestId('admissions').locator('[data-basis="grace"]').count()).toBeGreaterThanOrEqual(1);
-    expect(await page.getByTestId('admissions').locator('[data-basis="grace"]').first().textContent()).toBe('admitted without CAL');
     await shot('04b-session-host-dead-enrolment');
     await must('clear the deployment layer', callJson(origin, 'PUT', '/sh/v1/config', { token: ADMIN_TOKEN, body: { layer: 'deployment' } }));
   });
