@@ -185,6 +185,9 @@ async function gatherEvidence(
       serverId: source.serverId,
       status: source.status,
       lastSeen: source.lastCheckInAt ?? source.activatedAt,
+      // What is shown to people: the real last check-in (null: never) beside the activation the rule falls back on.
+      lastCheckIn: source.lastCheckInAt,
+      activatedAt: source.activatedAt,
       holdsPack,
       receipt,
     },

@@ -31,14 +31,14 @@ function renderConnect(v: ConnectOutcome & { device: string; store: string }): s
   const cal = v.cal;
   const how =
     v.basis === 'grace'
-      ? `admitted in the grace period (${v.graceDaysLeft} days left), without a CAL`
+      ? `admitted WITHOUT A CAL, only because the grace period runs (${v.graceDaysLeft} days left); after it this connection is refused`
       : v.basis === 'presented'
         ? `admitted with the ${cal?.kind ?? ''} CAL it holds`
         : `admitted with a new ${cal?.kind ?? ''} CAL`;
   return [
     `${v.device}: ${how}`,
     lines([
-      ['license', cal?.kind],
+      ['license', v.basis === 'grace' ? 'none (grace period only)' : cal?.kind],
       ['license server', cal?.licenseServerId],
       ['expires', cal?.expiresAt],
       ['dropped', v.discarded.length > 0 ? `${v.discarded.length} CAL(s) from an invalidated server or grant` : undefined],

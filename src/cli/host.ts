@@ -136,7 +136,7 @@ export function hostCommands(program: Command, ctx: CliContext): void {
             ? 'No admissions yet.'
             : table(
                 ['at', 'device', 'outcome', 'basis / code', 'kind'],
-                v.admissions.map((a) => [a['at'], a['device'], a['outcome'] ?? (a['admitted'] ? 'admitted' : 'refused'), a['basis'] ?? a['code'], a['kind']]),
+                v.admissions.map((a) => [a['at'], a['device'], a['outcome'] ?? (a['admitted'] ? (a['basis'] === 'grace' ? 'admitted WITHOUT CAL' : 'admitted') : 'refused'), a['basis'] === 'grace' ? 'grace period only' : (a['basis'] ?? a['code']), a['kind'] ?? a['calKind']]),
               ),
       ),
     );

@@ -162,6 +162,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'The CAL presented by device {device} was not honoured ({code}); a CAL is requested from the license servers on the list.'),
   def(9210, SH, 'warning', 'CAL_REFUSED', 'session-host',
     'A CAL presented by device {device} was refused ({code}); nothing was issued.'),
+  def(9211, SH, 'warning', 'ADMITTED_IN_GRACE_WITHOUT_CAL', 'session-host',
+    'Device {device} was admitted without a CAL, only because the grace period runs ({graceDaysLeft} days left); after it, such connections are refused. Why no CAL: {reason}'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)

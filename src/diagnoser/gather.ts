@@ -20,6 +20,7 @@ import {
   licenseServersToRead,
   listOf,
   packFromView,
+  probesFrom,
   rebuiltAtFrom,
   revokeBudgetsFrom,
   serverRecordFromView,
@@ -66,7 +67,12 @@ async function readSessionHost(o: GatherOptions): Promise<Result<ObservedSession
       refusal(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
     );
   }
-  return ok(sessionHostFromStatus(r.value, o.hostUrl));
+  const host = sessionHostFromStatus(r.value, o.hostUrl);
+  // The host asks its listed license servers, with its own enrolment, what a CAL request would get now.
+  const probe = await callJson<unknown>(o.hostUrl, 'POST', `${SH}/probe`, { token: o.token, timeoutMs: o.timeoutMs });
+  if (probe.ok) host.probes = probesFrom(probe.value);
+  else host.probeProblem = { code: probe.error.code, message: probe.error.message };
+  return ok(host);
 }
 
 function lsToken(o: GatherOptions, url: string): string | undefined {

@@ -110,6 +110,12 @@ export async function status(ctx: SessionHostContext): Promise<SessionHostStatus
   };
   if (ctx.trust.fingerprint !== undefined) out.trustAnchor = { fingerprint: ctx.trust.fingerprint };
   if (ctx.trust.revocations) out.revocationListSeq = ctx.trust.revocations.seq;
+  // The list's age is what the diagnoser judges (a stale list keeps honouring revoked CALs).
+  out.revocationList = {
+    clearinghouse: ctx.settings.clearinghouseUrl !== undefined,
+    ...(ctx.trust.revocations ? { seq: ctx.trust.revocations.seq, issuedAt: new Date(ctx.trust.revocations.iat * 1000).toISOString() } : {}),
+    ...(ctx.trust.revocationsFetchedAt ? { fetchedAt: ctx.trust.revocationsFetchedAt.toISOString() } : {}),
+  };
   return out;
 }
 

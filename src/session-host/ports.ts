@@ -7,6 +7,7 @@ import { queryEvents, type EventFilter } from '../events/event-log';
 import { connect } from './admission.usecase';
 import { currentGrace, effectiveConfig, emit, enroll, setLayer, status, type SetLayerInput } from './config.usecase';
 import type { SessionHostContext } from './context';
+import { probeLicenseServers } from './probe.usecase';
 import { listAdmissions } from './session-host.repository';
 import { refreshTrust } from './trust.usecase';
 
@@ -20,6 +21,8 @@ export function sessionHostUseCases(ctx: SessionHostContext) {
     /** the trust anchor, the revocation list and the identities of the license servers configured now. */
     refresh: async () => refreshTrust(ctx, (await effectiveConfig(ctx)).licenseServers.value),
     grace: () => currentGrace(ctx),
+    /** each listed license server's CAL decision for this host, issuing nothing. */
+    probe: () => probeLicenseServers(ctx),
     admissions: (filter?: Parameters<typeof listAdmissions>[1]) => listAdmissions(ctx.database.db, filter),
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.database.db, { ...filter, component: 'session-host' }),
   };

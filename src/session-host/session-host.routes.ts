@@ -181,6 +181,20 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
         };
       },
     );
+
+    // ---- the probe: each listed license server's CAL decision for this host, issuing nothing ---------------------
+    app.post(
+      '/probe',
+      {
+        preHandler: reader,
+        schema: {
+          tags: ['session-host'],
+          summary: "ask each listed license server, with this host's own enrolment, what a CAL request would get now (a dry run: nothing is issued)",
+          response: { 200: Wire.ProbeReport, ...errorResponses(401, 403) },
+        },
+      },
+      async () => uc.probe(),
+    );
   };
 }
 
