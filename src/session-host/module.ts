@@ -13,7 +13,7 @@ import { ensureToken, tokenStore } from '../storage/tokens.repository';
 import { connect } from './admission.usecase';
 import { currentGrace, effectiveConfig, emit, enroll, setLayer, status } from './config.usecase';
 import { logEvent, type Directory, type SessionHostContext } from './context';
-import { createGate, type Gate } from './gate';
+import { createGate, createGateCredential, type Gate } from './gate';
 import { httpPeers, type SessionHostPeers, type TrustAnchorResponse } from './license-server-client';
 import { sessionHostMigrations } from './migrations';
 import { listAdmissions } from './session-host.repository';
@@ -45,6 +45,9 @@ export interface SessionHostOptions {
   refreshIntervalMs?: number;
   /** HTTP peers (the real HTTP client by default). */
   peers?: SessionHostPeers;
+  /** new devices one gate front end (credential and address) may bring per window: default 60 per 60 s. */
+  newDevicesPerWindow?: number;
+  newDeviceWindowMs?: number;
 }
 
 export interface SessionHost {
@@ -60,6 +63,8 @@ export interface SessionHost {
     refresh: () => ReturnType<typeof refreshTrust>;
     grace: () => ReturnType<typeof currentGrace>;
     admissions: (filter?: Parameters<typeof listAdmissions>[1]) => ReturnType<typeof listAdmissions>;
+    /** a gate front-end credential (token shown once) */
+    createGateCredential: (label: string) => ReturnType<typeof createGateCredential>;
   };
   close(): Promise<void>;
 }
@@ -168,7 +173,10 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     name: 'session-host',
     prefix: '/sh/v1',
     tokenStore: tokenStore(database.db),
-    routes: sessionHostRoutes(ctx),
+    routes: sessionHostRoutes(ctx, {
+      ...(options.newDevicesPerWindow !== undefined ? { newDevicesPerWindow: options.newDevicesPerWindow } : {}),
+      ...(options.newDeviceWindowMs !== undefined ? { newDeviceWindowMs: options.newDeviceWindowMs } : {}),
+    }),
   };
 
   return {
@@ -184,6 +192,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
       refresh,
       grace: () => currentGrace(ctx),
       admissions: (filter) => listAdmissions(database.db, filter),
+      createGateCredential: (label) => createGateCredential(ctx, label),
     },
     async close() {
       if (timer) clearInterval(timer);

@@ -259,6 +259,19 @@ export async function saveRevocations(db: Kysely<any>, list: string, seq: number
 
 export type { AdmissionRecord } from '../core/api-types';
 
+/** Whether this device (name and hardware ID) was ever admitted here: the new-device limit spares known devices. */
+export async function wasAdmitted(db: Kysely<any>, device: string, hwid: string): Promise<boolean> {
+  const row = await t(db)
+    .selectFrom('sh_admissions')
+    .select('id')
+    .where('device', '=', device)
+    .where('hwid', '=', hwid)
+    .where('admitted', '=', 1)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function insertAdmission(db: Kysely<any>, a: AdmissionRecord): Promise<number> {
   const row = await t(db)
     .insertInto('sh_admissions')
