@@ -94,10 +94,7 @@ export function sessionHostRoutes(ctx: SessionHostContext, gateOptions: GateRout
       async (request, reply) => {
         const input = authHeadersToConnectInput(request.headers);
         const limited = await gate.limitNewDevice(request, input);
-        if (limited) {
-          reply.header(GATE_HEADERS.refusal, limited.code);
-          return sendRefusal(reply, limited);
-        }
+        if (limited) return gate.refuseGate(reply, limited);
         const result = input.ok ? await connect(ctx, input.value) : input;
         if (!result.ok && input.ok) await gate.reportIfReportOnly(request, input.value, result.error);
         return answerGate(reply, result);
@@ -285,6 +282,7 @@ function gateFrontEnd(ctx: SessionHostContext, app: TypedApp, options: GateRoute
   const refuseGate = (reply: FastifyReply, r: Refusal) => {
     // The proxy (nginx) passes the code on; the device client reads the body.
     reply.header(GATE_HEADERS.refusal, r.code);
+    reply.header(GATE_HEADERS.refusalMessage, r.message.replace(/[^\x20-\x7e]/g, ' '));
     sendRefusal(reply, r);
     return reply;
   };
@@ -339,7 +337,7 @@ function gateFrontEnd(ctx: SessionHostContext, app: TypedApp, options: GateRoute
     });
   }
 
-  return { requireCredential, limitNewDevice, reportIfReportOnly };
+  return { requireCredential, limitNewDevice, reportIfReportOnly, refuseGate };
 }
 
 function tokenStoreOf(request: FastifyRequest) {
