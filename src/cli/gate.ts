@@ -65,7 +65,15 @@ export function gateCommands(program: Command, ctx: CliContext): void {
     .option('--report-only', 'admit every login, and log the refusals that would have happened')
     .addHelpText(
       'after',
-      '\nIn /etc/pam.d/sshd, after the other account lines:\n  account required pam_exec.so stdout quiet /usr/bin/node /opt/opencal/bin/opencal.mjs gate pam --pam-config /etc/opencal/pam.json\n',
+      [
+        '',
+        'Example:',
+        '  opencal gate pam --pam-config /etc/opencal/pam.json --report-only',
+        '',
+        'It is run by pam_exec.so; in /etc/pam.d/sshd, after the other account lines (docs/pam.md):',
+        '  account required pam_exec.so stdout quiet /usr/bin/node /opt/opencal/bin/opencal.mjs gate pam --pam-config /etc/opencal/pam.json',
+        '',
+      ].join('\n'),
     )
     .action(
       ctx.action(async (o: { pamConfig: string; reportOnly?: boolean }) => {
