@@ -2,7 +2,7 @@
  * `opencal gate pam`: the shell of the PAM gate (rules in src/core/pam-gate.ts, docs/pam.md). One login is one
  * process start, so this module loads only node:fs and the pure core: no HTTP server, no database driver.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   decideMisconfigured,
@@ -18,6 +18,7 @@ import { err, ok, refusal, type Refusal, type Result } from '../core/result';
 
 export const DEFAULT_PAM_CONFIG = '/etc/opencal/pam.json';
 export const DEFAULT_PAM_STATE = '/var/lib/opencal/pam-gate-state.json';
+export const DEFAULT_PAM_LOG = '/var/log/opencal/pam-gate.log';
 
 /** The PAM gate's configuration file (docs/pam.md "The configuration file"). */
 export interface PamGateConfig {
@@ -28,6 +29,11 @@ export interface PamGateConfig {
   reportOnly: boolean;
   /** where the last grace period the session host reported is kept, for an outage */
   stateFile: string;
+  /**
+   * the administrator's line for each login. Not stderr: with pam_exec's `stdout` option, stderr too reaches the
+   * person logging in (and `log=` is then ignored).
+   */
+  logFile: string;
   /** per session host, default 5000 */
   timeoutMs: number;
   /** "en", "fr" or "auto" (the locale) */
@@ -65,6 +71,7 @@ export function parsePamConfig(text: string, file: string): Result<PamGateConfig
     credentialFile: raw['credentialFile'],
     reportOnly: raw['reportOnly'] === true,
     stateFile: typeof raw['stateFile'] === 'string' ? raw['stateFile'] : DEFAULT_PAM_STATE,
+    logFile: typeof raw['logFile'] === 'string' ? raw['logFile'] : DEFAULT_PAM_LOG,
     timeoutMs: timeout,
     language: typeof raw['language'] === 'string' ? raw['language'] : 'auto',
     deviceIdentity: identity,
@@ -158,6 +165,17 @@ async function askSessionHosts(
   return { kind: 'unreachable', reasons };
 }
 
+/** Appends the administrator's line; false when it cannot (the caller then shows it on stderr). */
+export function appendPamLog(logFile: string, line: string, now: Date): boolean {
+  try {
+    mkdirSync(dirname(logFile), { recursive: true, mode: 0o750 });
+    appendFileSync(logFile, `${now.toISOString()} ${line}\n`, { mode: 0o640 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface PamRunOptions {
   configFile: string;
   /** --report-only: admit whatever the configuration says */
@@ -166,8 +184,19 @@ export interface PamRunOptions {
   now: () => Date;
 }
 
-/** One login: the decision, with its text for the person logging in and its line for the administrator. */
-export async function runPamGate(options: PamRunOptions): Promise<PamDecision> {
+/**
+ * One login: the decision, with its text for the person logging in and its line for the administrator, which is
+ * appended to the configured log file (`logged: false` when there is none or it cannot be written).
+ */
+export async function runPamGate(options: PamRunOptions): Promise<PamDecision & { logged: boolean }> {
+  const decision = await decide(options);
+  const logFile = decision.logFile;
+  const logged = logFile !== undefined && appendPamLog(logFile, `opencal gate pam: ${decision.log}`, options.now());
+  const { logFile: _logFile, ...rest } = decision;
+  return { ...rest, logged };
+}
+
+async function decide(options: PamRunOptions): Promise<PamDecision & { logFile?: string }> {
   const { env } = options;
   let configText: string;
   try {
@@ -178,6 +207,11 @@ export async function runPamGate(options: PamRunOptions): Promise<PamDecision> {
   const parsed = parsePamConfig(configText, options.configFile);
   if (!parsed.ok) return decideMisconfigured(parsed.error, pamLanguage(env), options.reportOnly);
   const config = { ...parsed.value, reportOnly: parsed.value.reportOnly || options.reportOnly };
+  return { ...(await decideWith(config, options)), logFile: config.logFile };
+}
+
+async function decideWith(config: PamGateConfig, options: PamRunOptions): Promise<PamDecision> {
+  const { env } = options;
   const lang = pamLanguage(env, config.language);
 
   const login = readPamLogin(env);

@@ -80,7 +80,8 @@ export function gateCommands(program: Command, ctx: CliContext): void {
         const { runPamGate } = await import('./gate-pam');
         const decision = await runPamGate({ configFile: o.pamConfig, reportOnly: o.reportOnly === true, env: ctx.io.env, now: () => new Date() });
         if (decision.stdout) ctx.io.stdout.write(`${decision.stdout}\n`);
-        ctx.io.stderr.write(`opencal gate pam: ${decision.log}\n`);
+        // Under pam_exec's `stdout` option stderr reaches the person logging in too: the line goes to the log file.
+        if (!decision.logged) ctx.io.stderr.write(`opencal gate pam: ${decision.log}\n`);
         return decision.exitCode;
       }),
     );

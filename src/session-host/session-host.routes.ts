@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CONFIG_LAYERS, type LicensingMode } from '../core/vocabulary';
-import { EMIT_FORMATS } from '../core/windows-config';
+import { HOST_EMIT_FORMATS } from '../core/windows-config';
 import { queryEvents } from '../events/event-log';
 import { bearerOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
 import { counter } from '../http/metrics';
@@ -206,12 +206,12 @@ export function sessionHostRoutes(ctx: SessionHostContext, gateOptions: GateRout
         preHandler: reader,
         schema: {
           tags: ['session-host'],
-          summary: 'Windows configuration from these settings: PowerShell, .reg, GPO, RDMS',
-          querystring: Type.Object({ format: Type.Union(EMIT_FORMATS.map((f) => Type.Literal(f))) }),
+          summary: 'Windows configuration from these settings: PowerShell, .reg, GPO, RDMS; pam: the PAM lines of a Linux host',
+          querystring: Type.Object({ format: Type.Union(HOST_EMIT_FORMATS.map((f) => Type.Literal(f))) }),
         },
       },
       async (request, reply) => {
-        const result = await emit(ctx, request.query.format);
+        const result = await emit(ctx, request.query.format, `${request.protocol}://${request.host}`);
         if (!result.ok) return sendRefusal(reply, result.error);
         reply.header('content-type', 'text/plain; charset=utf-8');
         reply.header('content-disposition', `inline; filename="${result.value.fileName}"`);
