@@ -13,7 +13,7 @@ import {
   type LayerSettings,
   type ResolvedConfig,
 } from '../core/session-host-rules';
-import { EMIT_FORMATS, HOST_EMIT_FORMATS, emitFileName, emitPam, emitWindowsConfig, type EmitFormat, type HostEmitFormat } from '../core/windows-config';
+import { HOST_EMIT_FORMATS, emitFileName, emitPam, emitWindowsConfig, type EmitFormat, type HostEmitFormat } from '../core/windows-config';
 import { CONFIG_LAYERS, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import { logEvent, type SessionHostContext } from './context';
 import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
