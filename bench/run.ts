@@ -312,3 +312,4 @@ async function main() {
 }
 
 await main();
+if (process.env.OPENCAL_BENCH_PAM !== '0') await (await import('./pam')).pamBench(); // PAM gate start-up (bench/pam.ts)

@@ -119,6 +119,31 @@ function writeGraceUntil(stateFile: string, graceUntil: string, now: Date): stri
   }
 }
 
+/**
+ * One JSON POST with node:http (or node:https, loaded only for an https URL): fetch would load undici, about
+ * 100 ms of every login's start-up (bench/pam.ts).
+ */
+async function postJson(url: string, headers: Record<string, string>, body: unknown, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  const { request } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      target,
+      { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), accept: 'application/json' }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'TIMEOUT' })));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 /** Asks the session hosts in order; the first that answers decides (a refusal is an answer, not an outage). */
 async function askSessionHosts(
   config: PamGateConfig,
@@ -128,29 +153,22 @@ async function askSessionHosts(
   const reasons: string[] = [];
   for (const origin of config.sessionHosts) {
     const url = `${origin.replace(/\/+$/, '')}/sh/v1/connect`;
-    let response: Response;
+    let response: { status: number; body: string };
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${credential}`,
-          ...(config.reportOnly ? { 'x-opencal-report-only': '1' } : {}),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(config.timeoutMs),
-      });
+      response = await postJson(url, { authorization: `Bearer ${credential}`, ...(config.reportOnly ? { 'x-opencal-report-only': '1' } : {}) }, body, config.timeoutMs);
     } catch (e) {
-      reasons.push(`${origin}: ${(e as Error).name === 'TimeoutError' ? `no answer in ${config.timeoutMs} ms` : ((e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message)}`);
+      const error = e as Error & { code?: string };
+      reasons.push(`${origin}: ${error.code ?? error.message}`);
       continue;
     }
     let parsed: unknown;
     try {
-      parsed = await response.json();
+      parsed = JSON.parse(response.body);
     } catch {
       parsed = undefined;
     }
-    if (response.ok && typeof parsed === 'object' && parsed !== null && (parsed as { admitted?: unknown }).admitted === true) {
+    const success = response.status >= 200 && response.status < 300;
+    if (success && typeof parsed === 'object' && parsed !== null && (parsed as { admitted?: unknown }).admitted === true) {
       const a = parsed as { basis?: unknown; graceDaysLeft?: unknown };
       return { kind: 'admitted', basis: String(a.basis), graceDaysLeft: typeof a.graceDaysLeft === 'number' ? a.graceDaysLeft : 0, sessionHost: origin };
     }
