@@ -76,6 +76,10 @@ describeEachDatabase('session host HTTP routes', (tdb) => {
     const rdms = await app.inject({ method: 'GET', url: '/sh/v1/emit?format=rdms', headers: auth });
     expect(rdms.body).toContain('Set-RDLicenseConfiguration -Mode PerDevice -LicenseServer SERVEUR-LIC');
     expect((await app.inject({ method: 'GET', url: '/sh/v1/emit?format=xml', headers: auth })).statusCode).toBe(400);
+    const pam = await app.inject({ method: 'GET', url: '/sh/v1/emit?format=pam', headers: { ...auth, host: 'rdsh01.corp:7878' } });
+    expect(pam.statusCode).toBe(200);
+    expect(pam.body).toContain('"http://rdsh01.corp:7878"');
+    expect(pam.body).toContain('account required pam_exec.so stdout quiet');
   });
 
   it('connect admits in the grace period, then refuses with the code, message and 403 once it is over', async () => {
