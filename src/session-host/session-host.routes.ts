@@ -84,7 +84,6 @@ export function sessionHostRoutes(ctx: SessionHostContext, gateOptions: GateRout
       '/auth',
       {
         preHandler: gate.requireCredential,
-        config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
         schema: {
           tags: ['session-host'],
           summary: 'nginx auth_request gate: 204 admit, 401/403 refuse with X-OpenCAL-Refusal',

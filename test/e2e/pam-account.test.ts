@@ -27,6 +27,8 @@ import {
 } from './pam-harness';
 
 const T0 = new Date('2025-03-01T08:00:00.000Z');
+/** Each login starts a process (node, the loader, the command line): a few seconds each on a busy machine. */
+const LOGINS_TIMEOUT_MS = 180_000;
 const missing = missingForPam([PAMTESTER]);
 
 if (missing.length > 0) {
@@ -100,7 +102,7 @@ if (missing.length > 0) {
       expect(last).toMatchObject({ device: '10.1.2.3', user: 'alice', admitted: true, basis: 'grace' });
       expect(last?.hwid).toMatch(/^PAM-[0-9A-F]{24}$/);
       expect(JSON.parse(readFileSync(files.state, 'utf8')).graceUntil).toMatch(/^\d{4}-/);
-    });
+    }, LOGINS_TIMEOUT_MS);
 
     it('when no session host answers, a login is admitted within the grace period the session host last reported, and refused once it is over', async () => {
       expect((await login()).exit).toBe(0); // the session host says: 120 grace days left
@@ -116,7 +118,7 @@ if (missing.length > 0) {
       const unknown = await login('bob', '10.1.2.4');
       expect(unknown.exit).not.toBe(0);
       expect(unknown.stdout).toContain('the licensing service cannot be reached and the grace period of this server is over (SESSION_HOST_UNREACHABLE)');
-    });
+    }, LOGINS_TIMEOUT_MS);
 
     it('the next session host on the list answers when the first does not (failover)', async () => {
       const closed = `http://127.0.0.1:${await freePort()}`;
@@ -124,7 +126,7 @@ if (missing.length > 0) {
       const r = await login('carol', '10.1.2.5');
       expect(r.exit, r.stdout + r.stderr).toBe(0);
       expect(lastLog()).toContain(`session host ${sh.url}`);
-    });
+    }, LOGINS_TIMEOUT_MS);
 
     it('a wrong credential, or a credential file others may read, refuses the login and tells the administrator what to fix', async () => {
       writeCredential(files.credential, 'ocal_this-is-not-the-credential-of-this-host');
@@ -138,7 +140,7 @@ if (missing.length > 0) {
       expect(exposed.exit).not.toBe(0);
       expect(exposed.stdout).toContain('(PAM_GATE_MISCONFIGURED)');
       expect(lastLog()).toContain(`The gate credential file ${files.credential} has mode 0644: others may read it. Make it readable by root only: chmod 600 ${files.credential}`);
-    });
+    }, LOGINS_TIMEOUT_MS);
 
     it('after the grace period with no license server, the login is refused and the person reads why, in English or in French', async () => {
       clock.set(addDays(T0, 121));
@@ -153,7 +155,7 @@ if (missing.length > 0) {
       expect(fr.stdout).toContain("Accès refusé : aucune licence d'accès client (CAL) des services Bureau à distance n'est disponible pour cette connexion (NO_LICENSE_SERVER_AVAILABLE).");
       const refused = await host.useCases.admissions({ outcome: 'refused', limit: 5 });
       expect(refused.map((a) => a.code)).toContain('NO_LICENSE_SERVER_AVAILABLE');
-    });
+    }, LOGINS_TIMEOUT_MS);
 
     it('report-only admits the login the session host refuses, and both sides log the refusal that would have happened', async () => {
       clock.set(addDays(T0, 121));
@@ -165,6 +167,6 @@ if (missing.length > 0) {
       const events = await host.context.database.db.selectFrom('events').selectAll().where('event_id', '=', 9212).execute();
       expect(events.length).toBeGreaterThan(0);
       expect(existsSync(files.state)).toBe(false); // a refusal says nothing of the grace period
-    });
+    }, LOGINS_TIMEOUT_MS);
   });
 }
