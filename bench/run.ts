@@ -318,3 +318,4 @@ async function main() {
 
 await main();
 await benchCli();
+if (process.env.OPENCAL_BENCH_PAM !== '0') await (await import('./pam')).pamBench(); // PAM gate start-up (bench/pam.ts)

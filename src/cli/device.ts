@@ -67,6 +67,7 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--name <name>', 'device (computer) name')
     .option('--user <user>', 'the user signing in')
     .option('--store <file>', 'license store file (default: ./.opencal/devices/NAME.json)')
+    .option('--gate-credential <token>', 'the gate front-end credential (opencal gate credential create); default: --token')
     .action(
       ctx.action(async (o: Opts) => {
         const json = o.json === true;
@@ -76,7 +77,14 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
         const name = String(o['name']);
         const store = typeof o['store'] === 'string' ? o['store'] : defaultStorePath(ctx.io, name);
         const clock = await deviceClock(host);
-        const r = await connect(host.url, { name, storePath: store, clock, ...(typeof o['user'] === 'string' ? { user: o['user'] } : {}) });
+        const credential = typeof o['gateCredential'] === 'string' ? o['gateCredential'] : target.value.token;
+        const r = await connect(host.url, {
+          name,
+          storePath: store,
+          clock,
+          ...(typeof o['user'] === 'string' ? { user: o['user'] } : {}),
+          ...(credential === undefined ? {} : { credential }),
+        });
         if (!r.ok) return fail(ctx.io, r.error, json);
         return printResult(ctx.io, json, { device: name, store, ...r.value }, renderConnect);
       }),

@@ -6,8 +6,8 @@ import { sendRefusal } from './errors';
 export type { TokenStore };
 
 /** Bearer token scopes (docs/architecture.md "http"). */
-export type Scope = 'ch:admin' | 'ch:org' | 'ch:agent' | 'ls:admin' | 'ls:host' | 'sh:admin' | 'readonly';
-export const SCOPES: readonly Scope[] = ['ch:admin', 'ch:org', 'ch:agent', 'ls:admin', 'ls:host', 'sh:admin', 'readonly'];
+export type Scope = 'ch:admin' | 'ch:org' | 'ch:agent' | 'ls:admin' | 'ls:host' | 'sh:admin' | 'sh:gate' | 'readonly';
+export const SCOPES: readonly Scope[] = ['ch:admin', 'ch:org', 'ch:agent', 'ls:admin', 'ls:host', 'sh:admin', 'sh:gate', 'readonly'];
 
 /** Who is calling, once a bearer token is accepted. */
 export interface Principal {
@@ -58,6 +58,8 @@ declare module 'fastify' {
     /** the token store of the component whose encapsulated plugin this instance is */
     opencalTokenStore: TokenStore | null;
     opencalAuthFailures: AuthFailureLimiter;
+    /** the server's Prometheus registry, for components that count their own events */
+    opencalMetrics: import('prom-client').Registry;
   }
   interface FastifyRequest {
     /** set by requireScope() once the bearer token is accepted */
@@ -95,6 +97,11 @@ export function refuseIfTooManyAuthFailures(request: FastifyRequest, reply: Fast
     ),
   );
   return true;
+}
+
+/** The bearer token of a request, if any (for routes that check their own credential). */
+export function bearerOf(request: FastifyRequest): string | undefined {
+  return bearerToken(request);
 }
 
 /** Count one failed authentication (unknown bearer token, wrong join token) for the caller's address. */

@@ -99,6 +99,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
   const metrics = httpMetrics(registry);
   const now = deps.now ?? Date.now;
   app.decorate('opencalTokenStore', null);
+  app.decorate('opencalMetrics', registry);
   app.decorate(
     'opencalAuthFailures',
     new AuthFailureLimiter(deps.rateLimit?.authFailures ?? 20, deps.rateLimit?.authWindowMs ?? 60_000, now),

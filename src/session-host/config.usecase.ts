@@ -13,7 +13,7 @@ import {
   type LayerSettings,
   type ResolvedConfig,
 } from '../core/session-host-rules';
-import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
+import { HOST_EMIT_FORMATS, emitFileName, emitPam, emitWindowsConfig, type EmitFormat, type HostEmitFormat } from '../core/windows-config';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import type { SessionHostContext } from './context';
 import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
@@ -188,12 +188,18 @@ export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, 
   return ok(identity.serverId ? { licenseServerUrl: url, serverId: identity.serverId } : { licenseServerUrl: url });
 }
 
-/** The Windows configuration for this host's effective settings, in one of the four formats. */
-export async function emit(ctx: SessionHostContext, format: string): Promise<Result<{ format: EmitFormat; fileName: string; text: string }>> {
-  if (!(EMIT_FORMATS as readonly string[]).includes(format)) {
-    return refuse('EMIT_FORMAT_INVALID', `"${format}" is not an output format. Use ${EMIT_FORMATS.join(', ')}.`, { format });
+/**
+ * The Windows configuration for this host's effective settings, in one of the four formats; or `pam`, the PAM
+ * lines of a Linux host that asks this session host at `origin` (the URL the caller reached it at).
+ */
+export async function emit(ctx: SessionHostContext, format: string, origin = 'http://127.0.0.1:7878'): Promise<Result<{ format: HostEmitFormat; fileName: string; text: string }>> {
+  if (!(HOST_EMIT_FORMATS as readonly string[]).includes(format)) {
+    return refuse('EMIT_FORMAT_INVALID', `"${format}" is not an output format. Use ${HOST_EMIT_FORMATS.join(', ')}.`, { format });
   }
   const config = await effectiveConfig(ctx);
+  if (format === 'pam') {
+    return ok({ format, fileName: 'opencal-pam.txt', text: emitPam({ hostName: ctx.settings.hostName, mode: config.mode.value, sessionHostUrls: [origin] }) });
+  }
   const text = emitWindowsConfig(format as EmitFormat, { mode: config.mode.value, licenseServers: config.licenseServers.value });
   if (!text.ok) return text;
   return ok({ format: format as EmitFormat, fileName: emitFileName(format as EmitFormat), text: text.value });

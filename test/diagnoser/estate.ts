@@ -253,7 +253,8 @@ export function estateForEachTest(open: () => Promise<Database>): EstateFixture 
       if (!current) throw new Error('the estate is started before each test');
       return current;
     },
-    device: (hostUrl, name) => connect(hostUrl, { name, storePath: join(devices, `${name}.json`), clock: fixture.estate.clock }),
+    // the session host admin token is accepted as the devices' gate front-end credential
+    device: (hostUrl, name) => connect(hostUrl, { name, storePath: join(devices, `${name}.json`), clock: fixture.estate.clock, credential: SH_ADMIN }),
   };
   return fixture;
 }

@@ -115,3 +115,29 @@ export const LicenseServerProbe = Type.Object({
 export type LicenseServerProbe = Static<typeof LicenseServerProbe>;
 export const ProbeReport = Type.Object({ at: Timestamp, mode: Type.String(), probes: Type.Array(LicenseServerProbe) });
 export type ProbeReport = Static<typeof ProbeReport>;
+
+/** A gate front-end credential (`sh:gate` token) as the admin sees it: never its token, only its hash is stored. */
+export const GateCredential = Type.Object({
+  id: Type.String(),
+  label: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  revokedAt: Type.Optional(Timestamp),
+});
+export type GateCredential = Static<typeof GateCredential>;
+
+/** `POST /sh/v1/gate-credentials` (201): the new credential with its token, shown this once. */
+export const GateCredentialCreated = Type.Object({
+  id: Type.String(),
+  label: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  token: Type.String({ description: 'the bearer token the front end sends; shown once' }),
+});
+export type GateCredentialCreated = Static<typeof GateCredentialCreated>;
+
+/** `GET /sh/v1/gate-credentials`. */
+export const GateCredentialList = Type.Object({ credentials: Type.Array(GateCredential) });
+export type GateCredentialList = Static<typeof GateCredentialList>;
+
+/** `DELETE /sh/v1/gate-credentials/:id`. */
+export const GateCredentialRevoked = Type.Object({ id: Type.String(), revoked: Type.Literal(true) });
+export type GateCredentialRevoked = Static<typeof GateCredentialRevoked>;

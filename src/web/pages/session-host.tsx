@@ -9,7 +9,7 @@ import { useState } from 'preact/hooks';
 import type { CalBundle, CalTokenPayload } from '../../core/protocol';
 import { CONFIG_LAYERS, LICENSING_MODE_NAMES, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
 import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
-import { api, apiText, call, grantFor, type ApiError } from '../api';
+import { api, apiText, grantFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useId, useLoad } from '../ui';
 import { EventsCard, useWrite } from './shared';
@@ -250,7 +250,7 @@ function claimsOf(bundle: CalBundle): Partial<CalTokenPayload> {
   }
 }
 
-function TestDevice(props: { onConnected: () => void }) {
+function TestDevice(props: { onConnected: () => void; keyring: PageProps['keyring'] }) {
   const [store, setStore] = useState<Store>(loadStore());
   const [device, setDevice] = useState('PC-01');
   const [hwid, setHwid] = useState('');
@@ -271,8 +271,8 @@ function TestDevice(props: { onConnected: () => void }) {
     setBusy(true);
     setError(undefined);
     setAdmission(undefined);
-    // the device is not signed in: it presents its CALs, as a real client does
-    const r = await call<Admission>('POST', '/sh/v1/connect', { body: { device: name, hwid: effectiveHwid, ...(user.trim() ? { user: user.trim() } : {}), cals: held } });
+    // the device presents its CALs, as a real client does; the console is its front end (the admin's token)
+    const r = await api<Admission>(props.keyring, 'sh', 'POST', '/connect', { device: name, hwid: effectiveHwid, ...(user.trim() ? { user: user.trim() } : {}), cals: held });
     setBusy(false);
     setAttempts((n) => n + 1);
     props.onConnected();
@@ -419,7 +419,7 @@ export function SessionHostPage(props: PageProps) {
       {status.data ? <StatusCard s={status.data} {...(probe.data ? { probes: probe.data.probes } : {})} probed={!probe.loading} /> : null}
       {status.data && canWrite ? <Configure {...props} s={status.data} onDone={reload} /> : null}
       {canWrite ? <Enroll {...props} onDone={reload} /> : null}
-      <TestDevice onConnected={() => {
+      <TestDevice keyring={props.keyring} onConnected={() => {
         admissions.reload();
         events.reload();
       }} />
