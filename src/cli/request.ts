@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { decodeCode, type CodeKind, type DecodedCode } from '../core/codes/index';
-import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { err, ok, peerRefusal, refusal, type Refusal, type Result } from '../core/result';
 import { callJson } from '../http/client';
 import { send, type Answer } from '../http/transport';
 import { clientTarget } from './config-options';
@@ -43,17 +43,17 @@ export async function callText(target: Target, path: string): Promise<Result<str
   } catch {
     // callJson words the network failure (connection refused, name not found…) the same way everywhere.
     const again = await callJson<never>(target.url, 'GET', path, target.token !== undefined ? { token: target.token } : {});
-    return again.ok ? err(refusal('UNREACHABLE', `Could not reach ${url}.`)) : again;
+    return again.ok ? err(refusal('UNREACHABLE', { url })) : again;
   }
   const { text } = response;
   if (response.status >= 200 && response.status < 300) return ok(text);
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string; detail?: Record<string, unknown> } };
-    if (body.error?.code && body.error.message) return err(refusal(body.error.code, body.error.message, { ...body.error.detail, status: response.status }));
+    if (body.error?.code && body.error.message) return err(peerRefusal(body.error.code, body.error.message, { ...body.error.detail, status: response.status }));
   } catch {
     // not our JSON: fall through
   }
-  return err(refusal('BAD_RESPONSE', `${url} answered HTTP ${response.status} without an OpenCAL error body. Check that the URL points to an OpenCAL server.`));
+  return err(refusal('BAD_RESPONSE', { url, status: response.status, problem: 'no-error-body' }));
 }
 
 /** Checks a typed code locally (length, alphabet, check, kind) before anything is sent. */

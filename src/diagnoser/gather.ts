@@ -27,7 +27,7 @@ import {
   type ComponentReading,
 } from '../core/diagnosis-snapshot';
 import type { EventComponent } from '../core/events';
-import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { err, ok, refusal, relay, type Refusal, type Result } from '../core/result';
 import { callJson } from '../http/client';
 
 export interface GatherOptions {
@@ -59,7 +59,7 @@ async function readSessionHost(o: GatherOptions): Promise<Result<ObservedSession
   const r = await callJson<unknown>(o.hostUrl, 'GET', `${SH}/status`, { token: o.token, timeoutMs: o.timeoutMs });
   if (!r.ok) {
     return err(
-      refusal(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
+      relay(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
     );
   }
   return ok(sessionHostFromStatus(r.value, o.hostUrl));
