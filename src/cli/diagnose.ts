@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import type { Clock } from '../core/clock';
 import { EVENT_CHANNELS, type EventComponent } from '../core/events';
-import { refusal, refuse, type Result } from '../core/result';
+import { refusal, refuse, relay, type Result } from '../core/result';
 import { CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, PROGRAMS, type CalType, type CalVersion, type MigrationReason, type Program } from '../core/vocabulary';
 import {
   diagnosisExitCode,
@@ -181,7 +181,7 @@ async function events(ctx: CliContext, target: Target, o: Opts, json: boolean): 
   if (page.problems.length >= wanted.length) {
     // Nothing answered: the first real problem (a wrong URL or token) rather than a missing route.
     const p = page.problems.find((x) => x.code !== 'ROUTE_NOT_FOUND') ?? page.problems[0]!;
-    return fail(ctx.io, { code: p.code, message: `${p.component} at ${p.url}: ${p.message}` }, json);
+    return fail(ctx.io, relay(p.code, `${p.component} at ${p.url}: ${p.message}`), json);
   }
   // On a server that runs only some components, the others answer ROUTE_NOT_FOUND: that is not a problem.
   const problems = page.problems.filter((p) => asked || p.code !== 'ROUTE_NOT_FOUND');

@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { decodeCode, type CodeKind, type DecodedCode } from '../core/codes/index';
 import { err, ok, peerRefusal, refusal, type Refusal, type Result } from '../core/result';
+import type { Lang } from '../core/refusals';
 import { callJson } from '../http/client';
 import { send, type Answer } from '../http/transport';
 import { clientTarget } from './config-options';
@@ -14,19 +15,23 @@ import { addClientOptions, fail, printResult, type CliContext, type CliIo, type 
 export interface Target {
   url: string;
   token?: string;
+  /** the language servers answer refusals in (`Accept-Language`) */
+  lang?: Lang;
 }
 
 /** A client command's options after commander: `--url`, `--token`, `--json` and its own. */
 export type Opts = ClientOptions & Record<string, unknown>;
 
 export function targetOf(io: CliIo, options: Opts): Result<Target> {
-  return clientTarget(io, options);
+  const target = clientTarget(io, options);
+  return target.ok && io.lang !== undefined ? ok({ ...target.value, lang: io.lang }) : target;
 }
 
 export async function call<T>(target: Target, method: string, path: string, body?: unknown): Promise<Result<T>> {
   return callJson<T>(target.url, method, path, {
     ...(body !== undefined ? { body } : {}),
     ...(target.token !== undefined ? { token: target.token } : {}),
+    ...(target.lang !== undefined ? { headers: { 'accept-language': target.lang } } : {}),
   });
 }
 
@@ -37,7 +42,11 @@ export async function callText(target: Target, path: string): Promise<Result<str
   try {
     response = await send(url, {
       method: 'GET',
-      headers: { accept: 'text/plain, application/json', ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}) },
+      headers: {
+        accept: 'text/plain, application/json',
+        ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}),
+        ...(target.lang !== undefined ? { 'accept-language': target.lang } : {}),
+      },
       timeoutMs: 10_000,
     });
   } catch {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { renderConfigHelp } from '../config/help';
 import { commandGroups } from './commands';
-import { ExitCode, type CliContext, type CliIo, type CommandGroup } from './io';
+import { cliLanguage, ExitCode, fail, type CliContext, type CliIo, type CommandGroup } from './io';
 import { opencalVersion } from './version';
 
 const EXIT_HELP = `
@@ -24,7 +24,11 @@ function applyToAll(command: Command, io: CliIo): void {
  * The `opencal` command line: parses argv, runs one command, and answers its exit code.
  * Never calls process.exit: bin/opencal.mjs does, with the returned code.
  */
-export async function run(argv: readonly string[], io: CliIo, groups: readonly CommandGroup[] = commandGroups): Promise<number> {
+export async function run(rawArgv: readonly string[], rawIo: CliIo, groups: readonly CommandGroup[] = commandGroups): Promise<number> {
+  const language = cliLanguage(rawArgv, rawIo);
+  if (!language.ok) return fail(rawIo, language.error);
+  const io: CliIo = { ...rawIo, lang: language.value.lang };
+  const argv = language.value.argv;
   let exitCode: number = ExitCode.OK;
   const ctx: CliContext = {
     io,

@@ -27,7 +27,7 @@ import {
   type ComponentReading,
 } from '../core/diagnosis-snapshot';
 import type { EventComponent } from '../core/events';
-import { err, ok, refusal, relay, type Refusal, type Result } from '../core/result';
+import { err, ok, relay, type Refusal, type Result } from '../core/result';
 import { callJson } from '../http/client';
 
 export interface GatherOptions {
