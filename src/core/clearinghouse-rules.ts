@@ -204,12 +204,6 @@ export function versionNotHostable(serverVersion: ServerVersion, calVersion: Cal
   return refusal('VERSION_NOT_HOSTABLE', { serverVersion, calVersion });
 }
 
-export function programDataHint(program: Program): string {
-  if (program === 'open') return 'The license number and authorization number do not match this pack. Type them as printed on the Open License confirmation.';
-  if (AGREEMENT_PROGRAMS.includes(program)) return 'The agreement number does not match this pack. Type the 7-digit agreement (enrollment) number the pack was bought under.';
-  return 'The program data does not match this pack.';
-}
-
 // ---------------------------------------------------------------------------------------------
 // The decision (DESIGN §5)
 

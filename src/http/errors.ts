@@ -53,7 +53,12 @@ export function sendRefusal<R extends AnyReply>(reply: R, refusal: Refusal, stat
   return reply;
 }
 
-/** Maps Fastify's own errors (validation, body limits, parsing, rate limit) to refusals. */
+const answer = (r: Refusal) => ({ status: statusForCode(r.code), refusal: r });
+
+/**
+ * Maps Fastify's own errors (validation, body limits, parsing, rate limit) to refusals, with the catalogue's
+ * status; another 4xx Fastify raises keeps its own status as an INVALID_REQUEST.
+ */
 export function refusalFromError(error: FastifyError, request: FastifyRequest): { status: number; refusal: Refusal } {
   if (error.validation) {
     const where = error.validationContext ?? 'request';
@@ -68,19 +73,19 @@ export function refusalFromError(error: FastifyError, request: FastifyRequest): 
       }
       return { field: path, problem: v.message ?? 'is invalid' };
     });
-    return { status: 400, refusal: refusal('INVALID_REQUEST', { problems }) };
+    return answer(refusal('INVALID_REQUEST', { problems }));
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
       const limit = request.routeOptions.bodyLimit;
-      return { status: 413, refusal: refusal('BODY_TOO_LARGE', limit === undefined ? {} : { limit }) };
+      return answer(refusal('BODY_TOO_LARGE', limit === undefined ? {} : { limit }));
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, refusal: refusal('UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '' }) };
+      return answer(refusal('UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '' }));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, refusal: refusal('INVALID_REQUEST', { problem: 'empty-body' }) };
+      return answer(refusal('INVALID_REQUEST', { problem: 'empty-body' }));
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, refusal: refusal('INVALID_REQUEST', { problem: 'not-json' }) };
+      return answer(refusal('INVALID_REQUEST', { problem: 'not-json' }));
     default:
       break;
   }
@@ -90,8 +95,8 @@ export function refusalFromError(error: FastifyError, request: FastifyRequest): 
     return { status, refusal: refusal('TOO_MANY_REQUESTS', typeof after === 'string' ? { retryIn: after } : {}) };
   }
   if (status >= 400 && status < 500) {
-    if (error instanceof SyntaxError) return { status: 400, refusal: refusal('INVALID_REQUEST', { problem: 'not-json' }) };
+    if (error instanceof SyntaxError) return answer(refusal('INVALID_REQUEST', { problem: 'not-json' }));
     return { status, refusal: refusal('INVALID_REQUEST', { problem: 'refused', reason: error.message }) };
   }
-  return { status: 500, refusal: refusal('INTERNAL_ERROR', { requestId: request.id }) };
+  return answer(refusal('INTERNAL_ERROR', { requestId: request.id }));
 }
