@@ -97,7 +97,7 @@ export function addClientOptions(command: Command): Command {
 }
 
 /**
- * The CLI's language and the argv without `--lang`: `--lang` > OPENCAL_LANG > config file `lang` > the system
+ * The CLI's language (every command accepts `--lang`; commands with texts of their own read it too): `--lang` > OPENCAL_LANG > config file `lang` > the system
  * locale (LC_ALL, then LC_MESSAGES, then LANG) > en. A `--lang` or OPENCAL_LANG that is not en or fr is a refusal.
  */
 export function cliLanguage(argv: readonly string[], io: CliIo): Result<{ lang: Lang; argv: string[] }> {
@@ -110,14 +110,8 @@ export function cliLanguage(argv: readonly string[], io: CliIo): Result<{ lang: 
       rest.push(...argv.slice(i));
       break;
     }
-    if (a === '--lang' && i + 1 < argv.length) {
-      flag = argv[++i];
-      continue;
-    }
-    if (a.startsWith('--lang=')) {
-      flag = a.slice('--lang='.length);
-      continue;
-    }
+    if (a === '--lang' && i + 1 < argv.length) flag = argv[i + 1];
+    if (a.startsWith('--lang=')) flag = a.slice('--lang='.length);
     if (a === '--config' && i + 1 < argv.length) configFile = argv[i + 1];
     if (a.startsWith('--config=')) configFile = a.slice('--config='.length);
     rest.push(a);

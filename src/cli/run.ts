@@ -17,6 +17,7 @@ function applyToAll(command: Command, io: CliIo): void {
   });
   command.showSuggestionAfterError(true);
   command.showHelpAfterError('(run opencal --help to see the commands, flags and environment variables)');
+  if (!command.options.some((o) => o.long === '--lang')) command.option('--lang <lang>', 'language of the messages: en or fr (env OPENCAL_LANG)');
   for (const sub of command.commands) applyToAll(sub, io);
 }
 

@@ -1115,6 +1115,11 @@ export const REFUSALS = {
   ),
 
   // --- device, diagnoser and CLI input -----------------------------------------------------------------------
+  IMPORT_PATH_NOT_FOUND: entry<{ path: string }>(
+    400,
+    (d) => `${d.path} does not exist: give the collector bundle or the folder of exports.`,
+    (d) => `${d.path} n'existe pas : donnez le paquet du collecteur ou le dossier des exports.`,
+  ),
   LICENSE_STORE_UNREADABLE: entry<{ store: string; reason: string }>(
     400,
     (d) => `Cannot read the license store ${d.store}: ${d.reason}. Connect the device once first.`,
