@@ -4,8 +4,8 @@
  * exist, and the port is known only once listening (port 0); until a handler is set, requests get 503 STARTING.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { langFromAcceptLanguage, renderRefusal } from '../core/refusals';
-import { refusal, type Refusal } from '../core/result';
+import { langFromAcceptLanguage } from '../core/refusals';
+import { messageFor, refusal, type Refusal } from '../core/result';
 
 /** A refusal to start (port in use, unusable data directory, demo setup failed): printed as `CODE: message`. */
 export class StartRefused extends Error {
@@ -27,7 +27,8 @@ export async function openFrontDoor(host: string, port: number): Promise<FrontDo
     if (handler) return handler(req, res);
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     // The one error body, without loading the route layer (typebox) on the CLI's fast path.
-    res.end(JSON.stringify({ error: { code: 'STARTING', message: renderRefusal('STARTING', undefined, langFromAcceptLanguage(req.headers['accept-language'])) } }));
+    const starting = refusal('STARTING');
+    res.end(JSON.stringify({ error: { code: starting.code, message: messageFor(starting, langFromAcceptLanguage(req.headers['accept-language']), 'api') } }));
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
