@@ -7,7 +7,7 @@ import type { FastifyReply } from 'fastify';
 import { CONFIG_LAYERS, type LicensingMode } from '../core/vocabulary';
 import { EMIT_FORMATS } from '../core/windows-config';
 import { requireScope } from '../http/auth';
-import { errorResponses, sendRefusal } from '../http/errors';
+import { errorBody, errorResponses, langOf, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/session-host';
 import { authHeadersToConnectInput, GATE_HEADERS, encodeBundleHeader } from './gate';
@@ -210,5 +210,7 @@ function answerGate(reply: FastifyReply, result: Awaited<ReturnType<SessionHostU
   reply.header(GATE_HEADERS.refusal, code);
   // A header carries one line of Latin-1: the message is for logs and for a page the proxy may render.
   reply.header(GATE_HEADERS.refusalMessage, result.error.message.replace(/[^\x20-\x7e]/g, ' '));
-  return reply.code(unauthenticated ? 401 : 403).send({ error: { code, message: result.error.message } });
+  // The gate speaks the proxy's auth_request protocol: 401 or 403 whatever the code's API status, no detail.
+  const { message } = errorBody(result.error, langOf(reply.request)).error;
+  return reply.code(unauthenticated ? 401 : 403).send({ error: { code, message } });
 }
