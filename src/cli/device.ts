@@ -7,6 +7,7 @@ import type { DemoClock } from '../core/wire/demo';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Clock } from '../core/clock';
+import { refusal } from '../core/result';
 import { connect, forgetTokens, listTokens, type ConnectOutcome, type HeldToken } from '../device/index';
 import { systemClock } from '../platform/system-clock';
 import { fail, printResult, type CliContext, type CliIo } from './io';
@@ -105,7 +106,7 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
         try {
           held = listTokens(store, clock);
         } catch (e) {
-          return fail(ctx.io, { code: 'LICENSE_STORE_UNREADABLE', message: `Cannot read the license store ${store}: ${(e as Error).message}. Connect the device once, or give --store.` }, json);
+          return fail(ctx.io, refusal('LICENSE_STORE_UNREADABLE', { store, reason: (e as Error).message }), json);
         }
         return printResult(ctx.io, json, { device: name, store, ...held }, renderTokens);
       }),
@@ -123,7 +124,7 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
         try {
           removed = forgetTokens(store);
         } catch (e) {
-          return fail(ctx.io, { code: 'LICENSE_STORE_UNREADABLE', message: `Cannot read the license store ${store}: ${(e as Error).message}.` }, json);
+          return fail(ctx.io, refusal('LICENSE_STORE_UNREADABLE', { store, reason: (e as Error).message }), json);
         }
         return printResult(ctx.io, json, { device: name, store, removed }, (v) => `${v.removed} CAL(s) removed from ${v.store}.`);
       }),

@@ -14,7 +14,8 @@ import {
   type GateAnswer,
   type PamDecision,
 } from '../core/pam-gate';
-import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { err, ok, peerRefusal, refusal, type Refusal, type Result } from '../core/result';
+import type { DetailOf } from '../core/refusals';
 
 export const DEFAULT_PAM_CONFIG = '/etc/opencal/pam.json';
 export const DEFAULT_PAM_STATE = '/var/lib/opencal/pam-gate-state.json';
@@ -41,7 +42,8 @@ export interface PamGateConfig {
   deviceIdentity: DeviceIdentitySource;
 }
 
-const misconfigured = (message: string): Refusal => refusal('PAM_GATE_MISCONFIGURED', message);
+/** A problem of the gate's own setup (its words: the catalogue's PAM_GATE_MISCONFIGURED). */
+const misconfigured = (detail: DetailOf<'PAM_GATE_MISCONFIGURED'>): Refusal => refusal('PAM_GATE_MISCONFIGURED', detail);
 
 export function parsePamConfig(text: string, file: string): Result<PamGateConfig> {
   let raw: Record<string, unknown>;
@@ -50,22 +52,22 @@ export function parsePamConfig(text: string, file: string): Result<PamGateConfig
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     raw = parsed as Record<string, unknown>;
   } catch (e) {
-    return err(misconfigured(`${file} is not a JSON object (${(e as Error).message}).`));
+    return err(misconfigured({ problem: 'config-not-object', file, reason: (e as Error).message }));
   }
   const hosts = typeof raw['sessionHost'] === 'string' ? [raw['sessionHost']] : raw['sessionHosts'];
   if (!Array.isArray(hosts) || hosts.length === 0 || !hosts.every((h) => typeof h === 'string' && /^https?:\/\/[^\s]+$/.test(h))) {
-    return err(misconfigured(`${file}: "sessionHosts" must list the session host URLs (http://host:port), in order.`));
+    return err(misconfigured({ problem: 'session-hosts', file }));
   }
   if (typeof raw['credentialFile'] !== 'string' || raw['credentialFile'] === '') {
-    return err(misconfigured(`${file}: "credentialFile" must name the file holding the gate front-end credential (mode 0600).`));
+    return err(misconfigured({ problem: 'credential-file-setting', file }));
   }
   const identity = raw['deviceIdentity'] ?? 'rhost';
-  if (identity !== 'rhost' && identity !== 'user') return err(misconfigured(`${file}: "deviceIdentity" is "rhost" (default) or "user".`));
+  if (identity !== 'rhost' && identity !== 'user') return err(misconfigured({ problem: 'device-identity', file }));
   const timeout = raw['timeoutMs'] ?? 5000;
   if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 100 || timeout > 60_000) {
-    return err(misconfigured(`${file}: "timeoutMs" is a whole number of milliseconds from 100 to 60000.`));
+    return err(misconfigured({ problem: 'timeout', file }));
   }
-  if (raw['reportOnly'] !== undefined && typeof raw['reportOnly'] !== 'boolean') return err(misconfigured(`${file}: "reportOnly" is true or false.`));
+  if (raw['reportOnly'] !== undefined && typeof raw['reportOnly'] !== 'boolean') return err(misconfigured({ problem: 'report-only', file }));
   return ok({
     sessionHosts: hosts as string[],
     credentialFile: raw['credentialFile'],
@@ -83,18 +85,16 @@ export function readCredentialFile(file: string): Result<string> {
   let mode: number;
   try {
     const st = statSync(file);
-    if (!st.isFile()) return err(misconfigured(`The gate credential file ${file} is not a regular file.`));
+    if (!st.isFile()) return err(misconfigured({ problem: 'credential-not-file', file }));
     mode = st.mode & 0o777;
   } catch (e) {
-    return err(misconfigured(`Cannot read the gate credential file ${file}: ${(e as Error).message}.`));
+    return err(misconfigured({ problem: 'credential-unreadable', file, reason: (e as Error).message }));
   }
   if ((mode & 0o077) !== 0) {
-    return err(
-      misconfigured(`The gate credential file ${file} has mode 0${mode.toString(8)}: others may read it. Make it readable by root only: chmod 600 ${file}`),
-    );
+    return err(misconfigured({ problem: 'credential-mode', file, mode: mode.toString(8) }));
   }
   const token = readFileSync(file, 'utf8').trim();
-  if (!/^\S{16,}$/.test(token)) return err(misconfigured(`The gate credential file ${file} does not hold a credential (opencal gate credential create).`));
+  if (!/^\S{16,}$/.test(token)) return err(misconfigured({ problem: 'credential-empty', file }));
   return ok(token);
 }
 
@@ -178,7 +178,12 @@ async function askSessionHosts(
       reasons.push(`${origin}: HTTP ${response.status}${typeof error?.code === 'string' ? ` ${error.code}` : ''}`);
       continue;
     }
-    return { kind: 'refused', refusal: refusal(error.code, typeof error.message === 'string' ? error.message : error.code), sessionHost: origin };
+        const detail = (parsed as { error?: { detail?: unknown } }).error?.detail;
+    return {
+      kind: 'refused',
+      refusal: peerRefusal(error.code, typeof error.message === 'string' ? error.message : error.code, typeof detail === 'object' && detail !== null ? (detail as Record<string, unknown>) : undefined),
+      sessionHost: origin,
+    };
   }
   return { kind: 'unreachable', reasons };
 }
@@ -220,7 +225,7 @@ async function decide(options: PamRunOptions): Promise<PamDecision & { logFile?:
   try {
     configText = readFileSync(options.configFile, 'utf8');
   } catch (e) {
-    return decideMisconfigured(misconfigured(`Cannot read the PAM gate configuration ${options.configFile}: ${(e as Error).message}.`), pamLanguage(env), options.reportOnly);
+    return decideMisconfigured(misconfigured({ problem: 'config-unreadable', file: options.configFile, reason: (e as Error).message }), pamLanguage(env), options.reportOnly);
   }
   const parsed = parsePamConfig(configText, options.configFile);
   if (!parsed.ok) return decideMisconfigured(parsed.error, pamLanguage(env), options.reportOnly);
@@ -238,7 +243,7 @@ async function decideWith(config: PamGateConfig, options: PamRunOptions): Promis
     return { exitCode: 0, log: `${login.value.type} of ${login.value.user}: nothing to take or release (CALs are not returned at sign-out)` };
   }
   if (login.value.type !== 'account') {
-    return decideMisconfigured(misconfigured(`opencal gate pam runs in the account phase, not "${login.value.type}" (docs/pam.md).`), lang, config.reportOnly);
+    return decideMisconfigured(misconfigured({ problem: 'phase', type: login.value.type }), lang, config.reportOnly);
   }
   const identity = deviceIdentity(login.value, config.deviceIdentity);
   if (!identity.ok) return decideMisconfigured(identity.error, lang, config.reportOnly);

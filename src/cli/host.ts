@@ -45,7 +45,7 @@ async function configure(target: Target, o: Opts): Promise<Result<SessionHostSta
   const current = await call<SessionHostStatus>(target, 'GET', '/sh/v1/status');
   if (!current.ok) return current;
   const existing = current.value.layers[layer as ConfigLayer] ?? {};
-  if (existing.fromFile) return refuse('CONFIG_LAYER_FROM_FILE', `The ${layer} layer is set by the configuration file of the session host; change it there.`, { layer });
+  if (existing.fromFile) return refuse('CONFIG_LAYER_FROM_FILE', { layer });
   const list =
     servers === undefined
       ? existing.licenseServers

@@ -9,11 +9,15 @@
  * device, a per-user CAL is tracked for its 60 days), so open_session and close_session are admitted untouched.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { err, ok, refusal, type Refusal, type Result } from './result';
+import { err, messageFor, ok, refusal, type Refusal, type Result } from './result';
 
 export type PamLanguage = 'en' | 'fr';
 
-/** Every text the person logging in may read, in English and French (moves to the refusal catalogue). */
+/**
+ * Every text the person logging in may read, in English and French: a few plain sentences that name the code and
+ * no file or command. The administrator's line (the log) has the refusal's full message from the catalogue
+ * (src/core/refusals.ts), in its CLI words.
+ */
 export const PAM_TEXTS = {
   en: {
     noLicence: 'Access refused: no Remote Desktop licence (CAL) is available for this connection ({code}). Contact your administrator.',
@@ -89,11 +93,11 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,128}$/;
 export function readPamLogin(env: Readonly<Record<string, string | undefined>>): Result<PamLogin> {
   const type = env['PAM_TYPE'];
   if (!type || !['account', 'open_session', 'close_session', 'auth', 'password'].includes(type)) {
-    return err(refusal('PAM_GATE_MISCONFIGURED', `PAM_TYPE is ${type === undefined ? 'not set' : `"${type}"`}: run opencal gate pam from pam_exec.so in the account phase (docs/pam.md).`));
+    return err(refusal('PAM_GATE_MISCONFIGURED', type === undefined ? { problem: 'pam-type' } : { problem: 'pam-type', type }));
   }
   const user = env['PAM_USER'];
   const service = env['PAM_SERVICE'] ?? '';
-  if (!user || !PRINTABLE.test(user)) return err(refusal('PAM_GATE_MISCONFIGURED', 'PAM_USER is missing or not printable: run opencal gate pam from pam_exec.so.'));
+  if (!user || !PRINTABLE.test(user)) return err(refusal('PAM_GATE_MISCONFIGURED', { problem: 'pam-user' }));
   const login: PamLogin = { type: type as PamType, user, service: PRINTABLE.test(service) ? service : 'unknown' };
   const rhost = env['PAM_RHOST'];
   if (rhost && PRINTABLE.test(rhost)) login.rhost = rhost;
@@ -122,12 +126,7 @@ export function deviceIdentity(login: PamLogin, source: DeviceIdentitySource): R
   if (login.rhost !== undefined) device = login.rhost;
   else if (source === 'user') device = `${login.service}:${login.user}`.slice(0, 128);
   else {
-    return err(
-      refusal(
-        'DEVICE_IDENTITY_UNAVAILABLE',
-        `PAM service ${login.service} gives no remote host (PAM_RHOST): set "deviceIdentity": "user" in the PAM gate configuration, or use per-user licensing (docs/pam.md).`,
-      ),
-    );
+    return err(refusal('DEVICE_IDENTITY_UNAVAILABLE', { service: login.service }));
   }
   const digest = sha256(new TextEncoder().encode(`opencal-pam-device:${device.toLowerCase()}`));
   const hwid = `PAM-${Array.from(digest.slice(0, 12), (b) => b.toString(16).padStart(2, '0')).join('').toUpperCase()}`;
@@ -181,15 +180,16 @@ export function decidePamLogin(input: {
   let reason: string;
   if (answer.kind === 'refused') {
     code = answer.refusal.code;
-    reason = `${answer.refusal.message} (session host ${answer.sessionHost})`;
+    reason = `${messageFor(answer.refusal, 'en', 'cli')} (session host ${answer.sessionHost})`;
   } else {
     const graceUntil = input.graceUntil ? new Date(input.graceUntil) : undefined;
     if (graceUntil && !Number.isNaN(graceUntil.getTime()) && now < graceUntil) {
       const days = Math.ceil((graceUntil.getTime() - now.getTime()) / DAY_MS);
       return { exitCode: 0, log: `admitted ${who} in the grace period (${days} days left): no session host answered (${answer.reasons.join('; ')})` };
     }
-    code = 'SESSION_HOST_UNREACHABLE';
-    reason = `no session host answered (${answer.reasons.join('; ')}) and ${graceUntil ? `the grace period ended on ${input.graceUntil}` : 'no session host ever reported a grace period'}`;
+    const unreachable = refusal('SESSION_HOST_UNREACHABLE', { reasons: answer.reasons, ...(graceUntil && input.graceUntil ? { graceEndedOn: input.graceUntil } : {}) });
+    code = unreachable.code;
+    reason = messageFor(unreachable, 'en', 'cli');
   }
   if (reportOnly) return { exitCode: 0, log: `report only: admitted ${who}, which would have been refused: ${code}: ${reason}` };
   return { exitCode: code === 'SESSION_HOST_UNREACHABLE' ? 3 : 1, stdout: userMessage(lang, code), log: `refused ${who}: ${code}: ${reason}` };
@@ -197,6 +197,7 @@ export function decidePamLogin(input: {
 
 /** A failure of the gate's own setup (configuration, credential file): refused, unless report-only. */
 export function decideMisconfigured(problem: Refusal, lang: PamLanguage, reportOnly: boolean): PamDecision {
-  if (reportOnly) return { exitCode: 0, log: `report only: admitted, but the PAM gate cannot work: ${problem.code}: ${problem.message}` };
-  return { exitCode: 2, stdout: userMessage(lang, problem.code), log: `refused: ${problem.code}: ${problem.message}` };
+  const message = messageFor(problem, 'en', 'cli');
+  if (reportOnly) return { exitCode: 0, log: `report only: admitted, but the PAM gate cannot work: ${problem.code}: ${message}` };
+  return { exitCode: 2, stdout: userMessage(lang, problem.code), log: `refused: ${problem.code}: ${message}` };
 }

@@ -36,7 +36,7 @@ export function licenseServerNames(entries: readonly string[]): Result<string[]>
   for (const entry of entries) {
     const name = licenseServerHostName(entry);
     if (!HOST_NAME.test(name)) {
-      return refuse('LICENSE_SERVER_NAME_INVALID', `"${entry}" is not a host name a Windows session host can use. Use the license server's NetBIOS name or FQDN.`, {
+      return refuse('LICENSE_SERVER_NAME_INVALID', {
         entry,
       });
     }

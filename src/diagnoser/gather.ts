@@ -28,7 +28,7 @@ import {
   type ComponentReading,
 } from '../core/diagnosis-snapshot';
 import type { EventComponent } from '../core/events';
-import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { err, ok, relay, type Refusal, type Result } from '../core/result';
 import type { CaseList, PackList, ServerList } from '../core/wire/clearinghouse';
 import type { EventList } from '../core/wire/common';
 import type { HostList, IssuedList, KeyPackList, LicenseServerStatus, ServerIdentity } from '../core/wire/license-server';
@@ -64,7 +64,7 @@ async function readSessionHost(o: GatherOptions): Promise<Result<ObservedSession
   const r = await callJson<SessionHostStatus>(o.hostUrl, 'GET', `${SH}/status`, { token: o.token, timeoutMs: o.timeoutMs });
   if (!r.ok) {
     return err(
-      refusal(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
+      relay(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
     );
   }
   const host = sessionHostFromStatus(r.value, o.hostUrl);

@@ -75,7 +75,7 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
   const kase = o.caseNumber ? ch?.cases.find((c) => c.caseNumber.toUpperCase() === o.caseNumber!.toUpperCase()) : undefined;
   const targetId = kase?.targetServerId ?? recoveryTarget(snapshot)?.serverId ?? snapshot.licenseServers.find((l) => l.serverId)?.serverId;
   if (!targetId) {
-    return refuse('PHONE_SCRIPT_NO_SERVER', 'No license server ID could be read: name the new license server (--license-server URL) with a license server token.');
+    return refuse('PHONE_SCRIPT_NO_SERVER');
   }
   const packNumber = o.packNumber ?? kase?.packNumber;
   const pack =
@@ -83,7 +83,7 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
     ch?.packs.find((p) => p.status === 'installed' && p.activeOn !== targetId) ??
     ch?.packs[0];
   if (!pack) {
-    return refuse('PHONE_SCRIPT_NO_PACK', 'No pack is known: give the clearinghouse URL and the organization token so the pack can be read, or name the case (--case).');
+    return refuse('PHONE_SCRIPT_NO_PACK');
   }
   const input: PhoneScriptInput = {
     lang: o.lang,

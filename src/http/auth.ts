@@ -92,8 +92,7 @@ export function refuseIfTooManyAuthFailures(request: FastifyRequest, reply: Fast
     reply,
     refusal(
       'TOO_MANY_AUTH_FAILURES',
-      `Too many failed authentications from ${request.ip}. Wait ${state.retryAfterSeconds} s, then retry with a valid token.`,
-      { retryAfterSeconds: state.retryAfterSeconds },
+      { ip: request.ip, retryAfterSeconds: state.retryAfterSeconds },
     ),
   );
   return true;
@@ -122,8 +121,7 @@ export function requireScope(...scopes: Scope[]) {
         reply,
         refusal(
           'UNAUTHENTICATED',
-          `This route needs a bearer token with scope ${scopes.join(' or ')}. Pass --token or set OPENCAL_TOKEN (HTTP: 'Authorization: Bearer <token>').`,
-          { scopes },
+          { scopes, problem: 'missing' },
         ),
       );
       return reply;
@@ -137,8 +135,7 @@ export function requireScope(...scopes: Scope[]) {
         reply,
         refusal(
           'UNAUTHENTICATED',
-          'The bearer token is not known to this server (mistyped, revoked, or issued by another component). Pass a valid --token or OPENCAL_TOKEN.',
-          { scopes },
+          { scopes, problem: 'unknown' },
         ),
       );
       return reply;
@@ -148,7 +145,7 @@ export function requireScope(...scopes: Scope[]) {
     if (!allowed) {
       sendRefusal(
         reply,
-        refusal('FORBIDDEN_SCOPE', `A token with scope ${scope} may not do this. Use a token with scope ${scopes.join(' or ')}.`, {
+        refusal('FORBIDDEN_SCOPE', {
           scope,
           allowed: scopes,
         }),

@@ -8,7 +8,7 @@
  * Each check reads the same rules issuance uses (core/license-server-rules.ts), in the same order.
  */
 import { chooseKeyPack, decideDeviceCal, fallbackOnNoSeat, isExpired, type DeviceDecision, type DeviceHolding } from '../core/license-server-rules';
-import { ok, type Result } from '../core/result';
+import { ok, refusal, type Refusal, type Result } from '../core/result';
 import { isCalVersion, type CalKind, type CalVersion } from '../core/vocabulary';
 import type { LicenseServerContext } from './context';
 import { isActive } from './issuance.usecase';
@@ -46,8 +46,9 @@ function holding(l: HeldLicense | undefined): DeviceHolding | undefined {
   return { kind: l.kind === 'permanent' ? 'permanent' : 'temporary', validated: l.validated, calVersion: l.calVersion, expiresAt: l.expiresAt, packActive: l.kind !== 'permanent' || l.packStatus === 'active' };
 }
 
-function none(ctx: LicenseServerContext, activated: boolean, code: string, message: string): Result<DryRunAnswer> {
-  return ok({ serverId: ctx.serverId, dryRun: true, issue: 'none', permanentAvailable: false, activated, code, message });
+/** No CAL: the answer carries the code and the catalogue's message of the refusal a real request gets. */
+function none(ctx: LicenseServerContext, activated: boolean, why: Refusal): Result<DryRunAnswer> {
+  return ok({ serverId: ctx.serverId, dryRun: true, issue: 'none', permanentAvailable: false, activated, code: why.code, message: why.message });
 }
 
 export async function dryRunCal(ctx: LicenseServerContext, host: string, req: DryRunRequest): Promise<Result<DryRunAnswer>> {
@@ -58,10 +59,10 @@ export async function dryRunCal(ctx: LicenseServerContext, host: string, req: Dr
   const activated = isActive(server, now);
   // Same order as requestCal: allow-list (event 4141 in a real request, none here), then the server's status.
   if (server.allowListEnabled && !state.allowList.has(host.toLowerCase())) {
-    return none(ctx, activated, 'HOST_NOT_ALLOWED', `The session host ${host} is not in this license server's "RDS Endpoint Servers" allow-list: its CAL requests are refused (event 4141).`);
+    return none(ctx, activated, refusal('HOST_NOT_ALLOWED', { host }));
   }
-  if (server.status === 'deactivated') return none(ctx, false, 'LICENSE_SERVER_DEACTIVATED', `License server ${ctx.serverId} is deactivated and issues no CALs.`);
-  if (server.status === 'invalidated') return none(ctx, false, 'LICENSE_SERVER_INVALIDATED', `The clearinghouse invalidated license server ${ctx.serverId}; it issues no CALs.`);
+  if (server.status === 'deactivated') return none(ctx, false, refusal('LICENSE_SERVER_DEACTIVATED', { serverId: ctx.serverId }));
+  if (server.status === 'invalidated') return none(ctx, false, refusal('LICENSE_SERVER_INVALIDATED', { serverId: ctx.serverId }));
 
   const packs = (await repo.listKeyPacks(ctx.db)).filter((p) => !p.expiresAt || !isExpired(p.expiresAt, now));
   const calType = req.mode === 'per-user' ? 'user' : 'device';
@@ -90,10 +91,9 @@ export async function dryRunCal(ctx: LicenseServerContext, host: string, req: Dr
       return none(
         ctx,
         activated,
-        decision.code,
         decision.code === 'NO_CAL_AVAILABLE'
-          ? 'No permanent per-device CAL is available for this device and its temporary CAL has expired.'
-          : 'The license server is not activated and the temporary CAL of this device has expired.',
+          ? refusal('NO_CAL_AVAILABLE', { calType: 'device', calVersion: hostVersion, serverId: ctx.serverId })
+          : refusal('LICENSE_SERVER_NOT_ACTIVATED', { serverId: ctx.serverId, action: 'issue' }),
       );
   }
 }

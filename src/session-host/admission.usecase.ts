@@ -6,7 +6,7 @@
  */
 import type { Admission } from '../core/wire/session-host';
 import type { CalBundle } from '../core/protocol';
-import { err, ok, type Refusal, type Result } from '../core/result';
+import { err, ok, refusal, type Refusal, type Result } from '../core/result';
 import {
   BAD_TOKEN_CODES,
   GLOBALLY_DEAD_CODES,
@@ -226,7 +226,7 @@ async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequ
     if (check.status !== 'honoured') {
       const reason = check.status === 'ignored' ? 'CAL for another user' : check.refusal.code;
       firstRefusal ??= {
-        refusal: { code: 'BAD_RESPONSE', message: `License server ${url} issued a CAL this session host cannot accept (${reason}).`, detail: { reason } },
+        refusal: refusal('BAD_RESPONSE', { reason, url, problem: 'unacceptable-cal' }),
         serverUrl: url,
       };
       continue;

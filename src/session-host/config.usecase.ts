@@ -131,10 +131,10 @@ export interface SetLayerInput {
  */
 export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): Promise<Result<SessionHostStatus>> {
   if (!(CONFIG_LAYERS as readonly string[]).includes(input.layer)) {
-    return refuse('CONFIG_LAYER_INVALID', `"${input.layer}" is not a configuration layer. Use policy, deployment or local.`, { layer: input.layer });
+    return refuse('CONFIG_LAYER_INVALID', { layer: input.layer });
   }
   if (ctx.fileLayers[input.layer]) {
-    return refuse('CONFIG_LAYER_FROM_FILE', `The ${input.layer} layer is set by the configuration file; change it there.`, { layer: input.layer });
+    return refuse('CONFIG_LAYER_FROM_FILE', { layer: input.layer });
   }
   const settings: LayerSettings = {};
   if (input.mode !== undefined && input.mode !== null) settings.mode = input.mode;
@@ -143,7 +143,7 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
     for (const entry of input.licenseServers) {
       const url = normalizeLicenseServerUrl(entry);
       if (!url) {
-        return refuse('LICENSE_SERVER_URL_INVALID', `"${entry}" is not a license server URL. Use http://host:port (the license server's origin).`, { entry });
+        return refuse('LICENSE_SERVER_URL_INVALID', { entry });
       }
       if (!urls.includes(url)) urls.push(url);
     }
@@ -175,7 +175,7 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
 /** Enrols this session host on a license server with the one-time join token its administrator made. */
 export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, joinToken: string): Promise<Result<{ licenseServerUrl: string; serverId?: string }>> {
   const url = normalizeLicenseServerUrl(licenseServerUrl);
-  if (!url) return refuse('LICENSE_SERVER_URL_INVALID', `"${licenseServerUrl}" is not a license server URL. Use http://host:port.`, { licenseServerUrl });
+  if (!url) return refuse('LICENSE_SERVER_URL_INVALID', { licenseServerUrl, entry: licenseServerUrl });
   const answer = await ctx.peers.enroll(url, joinToken, ctx.settings.hostName);
   if (!answer.ok) return answer;
   const identity = await refreshIdentity(ctx, url);
@@ -194,7 +194,7 @@ export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, 
  */
 export async function emit(ctx: SessionHostContext, format: string, origin = 'http://127.0.0.1:7878'): Promise<Result<{ format: HostEmitFormat; fileName: string; text: string }>> {
   if (!(HOST_EMIT_FORMATS as readonly string[]).includes(format)) {
-    return refuse('EMIT_FORMAT_INVALID', `"${format}" is not an output format. Use ${HOST_EMIT_FORMATS.join(', ')}.`, { format });
+    return refuse('EMIT_FORMAT_INVALID', { format, allowed: HOST_EMIT_FORMATS });
   }
   const config = await effectiveConfig(ctx);
   if (format === 'pam') {

@@ -8,7 +8,7 @@ import { ok, refuse, type Result } from '../core/result';
 import type { GateCredential, GateCredentialCreated, GateCredentialRevoked } from '../core/wire/session-host';
 import { createToken, listTokens, revokeToken, type TokenInfo } from '../storage/tokens.repository';
 import type { SessionHostContext } from './context';
-import { GATE_MESSAGES, GATE_SCOPE } from './gate';
+import { GATE_SCOPE } from './gate';
 import { wasAdmitted } from './session-host.repository';
 
 export type { GateCredential, GateCredentialCreated, GateCredentialRevoked } from '../core/wire/session-host';
@@ -37,7 +37,7 @@ export async function listGateCredentials(ctx: SessionHostContext, includeRevoke
 export async function revokeGateCredential(ctx: SessionHostContext, id: string): Promise<Result<GateCredentialRevoked>> {
   return ctx.change(async (trx, log) => {
     const live = (await listTokens(trx, { scope: GATE_SCOPE })).some((t) => t.id === id);
-    if (!live || !(await revokeToken(trx, id, ctx.clock))) return refuse('GATE_CREDENTIAL_NOT_FOUND', GATE_MESSAGES.GATE_CREDENTIAL_NOT_FOUND(id), { id });
+    if (!live || !(await revokeToken(trx, id, ctx.clock))) return refuse('GATE_CREDENTIAL_NOT_FOUND', { id });
     log.event(9215, { credentialId: id });
     return ok({ id, revoked: true as const });
   });

@@ -39,17 +39,6 @@ export const GATE_HEADERS = {
 export const GATE_SCOPE = 'sh:gate';
 export const GATE_ROUTE_SCOPES = [GATE_SCOPE, 'sh:admin'] as const;
 
-/** The messages of the gate's own refusals, in one place (they move to the refusal catalogue). */
-export const GATE_MESSAGES = {
-  GATE_CREDENTIAL_REQUIRED:
-    'This session host gives seats only to connections authenticated by a gate front end. Send its credential as "Authorization: Bearer <token>" (made with: opencal gate credential create).',
-  GATE_CREDENTIAL_INVALID:
-    'The gate front-end credential is not known to this session host (mistyped or revoked). Make a new one with: opencal gate credential create.',
-  TOO_MANY_NEW_DEVICES: (max: number, seconds: number, retry: number) =>
-    `This front end brought more than ${max} new devices in ${seconds} s; the session host gives no seat to another new device for ${retry} s. Devices it already admitted are not limited.`,
-  GATE_CREDENTIAL_NOT_FOUND: (id: string) => `No live gate front-end credential with id ${id}. List them with: opencal gate credential list.`,
-} as const;
-
 /**
  * New devices per source (a front end's credential and the address it calls from), in a fixed window: a front
  * end that brings devices never seen faster than a site grows is stopped before it takes every seat of a pack.

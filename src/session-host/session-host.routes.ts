@@ -8,12 +8,12 @@ import { refusal, type Refusal } from '../core/result';
 import { CONFIG_LAYERS, type LicensingMode } from '../core/vocabulary';
 import { HOST_EMIT_FORMATS } from '../core/windows-config';
 import { bearerOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
-import { errorResponses, sendRefusal } from '../http/errors';
+import { errorBody, errorResponses, langOf, sendRefusal } from '../http/errors';
 import { counter } from '../http/metrics';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/session-host';
 import { validateConnectInput, type ConnectInput } from './admission.usecase';
-import { authHeadersToConnectInput, encodeBundleHeader, GATE_HEADERS, GATE_MESSAGES, GATE_ROUTE_SCOPES, NewDeviceLimiter } from './gate';
+import { authHeadersToConnectInput, encodeBundleHeader, GATE_HEADERS, GATE_ROUTE_SCOPES, NewDeviceLimiter } from './gate';
 import type { SessionHostUseCases } from './ports';
 
 const Mode = Type.Union([Type.Literal('per-device'), Type.Literal('per-user'), Type.Literal('not-configured')]);
@@ -81,7 +81,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
       async (request, reply) => {
         const input = authHeadersToConnectInput(request.headers);
         const limited = await gate.limitNewDevice(request, input);
-        if (limited) return gate.refuseGate(reply, limited);
+        if (limited) return gate.refuseGate(reply, limited, 403);
         const result = input.ok ? await uc.connect(input.value) : input;
         if (!result.ok && input.ok) await gate.reportIfReportOnly(request, input.value, result.error);
         return answerGate(reply, result);
@@ -282,22 +282,23 @@ function gateFrontEnd(uc: SessionHostUseCases, app: TypedApp, options: GateRoute
   const limitedTotal = counter(registry, 'opencal_gate_new_devices_limited_total', 'connections of new devices refused by the per-source limit');
   const reportedTotal = counter(registry, 'opencal_gate_report_only_refusals_total', 'refusals a report-only front end admitted anyway, by code', ['code'] as const);
 
-  const refuseGate = (reply: FastifyReply, r: Refusal) => {
+  /** `status`: the proxy gate answers 401 or 403 only (nginx's auth_request treats any other status as an error). */
+  const refuseGate = (reply: FastifyReply, r: Refusal, status?: number) => {
     // The proxy (nginx) passes the code on; the device client reads the body.
     reply.header(GATE_HEADERS.refusal, r.code);
     reply.header(GATE_HEADERS.refusalMessage, r.message.replace(/[^\x20-\x7e]/g, ' '));
-    sendRefusal(reply, r);
+    sendRefusal(reply, r, status);
     return reply;
   };
 
   async function requireCredential(request: FastifyRequest, reply: FastifyReply) {
     if (refuseIfTooManyAuthFailures(request, reply)) return reply;
     const token = bearerOf(request);
-    if (token === undefined) return refuseGate(reply, refusal('GATE_CREDENTIAL_REQUIRED', GATE_MESSAGES.GATE_CREDENTIAL_REQUIRED));
+    if (token === undefined) return refuseGate(reply, refusal('GATE_CREDENTIAL_REQUIRED'));
     const found = await tokenStoreOf(request).find(token);
     if (!found || !(GATE_ROUTE_SCOPES as readonly string[]).includes(found.scope)) {
       if (!found) recordAuthFailure(request);
-      return refuseGate(reply, refusal('GATE_CREDENTIAL_INVALID', GATE_MESSAGES.GATE_CREDENTIAL_INVALID, found ? { scope: found.scope } : undefined));
+      return refuseGate(reply, refusal('GATE_CREDENTIAL_INVALID', found ? { scope: found.scope } : {}));
     }
     request.principal = { scope: found.scope as 'sh:gate', subject: found.subject, tokenId: found.id };
   }
@@ -315,9 +316,7 @@ function gateFrontEnd(uc: SessionHostUseCases, app: TypedApp, options: GateRoute
     if (taken.first) {
       await uc.recordNewDevicesLimited({ frontEnd: request.principal?.subject, source: request.ip, max, windowSeconds: Math.round(windowMs / 1000), device });
     }
-    return refusal('TOO_MANY_NEW_DEVICES', GATE_MESSAGES.TOO_MANY_NEW_DEVICES(max, Math.round(windowMs / 1000), taken.retryAfterSeconds), {
-      retryAfterSeconds: taken.retryAfterSeconds,
-    });
+    return refusal('TOO_MANY_NEW_DEVICES', { max, windowSeconds: Math.round(windowMs / 1000), retryAfterSeconds: taken.retryAfterSeconds });
   }
 
   /** A report-only front end admits what the session host refused: record what would have happened. */
@@ -355,5 +354,7 @@ function answerGate(reply: FastifyReply, result: Awaited<ReturnType<SessionHostU
   reply.header(GATE_HEADERS.refusal, code);
   // A header carries one line of Latin-1: the message is for logs and for a page the proxy may render.
   reply.header(GATE_HEADERS.refusalMessage, result.error.message.replace(/[^\x20-\x7e]/g, ' '));
-  return reply.code(unauthenticated ? 401 : 403).send({ error: { code, message: result.error.message } });
+  // The gate speaks the proxy's auth_request protocol: 401 or 403 whatever the code's API status, no detail.
+  const { message } = errorBody(result.error, langOf(reply.request)).error;
+  return reply.code(unauthenticated ? 401 : 403).send({ error: { code, message } });
 }

@@ -45,15 +45,14 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
   try {
     keys = keySetFromJwks(anchor);
   } catch (e) {
-    return refuse('TRUST_ANCHOR_INVALID', `The trust anchor from ${source} is not a set of Ed25519 keys with kid and x: ${(e as Error).message}.`, { source });
+    return refuse('TRUST_ANCHOR_INVALID', { source, reason: (e as Error).message });
   }
-  if (keys.kids.length === 0) return refuse('TRUST_ANCHOR_INVALID', `The trust anchor from ${source} holds no key.`, { source });
+  if (keys.kids.length === 0) return refuse('TRUST_ANCHOR_INVALID', { source, problem: 'empty' });
   const fingerprint = typeof anchor.fingerprint === 'string' ? anchor.fingerprint : keys.kids.join(',');
   const pin = ctx.settings.trustFingerprint;
   if (pin !== undefined && pin !== fingerprint) {
     return refuse(
       'TRUST_ANCHOR_FINGERPRINT_MISMATCH',
-      `The trust anchor from ${source} has fingerprint ${fingerprint}, not the pinned ${pin}. Check that the clearinghouse URL is right before changing the pin.`,
       { source, fingerprint, pinned: pin },
     );
   }
@@ -70,12 +69,12 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
 
 /** Verifies and stores a revocation list; an older or equal list is ignored. */
 export async function acceptRevocationList(ctx: SessionHostContext, list: string): Promise<Result<{ seq: number; updated: boolean }>> {
-  if (!ctx.trust.anchor) return refuse('TRUST_ANCHOR_UNAVAILABLE', 'Set the trust anchor first: the revocation list is verified with the clearinghouse key.');
+  if (!ctx.trust.anchor) return refuse('TRUST_ANCHOR_UNAVAILABLE', { problem: 'revocations' });
   const verified = await verifyJws<RevocationListPayload>(list, ctx.trust.anchor, 'opencal.revocations');
   if (!verified.ok) return verified;
   const payload = verified.value.payload;
   if (typeof payload.seq !== 'number' || !Array.isArray(payload.servers) || !Array.isArray(payload.grants)) {
-    return refuse('TRUST_ANCHOR_INVALID', 'The revocation list does not have the expected shape (seq, servers, grants).');
+    return refuse('TRUST_ANCHOR_INVALID', { problem: 'revocations' });
   }
   const saved = await ctx.change(async (trx, log, at) => {
     const stored = await saveRevocations(trx, list, payload.seq, at);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePamConfig, readCredentialFile } from '../../src/cli/gate-pam';
 import { decideMisconfigured, decidePamLogin, deviceIdentity, pamLanguage, PAM_TEXTS, readPamLogin, userMessage, type GateAnswer, type PamLogin } from '../../src/core/pam-gate';
-import { refusal } from '../../src/core/result';
+import { peerRefusal, refusal } from '../../src/core/result';
 import { emitPam, PAM_LAYOUT } from '../../src/core/windows-config';
 
 const NOW = new Date('2025-06-01T08:00:00.000Z');
@@ -54,7 +54,7 @@ describe('PAM gate rules', () => {
   });
 
   const admitted: GateAnswer = { kind: 'admitted', basis: 'issued', graceDaysLeft: 30, sessionHost: 'http://sh' };
-  const refused: GateAnswer = { kind: 'refused', refusal: refusal('NO_CAL_AVAILABLE', 'none left'), sessionHost: 'http://sh' };
+  const refused: GateAnswer = { kind: 'refused', refusal: peerRefusal('NO_CAL_AVAILABLE', 'none left'), sessionHost: 'http://sh' };
   const down: GateAnswer = { kind: 'unreachable', reasons: ['http://sh: ECONNREFUSED'] };
   const later = new Date(NOW.getTime() + 86_400_000).toISOString();
   const earlier = new Date(NOW.getTime() - 1000).toISOString();
@@ -74,14 +74,23 @@ describe('PAM gate rules', () => {
     else expect(d.stdout).toBeUndefined();
   });
 
+  it("the administrator's line says which session hosts failed and when the grace period ended", () => {
+    const d = decidePamLogin({ login, answer: down, now: NOW, lang: 'en', reportOnly: false, graceUntil: earlier });
+    expect(d.log).toContain(`SESSION_HOST_UNREACHABLE: No session host answered (http://sh: ECONNREFUSED) and the grace period ended on ${earlier}`);
+  });
+
   it('keeps the end of the grace period the session host reported, by this host clock', () => {
     expect(decidePamLogin({ login, answer: admitted, now: NOW, lang: 'en', reportOnly: false }).graceUntil).toBe('2025-07-01T08:00:00.000Z');
     expect(decidePamLogin({ login, answer: refused, now: NOW, lang: 'en', reportOnly: false }).graceUntil).toBeUndefined();
   });
 
   it('a broken setup refuses, unless report-only', () => {
-    const problem = refusal('PAM_GATE_MISCONFIGURED', 'no config');
-    expect(decideMisconfigured(problem, 'fr', false)).toMatchObject({ exitCode: 2, stdout: expect.stringContaining("n'est pas correctement configurée") });
+    const problem = refusal('PAM_GATE_MISCONFIGURED', { problem: 'config-unreadable', file: '/etc/opencal/pam.json', reason: 'ENOENT' });
+    expect(decideMisconfigured(problem, 'fr', false)).toMatchObject({
+      exitCode: 2,
+      stdout: expect.stringContaining("n'est pas correctement configurée"),
+      log: 'refused: PAM_GATE_MISCONFIGURED: Cannot read the PAM gate configuration /etc/opencal/pam.json: ENOENT.',
+    });
     expect(decideMisconfigured(problem, 'fr', true)).toMatchObject({ exitCode: 0 });
   });
 });

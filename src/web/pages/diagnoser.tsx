@@ -8,6 +8,7 @@ import { diagnose, hasBlocking, recoveryTarget, sameUrl, type DiagnosisSnapshot,
 import type { WindowsEstate } from '../../core/windows-import/estate';
 import { importWindowsFiles, type InputFile } from '../../core/windows-import/import';
 import type { ImportRefusal } from '../../core/windows-import/refusals';
+import { messageFor } from '../../core/result';
 import { diagnoseWindowsEstate, referenceTime } from '../../core/windows-import/windows-diagnosis';
 import { phoneScript, type PhoneScriptInput } from '../../core/phone-script';
 import { planRecovery, type RecoveryStep } from '../../core/recovery-plan';
@@ -224,7 +225,7 @@ function WindowsEstateCard() {
         </div>
         {refusal ? (
           <div class="alert error" role="alert" data-testid="windows-refusal" data-code={refusal.code}>
-            <strong>{refusal.code}</strong>: {refusal.message}
+            <strong>{refusal.code}</strong>: {messageFor(refusal, lang, 'console')}
           </div>
         ) : null}
         {d && estate ? (
