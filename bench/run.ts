@@ -210,3 +210,4 @@ function goals(issuance: { floor: FloorFigures; levels: LevelFigures[] } | undef
 }
 
 await main();
+if (process.env.OPENCAL_BENCH_PAM !== '0' && (!ONLY || ONLY.includes('pam'))) await (await import('./pam')).pamBench(); // PAM gate start-up (bench/pam.ts)

@@ -49,7 +49,6 @@ export function checkCompany(company: unknown): Result<Record<string, string>> {
   if (missing.length > 0) {
     return refuse(
       'COMPANY_DETAILS_REQUIRED',
-      `Activation needs the company details the activation wizard asks for: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing.`,
       { missing },
     );
   }
@@ -59,15 +58,14 @@ export function checkCompany(company: unknown): Result<Record<string, string>> {
 }
 
 function checkVersion(serverVersion: unknown): Result<ServerVersion> {
-  if (!isCalVersion(serverVersion)) return refuse('SERVER_VERSION_INVALID', 'The license server version must be 2012, 2016, 2019, 2022 or 2025.');
+  if (!isCalVersion(serverVersion)) return refuse('SERVER_VERSION_INVALID');
   return ok(serverVersion);
 }
 
 function invalidated(server: ServerRecord) {
   return refuse(
     'SERVER_INVALIDATED',
-    `The activation of license server ${server.serverId} was invalidated (${server.statusReason ?? 'by the clearinghouse'}). It cannot be activated again: reinstall it (new keys, new license server ID) and migrate its packs.`,
-    { serverId: server.serverId },
+    { serverId: server.serverId, ...(server.statusReason ? { reason: server.statusReason } : {}) },
   );
 }
 
@@ -147,7 +145,7 @@ export async function activateAuto(
   if (!company.ok) return company;
   const version = checkVersion(req.body.serverVersion);
   if (!version.ok) return version;
-  if (!(await findOrganization(ctx.db, orgId))) return refuse('ORG_NOT_FOUND', 'The organization of this token no longer exists.');
+  if (!(await findOrganization(ctx.db, orgId))) return refuse('ORG_NOT_FOUND', { problem: 'token' });
   const existing = await findServer(ctx.db, req.serverId);
   if (existing?.status === 'invalidated') return invalidated(existing);
   const renewal = existing?.status === 'activated' && !isCertificateCurrent(new Date(existing.certificateExpiresAt), ctx.clock.now());
@@ -175,7 +173,6 @@ export async function activateAuto(
 function alreadyActivatedElsewhere(server: ServerRecord) {
   return refuse(
     'SERVER_ALREADY_ACTIVATED',
-    `License server ${server.serverId} is already activated for another organization. Deactivate it there first, or use that organization's token.`,
     { serverId: server.serverId },
   );
 }
@@ -188,14 +185,14 @@ export async function reactivateAuto(
 ): Promise<Result<{ certificate: string }>> {
   const reason = req.body.reason;
   if (typeof reason !== 'string' || !(REACTIVATION_REASONS as readonly string[]).includes(reason)) {
-    return refuse('REACTIVATION_REASON_INVALID', `Give the reason for reactivating: one of ${REACTIVATION_REASONS.join(', ')}.`, { allowed: REACTIVATION_REASONS });
+    return refuse('REACTIVATION_REASON_INVALID', { allowed: REACTIVATION_REASONS });
   }
   const version = checkVersion(req.body.serverVersion);
   if (!version.ok) return version;
   const server = await findServer(ctx.db, req.serverId);
-  if (!server) return refuse('LICENSE_SERVER_UNKNOWN', `License server ${req.serverId} was never activated. Activate it first.`, { serverId: req.serverId });
+  if (!server) return refuse('LICENSE_SERVER_UNKNOWN', { serverId: req.serverId, problem: 'reactivate' });
   if (server.status === 'invalidated') return invalidated(server);
-  if (server.orgId !== orgId) return refuse('SERVER_NOT_OWNED', `License server ${req.serverId} belongs to another organization. Use that organization's token.`);
+  if (server.orgId !== orgId) return refuse('SERVER_NOT_OWNED', { serverId: req.serverId });
   return ctx.change(async (trx, log, at) => {
     const a = await activateInTx(ctx, trx, log, at, {
       serverId: server.serverId,
@@ -224,7 +221,7 @@ export async function activateByProductId(
   if (!company.ok) return company;
   const version = checkVersion(input.serverVersion);
   if (!version.ok) return version;
-  if (!(await findOrganization(ctx.db, input.orgId))) return refuse('ORG_NOT_FOUND', `There is no organization ${input.orgId}.`, { orgId: input.orgId });
+  if (!(await findOrganization(ctx.db, input.orgId))) return refuse('ORG_NOT_FOUND', { orgId: input.orgId });
   const serverId = licenseServerIdFromPublicKey(key.value);
   const pub = base64urlEncode(key.value);
   const existing = await findServer(ctx.db, serverId);
@@ -285,7 +282,7 @@ export type { DeactivationAnswer } from '../core/wire/clearinghouse';
 /** Auto deactivation: a signed request. Deactivating a deactivated server again is answered the same way. */
 export async function deactivateAuto(ctx: ChContext, req: { serverId: string }): Promise<Result<DeactivationAnswer>> {
   const server = await findServer(ctx.db, req.serverId);
-  if (!server) return refuse('LICENSE_SERVER_UNKNOWN', `License server ${req.serverId} is not known to the clearinghouse; there is nothing to deactivate.`);
+  if (!server) return refuse('LICENSE_SERVER_UNKNOWN', { serverId: req.serverId, problem: 'deactivate' });
   if (server.status !== 'activated') return ok({ status: server.status, serverId: server.serverId, releasedPacks: [] });
   return ctx.change(async (trx, log, at) => {
     const d = await deactivateInTx(trx, log, at, server, 'auto', `server:${server.serverId}`);
@@ -300,14 +297,14 @@ export async function readReceipt(ctx: ChContext, receipt: string): Promise<Resu
   if (!decoded.ok) return decoded;
   const candidates = await findServersByPrefix(ctx.db, decoded.value.fields.server);
   if (candidates.length === 0) {
-    return refuse('LICENSE_SERVER_UNKNOWN', 'The license server this receipt names is not known to the clearinghouse. Check the receipt, group by group.');
+    return refuse('LICENSE_SERVER_UNKNOWN', { problem: 'receipt' });
   }
   const server = candidates.find((s) => verifyCodeMac(decoded.value, macKeyFor(ctx, s.publicKey)).ok);
   if (!server) {
-    return refuse('CODE_MAC_INVALID', 'This deactivation receipt was not made by the license server it names. Type the receipt that server showed when it was deactivated.');
+    return refuse('CODE_MAC_INVALID', { kind: 'deactivationReceipt' });
   }
   if (decoded.value.fields.day < dayNumber(new Date(server.activatedAt))) {
-    return refuse('RECEIPT_STALE', `This receipt is older than the latest activation of license server ${server.serverId}; deactivate it again and use the new receipt.`, { serverId: server.serverId });
+    return refuse('RECEIPT_STALE', { serverId: server.serverId });
   }
   return ok(server);
 }
@@ -318,7 +315,7 @@ export async function deactivateByReceipt(ctx: ChContext, input: { receipt: stri
   if (!found.ok) return found;
   const server = found.value;
   if (input.orgId !== undefined && server.orgId !== input.orgId) {
-    return refuse('SERVER_NOT_OWNED', `License server ${server.serverId} belongs to another organization.`);
+    return refuse('SERVER_NOT_OWNED', { serverId: server.serverId });
   }
   return ctx.change(async (trx, log, at) => {
     let released: number[] = [];
@@ -347,7 +344,7 @@ export async function checkIn(
 ): Promise<Result<CheckInAnswer>> {
   const instanceId = req.body.instanceId;
   if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
-    return refuse('SIGNED_REQUEST_INVALID', 'A check-in carries the instanceId of the license server installation.');
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'instance' });
   }
   const reported = parseReportedPacks(req.body.packs);
   if (!reported.ok) return reported;
@@ -426,12 +423,12 @@ async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckIn
 
 function parseReportedPacks(value: unknown): Result<{ pack: number; seq: number; issued: number }[]> {
   if (value === undefined) return ok([]);
-  if (!Array.isArray(value) || value.length > 10_000) return refuse('SIGNED_REQUEST_INVALID', 'packs must be a list of { pack, seq, issued }.');
+  if (!Array.isArray(value) || value.length > 10_000) return refuse('SIGNED_REQUEST_INVALID', { problem: 'packs' });
   const out: { pack: number; seq: number; issued: number }[] = [];
   for (const p of value as unknown[]) {
     const o = p as Record<string, unknown>;
     if (typeof p !== 'object' || p === null || !Number.isInteger(o.pack) || !Number.isInteger(o.seq) || !Number.isInteger(o.issued)) {
-      return refuse('SIGNED_REQUEST_INVALID', 'packs must be a list of { pack, seq, issued } with whole numbers.');
+      return refuse('SIGNED_REQUEST_INVALID', { problem: 'packs' });
     }
     out.push({ pack: o.pack as number, seq: o.seq as number, issued: o.issued as number });
   }

@@ -80,7 +80,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
 
   function caseNumber(text: string, reply: FastifyReply): number | undefined {
     const n = parseCaseNumber(text);
-    if (n === undefined) sendRefusal(reply, refusal('CASE_NOT_FOUND', `"${text}" is not a case number: cases are numbered like CH-000123.`));
+    if (n === undefined) sendRefusal(reply, refusal('CASE_NOT_FOUND', { value: text, problem: 'format' }));
     return n;
   }
 

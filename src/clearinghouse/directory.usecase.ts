@@ -35,13 +35,13 @@ export async function findPackByKey(ctx: ChContext, packKey: string): Promise<Re
   const decoded = decodeCode(packKey, 'packKey');
   if (!decoded.ok) return decoded;
   const pack = await findPackByKeyHash(ctx.db, packKeyHash(decoded.value.normalized));
-  if (!pack) return refuse('PACK_KEY_UNKNOWN', 'No pack has this pack key. Check the 25-character key on your purchase confirmation.');
+  if (!pack) return refuse('PACK_KEY_UNKNOWN');
   return ok(pack);
 }
 
 export async function createOrganization(ctx: ChContext, input: { name: string }, actor: Actor): Promise<Result<{ orgId: string; token: string }>> {
   const name = input.name.trim();
-  if (name === '') return refuse('ORGANIZATION_NAME_REQUIRED', 'Give the organization a name.');
+  if (name === '') return refuse('ORGANIZATION_NAME_REQUIRED');
   const orgId = randomId(ctx, 'org_');
   return ctx.change(async (trx, log, at) => {
     await insertOrganization(trx, { id: orgId, name, createdAt: at.toISOString() });
@@ -58,7 +58,7 @@ export async function organizations(ctx: ChContext): Promise<OrganizationRecord[
 
 export async function createAgent(ctx: ChContext, input: { name: string }, actor: Actor): Promise<Result<{ agentId: string; token: string }>> {
   const name = input.name.trim();
-  if (name === '') return refuse('AGENT_NAME_REQUIRED', 'Give the agent a name.');
+  if (name === '') return refuse('AGENT_NAME_REQUIRED');
   const agentId = randomId(ctx, 'agent_');
   return ctx.change(async (trx, log, at) => {
     await insertAgent(trx, { id: agentId, name, createdAt: at.toISOString() });
@@ -88,20 +88,20 @@ export function normalizeProof(text: string | null | undefined): string | null {
 
 /** A purchase: validates the program data, makes the pack key (shown once) and stores only its hash. */
 export async function createPack(ctx: ChContext, input: NewPackInput, actor: Actor): Promise<Result<{ packNumber: number; packKey: string }>> {
-  if (!PROGRAMS.includes(input.program)) return refuse('PROGRAM_INVALID', `The program must be one of ${PROGRAMS.join(', ')}.`);
-  if (!CAL_TYPES.includes(input.calType)) return refuse('CAL_TYPE_INVALID', 'The CAL type must be device or user.');
-  if (!isCalVersion(input.calVersion)) return refuse('CAL_VERSION_INVALID', 'The CAL version must be 2012, 2016, 2019, 2022 or 2025.');
+  if (!PROGRAMS.includes(input.program)) return refuse('PROGRAM_INVALID', { allowed: PROGRAMS });
+  if (!CAL_TYPES.includes(input.calType)) return refuse('CAL_TYPE_INVALID');
+  if (!isCalVersion(input.calVersion)) return refuse('CAL_VERSION_INVALID');
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1_000_000) {
-    return refuse('PACK_COUNT_INVALID', 'The count must be a whole number of CALs from 1 to 1,000,000.');
+    return refuse('PACK_COUNT_INVALID');
   }
   const data = validateProgramData(input.program, input.programData);
   if (!data.ok) return data;
   const orgId = input.orgId ?? null;
   if (orgId !== null && !(await findOrganization(ctx.db, orgId))) {
-    return refuse('ORG_NOT_FOUND', `There is no organization ${orgId}. Create it first, or leave it out for a retail pack.`);
+    return refuse('ORG_NOT_FOUND', { orgId, problem: 'pack' });
   }
   if (orgId === null && input.program !== 'retail') {
-    return refuse('ORG_REQUIRED', `A ${input.program} pack belongs to the organization that holds the agreement: give its orgId.`);
+    return refuse('ORG_REQUIRED', { program: input.program });
   }
   let serial = 0n;
   for (const b of ctx.random(12)) serial = (serial << 8n) | BigInt(b);

@@ -5,11 +5,11 @@
  * refused as already activated, with the holder's ID and the next step. The same pack for the same server is a
  * re-delivery of the grant it already has (the rebuild case).
  */
-import { programDataHint, programDataMatches, type ProgramData } from '../core/clearinghouse-rules';
+import { programDataMatches, type ProgramData } from '../core/clearinghouse-rules';
 import { versionNotHostable } from '../core/clearinghouse-rules';
 import { decodeCode } from '../core/codes/index';
 import { isVersionHostable } from '../core/license-server-rules';
-import { ok, refuse, type Result } from '../core/result';
+import { err, ok, refuse, type Result } from '../core/result';
 import type { CalType, CalVersion, Program } from '../core/vocabulary';
 import { claimPack, findGrant, findPack, findServer, insertGrant, type PackRecord, type ServerRecord } from './clearinghouse.repository';
 import { type Actor, type ChContext } from './context';
@@ -27,7 +27,6 @@ export interface InstallAnswer {
 export function alreadyActivated(pack: number, holder: string) {
   return refuse(
     'PACK_ALREADY_ACTIVATED',
-    `This pack is already activated on license server ${holder}. To move it here, make a migration code on this license server (Manage CALs → Migrate) and submit it with the pack key, or deactivate license server ${holder} first.`,
     { pack, serverId: holder, nextSteps: ['migrate', 'deactivate-other-server'] },
   );
 }
@@ -46,7 +45,7 @@ export async function installPack(
   input: { serverId: string; packKey: unknown; programData: ProgramData; method: 'auto' | 'web'; orgId?: string },
   actor: Actor,
 ): Promise<Result<InstallAnswer>> {
-  if (typeof input.packKey !== 'string') return refuse('PACK_KEY_REQUIRED', 'Give the 25-character pack key.');
+  if (typeof input.packKey !== 'string') return refuse('PACK_KEY_REQUIRED');
   // The key's format and check come first, before any lookup (DESIGN §3).
   const decoded = decodeCode(input.packKey, 'packKey');
   if (!decoded.ok) return decoded;
@@ -54,15 +53,16 @@ export async function installPack(
   if (!serverCode.ok) return serverCode;
   const server = await findServer(ctx.db, serverCode.value.formatted);
   if (!server && input.orgId === undefined) {
-    return refuse('LICENSE_SERVER_NOT_ACTIVATED', `License server ${input.serverId} is not activated. Activate it before installing packs.`, { serverId: input.serverId, status: 'unactivated' });
+    return refuse('LICENSE_SERVER_NOT_ACTIVATED', { serverId: input.serverId, status: 'unactivated' });
   }
   if (!server || (input.orgId !== undefined && server.orgId !== input.orgId)) {
-    return refuse('LICENSE_SERVER_UNKNOWN', `License server ${input.serverId} is not known to your organization. Check the ID (License Manager → server properties), or activate the server first.`, {
+    return refuse('LICENSE_SERVER_UNKNOWN', {
+      problem: 'install',
       serverId: input.serverId,
     });
   }
   if (server.status !== 'activated') {
-    return refuse('LICENSE_SERVER_NOT_ACTIVATED', `License server ${server.serverId} is ${server.status}. Activate it before installing packs.`, {
+    return refuse('LICENSE_SERVER_NOT_ACTIVATED', {
       serverId: server.serverId,
       status: server.status,
     });
@@ -70,13 +70,13 @@ export async function installPack(
   const found = await findPackByKey(ctx, input.packKey);
   if (!found.ok) return found;
   const pack = found.value;
-  if (pack.status === 'revoked') return refuse('PACK_REVOKED', 'This pack was revoked by the clearinghouse and cannot be installed. Contact the clearinghouse desk.');
+  if (pack.status === 'revoked') return refuse('PACK_REVOKED');
   if (!programDataMatches(pack.program, pack.programData, input.programData)) {
-    return refuse('PROGRAM_DATA_MISMATCH', programDataHint(pack.program), { program: pack.program });
+    return refuse('PROGRAM_DATA_MISMATCH', { program: pack.program });
   }
   if (!isVersionHostable(server.serverVersion, pack.calVersion)) {
     const r = versionNotHostable(server.serverVersion, pack.calVersion);
-    return refuse(r.code, r.message, r.detail);
+    return err(r);
   }
   if (pack.serverId === server.serverId) return redeliver(ctx, pack, server);
   return ctx.change(async (trx, log, at) => {
@@ -84,7 +84,7 @@ export async function installPack(
     if (seq === undefined) {
       const now = await findPack(trx, pack.number);
       if (now?.serverId === server.serverId) return ok(undefined);
-      if (now?.status === 'revoked') return refuse('PACK_REVOKED', 'This pack was revoked by the clearinghouse and cannot be installed.');
+      if (now?.status === 'revoked') return refuse('PACK_REVOKED');
       const holder = now?.serverId ?? 'unknown';
       log.eventEvenIfRefused(9006, { pack: pack.number, serverId: server.serverId, holder });
       return alreadyActivated(pack.number, holder);

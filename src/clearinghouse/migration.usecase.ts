@@ -124,7 +124,7 @@ async function checkRequest(ctx: ChContext, req: MigrationRequest, submitterOrg:
     if (d.ok) targetId = d.value.formatted;
     else codeResult = d;
   } else {
-    return refuse('MIGRATION_CODE_REQUIRED', 'Give the 45-character migration code shown by the new license server (Manage CALs → Migrate).');
+    return refuse('MIGRATION_CODE_REQUIRED');
   }
   const key = decodeCode(req.packKey, 'packKey');
   if (codeResult.ok && !key.ok) codeResult = key;
@@ -185,6 +185,9 @@ async function gatherEvidence(
       serverId: source.serverId,
       status: source.status,
       lastSeen: source.lastCheckInAt ?? source.activatedAt,
+      // What is shown to people: the real last check-in (null: never) beside the activation the rule falls back on.
+      lastCheckIn: source.lastCheckInAt,
+      activatedAt: source.activatedAt,
       holdsPack,
       receipt,
     },
@@ -230,7 +233,6 @@ export async function submitMigration(
     if (done) return ok(caseView(done));
     return refuse(
       'PACK_ALREADY_ON_TARGET',
-      `This pack is already installed on license server ${target.serverId}. Nothing to migrate: install it again from the license manager to receive it again.`,
       { pack: pack.number, serverId: target.serverId },
     );
   }
@@ -242,7 +244,7 @@ export async function submitMigration(
   }
   const { evidence, source } = await gatherEvidence(ctx, checked.value, req, receiptServer);
   if (receiptServer && receiptServer.serverId !== source?.serverId) {
-    return refuse('RECEIPT_NOT_FOR_SOURCE', `This deactivation receipt is from license server ${receiptServer.serverId}, which does not hold this pack.`, {
+    return refuse('RECEIPT_NOT_FOR_SOURCE', {
       serverId: receiptServer.serverId,
     });
   }
@@ -326,14 +328,14 @@ async function reissueInTx(
   const c = await findCase(trx, caseNo);
   const pack = c?.pack != null ? await findPack(trx, c.pack) : undefined;
   if (!c || !pack) throw new Error(`case ${caseNumber} has no pack`);
-  if (pack.status === 'revoked') return refuse('PACK_REVOKED', 'This pack was revoked; it cannot be reissued.');
+  if (pack.status === 'revoked') return refuse('PACK_REVOKED', { problem: 'reissue' });
   if (pack.serverId === target.serverId) {
-    return refuse('PACK_ALREADY_ON_TARGET', `The pack is already installed on license server ${target.serverId}.`, { pack: pack.number });
+    return refuse('PACK_ALREADY_ON_TARGET', { pack: pack.number, serverId: target.serverId });
   }
   const oldHolder = pack.serverId;
   const oldSeq = pack.grantSeq;
   const seq = await movePack(trx, pack.number, oldSeq, target.serverId, iso);
-  if (seq === undefined) return refuse('CONFLICT', 'The pack changed while this case was decided. Look at the case again and retry.');
+  if (seq === undefined) return refuse('CONFLICT');
   if (oldHolder !== null) {
     await endGrant(trx, pack.number, oldSeq, 'invalidated', iso, caseNumber);
     await insertRevocation(trx, { kind: 'grant', serverId: oldHolder, pack: pack.number, seq: oldSeq, caseNumber, reason: 'reissued', at: iso });
@@ -342,7 +344,7 @@ async function reissueInTx(
   const id = keyPackId(ctx, target.publicKey, pack, seq);
   await insertGrant(trx, { pack: pack.number, seq, serverId: target.serverId, jws: grant, keyPackId: id, at: iso, caseNumber });
   const decided = await decideCase(trx, caseNo, ['submitted', 'pending'], { status: 'approved', decidedBy, note, at: iso, keyPackId: id, grantSeq: seq });
-  if (!decided) return refuse('CASE_ALREADY_DECIDED', `Case ${caseNumber} was decided meanwhile.`);
+  if (!decided) return refuse('CASE_ALREADY_DECIDED', { caseNumber });
   log.event(9010, { pack: pack.number, source: oldHolder ?? 'none', target: target.serverId, seq, caseNumber });
   log.event(9008, { caseNumber, decidedBy, note });
   log.record({
@@ -356,7 +358,7 @@ async function reissueInTx(
 }
 
 function requireNote(note: unknown): Result<string> {
-  if (typeof note !== 'string' || note.trim() === '') return refuse('REASON_REQUIRED', 'Give the reason for the decision; it is kept with the case and in the audit log.');
+  if (typeof note !== 'string' || note.trim() === '') return refuse('REASON_REQUIRED');
   return ok(note.trim());
 }
 
@@ -365,15 +367,15 @@ export async function approveCase(ctx: ChContext, number: number, agentId: strin
   const note = requireNote(reason);
   if (!note.ok) return note;
   const c = await findCase(ctx.db, number);
-  if (!c) return refuse('CASE_NOT_FOUND', `There is no case ${formatCaseNumber(number)}.`);
+  if (!c) return refuse('CASE_NOT_FOUND', { caseNumber: formatCaseNumber(number) });
   if (c.status === 'approved') return ok(caseView(c));
-  if (c.status !== 'pending') return refuse('CASE_ALREADY_DECIDED', `Case ${formatCaseNumber(number)} is ${c.status}; it cannot be approved.`, { status: c.status });
+  if (c.status !== 'pending') return refuse('CASE_ALREADY_DECIDED', { caseNumber: formatCaseNumber(number), status: c.status, decision: 'approve' });
   const actor = `agent:${agentId}`;
   const caseNumber = formatCaseNumber(number);
   if (c.kind === 'migration' || c.kind === 'reissue') {
     const target = c.targetServerId !== null ? await findServer(ctx.db, c.targetServerId) : undefined;
     if (!target || target.status !== 'activated') {
-      return refuse('TARGET_NOT_ACTIVATED', `The target license server ${c.targetServerId ?? ''} is no longer activated. Reactivate it, then approve again.`);
+      return refuse('TARGET_NOT_ACTIVATED', { serverId: c.targetServerId ?? '', step: 'approve' });
     }
     const r = await ctx.change(async (trx, log, at) => {
       const done = await reissueInTx(ctx, trx, log, at, number, target, actor, note.value, actor);
@@ -383,7 +385,7 @@ export async function approveCase(ctx: ChContext, number: number, agentId: strin
   } else {
     const r = await ctx.change(async (trx, log, at) => {
       if (!(await decideCase(trx, number, ['pending'], { status: 'approved', decidedBy: actor, note: note.value, at: at.toISOString() }))) {
-        return refuse('CASE_ALREADY_DECIDED', `Case ${caseNumber} was decided meanwhile.`);
+        return refuse('CASE_ALREADY_DECIDED', { caseNumber });
       }
       if (c.kind === 'clone' && c.sourceServerId !== null) await invalidateServerInTx(trx, log, at, c.sourceServerId, caseNumber, actor);
       log.event(9008, { caseNumber, decidedBy: actor, note: note.value });
@@ -412,14 +414,14 @@ export async function rejectCase(ctx: ChContext, number: number, agentId: string
   const note = requireNote(reason);
   if (!note.ok) return note;
   const c = await findCase(ctx.db, number);
-  if (!c) return refuse('CASE_NOT_FOUND', `There is no case ${formatCaseNumber(number)}.`);
+  if (!c) return refuse('CASE_NOT_FOUND', { caseNumber: formatCaseNumber(number) });
   if (c.status === 'rejected') return ok(caseView(c));
-  if (c.status !== 'pending') return refuse('CASE_ALREADY_DECIDED', `Case ${formatCaseNumber(number)} is ${c.status}; it cannot be rejected.`, { status: c.status });
+  if (c.status !== 'pending') return refuse('CASE_ALREADY_DECIDED', { caseNumber: formatCaseNumber(number), status: c.status, decision: 'reject' });
   const actor = `agent:${agentId}`;
   const caseNumber = formatCaseNumber(number);
   const r = await ctx.change(async (trx, log, at) => {
     if (!(await decideCase(trx, number, ['pending'], { status: 'rejected', decidedBy: actor, note: note.value, at: at.toISOString() }))) {
-      return refuse('CASE_ALREADY_DECIDED', `Case ${caseNumber} was decided meanwhile.`);
+      return refuse('CASE_ALREADY_DECIDED', { caseNumber });
     }
     log.event(9009, { caseNumber, decidedBy: actor, note: note.value });
     log.record({ actor, action: 'case.rejected', subject: caseNumber, data: { note: note.value } });
@@ -431,7 +433,7 @@ export async function rejectCase(ctx: ChContext, number: number, agentId: string
 
 export async function getCase(ctx: ChContext, number: number, orgId?: string): Promise<Result<CaseView>> {
   const c = await findCase(ctx.db, number);
-  if (!c || (orgId !== undefined && c.orgId !== orgId)) return refuse('CASE_NOT_FOUND', `There is no case ${formatCaseNumber(number)} for you.`);
+  if (!c || (orgId !== undefined && c.orgId !== orgId)) return refuse('CASE_NOT_FOUND', { caseNumber: formatCaseNumber(number), problem: 'org' });
   return ok(caseView(c));
 }
 

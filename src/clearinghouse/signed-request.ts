@@ -29,50 +29,49 @@ let lastPrune = 0;
 
 export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, action: SignedAction): Promise<Result<VerifiedRequest<B>>> {
   if (typeof request !== 'string' || request.length > 16_384) {
-    return refuse('SIGNED_REQUEST_INVALID', 'The body must be { "request": <compact JWS signed by the license server> }.');
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'body' });
   }
   const unverified = decodeJwsUnverified(request);
-  if (!unverified.ok) return refuse('SIGNED_REQUEST_INVALID', unverified.error.message);
+  if (!unverified.ok) return refuse('SIGNED_REQUEST_INVALID', { problem: 'jws', cause: unverified.error.code });
   const pub = unverified.value.payload.pub;
   const raw = typeof pub === 'string' ? base64urlDecode(pub) : undefined;
   if (raw === undefined || raw.length !== 32) {
-    return refuse('SIGNED_REQUEST_INVALID', 'The signed request carries no Ed25519 public key (pub). Update the license server.');
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'no-key' });
   }
   const verified = await verifyJwsWithKey<SignedRequestPayload<string, B>>(request, raw, 'opencal.request');
   if (!verified.ok) {
     if (verified.error.code === 'JWS_SIGNATURE_INVALID') {
-      return refuse('SIGNATURE_INVALID', 'The signature of this request does not match the key it carries: it was altered on the way, or signed by another key.');
+      return refuse('SIGNATURE_INVALID');
     }
-    return refuse('SIGNED_REQUEST_INVALID', verified.error.message);
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'jws', cause: verified.error.code });
   }
   const p = verified.value.payload;
   if (p.action !== action) {
-    return refuse('SIGNED_REQUEST_INVALID', `This request was signed for "${String(p.action)}", not "${action}". Send it to the route of its action.`, { action: p.action, expected: action });
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'action', action: p.action, expected: action });
   }
   const serverId = licenseServerIdFromPublicKey(raw);
   if (p.sub !== serverId) {
-    return refuse('SUBJECT_MISMATCH', `The request names license server ${String(p.sub)}, but its key belongs to ${serverId}.`, { sub: p.sub, serverId });
+    return refuse('SUBJECT_MISMATCH', { sub: p.sub, serverId });
   }
   if (p.aud !== 'clearinghouse') {
-    return refuse('AUDIENCE_MISMATCH', 'This request was not made for the clearinghouse (aud).');
+    return refuse('AUDIENCE_MISMATCH');
   }
   const now = ctx.clock.now();
   if (typeof p.iat !== 'number' || !isRequestFresh(p.iat, now, ctx.config.nonceWindowSeconds)) {
     return refuse(
       'SIGNED_REQUEST_EXPIRED',
-      `The request was made at a time more than ${ctx.config.nonceWindowSeconds} s away from the clearinghouse clock (${now.toISOString()}). Set the license server's clock right and try again.`,
-      { now: now.toISOString() },
+      { now: now.toISOString(), windowSeconds: ctx.config.nonceWindowSeconds },
     );
   }
   if (typeof p.nonce !== 'string' || p.nonce.length < 8 || p.nonce.length > 128) {
-    return refuse('SIGNED_REQUEST_INVALID', 'The request carries no usable nonce.');
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'nonce' });
   }
   if (now.getTime() - lastPrune > DAY_MS / 24) {
     lastPrune = now.getTime();
     await pruneNonces(ctx.db, new Date(now.getTime() - 2 * ctx.config.nonceWindowSeconds * 1000).toISOString());
   }
   if (!(await useNonce(ctx.db, p.nonce, serverId, now.toISOString()))) {
-    return refuse('SIGNED_REQUEST_REPLAYED', 'This request was already received once (same nonce). A license server makes a new request for each call.');
+    return refuse('SIGNED_REQUEST_REPLAYED');
   }
   return ok({ serverId, publicKeyRaw: raw, pub: pub as string, body: p.body });
 }

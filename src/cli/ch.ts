@@ -58,14 +58,14 @@ export function renderCase(c: CaseView): string {
 
 function caseNumberOf(text: string): Result<string> {
   const n = parseCaseNumber(text);
-  if (n === undefined) return refuse('CASE_NUMBER_INVALID', `"${text}" is not a case number: cases are numbered like CH-000123.`);
+  if (n === undefined) return refuse('CASE_NUMBER_INVALID', { value: text });
   return { ok: true, value: `CH-${String(n).padStart(6, '0')}` };
 }
 
 function countOf(text: string): Result<number> {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 1 || n > 1_000_000) {
-    return refuse('PACK_COUNT_INVALID', `"${text}" is not a count: give a whole number of CALs from 1 to 1,000,000.`);
+    return refuse('PACK_COUNT_INVALID', { value: text });
   }
   return { ok: true, value: n };
 }
@@ -287,7 +287,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
             body['serverId'] = s.value.formatted;
             if (typeof o['migrationReason'] === 'string') body['migrationReason'] = o['migrationReason'];
           } else {
-            return refuse('TARGET_REQUIRED', 'Give the --migration-code the caller reads from the new license server, or its --server-id.');
+            return refuse('TARGET_REQUIRED');
           }
           const key = code(String(o['packKey']), 'packKey');
           if (!key.ok) return key;
@@ -326,10 +326,8 @@ export function chCommands(program: Command, ctx: CliContext): void {
       async (target) => {
         const r = await call<AuditVerifyAnswer>(target, 'GET', '/ch/v1/audit/verify');
         if (r.ok && !r.value.ok) {
-          const b = r.value.firstBroken;
           return refuse(
             'AUDIT_CHAIN_BROKEN',
-            `The audit chain is broken${b ? ` at record ${b.seq} (${b.problem})` : ''}: records were altered or removed. Restore the clearinghouse database from a backup and investigate.`,
             { ...r.value },
           );
         }

@@ -24,11 +24,11 @@ export function clockCommands(program: Command, ctx: CliContext): void {
       async (target, _options, duration: string): Promise<Result<DemoClockAdvanced>> => {
         const ms = parseDuration(duration);
         if (ms === undefined || ms <= 0) {
-          return refuse('DURATION_INVALID', `"${duration}" is not a duration. Use a number and a unit, e.g. 91d, 12h, 30m or 2w.`);
+          return refuse('DURATION_INVALID', { value: duration });
         }
         const r = await call<DemoClockAdvanced>(target, 'POST', '/demo/clock/advance', { duration });
         if (!r.ok && r.error.code === 'ROUTE_NOT_FOUND') {
-          return refuse('DEMO_MODE_OFF', `${target.url} has no demo clock: only an all-in-one server started with --demo (opencal serve --demo) has one.`);
+          return refuse('DEMO_MODE_OFF', { url: target.url });
         }
         return r;
       },

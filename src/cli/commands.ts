@@ -4,6 +4,7 @@ import { codeCommands } from './code';
 import { configCommands } from './config-command';
 import { deviceCommands } from './device';
 import { diagnoseCommands } from './diagnose';
+import { gateCommands } from './gate';
 import { hostCommands } from './host';
 import { licmgrCommands } from './licmgr';
 import { portalCommands } from './portal';
@@ -22,6 +23,7 @@ export const commandGroups: readonly CommandGroup[] = [
   licmgrCommands,
   hostCommands,
   deviceCommands,
+  gateCommands,
   diagnoseCommands,
   codeCommands,
   clockCommands,

@@ -7,6 +7,7 @@ import type { DemoClock } from '../core/wire/demo';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Clock } from '../core/clock';
+import { refusal } from '../core/result';
 import { connect, forgetTokens, listTokens, type ConnectOutcome, type HeldToken } from '../device/index';
 import { systemClock } from '../platform/system-clock';
 import { fail, printResult, type CliContext, type CliIo } from './io';
@@ -31,14 +32,14 @@ function renderConnect(v: ConnectOutcome & { device: string; store: string }): s
   const cal = v.cal;
   const how =
     v.basis === 'grace'
-      ? `admitted in the grace period (${v.graceDaysLeft} days left), without a CAL`
+      ? `admitted WITHOUT A CAL, only because the grace period runs (${v.graceDaysLeft} days left); after it this connection is refused`
       : v.basis === 'presented'
         ? `admitted with the ${cal?.kind ?? ''} CAL it holds`
         : `admitted with a new ${cal?.kind ?? ''} CAL`;
   return [
     `${v.device}: ${how}`,
     lines([
-      ['license', cal?.kind],
+      ['license', v.basis === 'grace' ? 'none (grace period only)' : cal?.kind],
       ['license server', cal?.licenseServerId],
       ['expires', cal?.expiresAt],
       ['dropped', v.discarded.length > 0 ? `${v.discarded.length} CAL(s) from an invalidated server or grant` : undefined],
@@ -67,6 +68,7 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--name <name>', 'device (computer) name')
     .option('--user <user>', 'the user signing in')
     .option('--store <file>', 'license store file (default: ./.opencal/devices/NAME.json)')
+    .option('--gate-credential <token>', 'the gate front-end credential (opencal gate credential create); default: --token')
     .action(
       ctx.action(async (o: Opts) => {
         const json = o.json === true;
@@ -76,7 +78,14 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
         const name = String(o['name']);
         const store = typeof o['store'] === 'string' ? o['store'] : defaultStorePath(ctx.io, name);
         const clock = await deviceClock(host);
-        const r = await connect(host.url, { name, storePath: store, clock, ...(typeof o['user'] === 'string' ? { user: o['user'] } : {}) });
+        const credential = typeof o['gateCredential'] === 'string' ? o['gateCredential'] : target.value.token;
+        const r = await connect(host.url, {
+          name,
+          storePath: store,
+          clock,
+          ...(typeof o['user'] === 'string' ? { user: o['user'] } : {}),
+          ...(credential === undefined ? {} : { credential }),
+        });
         if (!r.ok) return fail(ctx.io, r.error, json);
         return printResult(ctx.io, json, { device: name, store, ...r.value }, renderConnect);
       }),
@@ -97,7 +106,7 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
         try {
           held = listTokens(store, clock);
         } catch (e) {
-          return fail(ctx.io, { code: 'LICENSE_STORE_UNREADABLE', message: `Cannot read the license store ${store}: ${(e as Error).message}. Connect the device once, or give --store.` }, json);
+          return fail(ctx.io, refusal('LICENSE_STORE_UNREADABLE', { store, reason: (e as Error).message }), json);
         }
         return printResult(ctx.io, json, { device: name, store, ...held }, renderTokens);
       }),
@@ -115,7 +124,7 @@ export function deviceCommands(program: Command, ctx: CliContext): void {
         try {
           removed = forgetTokens(store);
         } catch (e) {
-          return fail(ctx.io, { code: 'LICENSE_STORE_UNREADABLE', message: `Cannot read the license store ${store}: ${(e as Error).message}.` }, json);
+          return fail(ctx.io, refusal('LICENSE_STORE_UNREADABLE', { store, reason: (e as Error).message }), json);
         }
         return printResult(ctx.io, json, { device: name, store, removed }, (v) => `${v.removed} CAL(s) removed from ${v.store}.`);
       }),

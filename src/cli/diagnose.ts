@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import type { Clock } from '../core/clock';
 import { EVENT_CHANNELS, type EventComponent } from '../core/events';
-import { refuse, type Result } from '../core/result';
+import { refusal, refuse, relay, type Result } from '../core/result';
 import { CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, PROGRAMS, type CalType, type CalVersion, type MigrationReason, type Program } from '../core/vocabulary';
 import {
   diagnosisExitCode,
@@ -60,7 +60,7 @@ function addGatherOptions(command: Command): Command {
 
 async function gatherOptions(target: Target, o: Opts): Promise<Result<GatherOptions>> {
   if (target.token === undefined) {
-    return refuse('UNAUTHENTICATED', 'The diagnoser reads the session host with its admin or read-only token: pass --token or set OPENCAL_TOKEN.');
+    return refuse('UNAUTHENTICATED', { problem: 'diagnoser' });
   }
   const hostUrl = typeof o['host'] === 'string' ? o['host'] : target.url;
   const clock = await clockOf({ ...target, url: hostUrl });
@@ -125,7 +125,7 @@ async function eventQuery(target: Target, o: Opts): Promise<Result<EventQuery>> 
   if (typeof o['channel'] === 'string') q.channel = o['channel'];
   if (typeof o['id'] === 'string') {
     const ids = o['id'].split(',').map((s) => s.trim());
-    if (ids.some((s) => !/^\d+$/.test(s))) return refuse('EVENT_ID_INVALID', `"${o['id']}" is not an event id: give a number such as 4141, or several separated by commas.`);
+    if (ids.some((s) => !/^\d+$/.test(s))) return refuse('EVENT_ID_INVALID', { value: o['id'] });
     q.eventId = ids.map(Number);
   }
   if (typeof o['level'] === 'string') {
@@ -144,7 +144,7 @@ async function eventQuery(target: Target, o: Opts): Promise<Result<EventQuery>> 
   }
   if (typeof o['limit'] === 'string') {
     const n = Number(o['limit']);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) return refuse('EVENT_LIMIT_INVALID', `"${o['limit']}" is not a limit: give a number from 1 to 1000.`);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) return refuse('EVENT_LIMIT_INVALID', { value: o['limit'] });
     q.limit = n;
   }
   return { ok: true, value: q };
@@ -182,7 +182,7 @@ async function events(ctx: CliContext, target: Target, o: Opts, json: boolean): 
   if (page.problems.length >= wanted.length) {
     // Nothing answered: the first real problem (a wrong URL or token) rather than a missing route.
     const p = page.problems.find((x) => x.code !== 'ROUTE_NOT_FOUND') ?? page.problems[0]!;
-    return fail(ctx.io, { code: p.code, message: `${p.component} at ${p.url}: ${p.message}` }, json);
+    return fail(ctx.io, relay(p.code, `${p.component} at ${p.url}: ${p.message}`), json);
   }
   // On a server that runs only some components, the others answer ROUTE_NOT_FOUND: that is not a problem.
   const problems = page.problems.filter((p) => asked || p.code !== 'ROUTE_NOT_FOUND');
@@ -310,7 +310,7 @@ export function diagnoseCommands(program: Command, ctx: CliContext): void {
       ctx.action(
         withTarget(ctx, async (target, o, json) => {
           if (typeof o['case'] === 'string' && parseCaseNumber(o['case']) === undefined) {
-            return fail(ctx.io, { code: 'CASE_NUMBER_INVALID', message: `"${o['case']}" is not a case number: cases are numbered like CH-000123.` }, json);
+            return fail(ctx.io, refusal('CASE_NUMBER_INVALID', { value: o['case'] }), json);
           }
           const options = await gatherOptions(target, o);
           if (!options.ok) return fail(ctx.io, options.error, json);

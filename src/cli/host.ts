@@ -45,7 +45,7 @@ async function configure(target: Target, o: Opts): Promise<Result<SessionHostSta
   const current = await call<SessionHostStatus>(target, 'GET', '/sh/v1/status');
   if (!current.ok) return current;
   const existing = current.value.layers[layer as ConfigLayer] ?? {};
-  if (existing.fromFile) return refuse('CONFIG_LAYER_FROM_FILE', `The ${layer} layer is set by the configuration file of the session host; change it there.`, { layer });
+  if (existing.fromFile) return refuse('CONFIG_LAYER_FROM_FILE', { layer });
   const list =
     servers === undefined
       ? existing.licenseServers
@@ -96,10 +96,17 @@ export function hostCommands(program: Command, ctx: CliContext): void {
   ]).action(clientAction(ctx, (target) => call<SessionHostStatus>(target, 'GET', '/sh/v1/status'), renderStatus));
 
   clientCommand(
-    host.command('emit').description('the Windows configuration of these settings: PowerShell registry script, .reg file, GPO settings, Set-RDLicenseConfiguration'),
-    ['opencal host emit --format powershell > licensing.ps1', 'opencal host emit --format gpo', 'opencal host emit --format collector > opencal-collector.ps1    # run it on each Windows RD Session Host and RD License Server'],
+    host.command('emit').description('the Windows configuration of these settings: PowerShell registry script, .reg file, GPO settings, Set-RDLicenseConfiguration; pam: the PAM lines of a Linux host'),
+    [
+      'opencal host emit --format powershell > licensing.ps1',
+      'opencal host emit --format gpo',
+      'opencal host emit --format collector > opencal-collector.ps1    # run it on each Windows RD Session Host and RD License Server',
+      'opencal host emit --format pam',
+    ],
   )
-    .addOption(choice('--format <format>', 'output format (collector: the read-only script that gathers a Windows estate for opencal diagnose --from)', ['powershell', 'reg', 'gpo', 'rdms', 'collector']).makeOptionMandatory())
+    .addOption(
+      choice('--format <format>', 'output format (collector: the read-only script that gathers a Windows estate for opencal diagnose --from; pam: the PAM lines and credential file layout of a Linux host)', ['powershell', 'reg', 'gpo', 'rdms', 'collector', 'pam']).makeOptionMandatory(),
+    )
     .action(
       clientAction(
         ctx,
@@ -136,7 +143,7 @@ export function hostCommands(program: Command, ctx: CliContext): void {
             ? 'No admissions yet.'
             : table(
                 ['at', 'device', 'outcome', 'basis / code', 'kind'],
-                v.admissions.map((a) => [a['at'], a['device'], a['outcome'] ?? (a['admitted'] ? 'admitted' : 'refused'), a['basis'] ?? a['code'], a['kind']]),
+                v.admissions.map((a) => [a['at'], a['device'], a['outcome'] ?? (a['admitted'] ? (a['basis'] === 'grace' ? 'admitted WITHOUT CAL' : 'admitted') : 'refused'), a['basis'] === 'grace' ? 'grace period only' : (a['basis'] ?? a['code']), a['kind'] ?? a['calKind']]),
               ),
       ),
     );

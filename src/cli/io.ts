@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import type { Refusal } from '../core/result';
-import type { Environment } from '../config/resolve';
+import { langFromLocale, type Lang } from '../core/refusals';
+import { messageFor, ok, type Refusal, type Result } from '../core/result';
+import { resolveConfig, type Environment } from '../config/resolve';
 
 /** Where a command reads and writes: the process in production, buffers in tests. */
 export interface CliIo {
@@ -8,6 +9,8 @@ export interface CliIo {
   readonly stderr: { write(text: string): unknown };
   readonly env: Environment;
   readonly cwd: string;
+  /** language of the messages printed (`--lang`, OPENCAL_LANG, config file, system locale); default en */
+  readonly lang?: Lang;
   /** long-running commands (serve) stop when this settles; default: SIGINT or SIGTERM */
   readonly shutdown?: Promise<unknown>;
 }
@@ -63,11 +66,15 @@ export function printResult<T>(io: CliIo, json: boolean | undefined, value: T, h
   return ExitCode.OK;
 }
 
-/** Print a refusal as `CODE: message` on stderr (and the error body on stdout with --json). Returns 1. */
+/**
+ * Print a refusal as `CODE: message` on stderr (and the error body on stdout with --json). Returns 1.
+ * The message is in the CLI's language and words: it may name flags and commands, never an API route.
+ */
 export function fail(io: CliIo, refusal: Refusal, json?: boolean): number {
-  io.stderr.write(`${refusal.code}: ${refusal.message}\n`);
+  const message = messageFor(refusal, io.lang ?? 'en', 'cli');
+  io.stderr.write(`${refusal.code}: ${message}\n`);
   if (json) {
-    const error = refusal.detail === undefined ? { code: refusal.code, message: refusal.message } : { ...refusal };
+    const error = refusal.detail === undefined ? { code: refusal.code, message } : { code: refusal.code, message, detail: refusal.detail };
     io.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
   }
   return ExitCode.REFUSED;
@@ -87,4 +94,36 @@ export function addClientOptions(command: Command): Command {
     .option('--url <url>', 'server to talk to (env OPENCAL_URL, default http://127.0.0.1:7878)')
     .option('--token <token>', 'bearer token (env OPENCAL_TOKEN)')
     .option('--json', 'print one JSON document on stdout');
+}
+
+/**
+ * The CLI's language (every command accepts `--lang`; commands with texts of their own read it too): `--lang` > OPENCAL_LANG > config file `lang` > the system
+ * locale (LC_ALL, then LC_MESSAGES, then LANG) > en. A `--lang` or OPENCAL_LANG that is not en or fr is a refusal.
+ */
+export function cliLanguage(argv: readonly string[], io: CliIo): Result<{ lang: Lang; argv: string[] }> {
+  const rest: string[] = [];
+  let flag: string | undefined;
+  let configFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--lang' && i + 1 < argv.length) flag = argv[i + 1];
+    if (a.startsWith('--lang=')) flag = a.slice('--lang='.length);
+    if (a === '--config' && i + 1 < argv.length) configFile = argv[i + 1];
+    if (a.startsWith('--config=')) configFile = a.slice('--config='.length);
+    rest.push(a);
+  }
+  const resolved = resolveConfig({ flags: flag === undefined ? {} : { lang: flag }, env: io.env, cwd: io.cwd, only: ['lang'], ...(configFile ? { configFile } : {}) });
+  if (!resolved.ok) {
+    // A broken config file is the command's to report; a wrong language is refused here.
+    if (resolved.error.code === 'CONFIG_INVALID_VALUE') return resolved;
+  } else if (resolved.value.values.lang !== undefined) {
+    return ok({ lang: resolved.value.values.lang as Lang, argv: rest });
+  }
+  const env = io.env;
+  const locale = [env['LC_ALL'], env['LC_MESSAGES'], env['LANG']].find((v) => v !== undefined && v !== '');
+  return ok({ lang: langFromLocale(locale) ?? 'en', argv: rest });
 }

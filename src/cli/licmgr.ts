@@ -96,7 +96,7 @@ async function activate(target: Target, o: Opts): Promise<Result<unknown>> {
     };
   }
   if (method === 'auto' && typeof o['orgToken'] !== 'string' && typeof o['reason'] !== 'string') {
-    return refuse('ORG_TOKEN_REQUIRED', 'Automatic activation needs the organization token: pass --org-token (from opencal ch org create).');
+    return refuse('ORG_TOKEN_REQUIRED');
   }
   if (typeof o['reason'] === 'string') {
     return call(target, 'POST', '/ls/v1/reactivate', {
@@ -120,7 +120,7 @@ async function install(target: Target, o: Opts): Promise<Result<KeyPackView>> {
   const packKey = typeof o['packKey'] === 'string' ? o['packKey'] : undefined;
   const keyPackId = typeof o['keyPackId'] === 'string' ? o['keyPackId'] : undefined;
   if ((packKey === undefined) === (keyPackId === undefined)) {
-    return refuse('INSTALL_INPUT_REQUIRED', 'Give either --pack-key (with its program data; automatic install) or --key-pack-id (from the portal or the agent).');
+    return refuse('INSTALL_INPUT_REQUIRED');
   }
   if (keyPackId !== undefined) {
     const k = code(keyPackId, 'keyPackId');

@@ -5,7 +5,8 @@
  */
 import { Option, type Command } from 'commander';
 import { decodeCode, type CodeKind, type DecodedCode } from '../core/codes/index';
-import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { err, ok, peerRefusal, refusal, type Refusal, type Result } from '../core/result';
+import type { Lang } from '../core/refusals';
 import { callJson } from '../http/client';
 import { send, type Answer } from '../http/transport';
 import { clientTarget } from './config-options';
@@ -14,19 +15,23 @@ import { addClientOptions, fail, printResult, type CliContext, type CliIo, type 
 export interface Target {
   url: string;
   token?: string;
+  /** the language servers answer refusals in (`Accept-Language`) */
+  lang?: Lang;
 }
 
 /** A client command's options after commander: `--url`, `--token`, `--json` and its own. */
 export type Opts = ClientOptions & Record<string, unknown>;
 
 export function targetOf(io: CliIo, options: Opts): Result<Target> {
-  return clientTarget(io, options);
+  const target = clientTarget(io, options);
+  return target.ok && io.lang !== undefined ? ok({ ...target.value, lang: io.lang }) : target;
 }
 
 export async function call<T>(target: Target, method: string, path: string, body?: unknown): Promise<Result<T>> {
   return callJson<T>(target.url, method, path, {
     ...(body !== undefined ? { body } : {}),
     ...(target.token !== undefined ? { token: target.token } : {}),
+    ...(target.lang !== undefined ? { headers: { 'accept-language': target.lang } } : {}),
   });
 }
 
@@ -37,23 +42,27 @@ export async function callText(target: Target, path: string): Promise<Result<str
   try {
     response = await send(url, {
       method: 'GET',
-      headers: { accept: 'text/plain, application/json', ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}) },
+      headers: {
+        accept: 'text/plain, application/json',
+        ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}),
+        ...(target.lang !== undefined ? { 'accept-language': target.lang } : {}),
+      },
       timeoutMs: 10_000,
     });
   } catch {
     // callJson words the network failure (connection refused, name not found…) the same way everywhere.
     const again = await callJson<never>(target.url, 'GET', path, target.token !== undefined ? { token: target.token } : {});
-    return again.ok ? err(refusal('UNREACHABLE', `Could not reach ${url}.`)) : again;
+    return again.ok ? err(refusal('UNREACHABLE', { url })) : again;
   }
   const { text } = response;
   if (response.status >= 200 && response.status < 300) return ok(text);
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string; detail?: Record<string, unknown> } };
-    if (body.error?.code && body.error.message) return err(refusal(body.error.code, body.error.message, { ...body.error.detail, status: response.status }));
+    if (body.error?.code && body.error.message) return err(peerRefusal(body.error.code, body.error.message, { ...body.error.detail, status: response.status }));
   } catch {
     // not our JSON: fall through
   }
-  return err(refusal('BAD_RESPONSE', `${url} answered HTTP ${response.status} without an OpenCAL error body. Check that the URL points to an OpenCAL server.`));
+  return err(refusal('BAD_RESPONSE', { url, status: response.status, problem: 'no-error-body' }));
 }
 
 /** Checks a typed code locally (length, alphabet, check, kind) before anything is sent. */

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { renderConfigHelp } from '../config/help';
 import { commandGroups } from './commands';
-import { ExitCode, type CliContext, type CliIo, type CommandGroup } from './io';
+import { cliLanguage, ExitCode, fail, type CliContext, type CliIo, type CommandGroup } from './io';
 import { opencalVersion } from './version';
 
 const EXIT_HELP = `
@@ -17,6 +17,7 @@ function applyToAll(command: Command, io: CliIo): void {
   });
   command.showSuggestionAfterError(true);
   command.showHelpAfterError('(run opencal --help to see the commands, flags and environment variables)');
+  if (!command.options.some((o) => o.long === '--lang')) command.option('--lang <lang>', 'language of the messages: en or fr (env OPENCAL_LANG)');
   for (const sub of command.commands) applyToAll(sub, io);
 }
 
@@ -24,7 +25,11 @@ function applyToAll(command: Command, io: CliIo): void {
  * The `opencal` command line: parses argv, runs one command, and answers its exit code.
  * Never calls process.exit: bin/opencal.mjs does, with the returned code.
  */
-export async function run(argv: readonly string[], io: CliIo, groups: readonly CommandGroup[] = commandGroups): Promise<number> {
+export async function run(rawArgv: readonly string[], rawIo: CliIo, groups: readonly CommandGroup[] = commandGroups): Promise<number> {
+  const language = cliLanguage(rawArgv, rawIo);
+  if (!language.ok) return fail(rawIo, language.error);
+  const io: CliIo = { ...rawIo, lang: language.value.lang };
+  const argv = language.value.argv;
   let exitCode: number = ExitCode.OK;
   const ctx: CliContext = {
     io,

@@ -22,10 +22,10 @@ export async function serve(io: CliIo, options: Record<string, unknown>): Promis
     await app.close();
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      return fail(io, refusal('PORT_IN_USE', `Port ${config.port} on ${config.host} is already in use. Stop the other process or pass another --port (OPENCAL_PORT).`));
+      return fail(io, refusal('PORT_IN_USE', { host: config.host, port: config.port }));
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
-      return fail(io, refusal('CANNOT_LISTEN', `Cannot listen on ${config.host}:${config.port} (${code}). Check --host and --port.`));
+      return fail(io, refusal('CANNOT_LISTEN', { host: config.host, port: config.port, reason: code }));
     }
     throw e;
   }

@@ -12,13 +12,12 @@ import type { InputFile } from '../core/windows-import/import';
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_FILES = 500;
 
-export async function readWindowsExports(path: string, cwd: string, lang: Lang): Promise<Result<InputFile[]>> {
+export async function readWindowsExports(path: string, cwd: string, _lang: Lang): Promise<Result<InputFile[]>> {
   const root = resolve(cwd, path);
   const info = await stat(root).catch(() => undefined);
   if (!info) {
     return refuse(
       'IMPORT_PATH_NOT_FOUND',
-      lang === 'fr' ? `${path} n'existe pas : donnez le paquet du collecteur ou le dossier des exports.` : `${path} does not exist: give the collector bundle or the folder of exports.`,
       { path },
     );
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { err, ok, refusal, type Refusal, type Result } from '../core/result';
-import { CONFIG_FILE_ENV, CONFIG_FILE_FLAG, configSchema, type ConfigEntry, type ConfigKey, type OpenCalConfig } from './schema';
+import { CONFIG_FILE_ENV, configSchema, type ConfigEntry, type ConfigKey, type OpenCalConfig } from './schema';
 
 /** Where a configuration value came from, in order of precedence. */
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default' | 'unset';
@@ -31,20 +31,6 @@ export const configKeys = Object.keys(configSchema) as ConfigKey[];
 
 function entryOf(key: ConfigKey): ConfigEntry {
   return configSchema[key] as ConfigEntry;
-}
-
-function describeSource(key: ConfigKey, source: ConfigSource, file?: string): string {
-  const e = entryOf(key);
-  switch (source) {
-    case 'flag':
-      return `flag ${e.flag}`;
-    case 'env':
-      return `environment variable ${e.env}`;
-    case 'file':
-      return `config file ${file} (key "${key}")`;
-    default:
-      return 'the default';
-  }
 }
 
 /** A value safe to print: secrets are masked; a database URL keeps everything but its password. */
@@ -107,11 +93,9 @@ function convert(entry: ConfigEntry, raw: unknown, baseDir: string): { value: un
 }
 
 function invalid(key: ConfigKey, source: ConfigSource, raw: unknown, expected: string, file?: string): Refusal {
-  const where = describeSource(key, source, file);
   return refusal(
     'CONFIG_INVALID_VALUE',
-    `Invalid configuration: ${key} from ${where} is ${shown(key, raw)}; expected ${expected}.`,
-    { key, source, expected, ...(source === 'file' ? { file } : {}) },
+    { key, source, expected, shown: shown(key, raw), flag: entryOf(key).flag, env: entryOf(key).env, ...(source === 'file' ? { file } : {}) },
   );
 }
 
@@ -120,10 +104,11 @@ function readConfigFile(path: string, read: (path: string) => string): Result<Re
   try {
     text = read(path);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (e as Error).message;
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'ENOENT' : (e as Error).message;
     return err(
-      refusal('CONFIG_FILE_UNREADABLE', `Cannot read the config file ${path}: ${reason}. Check the path given by ${CONFIG_FILE_FLAG} or ${CONFIG_FILE_ENV}.`, {
+      refusal('CONFIG_FILE_UNREADABLE', {
         file: path,
+        reason,
       }),
     );
   }
@@ -131,19 +116,20 @@ function readConfigFile(path: string, read: (path: string) => string): Result<Re
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    return err(refusal('CONFIG_FILE_INVALID', `The config file ${path} is not valid JSON (${(e as Error).message}). Fix its syntax.`, { file: path }));
+    return err(refusal('CONFIG_FILE_INVALID', { file: path, reason: (e as Error).message }));
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return err(refusal('CONFIG_FILE_INVALID', `The config file ${path} must hold one JSON object such as {"port": 7878}.`, { file: path }));
+    return err(refusal('CONFIG_FILE_INVALID', { file: path }));
   }
   const object = parsed as Record<string, unknown>;
   for (const key of Object.keys(object)) {
     if (key === '$schema') continue;
     if (!(key in configSchema)) {
       return err(
-        refusal('CONFIG_UNKNOWN_KEY', `The config file ${path} has the unknown key "${key}". Known keys: ${configKeys.join(', ')}.`, {
+        refusal('CONFIG_UNKNOWN_KEY', {
           file: path,
           key,
+          known: configKeys,
         }),
       );
     }

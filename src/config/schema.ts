@@ -2,6 +2,7 @@
  * The one configuration schema of OpenCAL (STYLE.md: flag > OPENCAL_* environment > config file > default,
  * validated at start, shown in --help). Each component adds its keys in its own marked section below.
  */
+import { LANGS } from '../core/refusals';
 import { SERVER_VERSIONS } from '../core/vocabulary';
 
 export type ConfigType = 'string' | 'number' | 'boolean' | 'url' | 'path';
@@ -123,6 +124,13 @@ export const configSchema = {
   // --- client commands (the CLI talking to a running server) ------------------------------------------------
   url: entry({ flag: '--url', env: 'OPENCAL_URL', type: 'url', default: 'http://127.0.0.1:7878', description: 'server the CLI talks to' }),
   token: entry({ flag: '--token', env: 'OPENCAL_TOKEN', type: 'string', description: 'bearer token the CLI sends', secret: true }),
+  lang: entry({
+    flag: '--lang',
+    env: 'OPENCAL_LANG',
+    type: 'string',
+    description: 'language of the messages the CLI prints: en or fr (default: the system locale, LC_ALL, LC_MESSAGES or LANG, else en)',
+    validate: oneOf(...LANGS),
+  }),
 
   // --- clearinghouse ----------------------------------------------------------------------------------------
 

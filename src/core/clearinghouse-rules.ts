@@ -71,14 +71,14 @@ export function validateProgramData(program: Program, data: ProgramData): Result
   const d = normalizeProgramData(program, data);
   if (program === 'open') {
     if (!d.licenseNumber || !/^\d{8}$/.test(d.licenseNumber)) {
-      return err(refusal('PROGRAM_DATA_INVALID', 'An Open License needs its 8-digit license number. Type the digits as printed on the license confirmation.', { field: 'licenseNumber' }));
+      return err(refusal('PROGRAM_DATA_INVALID', { field: 'licenseNumber' }));
     }
     if (!d.authorizationNumber || !/^[0-9A-Z]{15}$/.test(d.authorizationNumber)) {
-      return err(refusal('PROGRAM_DATA_INVALID', 'An Open License needs its 15-character authorization number (letters and digits).', { field: 'authorizationNumber' }));
+      return err(refusal('PROGRAM_DATA_INVALID', { field: 'authorizationNumber' }));
     }
   } else if (AGREEMENT_PROGRAMS.includes(program)) {
     if (!d.agreementNumber || !/^\d{7}$/.test(d.agreementNumber)) {
-      return err(refusal('PROGRAM_DATA_INVALID', `A ${program} agreement needs its 7-digit agreement (enrollment) number.`, { field: 'agreementNumber' }));
+      return err(refusal('PROGRAM_DATA_INVALID', { field: 'agreementNumber', program }));
     }
   }
   return ok(d);
@@ -169,30 +169,30 @@ export function checkMigration(facts: MigrationFacts): Result<void> {
   if (!facts.code.ok) return facts.code as { ok: false; error: Refusal };
   const target = facts.target;
   if (target === null) {
-    return err(refusal('MIGRATION_TARGET_UNKNOWN', 'The license server this migration code was made on is not known to the clearinghouse. Activate that license server first, then make a new migration code on it.'));
+    return err(refusal('MIGRATION_TARGET_UNKNOWN'));
   }
   if (!facts.macValid) {
-    return err(refusal('CODE_MAC_INVALID', 'This migration code was not made by the license server it names. Copy the code again from that license server (Manage CALs → Migrate) and check each group.'));
+    return err(refusal('CODE_MAC_INVALID', { kind: 'migrationCode' }));
   }
   const pack = facts.pack;
   if (pack === null) {
-    return err(refusal('PACK_KEY_UNKNOWN', 'No pack has this pack key. Check the 25-character key on your purchase confirmation.'));
+    return err(refusal('PACK_KEY_UNKNOWN'));
   }
   const s = facts.stated;
   if (s.program !== pack.program) {
-    return err(refusal('PROGRAM_MISMATCH', `This pack was bought under the ${pack.program} program, not ${s.program}. Choose the program the pack was bought under.`, { expected: pack.program, stated: s.program }));
+    return err(refusal('PROGRAM_MISMATCH', { expected: pack.program, stated: s.program }));
   }
   if (!programDataMatches(pack.program, pack.programData, s.programData)) {
-    return err(refusal('PROGRAM_DATA_MISMATCH', programDataHint(pack.program), { program: pack.program }));
+    return err(refusal('PROGRAM_DATA_MISMATCH', { program: pack.program }));
   }
   if (s.calType !== pack.calType) {
-    return err(refusal('CAL_TYPE_MISMATCH', `This pack holds per-${pack.calType} CALs, not per-${s.calType}. Device and user CALs are not interchangeable: state the type that was bought.`, { expected: pack.calType, stated: s.calType }));
+    return err(refusal('CAL_TYPE_MISMATCH', { expected: pack.calType, stated: s.calType }));
   }
   if (s.calVersion !== pack.calVersion) {
-    return err(refusal('CAL_VERSION_MISMATCH', `This pack holds RDS ${pack.calVersion} CALs, not ${s.calVersion}. State the version that was bought.`, { expected: pack.calVersion, stated: s.calVersion }));
+    return err(refusal('CAL_VERSION_MISMATCH', { expected: pack.calVersion, stated: s.calVersion }));
   }
   if (target.status !== 'activated') {
-    return err(refusal('TARGET_NOT_ACTIVATED', `The license server ${target.serverId} is ${target.status}. Activate it first (License Manager → Activate Server), then submit the migration again.`, { serverId: target.serverId, status: target.status }));
+    return err(refusal('TARGET_NOT_ACTIVATED', { serverId: target.serverId, status: target.status }));
   }
   if (!isVersionHostable(target.serverVersion, pack.calVersion)) {
     return err(versionNotHostable(target.serverVersion, pack.calVersion));
@@ -201,13 +201,7 @@ export function checkMigration(facts: MigrationFacts): Result<void> {
 }
 
 export function versionNotHostable(serverVersion: ServerVersion, calVersion: CalVersion): Refusal {
-  return refusal('VERSION_NOT_HOSTABLE', `A ${serverVersion} license server cannot host RDS ${calVersion} CALs (a license server hosts its own version or older). Install the pack on a ${calVersion} or newer license server.`, { serverVersion, calVersion });
-}
-
-export function programDataHint(program: Program): string {
-  if (program === 'open') return 'The license number and authorization number do not match this pack. Type them as printed on the Open License confirmation.';
-  if (AGREEMENT_PROGRAMS.includes(program)) return 'The agreement number does not match this pack. Type the 7-digit agreement (enrollment) number the pack was bought under.';
-  return 'The program data does not match this pack.';
+  return refusal('VERSION_NOT_HOSTABLE', { serverVersion, calVersion });
 }
 
 // ---------------------------------------------------------------------------------------------

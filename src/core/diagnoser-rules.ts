@@ -16,6 +16,7 @@ import type { KeyPackView } from './wire/license-server';
 import { DAY_MS } from './clock';
 import type { EventComponent, EventLevel } from './events';
 import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';
+import { probeFindings } from './probe-rules';
 import { programDataPlaceholders } from './vocabulary';
 import type {
   ActivationMethod,
@@ -52,6 +53,25 @@ export interface ObservedSessionHost {
   /** whole days left in the 120-day grace period; 0 when it is over. */
   graceDaysLeft: number;
   graceEndsAt?: string;
+  /** the revocation list the host judges CALs by (`GET /sh/v1/status`); undefined when the host does not report it. */
+  revocationList?: { clearinghouse: boolean; seq?: number; issuedAt?: string; fetchedAt?: string };
+  /** what each listed license server answered the host's own dry-run CAL request (`POST /sh/v1/probe`), now; undefined when the probe could not be run. */
+  probes?: ObservedProbe[];
+  /** why the probe could not be run. */
+  probeProblem?: { code: string; message: string };
+}
+
+/** One listed license server's answer to the session host's dry-run CAL request (src/session-host/probe.usecase.ts). */
+export interface ObservedProbe {
+  url: string;
+  enrolled: boolean;
+  outcome: 'would-issue' | 'refused' | 'unreachable' | 'not-enrolled' | 'not-asked';
+  serverId?: string;
+  issue?: 'temporary' | 'permanent' | 'user' | 'none';
+  permanentAvailable?: boolean;
+  calVersion?: CalVersion;
+  code?: string;
+  message?: string;
 }
 
 /** A key pack installed on a license server (`GET /ls/v1/key-packs`). */
@@ -195,6 +215,12 @@ export const FINDING_CODES = [
   'LICENSING_MODE_UNKNOWN',
   'LICENSE_SERVER_NOT_LISTED',
   'RECENT_LICENSING_ERRORS',
+  'ENROLMENT_REFUSED',
+  'PROBE_NO_CAL',
+  'PROBE_NOT_RUN',
+  'REVOCATION_LIST_STALE',
+  'DEVICES_WITHOUT_CAL',
+  'CAL_REQUESTS_REFUSED',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -337,6 +363,7 @@ export function diagnose(snapshot: DiagnosisSnapshot, now: Date): Finding[] {
     ...availabilityFindings(ctx),
     ...revokeFindings(ctx),
     ...clearinghouseFindings(ctx),
+    ...probeFindings(snapshot, now),
   ];
   findings.push(...recentErrorFindings(ctx, findings));
   findings.push(...graceFindings(ctx, findings));

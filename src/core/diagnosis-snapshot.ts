@@ -15,6 +15,7 @@ import {
   type ObservedKeyPack,
   type ObservedLicenseServer,
   type ObservedPack,
+  type ObservedProbe,
   type ObservedRevokeBudget,
   type ObservedServerRecord,
   type ObservedSessionHost,
@@ -102,7 +103,43 @@ export function sessionHostFromStatus(body: unknown, url?: string): ObservedSess
   if (url) host.url = url;
   const endsAt = iso(first(grace, 'endsAt'));
   if (endsAt) host.graceEndsAt = endsAt;
+  const rl = s['revocationList'];
+  if (typeof rl === 'object' && rl !== null) {
+    const r = obj(rl);
+    const list: NonNullable<ObservedSessionHost['revocationList']> = { clearinghouse: r['clearinghouse'] === true };
+    const seq = num(r['seq']);
+    if (seq !== undefined) list.seq = seq;
+    const issuedAt = iso(r['issuedAt']);
+    if (issuedAt) list.issuedAt = issuedAt;
+    const fetchedAt = iso(r['fetchedAt']);
+    if (fetchedAt) list.fetchedAt = fetchedAt;
+    host.revocationList = list;
+  }
   return host;
+}
+
+const PROBE_OUTCOMES = ['would-issue', 'refused', 'unreachable', 'not-enrolled', 'not-asked'] as const;
+
+/** Maps `POST /sh/v1/probe`: each listed license server's answer to the host's dry-run CAL request. */
+export function probesFrom(body: unknown): ObservedProbe[] {
+  return listOf(body, 'probes').flatMap((v) => {
+    const p = obj(v);
+    const url = str(p['url']);
+    if (!url) return [];
+    const out: ObservedProbe = { url, enrolled: p['enrolled'] === true, outcome: oneOf(PROBE_OUTCOMES, p['outcome'], 'refused') };
+    const serverId = str(p['serverId']);
+    if (serverId) out.serverId = serverId;
+    const issue = str(p['issue']);
+    if (issue === 'temporary' || issue === 'permanent' || issue === 'user' || issue === 'none') out.issue = issue;
+    if (typeof p['permanentAvailable'] === 'boolean') out.permanentAvailable = p['permanentAvailable'];
+    const v2 = version(p['calVersion']);
+    if (v2) out.calVersion = v2;
+    const code = str(p['code']);
+    if (code) out.code = code;
+    const message = str(p['message']);
+    if (message) out.message = message;
+    return [out];
+  });
 }
 
 /** Maps one entry of `GET /ls/v1/key-packs`. */
@@ -194,15 +231,34 @@ export function packFromView(v: unknown): ObservedPack | undefined {
  * evidence (when the source license server was last seen).
  */
 export function awaitingFrom(reasons: readonly unknown[], evidence: unknown = {}): string[] {
-  const source = obj(obj(evidence)['source']);
-  const lastSeen = iso(source['lastSeen']);
   return reasons.flatMap((r) => {
     const code = typeof r === 'string' ? r : str(obj(r)['code']);
     const text = str(obj(r)['text']) ?? (code ? (DECISION_REASONS as Record<string, string>)[code] : undefined) ?? code;
     if (!text) return [];
-    if (code === 'SOURCE_CHECKED_IN_RECENTLY' && lastSeen) return [`${text} (last check-in ${lastSeen.slice(0, 10)}): a deactivation receipt from it, or the agent's approval`];
+    if (code === 'SOURCE_CHECKED_IN_RECENTLY') {
+      const seen = sourceSeenPhrase(evidence);
+      if (seen) return [`${seen}: a deactivation receipt from it, or the agent's approval`];
+    }
     return [text];
   });
+}
+
+/**
+ * The SOURCE_CHECKED_IN_RECENTLY reason with the source's real last check-in, from a case's evidence: "checked
+ * in recently (last check-in <day>)" only when it did check in; a source that never checked in was activated
+ * recently (the decision falls back on the activation time), and says so. Older cases keep their last check-in
+ * in `sourceLastCheckIn` only.
+ */
+export function sourceSeenPhrase(evidence: unknown): string | undefined {
+  const e = obj(evidence);
+  const source = obj(e['source']);
+  const known = 'lastCheckIn' in source || 'sourceLastCheckIn' in e;
+  const lastCheckIn = iso(first(source, 'lastCheckIn') ?? e['sourceLastCheckIn']);
+  if (lastCheckIn) return `the source license server checked in recently and has not deactivated (last check-in ${lastCheckIn.slice(0, 10)})`;
+  const activatedAt = iso(source['activatedAt']) ?? (known ? iso(source['lastSeen']) : undefined);
+  if (known && activatedAt) return `the source license server was activated recently (${activatedAt.slice(0, 10)}), has never checked in, and has not deactivated`;
+  const lastSeen = iso(source['lastSeen']);
+  return lastSeen ? `the source license server checked in recently and has not deactivated (last seen ${lastSeen.slice(0, 10)})` : undefined;
 }
 
 /** Maps one entry of `GET /ch/v1/cases`. */

@@ -162,6 +162,16 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'The CAL presented by device {device} was not honoured ({code}); a CAL is requested from the license servers on the list.'),
   def(9210, SH, 'warning', 'CAL_REFUSED', 'session-host',
     'A CAL presented by device {device} was refused ({code}); nothing was issued.'),
+  def(9211, SH, 'warning', 'ADMITTED_IN_GRACE_WITHOUT_CAL', 'session-host',
+    'Device {device} was admitted without a CAL, only because the grace period runs ({graceDaysLeft} days left); after it, such connections are refused. Why no CAL: {reason}'),
+  def(9212, SH, 'warning', 'GATE_NEW_DEVICES_LIMITED', 'session-host',
+    'Front end {frontEnd} ({source}) brought more than {max} new devices in {windowSeconds} s; device {device} got no seat (TOO_MANY_NEW_DEVICES). Check that front end for abuse, or raise the limit.'),
+  def(9213, SH, 'warning', 'GATE_REFUSAL_REPORTED', 'session-host',
+    'Report only: front end {frontEnd} admitted user {user} from device {device}, whom the session host refused ({code}): {reason}'),
+  def(9214, SH, 'information', 'GATE_CREDENTIAL_CREATED', 'session-host',
+    'Gate front-end credential {credentialId} ({label}) was created.'),
+  def(9215, SH, 'information', 'GATE_CREDENTIAL_REVOKED', 'session-host',
+    'Gate front-end credential {credentialId} was revoked; its front end gets no seats any more.'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)

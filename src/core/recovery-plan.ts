@@ -252,8 +252,12 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   const mode = modeForCalType(f.calType);
   const listedTarget = host.licenseServers.some((u) => sameUrl(u, lsUrl));
   // The session host reports enrolment only for the servers on its list: a server not yet listed needs it too.
-  const enrolled = listedTarget && !(host.notEnrolledOn ?? []).some((u) => sameUrl(u, lsUrl));
-  const configured = host.mode === mode && listedTarget && enrolled;
+  // A stored enrolment the license server refuses (it was reinstalled at the same address) is no enrolment.
+  const probe = host.probes?.find((p) => sameUrl(p.url, lsUrl));
+  const enrolmentRefused = probe?.outcome === 'refused' && (probe.code === 'UNAUTHENTICATED' || probe.code === 'FORBIDDEN_SCOPE');
+  const enrolled = listedTarget && !(host.notEnrolledOn ?? []).some((u) => sameUrl(u, lsUrl)) && !enrolmentRefused;
+  // Done only when the host's own dry-run CAL request to that server was answered with a CAL, now.
+  const configured = host.mode === mode && listedTarget && enrolled && probe?.outcome === 'would-issue';
   const servers = [lsUrl, ...host.licenseServers.filter((u) => !sameUrl(u, lsUrl) && snapshot.licenseServers.find((l) => sameUrl(l.url, u))?.reachable === true)];
   steps.push({
     step: 'configure',

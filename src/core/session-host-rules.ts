@@ -7,6 +7,7 @@ import { DAY_MS } from './clock';
 import { isInRenewalWindow, isVersionAcceptedByHost } from './license-server-rules';
 import type { CalBundle, CalTokenPayload, RevocationListPayload } from './protocol';
 import { refusal, type Refusal } from './result';
+import type { RefusalCode } from './refusals';
 import type { CalKind, CalVersion, ConfigLayer, LicensingMode } from './vocabulary';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -136,55 +137,36 @@ export function graceDaysLeft(firstStart: Date, highWaterMark: Date | undefined,
 // ---------------------------------------------------------------------------------------------------------
 // Refusal codes and the messages a user sees
 
-export const SESSION_HOST_CODES = {
-  INVALID_CONNECTION_REQUEST:
-    'The connection request is incomplete: a device name and a hardware ID are required. Use the OpenCAL device client, or send { device, hwid, user?, cals }.',
-  USER_REQUIRED: 'This session host licenses per user: the connection must name the user who signs in.',
-  CAL_TOKEN_MALFORMED:
-    'A license presented by this computer is damaged (it is not a readable CAL token). Remove it from the device license store (opencal device forget) and connect again.',
-  CAL_SIGNATURE_INVALID:
-    'A license presented by this computer does not carry a valid signature of its license server: it was altered or forged. Remove it from the device license store and connect again.',
-  CAL_CERTIFICATE_INVALID:
-    'A license presented by this computer comes with a license server certificate that the clearinghouse did not sign, or that belongs to another server. Remove it from the device license store and connect again.',
-  CAL_GRANT_INVALID:
-    'A permanent license presented by this computer does not match a grant signed by the clearinghouse for its pack and license server. Remove it from the device license store and connect again.',
-  CAL_WRONG_DEVICE:
-    'A license presented by this computer was issued to another computer name. Licenses cannot move between computers; remove it from this device license store.',
-  CAL_WRONG_HARDWARE_ID:
-    'A license presented by this computer was issued to another hardware ID. Licenses cannot move between computers; remove it from this device license store.',
-  CAL_EXPIRED: 'A license presented by this computer has expired. Remove expired licenses from the device license store; the license server will issue a new one.',
-  CAL_NOT_YET_VALID:
-    'A license presented by this computer is dated in the future. Check the clock of the license server and of this session host.',
-  CAL_VERSION_TOO_OLD:
-    'The license presented by this computer is for an older version than this session host. A session host accepts CALs of its own version or newer: install CALs of this version (or newer) on a license server it uses.',
-  CAL_MODE_MISMATCH:
-    'The license presented by this computer does not match the licensing mode of this session host (per device / per user). Set the licensing mode to match the CALs installed on the license server.',
-  CAL_SERVER_INVALIDATED:
-    'The license presented by this computer was issued by a license server whose activation was invalidated. The computer will receive a license from a current license server.',
-  CAL_GRANT_REVOKED:
-    'The license presented by this computer comes from a pack that was reissued to another license server. The computer will receive a license from the new license server.',
-  CAL_ISSUER_UNKNOWN:
-    'The license presented by this computer was issued by a license server this session host cannot verify (not activated and not on its list). The computer will receive a license from a listed license server.',
-  CAL_GRANT_MISSING:
-    'The permanent license presented by this computer comes without the grant of its pack, and its license server is not on this session host list, so it cannot be verified. The computer will receive a license from a listed license server.',
-  CAL_CERTIFICATE_EXPIRED:
-    'The license presented by this computer was issued by a license server whose certificate has expired. Reactivate that license server.',
-  TRUST_ANCHOR_UNAVAILABLE:
-    'This session host has no clearinghouse trust anchor, so it cannot verify permanent licenses offline. Configure the clearinghouse URL or a trust anchor file.',
-  NO_LICENSE_SERVER_AVAILABLE:
-    'The remote session was disconnected because there are no Remote Desktop License Servers available to provide a license. Please contact the server administrator.',
-  NO_CAL_AVAILABLE:
-    'The remote session was disconnected because there are no Remote Desktop client access licenses available for this computer. Please contact the server administrator.',
-  GRACE_PERIOD_EXPIRED_MODE_NOT_CONFIGURED:
-    'The grace period for this Remote Desktop Session Host has expired, but the licensing mode has not been configured. Connections are denied until the licensing mode (per device or per user) and a license server are configured.',
-  PER_USER_NOT_PERMITTED_IN_WORKGROUP:
-    'Per User CALs are not permitted in a workgroup: this session host is not in a directory. Set the licensing mode to per device.',
-} as const;
+/** The refusals a session host answers a connection with (their words are in ./refusals.ts). */
+export const SESSION_HOST_CODES = [
+  'INVALID_CONNECTION_REQUEST',
+  'USER_REQUIRED',
+  'CAL_TOKEN_MALFORMED',
+  'CAL_SIGNATURE_INVALID',
+  'CAL_CERTIFICATE_INVALID',
+  'CAL_GRANT_INVALID',
+  'CAL_WRONG_DEVICE',
+  'CAL_WRONG_HARDWARE_ID',
+  'CAL_EXPIRED',
+  'CAL_NOT_YET_VALID',
+  'CAL_VERSION_TOO_OLD',
+  'CAL_MODE_MISMATCH',
+  'CAL_SERVER_INVALIDATED',
+  'CAL_GRANT_REVOKED',
+  'CAL_ISSUER_UNKNOWN',
+  'CAL_GRANT_MISSING',
+  'CAL_CERTIFICATE_EXPIRED',
+  'TRUST_ANCHOR_UNAVAILABLE',
+  'NO_LICENSE_SERVER_AVAILABLE',
+  'NO_CAL_AVAILABLE',
+  'GRACE_PERIOD_EXPIRED_MODE_NOT_CONFIGURED',
+  'PER_USER_NOT_PERMITTED_IN_WORKGROUP',
+] as const satisfies readonly RefusalCode[];
 
-export type SessionHostCode = keyof typeof SESSION_HOST_CODES;
+export type SessionHostCode = (typeof SESSION_HOST_CODES)[number];
 
 export function sessionHostRefusal(code: SessionHostCode, detail?: Record<string, unknown>): Refusal<SessionHostCode> {
-  return refusal(code, SESSION_HOST_CODES[code], detail);
+  return refusal(code, detail);
 }
 
 /** Codes that mean "this token is bad input": the connection is refused and nothing is issued. */

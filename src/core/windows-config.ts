@@ -36,7 +36,7 @@ export function licenseServerNames(entries: readonly string[]): Result<string[]>
   for (const entry of entries) {
     const name = licenseServerHostName(entry);
     if (!HOST_NAME.test(name)) {
-      return refuse('LICENSE_SERVER_NAME_INVALID', `"${entry}" is not a host name a Windows session host can use. Use the license server's NetBIOS name or FQDN.`, {
+      return refuse('LICENSE_SERVER_NAME_INVALID', {
         entry,
       });
     }
@@ -334,4 +334,62 @@ Write-Host ('OpenCAL bundle written: ' + $OutFile + ' (roles: ' + (@($roles) -jo
 /** The collector script, CRLF line ends (what Windows PowerShell 5.1 and Notepad expect). */
 export function emitCollector(): string {
   return COLLECTOR_SCRIPT.replace(/\r?\n/g, '\r\n');
+}
+
+// ------------------------------------------------------------------------------------------------ PAM (Linux)
+
+/** Every format `host emit` writes: the Windows ones, and the PAM lines of a Linux host (docs/pam.md). */
+export const HOST_EMIT_FORMATS = [...EMIT_FORMATS, 'pam'] as const;
+export type HostEmitFormat = (typeof HOST_EMIT_FORMATS)[number];
+
+export interface PamHostSettings {
+  hostName: string;
+  mode: LicensingMode;
+  /** the session host's origins the PAM gate asks, in order */
+  sessionHostUrls: readonly string[];
+}
+
+/** Where the files of the PAM gate live on a Linux host (docs/pam.md "Files"). */
+export const PAM_LAYOUT = {
+  config: '/etc/opencal/pam.json',
+  credential: '/etc/opencal/gate-credential',
+  state: '/var/lib/opencal/pam-gate-state.json',
+  command: '/usr/bin/node /opt/opencal/bin/opencal.mjs gate pam',
+} as const;
+
+/** The PAM lines, the configuration file and the credential file layout for one Linux host. */
+export function emitPam(settings: PamHostSettings): string {
+  const config = {
+    sessionHosts: settings.sessionHostUrls,
+    credentialFile: PAM_LAYOUT.credential,
+    stateFile: PAM_LAYOUT.state,
+    reportOnly: true,
+    timeoutMs: 5000,
+    language: 'auto',
+    deviceIdentity: 'rhost',
+  };
+  const line = `account required pam_exec.so stdout quiet ${PAM_LAYOUT.command} --pam-config ${PAM_LAYOUT.config}`;
+  return [
+    `# OpenCAL PAM gate for Linux logins on session host ${settings.hostName} (licensing mode: ${settings.mode}).`,
+    '# docs/pam.md explains each step; run them as root on the Linux host.',
+    '',
+    '# 1. The gate front-end credential (the session host admin makes it; the token is shown once):',
+    `#      install -d -m 0755 /etc/opencal && umask 077`,
+    `#      opencal gate credential create --label "$(hostname) pam" --json | jq -r .token > ${PAM_LAYOUT.credential}`,
+    `#      chown root:root ${PAM_LAYOUT.credential} && chmod 0600 ${PAM_LAYOUT.credential}`,
+    '#    The PAM gate refuses a credential file that group or others may read.',
+    '',
+    `# 2. ${PAM_LAYOUT.config} (mode 0644; it holds no secret). Start with "reportOnly": true, then set false.`,
+    ...JSON.stringify(config, null, 2).split('\n'),
+    '',
+    '# 3. /etc/pam.d/sshd: after "@include common-account" (sshd needs UsePAM yes):',
+    line,
+    '',
+    '# 4. /etc/pam.d/xrdp-sesman: after "@include common-account". xrdp 0.9 gives no remote host: set',
+    '#    "deviceIdentity": "user" in a configuration of its own for per-device licensing, or use per-user licensing.',
+    `account required pam_exec.so stdout quiet ${PAM_LAYOUT.command} --pam-config /etc/opencal/pam-xrdp.json`,
+    '',
+    '# To remove: delete the pam_exec.so lines above; then revoke the credential (opencal gate credential revoke ID).',
+    '',
+  ].join('\n');
 }

@@ -6,8 +6,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import { ManualClock, parseDuration, type Clock } from '../core/clock';
+import { refusal } from '../core/result';
 import { DemoClock as DemoClockAnswer, DemoClockAdvanced } from '../core/wire/demo';
-import { errorResponses } from '../http/errors';
+import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import { systemClock } from '../platform/system-clock';
 
@@ -56,16 +57,12 @@ export function demoClockRoute(app: TypedApp, demo: DemoClock, adminToken: strin
       const header = request.headers.authorization;
       const token = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
       if (token === undefined || !sameSecret(token, adminToken)) {
-        return reply.code(401).send({
-          error: { code: 'UNAUTHENTICATED', message: 'Advancing the demo clock needs the admin token. Pass --token or set OPENCAL_TOKEN.' },
-        });
+        return sendRefusal(reply, refusal('UNAUTHENTICATED', { problem: 'admin' }));
       }
       const duration = (request.body as { duration?: unknown } | undefined)?.duration;
       const ms = typeof duration === 'string' ? parseDuration(duration) : undefined;
       if (ms === undefined || ms <= 0) {
-        return reply.code(400).send({
-          error: { code: 'DURATION_INVALID', message: `"${String(duration)}" is not a duration. Use a number and a unit, e.g. 91d, 12h, 30m or 2w.` },
-        });
+        return sendRefusal(reply, refusal('DURATION_INVALID', { value: duration }));
       }
       const before = demo.clock.now();
       const now = demo.advance(ms);

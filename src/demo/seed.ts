@@ -24,7 +24,7 @@ export const DEMO_AGREEMENT = '1234567';
 
 async function must<T>(what: string, answer: Promise<Result<T>>): Promise<T> {
   const r = await answer;
-  if (!r.ok) throw new StartRefused(refusal('DEMO_SETUP_FAILED', `Setting up the demo data failed at "${what}": ${r.error.code}: ${r.error.message}`, { step: what }));
+  if (!r.ok) throw new StartRefused(refusal('DEMO_SETUP_FAILED', { step: what, cause: r.error.code, reason: r.error.message }));
   return r.value;
 }
 

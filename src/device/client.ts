@@ -17,6 +17,11 @@ export interface ConnectOptions {
   user?: string;
   /** the license store file of this device */
   storePath: string;
+  /**
+   * the gate front-end credential (`sh:gate`, or the session host admin token): the session host gives a seat
+   * only to a connection a front end authenticated (docs/session-host.md "Gate front ends").
+   */
+  credential?: string;
   clock?: Clock;
   random?: RandomBytes;
   timeoutMs?: number;
@@ -43,7 +48,11 @@ export async function connect(hostUrl: string, options: ConnectOptions): Promise
   const store = openStore(options.storePath, now, options.random);
   const cals = presentable(store, now).map((c) => c.bundle);
   const body = { device: options.name, hwid: store.hwid, cals, ...(options.user === undefined ? {} : { user: options.user }) };
-  const answer = await callJson<Admission>(hostUrl, 'POST', '/sh/v1/connect', { body, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const answer = await callJson<Admission>(hostUrl, 'POST', '/sh/v1/connect', {
+    body,
+    ...(options.credential === undefined ? {} : { token: options.credential }),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
   if (!answer.ok) return err(answer.error);
   const a = answer.value;
   const fresh = readStore(options.storePath);

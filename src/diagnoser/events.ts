@@ -62,7 +62,7 @@ export function parseEventTime(text: string, clock: Clock): Result<Date> {
   if (ms !== undefined) return ok(new Date(clock.now().getTime() - ms));
   const t = Date.parse(text);
   if (!Number.isNaN(t) && /\d{4}-\d{2}-\d{2}/.test(text)) return ok(new Date(t));
-  return refuse('EVENT_TIME_INVALID', `"${text}" is not a time: use an ISO-8601 time (2025-03-01T10:00:00Z) or a duration before now (90m, 12h, 7d, 2w).`, { value: text });
+  return refuse('EVENT_TIME_INVALID', { value: text });
 }
 
 /** `--level` as typed: information (or info), warning, error. */
@@ -70,7 +70,7 @@ export function parseEventLevel(text: string): Result<EventLevel> {
   const t = text.trim().toLowerCase();
   const level = t === 'info' ? 'information' : t;
   if ((EVENT_LEVELS as readonly string[]).includes(level)) return ok(level as EventLevel);
-  return refuse('EVENT_LEVEL_INVALID', `"${text}" is not an event level: use information, warning or error.`, { value: text });
+  return refuse('EVENT_LEVEL_INVALID', { value: text });
 }
 
 function asList<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {

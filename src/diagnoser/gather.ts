@@ -20,6 +20,7 @@ import {
   licenseServersToRead,
   listOf,
   packFromView,
+  probesFrom,
   rebuiltAtFrom,
   revokeBudgetsFrom,
   serverRecordFromView,
@@ -27,7 +28,7 @@ import {
   type ComponentReading,
 } from '../core/diagnosis-snapshot';
 import type { EventComponent } from '../core/events';
-import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { err, ok, relay, type Refusal, type Result } from '../core/result';
 import type { CaseList, PackList, ServerList } from '../core/wire/clearinghouse';
 import type { EventList } from '../core/wire/common';
 import type { HostList, IssuedList, KeyPackList, LicenseServerStatus, ServerIdentity } from '../core/wire/license-server';
@@ -63,10 +64,15 @@ async function readSessionHost(o: GatherOptions): Promise<Result<ObservedSession
   const r = await callJson<SessionHostStatus>(o.hostUrl, 'GET', `${SH}/status`, { token: o.token, timeoutMs: o.timeoutMs });
   if (!r.ok) {
     return err(
-      refusal(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
+      relay(r.error.code, `Could not read the session host's status at ${o.hostUrl}: ${r.error.message}`, { ...r.error.detail, hostUrl: o.hostUrl }),
     );
   }
-  return ok(sessionHostFromStatus(r.value, o.hostUrl));
+  const host = sessionHostFromStatus(r.value, o.hostUrl);
+  // The host asks its listed license servers, with its own enrolment, what a CAL request would get now.
+  const probe = await callJson<unknown>(o.hostUrl, 'POST', `${SH}/probe`, { token: o.token, timeoutMs: o.timeoutMs });
+  if (probe.ok) host.probes = probesFrom(probe.value);
+  else host.probeProblem = { code: probe.error.code, message: probe.error.message };
+  return ok(host);
 }
 
 function lsToken(o: GatherOptions, url: string): string | undefined {

@@ -3,7 +3,7 @@
  * recovery, and fill in the phone script. The CLI (`opencal diagnose`, `recover plan`, `phone-script`,
  * `events`) and the console call these exports.
  */
-import { diagnose, hasBlocking, recoveryTarget, type DiagnosisSnapshot, type Finding } from '../core/diagnoser-rules';
+import { diagnose, hasBlocking, recoveryTarget, sameUrl, type DiagnosisSnapshot, type Finding } from '../core/diagnoser-rules';
 import { phoneScript, type PhoneScriptInput } from '../core/phone-script';
 import { planRecovery, type RecoveryContext, type RecoveryStep } from '../core/recovery-plan';
 import { refuse, ok, type Result } from '../core/result';
@@ -75,7 +75,7 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
   const kase = o.caseNumber ? ch?.cases.find((c) => c.caseNumber.toUpperCase() === o.caseNumber!.toUpperCase()) : undefined;
   const targetId = kase?.targetServerId ?? recoveryTarget(snapshot)?.serverId ?? snapshot.licenseServers.find((l) => l.serverId)?.serverId;
   if (!targetId) {
-    return refuse('PHONE_SCRIPT_NO_SERVER', 'No license server ID could be read: name the new license server (--license-server URL) with a license server token.');
+    return refuse('PHONE_SCRIPT_NO_SERVER');
   }
   const packNumber = o.packNumber ?? kase?.packNumber;
   const pack =
@@ -83,7 +83,7 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
     ch?.packs.find((p) => p.status === 'installed' && p.activeOn !== targetId) ??
     ch?.packs[0];
   if (!pack) {
-    return refuse('PHONE_SCRIPT_NO_PACK', 'No pack is known: give the clearinghouse URL and the organization token so the pack can be read, or name the case (--case).');
+    return refuse('PHONE_SCRIPT_NO_PACK');
   }
   const input: PhoneScriptInput = {
     lang: o.lang,
@@ -108,6 +108,25 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
 
 const SEVERITY_LABEL = { blocking: 'BLOCKING', warning: 'WARNING', info: 'INFO' } as const;
 
+/** What the session host's dry-run CAL request to one license server got, in words. */
+function probeText(probes: DiagnosisSnapshot['sessionHost']['probes'], url: string): string {
+  if (!probes) return 'not run';
+  const p = probes.find((x) => sameUrl(x.url, url));
+  if (!p) return 'not asked';
+  switch (p.outcome) {
+    case 'would-issue':
+      return `a ${p.issue ?? ''} CAL${p.permanentAvailable ? ', permanent CALs available' : ''}`;
+    case 'not-enrolled':
+      return 'not enrolled';
+    case 'not-asked':
+      return 'not asked (no licensing mode)';
+    case 'unreachable':
+      return `not reachable from the session host (${p.code ?? ''})`;
+    default:
+      return `refused (${p.code ?? 'no CAL'})`;
+  }
+}
+
 /** Human output of `opencal diagnose`. */
 export function renderFindings(findings: readonly Finding[], snapshot?: DiagnosisSnapshot): string {
   const lines: string[] = [];
@@ -116,11 +135,14 @@ export function renderFindings(findings: readonly Finding[], snapshot?: Diagnosi
     lines.push(
       `Session host ${h.name} (Windows Server ${h.version}, ${h.directory}): ${h.mode} from ${h.modeSource}; license servers ${h.licenseServers.length > 0 ? h.licenseServers.join(', ') : '(none)'} from ${h.licenseServersSource}; ${h.graceDaysLeft} grace day(s) left.`,
     );
+    const rl = h.revocationList;
+    if (rl) lines.push(`Revocation list: ${rl.seq === undefined ? 'never received' : `#${rl.seq}, received ${rl.fetchedAt ?? '?'}`}${rl.clearinghouse ? ' from the clearinghouse' : ' from a file'}.`);
     for (const l of snapshot.licenseServers) {
       const packs = l.keyPacks.filter((k) => k.status === 'active').map((k) => `${k.calType} ${k.calVersion}: ${k.available}/${k.total} available`);
       lines.push(
         `License server ${l.url}${l.listed ? '' : ' (not on the list)'}: ${!l.reachable ? 'not reachable' : !l.inspected ? 'reachable, not inspected' : `${l.activation?.status ?? '?'}, ID ${l.serverId ?? '?'}, version ${l.version ?? '?'}${packs.length > 0 ? `, ${packs.join('; ')}` : ', no key pack'}`}`,
       );
+      if (l.listed) lines.push(`  probe (the host's own CAL request, dry run): ${probeText(h.probes, l.url)}`);
     }
     lines.push('');
   }

@@ -6,8 +6,8 @@ import { sendRefusal } from './errors';
 export type { TokenStore };
 
 /** Bearer token scopes (docs/architecture.md "http"). */
-export type Scope = 'ch:admin' | 'ch:org' | 'ch:agent' | 'ls:admin' | 'ls:host' | 'sh:admin' | 'readonly';
-export const SCOPES: readonly Scope[] = ['ch:admin', 'ch:org', 'ch:agent', 'ls:admin', 'ls:host', 'sh:admin', 'readonly'];
+export type Scope = 'ch:admin' | 'ch:org' | 'ch:agent' | 'ls:admin' | 'ls:host' | 'sh:admin' | 'sh:gate' | 'readonly';
+export const SCOPES: readonly Scope[] = ['ch:admin', 'ch:org', 'ch:agent', 'ls:admin', 'ls:host', 'sh:admin', 'sh:gate', 'readonly'];
 
 /** Who is calling, once a bearer token is accepted. */
 export interface Principal {
@@ -58,6 +58,8 @@ declare module 'fastify' {
     /** the token store of the component whose encapsulated plugin this instance is */
     opencalTokenStore: TokenStore | null;
     opencalAuthFailures: AuthFailureLimiter;
+    /** the server's Prometheus registry, for components that count their own events */
+    opencalMetrics: import('prom-client').Registry;
   }
   interface FastifyRequest {
     /** set by requireScope() once the bearer token is accepted */
@@ -90,11 +92,15 @@ export function refuseIfTooManyAuthFailures(request: FastifyRequest, reply: Fast
     reply,
     refusal(
       'TOO_MANY_AUTH_FAILURES',
-      `Too many failed authentications from ${request.ip}. Wait ${state.retryAfterSeconds} s, then retry with a valid token.`,
-      { retryAfterSeconds: state.retryAfterSeconds },
+      { ip: request.ip, retryAfterSeconds: state.retryAfterSeconds },
     ),
   );
   return true;
+}
+
+/** The bearer token of a request, if any (for routes that check their own credential). */
+export function bearerOf(request: FastifyRequest): string | undefined {
+  return bearerToken(request);
 }
 
 /** Count one failed authentication (unknown bearer token, wrong join token) for the caller's address. */
@@ -115,8 +121,7 @@ export function requireScope(...scopes: Scope[]) {
         reply,
         refusal(
           'UNAUTHENTICATED',
-          `This route needs a bearer token with scope ${scopes.join(' or ')}. Pass --token or set OPENCAL_TOKEN (HTTP: 'Authorization: Bearer <token>').`,
-          { scopes },
+          { scopes, problem: 'missing' },
         ),
       );
       return reply;
@@ -130,8 +135,7 @@ export function requireScope(...scopes: Scope[]) {
         reply,
         refusal(
           'UNAUTHENTICATED',
-          'The bearer token is not known to this server (mistyped, revoked, or issued by another component). Pass a valid --token or OPENCAL_TOKEN.',
-          { scopes },
+          { scopes, problem: 'unknown' },
         ),
       );
       return reply;
@@ -141,7 +145,7 @@ export function requireScope(...scopes: Scope[]) {
     if (!allowed) {
       sendRefusal(
         reply,
-        refusal('FORBIDDEN_SCOPE', `A token with scope ${scope} may not do this. Use a token with scope ${scopes.join(' or ')}.`, {
+        refusal('FORBIDDEN_SCOPE', {
           scope,
           allowed: scopes,
         }),

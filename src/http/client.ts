@@ -1,4 +1,4 @@
-import { err, ok, refusal, type Refusal, type Result } from '../core/result';
+import { err, ok, peerRefusal, refusal, type Refusal, type Result } from '../core/result';
 import { send, type Answer } from './transport';
 
 export interface CallOptions {
@@ -56,7 +56,6 @@ export async function callJson<T>(baseUrl: string, method: string, path: string,
     return err(
       refusal(
         'UNREACHABLE',
-        `Could not reach ${url} (${reason}). Check that the server is running, that the URL (scheme, host, port) is right and that nothing blocks the connection.`,
         { url, method, reason, timeoutMs },
       ),
     );
@@ -73,8 +72,7 @@ export async function callJson<T>(baseUrl: string, method: string, path: string,
     return err(
       refusal(
         'BAD_RESPONSE',
-        `${url} answered HTTP ${response.status} with something that is not JSON. Check that the URL points to an OpenCAL server and not to a proxy or another service.`,
-        { url, method, status: response.status, contentType: answer.contentType },
+        { url, method, status: response.status, contentType: answer.contentType, problem: 'not-json' },
       ),
     );
   }
@@ -82,13 +80,12 @@ export async function callJson<T>(baseUrl: string, method: string, path: string,
   if (!response.ok) {
     if (isErrorEnvelope(parsed)) {
       const { code, message, detail } = parsed.error;
-      return err(refusal(code, message, { ...detail, status: response.status }));
+      return err(peerRefusal(code, message, { ...detail, status: response.status }));
     }
     return err(
       refusal(
         'BAD_RESPONSE',
-        `${url} answered HTTP ${response.status} without an OpenCAL error body. Check that the URL points to an OpenCAL server.`,
-        { url, method, status: response.status },
+        { url, method, status: response.status, problem: 'no-error-body' },
       ),
     );
   }

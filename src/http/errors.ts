@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { Refusal } from '../core/result';
+import { langFromAcceptLanguage, type Lang } from '../core/refusals';
+import { messageFor, refusal, type Refusal } from '../core/result';
 import { statusForCode } from './status-table';
 
 /** The one error body every route answers with: `{ error: { code, message, detail? } }`. */
@@ -26,27 +27,38 @@ export function errorResponses<const S extends readonly number[]>(...statuses: S
   return out as { [K in S[number]]: typeof ErrorBody };
 }
 
-export function errorBody(refusal: Refusal): ErrorBody {
-  return refusal.detail === undefined
-    ? { error: { code: refusal.code, message: refusal.message } }
-    : { error: { code: refusal.code, message: refusal.message, detail: refusal.detail } };
+/** The language a request asks for (`Accept-Language`; English by default). */
+export function langOf(request: Pick<FastifyRequest, 'headers'>): Lang {
+  const header = request.headers['accept-language'];
+  return langFromAcceptLanguage(Array.isArray(header) ? header.join(',') : header);
+}
+
+/** The error body of a refusal, its message in `lang` in the API's words (src/core/refusals.ts). */
+export function errorBody(refusal: Refusal, lang: Lang = 'en'): ErrorBody {
+  const message = messageFor(refusal, lang, 'api');
+  return refusal.detail === undefined ? { error: { code: refusal.code, message } } : { error: { code: refusal.code, message, detail: refusal.detail } };
 }
 
 /** Any Fastify reply, whatever its route's type provider says about status codes. */
-// The typed reply narrows `code()` to the statuses in the schema; the table decides the status here.
+// The typed reply narrows `code()` to the statuses in the schema; the catalogue decides the status here.
 type AnyReply = Pick<FastifyReply, 'sent'> & { code: (...args: never[]) => unknown };
 
 /**
- * Answer a refusal with the status from the status table and the one error body.
+ * Answer a refusal with its status from the catalogue and the one error body, in the language of the request.
  * Returns the reply so a handler can `return sendRefusal(reply, result.error)`.
  */
-export function sendRefusal<R extends AnyReply>(reply: R, refusal: Refusal): R {
+export function sendRefusal<R extends AnyReply>(reply: R, refusal: Refusal, status: number = statusForCode(refusal.code)): R {
   const r = reply as unknown as FastifyReply;
-  r.code(statusForCode(refusal.code)).send(errorBody(refusal));
+  r.code(status).send(errorBody(refusal, langOf(r.request)));
   return reply;
 }
 
-/** Maps Fastify's own errors (validation, body limits, parsing, rate limit) to refusals. */
+const answer = (r: Refusal) => ({ status: statusForCode(r.code), refusal: r });
+
+/**
+ * Maps Fastify's own errors (validation, body limits, parsing, rate limit) to refusals, with the catalogue's
+ * status; another 4xx Fastify raises keeps its own status as an INVALID_REQUEST.
+ */
 export function refusalFromError(error: FastifyError, request: FastifyRequest): { status: number; refusal: Refusal } {
   if (error.validation) {
     const where = error.validationContext ?? 'request';
@@ -61,60 +73,30 @@ export function refusalFromError(error: FastifyError, request: FastifyRequest): 
       }
       return { field: path, problem: v.message ?? 'is invalid' };
     });
-    const text = problems.map((p) => `${p.field} ${p.problem}`).join('; ');
-    return {
-      status: 400,
-      refusal: {
-        code: 'INVALID_REQUEST',
-        message: `The request is invalid: ${text}. See the route's schema at /docs.`,
-        detail: { problems },
-      },
-    };
+    return answer(refusal('INVALID_REQUEST', { problems }));
   }
   switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return {
-        status: 413,
-        refusal: {
-          code: 'BODY_TOO_LARGE',
-          message: `The request body is larger than this server accepts (${request.routeOptions.bodyLimit ?? 'limit'} bytes). Send a smaller body.`,
-        },
-      };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = request.routeOptions.bodyLimit;
+      return answer(refusal('BODY_TOO_LARGE', limit === undefined ? {} : { limit }));
+    }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return {
-        status: 415,
-        refusal: {
-          code: 'UNSUPPORTED_MEDIA_TYPE',
-          message: `Content type '${request.headers['content-type'] ?? ''}' is not accepted. Send JSON with 'Content-Type: application/json'.`,
-        },
-      };
+      return answer(refusal('UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '' }));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return {
-        status: 400,
-        refusal: { code: 'INVALID_REQUEST', message: "The body is empty but 'Content-Type: application/json' was sent. Send a JSON body or drop the header." },
-      };
+      return answer(refusal('INVALID_REQUEST', { problem: 'empty-body' }));
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, refusal: { code: 'INVALID_REQUEST', message: 'The body is not valid JSON. Check the quoting and commas of the JSON you send.' } };
+      return answer(refusal('INVALID_REQUEST', { problem: 'not-json' }));
     default:
       break;
   }
   const status = error.statusCode ?? 500;
   if (status === 429) {
-    const message = error.code === 'FST_RATE_LIMIT' ? error.message : 'Too many requests from this address. Wait a minute and try again.';
-    return { status, refusal: { code: 'TOO_MANY_REQUESTS', message } };
+    const after = (error as { after?: unknown }).after;
+    return { status, refusal: refusal('TOO_MANY_REQUESTS', typeof after === 'string' ? { retryIn: after } : {}) };
   }
   if (status >= 400 && status < 500) {
-    if (error instanceof SyntaxError) {
-      return { status: 400, refusal: { code: 'INVALID_REQUEST', message: 'The body is not valid JSON. Check the quoting and commas of the JSON you send.' } };
-    }
-    return { status, refusal: { code: 'INVALID_REQUEST', message: `The request was refused: ${error.message}.` } };
+    if (error instanceof SyntaxError) return answer(refusal('INVALID_REQUEST', { problem: 'not-json' }));
+    return { status, refusal: refusal('INVALID_REQUEST', { problem: 'refused', reason: error.message }) };
   }
-  return {
-    status: 500,
-    refusal: {
-      code: 'INTERNAL_ERROR',
-      message: `Something went wrong on the server. The request id is ${request.id}: give it to the operator, who will find the cause in the server log.`,
-      detail: { requestId: request.id },
-    },
-  };
+  return answer(refusal('INTERNAL_ERROR', { requestId: request.id }));
 }

@@ -4,7 +4,8 @@
  * exist, and the port is known only once listening (port 0); until a handler is set, requests get 503 STARTING.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { refusal, type Refusal } from '../core/result';
+import { langFromAcceptLanguage } from '../core/refusals';
+import { messageFor, refusal, type Refusal } from '../core/result';
 
 /** A refusal to start (port in use, unusable data directory, demo setup failed): printed as `CODE: message`. */
 export class StartRefused extends Error {
@@ -25,7 +26,9 @@ export async function openFrontDoor(host: string, port: number): Promise<FrontDo
   const server: Server = createServer((req, res) => {
     if (handler) return handler(req, res);
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-    res.end(JSON.stringify({ error: { code: 'STARTING', message: 'The server is starting. Retry in a second.' } }));
+    // The one error body, without loading the route layer (typebox) on the CLI's fast path.
+    const starting = refusal('STARTING');
+    res.end(JSON.stringify({ error: { code: starting.code, message: messageFor(starting, langFromAcceptLanguage(req.headers['accept-language']), 'api') } }));
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
@@ -60,10 +63,10 @@ export async function openFrontDoor(host: string, port: number): Promise<FrontDo
 
 function listenRefusal(e: NodeJS.ErrnoException, host: string, port: number): Error {
   if (e.code === 'EADDRINUSE') {
-    return new StartRefused(refusal('PORT_IN_USE', `Port ${port} on ${host} is already in use. Stop the other process or pass another --port (OPENCAL_PORT).`));
+    return new StartRefused(refusal('PORT_IN_USE', { host, port }));
   }
   if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EACCES') {
-    return new StartRefused(refusal('CANNOT_LISTEN', `Cannot listen on ${host}:${port} (${e.code}). Check --host and --port.`));
+    return new StartRefused(refusal('CANNOT_LISTEN', { host, port, reason: e.code ?? 'error' }));
   }
   return e;
 }

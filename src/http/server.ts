@@ -9,7 +9,8 @@ import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { Health, WhoAmI } from '../core/wire/common';
 import { AuthFailureLimiter, principalOf, requireScope, requiredScopesOf, SCOPES, type TokenStore } from './auth';
-import { errorBody, errorResponses, refusalFromError } from './errors';
+import { refusal } from '../core/result';
+import { errorBody, errorResponses, langOf, refusalFromError, sendRefusal } from './errors';
 import { loggerOptions } from './logging';
 import { createMetricsRegistry, httpMetrics } from './metrics';
 
@@ -99,6 +100,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
   const metrics = httpMetrics(registry);
   const now = deps.now ?? Date.now;
   app.decorate('opencalTokenStore', null);
+  app.decorate('opencalMetrics', registry);
   app.decorate(
     'opencalAuthFailures',
     new AuthFailureLimiter(deps.rateLimit?.authFailures ?? 20, deps.rateLimit?.authWindowMs ?? 60_000, now),
@@ -138,18 +140,12 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     else request.log.info({ code: refusal.code, statusCode: status }, 'request refused');
     const headers = (error as { headers?: Record<string, string> }).headers;
     if (headers) reply.headers(headers);
-    return reply.code(status).send(errorBody(refusal));
+    return reply.code(status).send(errorBody(refusal, langOf(request)));
   });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? request.url;
-    return reply.code(404).send(
-      errorBody({
-        code: 'ROUTE_NOT_FOUND',
-        message: `There is no route ${request.method} ${path}. Component routes are under /ch/v1, /ls/v1 and /sh/v1; the list is at /docs.`,
-        detail: { method: request.method, path },
-      }),
-    );
+    return sendRefusal(reply, refusal('ROUTE_NOT_FOUND', { method: request.method, path }));
   });
 
   // Routes guarded by requireScope() show the bearer scheme and their scopes in the OpenAPI document, and check
@@ -178,6 +174,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
       statusCode: 429,
       code: 'FST_RATE_LIMIT',
       message: `Too many requests from this address; retry in ${context.after}.`,
+      after: context.after,
     }),
   });
 

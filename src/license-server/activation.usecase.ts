@@ -7,7 +7,7 @@
 import type { ChangeLog } from '../storage/change';
 import { dateFromDayNumber, dayNumber, decodeCode, encodeCode, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
 import type { ServerCertificatePayload } from '../core/protocol';
-import { ok, refuse, type Refusal, type Result } from '../core/result';
+import { ok, refuse, refusal, type Refusal, type Result } from '../core/result';
 import { MIGRATION_REASONS, REACTIVATION_REASONS, type ActivationMethod, type MigrationReason, type ReactivationReason } from '../core/vocabulary';
 import { type LicenseServerContext, type TrustAnchor } from './context';
 import { isActive } from './issuance.usecase';
@@ -34,17 +34,13 @@ export function activationView(server: repo.ServerState, now: Date): ActivationV
 /** A clearinghouse answer that did not arrive: the next step is web or phone. */
 export function unreachable(ctx: LicenseServerContext, e: Refusal, what: string): Refusal {
   if (e.code !== 'UNREACHABLE' && e.code !== 'BAD_RESPONSE') return e;
-  return {
-    code: 'CLEARINGHOUSE_UNREACHABLE',
-    message: `Could not reach the clearinghouse at ${ctx.clearinghouse.url ?? '(none)'} to ${what}. Check the connection, or use the web or phone method with the product ID.`,
-    detail: { cause: e.code, ...e.detail },
-  };
+  return refusal('CLEARINGHOUSE_UNREACHABLE', { cause: e.code, ...e.detail, action: what, ...(ctx.clearinghouse.url ? { url: ctx.clearinghouse.url } : {}) });
 }
 
 export function noClearinghouse(what: string) {
   return refuse(
     'CLEARINGHOUSE_NOT_CONFIGURED',
-    `This license server has no clearinghouse URL, so it cannot ${what} automatically. Use the web or phone method, or start it with --clearinghouse-url.`,
+    { action: what },
   );
 }
 
@@ -53,7 +49,6 @@ export async function anchorOrRefuse(ctx: LicenseServerContext): Promise<Result<
   if (anchor.ok) return anchor;
   return refuse(
     'TRUST_ANCHOR_MISSING',
-    `This license server does not have the clearinghouse's public key yet (${anchor.error.message}). Give it the clearinghouse URL, or the key file for an air-gapped site.`,
     { cause: anchor.error.code },
   );
 }
@@ -64,7 +59,7 @@ export async function verifyCertificate(ctx: LicenseServerContext, anchor: Trust
   if (!verified.ok) return verified;
   const cert = verified.value;
   if (cert.sub !== ctx.serverId || cert.pub !== ctx.publicKey) {
-    return refuse('CERTIFICATE_INVALID', `The certificate is for license server ${cert.sub}, not for this one (${ctx.serverId}).`, { sub: cert.sub });
+    return refuse('CERTIFICATE_INVALID', { sub: cert.sub, serverId: ctx.serverId });
   }
   return ok(cert);
 }
@@ -72,12 +67,12 @@ export async function verifyCertificate(ctx: LicenseServerContext, anchor: Trust
 function checkCompany(company: CompanyInfo | undefined): Result<CompanyInfo> {
   const fields = ['firstName', 'lastName', 'company', 'country'] as const;
   if (!company || typeof company !== 'object') {
-    return refuse('INVALID_REQUEST', 'Auto activation needs the company information: firstName, lastName, company and country.', { field: 'company' });
+    return refuse('INVALID_REQUEST', { field: 'company' });
   }
   for (const f of fields) {
     const v = company[f];
     if (typeof v !== 'string' || v.trim() === '' || v.length > 200) {
-      return refuse('INVALID_REQUEST', `Company information: ${f} is required (1 to 200 characters).`, { field: `company.${f}` });
+      return refuse('INVALID_REQUEST', { field: `company.${f}` });
     }
   }
   return ok({ firstName: company.firstName, lastName: company.lastName, company: company.company, country: company.country });
@@ -115,14 +110,13 @@ export async function activate(ctx: LicenseServerContext, input: ActivateInput):
   if (isActive(server, ctx.clock.now())) {
     return refuse(
       'LICENSE_SERVER_ALREADY_ACTIVATED',
-      `License server ${ctx.serverId} is already activated (${server.method}). To activate it again, reactivate it with a reason.`,
+      { serverId: ctx.serverId, ...(server.method ? { method: server.method } : {}) },
     );
   }
   if (server.status !== 'unactivated') {
     return refuse(
       'LICENSE_SERVER_NOT_UNACTIVATED',
-      `License server ${ctx.serverId} is ${server.status}; reactivate it with a reason (POST /ls/v1/reactivate) instead.`,
-      { status: server.status },
+      { serverId: ctx.serverId, status: server.status },
     );
   }
   return input.method === 'auto' ? activateAuto(ctx, input.orgToken, input.company) : activateWithConfirmation(ctx, input.method, input.confirmation);
@@ -132,7 +126,7 @@ async function activateAuto(ctx: LicenseServerContext, orgToken: string, company
   const client = ctx.clearinghouse.client;
   if (!client) return noClearinghouse('activate');
   if (typeof orgToken !== 'string' || orgToken.trim() === '') {
-    return refuse('INVALID_REQUEST', "Auto activation needs the organization's clearinghouse token (orgToken).", { field: 'orgToken' });
+    return refuse('INVALID_REQUEST', { field: 'orgToken' });
   }
   let company: CompanyInfo | undefined;
   if (!reason) {
@@ -170,13 +164,13 @@ async function activateWithConfirmation(
   if (!mac.ok) {
     return refuse(
       'ACTIVATION_CONFIRMATION_INVALID',
-      `This activation confirmation was not made for license server ${ctx.serverId} (or was mistyped). Check that the clearinghouse was given this server's product ID, and type the confirmation again.`,
+      { serverId: ctx.serverId },
     );
   }
   const { serial, validUntilDay } = decoded.value.fields;
   const now = ctx.clock.now();
   if (validUntilDay < dayNumber(now)) {
-    return refuse('ACTIVATION_CONFIRMATION_INVALID', 'This activation confirmation has expired. Ask the clearinghouse (portal or phone) for a new one.', {
+    return refuse('ACTIVATION_CONFIRMATION_INVALID', {
       validUntil: dateFromDayNumber(validUntilDay).toISOString(),
     });
   }
@@ -196,11 +190,11 @@ export interface ReactivateInput {
 
 export async function reactivate(ctx: LicenseServerContext, input: ReactivateInput): Promise<Result<ActivationView>> {
   if (!(REACTIVATION_REASONS as readonly string[]).includes(input.reason)) {
-    return refuse('INVALID_REQUEST', `The reactivation reason must be one of: ${REACTIVATION_REASONS.join(', ')}.`, { field: 'reason' });
+    return refuse('INVALID_REQUEST', { field: 'reason', allowed: REACTIVATION_REASONS });
   }
   const server = await repo.getServer(ctx.db);
   if (server.status === 'unactivated') {
-    return refuse('LICENSE_SERVER_NOT_ACTIVATED', `License server ${ctx.serverId} was never activated: activate it (POST /ls/v1/activate) instead.`);
+    return refuse('LICENSE_SERVER_NOT_ACTIVATED', { serverId: ctx.serverId, action: 'reactivate' });
   }
   if (input.method === 'web' || input.method === 'phone') return activateWithConfirmation(ctx, input.method, input.confirmation ?? '', input.reason);
   return activateAuto(ctx, input.orgToken ?? '', server.company ?? { firstName: '', lastName: '', company: '', country: '' }, input.reason);
@@ -209,7 +203,7 @@ export async function reactivate(ctx: LicenseServerContext, input: ReactivateInp
 export async function deactivate(ctx: LicenseServerContext): Promise<Result<{ receipt: string; clearinghouseNotified: boolean; message: string }>> {
   const server = await repo.getServer(ctx.db);
   if (server.status !== 'activated') {
-    return refuse('LICENSE_SERVER_NOT_ACTIVATED', `License server ${ctx.serverId} is ${server.status}; only an activated license server can be deactivated.`, { status: server.status });
+    return refuse('LICENSE_SERVER_NOT_ACTIVATED', { serverId: ctx.serverId, status: server.status, action: 'deactivate' });
   }
   const anchor = await anchorOrRefuse(ctx);
   if (!anchor.ok) return anchor;
@@ -241,19 +235,19 @@ export async function deactivate(ctx: LicenseServerContext): Promise<Result<{ re
 
 export async function makeMigrationCode(ctx: LicenseServerContext, input: { reason: MigrationReason; sourceId?: string }): Promise<Result<{ migrationCode: string; serverId: string }>> {
   if (!(MIGRATION_REASONS as readonly string[]).includes(input.reason)) {
-    return refuse('INVALID_REQUEST', `The migration reason must be one of: ${MIGRATION_REASONS.join(', ')}.`, { field: 'reason' });
+    return refuse('INVALID_REQUEST', { field: 'reason', allowed: MIGRATION_REASONS });
   }
   const server = await repo.getServer(ctx.db);
   // The destination license server must already be activated [fact: WSD-MIG].
   if (!isActive(server, ctx.clock.now())) {
-    return refuse('LICENSE_SERVER_NOT_ACTIVATED', `Activate license server ${ctx.serverId} first: CALs can only be migrated to an activated license server.`);
+    return refuse('LICENSE_SERVER_NOT_ACTIVATED', { serverId: ctx.serverId, action: 'migrate' });
   }
   let source = 0n;
   if (input.sourceId !== undefined && input.sourceId !== '') {
     const decoded = decodeCode(input.sourceId, 'licenseServerId');
     if (!decoded.ok) return decoded;
     if (decoded.value.formatted === ctx.serverId) {
-      return refuse('INVALID_REQUEST', 'The source license server ID is this server\'s own ID. Give the ID of the old license server, or leave it empty.', { field: 'sourceId' });
+      return refuse('INVALID_REQUEST', { field: 'sourceId', problem: 'own-id' });
     }
     source = serverIdPrefix(decoded.value.formatted, 40);
   }

@@ -16,7 +16,7 @@ function hashJoinToken(token: string): string {
 
 function checkName(name: unknown): Result<string> {
   if (typeof name !== 'string' || !HOST_NAME.test(name)) {
-    return refuse('INVALID_REQUEST', 'A session host name is 1 to 253 letters, digits, dots, hyphens or underscores (its host name or FQDN).', { field: 'name' });
+    return refuse('INVALID_REQUEST', { field: 'name' });
   }
   return ok(name);
 }
@@ -33,16 +33,16 @@ export async function enroll(ctx: LicenseServerContext, input: { joinToken: stri
   const name = checkName(input.name);
   if (!name.ok) return name;
   if (typeof input.joinToken !== 'string' || input.joinToken.length < 8 || input.joinToken.length > 200) {
-    return refuse('JOIN_TOKEN_INVALID', 'This join token is not known to this license server. Ask its administrator for a new one (POST /ls/v1/hosts).');
+    return refuse('JOIN_TOKEN_INVALID');
   }
   const now = ctx.clock.now();
   return ctx.change(async (trx, log) => {
     const consumed = await repo.consumeJoinToken(trx, hashJoinToken(input.joinToken), now);
     if (consumed === undefined) {
-      return refuse('JOIN_TOKEN_INVALID', 'This join token is not known to this license server. Ask its administrator for a new one (POST /ls/v1/hosts).');
+      return refuse('JOIN_TOKEN_INVALID');
     }
     if (consumed === 'used') {
-      return refuse('JOIN_TOKEN_USED', 'This join token was already used: a join token enrols one session host once. Ask for a new one.');
+      return refuse('JOIN_TOKEN_USED');
     }
     const { token, id } = await createToken(trx, { scope: 'ls:host', subject: name.value, label: `session host ${name.value}` }, ctx.clock, ctx.random);
     await repo.upsertHost(trx, name.value, id, now);

@@ -33,16 +33,16 @@ const MAX_NAME = 256;
 
 function checkRequest(req: CalRequest): Result<CalVersion> {
   if (typeof req.device !== 'string' || req.device.trim() === '' || req.device.length > MAX_NAME) {
-    return refuse('INVALID_REQUEST', 'The CAL request needs a device name (1 to 256 characters).', { field: 'device' });
+    return refuse('INVALID_REQUEST', { field: 'device' });
   }
   if (typeof req.hwid !== 'string' || req.hwid.trim() === '' || req.hwid.length > MAX_NAME) {
-    return refuse('INVALID_REQUEST', 'The CAL request needs the device hardware ID (1 to 256 characters).', { field: 'hwid' });
+    return refuse('INVALID_REQUEST', { field: 'hwid' });
   }
   if (!isCalVersion(req.hostVersion)) {
-    return refuse('INVALID_REQUEST', 'hostVersion must be the session host version: 2012, 2016, 2019, 2022 or 2025.', { field: 'hostVersion' });
+    return refuse('INVALID_REQUEST', { field: 'hostVersion' });
   }
   if (req.mode === 'per-user' && (typeof req.user !== 'string' || req.user.trim() === '' || req.user.length > MAX_NAME)) {
-    return refuse('INVALID_REQUEST', 'A per-user CAL request needs the user name of the session.', { field: 'user' });
+    return refuse('INVALID_REQUEST', { field: 'user' });
   }
   return ok(req.hostVersion);
 }
@@ -58,7 +58,6 @@ export async function checkHostAllowed(ctx: LicenseServerContext, state: Issuanc
   await ctx.change.event(4141, { host });
   return refuse(
     'HOST_NOT_ALLOWED',
-    `The session host ${host} is not in this license server's "RDS Endpoint Servers" allow-list. Add it (PUT /ls/v1/hosts/allow-list) or turn the allow-list off.`,
     { host },
   );
 }
@@ -72,12 +71,12 @@ export async function requestCal(ctx: LicenseServerContext, host: string, req: C
   const allowed = await checkHostAllowed(ctx, state, host);
   if (!allowed.ok) return allowed;
   if (server.status === 'deactivated') {
-    return refuse('LICENSE_SERVER_DEACTIVATED', `License server ${ctx.serverId} is deactivated and issues no CALs until it is reactivated (POST /ls/v1/reactivate).`);
+    return refuse('LICENSE_SERVER_DEACTIVATED', { serverId: ctx.serverId });
   }
   if (server.status === 'invalidated') {
     return refuse(
       'LICENSE_SERVER_INVALIDATED',
-      `The clearinghouse invalidated license server ${ctx.serverId}; it issues no CALs. Reactivate it with a reason, or point the session hosts at the license server that now holds the packs.`,
+      { serverId: ctx.serverId },
     );
   }
   const activated = isActive(server, ctx.clock.now());
@@ -177,13 +176,11 @@ async function issueDeviceCal(
       return decision.code === 'NO_CAL_AVAILABLE'
         ? refuse(
             'NO_CAL_AVAILABLE',
-            `No permanent per-device CAL for Windows Server ${hostVersion} (or newer) is available on license server ${ctx.serverId}, and the device's temporary CAL has expired. Install a key pack with free CALs, or revoke a CAL you no longer need.`,
-            { calType: 'device', calVersion: hostVersion, device: req.device },
+            { calType: 'device', calVersion: hostVersion, device: req.device, serverId: ctx.serverId },
           )
         : refuse(
             'LICENSE_SERVER_NOT_ACTIVATED',
-            `License server ${ctx.serverId} is not activated, so the device's temporary CAL cannot become permanent and it has expired. Activate the license server and install its key packs.`,
-            { device: req.device },
+            { device: req.device, serverId: ctx.serverId, action: 'issue' },
           );
     default:
       throw new Error(`unexpected decision ${decision.action}`);
@@ -274,12 +271,12 @@ async function answer(ctx: LicenseServerContext, server: ServerState, l: HeldLic
 
 /** A successful logon marks the temporary CAL validated, so the next connection can get a permanent one. */
 export async function validateCal(ctx: LicenseServerContext, host: string, jti: string): Promise<Result<{ jti: string; validated: true }>> {
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 64) return refuse('INVALID_REQUEST', 'jti must be the id of a CAL token.', { field: 'jti' });
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 64) return refuse('INVALID_REQUEST', { field: 'jti' });
   const allowed = await checkHostAllowed(ctx, await ctx.cache.get(), host);
   if (!allowed.ok) return allowed;
   const row = await repo.validateTemporary(ctx.db, jti);
   if (!row) {
-    return refuse('CAL_NOT_FOUND', `No live temporary CAL ${jti} on license server ${ctx.serverId}. The device may already hold a permanent CAL, or the CAL was issued by another license server.`, { jti });
+    return refuse('CAL_NOT_FOUND', { jti, serverId: ctx.serverId });
   }
   return ok({ jti, validated: true });
 }

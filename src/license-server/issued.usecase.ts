@@ -44,7 +44,7 @@ export type { RevokeAnswer as RevokeResult } from '../core/wire/license-server';
 
 export async function revoke(ctx: LicenseServerContext, input: { device: string }): Promise<Result<RevokeResult>> {
   if (typeof input.device !== 'string' || input.device.trim() === '') {
-    return refuse('INVALID_REQUEST', 'Name the device (its name or hardware ID) whose per-device CAL to revoke.', { field: 'device' });
+    return refuse('INVALID_REQUEST', { field: 'device' });
   }
   const now = ctx.clock.now();
   return ctx.change(async (trx, log): Promise<Result<RevokeResult>> => {
@@ -52,7 +52,6 @@ export async function revoke(ctx: LicenseServerContext, input: { device: string 
     if (!license) {
       return refuse(
         'CAL_NOT_FOUND',
-        `Device ${input.device} holds no permanent per-device CAL from this license server. Only permanent per-device CALs can be revoked (per-user CALs cannot).`,
         { device: input.device },
       );
     }
@@ -65,12 +64,11 @@ export async function revoke(ctx: LicenseServerContext, input: { device: string 
       const next = budget.nextRevokeAllowedOn;
       return refuse(
         'REVOKE_LIMIT_REACHED',
-        `At most ${budget.limit} of the ${installed} installed Windows Server ${license.calVersion} per-device CALs may be revoked at a time (20 %, at least one). The next revoke is allowed on ${next?.toISOString().slice(0, 10) ?? 'a later day'}, when a revoked CAL would have expired.`,
         { limit: budget.limit, installed, revoked: budget.revokedLive, nextRevokeAllowedOn: next?.toISOString(), calVersion: license.calVersion },
       );
     }
     if (!(await repo.revokeIssued(trx, license.id, now))) {
-      return refuse('CAL_NOT_FOUND', `The CAL of device ${input.device} changed while revoking it; list the issued licenses and try again.`, { device: input.device });
+      return refuse('CAL_NOT_FOUND', { device: input.device, problem: 'changed' });
     }
     log.event(9105, { calType: 'device', device: license.device, calVersion: license.calVersion, pack: license.pack });
     const revoked = (await repo.findIssued(trx, license.id))!;

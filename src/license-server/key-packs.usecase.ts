@@ -37,15 +37,13 @@ async function requireActivated(ctx: LicenseServerContext): Promise<Result<void>
   if (isActive(server, ctx.clock.now())) return ok(undefined);
   return refuse(
     'LICENSE_SERVER_NOT_ACTIVATED',
-    `License server ${ctx.serverId} is ${server.status === 'activated' ? 'activated but its activation has expired' : server.status}. Activate (or reactivate) it before installing key packs.`,
-    { status: server.status },
+    { serverId: ctx.serverId, status: server.status, expired: server.status === 'activated', action: 'install' },
   );
 }
 
 function notHostable(ctx: LicenseServerContext, calVersion: CalVersion) {
   return refuse(
     'VERSION_NOT_HOSTABLE',
-    `A Windows Server ${ctx.serverVersion} license server cannot host Windows Server ${calVersion} CALs (a license server hosts CALs of its own version or older). Install them on a license server of version ${calVersion} or newer.`,
     { serverVersion: ctx.serverVersion, calVersion },
   );
 }
@@ -55,9 +53,9 @@ export async function verifyGrant(ctx: LicenseServerContext, anchor: TrustAnchor
   const verified = await anchor.verify<GrantPayload>(token, 'opencal.grant');
   if (!verified.ok) return verified;
   if (verified.value.sub !== ctx.serverId) {
-    return refuse('GRANT_INVALID', `This grant is for license server ${verified.value.sub}, not for this one (${ctx.serverId}).`, { sub: verified.value.sub });
+    return refuse('GRANT_INVALID', { sub: verified.value.sub, serverId: ctx.serverId });
   }
-  if (!isCalVersion(verified.value.calVersion)) return refuse('GRANT_INVALID', 'This grant names an unknown CAL version.');
+  if (!isCalVersion(verified.value.calVersion)) return refuse('GRANT_INVALID', { problem: 'version' });
   return ok(verified.value);
 }
 
@@ -125,7 +123,7 @@ export async function installByKeyPackId(ctx: LicenseServerContext, input: { key
   if (!verifyCodeMac(decoded.value, anchor.value.macKey).ok) {
     return refuse(
       'KEY_PACK_ID_INVALID',
-      `This key pack ID was not made for license server ${ctx.serverId} (or was mistyped). Check that the portal or the agent was given this server's ID, and type it again.`,
+      { serverId: ctx.serverId },
     );
   }
   const f = decoded.value.fields;
@@ -133,7 +131,7 @@ export async function installByKeyPackId(ctx: LicenseServerContext, input: { key
   const method = input.method === 'phone' ? 'phone' : 'web';
   const result = await ctx.change(async (trx, log): Promise<Result<KeyPack>> => {
     if (await repo.findKeyPack(trx, f.packNumber, f.grantSeq)) {
-      return refuse('KEY_PACK_ALREADY_INSTALLED', `Key pack ${f.packNumber} (grant ${f.grantSeq}) is already installed on this license server.`, { pack: f.packNumber });
+      return refuse('KEY_PACK_ALREADY_INSTALLED', { pack: f.packNumber, seq: f.grantSeq });
     }
     const id = newId(ctx, 'kp_');
     await repo.insertKeyPack(trx, {

@@ -7,7 +7,7 @@ import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireSco
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/license-server';
-import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
+import { CAL_KINDS, CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { LicenseServerUseCases } from './ports';
 
 const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -335,5 +335,33 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
       },
     },
     async (request) => ({ events: await uc.events(request.query) }),
+  );
+
+  // ---- the CAL decision dry run, for the diagnoser's probe through the session host ----------------------------
+  app.post(
+    '/cals/dry-run',
+    {
+      preHandler: host,
+      schema: {
+        tags,
+        summary: "what a CAL request from this session host would get now: issues, claims and records nothing",
+        description:
+          'Answered with the session host\'s own ls:host token, exactly as its CAL requests are: the same allow-list, activation and key pack rules, without writing anything. `issue` is temporary, permanent, user or none (with the refusal `code`); `permanentAvailable` tells whether a CAL of a version the host accepts has a free seat.',
+        body: Type.Object(
+          {
+            mode: Type.Union([Type.Literal('per-device'), Type.Literal('per-user')]),
+            hostVersion: literals(CAL_VERSIONS),
+            hwid: Type.Optional(Str()),
+            user: Type.Optional(Str()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Wire.DryRunAnswer, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.dryRunCal(principalOf(request).subject, request.body);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
   );
 }

@@ -143,13 +143,13 @@ function createLink(o: LicenseServerOptions, identity: Identity, serverId: strin
     cached: () => cached,
     async anchor() {
       if (cached) return ok(cached);
-      if (!client) return refuse('TRUST_ANCHOR_MISSING', 'No clearinghouse URL and no clearinghouse key were given.');
+      if (!client) return refuse('TRUST_ANCHOR_MISSING');
       const answer = await client.trust();
       if (!answer.ok) return answer;
       try {
         cached = anchorFrom(identity, answer.value);
       } catch (e) {
-        return refuse('BAD_RESPONSE', `The clearinghouse trust anchor is unusable: ${(e as Error).message}`);
+        return refuse('BAD_RESPONSE', { problem: 'trust-anchor', reason: (e as Error).message });
       }
       // Pinned: later starts trust this key, not whatever answers at the URL.
       writeFileSync(pinned, JSON.stringify(answer.value, null, 2), { mode: 0o644 });

@@ -8,6 +8,7 @@ import { queryEvents, type EventFilter } from '../events/event-log';
 import { ok } from '../core/result';
 import * as activation from './activation.usecase';
 import { checkIn } from './check-in.usecase';
+import { dryRunCal, type DryRunRequest } from './dry-run.usecase';
 import type { LicenseServerContext } from './context';
 import * as hosts from './hosts.usecase';
 import * as issuance from './issuance.usecase';
@@ -30,6 +31,7 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
     installByKeyPackId: (input: { keyPackId: string; method?: 'web' | 'phone' }) => keyPacks.installByKeyPackId(ctx, input),
     requestCal: (host: string, req: issuance.CalRequest) => issuance.requestCal(ctx, host, req),
     validateCal: (host: string, jti: string) => issuance.validateCal(ctx, host, jti),
+    dryRunCal: (host: string, req: DryRunRequest) => dryRunCal(ctx, host, req),
     createJoinToken: (input: { name: string }) => hosts.createJoinToken(ctx, input),
     enroll: (input: { joinToken: string; name: string }) => hosts.enroll(ctx, input),
     listHosts: () => hosts.listHosts(ctx),

@@ -36,10 +36,7 @@ export async function rebuild(ctx: LicenseServerContext, input: { force?: boolea
   if (!force && missing.length > 0) {
     return refuse(
       'REBUILD_WOULD_LOSE_PACKS',
-      holdings
-        ? `The clearinghouse does not hold key packs ${missing.join(', ')} for license server ${ctx.serverId}: after a rebuild they would not come back. Have them reissued to this server first (migration or phone), or rebuild with force if you accept losing them.`
-        : `Could not ask the clearinghouse which packs it holds for license server ${ctx.serverId}, so key packs ${missing.join(', ')} might not come back after a rebuild. Check the connection and retry, or rebuild with force if their reissue is assured.`,
-      { missing, clearinghouseAsked: holdings !== undefined },
+      { missing, clearinghouseAsked: holdings !== undefined, serverId: ctx.serverId },
     );
   }
   const counts = await repo.countIssued(ctx.db);

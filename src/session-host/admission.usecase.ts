@@ -6,7 +6,7 @@
  */
 import type { Admission } from '../core/wire/session-host';
 import type { CalBundle } from '../core/protocol';
-import { err, ok, type Refusal, type Result } from '../core/result';
+import { err, ok, refusal, type Refusal, type Result } from '../core/result';
 import {
   BAD_TOKEN_CODES,
   GLOBALLY_DEAD_CODES,
@@ -25,7 +25,8 @@ import { currentGrace, effectiveConfig } from './config.usecase';
 import type { SessionHostContext } from './context';
 import { isOutage } from './license-server-client';
 import { insertAdmission, listEnrolments } from './session-host.repository';
-import { refreshIdentity } from './trust.usecase';
+import { licenseServerReason } from './probe.usecase';
+import { ensureFreshRevocations, refreshIdentity } from './trust.usecase';
 
 export interface ConnectInput {
   device: string;
@@ -88,8 +89,18 @@ export async function connect(ctx: SessionHostContext, rawInput: unknown): Promi
     for (const url of servers) if (!ctx.trust.identities.has(url)) await refreshIdentity(ctx, url);
     verifyCtx.listedServers = listedServerKeys(ctx, servers);
   }
-  const verified: VerifiedBundle[] = [];
+  let verified: VerifiedBundle[] = [];
   for (const bundle of input.cals ?? []) verified.push(await verifyBundle(bundle, verifyCtx));
+  if (verified.some((v) => v.status === 'honoured' && v.claims.kind !== 'temporary')) {
+    // A permanent CAL is honoured on a recent revocation list only: a reissue stops the old server's CALs at once.
+    const seq = ctx.trust.revocations?.seq;
+    await ensureFreshRevocations(ctx);
+    if (ctx.trust.revocations && ctx.trust.revocations.seq !== seq) {
+      verifyCtx.revocations = ctx.trust.revocations;
+      verified = [];
+      for (const bundle of input.cals ?? []) verified.push(await verifyBundle(bundle, verifyCtx));
+    }
+  }
   const badOne = verified.find((v) => v.status === 'bad');
   const honoured = bestCal(verified.flatMap((v) => (v.status === 'honoured' ? [{ ...v, claims: v.claims }] : [])));
   const notHonoured = verified.filter((v) => v.status === 'not-honoured');
@@ -151,7 +162,14 @@ export async function connect(ctx: SessionHostContext, rawInput: unknown): Promi
     admission.expiresAt = new Date(honoured.claims.exp * 1000).toISOString();
     admission.licenseServerId = honoured.claims.iss;
   }
-  const renewalReason = issuance.kind === 'refused' ? issuance.refusal.message : issuance.kind === 'unreachable' ? 'no license server on the list answered' : '';
+  const renewalReason =
+    issuance.kind === 'refused'
+      ? licenseServerReason(issuance.serverUrl, issuance.refusal)
+      : issuance.kind === 'unreachable'
+        ? 'no license server on the list answered'
+        : '';
+  // Admitted only because the grace period runs, without a CAL: its own event, so it is never mistaken for a CAL admission.
+  if (decision.basis === 'grace') extraEvents.push({ id: 9211, data: { device: input.device, graceDaysLeft: grace.daysLeft, reason: renewalReason || (mode === 'not-configured' ? 'the licensing mode is not configured' : servers.length === 0 ? 'no license server is specified' : 'no CAL was requested') } });
   return record(ctx, input, { ...decision, admission, renewalReason }, grace.daysLeft, extraEvents);
 }
 
@@ -208,7 +226,7 @@ async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequ
     if (check.status !== 'honoured') {
       const reason = check.status === 'ignored' ? 'CAL for another user' : check.refusal.code;
       firstRefusal ??= {
-        refusal: { code: 'BAD_RESPONSE', message: `License server ${url} issued a CAL this session host cannot accept (${reason}).`, detail: { reason } },
+        refusal: refusal('BAD_RESPONSE', { reason, url, problem: 'unacceptable-cal' }),
         serverUrl: url,
       };
       continue;

@@ -13,7 +13,7 @@ import {
   type LayerSettings,
   type ResolvedConfig,
 } from '../core/session-host-rules';
-import { EMIT_FORMATS, emitFileName, emitWindowsConfig, type EmitFormat } from '../core/windows-config';
+import { HOST_EMIT_FORMATS, emitFileName, emitPam, emitWindowsConfig, type EmitFormat, type HostEmitFormat } from '../core/windows-config';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import type { SessionHostContext } from './context';
 import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
@@ -110,6 +110,12 @@ export async function status(ctx: SessionHostContext): Promise<SessionHostStatus
   };
   if (ctx.trust.fingerprint !== undefined) out.trustAnchor = { fingerprint: ctx.trust.fingerprint };
   if (ctx.trust.revocations) out.revocationListSeq = ctx.trust.revocations.seq;
+  // The list's age is what the diagnoser judges (a stale list keeps honouring revoked CALs).
+  out.revocationList = {
+    clearinghouse: ctx.settings.clearinghouseUrl !== undefined,
+    ...(ctx.trust.revocations ? { seq: ctx.trust.revocations.seq, issuedAt: new Date(ctx.trust.revocations.iat * 1000).toISOString() } : {}),
+    ...(ctx.trust.revocationsFetchedAt ? { fetchedAt: ctx.trust.revocationsFetchedAt.toISOString() } : {}),
+  };
   return out;
 }
 
@@ -125,10 +131,10 @@ export interface SetLayerInput {
  */
 export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): Promise<Result<SessionHostStatus>> {
   if (!(CONFIG_LAYERS as readonly string[]).includes(input.layer)) {
-    return refuse('CONFIG_LAYER_INVALID', `"${input.layer}" is not a configuration layer. Use policy, deployment or local.`, { layer: input.layer });
+    return refuse('CONFIG_LAYER_INVALID', { layer: input.layer });
   }
   if (ctx.fileLayers[input.layer]) {
-    return refuse('CONFIG_LAYER_FROM_FILE', `The ${input.layer} layer is set by the configuration file; change it there.`, { layer: input.layer });
+    return refuse('CONFIG_LAYER_FROM_FILE', { layer: input.layer });
   }
   const settings: LayerSettings = {};
   if (input.mode !== undefined && input.mode !== null) settings.mode = input.mode;
@@ -137,7 +143,7 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
     for (const entry of input.licenseServers) {
       const url = normalizeLicenseServerUrl(entry);
       if (!url) {
-        return refuse('LICENSE_SERVER_URL_INVALID', `"${entry}" is not a license server URL. Use http://host:port (the license server's origin).`, { entry });
+        return refuse('LICENSE_SERVER_URL_INVALID', { entry });
       }
       if (!urls.includes(url)) urls.push(url);
     }
@@ -169,7 +175,7 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
 /** Enrols this session host on a license server with the one-time join token its administrator made. */
 export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, joinToken: string): Promise<Result<{ licenseServerUrl: string; serverId?: string }>> {
   const url = normalizeLicenseServerUrl(licenseServerUrl);
-  if (!url) return refuse('LICENSE_SERVER_URL_INVALID', `"${licenseServerUrl}" is not a license server URL. Use http://host:port.`, { licenseServerUrl });
+  if (!url) return refuse('LICENSE_SERVER_URL_INVALID', { licenseServerUrl, entry: licenseServerUrl });
   const answer = await ctx.peers.enroll(url, joinToken, ctx.settings.hostName);
   if (!answer.ok) return answer;
   const identity = await refreshIdentity(ctx, url);
@@ -182,12 +188,18 @@ export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, 
   return ok(identity.serverId ? { licenseServerUrl: url, serverId: identity.serverId } : { licenseServerUrl: url });
 }
 
-/** The Windows configuration for this host's effective settings, in one of the four formats. */
-export async function emit(ctx: SessionHostContext, format: string): Promise<Result<{ format: EmitFormat; fileName: string; text: string }>> {
-  if (!(EMIT_FORMATS as readonly string[]).includes(format)) {
-    return refuse('EMIT_FORMAT_INVALID', `"${format}" is not an output format. Use ${EMIT_FORMATS.join(', ')}.`, { format });
+/**
+ * The Windows configuration for this host's effective settings, in one of the four formats; or `pam`, the PAM
+ * lines of a Linux host that asks this session host at `origin` (the URL the caller reached it at).
+ */
+export async function emit(ctx: SessionHostContext, format: string, origin = 'http://127.0.0.1:7878'): Promise<Result<{ format: HostEmitFormat; fileName: string; text: string }>> {
+  if (!(HOST_EMIT_FORMATS as readonly string[]).includes(format)) {
+    return refuse('EMIT_FORMAT_INVALID', { format, allowed: HOST_EMIT_FORMATS });
   }
   const config = await effectiveConfig(ctx);
+  if (format === 'pam') {
+    return ok({ format, fileName: 'opencal-pam.txt', text: emitPam({ hostName: ctx.settings.hostName, mode: config.mode.value, sessionHostUrls: [origin] }) });
+  }
   const text = emitWindowsConfig(format as EmitFormat, { mode: config.mode.value, licenseServers: config.licenseServers.value });
   if (!text.ok) return text;
   return ok({ format: format as EmitFormat, fileName: emitFileName(format as EmitFormat), text: text.value });

@@ -28,6 +28,8 @@ export interface TrustCache {
   anchor?: KeySet;
   fingerprint?: string;
   revocations?: RevocationListPayload;
+  /** when the revocation list was last received from the clearinghouse (or a file), even unchanged. */
+  revocationsFetchedAt?: Date;
   /** listed license servers: URL -> { serverId, publicKey raw } */
   identities: Map<string, { serverId: string; publicKey: Uint8Array; version?: number }>;
 }

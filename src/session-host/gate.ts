@@ -23,7 +23,54 @@ export const GATE_HEADERS = {
   /** on refusal: the stable code */
   refusal: 'x-opencal-refusal',
   refusalMessage: 'x-opencal-refusal-message',
+  /** from a front end in report-only mode: a refusal is recorded as "would have been refused" (event 9213) */
+  reportOnly: 'x-opencal-report-only',
 } as const;
+
+// ------------------------------------------------------------------------------------ gate front ends
+
+/**
+ * The token scope of a gate front end: the component that authenticated the connection (nginx with the user
+ * it authenticated, the PAM gate after sshd or xrdp checked the password or key, the device client, an embedding
+ * application). As in RDS, where the permanent CAL follows a successful logon, only such a connection takes a
+ * seat: the gate routes refuse a connection without one (GATE_CREDENTIAL_REQUIRED). The session host admin
+ * (`sh:admin`) may also connect devices (the console's test device).
+ */
+export const GATE_SCOPE = 'sh:gate';
+export const GATE_ROUTE_SCOPES = [GATE_SCOPE, 'sh:admin'] as const;
+
+/**
+ * New devices per source (a front end's credential and the address it calls from), in a fixed window: a front
+ * end that brings devices never seen faster than a site grows is stopped before it takes every seat of a pack.
+ * Devices the session host already admitted are never counted.
+ */
+export class NewDeviceLimiter {
+  private readonly windows = new Map<string, { start: number; count: number; reported: boolean }>();
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes one new-device slot for `source`; `allowed: false` once the window is full (`first` on the first refusal). */
+  take(source: string): { allowed: true } | { allowed: false; retryAfterSeconds: number; first: boolean } {
+    const now = this.now();
+    let w = this.windows.get(source);
+    if (!w || now - w.start >= this.windowMs || now < w.start) {
+      w = { start: now, count: 0, reported: false };
+      this.windows.set(source, w);
+      if (this.windows.size > 10_000) for (const [k, v] of this.windows) if (now - v.start >= this.windowMs) this.windows.delete(k);
+    }
+    if (w.count < this.max) {
+      w.count += 1;
+      return { allowed: true };
+    }
+    const first = !w.reported;
+    w.reported = true;
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)), first };
+  }
+}
 
 export function encodeBundleHeader(bundles: readonly CalBundle[]): string {
   return Buffer.from(JSON.stringify(bundles), 'utf8').toString('base64url');

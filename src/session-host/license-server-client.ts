@@ -3,6 +3,7 @@
  * protocol): enrolment, identity, CAL requests and validation; the trust anchor and the revocation list.
  */
 import type { Refusal, Result } from '../core/result';
+import type { CalVersion, LicensingMode } from '../core/vocabulary';
 import type { SignedList, TrustAnchor } from '../core/wire/clearinghouse';
 import type { CalAnswer, CalRequest, Enrolment, ServerIdentity, Validated } from '../core/wire/license-server';
 import { callJson } from '../http/client';
@@ -17,6 +18,8 @@ export interface SessionHostPeers {
   identity(licenseServerUrl: string): Promise<Result<ServerIdentity>>;
   requestCal(licenseServerUrl: string, token: string | undefined, request: CalRequest): Promise<Result<CalAnswer>>;
   validateCal(licenseServerUrl: string, token: string | undefined, jti: string): Promise<Result<Validated>>;
+  /** the license server's CAL decision for this host, issuing nothing (`POST /ls/v1/cals/dry-run`). */
+  dryRunCal(licenseServerUrl: string, token: string | undefined, request: { mode: Exclude<LicensingMode, 'not-configured'>; hostVersion: CalVersion }): Promise<Result<unknown>>;
   trustAnchor(clearinghouseUrl: string): Promise<Result<TrustAnchor>>;
   revocations(clearinghouseUrl: string): Promise<Result<SignedList>>;
 }
@@ -29,6 +32,7 @@ export function httpPeers(options: { timeoutMs?: number } = {}): SessionHostPeer
     identity: (url) => callJson(url, 'GET', '/ls/v1/identity', { timeoutMs }),
     requestCal: (url, token, body) => callJson(url, 'POST', '/ls/v1/cals', { body, timeoutMs, ...auth(token) }),
     validateCal: (url, token, jti) => callJson(url, 'POST', '/ls/v1/cals/validate', { body: { jti }, timeoutMs, ...auth(token) }),
+    dryRunCal: (url, token, body) => callJson(url, 'POST', '/ls/v1/cals/dry-run', { body, timeoutMs, ...auth(token) }),
     trustAnchor: (url) => callJson(url, 'GET', '/ch/v1/trust', { timeoutMs }),
     revocations: (url) => callJson(url, 'GET', '/ch/v1/revocations', { timeoutMs }),
   };

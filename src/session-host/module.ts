@@ -45,6 +45,9 @@ export interface SessionHostOptions {
   refreshIntervalMs?: number;
   /** HTTP peers (the real HTTP client by default). */
   peers?: SessionHostPeers;
+  /** new devices one gate front end (credential and address) may bring per window: default 60 per 60 s. */
+  newDevicesPerWindow?: number;
+  newDeviceWindowMs?: number;
 }
 
 export interface SessionHost {
@@ -160,7 +163,10 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     name: 'session-host',
     prefix: '/sh/v1',
     tokenStore: tokenStore(database.db),
-    routes: sessionHostRoutes(useCases),
+    routes: sessionHostRoutes(useCases, {
+      ...(options.newDevicesPerWindow !== undefined ? { newDevicesPerWindow: options.newDevicesPerWindow } : {}),
+      ...(options.newDeviceWindowMs !== undefined ? { newDeviceWindowMs: options.newDeviceWindowMs } : {}),
+    }),
   };
 
   return {

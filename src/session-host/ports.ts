@@ -7,6 +7,15 @@ import { queryEvents, type EventFilter } from '../events/event-log';
 import { connect } from './admission.usecase';
 import { currentGrace, effectiveConfig, emit, enroll, setLayer, status, type SetLayerInput } from './config.usecase';
 import type { SessionHostContext } from './context';
+import {
+  createGateCredential,
+  isKnownDevice,
+  listGateCredentials,
+  recordNewDevicesLimited,
+  recordReportedRefusal,
+  revokeGateCredential,
+} from './gate-front-end.usecase';
+import { probeLicenseServers } from './probe.usecase';
 import { listAdmissions } from './session-host.repository';
 import { refreshTrust } from './trust.usecase';
 
@@ -16,11 +25,23 @@ export function sessionHostUseCases(ctx: SessionHostContext) {
     status: () => status(ctx),
     setLayer: (input: SetLayerInput) => setLayer(ctx, input),
     enroll: (licenseServerUrl: string, joinToken: string) => enroll(ctx, licenseServerUrl, joinToken),
-    emit: (format: string) => emit(ctx, format),
+    /** `origin`: the URL the caller reached this host at (the PAM lines name it). */
+    emit: (format: string, origin?: string) => emit(ctx, format, origin),
     /** the trust anchor, the revocation list and the identities of the license servers configured now. */
     refresh: async () => refreshTrust(ctx, (await effectiveConfig(ctx)).licenseServers.value),
     grace: () => currentGrace(ctx),
+    /** each listed license server's CAL decision for this host, issuing nothing. */
+    probe: () => probeLicenseServers(ctx),
     admissions: (filter?: Parameters<typeof listAdmissions>[1]) => listAdmissions(ctx.database.db, filter),
+    // ---- gate front ends (gate-front-end.usecase.ts)
+    /** a gate front-end credential (token shown once) */
+    createGateCredential: (label: string) => createGateCredential(ctx, label),
+    gateCredentials: (includeRevoked = false) => listGateCredentials(ctx, includeRevoked),
+    revokeGateCredential: (id: string) => revokeGateCredential(ctx, id),
+    /** whether the device (name and hardware ID) was ever admitted here: the new-device limit spares it */
+    isKnownDevice: (device: string, hwid: string) => isKnownDevice(ctx, device, hwid),
+    recordNewDevicesLimited: (data: Parameters<typeof recordNewDevicesLimited>[1]) => recordNewDevicesLimited(ctx, data),
+    recordReportedRefusal: (data: Parameters<typeof recordReportedRefusal>[1]) => recordReportedRefusal(ctx, data),
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.database.db, { ...filter, component: 'session-host' }),
   };
 }

@@ -261,6 +261,19 @@ export async function saveRevocations(db: Db, list: string, seq: number, at: Dat
 
 export type { AdmissionRecord } from '../core/wire/session-host';
 
+/** Whether this device (name and hardware ID) was ever admitted here: the new-device limit spares known devices. */
+export async function wasAdmitted(db: Db, device: string, hwid: string): Promise<boolean> {
+  const row = await t(db)
+    .selectFrom('sh_admissions')
+    .select('id')
+    .where('device', '=', device)
+    .where('hwid', '=', hwid)
+    .where('admitted', '=', 1)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function insertAdmission(db: Db, a: AdmissionRecord): Promise<number> {
   const row = await t(db)
     .insertInto('sh_admissions')

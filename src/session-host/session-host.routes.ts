@@ -3,14 +3,17 @@
  * `auth_request`), and the admin API (status, config, enroll, refresh, emit, admissions, events).
  */
 import { Type } from 'typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { refusal, type Refusal } from '../core/result';
 import { CONFIG_LAYERS, type LicensingMode } from '../core/vocabulary';
-import { EMIT_FORMATS } from '../core/windows-config';
-import { requireScope } from '../http/auth';
-import { errorResponses, sendRefusal } from '../http/errors';
+import { HOST_EMIT_FORMATS } from '../core/windows-config';
+import { bearerOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
+import { errorBody, errorResponses, langOf, sendRefusal } from '../http/errors';
+import { counter } from '../http/metrics';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/session-host';
-import { authHeadersToConnectInput, GATE_HEADERS, encodeBundleHeader } from './gate';
+import { validateConnectInput, type ConnectInput } from './admission.usecase';
+import { authHeadersToConnectInput, encodeBundleHeader, GATE_HEADERS, GATE_ROUTE_SCOPES, NewDeviceLimiter } from './gate';
 import type { SessionHostUseCases } from './ports';
 
 const Mode = Type.Union([Type.Literal('per-device'), Type.Literal('per-user'), Type.Literal('not-configured')]);
@@ -20,11 +23,22 @@ const Any = Type.Unknown();
 const admin = requireScope('sh:admin');
 const reader = requireScope('sh:admin', 'readonly');
 
-export function sessionHostRoutes(uc: SessionHostUseCases) {
+/** Limits of the gate routes (docs/session-host.md "Gate front ends"). */
+export interface GateRouteOptions {
+  /** new devices (never admitted here) one source may bring per window; default 60 */
+  newDevicesPerWindow?: number;
+  /** default 60 s */
+  newDeviceWindowMs?: number;
+}
+
+export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRouteOptions = {}) {
   return async function routes(app: TypedApp): Promise<void> {
+    const gate = gateFrontEnd(uc, app, gateOptions);
+
     app.post(
       '/connect',
       {
+        preHandler: gate.requireCredential,
         config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
         schema: {
           tags: ['session-host'],
@@ -38,12 +52,17 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
             },
             { additionalProperties: false },
           ),
-          response: { 200: Wire.Admission, ...errorResponses(400, 403, 409, 422, 429) },
+          response: { 200: Wire.Admission, ...errorResponses(400, 401, 403, 409, 422, 429) },
         },
       },
       async (request, reply) => {
+        const limited = await gate.limitNewDevice(request, validateConnectInput(request.body));
+        if (limited) return sendRefusal(reply, limited);
         const result = await uc.connect(request.body);
-        if (!result.ok) return sendRefusal(reply, result.error);
+        if (!result.ok) {
+          await gate.reportIfReportOnly(request, request.body, result.error);
+          return sendRefusal(reply, result.error);
+        }
         return result.value;
       },
     );
@@ -51,17 +70,68 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
     app.get(
       '/auth',
       {
+        preHandler: gate.requireCredential,
         schema: {
           tags: ['session-host'],
           summary: 'nginx auth_request gate: 204 admit, 401/403 refuse with X-OpenCAL-Refusal',
           description: `Headers: ${GATE_HEADERS.device}, ${GATE_HEADERS.hwid}, ${GATE_HEADERS.user} (optional), ${GATE_HEADERS.cals} (base64url JSON list of CAL bundles).`,
-          response: { 204: Type.Null({ description: `admitted: ${GATE_HEADERS.admission} names the basis, ${GATE_HEADERS.newCal} carries a new CAL to store` }), ...errorResponses(401, 403) },
+          response: { 204: Type.Null({ description: `admitted: ${GATE_HEADERS.admission} names the basis, ${GATE_HEADERS.newCal} carries a new CAL to store` }), ...errorResponses(401, 403, 429) },
         },
       },
       async (request, reply) => {
         const input = authHeadersToConnectInput(request.headers);
+        const limited = await gate.limitNewDevice(request, input);
+        if (limited) return gate.refuseGate(reply, limited, 403);
         const result = input.ok ? await uc.connect(input.value) : input;
+        if (!result.ok && input.ok) await gate.reportIfReportOnly(request, input.value, result.error);
         return answerGate(reply, result);
+      },
+    );
+
+    // ---- gate front-end credentials (sh:admin): made, listed, revoked -------------------------------------
+    app.post(
+      '/gate-credentials',
+      {
+        preHandler: admin,
+        schema: {
+          tags: ['session-host'],
+          summary: 'make a gate front-end credential (the token is shown once)',
+          body: Type.Object({ label: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }) }, { additionalProperties: false }),
+          response: { 201: Wire.GateCredentialCreated, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await uc.createGateCredential(request.body.label)),
+    );
+
+    app.get(
+      '/gate-credentials',
+      {
+        preHandler: reader,
+        schema: {
+          tags: ['session-host'],
+          summary: 'the gate front-end credentials (never their tokens)',
+          querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }),
+          response: { 200: Wire.GateCredentialList, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => ({ credentials: await uc.gateCredentials(request.query.all === true) }),
+    );
+
+    app.delete(
+      '/gate-credentials/:id',
+      {
+        preHandler: admin,
+        schema: {
+          tags: ['session-host'],
+          summary: 'revoke a gate front-end credential: its front end gets no seat any more',
+          params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }),
+          response: { 200: Wire.GateCredentialRevoked, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const result = await uc.revokeGateCredential(request.params.id);
+        if (!result.ok) return sendRefusal(reply, result.error);
+        return result.value;
       },
     );
 
@@ -123,13 +193,13 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
         preHandler: reader,
         schema: {
           tags: ['session-host'],
-          summary: 'Windows configuration from these settings: PowerShell, .reg, GPO, RDMS',
-          querystring: Type.Object({ format: Type.Union(EMIT_FORMATS.map((f) => Type.Literal(f))) }),
+          summary: 'Windows configuration from these settings: PowerShell, .reg, GPO, RDMS; pam: the PAM lines of a Linux host',
+          querystring: Type.Object({ format: Type.Union(HOST_EMIT_FORMATS.map((f) => Type.Literal(f))) }),
           response: { 200: { description: 'the configuration file', content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses(400, 401, 403, 409) },
         },
       },
       async (request, reply) => {
-        const result = await uc.emit(request.query.format);
+        const result = await uc.emit(request.query.format, `${request.protocol}://${request.host}`);
         if (!result.ok) return sendRefusal(reply, result.error);
         reply.header('content-type', 'text/plain; charset=utf-8');
         reply.header('content-disposition', `inline; filename="${result.value.fileName}"`);
@@ -181,7 +251,95 @@ export function sessionHostRoutes(uc: SessionHostUseCases) {
         };
       },
     );
+
+    // ---- the probe: each listed license server's CAL decision for this host, issuing nothing ---------------------
+    app.post(
+      '/probe',
+      {
+        preHandler: reader,
+        schema: {
+          tags: ['session-host'],
+          summary: "ask each listed license server, with this host's own enrolment, what a CAL request would get now (a dry run: nothing is issued)",
+          response: { 200: Wire.ProbeReport, ...errorResponses(401, 403) },
+        },
+      },
+      async () => uc.probe(),
+    );
   };
+}
+
+// ------------------------------------------------------------------------------------------ gate front ends
+
+/**
+ * The gate routes' own checks, before the licensing rules: the front-end credential (only a connection a front
+ * end authenticated takes a seat), the new-device limit per source, and the report-only record.
+ */
+function gateFrontEnd(uc: SessionHostUseCases, app: TypedApp, options: GateRouteOptions) {
+  const max = options.newDevicesPerWindow ?? 60;
+  const windowMs = options.newDeviceWindowMs ?? 60_000;
+  const limiter = new NewDeviceLimiter(max, windowMs, Date.now);
+  const registry = app.opencalMetrics;
+  const limitedTotal = counter(registry, 'opencal_gate_new_devices_limited_total', 'connections of new devices refused by the per-source limit');
+  const reportedTotal = counter(registry, 'opencal_gate_report_only_refusals_total', 'refusals a report-only front end admitted anyway, by code', ['code'] as const);
+
+  /** `status`: the proxy gate answers 401 or 403 only (nginx's auth_request treats any other status as an error). */
+  const refuseGate = (reply: FastifyReply, r: Refusal, status?: number) => {
+    // The proxy (nginx) passes the code on; the device client reads the body.
+    reply.header(GATE_HEADERS.refusal, r.code);
+    reply.header(GATE_HEADERS.refusalMessage, r.message.replace(/[^\x20-\x7e]/g, ' '));
+    sendRefusal(reply, r, status);
+    return reply;
+  };
+
+  async function requireCredential(request: FastifyRequest, reply: FastifyReply) {
+    if (refuseIfTooManyAuthFailures(request, reply)) return reply;
+    const token = bearerOf(request);
+    if (token === undefined) return refuseGate(reply, refusal('GATE_CREDENTIAL_REQUIRED'));
+    const found = await tokenStoreOf(request).find(token);
+    if (!found || !(GATE_ROUTE_SCOPES as readonly string[]).includes(found.scope)) {
+      if (!found) recordAuthFailure(request);
+      return refuseGate(reply, refusal('GATE_CREDENTIAL_INVALID', found ? { scope: found.scope } : {}));
+    }
+    request.principal = { scope: found.scope as 'sh:gate', subject: found.subject, tokenId: found.id };
+  }
+
+  const sourceOf = (request: FastifyRequest) => `${request.principal?.tokenId ?? '-'}@${request.ip}`;
+
+  /** A refusal when this connection is a new device beyond the source's limit; undefined otherwise. */
+  async function limitNewDevice(request: FastifyRequest, input: { ok: true; value: ConnectInput } | { ok: false }): Promise<Refusal | undefined> {
+    if (!input.ok) return undefined;
+    const { device, hwid, cals } = input.value;
+    if ((cals ?? []).length > 0 || (await uc.isKnownDevice(device, hwid))) return undefined;
+    const taken = limiter.take(sourceOf(request));
+    if (taken.allowed) return undefined;
+    limitedTotal.inc();
+    if (taken.first) {
+      await uc.recordNewDevicesLimited({ frontEnd: request.principal?.subject, source: request.ip, max, windowSeconds: Math.round(windowMs / 1000), device });
+    }
+    return refusal('TOO_MANY_NEW_DEVICES', { max, windowSeconds: Math.round(windowMs / 1000), retryAfterSeconds: taken.retryAfterSeconds });
+  }
+
+  /** A report-only front end admits what the session host refused: record what would have happened. */
+  async function reportIfReportOnly(request: FastifyRequest, input: unknown, r: Refusal): Promise<void> {
+    if (request.headers[GATE_HEADERS.reportOnly] !== '1') return;
+    const i = (typeof input === 'object' && input !== null ? input : {}) as { device?: unknown; user?: unknown };
+    reportedTotal.inc({ code: r.code });
+    await uc.recordReportedRefusal({
+      frontEnd: request.principal?.subject,
+      user: typeof i.user === 'string' ? i.user : '-',
+      device: typeof i.device === 'string' ? i.device : '-',
+      code: r.code,
+      reason: r.message,
+    });
+  }
+
+  return { requireCredential, limitNewDevice, reportIfReportOnly, refuseGate };
+}
+
+function tokenStoreOf(request: FastifyRequest) {
+  const store = request.server.opencalTokenStore;
+  if (!store) throw new Error('the gate routes run inside the session host plugin');
+  return store;
 }
 
 /** 204 admit (with the new CAL in a header for the proxy to pass on), 401/403 refuse with the code in a header. */
@@ -196,5 +354,7 @@ function answerGate(reply: FastifyReply, result: Awaited<ReturnType<SessionHostU
   reply.header(GATE_HEADERS.refusal, code);
   // A header carries one line of Latin-1: the message is for logs and for a page the proxy may render.
   reply.header(GATE_HEADERS.refusalMessage, result.error.message.replace(/[^\x20-\x7e]/g, ' '));
-  return reply.code(unauthenticated ? 401 : 403).send({ error: { code, message: result.error.message } });
+  // The gate speaks the proxy's auth_request protocol: 401 or 403 whatever the code's API status, no detail.
+  const { message } = errorBody(result.error, langOf(reply.request)).error;
+  return reply.code(unauthenticated ? 401 : 403).send({ error: { code, message } });
 }

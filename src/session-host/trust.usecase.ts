@@ -28,6 +28,7 @@ export async function loadTrust(ctx: SessionHostContext): Promise<void> {
     const verified = await verifyJws<RevocationListPayload>(state.revocations, ctx.trust.anchor, 'opencal.revocations');
     if (verified.ok) ctx.trust.revocations = verified.value.payload;
   }
+  if (state.revocationsFetchedAt) ctx.trust.revocationsFetchedAt = new Date(state.revocationsFetchedAt);
   for (const identity of await listIdentities(ctx.database.db)) {
     const entry: { serverId: string; publicKey: Uint8Array; version?: number } = {
       serverId: identity.serverId,
@@ -44,15 +45,14 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
   try {
     keys = keySetFromJwks(anchor);
   } catch (e) {
-    return refuse('TRUST_ANCHOR_INVALID', `The trust anchor from ${source} is not a set of Ed25519 keys with kid and x: ${(e as Error).message}.`, { source });
+    return refuse('TRUST_ANCHOR_INVALID', { source, reason: (e as Error).message });
   }
-  if (keys.kids.length === 0) return refuse('TRUST_ANCHOR_INVALID', `The trust anchor from ${source} holds no key.`, { source });
+  if (keys.kids.length === 0) return refuse('TRUST_ANCHOR_INVALID', { source, problem: 'empty' });
   const fingerprint = typeof anchor.fingerprint === 'string' ? anchor.fingerprint : keys.kids.join(',');
   const pin = ctx.settings.trustFingerprint;
   if (pin !== undefined && pin !== fingerprint) {
     return refuse(
       'TRUST_ANCHOR_FINGERPRINT_MISMATCH',
-      `The trust anchor from ${source} has fingerprint ${fingerprint}, not the pinned ${pin}. Check that the clearinghouse URL is right before changing the pin.`,
       { source, fingerprint, pinned: pin },
     );
   }
@@ -69,12 +69,12 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
 
 /** Verifies and stores a revocation list; an older or equal list is ignored. */
 export async function acceptRevocationList(ctx: SessionHostContext, list: string): Promise<Result<{ seq: number; updated: boolean }>> {
-  if (!ctx.trust.anchor) return refuse('TRUST_ANCHOR_UNAVAILABLE', 'Set the trust anchor first: the revocation list is verified with the clearinghouse key.');
+  if (!ctx.trust.anchor) return refuse('TRUST_ANCHOR_UNAVAILABLE', { problem: 'revocations' });
   const verified = await verifyJws<RevocationListPayload>(list, ctx.trust.anchor, 'opencal.revocations');
   if (!verified.ok) return verified;
   const payload = verified.value.payload;
   if (typeof payload.seq !== 'number' || !Array.isArray(payload.servers) || !Array.isArray(payload.grants)) {
-    return refuse('TRUST_ANCHOR_INVALID', 'The revocation list does not have the expected shape (seq, servers, grants).');
+    return refuse('TRUST_ANCHOR_INVALID', { problem: 'revocations' });
   }
   const saved = await ctx.change(async (trx, log, at) => {
     const stored = await saveRevocations(trx, list, payload.seq, at);
@@ -83,6 +83,7 @@ export async function acceptRevocationList(ctx: SessionHostContext, list: string
   });
   const updated = saved.ok && saved.value;
   if (updated || !ctx.trust.revocations || ctx.trust.revocations.seq < payload.seq) ctx.trust.revocations = payload;
+  ctx.trust.revocationsFetchedAt = ctx.clock.now();
   return ok({ seq: payload.seq, updated });
 }
 
@@ -148,4 +149,37 @@ export async function refreshIdentity(ctx: SessionHostContext, licenseServerUrl:
   if (record.version !== undefined) entry.version = record.version;
   ctx.trust.identities.set(url, entry);
   return { licenseServerUrl: url, serverId: record.serverId };
+}
+
+/**
+ * How old a revocation list may be when a device presents a permanent CAL before the host asks the clearinghouse
+ * for a newer one: an administrator who has just had a pack reissued expects the old server's CALs to stop being
+ * honoured within minutes, not at the next hourly refresh.
+ */
+export const REVOCATION_FRESH_MS = 5 * 60 * 1000;
+
+const revocationRefresh = new WeakMap<SessionHostContext, { promise?: Promise<void>; attemptedAt?: number }>();
+
+/**
+ * Before a permanent CAL is honoured: refresh the revocation list when it is older than REVOCATION_FRESH_MS.
+ * At most one attempt per REVOCATION_FRESH_MS while the clearinghouse does not answer (each failure is logged,
+ * 9206), and concurrent connections share one attempt. If the refresh fails the CAL is judged on the list the
+ * host has, as RDS honours a still-valid permanent CAL when nothing can be reached.
+ */
+export async function ensureFreshRevocations(ctx: SessionHostContext): Promise<void> {
+  if (!ctx.settings.clearinghouseUrl || !ctx.trust.anchor) return;
+  const now = ctx.clock.now().getTime();
+  const fetched = ctx.trust.revocationsFetchedAt?.getTime();
+  if (fetched !== undefined && now - fetched >= 0 && now - fetched < REVOCATION_FRESH_MS) return;
+  const state = revocationRefresh.get(ctx) ?? {};
+  revocationRefresh.set(ctx, state);
+  if (state.promise) return state.promise;
+  if (state.attemptedAt !== undefined && now - state.attemptedAt >= 0 && now - state.attemptedAt < REVOCATION_FRESH_MS) return;
+  state.attemptedAt = now;
+  state.promise = refreshFromClearinghouse(ctx)
+    .then(() => undefined)
+    .finally(() => {
+      state.promise = undefined;
+    });
+  return state.promise;
 }

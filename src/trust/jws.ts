@@ -66,12 +66,11 @@ export async function verifyJws<T>(token: string, keys: KeySet, expectedTyp: str
   } catch {
     return malformed();
   }
-  if (typeof header.kid !== 'string') return malformed('It names no signing key (kid).');
+  if (typeof header.kid !== 'string') return malformed('kid');
   const key = keys.get(header.kid);
   if (key === undefined) {
     return refuse(
       'JWS_UNKNOWN_KEY',
-      `This document is signed with key "${header.kid}", which is not among the trusted keys. Refresh the trust anchor if the signer rotated its key.`,
       { kid: header.kid, known: [...keys.kids] },
     );
   }
@@ -95,7 +94,7 @@ export async function verifyJwsWithKey<T>(
   try {
     key = publicKey instanceof Uint8Array ? publicKeyFromRaw(publicKey) : publicKey;
   } catch {
-    return refuse('JWS_UNKNOWN_KEY', 'The public key given for this document is not an Ed25519 public key.', {});
+    return refuse('JWS_UNKNOWN_KEY', { problem: 'not-ed25519' });
   }
   return verifyWithKeyObject<T>(token, key, expectedTyp, typeof header.kid === 'string' ? header.kid : '');
 }
@@ -106,18 +105,17 @@ async function verifyWithKeyObject<T>(token: string, key: KeyObject, expectedTyp
     ({ payload: bytes } = await compactVerify(token, key, { algorithms: ['EdDSA'] }));
   } catch (e) {
     if (e instanceof errors.JWSSignatureVerificationFailed) {
-      return refuse('JWS_SIGNATURE_INVALID', 'The signature of this document does not match its content: it was altered or signed by another key. Get a fresh copy from its source.', { kid });
+      return refuse('JWS_SIGNATURE_INVALID', { kid });
     }
-    if (e instanceof errors.JOSEAlgNotAllowed) return malformed('It is not signed with EdDSA.');
+    if (e instanceof errors.JOSEAlgNotAllowed) return malformed('alg');
     if (e instanceof errors.JOSEError) return malformed();
     throw e;
   }
   const payload = parsePayload(bytes);
-  if (payload === undefined) return malformed('Its payload is not a JSON object.');
+  if (payload === undefined) return malformed('payload');
   if (payload.typ !== expectedTyp) {
     return refuse(
       'JWS_WRONG_TYPE',
-      `This is a ${typeof payload.typ === 'string' ? `"${payload.typ}"` : 'untyped'} document where "${expectedTyp}" was expected. Give the right document.`,
       { expected: expectedTyp, actual: payload.typ ?? null },
     );
   }
@@ -133,6 +131,6 @@ function parsePayload(bytes: Uint8Array): Record<string, unknown> | undefined {
   }
 }
 
-function malformed(why = '') {
-  return refuse('JWS_MALFORMED', `This is not a well-formed signed document (compact JWS, EdDSA). ${why}`.trim() + ' Copy it again in full.');
+function malformed(why?: 'kid' | 'alg' | 'payload') {
+  return refuse('JWS_MALFORMED', why === undefined ? undefined : { why });
 }

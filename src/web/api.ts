@@ -4,6 +4,20 @@
  * store, so the console keeps a keyring: every token the user signs in with, and which component accepted it
  * with which scope. A call to a component uses the token that component accepted.
  */
+import { langFromAcceptLanguage, renderRefusal, type Lang } from '../core/refusals';
+import { messageFor, peerRefusal } from '../core/result';
+
+/** The browser's language among the catalogue's (English when it prefers neither). */
+export function consoleLang(): Lang {
+  const nav = typeof navigator === 'undefined' ? undefined : navigator;
+  return langFromAcceptLanguage(nav ? (nav.languages?.length ? nav.languages.join(',') : nav.language) : undefined);
+}
+
+/** A refusal the server answered, in the console's words (no CLI flag, no API route) and the browser's language. */
+function consoleMessage(code: string, message: string, detail: Record<string, unknown> | undefined, lang: Lang): string {
+  return messageFor(peerRefusal(code, message, detail), lang, 'console');
+}
+
 export interface ApiError {
   code: string;
   message: string;
@@ -87,7 +101,8 @@ export interface CallOptions {
 
 /** One call to our API on this origin. A refusal keeps the server's code and message. */
 export async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<ApiResult<T>> {
-  const headers: Record<string, string> = { accept: options.text ? 'text/plain, application/json' : 'application/json' };
+  const lang = consoleLang();
+  const headers: Record<string, string> = { accept: options.text ? 'text/plain, application/json' : 'application/json', 'accept-language': lang };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
@@ -101,7 +116,7 @@ export async function call<T>(method: string, path: string, options: CallOptions
       redirect: 'error',
     });
   } catch {
-    return { ok: false, error: { code: 'UNREACHABLE', message: 'The server did not answer. Check that it is running, then try again.', status: 0 } };
+    return { ok: false, error: { code: 'UNREACHABLE', message: renderRefusal('UNREACHABLE', undefined, lang, 'console'), status: 0 } };
   }
   const text = await response.text();
   if (response.ok && options.text) return { ok: true, value: text as T };
@@ -113,14 +128,14 @@ export async function call<T>(method: string, path: string, options: CallOptions
   }
   if (response.ok) return { ok: true, value: json as T };
   const e = (json as { error?: Partial<ApiError> } | undefined)?.error;
+  const detail = e?.detail && typeof e.detail === 'object' ? e.detail : undefined;
+  if (typeof e?.code === 'string') {
+    const message = typeof e.message === 'string' ? consoleMessage(e.code, e.message, detail, lang) : `The server answered ${response.status} ${response.statusText}.`;
+    return { ok: false, error: { code: e.code, message, ...(detail ? { detail } : {}), status: response.status } };
+  }
   return {
     ok: false,
-    error: {
-      code: typeof e?.code === 'string' ? e.code : 'BAD_RESPONSE',
-      message: typeof e?.message === 'string' ? e.message : `The server answered ${response.status} ${response.statusText}.`,
-      ...(e?.detail && typeof e.detail === 'object' ? { detail: e.detail } : {}),
-      status: response.status,
-    },
+    error: { code: 'BAD_RESPONSE', message: renderRefusal('BAD_RESPONSE', { url: path, status: response.status, problem: 'no-error-body' }, lang, 'console'), status: response.status },
   };
 }
 

@@ -17,6 +17,7 @@ import {
   licenseServersToRead,
   listOf,
   packFromView,
+  probesFrom,
   rebuiltAtFrom,
   revokeBudgetsFrom,
   serverRecordFromView,
@@ -96,6 +97,10 @@ export async function gatherInBrowser(keyring: KeyringEntry[], origin: string): 
   const status = await api<SessionHostStatus>(keyring, 'sh', 'GET', '/status');
   if (!status.ok) return { ok: false, error: status.error };
   const sessionHost = sessionHostFromStatus(status.value, origin);
+  // The host's own dry-run CAL request to each listed license server: what it gets now, not what it stored.
+  const probe = await api<unknown>(keyring, 'sh', 'POST', '/probe');
+  if (probe.ok) sessionHost.probes = probesFrom(probe.value);
+  else sessionHost.probeProblem = { code: probe.error.code, message: probe.error.message };
   // the license server on this origin is inspected even when the session host does not list it (e.g. the new one)
   const urls = licenseServersToRead(sessionHost, tokenFor(keyring, 'ls') ? [origin] : []);
   const [licenseServers, clearinghouse, hostEvents] = await Promise.all([

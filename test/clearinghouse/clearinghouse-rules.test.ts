@@ -95,7 +95,7 @@ const goodFacts: MigrationFacts = {
 
 describe('migration checks run in order, one stable code each', () => {
   const cases: [string, Partial<MigrationFacts>][] = [
-    ['CODE_CHECK_FAILED', { code: refuse('CODE_CHECK_FAILED', 'Group 3 of the code has a typo; check it and type it again.'), target: null, macValid: false, pack: null }],
+    ['CODE_CHECK_FAILED', { code: refuse('CODE_CHECK_FAILED', { kinds: ['migrationCode'] }), target: null, macValid: false, pack: null }],
     ['MIGRATION_TARGET_UNKNOWN', { target: null, macValid: false, pack: null }],
     ['CODE_MAC_INVALID', { macValid: false, pack: null }],
     ['PACK_KEY_UNKNOWN', { pack: null, stated: { ...goodFacts.stated, program: 'open' } }],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/run';
 import { fail, printResult, type CliIo, type CommandGroup } from '../../src/cli/io';
-import { refusal } from '../../src/core/result';
+import { relay } from '../../src/core/result';
 import { callJson } from '../../src/http/client';
 
 function bufferedIo(env: Record<string, string> = {}, extra: Partial<CliIo> = {}) {
@@ -107,7 +107,7 @@ describe('command groups and the shared helpers', () => {
       .option('--json', 'JSON output')
       .action(
         ctx.action(async (word: string, options: { json?: boolean }) => {
-          if (word === 'no') return fail(ctx.io, refusal('WORD_REFUSED', 'Say something else.', { word }), options.json);
+          if (word === 'no') return fail(ctx.io, relay('WORD_REFUSED', 'Say something else.', { word }), options.json);
           if (word === 'bug') throw new Error('unexpected state');
           return printResult(ctx.io, options.json, { word }, (v) => `word: ${v.word}`);
         }),

@@ -18,6 +18,7 @@ import type { Database } from '../../src/storage/database';
 import { generateIdentity } from '../../src/trust/index';
 import type { Finding } from '../../src/core/diagnoser-rules';
 import { connect } from '../../src/device/index';
+import { buildServer } from '../../src/http/server';
 import { afterEach, beforeEach } from 'vitest';
 
 export const CH_ADMIN = 'ch-admin-token-for-diagnoser-tests';
@@ -126,6 +127,40 @@ export class Estate {
     return { ls, http, url: http.url, serverId: ls.serverId, dataDir, stop };
   }
 
+  /**
+   * The license server is reinstalled on the same machine: the old one stops, a new one (new data directory, so a
+   * new identity and an empty license database) is served at the same address, activated unless told otherwise.
+   */
+  async reinstallAtSameAddress(old: RunningLicenseServer, o: { activate?: boolean } = {}): Promise<RunningLicenseServer> {
+    await old.stop();
+    const dataDir = mkdtempSync(join(tmpdir(), 'opencal-diag-ls-'));
+    const ls = await createLicenseServer({
+      dataDir,
+      database: await this.open(),
+      clock: this.clock,
+      random: randomBytes,
+      serverVersion: 2019,
+      clearinghouseUrl: this.chHttp.url,
+      adminToken: LS_ADMIN,
+    });
+    const app = await buildServer({ components: [ls.module], logger: false });
+    // The address the session hosts already list: the port the old server was given (not a fixed one).
+    await app.listen({ host: '127.0.0.1', port: Number(new URL(old.url).port) });
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await app.close();
+      await ls.close();
+    };
+    this.#cleanup.push(stop, async () => rmSync(dataDir, { recursive: true, force: true }));
+    if (o.activate !== false) {
+      const a = await ls.useCases.activate({ method: 'auto', orgToken: this.orgToken, company: COMPANY });
+      if (!a.ok) throw new Error(a.error.message);
+    }
+    return { ls, http: { url: old.url, close: () => app.close() }, url: old.url, serverId: ls.serverId, dataDir, stop };
+  }
+
   async install(ls: RunningLicenseServer, packKey: string) {
     return ls.ls.useCases.installByPackKey({ packKey, agreementNumber: '1234567' });
   }
@@ -218,7 +253,8 @@ export function estateForEachTest(open: () => Promise<Database>): EstateFixture 
       if (!current) throw new Error('the estate is started before each test');
       return current;
     },
-    device: (hostUrl, name) => connect(hostUrl, { name, storePath: join(devices, `${name}.json`), clock: fixture.estate.clock }),
+    // the session host admin token is accepted as the devices' gate front-end credential
+    device: (hostUrl, name) => connect(hostUrl, { name, storePath: join(devices, `${name}.json`), clock: fixture.estate.clock, credential: SH_ADMIN }),
   };
   return fixture;
 }

@@ -62,7 +62,8 @@ function stop(p: Proc): Promise<void> {
 /** A device connecting with the real binary (its own process, its own license store file). */
 function device(host: string, name: string): Promise<{ exit: number; json: any; stderr: string }> {
   return new Promise((r) => {
-    const child = spawn(process.execPath, [BIN, 'device', 'connect', '--host', host, '--name', name, '--store', join(root, 'devices', `${name}.json`), '--json'], {
+    const args = ['device', 'connect', '--host', host, '--name', name, '--store', join(root, 'devices', `${name}.json`), '--gate-credential', gateCredential, '--json'];
+    const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, OPENCAL_URL: '', OPENCAL_TOKEN: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -94,11 +95,14 @@ let sh: Proc;
 let orgId: string;
 let orgToken: string;
 let agentToken: string;
+/** the devices' front end: the session host gives a seat only to connections that carry it */
+let gateCredential: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'opencal-e2e-'));
   ch = await server(['clearinghouse', 'serve', '--data', join(root, 'clearinghouse')]);
   sh = await server(['session-host', 'serve', '--data', join(root, 'session-host'), '--clearinghouse-url', ch.url]);
+  gateCredential = (await ok(['gate', 'credential', 'create', '--label', 'device client'], sh.url)).token;
   const org = await ok(['ch', 'org', 'create', 'Contoso'], ch.url);
   orgId = org.orgId;
   orgToken = org.token;

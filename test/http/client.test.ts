@@ -7,7 +7,7 @@ import { callJson } from '../../src/http/client';
 import { buildServer, type TypedApp } from '../../src/http/server';
 import { requireScope } from '../../src/http/auth';
 import { errorResponses, sendRefusal } from '../../src/http/errors';
-import { refusal } from '../../src/core/result';
+import { relay } from '../../src/core/result';
 
 let app: TypedApp;
 let baseUrl: string;
@@ -35,7 +35,7 @@ beforeAll(async () => {
             },
             async (request, reply) => {
               if (request.body.device === 'none-left') {
-                return sendRefusal(reply, refusal('NO_CAL_AVAILABLE', 'No per-device CAL is left. Install a key pack.', { calType: 'per-device' }));
+                return sendRefusal(reply, relay('NO_CAL_AVAILABLE', 'No per-device CAL is left. Install a key pack.', { calType: 'per-device' }));
               }
               return { kind: 'temporary', device: request.body.device };
             },

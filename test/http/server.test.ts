@@ -33,7 +33,7 @@ function licenseServerLike(routes?: (app: TypedApp) => void): ComponentModule {
         },
         async (request, reply) => {
           if (request.body.packKey === 'ALREADY') {
-            return sendRefusal(reply, refusal('PACK_ALREADY_ACTIVATED', 'This pack is installed on another license server.'));
+            return sendRefusal(reply, refusal('PACK_ALREADY_ACTIVATED', { pack: 7, serverId: 'LS-ELSEWHERE' }));
           }
           request.log.info({ packKey: request.body.packKey, joinToken: 'join-secret', nested: { orgToken: 'org-secret' } }, 'installing');
           return { installed: request.body.count, by: principalOf(request).subject };
@@ -139,18 +139,45 @@ describe('error envelope', () => {
     const app = await server();
     const res = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', headers: admin, payload: { packKey: 'ALREADY', count: 1 } });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toEqual({ error: { code: 'PACK_ALREADY_ACTIVATED', message: 'This pack is installed on another license server.' } });
+    expect(res.json()).toEqual({
+      error: {
+        code: 'PACK_ALREADY_ACTIVATED',
+        message: expect.stringContaining('This pack is already activated on license server LS-ELSEWHERE.'),
+        detail: { pack: 7, serverId: 'LS-ELSEWHERE' },
+      },
+    });
+  });
+
+  it('a refusal is answered in the language of Accept-Language, French words from the source document', async () => {
+    const app = await server();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/ls/v1/key-packs',
+      headers: { ...admin, 'accept-language': 'fr-FR,fr;q=0.9,en;q=0.5' },
+      payload: { packKey: 'ALREADY', count: 1 },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('PACK_ALREADY_ACTIVATED');
+    expect(res.json().error.message).toContain('« La clé est déjà activée »');
+    expect(res.json().error.message).toContain('serveur de licences LS-ELSEWHERE');
+    expect(res.json().error.detail).toEqual({ pack: 7, serverId: 'LS-ELSEWHERE' });
+  });
+
+  it('a language the catalogue does not have is answered in English', async () => {
+    const app = await server();
+    const res = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', headers: { ...admin, 'accept-language': 'de-DE' }, payload: { packKey: 'ALREADY', count: 1 } });
+    expect(res.json().error.message).toContain('This pack is already activated on license server LS-ELSEWHERE.');
   });
 });
 
 describe('bearer tokens and scopes', () => {
-  it('when no token is sent, the answer is 401 UNAUTHENTICATED telling to pass --token or OPENCAL_TOKEN', async () => {
+  it('when no token is sent, the answer is 401 UNAUTHENTICATED telling to send the bearer header (the API names no CLI flag)', async () => {
     const app = await server();
     const res = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', payload: { packKey: 'ABCDEF', count: 1 } });
     expect(res.statusCode).toBe(401);
     expect(res.json().error.code).toBe('UNAUTHENTICATED');
-    expect(res.json().error.message).toContain('--token');
-    expect(res.json().error.message).toContain('OPENCAL_TOKEN');
+    expect(res.json().error.message).toContain("'Authorization: Bearer <token>'");
+    expect(res.json().error.message).not.toContain('--token');
   });
 
   it('when the token is unknown, the answer is 401 UNAUTHENTICATED', async () => {

@@ -111,7 +111,7 @@ describe('the OpenAPI document of every component declares a schema for each suc
 
   it('the session host alone: every operation answers success with a schema (the nginx gate: 204, no body)', async () => {
     const ops = operations(await openApi(await alone(startSessionHostAlone)));
-    expect(ops.filter((o) => o.operation.includes('/sh/v1/')).length).toBeGreaterThanOrEqual(10);
+    expect(ops.filter((o) => o.operation.includes('/sh/v1/')).length).toBeGreaterThanOrEqual(13);
     expect(withoutSchema(ops)).toEqual([]);
     expect(ops.find((o) => o.operation === 'GET /sh/v1/auth')?.success.map((s) => s.status)).toEqual(['204']);
   });
@@ -120,8 +120,8 @@ describe('the OpenAPI document of every component declares a schema for each suc
     const started = await startServer({ demo: true });
     try {
       const ops = operations(await openApi(started.server.url));
-      // 26 clearinghouse, 21 license server, 9 session host, 3 whoami, healthz, metrics, 2 demo routes
-      expect(ops.length).toBeGreaterThanOrEqual(63);
+      // 26 clearinghouse, 21 license server, 13 session host (3 of them the gate front-end credentials), 3 whoami, healthz, metrics, 2 demo routes
+      expect(ops.length).toBeGreaterThanOrEqual(67);
       expect(withoutSchema(ops)).toEqual([]);
       // Text answers say so: the CSV export, the emitted configuration, the metrics.
       const contentTypes = (name: string) => ops.find((o) => o.operation === name)?.success.flatMap((s) => s.schemas.map((c) => c.contentType));
@@ -187,15 +187,32 @@ describe('real answers validate against their wire schema, with no field the sch
     expectValid(Common.EventList, await get('/ls/v1/events?limit=20'));
   });
 
-  it('session host: status, a device admitted at connect, the admissions and the token it was called with', async () => {
+  it('session host: status, a gate front-end credential, a device admitted at connect with it, the admissions and the token it was called with', async () => {
     const status = (await get('/sh/v1/status')) as Sh.SessionHostStatus;
     expectValid(Sh.SessionHostStatus, status);
-    const admission = (await post('/sh/v1/connect', { device: 'WIRE-PC1', hwid: 'hw-wire-1' }, undefined)) as Sh.Admission;
+    const made = await fetch(`${url}/sh/v1/gate-credentials`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ label: 'wire front end' }),
+    });
+    expect(made.status).toBe(201);
+    const credential = (await made.json()) as Sh.GateCredentialCreated;
+    expectValid(Sh.GateCredentialCreated, credential);
+    const admission = (await post('/sh/v1/connect', { device: 'WIRE-PC1', hwid: 'hw-wire-1' }, credential.token)) as Sh.Admission;
     expect(admission.admitted).toBe(true);
     expectValid(Sh.Admission, admission);
     const admissions = (await get('/sh/v1/admissions?limit=5')) as Sh.AdmissionList;
     expect(admissions.admissions.some((a) => a.device === 'WIRE-PC1')).toBe(true);
     expectValid(Sh.AdmissionList, admissions);
+    const credentials = (await get('/sh/v1/gate-credentials')) as Sh.GateCredentialList;
+    expect(credentials.credentials.map((c) => c.label)).toContain('wire front end');
+    expectValid(Sh.GateCredentialList, credentials);
+    const revoked = await fetch(`${url}/sh/v1/gate-credentials/${credential.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    expect(revoked.status).toBe(200);
+    expectValid(Sh.GateCredentialRevoked, await revoked.json());
+    const withRevoked = (await get('/sh/v1/gate-credentials?all=true')) as Sh.GateCredentialList;
+    expect(withRevoked.credentials.find((c) => c.id === credential.id)?.revokedAt).toBeDefined();
+    expectValid(Sh.GateCredentialList, withRevoked);
     expectValid(Common.WhoAmI, await get('/sh/v1/whoami'));
     expectValid(Common.Health, await get('/healthz', undefined));
   });

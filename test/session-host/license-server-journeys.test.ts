@@ -23,6 +23,8 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
   let shHttp: Served;
   let downUrl: string;
   let dir: string;
+  /** the device client's gate front-end credential */
+  let credential: string;
   const toClose: (() => Promise<void>)[] = [];
 
   beforeEach(async () => {
@@ -39,6 +41,7 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
       refreshIntervalMs: 0,
     });
     shHttp = await serve(host.module);
+    credential = (await host.useCases.createGateCredential('device client')).token;
     dir = mkdtempSync(join(tmpdir(), 'opencal-device-'));
     toClose.push(() => shHttp.close(), () => host.close(), () => lsHttp.close(), () => h.close());
   });
@@ -61,11 +64,11 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
     await activatedWithPack(h, [{ packNumber: 11, count: 10 }]);
     const store = join(dir, 'pc-01.json');
 
-    const first = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock: h.clock });
+    const first = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock: h.clock, credential });
     expect(first).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'temporary', stored: true } } });
     expect(statSync(store).mode & 0o777).toBe(0o600);
 
-    const second = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock: h.clock });
+    const second = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock: h.clock, credential });
     expect(second).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'permanent', licenseServerId: h.ls.serverId } } });
     const held = listTokens(store, h.clock);
     expect(held.tokens).toHaveLength(1);
@@ -73,14 +76,14 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
     expect(held.tokens[0]!.daysLeft).toBeGreaterThanOrEqual(52);
 
     // the third connection relies on the permanent CAL offline (no renewal needed yet)
-    const third = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock: h.clock });
+    const third = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock: h.clock, credential });
     expect(third).toMatchObject({ ok: true, value: { basis: 'presented', cal: { kind: 'permanent' } } });
   });
 
   it('failover: the first listed license server is down, the second issues', async () => {
     await enrol([downUrl, lsHttp.url]);
     const store = join(dir, 'pc-02.json');
-    const r = await connect(shHttp.url, { name: 'PC-02', storePath: store, clock: h.clock });
+    const r = await connect(shHttp.url, { name: 'PC-02', storePath: store, clock: h.clock, credential });
     expect(r).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'temporary', licenseServerId: h.ls.serverId } } });
     const failovers = await queryEvents(host.context.database.db, { eventId: 9207 });
     expect(failovers).toHaveLength(1);
@@ -92,15 +95,15 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
     await activatedWithPack(h, [{ packNumber: 12, count: 1 }]);
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
-    await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock });
-    expect(await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock })).toMatchObject({ ok: true, value: { cal: { kind: 'permanent' } } });
+    await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock, credential });
+    expect(await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock, credential })).toMatchObject({ ok: true, value: { cal: { kind: 'permanent' } } });
 
     // B gets a temporary CAL (validated at logon). 121 days later the grace period is over, A takes the only CAL
     // again, and B, whose temporary CAL has expired, is refused with the message the user sees.
-    expect(await connect(shHttp.url, { name: 'B', storePath: b, clock: h.clock })).toMatchObject({ ok: true, value: { cal: { kind: 'temporary' } } });
+    expect(await connect(shHttp.url, { name: 'B', storePath: b, clock: h.clock, credential })).toMatchObject({ ok: true, value: { cal: { kind: 'temporary' } } });
     h.clock.set(addDays(h.clock.now(), 121));
-    expect(await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock })).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'permanent' } } });
-    const refused = await connect(shHttp.url, { name: 'B', storePath: b, clock: h.clock });
+    expect(await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock, credential })).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'permanent' } } });
+    const refused = await connect(shHttp.url, { name: 'B', storePath: b, clock: h.clock, credential });
     expect(refused).toMatchObject({ ok: false, error: { code: 'NO_CAL_AVAILABLE' } });
     if (!refused.ok) expect(refused.error.message).toContain('no Remote Desktop client access licenses available for this computer');
     expect(listTokens(b, h.clock).tokens.every((t) => t.expired)).toBe(true);
@@ -108,7 +111,7 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
     // the license server goes down: A's still-valid permanent CAL is honoured
     await lsHttp.close();
     h.clock.set(addDays(h.clock.now(), 46));
-    const honoured = await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock });
+    const honoured = await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock, credential });
     expect(honoured).toMatchObject({ ok: true, value: { basis: 'presented', cal: { kind: 'permanent' } } });
   });
 });

@@ -61,6 +61,7 @@ if (!existsSync(NGINX)) {
     let nginx: ChildProcess;
     let dir: string;
     let front: string;
+    let credential: { id: string; token: string };
 
     beforeEach(async () => {
       clock = new ManualClock(T0);
@@ -90,7 +91,10 @@ if (!existsSync(NGINX)) {
       const site = docConfig()
         .replace('server 127.0.0.1:7878;', `server 127.0.0.1:${shPort};`)
         .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${upstreamPort};`)
-        .replace('listen 80;', `listen 127.0.0.1:${frontPort};`);
+        .replace('listen 80;', `listen 127.0.0.1:${frontPort};`)
+        .replace('include /etc/nginx/opencal-gate-credential.conf;', `include ${join(dir, 'opencal-gate-credential.conf')};`);
+      credential = await host.useCases.createGateCredential('web nginx');
+      writeFileSync(join(dir, 'opencal-gate-credential.conf'), `proxy_set_header Authorization "Bearer ${credential.token}";\n`, { mode: 0o600 });
       const conf = [
         'worker_processes 1;',
         `pid ${join(dir, 'nginx.pid')};`,
@@ -146,6 +150,19 @@ if (!existsSync(NGINX)) {
       expect(late.status).toBe(403);
       expect(late.headers.get('x-opencal-refusal')).toBe('NO_LICENSE_SERVER_AVAILABLE');
       expect(await late.text()).toContain('no Remote Desktop License Servers available');
+    });
+
+    it('without nginx (no credential) a device gets no seat, and a revoked credential stops nginx too', async () => {
+      const direct = await fetch(`${sh.url}/sh/v1/auth`, { headers: device });
+      expect(direct.status).toBe(401);
+      expect(direct.headers.get('x-opencal-refusal')).toBe('GATE_CREDENTIAL_REQUIRED');
+      expect((await fetch(front + '/', { headers: device })).status).toBe(200);
+
+      expect((await host.useCases.revokeGateCredential(credential.id)).ok).toBe(true);
+      const revoked = await fetch(front + '/', { headers: device });
+      expect(revoked.status).toBe(401);
+      expect(revoked.headers.get('x-opencal-refusal')).toBe('GATE_CREDENTIAL_INVALID');
+      expect(await revoked.text()).toContain('gate front-end credential');
     });
   });
 }

@@ -88,6 +88,7 @@ describeEachDatabase('the source document from the session host: reissue to a re
     });
     const shHttp = await serve(host.module);
     closers.push(() => shHttp.close(), () => host.close());
+    const credential = (await host.useCases.createGateCredential('device client')).token;
     const point = async (ls: { ls: LicenseServer; http: Served }) => {
       expect((await host.useCases.setLayer({ layer: 'policy', mode: 'per-device', licenseServers: [ls.http.url] })).ok).toBe(true);
       const joinToken = await ls.ls.useCases.createJoinToken({ name: 'RDSH-01' });
@@ -99,8 +100,8 @@ describeEachDatabase('the source document from the session host: reissue to a re
 
     // The device gets temporary, then permanent from the old server.
     const store = join(dir, 'pc-01.json');
-    expect(await connect(shHttp.url, { name: 'PC-01', storePath: store, clock })).toMatchObject({ ok: true, value: { cal: { kind: 'temporary' } } });
-    expect(await connect(shHttp.url, { name: 'PC-01', storePath: store, clock })).toMatchObject({
+    expect(await connect(shHttp.url, { name: 'PC-01', storePath: store, clock, credential })).toMatchObject({ ok: true, value: { cal: { kind: 'temporary' } } });
+    expect(await connect(shHttp.url, { name: 'PC-01', storePath: store, clock, credential })).toMatchObject({
       ok: true,
       value: { cal: { kind: 'permanent', licenseServerId: old.ls.serverId } },
     });
@@ -133,13 +134,13 @@ describeEachDatabase('the source document from the session host: reissue to a re
     expect((await host.useCases.status()).revocationListSeq).toBeGreaterThan(seqBefore);
 
     // Next connection: the old server's CAL is not honoured; the device receives a temporary CAL from the new one...
-    const third = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock });
+    const third = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock, credential });
     expect(third).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'temporary', licenseServerId: fresh.ls.serverId } } });
     if (third.ok) expect(third.value.discarded).toHaveLength(1);
     expect((await queryEvents(host.context.database.db, { eventId: 9209 }))[0]?.data).toMatchObject({ code: 'CAL_GRANT_REVOKED' });
 
     // ...then a permanent one at the following connection.
-    const fourth = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock });
+    const fourth = await connect(shHttp.url, { name: 'PC-01', storePath: store, clock, credential });
     expect(fourth).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'permanent', licenseServerId: fresh.ls.serverId } } });
     const held = listTokens(store, clock).tokens;
     expect(held).toHaveLength(1);

@@ -33,6 +33,7 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
   const requests: string[] = [];
   const pageErrors: string[] = [];
   const tokens: string[] = [ADMIN_TOKEN];
+  const closers: (() => Promise<void>)[] = [];
   let orgToken = '';
   let agentToken = '';
   let packKey = '';
@@ -89,6 +90,7 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    for (const close of closers) await close();
     await server?.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
@@ -215,6 +217,45 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     await shot('04-license-manager-installed');
   });
 
+  it('an enrolment the license server no longer recognises (reinstalled at the same address) is not shown as enrolled, and a device admitted without a CAL reads differently', async () => {
+    await nav('Session host');
+    const host = ((await page.locator('#licensing dd').first().textContent()) ?? '').split(' — ')[0]!.trim();
+    // Not configured yet: a device is admitted only because the grace period runs, and it reads so.
+    const device = page.locator('#test-device');
+    await device.getByLabel('Device name').fill('PC-00');
+    await device.getByRole('button', { name: 'Connect' }).click();
+    const outcome = page.getByTestId('connect-outcome');
+    await expect.poll(() => outcome.getAttribute('data-basis')).toBe('grace');
+    expect(await outcome.textContent()).toContain('Admitted without a CAL — only because the grace period runs');
+    expect(await outcome.getAttribute('class')).toContain('pending');
+    await expect.poll(() => page.getByTestId('admissions').locator('[data-basis="grace"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('admissions').locator('[data-basis="grace"]').first().textContent()).toBe('admitted without CAL');
+    // A license server the session host enrols on, then reinstalled at the same address (a new data directory).
+    const firstData = mkdtempSync(join(tmpdir(), 'opencal-same-address-'));
+    dirs.push(firstData);
+    const first = await startLicenseServerAlone(configFor({ data: firstData, clearinghouseUrl: origin }), silentIo());
+    const join1 = await must('make a join token', callJson<{ joinToken: string }>(first.url, 'POST', '/ls/v1/hosts', { token: ADMIN_TOKEN, body: { name: host } }));
+    await must('enrol the session host', callJson(origin, 'POST', '/sh/v1/enroll', { token: ADMIN_TOKEN, body: { licenseServerUrl: first.url, joinToken: join1.joinToken } }));
+    await must('list it in the deployment layer', callJson(origin, 'PUT', '/sh/v1/config', { token: ADMIN_TOKEN, body: { layer: 'deployment', mode: 'per-device', licenseServers: [first.url] } }));
+    await first.close();
+    const againData = mkdtempSync(join(tmpdir(), 'opencal-same-address-'));
+    dirs.push(againData);
+    const again = await startLicenseServerAlone(configFor({ data: againData, clearinghouseUrl: origin, port: new URL(first.url).port }), silentIo());
+    closers.push(() => again.close());
+    expect(again.url).toBe(first.url);
+
+    await nav('License manager');
+    await nav('Session host');
+    const badge = page.getByTestId('license-servers').locator('[data-probe]');
+    await expect.poll(() => badge.getAttribute('data-probe')).toBe('refused');
+    expect(await badge.textContent()).toBe('enrolment refused');
+    expect(await badge.getAttribute('class')).not.toContain('enrolled');
+    expect(await page.getByTestId('probe-message').textContent()).toContain("does not recognise this session host's enrolment");
+
+    await shot('04b-session-host-dead-enrolment');
+    await must('clear the deployment layer', callJson(origin, 'PUT', '/sh/v1/config', { token: ADMIN_TOKEN, body: { layer: 'deployment' } }));
+  });
+
   it('configures the session host per device on the new license server and a device gets a temporary, then a permanent CAL', async () => {
     await nav('Session host');
     const host = ((await page.locator('#licensing dd').first().textContent()) ?? '').split(' — ')[0]!.trim();
@@ -241,6 +282,9 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     await configure.getByRole('button', { name: 'Save the policy layer' }).click();
     await expect.poll(() => page.getByTestId('licensing-mode').textContent()).toContain('Per Device (2) from policy');
     await expect.poll(() => page.getByTestId('emitted').textContent()).toContain('LicensingMode');
+    // Green only once the license server answered the host's own dry-run CAL request.
+    await expect.poll(() => page.getByTestId('license-servers').locator('[data-probe]').getAttribute('data-probe')).toBe('would-issue');
+    expect(await page.getByTestId('license-servers').locator('[data-probe]').textContent()).toBe('enrolled');
 
     const device = page.locator('#test-device');
     const outcome = page.getByTestId('connect-outcome');

@@ -3,10 +3,10 @@
  * (DESIGN §3): length, alphabet, check, kind; the MAC is a separate step (verifyCodeMac) because
  * its key depends on which license server the code is for.
  */
-import { type Refusal, type Result, ok, refuse } from '../result';
-import { CODE_ALPHABET, digitValue, digitsToString, firstCharacterNotInAlphabet, formatCode, fromDigits, normalizeCode, toDigits } from './alphabet';
+import { type Refusal, type Result, err, ok, refusal, refuse } from '../result';
+import { digitValue, digitsToString, firstCharacterNotInAlphabet, formatCode, fromDigits, normalizeCode, toDigits } from './alphabet';
 import { CHECK_DIGITS, CHECK_MODULUS, checkValue } from './check';
-import { CODE_KIND_LABELS, CODE_KINDS, CODE_LENGTHS, type CodeFields, type CodeKind, fieldBitsOf, KIND_SPECS, type KindSpec, reservedBits, withArticle } from './kinds';
+import { CODE_KIND_LABELS, CODE_KINDS, CODE_LENGTHS, type CodeFields, type CodeKind, fieldBitsOf, KIND_SPECS, type KindSpec, reservedBits } from './kinds';
 import { computeMac, macEquals } from './mac';
 
 /** A code that passed length, alphabet, check and kind. `mac` is present for kinds that carry one (not yet verified). */
@@ -84,37 +84,14 @@ function readAs(kind: CodeKind, digits: readonly number[], normalized: string): 
   return decoded;
 }
 
-function labelList(kinds: readonly CodeKind[]): string {
-  const labels = kinds.map((k) => CODE_KIND_LABELS[k]);
-  if (labels.length <= 1) return labels.join('');
-  return `${labels.slice(0, -1).join(', ')} or ${labels[labels.length - 1]}`;
-}
-
-function orList(values: readonly (string | number)[]): string {
-  if (values.length <= 1) return values.join('');
-  return `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
-}
-
 function unique<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
 function wrongLength(expected: readonly CodeKind[], actual: number, all: boolean): Refusal {
   const lengths = unique(expected.map((k) => CODE_LENGTHS[k])).sort((a, b) => a - b);
-  const groups = lengths.map((l) => `${l} characters (${l / 5} groups of 5)`);
-  let message = all
-    ? `Codes have ${orList(lengths)} characters; this one has ${actual}.`
-    : `${capitalize(withArticle(labelList(expected)))} has ${orList(groups)}; this one has ${actual}.`;
-  message += actual === 0 ? ' Type the whole code.' : ' Check that you typed the whole code and nothing else.';
   const others = CODE_KINDS.filter((k) => CODE_LENGTHS[k] === actual && !expected.includes(k));
-  if (!all && others.length > 0) {
-    message += ` ${actual} characters is the length of ${withArticle(labelList(others))}: make sure this is the right code.`;
-  }
-  return { code: 'CODE_WRONG_LENGTH', message, detail: { expected: lengths, actual, kinds: [...expected] } };
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return refusal('CODE_WRONG_LENGTH', { expected: lengths, actual, kinds: [...expected], ...(all ? { any: true } : {}), ...(others.length > 0 ? { others } : {}) });
 }
 
 function decodeAmong(input: string, expected: readonly CodeKind[], all: boolean): Result<DecodedCode> {
@@ -122,17 +99,12 @@ function decodeAmong(input: string, expected: readonly CodeKind[], all: boolean)
   const chars = [...normalized];
   const lengths = expected.map((k) => CODE_LENGTHS[k]);
   if (!lengths.includes(chars.length)) {
-    const r = wrongLength(expected, chars.length, all);
-    return refuse(r.code, r.message, r.detail);
+    return err(wrongLength(expected, chars.length, all));
   }
   const bad = firstCharacterNotInAlphabet(normalized);
   if (bad) {
     const { group, character: ch, position } = bad;
-    return refuse(
-      'CODE_INVALID_CHARACTER',
-      `Group ${group} contains ${JSON.stringify(ch)}, which is not used in codes (they use only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group} and type it again.`,
-      { group, character: ch, position },
-    );
+    return refuse('CODE_INVALID_CHARACTER', { group, character: ch, position });
   }
   const digits = chars.map((ch) => digitValue(ch)!);
   const candidates = expected.filter((k) => CODE_LENGTHS[k] === chars.length);
@@ -145,16 +117,13 @@ function decodeAmong(input: string, expected: readonly CodeKind[], all: boolean)
     if (readAs(kind, digits, normalized) !== undefined) {
       return refuse(
         'CODE_WRONG_KIND',
-        `This is ${withArticle(CODE_KIND_LABELS[kind])}, not ${withArticle(labelList(candidates))}. Type the ${labelList(candidates)} here.`,
         { expected: candidates, actual: kind },
       );
     }
   }
-  const what = all ? 'code' : labelList(candidates);
   return refuse(
     'CODE_CHECK_FAILED',
-    `This ${what} does not check out: a character is wrong or two characters are swapped. Re-read it and type it again.`,
-    { kinds: candidates },
+    { kinds: candidates, ...(all ? { any: true } : {}) },
   );
 }
 
@@ -189,18 +158,5 @@ export function verifyCodeMac(decoded: DecodedCode, macKey: Uint8Array): Result<
   const packed = packInts(spec, spec.toInts(decoded.fields as never));
   const expected = computeMac(decoded.kind, packed, fieldBits, macKey);
   if (macEquals(expected, decoded.mac, spec.macBits)) return ok(undefined);
-  return refuse('CODE_MAC_INVALID', MAC_MESSAGES[decoded.kind] ?? 'This code was not made for this license server.', {
-    kind: decoded.kind,
-  });
+  return refuse('CODE_MAC_INVALID', { kind: decoded.kind });
 }
-
-const MAC_MESSAGES: Partial<Record<CodeKind, string>> = {
-  activationConfirmation:
-    'This activation confirmation was not made for this license server. Check that the product ID you gave was this server\'s, or ask for a new confirmation.',
-  keyPackId:
-    'This key pack ID was not made for this license server. Check that it was issued for this server\'s license server ID, or ask for a new one.',
-  migrationCode:
-    'This migration code was not made by the license server it names. Make a new migration code on the target license server and type it again.',
-  deactivationReceipt:
-    'This deactivation receipt was not made by the license server it names. Type the receipt that server showed when it was deactivated.',
-};

@@ -203,3 +203,17 @@ export const CheckInResult = Type.Object({
   revocationsSeq: Type.Optional(Type.Integer()),
 });
 export type CheckInResult = Static<typeof CheckInResult>;
+
+/** `POST /ls/v1/cals/dry-run`: what a CAL request from this session host would get now (nothing is written). */
+export const DryRunAnswer = Type.Object({
+  serverId: Type.String(),
+  dryRun: Type.Literal(true),
+  issue: oneOf([...CAL_KINDS, 'none'] as const),
+  permanentAvailable: Type.Boolean(),
+  calVersion: Type.Optional(oneOf(CAL_VERSIONS)),
+  activated: Type.Boolean(),
+  code: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  overAllocated: Type.Optional(Type.Boolean()),
+});
+export type DryRunAnswer = Static<typeof DryRunAnswer>;

@@ -35,6 +35,12 @@ export const SessionHostStatus = Type.Object({
   grace: Type.Object({ daysLeft: Type.Integer(), expired: Type.Boolean(), endsAt: Timestamp }),
   trustAnchor: Type.Optional(Type.Object({ fingerprint: Type.String() })),
   revocationListSeq: Type.Optional(Type.Integer()),
+  revocationList: Type.Optional(
+    Type.Object(
+      { clearinghouse: Type.Boolean(), seq: Type.Optional(Type.Integer()), issuedAt: Type.Optional(Timestamp), fetchedAt: Type.Optional(Timestamp) },
+      { description: 'the revocation list this host judges CALs by: whether it has a clearinghouse to fetch it from, and when it last did' },
+    ),
+  ),
   problems: Type.Array(Notice, { description: 'what the licensing diagnoser would flag from this host' }),
 });
 export type SessionHostStatus = Static<typeof SessionHostStatus>;
@@ -92,3 +98,46 @@ export type AdmissionRecord = Static<typeof AdmissionRecord>;
 /** `GET /sh/v1/admissions`. */
 export const AdmissionList = Type.Object({ admissions: Type.Array(AdmissionRecord) });
 export type AdmissionList = Static<typeof AdmissionList>;
+
+/** `POST /sh/v1/probe`: each listed license server's CAL decision for this host, issuing nothing. */
+export const LicenseServerProbe = Type.Object({
+  url: Type.String(),
+  enrolled: Type.Boolean({ description: 'this host holds an enrolment token for the server (the outcome says whether it works)' }),
+  outcome: oneOf(['would-issue', 'refused', 'unreachable', 'not-enrolled', 'not-asked'] as const),
+  serverId: Type.Optional(Type.String()),
+  issue: Type.Optional(oneOf([...CAL_KINDS, 'none'] as const)),
+  permanentAvailable: Type.Optional(Type.Boolean()),
+  calVersion: Type.Optional(oneOf(CAL_VERSIONS)),
+  activated: Type.Optional(Type.Boolean()),
+  code: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+});
+export type LicenseServerProbe = Static<typeof LicenseServerProbe>;
+export const ProbeReport = Type.Object({ at: Timestamp, mode: Type.String(), probes: Type.Array(LicenseServerProbe) });
+export type ProbeReport = Static<typeof ProbeReport>;
+
+/** A gate front-end credential (`sh:gate` token) as the admin sees it: never its token, only its hash is stored. */
+export const GateCredential = Type.Object({
+  id: Type.String(),
+  label: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  revokedAt: Type.Optional(Timestamp),
+});
+export type GateCredential = Static<typeof GateCredential>;
+
+/** `POST /sh/v1/gate-credentials` (201): the new credential with its token, shown this once. */
+export const GateCredentialCreated = Type.Object({
+  id: Type.String(),
+  label: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  token: Type.String({ description: 'the bearer token the front end sends; shown once' }),
+});
+export type GateCredentialCreated = Static<typeof GateCredentialCreated>;
+
+/** `GET /sh/v1/gate-credentials`. */
+export const GateCredentialList = Type.Object({ credentials: Type.Array(GateCredential) });
+export type GateCredentialList = Static<typeof GateCredentialList>;
+
+/** `DELETE /sh/v1/gate-credentials/:id`. */
+export const GateCredentialRevoked = Type.Object({ id: Type.String(), revoked: Type.Literal(true) });
+export type GateCredentialRevoked = Static<typeof GateCredentialRevoked>;

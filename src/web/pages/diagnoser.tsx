@@ -4,10 +4,11 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { LANGS, UI_TEXT, type Lang } from '../../core/diagnoser-texts';
-import { diagnose, hasBlocking, recoveryTarget, type DiagnosisSnapshot, type Finding } from '../../core/diagnoser-rules';
+import { diagnose, hasBlocking, recoveryTarget, sameUrl, type DiagnosisSnapshot, type Finding, type ObservedProbe } from '../../core/diagnoser-rules';
 import type { WindowsEstate } from '../../core/windows-import/estate';
 import { importWindowsFiles, type InputFile } from '../../core/windows-import/import';
 import type { ImportRefusal } from '../../core/windows-import/refusals';
+import { messageFor } from '../../core/result';
 import { diagnoseWindowsEstate, referenceTime } from '../../core/windows-import/windows-diagnosis';
 import { phoneScript, type PhoneScriptInput } from '../../core/phone-script';
 import { planRecovery, type RecoveryStep } from '../../core/recovery-plan';
@@ -224,7 +225,7 @@ function WindowsEstateCard() {
         </div>
         {refusal ? (
           <div class="alert error" role="alert" data-testid="windows-refusal" data-code={refusal.code}>
-            <strong>{refusal.code}</strong>: {refusal.message}
+            <strong>{refusal.code}</strong>: {messageFor(refusal, lang, 'console')}
           </div>
         ) : null}
         {d && estate ? (
@@ -250,6 +251,19 @@ function WindowsEstateCard() {
         ) : null}
       </div>
     </Card>
+  );
+}
+
+/** What the session host's own dry-run CAL request to this license server got: a CAL, or the reason it would get none. */
+function ProbeCell(props: { probe: ObservedProbe | undefined; listed: boolean }) {
+  const p = props.probe;
+  if (!props.listed) return <span class="hint">not on the host's list</span>;
+  if (!p) return <span class="badge warning">not asked</span>;
+  if (p.outcome === 'would-issue') return <span class="badge ok" data-outcome={p.outcome}>{`${p.issue ?? ''} CAL`}</span>;
+  return (
+    <span class="badge error" data-outcome={p.outcome} data-code={p.code ?? ''} title={p.message ?? ''}>
+      {p.outcome === 'unreachable' ? 'unreachable from the host' : p.outcome === 'not-enrolled' ? 'not enrolled' : `refused: ${p.code ?? ''}`}
+    </span>
   );
 }
 
@@ -289,14 +303,21 @@ export function Diagnoser(props: PageProps) {
           <>
             <p data-testid="diagnosis-summary" data-blocking={hasBlocking(result.findings) ? 'true' : 'false'}>
               Session host {s.sessionHost.name}: {s.sessionHost.mode} (from {s.sessionHost.modeSource}), {s.sessionHost.licenseServers.length} license server(s) listed,{' '}
-              {s.sessionHost.graceDaysLeft} grace days left. {result.findings.filter((f) => f.severity === 'blocking').length} blocking,{' '}
+              {s.sessionHost.graceDaysLeft} grace days left
+              {s.events.some((e) => e.id === 9211 && Date.parse(e.at) >= Date.parse(s.takenAt) - 3_600_000) ? (
+                <>
+                  {' '}
+                  (<span class="badge warning" data-testid="grace-only-admissions">devices admitted without a CAL in the last hour</span>)
+                </>
+              ) : null}
+              . {result.findings.filter((f) => f.severity === 'blocking').length} blocking,{' '}
               {result.findings.filter((f) => f.severity === 'warning').length} warning(s), {result.findings.filter((f) => f.severity === 'info').length} note(s) — at{' '}
               {formatDate(s.takenAt)}.
             </p>
             <Findings findings={result.findings} />
             <h3>License servers</h3>
             <table>
-              <TableHead columns={['URL', 'Listed', 'Reachable', 'Activation', 'Available CALs']} />
+              <TableHead columns={['URL', 'Listed', 'Reachable', 'Activation', 'Available CALs', "Host's CAL request (probe)"]} />
               <tbody>
                 {s.licenseServers.map((l) => (
                   <tr>
@@ -313,6 +334,9 @@ export function Diagnoser(props: PageProps) {
                         .filter((k) => k.status === 'active')
                         .map((k) => `${k.available} ${k.calType} ${k.calVersion}`)
                         .join(', ') || '0'}
+                    </td>
+                    <td data-testid="probe">
+                      <ProbeCell probe={s.sessionHost.probes?.find((p) => sameUrl(p.url, l.url))} listed={l.listed} />
                     </td>
                   </tr>
                 ))}

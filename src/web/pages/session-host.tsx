@@ -9,7 +9,7 @@ import { useState } from 'preact/hooks';
 import type { CalBundle, CalTokenPayload } from '../../core/protocol';
 import { CONFIG_LAYERS, LICENSING_MODE_NAMES, type ConfigLayer, type LicensingMode } from '../../core/vocabulary';
 import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
-import { api, apiText, call, grantFor, type ApiError } from '../api';
+import { api, apiText, grantFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useId, useLoad } from '../ui';
 import { EventsCard, useWrite } from './shared';
@@ -17,7 +17,30 @@ import { EventsCard, useWrite } from './shared';
 const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
 
 
-function StatusCard(props: { s: HostStatus }) {
+/** One listed license server's answer to this host's dry-run CAL request (`POST /sh/v1/probe`). */
+interface Probe {
+  url: string;
+  enrolled: boolean;
+  outcome: 'would-issue' | 'refused' | 'unreachable' | 'not-enrolled' | 'not-asked';
+  code?: string;
+  message?: string;
+  issue?: string;
+}
+
+/**
+ * The enrolment badge says what the license server answered this host's own dry-run CAL request, never only that
+ * a token is stored: green only when the server would issue a CAL to it now.
+ */
+function EnrolmentBadge(props: { enrolled: boolean; probe: Probe | undefined; probed: boolean }) {
+  const p = props.probe;
+  if (!props.enrolled) return <Badge value="not enrolled" />;
+  if (!p) return <span class="badge warning" data-probe="unknown" title="The license server was not asked yet.">{props.probed ? 'enrolment not verified' : 'checking…'}</span>;
+  if (p.outcome === 'would-issue') return <span class="badge enrolled" data-probe={p.outcome}>enrolled</span>;
+  const label = p.outcome === 'unreachable' ? 'unreachable from this host' : p.code === 'UNAUTHENTICATED' || p.code === 'FORBIDDEN_SCOPE' ? 'enrolment refused' : `no CAL: ${p.code ?? 'refused'}`;
+  return <span class="badge refused" data-probe={p.outcome} data-code={p.code ?? ''} title={p.message ?? ''}>{label}</span>;
+}
+
+function StatusCard(props: { s: HostStatus; probes?: Probe[]; probed?: boolean }) {
   const s = props.s;
   return (
     <Card title="Licensing" id="licensing">
@@ -36,7 +59,11 @@ function StatusCard(props: { s: HostStatus }) {
           <ol>
             {s.licenseServers.map((l) => (
               <li>
-                {l.url} {l.enrolled ? <Badge value="enrolled" /> : <Badge value="not enrolled" />} {l.serverId ? <span class="mono small">{l.serverId}</span> : null}
+                {l.url} <EnrolmentBadge enrolled={l.enrolled} probe={props.probes?.find((p) => p.url === l.url)} probed={props.probed === true} />{' '}
+                {l.serverId ? <span class="mono small">{l.serverId}</span> : null}
+                {props.probes?.find((p) => p.url === l.url && p.outcome !== 'would-issue' && p.message) ? (
+                  <div class="hint" data-testid="probe-message">{props.probes.find((p) => p.url === l.url)!.message}</div>
+                ) : null}
               </li>
             ))}
           </ol>
@@ -49,7 +76,10 @@ function StatusCard(props: { s: HostStatus }) {
         <dt>Trust anchor</dt>
         <dd class="mono small">{s.trustAnchor?.fingerprint ?? 'not fetched yet'}</dd>
         <dt>Revocation list</dt>
-        <dd>{s.revocationListSeq === undefined ? 'not fetched yet' : `#${s.revocationListSeq}`}</dd>
+        <dd data-testid="revocation-list">
+          {s.revocationListSeq === undefined ? 'not fetched yet' : `#${s.revocationListSeq}`}
+          {s.revocationList?.fetchedAt ? <span class="hint"> (received {formatDate(s.revocationList.fetchedAt)})</span> : null}
+        </dd>
       </dl>
       {s.problems.length > 0 ? (
         <div class="alert pending" role="status">
@@ -220,7 +250,7 @@ function claimsOf(bundle: CalBundle): Partial<CalTokenPayload> {
   }
 }
 
-function TestDevice(props: { onConnected: () => void }) {
+function TestDevice(props: { onConnected: () => void; keyring: PageProps['keyring'] }) {
   const [store, setStore] = useState<Store>(loadStore());
   const [device, setDevice] = useState('PC-01');
   const [hwid, setHwid] = useState('');
@@ -241,8 +271,8 @@ function TestDevice(props: { onConnected: () => void }) {
     setBusy(true);
     setError(undefined);
     setAdmission(undefined);
-    // the device is not signed in: it presents its CALs, as a real client does
-    const r = await call<Admission>('POST', '/sh/v1/connect', { body: { device: name, hwid: effectiveHwid, ...(user.trim() ? { user: user.trim() } : {}), cals: held } });
+    // the device presents its CALs, as a real client does; the console is its front end (the admin's token)
+    const r = await api<Admission>(props.keyring, 'sh', 'POST', '/connect', { device: name, hwid: effectiveHwid, ...(user.trim() ? { user: user.trim() } : {}), cals: held });
     setBusy(false);
     setAttempts((n) => n + 1);
     props.onConnected();
@@ -287,10 +317,10 @@ function TestDevice(props: { onConnected: () => void }) {
         </div>
       ) : null}
       {admission ? (
-        <div class="alert ok" role="status" data-testid="connect-outcome" data-attempt={attempts} data-admitted="true" data-kind={admission.kind ?? ''} data-basis={admission.basis}>
-          <strong>Admitted</strong>{' '}
+        <div class={admission.basis === 'grace' ? 'alert pending' : 'alert ok'} role="status" data-testid="connect-outcome" data-attempt={attempts} data-admitted="true" data-kind={admission.kind ?? ''} data-basis={admission.basis}>
+          <strong>{admission.basis === 'grace' ? 'Admitted without a CAL' : 'Admitted'}</strong>{' '}
           {admission.basis === 'grace'
-            ? `in the grace period (${admission.graceDaysLeft} days left), without a CAL`
+            ? `— only because the grace period runs (${admission.graceDaysLeft} days left); after it this connection is refused`
             : admission.basis === 'issued'
               ? `with a new ${admission.kind} CAL`
               : `with the ${admission.kind} CAL it holds`}
@@ -349,7 +379,12 @@ function Admissions(props: { list: AdmissionRecord[] }) {
               {a.user ? ` (${a.user})` : ''}
             </td>
             <td>
-              <Badge value={a.admitted ? 'admitted' : 'refused'} /> {a.basis ?? ''}
+              {a.admitted && a.basis === 'grace' ? (
+                <span class="badge warning" data-basis="grace">admitted without CAL</span>
+              ) : (
+                <Badge value={a.admitted ? 'admitted' : 'refused'} />
+              )}{' '}
+              {a.basis === 'grace' ? 'grace period only' : (a.basis ?? '')}
             </td>
             <td>
               {a.calKind ?? ''} {a.calVersion ?? ''}
@@ -368,10 +403,12 @@ export function SessionHostPage(props: PageProps) {
   const status = useLoad(() => api<HostStatus>(props.keyring, 'sh', 'GET', '/status'));
   const admissions = useLoad(() => api<AdmissionList>(props.keyring, 'sh', 'GET', '/admissions?limit=20'));
   const events = useLoad(() => api<EventList>(props.keyring, 'sh', 'GET', '/events?limit=30'));
+  const probe = useLoad(() => api<{ probes: Probe[] }>(props.keyring, 'sh', 'POST', '/probe'));
   const [version, setVersion] = useState(0);
   const canWrite = grantFor(props.keyring, 'sh')?.scope === 'sh:admin';
   const reload = () => {
     status.reload();
+    probe.reload();
     admissions.reload();
     events.reload();
     setVersion((v) => v + 1);
@@ -379,10 +416,10 @@ export function SessionHostPage(props: PageProps) {
   return (
     <>
       <Refusal error={status.error} />
-      {status.data ? <StatusCard s={status.data} /> : null}
+      {status.data ? <StatusCard s={status.data} {...(probe.data ? { probes: probe.data.probes } : {})} probed={!probe.loading} /> : null}
       {status.data && canWrite ? <Configure {...props} s={status.data} onDone={reload} /> : null}
       {canWrite ? <Enroll {...props} onDone={reload} /> : null}
-      <TestDevice onConnected={() => {
+      <TestDevice keyring={props.keyring} onConnected={() => {
         admissions.reload();
         events.reload();
       }} />

@@ -1,5 +1,6 @@
 /** Views of the API answers that several pages show, and form pieces they share. */
 import type { CaseView } from '../../core/wire/clearinghouse';
+import { sourceSeenPhrase } from '../../core/diagnosis-snapshot';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { scopeFromRefusal, type ApiResult, type Component } from '../api';
 import type { PageProps } from '../app';
@@ -75,10 +76,9 @@ export function CalInputs(props: { calType: CalType; calVersion: CalVersion; onC
 
 /** What the user waits for, in words, from a case: the reasons it is pending and when the source was last seen. */
 export function awaiting(c: CaseView): string[] {
-  const source = (c.evidence?.['source'] ?? null) as { lastSeen?: string | null } | null;
-  return c.decisionReasons.map((r) =>
-    r.code === 'SOURCE_CHECKED_IN_RECENTLY' && source?.lastSeen ? `${r.text} (last check-in ${source.lastSeen.slice(0, 10)})` : r.text,
-  );
+  // The real last check-in, never the activation time the decision falls back on.
+  const seen = sourceSeenPhrase(c.evidence ?? {});
+  return c.decisionReasons.map((r) => (r.code === 'SOURCE_CHECKED_IN_RECENTLY' && seen ? seen : r.text));
 }
 
 /** The outcome of a migration or reissue, as the portal and the agent desk show it. */

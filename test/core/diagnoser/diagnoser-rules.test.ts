@@ -351,6 +351,79 @@ const rows: Row[] = [
     fix: 'opencal events --since 1h --level error',
     message: 'event 1004 × 1',
   },
+  // --- what the diagnoser observed now: probes, the revocation list, the last hour's events ---
+  {
+    name: 'enrolled on the old identity: the license server refuses the host\'s own dry-run CAL request',
+    build: (s) => {
+      s.sessionHost.probes = [{ url: LS_URL, enrolled: true, outcome: 'refused', code: 'UNAUTHENTICATED', message: 'token not known' }];
+    },
+    code: 'ENROLMENT_REFUSED',
+    severity: 'blocking',
+    fix: `opencal host enroll --license-server ${LS_URL} --join-token <JOIN_TOKEN> --url ${HOST_URL}`,
+    message: 'does not recognise it',
+  },
+  {
+    name: 'the only listed license server would give this host no CAL',
+    build: (s) => {
+      s.sessionHost.probes = [{ url: LS_URL, enrolled: true, outcome: 'refused', issue: 'none', code: 'HOST_NOT_ALLOWED', message: 'not on the allow-list' }];
+    },
+    code: 'PROBE_NO_CAL',
+    severity: 'blocking',
+    fix: `opencal licmgr status --url ${LS_URL}`,
+    message: 'would give session host RDSH-01 no CAL now (HOST_NOT_ALLOWED)',
+  },
+  {
+    name: 'the probe could not be run: nothing is called healthy on stored flags alone',
+    build: (s) => {
+      delete s.sessionHost.probes;
+      s.sessionHost.probeProblem = { code: 'NOT_FOUND', message: 'no such route' };
+    },
+    code: 'PROBE_NOT_RUN',
+    severity: 'info',
+    fix: 'sh:admin or readonly',
+  },
+  {
+    name: 'a revocation list last received two days ago',
+    build: (s) => {
+      s.sessionHost.revocationList = { clearinghouse: true, seq: 1, fetchedAt: '2025-02-27T10:00:00.000Z' };
+    },
+    code: 'REVOCATION_LIST_STALE',
+    severity: 'blocking',
+    fix: `opencal host refresh --url ${HOST_URL}`,
+    message: '48 hours ago',
+  },
+  {
+    name: 'a revocation list never received from the clearinghouse',
+    build: (s) => {
+      s.sessionHost.revocationList = { clearinghouse: true };
+    },
+    code: 'REVOCATION_LIST_STALE',
+    severity: 'blocking',
+    fix: 'opencal host refresh',
+    message: 'never received',
+  },
+  {
+    name: 'devices admitted without a CAL (9211) in the last hour',
+    build: (s) => {
+      s.events = [
+        { component: 'session-host', id: 9211, level: 'warning', at: '2025-03-01T09:50:00.000Z', data: { device: 'PC-02' }, message: 'admitted without a CAL' },
+        { component: 'session-host', id: 9211, level: 'warning', at: '2025-03-01T09:40:00.000Z', data: { device: 'PC-01' } },
+      ];
+    },
+    code: 'DEVICES_WITHOUT_CAL',
+    severity: 'blocking',
+    fix: 'opencal events --component session-host --since 1h',
+    message: '2 event(s) 9211 in the last hour, the latest at 09:50 UTC (devices PC-02, PC-01): "admitted without a CAL"',
+  },
+  {
+    name: 'connections refused after the grace period (1069) in the last hour',
+    build: (s) => {
+      s.events = [{ component: 'session-host', id: 1069, level: 'error', at: '2025-03-01T09:30:00.000Z' }];
+    },
+    code: 'CAL_REQUESTS_REFUSED',
+    severity: 'blocking',
+    fix: 'opencal events',
+  },
 ];
 
 describe('diagnose', () => {
@@ -441,6 +514,7 @@ describe('diagnose', () => {
     s.sessionHost.licenseServers.push(OLD_URL);
     s.licenseServers.push(licenseServer({ url: OLD_URL, serverId: otherId, keyPacks: [{ pack: 5, program: 'retail', calType: 'device', calVersion: 2019, total: 5, issued: 0, available: 5, status: 'active' }] }));
     s.clearinghouse!.packs.push({ packNumber: 5, program: 'retail', calType: 'device', calVersion: 2019, count: 5, status: 'installed', activeOn: otherId });
+    s.sessionHost.probes!.push({ url: OLD_URL, enrolled: true, outcome: 'would-issue', serverId: otherId, issue: 'temporary', permanentAvailable: true });
     expect(diagnose(s, NOW)).toEqual([]);
   });
 

@@ -38,6 +38,8 @@ export function healthy(): DiagnosisSnapshot {
       licenseServers: [LS_URL],
       licenseServersSource: 'policy',
       graceDaysLeft: 60,
+      revocationList: { clearinghouse: true, seq: 1, fetchedAt: '2025-03-01T09:50:00.000Z' },
+      probes: [{ url: LS_URL, enrolled: true, outcome: 'would-issue', serverId: NEW_ID, issue: 'temporary', permanentAvailable: true, calVersion: 2019 }],
     },
     licenseServers: [licenseServer()],
     clearinghouse: {
@@ -59,6 +61,7 @@ export function seedSituation(): DiagnosisSnapshot {
   const s = healthy();
   // The session host still names the old license server; the new one is named for the diagnosis.
   s.sessionHost.licenseServers = [OLD_URL];
+  s.sessionHost.probes = [{ url: OLD_URL, enrolled: true, outcome: 'unreachable', code: 'UNREACHABLE', message: 'connection refused' }];
   s.licenseServers = [
     { url: OLD_URL, listed: true, reachable: false, inspected: false, keyPacks: [], problem: { code: 'UNREACHABLE', message: 'connection refused' } },
     licenseServer({ listed: false, keyPacks: [], revokeBudgets: [] }),

@@ -5,6 +5,7 @@ import { importWindowsFiles, type InputFile } from '../../../src/core/windows-im
 import { windowsDate } from '../../../src/core/windows-import/ps-json';
 import { parseRdmsText } from '../../../src/core/windows-import/rdms-text';
 import { parseRegExport } from '../../../src/core/windows-import/reg-export';
+import { messageFor } from '../../../src/core/result';
 import { IMPORT_REFUSAL_CODES } from '../../../src/core/windows-import/refusals';
 import { decodeSource } from '../../../src/core/windows-import/source-text';
 import { fixtureFiles } from './helpers';
@@ -128,8 +129,9 @@ describe('JSON is read by what it holds, not its layout', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error).toMatchObject({ code: 'IMPORT_BUNDLE_SCHEMA_UNSUPPORTED', detail: { file: 'b.json', line: 2 } });
-      expect(r.error.message).toContain('opencal host emit --format collector');
       expect(r.error.message).toContain('ligne 2');
+      expect(messageFor(r.error, 'fr', 'cli')).toContain('opencal host emit --format collector');
+      expect(messageFor(r.error, 'fr', 'console')).not.toContain('opencal host');
     }
   });
 
