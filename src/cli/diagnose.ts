@@ -256,9 +256,10 @@ export function diagnoseCommands(program: Command, ctx: CliContext): void {
       return withTarget(ctx, async (target, o, json) => {
         const options = await gatherOptions(target, o);
         if (!options.ok) return fail(ctx.io, options.error, json);
-        const d = await runDiagnosis(options.value);
+        const lang = resolveLang(typeof o['lang'] === 'string' ? o['lang'] : undefined, ctx.io.env);
+        const d = await runDiagnosis({ ...options.value, lang });
         if (!d.ok) return fail(ctx.io, d.error, json);
-        printResult(ctx.io, json, { blocking: d.value.blocking, findings: d.value.findings, snapshot: d.value.snapshot }, () => renderFindings(d.value.findings, d.value.snapshot));
+        printResult(ctx.io, json, { blocking: d.value.blocking, findings: d.value.findings, snapshot: d.value.snapshot }, () => renderFindings(d.value.findings, d.value.snapshot, lang));
         return diagnosisExitCode(d.value.findings);
       })(...args);
     }),

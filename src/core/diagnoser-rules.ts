@@ -17,6 +17,8 @@ import { DAY_MS } from './clock';
 import type { EventComponent, EventLevel } from './events';
 import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';
 import { probeFindings } from './probe-rules';
+import type { Lang } from './diagnoser-texts';
+import { openCalFindingText } from './diagnoser-texts-opencal';
 import { programDataPlaceholders } from './vocabulary';
 import type {
   ActivationMethod,
@@ -298,6 +300,7 @@ function isUsable(ls: ObservedLicenseServer): boolean {
 }
 
 interface Ctx {
+  lang: Lang;
   s: DiagnosisSnapshot;
   now: Date;
   host: ObservedSessionHost;
@@ -308,11 +311,12 @@ interface Ctx {
   recentEvents: ObservedEvent[];
 }
 
-function context(s: DiagnosisSnapshot, now: Date): Ctx {
+function context(s: DiagnosisSnapshot, now: Date, lang: Lang): Ctx {
   const host = s.sessionHost;
   const listed = s.licenseServers.filter((l) => l.listed);
   const since = now.getTime() - RECENT_EVENT_DAYS * DAY_MS;
   return {
+    lang,
     s,
     now,
     host,
@@ -350,8 +354,8 @@ function suggestedServers(ctx: Ctx): string[] {
  * Findings for a snapshot, most severe first. Severity `blocking` means the session host cannot license
  * connections (now, or as soon as its grace period is over); `warning` needs attention; `info` is context.
  */
-export function diagnose(snapshot: DiagnosisSnapshot, now: Date): Finding[] {
-  const ctx = context(snapshot, now);
+export function diagnose(snapshot: DiagnosisSnapshot, now: Date, lang: Lang = 'en'): Finding[] {
+  const ctx = context(snapshot, now, lang);
   const findings: Finding[] = [
     ...modeFindings(ctx),
     ...licenseServerListFindings(ctx),
@@ -403,10 +407,7 @@ function modeFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: 'blocking',
       code: 'MODE_NOT_CONFIGURED',
-      message: `The licensing mode of session host ${host.name} is not configured (event 1068).`,
-      cause:
-        'No policy, deployment or local setting gives a licensing mode. Inside the grace period connections are admitted; after it they are refused (event 1069).',
-      fix: `Set the mode that matches your CALs: \`${commands[0]}\`, and on Windows hosts apply the same setting (\`${commands[1]}\`).`,
+      ...openCalFindingText('MODE_NOT_CONFIGURED', ctx.lang, { host: host.name, command: commands[0]!, command2: commands[1]! }),
       commands,
       subject: host.name,
     });
@@ -416,9 +417,7 @@ function modeFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: 'blocking',
       code: 'PER_USER_IN_WORKGROUP',
-      message: `Session host ${host.name} is in per-user mode but is not in a directory (workgroup).`,
-      cause: 'Per-user CALs are tracked on directory user accounts; in a workgroup they are not permitted and cannot be tracked.',
-      fix: `Use per-device mode with device CALs: \`${commands[0]}\`; or join the session host to a domain.`,
+      ...openCalFindingText('PER_USER_IN_WORKGROUP', ctx.lang, { host: host.name, command: commands[0]! }),
       commands,
       subject: host.name,
     });
@@ -435,9 +434,18 @@ function modeFindings(ctx: Ctx): Finding[] {
       out.push({
         severity: 'blocking',
         code: 'CLIENTS_REFUSED_MODE_MISMATCH',
-        message: `Clients are refused although ${available} ${other} CAL(s) are available: session host ${host.name} is in ${host.mode} mode (from ${host.modeSource}) but its license servers hold only ${other} CALs${saw1004 ? ' (event 1004)' : ''}.`,
-        cause: `The licensing mode must match the CAL type bought: ${host.mode} needs ${need} CALs. Device and user CALs are not interchangeable.`,
-        fix: `Correct the mode in the policy: \`${commands[0]}\`; on Windows hosts set the GPO / registry value (\`${commands[1]}\`, LicensingMode ${other === 'device' ? 2 : 4}).`,
+        ...openCalFindingText('CLIENTS_REFUSED_MODE_MISMATCH', ctx.lang, {
+          host: host.name,
+          available,
+          other,
+          need,
+          mode: host.mode,
+          modeSource: host.modeSource,
+          saw1004,
+          command: commands[0]!,
+          command2: commands[1]!,
+          registryValue: other === 'device' ? 2 : 4,
+        }),
         commands,
         subject: host.name,
       });
@@ -456,9 +464,7 @@ function licenseServerListFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: 'blocking',
       code: 'NO_LICENSE_SERVER_SPECIFIED',
-      message: `No license server is specified for session host ${host.name} (event 50282): clients are refused although CALs may be available.`,
-      cause: 'The "Use the specified Remote Desktop license servers" setting is empty in every layer (policy, deployment, local).',
-      fix: `Declare the license server: \`${commands[0]}\`; on Windows hosts set the GPO / registry LicenseServers value (\`${commands[1]}\`).`,
+      ...openCalFindingText('NO_LICENSE_SERVER_SPECIFIED', ctx.lang, { host: host.name, command: commands[0]!, command2: commands[1]! }),
       commands,
       subject: host.name,
     });
@@ -511,9 +517,7 @@ function licenseServerFindings(ctx: Ctx): Finding[] {
       out.push({
         severity: 'info',
         code: 'LICENSE_SERVER_NOT_INSPECTED',
-        message: `License server ${ls.url} answers but its status could not be read${ls.problem ? ` (${ls.problem.code})` : ''}: activation and key packs were not checked.`,
-        cause: 'The diagnoser needs a license server token with the ls:admin or readonly scope, as the RD Licensing Diagnoser needs admin rights on each license server.',
-        fix: 'Run the diagnosis again with a license server token: `opencal diagnose --license-server-token <TOKEN>` (or OPENCAL_LS_TOKEN).',
+        ...openCalFindingText('LICENSE_SERVER_NOT_INSPECTED', ctx.lang, { url: ls.url, problem: ls.problem?.code ?? '', command: 'opencal diagnose --license-server-token <TOKEN>' }),
         commands: ['opencal diagnose --license-server-token <TOKEN>'],
         subject: ls.url,
       });
@@ -907,9 +911,11 @@ function clearinghouseFindings(ctx: Ctx): Finding[] {
     {
       severity: 'info',
       code: 'CLEARINGHOUSE_UNREACHABLE',
-      message: `The clearinghouse${ch.url ? ` at ${ch.url}` : ''} could not be read${ch.problem ? ` (${ch.problem.message})` : ''}: where packs are active and open cases were not checked.`,
-      cause: 'The clearinghouse is unreachable from here, or no organization token was given.',
-      fix: 'Run the diagnosis again with the clearinghouse URL and an organization token: `opencal diagnose --clearinghouse <URL> --clearinghouse-token <ORG_TOKEN>`.',
+      ...openCalFindingText('CLEARINGHOUSE_UNREACHABLE', ctx.lang, {
+        url: ch.url ?? '',
+        problem: ch.problem?.message ?? '',
+        command: 'opencal diagnose --clearinghouse <URL> --clearinghouse-token <ORG_TOKEN>',
+      }),
       commands: ['opencal diagnose --clearinghouse <URL> --clearinghouse-token <ORG_TOKEN>'],
     },
   ];
@@ -931,17 +937,17 @@ function recentErrorFindings(ctx: Ctx, others: readonly Finding[]): Finding[] {
   const recent = ctx.s.events.filter((e) => LICENSING_ERROR_IDS.has(e.id) && Date.parse(e.at) >= since && Date.parse(e.at) <= ctx.now.getTime() + 60_000);
   if (recent.length === 0) return [];
   const ids = [...new Set(recent.map((e) => e.id))].sort((a, b) => a - b);
-  const counts = ids.map((id) => `event ${id} × ${recent.filter((e) => e.id === id).length}`).join(', ');
+  const word = ctx.lang === 'fr' ? 'événement' : 'event';
+  const counts = ids.map((id) => `${word} ${id} × ${recent.filter((e) => e.id === id).length}`).join(', ');
   const explained = others.filter((f) => f.severity === 'blocking').map((f) => f.code);
   const events = withUrl('opencal events --since 1h --level error', undefined);
+  const connect = `opencal device connect --host ${ctx.host.url ?? '<HOST_URL>'} --name <TEST_DEVICE>`;
   return [
     {
       severity: 'blocking',
       code: 'RECENT_LICENSING_ERRORS',
-      message: `Licensing errors were logged in the last hour: ${counts}. Devices are being refused or admitted without a CAL.`,
-      cause: explained.length > 0 ? `See ${explained.join(', ')} above.` : 'The configuration looks right, but the session host could not get or renew CALs (1004, 1028) or a license server refused it (4141): a license server it holds no valid enrolment for, a revoked grant, or a version or type it cannot serve.',
-      fix: `Read the events (${events}), fix what they name, then connect a test device and check that it gets a CAL: opencal device connect --host ${ctx.host.url ?? '<HOST_URL>'} --name <TEST_DEVICE>.`,
-      commands: [events, `opencal device connect --host ${ctx.host.url ?? '<HOST_URL>'} --name <TEST_DEVICE>`],
+      ...openCalFindingText('RECENT_LICENSING_ERRORS', ctx.lang, { counts, explained: explained.join(', '), command: events, command2: connect }),
+      commands: [events, connect],
       subject: ctx.host.name,
     },
   ];
@@ -952,7 +958,8 @@ function recentErrorFindings(ctx: Ctx, others: readonly Finding[]): Finding[] {
 function graceFindings(ctx: Ctx, others: readonly Finding[]): Finding[] {
   const { host } = ctx;
   const blocked = others.filter((f) => f.severity === 'blocking');
-  const why = blocked.length > 0 ? ` Until then fix: ${blocked.map((f) => f.code).join(', ')}.` : '';
+  const why = blocked.map((f) => f.code).join(', ');
+  const check = `opencal diagnose --host ${host.url ?? '<HOST_URL>'}`;
   if (host.graceDaysLeft <= 0) {
     if (blocked.length === 0) return [];
     const unconfigured = host.mode === 'not-configured' || host.licenseServers.length === 0;
@@ -960,10 +967,8 @@ function graceFindings(ctx: Ctx, others: readonly Finding[]): Finding[] {
       {
         severity: 'blocking',
         code: 'GRACE_PERIOD_EXPIRED',
-        message: `The grace period of session host ${host.name} has expired${unconfigured ? ' and it is not configured with a licensing mode and license servers (event 1069)' : ''}: connections without a valid CAL are refused.${why}`,
-        cause: 'The 120-day grace period always counts down from first start; after it every connection needs a CAL from a reachable license server.',
-        fix: `Fix the blocking findings above; then check with \`opencal diagnose --host ${host.url ?? '<HOST_URL>'}\`.`,
-        commands: [`opencal diagnose --host ${host.url ?? '<HOST_URL>'}`],
+        ...openCalFindingText('GRACE_PERIOD_EXPIRED', ctx.lang, { host: host.name, unconfigured, why, command: check }),
+        commands: [check],
         subject: host.name,
       },
     ];
@@ -973,10 +978,16 @@ function graceFindings(ctx: Ctx, others: readonly Finding[]): Finding[] {
     {
       severity: blocked.length > 0 ? 'warning' : 'info',
       code: 'GRACE_PERIOD_ENDING',
-      message: `The grace period of session host ${host.name} ends in ${host.graceDaysLeft} day(s)${host.graceEndsAt ? ` (${host.graceEndsAt.slice(0, 10)})` : ''}.${blocked.length > 0 ? ' Connections will then be refused.' : ' Licensing is configured, so connections will then use CALs.'}${why}`,
-      cause: 'The 120-day grace period lets connections in without a CAL while licensing is set up; it does not replace a compliant configuration.',
-      fix: blocked.length > 0 ? `Fix the blocking findings before the grace period ends, then run \`opencal diagnose --host ${host.url ?? '<HOST_URL>'}\`.` : 'Nothing to do; check that test devices get CALs: `opencal device connect --host <HOST_URL> --name <TEST_DEVICE>`.',
-      commands: [`opencal diagnose --host ${host.url ?? '<HOST_URL>'}`],
+      ...openCalFindingText('GRACE_PERIOD_ENDING', ctx.lang, {
+        host: host.name,
+        days: host.graceDaysLeft,
+        endsOn: host.graceEndsAt ? host.graceEndsAt.slice(0, 10) : '',
+        blocked: blocked.length > 0,
+        why,
+        command: check,
+        command2: 'opencal device connect --host <HOST_URL> --name <TEST_DEVICE>',
+      }),
+      commands: [check],
       subject: host.name,
     },
   ];

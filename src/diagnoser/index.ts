@@ -9,6 +9,8 @@ import { planRecovery, type RecoveryContext, type RecoveryStep } from '../core/r
 import { refuse, ok, type Result } from '../core/result';
 import type { MigrationReason } from '../core/vocabulary';
 import { gatherSnapshot, type GatherOptions } from './gather';
+import type { Lang } from '../core/diagnoser-texts';
+import { DIAGNOSE_OUTPUT } from '../core/diagnoser-texts-opencal';
 
 export { gatherSnapshot, type GatherOptions } from './gather';
 export {
@@ -36,15 +38,15 @@ export interface Diagnosis {
 }
 
 /** Gather, diagnose and plan in one call. Refused only when the session host cannot be read. */
-export async function runDiagnosis(options: GatherOptions & { recovery?: RecoveryContext }): Promise<Result<Diagnosis>> {
+export async function runDiagnosis(options: GatherOptions & { recovery?: RecoveryContext; lang?: Lang }): Promise<Result<Diagnosis>> {
   const snapshot = await gatherSnapshot(options);
   if (!snapshot.ok) return snapshot;
-  return ok(diagnoseSnapshot(snapshot.value, options.clock.now(), options.recovery));
+  return ok(diagnoseSnapshot(snapshot.value, options.clock.now(), options.recovery, options.lang));
 }
 
 /** The pure half of runDiagnosis, for a snapshot already in hand (e.g. read from a file). */
-export function diagnoseSnapshot(snapshot: DiagnosisSnapshot, now: Date, recovery: RecoveryContext = {}): Diagnosis {
-  const findings = diagnose(snapshot, now);
+export function diagnoseSnapshot(snapshot: DiagnosisSnapshot, now: Date, recovery: RecoveryContext = {}, lang: Lang = 'en'): Diagnosis {
+  const findings = diagnose(snapshot, now, lang);
   return { snapshot, findings, plan: planRecovery(snapshot, recovery), blocking: hasBlocking(findings) };
 }
 
@@ -106,58 +108,66 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
   return ok(phoneScript(input));
 }
 
-const SEVERITY_LABEL = { blocking: 'BLOCKING', warning: 'WARNING', info: 'INFO' } as const;
-
 /** What the session host's dry-run CAL request to one license server got, in words. */
-function probeText(probes: DiagnosisSnapshot['sessionHost']['probes'], url: string): string {
-  if (!probes) return 'not run';
+function probeText(probes: DiagnosisSnapshot['sessionHost']['probes'], url: string, lang: Lang): string {
+  const o = DIAGNOSE_OUTPUT[lang].probeOutcome;
+  if (!probes) return o.notRun;
   const p = probes.find((x) => sameUrl(x.url, url));
-  if (!p) return 'not asked';
+  if (!p) return o.notAsked;
   switch (p.outcome) {
     case 'would-issue':
-      return `a ${p.issue ?? ''} CAL${p.permanentAvailable ? ', permanent CALs available' : ''}`;
+      return o.wouldIssue(p.issue ?? '', p.permanentAvailable === true);
     case 'not-enrolled':
-      return 'not enrolled';
+      return o.notEnrolled;
     case 'not-asked':
-      return 'not asked (no licensing mode)';
+      return o.noMode;
     case 'unreachable':
-      return `not reachable from the session host (${p.code ?? ''})`;
+      return o.unreachable(p.code ?? '');
     default:
-      return `refused (${p.code ?? 'no CAL'})`;
+      return o.refused(p.code ?? o.noCal);
   }
 }
 
-/** Human output of `opencal diagnose`. */
-export function renderFindings(findings: readonly Finding[], snapshot?: DiagnosisSnapshot): string {
+/** Human output of `opencal diagnose`, in the language asked. */
+export function renderFindings(findings: readonly Finding[], snapshot?: DiagnosisSnapshot, lang: Lang = 'en'): string {
+  const t = DIAGNOSE_OUTPUT[lang];
   const lines: string[] = [];
   if (snapshot) {
     const h = snapshot.sessionHost;
     lines.push(
-      `Session host ${h.name} (Windows Server ${h.version}, ${h.directory}): ${h.mode} from ${h.modeSource}; license servers ${h.licenseServers.length > 0 ? h.licenseServers.join(', ') : '(none)'} from ${h.licenseServersSource}; ${h.graceDaysLeft} grace day(s) left.`,
+      t.sessionHost({
+        name: h.name,
+        version: h.version,
+        directory: h.directory,
+        mode: h.mode,
+        modeSource: h.modeSource,
+        servers: h.licenseServers,
+        serversSource: h.licenseServersSource,
+        graceDays: h.graceDaysLeft,
+      }),
     );
     const rl = h.revocationList;
-    if (rl) lines.push(`Revocation list: ${rl.seq === undefined ? 'never received' : `#${rl.seq}, received ${rl.fetchedAt ?? '?'}`}${rl.clearinghouse ? ' from the clearinghouse' : ' from a file'}.`);
+    if (rl) lines.push(t.revocationList(rl.seq, rl.fetchedAt, rl.clearinghouse));
     for (const l of snapshot.licenseServers) {
-      const packs = l.keyPacks.filter((k) => k.status === 'active').map((k) => `${k.calType} ${k.calVersion}: ${k.available}/${k.total} available`);
-      lines.push(
-        `License server ${l.url}${l.listed ? '' : ' (not on the list)'}: ${!l.reachable ? 'not reachable' : !l.inspected ? 'reachable, not inspected' : `${l.activation?.status ?? '?'}, ID ${l.serverId ?? '?'}, version ${l.version ?? '?'}${packs.length > 0 ? `, ${packs.join('; ')}` : ', no key pack'}`}`,
-      );
-      if (l.listed) lines.push(`  probe (the host's own CAL request, dry run): ${probeText(h.probes, l.url)}`);
+      const packs = l.keyPacks.filter((k) => k.status === 'active').map((k) => t.pack(k.calType, k.calVersion, k.available, k.total));
+      const state = !l.reachable ? t.notReachable : !l.inspected ? t.notInspected : t.inspected(l.activation?.status ?? '?', l.serverId ?? '?', String(l.version ?? '?'), packs);
+      lines.push(t.licenseServer(l.url, l.listed, state));
+      if (l.listed) lines.push(t.probe(probeText(h.probes, l.url, lang)));
     }
     lines.push('');
   }
   if (findings.length === 0) {
-    lines.push('No problem found: licensing is configured and CALs are available.');
+    lines.push(t.clean);
     return lines.join('\n') + '\n';
   }
   for (const f of findings) {
-    lines.push(`[${SEVERITY_LABEL[f.severity]}] ${f.code}: ${f.message}`);
-    lines.push(`  Cause: ${f.cause}`);
-    lines.push(`  Fix:   ${f.fix}`);
+    lines.push(`[${t.severity[f.severity]}] ${f.code}: ${f.message}`);
+    lines.push(`  ${t.cause} ${f.cause}`);
+    lines.push(`  ${t.fix} ${f.fix}`);
     lines.push('');
   }
   const blocking = findings.filter((f) => f.severity === 'blocking').length;
-  lines.push(`${blocking} blocking, ${findings.filter((f) => f.severity === 'warning').length} warning(s), ${findings.filter((f) => f.severity === 'info').length} info.`);
+  lines.push(t.summary(blocking, findings.filter((f) => f.severity === 'warning').length, findings.filter((f) => f.severity === 'info').length));
   return lines.join('\n') + '\n';
 }
 

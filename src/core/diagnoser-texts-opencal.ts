@@ -1,0 +1,256 @@
+/**
+ * The diagnoser's texts for OpenCAL estates (src/core/diagnoser-rules.ts, src/diagnoser/index.ts), in English
+ * and French, in one table: findings (message, probable cause, fix) from the facts `p` the rule observed, and
+ * the lines `opencal diagnose` prints around them. French follows the source document's wording (serveur de
+ * licences, délai de grâce, Par périphérique). Commands are given as facts, never translated.
+ */
+import type { FindingCode } from './diagnoser-rules';
+import { MODE_NAME, type Lang } from './diagnoser-texts';
+import type { LicensingMode } from './vocabulary';
+
+/** The facts a finding's texts are built from; each rule fills the ones its texts use. */
+export interface OpenCalFacts {
+  host: string;
+  url: string;
+  mode: string;
+  modeSource: string;
+  other: string;
+  need: string;
+  available: number;
+  saw1004: boolean;
+  registryValue: number;
+  problem: string;
+  command: string;
+  command2: string;
+  counts: string;
+  explained: string;
+  days: number;
+  endsOn: string;
+  why: string;
+  blocked: boolean;
+  unconfigured: boolean;
+}
+
+type Facts = Partial<OpenCalFacts>;
+type T = (p: Facts) => string;
+export interface OpenCalFindingText {
+  message: T;
+  cause: T;
+  fix: T;
+}
+
+const s = (v: string | number | undefined): string => (v === undefined ? '' : String(v));
+
+/** "per-device" → "Par périphérique" in French; the mode's own name in English. */
+export function modeName(lang: Lang, mode: string | undefined): string {
+  if (lang === 'en') return s(mode);
+  return MODE_NAME.fr[mode as LicensingMode] ?? s(mode);
+}
+
+const SOURCE_FR: Record<string, string> = { policy: 'stratégie de groupe', deployment: 'déploiement', local: 'réglage local', default: 'par défaut' };
+const TYPE_FR: Record<string, string> = { device: 'par périphérique', user: 'par utilisateur' };
+
+/** Findings whose texts come from this table (the others are still worded in English in diagnoser-rules.ts). */
+export const OPENCAL_FINDING_TEXTS: Partial<Record<FindingCode, Record<Lang, OpenCalFindingText>>> = {
+  MODE_NOT_CONFIGURED: {
+    en: {
+      message: (p) => `The licensing mode of session host ${s(p.host)} is not configured (event 1068).`,
+      cause: () => 'No policy, deployment or local setting gives a licensing mode. Inside the grace period connections are admitted; after it they are refused (event 1069).',
+      fix: (p) => `Set the mode that matches your CALs: ${s(p.command)}, and on Windows hosts apply the same setting (${s(p.command2)}).`,
+    },
+    fr: {
+      message: (p) => `Le mode de licences de l'hôte de session ${s(p.host)} n'est pas configuré (événement 1068).`,
+      cause: () => "Aucune stratégie, aucun déploiement ni réglage local ne donne de mode de licences. Pendant le délai de grâce les connexions sont admises ; après, elles sont refusées (événement 1069).",
+      fix: (p) => `Définissez le mode qui correspond à vos CALs : ${s(p.command)}, et sur les hôtes Windows appliquez le même réglage (${s(p.command2)}).`,
+    },
+  },
+  PER_USER_IN_WORKGROUP: {
+    en: {
+      message: (p) => `Session host ${s(p.host)} is in per-user mode but is not in a directory (workgroup).`,
+      cause: () => 'Per-user CALs are tracked on directory user accounts; in a workgroup they are not permitted and cannot be tracked.',
+      fix: (p) => `Use per-device mode with device CALs: ${s(p.command)}; or join the session host to a domain.`,
+    },
+    fr: {
+      message: (p) => `L'hôte de session ${s(p.host)} est en mode Par utilisateur mais n'est pas dans un annuaire (groupe de travail).`,
+      cause: () => "Les CALs par utilisateur sont suivies sur les comptes d'utilisateur de l'annuaire ; dans un groupe de travail elles ne sont pas autorisées et ne peuvent pas être suivies.",
+      fix: (p) => `Utilisez le mode Par périphérique avec des CALs par périphérique : ${s(p.command)} ; ou joignez l'hôte de session à un domaine.`,
+    },
+  },
+  CLIENTS_REFUSED_MODE_MISMATCH: {
+    en: {
+      message: (p) =>
+        `Clients are refused although ${s(p.available)} ${s(p.other)} CAL(s) are available: session host ${s(p.host)} is in ${s(p.mode)} mode (from ${s(p.modeSource)}) but its license servers hold only ${s(p.other)} CALs${p.saw1004 ? ' (event 1004)' : ''}.`,
+      cause: (p) => `The licensing mode must match the CAL type bought: ${s(p.mode)} needs ${s(p.need)} CALs. Device and user CALs are not interchangeable.`,
+      fix: (p) => `Correct the mode in the policy: ${s(p.command)}; on Windows hosts set the GPO / registry value (${s(p.command2)}, LicensingMode ${s(p.registryValue)}).`,
+    },
+    fr: {
+      message: (p) =>
+        `Les clients sont refusés alors que ${s(p.available)} CAL(s) ${TYPE_FR[s(p.other)] ?? s(p.other)} sont disponibles : l'hôte de session ${s(p.host)} est en mode ${modeName('fr', p.mode)} (${SOURCE_FR[s(p.modeSource)] ?? s(p.modeSource)}) mais ses serveurs de licences n'ont que des CALs ${TYPE_FR[s(p.other)] ?? s(p.other)}${p.saw1004 ? ' (événement 1004)' : ''}.`,
+      cause: (p) => `Le mode de licences doit correspondre au type de CAL acheté : le mode ${modeName('fr', p.mode)} demande des CALs ${TYPE_FR[s(p.need)] ?? s(p.need)}. Les CALs par périphérique et par utilisateur ne sont pas interchangeables.`,
+      fix: (p) => `Corrigez le mode dans la stratégie : ${s(p.command)} ; sur les hôtes Windows, réglez la valeur de GPO / de Registre (${s(p.command2)}, LicensingMode ${s(p.registryValue)}).`,
+    },
+  },
+  NO_LICENSE_SERVER_SPECIFIED: {
+    en: {
+      message: (p) => `No license server is specified for session host ${s(p.host)} (event 50282): clients are refused although CALs may be available.`,
+      cause: () => 'The "Use the specified Remote Desktop license servers" setting is empty in every layer (policy, deployment, local).',
+      fix: (p) => `Declare the license server: ${s(p.command)}; on Windows hosts set the GPO / registry LicenseServers value (${s(p.command2)}).`,
+    },
+    fr: {
+      message: (p) => `Aucun serveur de licences n'est spécifié pour l'hôte de session ${s(p.host)} (événement 50282) : les clients sont refusés alors que des CALs sont peut-être disponibles.`,
+      cause: () => "Le réglage « Utiliser les serveurs de licences Bureau à distance spécifiés » est vide dans toutes les couches (stratégie, déploiement, local).",
+      fix: (p) => `Déclarez le serveur de licences : ${s(p.command)} ; sur les hôtes Windows, réglez la valeur de GPO / de Registre LicenseServers (${s(p.command2)}).`,
+    },
+  },
+  LICENSE_SERVER_NOT_INSPECTED: {
+    en: {
+      message: (p) => `License server ${s(p.url)} answers but its status could not be read${p.problem ? ` (${p.problem})` : ''}: activation and key packs were not checked.`,
+      cause: () => 'The diagnoser needs a license server token with the ls:admin or readonly scope, as the RD Licensing Diagnoser needs admin rights on each license server.',
+      fix: (p) => `Run the diagnosis again with a license server token: ${s(p.command)} (or OPENCAL_LS_TOKEN).`,
+    },
+    fr: {
+      message: (p) => `Le serveur de licences ${s(p.url)} répond mais son état n'a pas pu être lu${p.problem ? ` (${p.problem})` : ''} : l'activation et les packs de licences n'ont pas été vérifiés.`,
+      cause: () => "Le diagnostic a besoin d'un jeton de serveur de licences de portée ls:admin ou readonly, comme l'outil de diagnostic des licences Bureau à distance a besoin des droits d'administrateur sur chaque serveur de licences.",
+      fix: (p) => `Relancez le diagnostic avec un jeton de serveur de licences : ${s(p.command)} (ou OPENCAL_LS_TOKEN).`,
+    },
+  },
+  CLEARINGHOUSE_UNREACHABLE: {
+    en: {
+      message: (p) => `The clearinghouse${p.url ? ` at ${p.url}` : ''} could not be read${p.problem ? ` (${p.problem})` : ''}: where packs are active and open cases were not checked.`,
+      cause: () => 'The clearinghouse is unreachable from here, or no organization token was given.',
+      fix: (p) => `Run the diagnosis again with the clearinghouse URL and an organization token: ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) => `Le Clearinghouse${p.url ? ` (${p.url})` : ''} n'a pas pu être lu${p.problem ? ` (${p.problem})` : ''} : ni les serveurs où les packs sont actifs ni les dossiers ouverts n'ont été vérifiés.`,
+      cause: () => "Le Clearinghouse est injoignable d'ici, ou aucun jeton d'organisation n'a été donné.",
+      fix: (p) => `Relancez le diagnostic avec l'URL du Clearinghouse et un jeton d'organisation : ${s(p.command)}.`,
+    },
+  },
+  RECENT_LICENSING_ERRORS: {
+    en: {
+      message: (p) => `Licensing errors were logged in the last hour: ${s(p.counts)}. Devices are being refused or admitted without a CAL.`,
+      cause: (p) =>
+        p.explained
+          ? `See ${p.explained} above.`
+          : 'The configuration looks right, but the session host could not get or renew CALs (1004, 1028) or a license server refused it (4141): a license server it holds no valid enrolment for, a revoked grant, or a version or type it cannot serve.',
+      fix: (p) => `Read the events (${s(p.command)}), fix what they name, then connect a test device and check that it gets a CAL: ${s(p.command2)}.`,
+    },
+    fr: {
+      message: (p) => `Des erreurs de licences ont été journalisées dans la dernière heure : ${s(p.counts)}. Des périphériques sont refusés ou admis sans CAL.`,
+      cause: (p) =>
+        p.explained
+          ? `Voir ${p.explained} ci-dessus.`
+          : "La configuration semble juste, mais l'hôte de session n'a pas pu obtenir ou renouveler de CALs (1004, 1028) ou un serveur de licences l'a refusé (4141) : un serveur de licences sur lequel il n'a pas d'inscription valide, un droit révoqué, ou une version ou un type qu'il ne peut pas servir.",
+      fix: (p) => `Lisez les événements (${s(p.command)}), corrigez ce qu'ils nomment, puis connectez un périphérique de test et vérifiez qu'il obtient une CAL : ${s(p.command2)}.`,
+    },
+  },
+  GRACE_PERIOD_EXPIRED: {
+    en: {
+      message: (p) =>
+        `The grace period of session host ${s(p.host)} has expired${p.unconfigured ? ' and it is not configured with a licensing mode and license servers (event 1069)' : ''}: connections without a valid CAL are refused.${p.why ? ` Until then fix: ${p.why}.` : ''}`,
+      cause: () => 'The 120-day grace period always counts down from first start; after it every connection needs a CAL from a reachable license server.',
+      fix: (p) => `Fix the blocking findings above; then check with ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `Le délai de grâce de l'hôte de session ${s(p.host)} a expiré${p.unconfigured ? " et il n'est configuré ni avec un mode de licences ni avec des serveurs de licences (événement 1069)" : ''} : les connexions sans CAL valide sont refusées.${p.why ? ` D'ici là, corrigez : ${p.why}.` : ''}`,
+      cause: () => 'Le délai de grâce de 120 jours court toujours depuis le premier démarrage ; après, chaque connexion demande une CAL d\'un serveur de licences joignable.',
+      fix: (p) => `Corrigez les constats bloquants ci-dessus ; puis vérifiez avec ${s(p.command)}.`,
+    },
+  },
+  GRACE_PERIOD_ENDING: {
+    en: {
+      message: (p) =>
+        `The grace period of session host ${s(p.host)} ends in ${s(p.days)} day(s)${p.endsOn ? ` (${p.endsOn})` : ''}.${p.blocked ? ' Connections will then be refused.' : ' Licensing is configured, so connections will then use CALs.'}${p.why ? ` Until then fix: ${p.why}.` : ''}`,
+      cause: () => 'The 120-day grace period lets connections in without a CAL while licensing is set up; it does not replace a compliant configuration.',
+      fix: (p) => (p.blocked ? `Fix the blocking findings before the grace period ends, then run ${s(p.command)}.` : `Nothing to do; check that test devices get CALs: ${s(p.command2)}.`),
+    },
+    fr: {
+      message: (p) =>
+        `Le délai de grâce de l'hôte de session ${s(p.host)} se termine dans ${s(p.days)} jour(s)${p.endsOn ? ` (${p.endsOn})` : ''}.${p.blocked ? ' Les connexions seront alors refusées.' : ' Les licences sont configurées : les connexions utiliseront alors des CALs.'}${p.why ? ` D'ici là, corrigez : ${p.why}.` : ''}`,
+      cause: () => 'Le délai de grâce de 120 jours admet les connexions sans CAL pendant la mise en place des licences ; il ne remplace pas une configuration conforme.',
+      fix: (p) => (p.blocked ? `Corrigez les constats bloquants avant la fin du délai de grâce, puis lancez ${s(p.command)}.` : `Rien à faire ; vérifiez que les périphériques de test obtiennent des CALs : ${s(p.command2)}.`),
+    },
+  },
+};
+
+/** A finding's texts in a language, from the table. */
+export function openCalFindingText(code: FindingCode, lang: Lang, p: Facts): { message: string; cause: string; fix: string } {
+  const t = OPENCAL_FINDING_TEXTS[code]?.[lang];
+  if (!t) throw new Error(`no ${lang} text for finding ${code}`);
+  return { message: t.message(p), cause: t.cause(p), fix: t.fix(p) };
+}
+
+/** The session host line's facts. */
+export interface HostLine {
+  name: string;
+  version: number;
+  directory: string;
+  mode: string;
+  modeSource: string;
+  servers: readonly string[];
+  serversSource: string;
+  graceDays: number;
+}
+
+const ACTIVATION_FR: Record<string, string> = { activated: 'activé', unactivated: 'non activé', deactivated: 'désactivé', invalidated: 'invalidé' };
+const ISSUE_FR: Record<string, string> = { temporary: 'temporaire', permanent: 'permanente', user: 'par utilisateur', none: 'aucune' };
+
+/** What `opencal diagnose` prints around the findings of an OpenCAL estate. */
+export const DIAGNOSE_OUTPUT = {
+  en: {
+    severity: { blocking: 'BLOCKING', warning: 'WARNING', info: 'INFO' },
+    cause: 'Cause:',
+    fix: 'Fix:  ',
+    clean: 'No problem found: licensing is configured and CALs are available.',
+    summary: (b: number, w: number, i: number) => `${b} blocking, ${w} warning(s), ${i} info.`,
+    sessionHost: (h: HostLine) =>
+      `Session host ${h.name} (Windows Server ${h.version}, ${h.directory}): ${h.mode} from ${h.modeSource}; license servers ${h.servers.length > 0 ? h.servers.join(', ') : '(none)'} from ${h.serversSource}; ${h.graceDays} grace day(s) left.`,
+    revocationList: (seq: number | undefined, fetchedAt: string | undefined, fromClearinghouse: boolean) =>
+      `Revocation list: ${seq === undefined ? 'never received' : `#${seq}, received ${fetchedAt ?? '?'}`}${fromClearinghouse ? ' from the clearinghouse' : ' from a file'}.`,
+    licenseServer: (url: string, listed: boolean, state: string) => `License server ${url}${listed ? '' : ' (not on the list)'}: ${state}`,
+    notReachable: 'not reachable',
+    notInspected: 'reachable, not inspected',
+    inspected: (activation: string, id: string, version: string, packs: readonly string[]) => `${activation}, ID ${id}, version ${version}${packs.length > 0 ? `, ${packs.join('; ')}` : ', no key pack'}`,
+    pack: (calType: string, calVersion: number, available: number, total: number) => `${calType} ${calVersion}: ${available}/${total} available`,
+    probe: (text: string) => `  probe (the host's own CAL request, dry run): ${text}`,
+    probeOutcome: {
+      notRun: 'not run',
+      notAsked: 'not asked',
+      wouldIssue: (issue: string, permanentAvailable: boolean) => `a ${issue} CAL${permanentAvailable ? ', permanent CALs available' : ''}`,
+      notEnrolled: 'not enrolled',
+      noMode: 'not asked (no licensing mode)',
+      unreachable: (code: string) => `not reachable from the session host (${code})`,
+      refused: (code: string) => `refused (${code})`,
+      noCal: 'no CAL',
+    },
+  },
+  fr: {
+    severity: { blocking: 'BLOQUANT', warning: 'AVERTISSEMENT', info: 'INFO' },
+    cause: 'Cause :',
+    fix: 'Correctif :',
+    clean: 'Aucun problème : les licences sont configurées et des CALs sont disponibles.',
+    summary: (b: number, w: number, i: number) => `${b} bloquant(s), ${w} avertissement(s), ${i} info.`,
+    sessionHost: (h: HostLine) =>
+      `Hôte de session ${h.name} (Windows Server ${h.version}, ${h.directory === 'workgroup' ? 'groupe de travail' : 'domaine'}) : mode ${modeName('fr', h.mode)} (${SOURCE_FR[h.modeSource] ?? h.modeSource}) ; serveurs de licences ${h.servers.length > 0 ? h.servers.join(', ') : '(aucun)'} (${SOURCE_FR[h.serversSource] ?? h.serversSource}) ; ${h.graceDays} jour(s) de délai de grâce restant(s).`,
+    revocationList: (seq: number | undefined, fetchedAt: string | undefined, fromClearinghouse: boolean) =>
+      `Liste de révocation : ${seq === undefined ? 'jamais reçue' : `n° ${seq}, reçue le ${fetchedAt ?? '?'}`}${fromClearinghouse ? ' du Clearinghouse' : " d'un fichier"}.`,
+    licenseServer: (url: string, listed: boolean, state: string) => `Serveur de licences ${url}${listed ? '' : ' (absent de la liste)'} : ${state}`,
+    notReachable: 'injoignable',
+    notInspected: 'joignable, non inspecté',
+    inspected: (activation: string, id: string, version: string, packs: readonly string[]) =>
+      `${ACTIVATION_FR[activation] ?? activation}, ID ${id}, version ${version}${packs.length > 0 ? `, ${packs.join(' ; ')}` : ', aucun pack de licences'}`,
+    pack: (calType: string, calVersion: number, available: number, total: number) => `${TYPE_FR[calType] ?? calType} ${calVersion} : ${available}/${total} disponible(s)`,
+    probe: (text: string) => `  sonde (la demande de CAL de l'hôte lui-même, à blanc) : ${text}`,
+    probeOutcome: {
+      notRun: 'non lancée',
+      notAsked: 'non interrogé',
+      wouldIssue: (issue: string, permanentAvailable: boolean) => `une CAL ${ISSUE_FR[issue] ?? issue}${permanentAvailable ? ', des CALs permanentes sont disponibles' : ''}`,
+      notEnrolled: 'non inscrit',
+      noMode: 'non interrogé (aucun mode de licences)',
+      unreachable: (code: string) => `injoignable depuis l'hôte de session (${code})`,
+      refused: (code: string) => `refusée (${code})`,
+      noCal: 'aucune CAL',
+    },
+  },
+} as const;
