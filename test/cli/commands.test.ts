@@ -113,6 +113,15 @@ describe('client commands against an all-in-one server', () => {
       expect(d.exit).toBe(4);
       expect(d.stdout).toContain('CLIENTS_REFUSED_MODE_MISMATCH');
       expect(d.stdout).toContain('opencal host config --mode per-device');
+      const fr = await cli(['diagnose', '--lang', 'fr']);
+      expect(fr.exit).toBe(4);
+      expect(fr.stdout).toContain('[BLOQUANT] CLIENTS_REFUSED_MODE_MISMATCH: Les clients sont refusés alors que');
+      expect(fr.stdout).toContain('Correctif : Corrigez le mode dans la stratégie : opencal host config --mode per-device');
+      expect(fr.stdout).toMatch(/Serveur de licences \S+ : activé/);
+      const json = await cli(['diagnose', '--lang', 'fr', '--json']);
+      const mismatch = json.json.findings.find((f: { code: string }) => f.code === 'CLIENTS_REFUSED_MODE_MISMATCH');
+      expect(mismatch.message).toContain('mode Par utilisateur');
+      expect(mismatch.cause).toContain('ne sont pas interchangeables');
     } finally {
       await cli(['host', 'config', '--mode', 'not-configured', '--layer', 'policy']);
     }
