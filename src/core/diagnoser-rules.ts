@@ -104,7 +104,13 @@ export interface ObservedLicenseServer {
   problem?: { code: string; message: string };
   serverId?: string;
   version?: ServerVersion;
-  activation?: { status: ActivationStatus; method?: ActivationMethod; certificateExpiresAt?: string };
+  activation?: {
+    status: ActivationStatus;
+    method?: ActivationMethod;
+    certificateExpiresAt?: string;
+    /** who activated the server: name, company and country given at activation. */
+    contact?: { firstName: string; lastName: string; company: string; country: string };
+  };
   keyPacks: ObservedKeyPack[];
   /** the "RDS Endpoint Servers" allow-list; undefined when it could not be read. */
   hostsAllowList?: { enabled: boolean; hostAllowed: boolean };

@@ -178,6 +178,10 @@ export function applyStatus(server: ObservedLicenseServer, s: Partial<LicenseSer
   if (a?.method) activation.method = a.method;
   const exp = iso(a?.expiresAt);
   if (exp) activation.certificateExpiresAt = exp;
+  const c = a?.contact;
+  if (c && typeof c.company === 'string' && typeof c.firstName === 'string' && typeof c.lastName === 'string' && typeof c.country === 'string') {
+    activation.contact = { firstName: c.firstName, lastName: c.lastName, company: c.company, country: c.country };
+  }
   server.activation = activation;
   const packs = s.keyPacks ?? [];
   if (packs.length > 0) server.keyPacks = packs.flatMap((k) => keyPackFromView(k) ?? []);

@@ -87,6 +87,9 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
   if (!pack) {
     return refuse('PHONE_SCRIPT_NO_PACK');
   }
+  // Who activated the server the pack goes to (else any server that says), as given at activation.
+  const activated =
+    snapshot.licenseServers.find((l) => l.serverId === targetId)?.activation?.contact ?? snapshot.licenseServers.find((l) => l.activation?.contact)?.activation?.contact;
   const input: PhoneScriptInput = {
     lang: o.lang,
     serverId: targetId,
@@ -94,8 +97,8 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
     calType: pack.calType,
     calVersion: pack.calVersion,
     count: pack.count,
-    organization: o.organization ?? ch?.organization ?? '<ORGANIZATION>',
-    contact: o.contact ?? '<CONTACT>',
+    organization: o.organization ?? ch?.organization ?? activated?.company ?? '<ORGANIZATION>',
+    contact: o.contact ?? (activated ? contactLine(activated) : '<CONTACT>'),
     reason: o.reason ?? 'reinstalled',
   };
   if (o.packKey) input.packKey = o.packKey;
@@ -106,6 +109,13 @@ export function phoneScriptFor(snapshot: DiagnosisSnapshot, o: PhoneScriptOption
   const target = snapshot.licenseServers.find((l) => l.serverId === targetId);
   if (target?.version) input.serverVersion = target.version;
   return ok(phoneScript(input));
+}
+
+/** "Jeanne Martin (Contoso SARL, FR)": the activation contact as the agent asks for it. */
+function contactLine(c: { firstName: string; lastName: string; company: string; country: string }): string {
+  const name = `${c.firstName} ${c.lastName}`.trim();
+  const where = [c.company, c.country].filter((s) => s.trim() !== '').join(', ');
+  return where ? `${name} (${where})` : name;
 }
 
 /** What the session host's dry-run CAL request to one license server got, in words. */

@@ -28,6 +28,7 @@ export function activationView(server: repo.ServerState, now: Date): ActivationV
     expired: server.status === 'activated' && !isActive(server, now),
     certificate: server.certificate !== undefined,
     reason: server.statusReason,
+    ...(server.company && server.company.company !== '' ? { contact: { ...server.company } } : {}),
   };
 }
 

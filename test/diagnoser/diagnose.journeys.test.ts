@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { callJson } from '../../src/http/client';
 import { phoneScriptFor, renderFindings, renderPlan } from '../../src/diagnoser/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { estateForEachTest, finding } from './estate';
+import { COMPANY, estateForEachTest, finding } from './estate';
 
 describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
   const fx = estateForEachTest(() => tdb.open());
@@ -80,6 +80,12 @@ describeEachDatabase('diagnoser against a real estate over HTTP', (tdb) => {
     expect(script.value).toContain(`XXXXX-XXXXX-XXXXX-XXXXX-${packKey.slice(-5)}`);
     expect(script.value).not.toContain(packKey.slice(0, 5));
     expect(script.value).toContain(`Numéro de dossier : ${caseNumber}`);
+    // Without --organization or --contact, the script names who activated the new server (name, company, country).
+    const filled = phoneScriptFor(d.snapshot, { lang: 'fr', caseNumber });
+    if (!filled.ok) throw new Error(filled.error.message);
+    expect(filled.value).toContain(`organisation : ${COMPANY.company} ; contact : Jeanne Martin (Contoso SARL, FR)`);
+    expect(filled.value).not.toMatch(/(organisation|contact) : à préciser/);
+    expect(d.snapshot.licenseServers.find((l) => l.url === fresh.url)!.activation!.contact).toEqual(COMPANY);
     const english = phoneScriptFor(d.snapshot, { lang: 'en', caseNumber, organization: 'Contoso SARL', contact: 'Jeanne Martin' });
     expect(english.ok && english.value).toContain('Request: reissue the pack to the new server and invalidate the old one.');
     expect(renderFindings(d.findings, d.snapshot)).toContain(`[WARNING] PORTAL_CASE_PENDING: Case ${caseNumber}`);

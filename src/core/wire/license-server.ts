@@ -30,6 +30,12 @@ export const ActivationView = Type.Object({
   expired: Type.Boolean(),
   certificate: Type.Boolean({ description: 'whether the server holds a certificate' }),
   reason: Type.Optional(Type.String()),
+  contact: Type.Optional(
+    Type.Object(
+      { firstName: Type.String(), lastName: Type.String(), company: Type.String(), country: Type.String() },
+      { description: 'who activated the server: the name, company and country given at activation (what the clearinghouse agent asks on the phone)' },
+    ),
+  ),
 });
 export type ActivationView = Static<typeof ActivationView>;
 
