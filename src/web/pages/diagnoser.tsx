@@ -271,6 +271,8 @@ export function Diagnoser(props: PageProps) {
   const [result, setResult] = useState<Result>();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
+  // The findings are worded in the browser's language, as the Windows drop zone's texts are.
+  const lang = browserLang();
   const run = async () => {
     setBusy(true);
     setError(undefined);
@@ -281,7 +283,7 @@ export function Diagnoser(props: PageProps) {
       return;
     }
     const now = new Date(g.snapshot.takenAt);
-    setResult({ snapshot: g.snapshot, findings: diagnose(g.snapshot, now), plan: planRecovery(g.snapshot, { lang: 'en' }) });
+    setResult({ snapshot: g.snapshot, findings: diagnose(g.snapshot, now, lang), plan: planRecovery(g.snapshot, { lang: 'en' }) });
   };
   useEffect(() => {
     void run();
@@ -314,7 +316,7 @@ export function Diagnoser(props: PageProps) {
               {result.findings.filter((f) => f.severity === 'warning').length} warning(s), {result.findings.filter((f) => f.severity === 'info').length} note(s) — at{' '}
               {formatDate(s.takenAt)}.
             </p>
-            <Findings findings={result.findings} />
+            <Findings findings={result.findings} {...(lang === 'fr' ? { lang } : {})} />
             <h3>License servers</h3>
             <table>
               <TableHead columns={['URL', 'Listed', 'Reachable', 'Activation', 'Available CALs', "Host's CAL request (probe)"]} />
