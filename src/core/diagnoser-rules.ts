@@ -483,10 +483,13 @@ function licenseServerListFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: anyReachable ? 'warning' : 'blocking',
       code: 'LICENSE_SERVER_UNREACHABLE',
-      message: `License server ${ls.url} is not available${ls.problem ? ` (${ls.problem.message})` : ''}.${anyReachable ? ' The session host fails over to the next server on its list.' : ' No license server on the list answers.'}`,
-      cause:
-        'Network connectivity problems, the license server is stopped (`opencal license-server serve`), its URL on the session host is wrong, or it was reinstalled under another address.',
-      fix: `Start the license server or correct its URL, then check it answers: \`${commands[0]}\`. If it was replaced, put the new one on the list: \`${hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]}\`.`,
+      ...openCalFindingText('LICENSE_SERVER_UNREACHABLE', ctx.lang, {
+        url: ls.url,
+        problem: ls.problem?.message ?? '',
+        blocked: !anyReachable,
+        command: commands[0]!,
+        command2: hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]!,
+      }),
       commands: [commands[0]!, hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]!],
       subject: ls.url,
     });
@@ -703,9 +706,17 @@ function reinstallFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: listedHave(p.calType) ? 'warning' : 'blocking',
       code: 'PACK_ACTIVE_ON_OTHER_SERVER',
-      message: `Pack ${p.packNumber} (${p.count} ${calLabel(p.calType, p.calVersion)} CALs, ${p.program}) is already activated on license server ${p.activeOn}${target?.serverId ? `, not on ${target.serverId}` : ''}: installing its key here is refused as "already activated".`,
-      cause: 'The pack is installed in another license database: the old license server (reinstalled, replaced or destroyed) still holds it at the clearinghouse.',
-      fix: `Migrate the pack to this license server: \`${commands[0]}\`, then on the portal \`${commands[1]}\`. If the case ends Pending, call the clearinghouse for a reissue (\`${commands[2]}\`).`,
+      ...openCalFindingText('PACK_ACTIVE_ON_OTHER_SERVER', ctx.lang, {
+        pack: String(p.packNumber),
+        count: p.count,
+        calLabel: calLabel(p.calType, p.calVersion),
+        program: p.program,
+        activeOn: p.activeOn ?? '',
+        target: target?.serverId ?? '',
+        command: commands[0]!,
+        command2: commands[1]!,
+        command3: commands[2]!,
+      }),
       commands,
       subject: `pack ${p.packNumber}`,
     });
@@ -723,9 +734,15 @@ function reinstallFindings(ctx: Ctx): Finding[] {
       out.push({
         severity: ls.listed || ctx.listed.length === 0 ? 'blocking' : 'warning',
         code: 'NO_CALS_AFTER_REINSTALL',
-        message: `License server ${ls.url} shows 0 ${empty.join('/')} CALs${ls.rebuiltAt ? ` since its database was rebuilt on ${ls.rebuiltAt.slice(0, 10)}` : ''}, although the clearinghouse holds ${heldHere.length > 0 ? heldHere.map((p) => `pack ${p.packNumber}`).join(', ') : 'its packs'} for its ID ${ls.serverId}.`,
-        cause: 'The license database was rebuilt (same license server ID) and the packs were not reinstalled.',
-        fix: `Reactivate if needed and reinstall the pack: \`${install}\` (the clearinghouse delivers it again to the same server ID).`,
+        ...openCalFindingText('NO_CALS_AFTER_REINSTALL', ctx.lang, {
+          rebuilt: true,
+          url: ls.url,
+          empty: empty.join('/'),
+          rebuiltOn: ls.rebuiltAt ? ls.rebuiltAt.slice(0, 10) : '',
+          held: heldHere.map((p) => `${ctx.lang === 'fr' ? 'le pack' : 'pack'} ${p.packNumber}`).join(', '),
+          serverId: ls.serverId,
+          command: install,
+        }),
         commands: [install],
         subject: ls.url,
       });
@@ -736,9 +753,17 @@ function reinstallFindings(ctx: Ctx): Finding[] {
       out.push({
         severity: 'blocking',
         code: 'NO_CALS_AFTER_REINSTALL',
-        message: `License server ${ls.url} (new ID ${ls.serverId}) shows 0 ${empty.join('/')} CALs: its database is new and pack ${p.packNumber} is still active on license server ${p.activeOn}.`,
-        cause: 'A reinstall creates a new license database and a new license server ID; the pack was not reissued to it.',
-        fix: `Finish the reissue, then install the pack: \`${code}\`, \`${migrate}\`, and once approved \`${install}\`. Do not rebuild the database before the reissue is assured: the CALs would not come back.`,
+        ...openCalFindingText('NO_CALS_AFTER_REINSTALL', ctx.lang, {
+          rebuilt: false,
+          url: ls.url,
+          serverId: ls.serverId,
+          empty: empty.join('/'),
+          pack: String(p.packNumber),
+          activeOn: p.activeOn ?? '',
+          command: code!,
+          command2: migrate!,
+          command3: install,
+        }),
         commands: [code!, migrate!, install],
         subject: ls.url,
       });

@@ -29,6 +29,19 @@ export interface OpenCalFacts {
   why: string;
   blocked: boolean;
   unconfigured: boolean;
+  pack: string;
+  count: number;
+  calLabel: string;
+  program: string;
+  activeOn: string;
+  target: string;
+  command3: string;
+  serverId: string;
+  empty: string;
+  rebuiltOn: string;
+  held: string;
+  /** NO_CALS_AFTER_REINSTALL: the database was rebuilt under the same ID (true), or is new under a new ID (false). */
+  rebuilt: boolean;
 }
 
 type Facts = Partial<OpenCalFacts>;
@@ -49,9 +62,70 @@ export function modeName(lang: Lang, mode: string | undefined): string {
 
 const SOURCE_FR: Record<string, string> = { policy: 'stratégie de groupe', deployment: 'déploiement', local: 'réglage local', default: 'par défaut' };
 const TYPE_FR: Record<string, string> = { device: 'par périphérique', user: 'par utilisateur' };
+const typesFr = (v: string | undefined): string => s(v).split('/').map((x) => TYPE_FR[x] ?? x).join('/');
 
 /** Findings whose texts come from this table (the others are still worded in English in diagnoser-rules.ts). */
 export const OPENCAL_FINDING_TEXTS: Partial<Record<FindingCode, Record<Lang, OpenCalFindingText>>> = {
+  PACK_ACTIVE_ON_OTHER_SERVER: {
+    en: {
+      message: (p) =>
+        `Pack ${s(p.pack)} (${s(p.count)} ${s(p.calLabel)} CALs, ${s(p.program)}) is already activated on license server ${s(p.activeOn)}${p.target ? `, not on ${p.target}` : ''}: installing its key here is refused as "already activated".`,
+      cause: () => 'The pack is installed in another license database: the old license server (reinstalled, replaced or destroyed) still holds it at the clearinghouse.',
+      fix: (p) => `Migrate the pack to this license server: ${s(p.command)}, then on the portal ${s(p.command2)}. If the case ends Pending, call the clearinghouse for a reissue (${s(p.command3)}).`,
+    },
+    fr: {
+      message: (p) =>
+        `Le pack ${s(p.pack)} (${s(p.count)} CALs ${s(p.calLabel)}, ${s(p.program)}) est déjà activé sur le serveur de licences ${s(p.activeOn)}${p.target ? `, pas sur ${p.target}` : ''} : l'installation de sa clé ici est refusée avec « La clé est déjà activée ».`,
+      cause: () => "Le pack est installé dans une autre base de licences : l'ancien serveur de licences (réinstallé, remplacé ou détruit) le détient toujours auprès du Clearinghouse.",
+      fix: (p) => `Migrez le pack vers ce serveur de licences : ${s(p.command)}, puis sur le portail ${s(p.command2)}. Si le dossier reste en attente (Pending), appelez le Clearinghouse pour une réémission (${s(p.command3)}).`,
+    },
+  },
+  LICENSE_SERVER_UNREACHABLE: {
+    en: {
+      message: (p) =>
+        `License server ${s(p.url)} is not available${p.problem ? ` (${p.problem})` : ''}.${p.blocked ? ' No license server on the list answers.' : ' The session host fails over to the next server on its list.'}`,
+      cause: () =>
+        'Network connectivity problems, the license server is stopped (opencal license-server serve), its URL on the session host is wrong, or it was reinstalled under another address.',
+      fix: (p) => `Start the license server or correct its URL, then check it answers: ${s(p.command)}. If it was replaced, put the new one on the list: ${s(p.command2)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `Le serveur de licences ${s(p.url)} n'est pas disponible${p.problem ? ` (${p.problem})` : ''}.${p.blocked ? ' Aucun serveur de licences de la liste ne répond.' : " L'hôte de session bascule sur le serveur suivant de sa liste."}`,
+      cause: () =>
+        "Problème de connectivité réseau, le serveur de licences est arrêté (opencal license-server serve), son URL sur l'hôte de session est fausse, ou il a été réinstallé sous une autre adresse.",
+      fix: (p) => `Démarrez le serveur de licences ou corrigez son URL, puis vérifiez qu'il répond : ${s(p.command)}. S'il a été remplacé, mettez le nouveau dans la liste : ${s(p.command2)}.`,
+    },
+  },
+  NO_CALS_AFTER_REINSTALL: {
+    en: {
+      message: (p) =>
+        p.rebuilt
+          ? `License server ${s(p.url)} shows 0 ${s(p.empty)} CALs${p.rebuiltOn ? ` since its database was rebuilt on ${p.rebuiltOn}` : ''}, although the clearinghouse holds ${p.held ? p.held : 'its packs'} for its ID ${s(p.serverId)}.`
+          : `License server ${s(p.url)} (new ID ${s(p.serverId)}) shows 0 ${s(p.empty)} CALs: its database is new and pack ${s(p.pack)} is still active on license server ${s(p.activeOn)}.`,
+      cause: (p) =>
+        p.rebuilt
+          ? 'The license database was rebuilt (same license server ID) and the packs were not reinstalled.'
+          : 'A reinstall creates a new license database and a new license server ID; the pack was not reissued to it.',
+      fix: (p) =>
+        p.rebuilt
+          ? `Reactivate if needed and reinstall the pack: ${s(p.command)} (the clearinghouse delivers it again to the same server ID).`
+          : `Finish the reissue, then install the pack: ${s(p.command)}, ${s(p.command2)}, and once approved ${s(p.command3)}. Do not rebuild the database before the reissue is assured: the CALs would not come back.`,
+    },
+    fr: {
+      message: (p) =>
+        p.rebuilt
+          ? `Le serveur de licences ${s(p.url)} affiche 0 CAL ${typesFr(p.empty)}${p.rebuiltOn ? ` depuis la reconstruction de sa base le ${p.rebuiltOn}` : ''}, alors que le Clearinghouse détient ${p.held ? p.held : 'ses packs'} pour son ID ${s(p.serverId)}.`
+          : `Le serveur de licences ${s(p.url)} (nouvel ID ${s(p.serverId)}) affiche 0 CAL ${typesFr(p.empty)} : sa base est neuve et le pack ${s(p.pack)} est toujours actif sur le serveur de licences ${s(p.activeOn)}.`,
+      cause: (p) =>
+        p.rebuilt
+          ? "La base de licences a été reconstruite (même ID de serveur de licences) et les packs n'ont pas été réinstallés."
+          : "Une réinstallation crée une nouvelle base de licences et un nouvel ID de serveur de licences ; le pack ne lui a pas été réémis.",
+      fix: (p) =>
+        p.rebuilt
+          ? `Réactivez si besoin et réinstallez le pack : ${s(p.command)} (le Clearinghouse le délivre à nouveau au même ID de serveur).`
+          : `Terminez la réémission, puis installez le pack : ${s(p.command)}, ${s(p.command2)}, et une fois approuvée ${s(p.command3)}. Ne reconstruisez pas la base avant que la réémission soit assurée : les CALs ne reviendraient pas.`,
+    },
+  },
   MODE_NOT_CONFIGURED: {
     en: {
       message: (p) => `The licensing mode of session host ${s(p.host)} is not configured (event 1068).`,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { diagnose, FINDING_CODES, type DiagnosisSnapshot } from '../../../src/core/diagnoser-rules';
 import { DIAGNOSE_OUTPUT, OPENCAL_FINDING_TEXTS, type OpenCalFacts } from '../../../src/core/diagnoser-texts-opencal';
 import { renderFindings } from '../../../src/diagnoser/index';
-import { healthy, NOW } from './fixtures';
+import { healthy, NOW, OLD_ID, seedSituation } from './fixtures';
 
 const FACTS: OpenCalFacts = {
   host: 'RDSH-01',
@@ -24,7 +24,21 @@ const FACTS: OpenCalFacts = {
   why: 'MODE_NOT_CONFIGURED',
   blocked: true,
   unconfigured: true,
+  pack: '1',
+  count: 10,
+  calLabel: 'RDS 2019 Per Device',
+  program: 'select',
+  activeOn: 'QRTVW-BCDFG-HJKMP-XY234-6789B-CDFGH-TVWXY',
+  target: 'BCDFG-HJKMP-QRTVW-XY234-6789B-CDFGH-JKMPQ',
+  command3: 'opencal phone-script --lang fr',
+  serverId: 'BCDFG-HJKMP-QRTVW-XY234-6789B-CDFGH-JKMPQ',
+  empty: 'device',
+  rebuiltOn: '2025-02-27',
+  held: 'pack 1',
+  rebuilt: true,
 };
+/** The same facts with every flag turned the other way, for the texts that have two variants. */
+const OTHER_FACTS: OpenCalFacts = { ...FACTS, saw1004: false, blocked: false, unconfigured: false, rebuilt: false, explained: '', why: '' };
 
 const covered = Object.entries(OPENCAL_FINDING_TEXTS).map(([code, texts]) => ({ code, texts: texts! }));
 
@@ -34,9 +48,9 @@ describe('the OpenCAL diagnoser texts in English and French', () => {
   });
 
   it.each(covered)('$code has a message, a cause and a fix in both languages, the French differing from the English', ({ texts }) => {
-    for (const part of ['message', 'cause', 'fix'] as const) {
-      const en = texts.en[part](FACTS);
-      const fr = texts.fr[part](FACTS);
+    for (const [part, facts] of (['message', 'cause', 'fix'] as const).flatMap((x) => [[x, FACTS] as const, [x, OTHER_FACTS] as const])) {
+      const en = texts.en[part](facts);
+      const fr = texts.fr[part](facts);
       expect(en.trim()).not.toBe('');
       expect(fr.trim()).not.toBe('');
       expect(fr).not.toBe(en);
@@ -51,6 +65,12 @@ describe('the OpenCAL diagnoser texts in English and French', () => {
   });
 
   const estates: { name: string; build: (s: DiagnosisSnapshot) => void; code: string; fr: string }[] = [
+    {
+      name: "the source document's reinstall: the key is already activated on the old server",
+      build: (s) => Object.assign(s, seedSituation()),
+      code: 'PACK_ACTIVE_ON_OTHER_SERVER',
+      fr: `Le pack 1 (10 CALs RDS 2019 Per Device, retail) est déjà activé sur le serveur de licences ${OLD_ID}`,
+    },
     {
       name: 'mode not configured, grace period over',
       build: (s) => {
@@ -92,6 +112,7 @@ describe('the OpenCAL diagnoser texts in English and French', () => {
     const printed = renderFindings(french, s, 'fr');
     expect(printed).toContain(`[BLOQUANT] ${code}: ${fr}`);
     expect(printed).toContain('Hôte de session RDSH-01 (Windows Server 2019');
+    expect(printed).not.toMatch(/\bLicense server\b|\bSession host\b/);
     expect(printed).toContain('Correctif :');
   });
 
