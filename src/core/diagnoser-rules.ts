@@ -506,9 +506,7 @@ function licenseServerListFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: anyEnrolledUsable ? 'warning' : 'blocking',
       code: 'HOST_NOT_ENROLLED',
-      message: `Session host ${host.name} is not enrolled on license server ${url}: it cannot request CALs from it.`,
-      cause: 'A session host needs a session host token from each license server on its list, obtained once with a join token.',
-      fix: `Make a join token on the license server (\`${commands[0]}\`) and enrol the session host with it (\`${commands[1]}\`).`,
+      ...openCalFindingText('HOST_NOT_ENROLLED', ctx.lang, { host: host.name, url, command: commands[0], command2: commands[1] }),
       commands,
       subject: url,
     });
@@ -888,9 +886,13 @@ function availabilityFindings(ctx: Ctx): Finding[] {
       {
         severity: need === 'device' ? 'blocking' : 'warning',
         code: 'NO_CALS_AVAILABLE',
-        message: `No ${calLabel(need, hv)} (or newer) key pack is installed on the license servers of session host ${ctx.host.name}: devices get only temporary CALs.`,
-        cause: 'No key pack of the CAL type the licensing mode needs is installed.',
-        fix: `Install a pack: \`${install}\` (or by key pack ID from the portal: \`${withUrl('opencal licmgr install --key-pack-id <KEY_PACK_ID>', target.url)}\`).`,
+        ...openCalFindingText('NO_CALS_AVAILABLE', ctx.lang, {
+          allIssued: false,
+          calLabel: calLabel(need, hv),
+          host: ctx.host.name,
+          command: install,
+          command2: withUrl('opencal licmgr install --key-pack-id <KEY_PACK_ID>', target.url),
+        }),
         commands: [install],
         subject: target.url,
       },
@@ -904,9 +906,14 @@ function availabilityFindings(ctx: Ctx): Finding[] {
     {
       severity: need === 'device' ? 'blocking' : 'warning',
       code: 'NO_CALS_AVAILABLE',
-      message: `All ${total} ${calLabel(need, hv)}-compatible CALs are issued (event 21): ${need === 'device' ? 'new devices get only temporary CALs, and are refused once those expire' : 'per-user CALs are over-allocated (reported, not refused)'}.`,
-      cause: 'Every CAL of the installed packs is issued to a device or user.',
-      fix: `Install more CALs (\`${install}\`), or revoke CALs of devices no longer used (\`${withUrl('opencal licmgr revoke <DEVICE>', target.url)}\`, per-device only).`,
+      ...openCalFindingText('NO_CALS_AVAILABLE', ctx.lang, {
+        allIssued: true,
+        total,
+        calLabel: calLabel(need, hv),
+        device: need === 'device',
+        command: install,
+        command2: withUrl('opencal licmgr revoke <DEVICE>', target.url),
+      }),
       commands: [install, withUrl('opencal licmgr issued --type device', target.url)],
       subject: target.url,
     },

@@ -42,6 +42,11 @@ export interface OpenCalFacts {
   held: string;
   /** NO_CALS_AFTER_REINSTALL: the database was rebuilt under the same ID (true), or is new under a new ID (false). */
   rebuilt: boolean;
+  /** NO_CALS_AVAILABLE: every CAL of the installed packs is issued (true), or no pack is installed (false). */
+  allIssued: boolean;
+  /** NO_CALS_AVAILABLE: the CALs needed are per-device ones. */
+  device: boolean;
+  total: number;
 }
 
 type Facts = Partial<OpenCalFacts>;
@@ -94,6 +99,43 @@ export const OPENCAL_FINDING_TEXTS: Partial<Record<FindingCode, Record<Lang, Ope
       cause: () =>
         "Problème de connectivité réseau, le serveur de licences est arrêté (opencal license-server serve), son URL sur l'hôte de session est fausse, ou il a été réinstallé sous une autre adresse.",
       fix: (p) => `Démarrez le serveur de licences ou corrigez son URL, puis vérifiez qu'il répond : ${s(p.command)}. S'il a été remplacé, mettez le nouveau dans la liste : ${s(p.command2)}.`,
+    },
+  },
+  HOST_NOT_ENROLLED: {
+    en: {
+      message: (p) => `Session host ${s(p.host)} is not enrolled on license server ${s(p.url)}: it cannot request CALs from it.`,
+      cause: () => 'A session host needs a session host token from each license server on its list, obtained once with a join token.',
+      fix: (p) => `Make a join token on the license server (${s(p.command)}) and enrol the session host with it (${s(p.command2)}).`,
+    },
+    fr: {
+      message: (p) => `L'hôte de session ${s(p.host)} n'est pas inscrit sur le serveur de licences ${s(p.url)} : il ne peut pas lui demander de CALs.`,
+      cause: () => "Un hôte de session a besoin d'un jeton d'hôte de session de chaque serveur de licences de sa liste, obtenu une fois avec un jeton d'inscription.",
+      fix: (p) => `Créez un jeton d'inscription sur le serveur de licences (${s(p.command)}) et inscrivez l'hôte de session avec lui (${s(p.command2)}).`,
+    },
+  },
+  NO_CALS_AVAILABLE: {
+    en: {
+      message: (p) =>
+        p.allIssued
+          ? `All ${s(p.total)} ${s(p.calLabel)}-compatible CALs are issued (event 21): ${p.device ? 'new devices get only temporary CALs, and are refused once those expire' : 'per-user CALs are over-allocated (reported, not refused)'}.`
+          : `No ${s(p.calLabel)} (or newer) key pack is installed on the license servers of session host ${s(p.host)}: devices get only temporary CALs.`,
+      cause: (p) => (p.allIssued ? 'Every CAL of the installed packs is issued to a device or user.' : 'No key pack of the CAL type the licensing mode needs is installed.'),
+      fix: (p) =>
+        p.allIssued
+          ? `Install more CALs (${s(p.command)}), or revoke CALs of devices no longer used (${s(p.command2)}, per-device only).`
+          : `Install a pack: ${s(p.command)} (or by key pack ID from the portal: ${s(p.command2)}).`,
+    },
+    fr: {
+      message: (p) =>
+        p.allIssued
+          ? `Les ${s(p.total)} CALs compatibles ${s(p.calLabel)} sont toutes émises (événement 21) : ${p.device ? 'les nouveaux périphériques ne reçoivent que des CALs temporaires, et sont refusés quand elles expirent' : 'les CALs par utilisateur sont surallouées (signalé, pas refusé)'}.`
+          : `Aucun pack de licences ${s(p.calLabel)} (ou plus récent) n'est installé sur les serveurs de licences de l'hôte de session ${s(p.host)} : les périphériques ne reçoivent que des CALs temporaires.`,
+      cause: (p) =>
+        p.allIssued ? 'Chaque CAL des packs installés est émise à un périphérique ou un utilisateur.' : "Aucun pack de licences du type de CAL qu'exige le mode de licences n'est installé.",
+      fix: (p) =>
+        p.allIssued
+          ? `Installez davantage de CALs (${s(p.command)}), ou révoquez les CALs de périphériques qui ne servent plus (${s(p.command2)}, par périphérique seulement).`
+          : `Installez un pack : ${s(p.command)} (ou par ID de pack de licences depuis le portail : ${s(p.command2)}).`,
     },
   },
   NO_CALS_AFTER_REINSTALL: {

@@ -36,9 +36,12 @@ const FACTS: OpenCalFacts = {
   rebuiltOn: '2025-02-27',
   held: 'pack 1',
   rebuilt: true,
+  allIssued: true,
+  device: true,
+  total: 10,
 };
 /** The same facts with every flag turned the other way, for the texts that have two variants. */
-const OTHER_FACTS: OpenCalFacts = { ...FACTS, saw1004: false, blocked: false, unconfigured: false, rebuilt: false, explained: '', why: '' };
+const OTHER_FACTS: OpenCalFacts = { ...FACTS, saw1004: false, blocked: false, unconfigured: false, rebuilt: false, allIssued: false, device: false, explained: '', why: '' };
 
 const covered = Object.entries(OPENCAL_FINDING_TEXTS).map(([code, texts]) => ({ code, texts: texts! }));
 
