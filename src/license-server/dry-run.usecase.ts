@@ -9,7 +9,7 @@
  */
 import { chooseKeyPack, decideDeviceCal, fallbackOnNoSeat, isExpired, type DeviceDecision, type DeviceHolding } from '../core/license-server-rules';
 import { ok, refusal, type Refusal, type Result } from '../core/result';
-import { isCalVersion, type CalKind, type CalVersion } from '../core/vocabulary';
+import { isCalVersion, type CalVersion } from '../core/vocabulary';
 import type { LicenseServerContext } from './context';
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
@@ -23,23 +23,9 @@ export interface DryRunRequest {
   user?: string;
 }
 
-/** What the server would do for the request; `issue: 'none'` comes with the refusal code it would answer. */
-export interface DryRunAnswer {
-  serverId: string;
-  dryRun: true;
-  /** what a device never seen (or the named one) would receive. */
-  issue: CalKind | 'none';
-  /** a permanent (or per-user) CAL of a version the host accepts has a free seat now. */
-  permanentAvailable: boolean;
-  /** the version that CAL would have. */
-  calVersion?: CalVersion;
-  activated: boolean;
-  /** when `issue` is `none`: the refusal code and message a real request gets. */
-  code?: string;
-  message?: string;
-  /** per-user only: the CAL would be over-allocated (reported, not refused). */
-  overAllocated?: boolean;
-}
+/** What the server would do for the request: the wire contract's type (src/core/wire/license-server.ts), declared once. */
+export type { DryRunAnswer } from '../core/wire/license-server';
+import type { DryRunAnswer } from '../core/wire/license-server';
 
 function holding(l: HeldLicense | undefined): DeviceHolding | undefined {
   if (!l) return undefined;

@@ -5,35 +5,16 @@
  * from this answer, not from the stored fact that a token is held: a token the license server no longer knows
  * (it was reinstalled at the same address) is a refused probe.
  */
-import type { CalKind, CalVersion } from '../core/vocabulary';
+import type { CalVersion } from '../core/vocabulary';
 import { effectiveConfig } from './config.usecase';
 import type { SessionHostContext } from './context';
 import { isOutage } from './license-server-client';
 import { listEnrolments } from './session-host.repository';
 
-export type ProbeOutcome = 'would-issue' | 'refused' | 'unreachable' | 'not-enrolled' | 'not-asked';
-
-export interface LicenseServerProbe {
-  url: string;
-  /** this host holds an enrolment token for the server (a stored fact; the outcome says whether it works). */
-  enrolled: boolean;
-  outcome: ProbeOutcome;
-  serverId?: string;
-  /** what a device never seen would get: temporary, permanent, user — or none. */
-  issue?: CalKind | 'none';
-  permanentAvailable?: boolean;
-  calVersion?: CalVersion;
-  activated?: boolean;
-  /** the refusal code and message (refused, unreachable, or `issue: none`). */
-  code?: string;
-  message?: string;
-}
-
-export interface ProbeReport {
-  at: string;
-  mode: string;
-  probes: LicenseServerProbe[];
-}
+/** The probe's answer: the wire contract's types (src/core/wire/session-host.ts), declared once. */
+export type { LicenseServerProbe, ProbeReport } from '../core/wire/session-host';
+import type { LicenseServerProbe, ProbeReport } from '../core/wire/session-host';
+export type ProbeOutcome = LicenseServerProbe['outcome'];
 
 /**
  * Why a license server refused this host's credential, in the administrator's terms (the license server's own
