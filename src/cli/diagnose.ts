@@ -281,15 +281,16 @@ export function diagnoseCommands(program: Command, ctx: CliContext): void {
     .addOption(choice('--reason <reason>', 'why the pack moves', MIGRATION_REASONS))
     .option('--case <case>', 'the case number, once submitted')
     .option('--device <name>', 'the test device name in the verify step')
-    .addOption(choice('--lang <lang>', 'language of the texts', ['en', 'fr']))
+    .addOption(choice('--lang <lang>', 'language of the steps and of the phone script they name (default: OPENCAL_LANG, then the system locale)', LANGS))
     .action(
       ctx.action(
         withTarget(ctx, async (target, o, json) => {
           const options = await gatherOptions(target, o);
           if (!options.ok) return fail(ctx.io, options.error, json);
-          const d = await runDiagnosis({ ...options.value, recovery: recoveryContextOf(o) });
+          const lang = resolveLang(typeof o['lang'] === 'string' ? o['lang'] : undefined, ctx.io.env);
+          const d = await runDiagnosis({ ...options.value, lang, recovery: recoveryContextOf(o) });
           if (!d.ok) return fail(ctx.io, d.error, json);
-          return printResult(ctx.io, json, { steps: d.value.plan }, (v) => renderPlan(v.steps));
+          return printResult(ctx.io, json, { steps: d.value.plan }, (v) => renderPlan(v.steps, lang));
         }),
       ),
     );

@@ -6,7 +6,9 @@
  */
 import type {
   ActivationView,
+  AllowList,
   DeactivationReceipt,
+  HostList,
   IssuedList,
   IssuedView,
   JoinToken,
@@ -320,4 +322,21 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
   clientCommand(hosts.command('list').description('enrolled session hosts and the allow-list'), 'opencal licmgr hosts list').action(
     clientAction(ctx, (target) => call<unknown>(target, 'GET', '/ls/v1/hosts'), (v) => JSON.stringify(v, null, 2)),
   );
+  // The "RDS Endpoint Servers" allow-list: add or remove one session host, keeping the rest of the list.
+  const changeAllowList = (add: boolean) => async (target: Target, _o: unknown, name: string) => {
+    const current = await call<HostList>(target, 'GET', '/ls/v1/hosts');
+    if (!current.ok) return current;
+    const others = current.value.allowList.filter((h) => h.toLowerCase() !== name.toLowerCase());
+    const hostsAfter = add ? [...others, name] : others;
+    return call<AllowList>(target, 'PUT', '/ls/v1/hosts/allow-list', { enabled: add ? true : current.value.allowListEnabled, hosts: hostsAfter });
+  };
+  const renderAllowList = (v: AllowList) => lines([['allow-list', v.allowListEnabled ? 'on' : 'off'], ['hosts', v.allowList.join(', ') || '—']]);
+  clientCommand(
+    hosts.command('allow').description('put a session host on the allow-list ("RDS Endpoint Servers") and turn the list on').argument('<name>', 'session host name'),
+    'opencal licmgr hosts allow RDSH-01',
+  ).action(clientAction(ctx, changeAllowList(true), renderAllowList));
+  clientCommand(
+    hosts.command('disallow').description('take a session host off the allow-list').argument('<name>', 'session host name'),
+    'opencal licmgr hosts disallow RDSH-01',
+  ).action(clientAction(ctx, changeAllowList(false), renderAllowList));
 }

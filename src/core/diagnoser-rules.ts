@@ -18,7 +18,7 @@ import type { EventComponent, EventLevel } from './events';
 import { isVersionAcceptedByHost, isVersionHostable, revokeBudget } from './license-server-rules';
 import { probeFindings } from './probe-rules';
 import type { Lang } from './diagnoser-texts';
-import { openCalFindingText } from './diagnoser-texts-opencal';
+import { openCalFindingText, type PhantomReason } from './diagnoser-texts-opencal';
 import { programDataPlaceholders } from './vocabulary';
 import type {
   ActivationMethod,
@@ -373,7 +373,7 @@ export function diagnose(snapshot: DiagnosisSnapshot, now: Date, lang: Lang = 'e
     ...availabilityFindings(ctx),
     ...revokeFindings(ctx),
     ...clearinghouseFindings(ctx),
-    ...probeFindings(snapshot, now),
+    ...probeFindings(snapshot, now, ctx.lang),
   ];
   findings.push(...recentErrorFindings(ctx, findings));
   findings.push(...graceFindings(ctx, findings));
@@ -543,13 +543,12 @@ function notActivated(ctx: Ctx, ls: ObservedLicenseServer, status: ActivationSta
   const reactivate = withUrl('opencal licmgr activate --method auto --org-token <ORG_TOKEN> --reason redeployed', ls.url);
   const phone = withUrl('opencal licmgr activate --method phone --confirmation <CONFIRMATION>', ls.url);
   const severity: FindingSeverity = ls.listed || ctx.listed.length === 0 ? 'blocking' : 'warning';
+  const facts = { url: ls.url, serverId: shortId(ls.serverId), status };
   if (status === 'invalidated') {
     return {
       severity,
       code: 'LICENSE_SERVER_NOT_ACTIVATED',
-      message: `License server ${ls.url} (ID ${shortId(ls.serverId)}) has had its activation invalidated by the clearinghouse.`,
-      cause: 'The clearinghouse invalidated this server (reissue of its packs to another server, a clone or a compromised key). It issues only temporary CALs.',
-      fix: `If this server should stay in service, reactivate it with a reason: \`${reactivate}\`; otherwise take it off the session host's list and retire it.`,
+      ...openCalFindingText('LICENSE_SERVER_NOT_ACTIVATED', ctx.lang, { ...facts, command: reactivate }),
       commands: [reactivate],
       subject: ls.url,
     };
@@ -557,9 +556,7 @@ function notActivated(ctx: Ctx, ls: ObservedLicenseServer, status: ActivationSta
   return {
     severity,
     code: 'LICENSE_SERVER_NOT_ACTIVATED',
-    message: `License server ${ls.url} (ID ${shortId(ls.serverId)}) is ${status === 'deactivated' ? 'deactivated' : 'not activated'} (event 18): it issues only temporary per-device CALs and cannot install key packs.`,
-    cause: status === 'deactivated' ? 'The server was deactivated; its packs were released.' : 'The license server has not been activated with the clearinghouse (for example after a reinstall).',
-    fix: `Activate it: \`${activate}\` (or by web/phone with the product ID shown by \`${withUrl('opencal licmgr status', ls.url)}\`, then \`${phone}\`).`,
+    ...openCalFindingText('LICENSE_SERVER_NOT_ACTIVATED', ctx.lang, { ...facts, command: activate, command2: withUrl('opencal licmgr status', ls.url), command3: phone }),
     commands: [activate, phone],
     subject: ls.url,
   };
@@ -575,9 +572,7 @@ function certificateFindings(ctx: Ctx, ls: ObservedLicenseServer): Finding[] {
       {
         severity: ls.listed ? 'blocking' : 'warning',
         code: 'CERTIFICATE_EXPIRED',
-        message: `The certificate of license server ${ls.url} (ID ${shortId(ls.serverId)}) expired on ${exp.slice(0, 10)}.`,
-        cause: 'An expired certificate blocks clearinghouse transactions and session hosts stop honouring its CALs (events 17/19).',
-        fix: `Reactivate the server with the reason "certificate expired": \`${reactivate}\`.`,
+        ...openCalFindingText('CERTIFICATE_EXPIRED', ctx.lang, { url: ls.url, serverId: shortId(ls.serverId), on: exp.slice(0, 10), command: reactivate }),
         commands: [reactivate],
         subject: ls.url,
       },
@@ -589,9 +584,7 @@ function certificateFindings(ctx: Ctx, ls: ObservedLicenseServer): Finding[] {
     {
       severity: 'warning',
       code: 'CERTIFICATE_EXPIRING',
-      message: `The certificate of license server ${ls.url} expires in ${days} day(s), on ${exp.slice(0, 10)}.`,
-      cause: 'Certificates have a validity; the license server renews it at check-in only while it can reach the clearinghouse.',
-      fix: `Check in now (\`${withUrl('opencal licmgr status', ls.url)}\`) or reactivate before it expires: \`${reactivate}\`.`,
+      ...openCalFindingText('CERTIFICATE_EXPIRING', ctx.lang, { url: ls.url, days, on: exp.slice(0, 10), command: reactivate, command2: withUrl('opencal licmgr check-in', ls.url) }),
       commands: [reactivate],
       subject: ls.url,
     },
@@ -608,15 +601,12 @@ function allowListFindings(ctx: Ctx, ls: ObservedLicenseServer): Finding[] {
       (e) => e.id === 4141 && (e.source === undefined || sameUrl(e.source, ls.url)) && (e.data?.['host'] === undefined || e.data['host'] === host),
     );
   if (!refusedByList && !saw4141) return [];
-  // The CLI has no allow-list verb: the fix names the route that sets it, and the command that shows it.
-  const commands = [withUrl('opencal licmgr hosts list', ls.url)];
+  const commands = [withUrl(`opencal licmgr hosts allow ${host}`, ls.url), withUrl('opencal licmgr hosts list', ls.url)];
   return [
     {
       severity: 'blocking',
       code: 'HOST_NOT_ALLOWED',
-      message: `License server ${ls.url} refuses CALs to session host ${host}: the host is not on its "RDS Endpoint Servers" allow-list (event 4141).`,
-      cause: 'The license server only issues to session hosts on its allow-list, and this one is not on it.',
-      fix: `Add ${host} to the license server's allow-list (\`PUT /ls/v1/hosts/allow-list\` with \`{ "enabled": true, "hosts": [..., "${host}"] }\`, an ls:admin token), or turn the allow-list off; check it with \`${commands[0]}\`.`,
+      ...openCalFindingText('HOST_NOT_ALLOWED', ctx.lang, { url: ls.url, host, command: commands[0]!, command2: commands[1]! }),
       commands,
       subject: ls.url,
     },
@@ -637,9 +627,13 @@ function versionFindings(ctx: Ctx): Finding[] {
       out.push({
         severity: 'blocking',
         code: 'VERSION_NOT_HOSTABLE',
-        message: `License server ${ls.url} is version ${ls.version}: it cannot host the RDS ${hv} CALs that session host ${ctx.host.name} (version ${hv}) needs.`,
-        cause: 'A license server hosts CALs of its own version or older, and a session host accepts CALs of its own version or newer.',
-        fix: `Run a license server of version ${hv} or newer and put it on the session host's list: \`${hostConfigCommands(ctx, { licenseServers: ['<LICENSE_SERVER_URL>'] })[0]}\`.`,
+        ...openCalFindingText('VERSION_NOT_HOSTABLE', ctx.lang, {
+          url: ls.url,
+          lsVersion: ls.version!,
+          hostVersion: hv,
+          host: ctx.host.name,
+          command: hostConfigCommands(ctx, { licenseServers: ['<LICENSE_SERVER_URL>'] })[0]!,
+        }),
         commands: hostConfigCommands(ctx, { licenseServers: ['<LICENSE_SERVER_URL>'] }).slice(0, 1),
         subject: ls.url,
       });
@@ -655,9 +649,7 @@ function versionFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: 'blocking',
       code: 'CAL_VERSION_NOT_ACCEPTED',
-      message: `Session host ${ctx.host.name} is version ${hv} but the newest ${need} CALs installed are RDS ${newest}: it does not accept them.`,
-      cause: 'A session host accepts CALs of its own version or newer; older CALs are refused.',
-      fix: `Buy and install ${calLabel(need, hv)} CALs (or newer) on a license server that can host them: \`${install}\`.`,
+      ...openCalFindingText('CAL_VERSION_NOT_ACCEPTED', ctx.lang, { host: ctx.host.name, hostVersion: hv, need, newest, calLabel: calLabel(need, hv), command: install }),
       commands: [install],
       subject: ctx.host.name,
     });
@@ -778,15 +770,19 @@ function caseFindings(ctx: Ctx): Finding[] {
   return ch.cases
     .filter((c) => (c.status === 'pending' || c.status === 'submitted') && c.kind !== 'phantom' && c.kind !== 'clone')
     .map((c) => {
-      const awaiting = c.awaiting.length > 0 ? c.awaiting.join('; ') : 'a manual review by an agent';
       const script = `opencal phone-script --case ${c.caseNumber} --lang fr`;
       const approve = withUrl(`opencal ch case approve ${c.caseNumber} --reason <REASON>`, ch.url);
       return {
         severity: 'warning' as const,
         code: 'PORTAL_CASE_PENDING' as const,
-        message: `Case ${c.caseNumber}${c.packNumber !== undefined ? ` (pack ${c.packNumber}` : ''}${c.targetServerId ? `${c.packNumber !== undefined ? ',' : ' ('} to license server ${c.targetServerId})` : c.packNumber !== undefined ? ')' : ''} is Pending on the portal. The agent awaits: ${awaiting}.`,
-        cause: 'Manual validation is required: the evidence did not suffice for an automatic approval (the pack is still attached to the old server).',
-        fix: `Call the clearinghouse and ask for the reissue of the pack to the new server and the invalidation of the old activation; read the phone script: \`${script}\`. The agent approves with \`${approve}\`.`,
+        ...openCalFindingText('PORTAL_CASE_PENDING', ctx.lang, {
+          caseNumber: c.caseNumber,
+          ...(c.packNumber === undefined ? {} : { packNumber: c.packNumber }),
+          ...(c.targetServerId ? { target: c.targetServerId } : {}),
+          awaiting: c.awaiting,
+          command: script,
+          command2: approve,
+        }),
         commands: [script, approve],
         subject: c.caseNumber,
       };
@@ -801,17 +797,30 @@ function phantomFindings(ctx: Ctx): Finding[] {
   const byNumber = new Map((ch?.packs ?? []).map((p) => [p.packNumber, p]));
   for (const ls of ctx.s.licenseServers) {
     if (!ls.reachable || !ls.inspected) continue;
-    const reasons: string[] = [];
+    const reasons: PhantomReason[] = [];
     for (const k of ls.keyPacks) {
       const chPack = k.pack !== undefined ? byNumber.get(k.pack) : undefined;
       const movedAway = chPack?.activeOn !== undefined && ls.serverId !== undefined && chPack.activeOn !== ls.serverId;
       if (k.issued > 0 && (k.status === 'invalidated' || movedAway)) {
-        reasons.push(
-          `it still shows ${k.issued} CAL(s) issued from pack ${k.pack ?? '?'} (${calLabel(k.calType, k.calVersion)}), which ${movedAway ? `is active on license server ${chPack!.activeOn}` : 'was reissued to another server'}`,
-        );
+        reasons.push({
+          kind: 'issued-elsewhere',
+          issued: k.issued,
+          pack: String(k.pack ?? '?'),
+          calLabel: calLabel(k.calType, k.calVersion),
+          ...(movedAway ? { activeOn: chPack!.activeOn! } : {}),
+        });
       }
       const inconsistent = k.issued < 0 || k.available < 0 || (k.calType === 'device' && (k.issued + k.available !== k.total || k.issued > k.total));
-      if (inconsistent) reasons.push(`its counts for ${calLabel(k.calType, k.calVersion)}${k.pack !== undefined ? ` (pack ${k.pack})` : ''} are inconsistent: ${k.total} total, ${k.issued} issued, ${k.available} available`);
+      if (inconsistent) {
+        reasons.push({
+          kind: 'inconsistent',
+          calLabel: calLabel(k.calType, k.calVersion),
+          ...(k.pack === undefined ? {} : { pack: String(k.pack) }),
+          total: k.total,
+          issued: k.issued,
+          available: k.available,
+        });
+      }
     }
     if (reasons.length === 0) continue;
     const rebuild = withUrl('opencal licmgr rebuild', ls.url);
@@ -819,9 +828,7 @@ function phantomFindings(ctx: Ctx): Finding[] {
     out.push({
       severity: 'warning',
       code: 'PHANTOM_LICENSES',
-      message: `License server ${ls.url} lists "phantom" issued licenses: ${reasons.join('; ')}.`,
-      cause: 'An old license server is still issuing from a pack that was reissued elsewhere, or its license database is inconsistent.',
-      fix: `Make sure the pack was reissued to the new server, then take the old server out of service (\`${deactivate}\`) or rebuild its database (\`${rebuild}\`) — never before the reissue is assured.`,
+      ...openCalFindingText('PHANTOM_LICENSES', ctx.lang, { variant: 'listed', url: ls.url, reasons, command: deactivate, command2: rebuild }),
       commands: [deactivate, rebuild],
       subject: ls.url,
     });
@@ -833,9 +840,15 @@ function phantomFindings(ctx: Ctx): Finding[] {
       out.push({
         severity: 'warning',
         code: 'PHANTOM_LICENSES',
-        message: `The clearinghouse flagged case ${c.caseNumber}: license server ${c.sourceServerId ?? '?'} ${c.kind === 'clone' ? 'checks in with two different keys (a clone)' : `still uses pack ${c.packNumber ?? '?'} although its activation for it was invalidated`}.`,
-        cause: 'An old or cloned license server is still running and issuing CALs that session hosts no longer honour.',
-        fix: 'Take the old server out of service (`opencal licmgr deactivate --url <OLD_SERVER_URL>`), make sure the pack was reissued to the new server, and rebuild the old database if it must stay (`opencal licmgr rebuild --url <OLD_SERVER_URL>`).',
+        ...openCalFindingText('PHANTOM_LICENSES', ctx.lang, {
+          variant: 'flagged',
+          caseNumber: c.caseNumber,
+          caseKind: c.kind,
+          sourceServerId: c.sourceServerId ?? '?',
+          pack: String(c.packNumber ?? '?'),
+          command: 'opencal licmgr deactivate --url <OLD_SERVER_URL>',
+          command2: 'opencal licmgr rebuild --url <OLD_SERVER_URL>',
+        }),
         commands: ['opencal licmgr deactivate --url <OLD_SERVER_URL>', 'opencal licmgr rebuild --url <OLD_SERVER_URL>'],
         subject: c.caseNumber,
       });
@@ -853,9 +866,14 @@ function phantomFindings(ctx: Ctx): Finding[] {
       out.push({
         severity: 'warning',
         code: 'PHANTOM_LICENSES',
-        message: `Old license server ${c.sourceServerId} was still checking in on ${server.lastSeenAt.slice(0, 10)}, after pack ${c.packNumber ?? '?'} was reissued from it (case ${c.caseNumber}).`,
-        cause: 'The old license server is still running and may still hand out CALs from the reissued pack; session hosts no longer honour them.',
-        fix: 'Take the old server out of service: `opencal licmgr deactivate --url <OLD_SERVER_URL>` (or stop it and remove its role).',
+        ...openCalFindingText('PHANTOM_LICENSES', ctx.lang, {
+          variant: 'still-checking-in',
+          caseNumber: c.caseNumber,
+          sourceServerId: c.sourceServerId,
+          seenOn: server.lastSeenAt.slice(0, 10),
+          pack: String(c.packNumber ?? '?'),
+          command: 'opencal licmgr deactivate --url <OLD_SERVER_URL>',
+        }),
         commands: ['opencal licmgr deactivate --url <OLD_SERVER_URL>'],
         subject,
       });
@@ -927,13 +945,20 @@ function revokeFindings(ctx: Ctx): Finding[] {
     for (const b of ls.revokeBudgets ?? []) {
       const { limit, remaining } = revokeBudget(b.installed, b.revokedLive);
       if (b.installed <= 0 || remaining > 0) continue;
-      const next = b.nextRevokeAllowedOn ? b.nextRevokeAllowedOn.slice(0, 10) : 'when a revoked CAL would have expired';
+      const next = b.nextRevokeAllowedOn ? b.nextRevokeAllowedOn.slice(0, 10) : undefined;
       out.push({
         severity: 'warning',
         code: 'REVOKE_BUDGET_EXHAUSTED',
-        message: `License server ${ls.url} has ${b.revokedLive} RDS ${b.calVersion} per-device CAL(s) revoked, the limit of ${limit} (20 % of ${b.installed} installed): the next revoke is allowed on ${next}.`,
-        cause: 'At most max(1, 20 %) of a version\'s installed per-device CALs may be in the revoked state; a slot frees when the revoked CAL would have expired.',
-        fix: `Wait until ${next}, or install more CALs (\`${withUrl('opencal licmgr install --pack-key <PACK_KEY>', ls.url)}\`); see \`${withUrl('opencal licmgr issued --type device', ls.url)}\`.`,
+        ...openCalFindingText('REVOKE_BUDGET_EXHAUSTED', ctx.lang, {
+          url: ls.url,
+          revokedLive: b.revokedLive,
+          limit,
+          installed: b.installed,
+          calVersion: b.calVersion,
+          ...(next === undefined ? {} : { next }),
+          command: withUrl('opencal licmgr install --pack-key <PACK_KEY>', ls.url),
+          command2: withUrl('opencal licmgr issued --type device', ls.url),
+        }),
         commands: [withUrl('opencal licmgr issued --type device', ls.url)],
         subject: ls.url,
       });

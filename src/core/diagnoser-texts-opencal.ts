@@ -47,7 +47,67 @@ export interface OpenCalFacts {
   /** NO_CALS_AVAILABLE: the CALs needed are per-device ones. */
   device: boolean;
   total: number;
+  /** LICENSE_SERVER_NOT_ACTIVATED: the activation state the server reports. */
+  status: string;
+  /** CERTIFICATE_EXPIRING: YYYY-MM-DD of the expiry. */
+  on: string;
+  /** A server version, a session host version, the newest CAL version installed. */
+  lsVersion: number;
+  hostVersion: number;
+  newest: number;
+  /** PORTAL_CASE_PENDING */
+  caseNumber: string;
+  packNumber: number;
+  awaiting: readonly string[];
+  /** PHANTOM_LICENSES: which of the three observations, and the listed server's reasons. */
+  variant: 'listed' | 'flagged' | 'still-checking-in';
+  reasons: readonly PhantomReason[];
+  caseKind: string;
+  sourceServerId: string;
+  seenOn: string;
+  /** REVOKE_BUDGET_EXHAUSTED */
+  revokedLive: number;
+  limit: number;
+  installed: number;
+  calVersion: number;
+  next: string;
+  /** Probe findings: the probe's refusal code and message, whether the host is unreachable from the host's network. */
+  code: string;
+  unreachable: boolean;
+  /** REVOCATION_LIST_STALE: never received, received from the clearinghouse (when, hours ago), or loaded from a file. */
+  listState: 'never' | 'clearinghouse' | 'file';
+  at: string;
+  hours: number;
+  /** DEVICES_WITHOUT_CAL, CAL_REQUESTS_REFUSED: the recent events. */
+  events: RecentEvents;
+  saw1069: boolean;
 }
+
+/** Recent events summarised for a finding: how many, their ids, the latest time and message, the devices named. */
+export interface RecentEvents {
+  count: number;
+  ids: string;
+  latestAt: string;
+  devices: readonly string[];
+  latestMessage?: string;
+}
+
+function eventsEn(e: RecentEvents | undefined): string {
+  if (!e) return '';
+  const devices = e.devices.length > 0 ? ` (devices ${e.devices.slice(0, 5).join(', ')}${e.devices.length > 5 ? ', …' : ''})` : '';
+  return `${e.count} event(s) ${e.ids} in the last hour, the latest at ${e.latestAt} UTC${devices}${e.latestMessage ? `: "${e.latestMessage}"` : ''}`;
+}
+
+function eventsFr(e: RecentEvents | undefined): string {
+  if (!e) return '';
+  const devices = e.devices.length > 0 ? ` (périphériques ${e.devices.slice(0, 5).join(', ')}${e.devices.length > 5 ? ', …' : ''})` : '';
+  return `${e.count} événement(s) ${e.ids} dans la dernière heure, le dernier à ${e.latestAt} UTC${devices}${e.latestMessage ? ` : « ${e.latestMessage} »` : ''}`;
+}
+
+/** Why a license server's issued licenses look like phantoms (PHANTOM_LICENSES, variant "listed"). */
+export type PhantomReason =
+  | { kind: 'issued-elsewhere'; issued: number; pack: string; calLabel: string; activeOn?: string }
+  | { kind: 'inconsistent'; calLabel: string; pack?: string; total: number; issued: number; available: number };
 
 type Facts = Partial<OpenCalFacts>;
 type T = (p: Facts) => string;
@@ -69,7 +129,7 @@ const SOURCE_FR: Record<string, string> = { policy: 'stratégie de groupe', depl
 const TYPE_FR: Record<string, string> = { device: 'par périphérique', user: 'par utilisateur' };
 const typesFr = (v: string | undefined): string => s(v).split('/').map((x) => TYPE_FR[x] ?? x).join('/');
 
-/** Findings whose texts come from this table (the others are still worded in English in diagnoser-rules.ts). */
+/** Every finding of an OpenCAL estate, worded in both languages (test/core/diagnoser/opencal-texts.test.ts checks that none is missing). */
 export const OPENCAL_FINDING_TEXTS: Partial<Record<FindingCode, Record<Lang, OpenCalFindingText>>> = {
   PACK_ACTIVE_ON_OTHER_SERVER: {
     en: {
@@ -111,6 +171,303 @@ export const OPENCAL_FINDING_TEXTS: Partial<Record<FindingCode, Record<Lang, Ope
       message: (p) => `L'hôte de session ${s(p.host)} n'est pas inscrit sur le serveur de licences ${s(p.url)} : il ne peut pas lui demander de CALs.`,
       cause: () => "Un hôte de session a besoin d'un jeton d'hôte de session de chaque serveur de licences de sa liste, obtenu une fois avec un jeton d'inscription.",
       fix: (p) => `Créez un jeton d'inscription sur le serveur de licences (${s(p.command)}) et inscrivez l'hôte de session avec lui (${s(p.command2)}).`,
+    },
+  },
+  LICENSE_SERVER_NOT_ACTIVATED: {
+    en: {
+      message: (p) =>
+        p.status === 'invalidated'
+          ? `License server ${s(p.url)} (ID ${s(p.serverId)}) has had its activation invalidated by the clearinghouse.`
+          : `License server ${s(p.url)} (ID ${s(p.serverId)}) is ${p.status === 'deactivated' ? 'deactivated' : 'not activated'} (event 18): it issues only temporary per-device CALs and cannot install key packs.`,
+      cause: (p) =>
+        p.status === 'invalidated'
+          ? 'The clearinghouse invalidated this server (reissue of its packs to another server, a clone or a compromised key). It issues only temporary CALs.'
+          : p.status === 'deactivated'
+            ? 'The server was deactivated; its packs were released.'
+            : 'The license server has not been activated with the clearinghouse (for example after a reinstall).',
+      fix: (p) =>
+        p.status === 'invalidated'
+          ? `If this server should stay in service, reactivate it with a reason: ${s(p.command)}; otherwise take it off the session host's list and retire it.`
+          : `Activate it: ${s(p.command)} (or by web or phone with the product ID that ${s(p.command2)} shows, then ${s(p.command3)}).`,
+    },
+    fr: {
+      message: (p) =>
+        p.status === 'invalidated'
+          ? `L'activation du serveur de licences ${s(p.url)} (ID ${s(p.serverId)}) a été invalidée par le Clearinghouse.`
+          : `Le serveur de licences ${s(p.url)} (ID ${s(p.serverId)}) est ${p.status === 'deactivated' ? 'désactivé' : 'non activé'} (événement 18) : il n'émet que des CALs temporaires par périphérique et ne peut pas installer de packs de licences.`,
+      cause: (p) =>
+        p.status === 'invalidated'
+          ? "Le Clearinghouse a invalidé ce serveur (réémission de ses packs vers un autre serveur, un clone ou une clé compromise). Il n'émet que des CALs temporaires."
+          : p.status === 'deactivated'
+            ? 'Le serveur a été désactivé ; ses packs ont été libérés.'
+            : "Le serveur de licences n'a pas été activé auprès du Clearinghouse (par exemple après une réinstallation).",
+      fix: (p) =>
+        p.status === 'invalidated'
+          ? `Si ce serveur doit rester en service, réactivez-le avec un motif : ${s(p.command)} ; sinon retirez-le de la liste de l'hôte de session et mettez-le hors service.`
+          : `Activez-le : ${s(p.command)} (ou par le Web ou par téléphone avec l'ID de produit qu'affiche ${s(p.command2)}, puis ${s(p.command3)}).`,
+    },
+  },
+  CERTIFICATE_EXPIRED: {
+    en: {
+      message: (p) => `The certificate of license server ${s(p.url)} (ID ${s(p.serverId)}) expired on ${s(p.on)}.`,
+      cause: () => 'An expired certificate blocks clearinghouse transactions and session hosts stop honouring its CALs (events 17/19).',
+      fix: (p) => `Reactivate the server with the reason "certificate expired": ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) => `Le certificat du serveur de licences ${s(p.url)} (ID ${s(p.serverId)}) a expiré le ${s(p.on)}.`,
+      cause: () => "Un certificat expiré bloque les transactions avec le Clearinghouse et les hôtes de session n'honorent plus ses CALs (événements 17/19).",
+      fix: (p) => `Réactivez le serveur avec le motif « certificat expiré » : ${s(p.command)}.`,
+    },
+  },
+  CERTIFICATE_EXPIRING: {
+    en: {
+      message: (p) => `The certificate of license server ${s(p.url)} expires in ${s(p.days)} day(s), on ${s(p.on)}.`,
+      cause: () => 'Certificates have a validity; the license server renews it at check-in only while it can reach the clearinghouse.',
+      fix: (p) => `Check in now (${s(p.command2)}) or reactivate before it expires: ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) => `Le certificat du serveur de licences ${s(p.url)} expire dans ${s(p.days)} jour(s), le ${s(p.on)}.`,
+      cause: () => "Les certificats ont une validité ; le serveur de licences le renouvelle à chaque synchronisation, tant qu'il joint le Clearinghouse.",
+      fix: (p) => `Synchronisez maintenant (${s(p.command2)}) ou réactivez avant l'expiration : ${s(p.command)}.`,
+    },
+  },
+  HOST_NOT_ALLOWED: {
+    en: {
+      message: (p) => `License server ${s(p.url)} refuses CALs to session host ${s(p.host)}: the host is not on its "RDS Endpoint Servers" allow-list (event 4141).`,
+      cause: () => 'The license server only issues to session hosts on its allow-list, and this one is not on it.',
+      fix: (p) => `Add ${s(p.host)} to the license server's allow-list (${s(p.command)}), or turn the allow-list off; check it with ${s(p.command2)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `Le serveur de licences ${s(p.url)} refuse des CALs à l'hôte de session ${s(p.host)} : l'hôte n'est pas dans sa liste d'autorisation « Serveurs de point de terminaison RDS » (événement 4141).`,
+      cause: () => "Le serveur de licences n'émet qu'aux hôtes de session de sa liste d'autorisation, et celui-ci n'y est pas.",
+      fix: (p) => `Ajoutez ${s(p.host)} à la liste d'autorisation du serveur de licences (${s(p.command)}), ou désactivez cette liste ; vérifiez-la avec ${s(p.command2)}.`,
+    },
+  },
+  VERSION_NOT_HOSTABLE: {
+    en: {
+      message: (p) => `License server ${s(p.url)} is version ${s(p.lsVersion)}: it cannot host the RDS ${s(p.hostVersion)} CALs that session host ${s(p.host)} (version ${s(p.hostVersion)}) needs.`,
+      cause: () => 'A license server hosts CALs of its own version or older, and a session host accepts CALs of its own version or newer.',
+      fix: (p) => `Run a license server of version ${s(p.hostVersion)} or newer and put it on the session host's list: ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `Le serveur de licences ${s(p.url)} est en version ${s(p.lsVersion)} : il ne peut pas héberger les CALs RDS ${s(p.hostVersion)} dont l'hôte de session ${s(p.host)} (version ${s(p.hostVersion)}) a besoin.`,
+      cause: () => "Un serveur de licences héberge les CALs de sa version ou plus anciennes, et un hôte de session accepte les CALs de sa version ou plus récentes.",
+      fix: (p) => `Mettez en service un serveur de licences de version ${s(p.hostVersion)} ou plus récente et ajoutez-le à la liste de l'hôte de session : ${s(p.command)}.`,
+    },
+  },
+  CAL_VERSION_NOT_ACCEPTED: {
+    en: {
+      message: (p) => `Session host ${s(p.host)} is version ${s(p.hostVersion)} but the newest ${s(p.need)} CALs installed are RDS ${s(p.newest)}: it does not accept them.`,
+      cause: () => 'A session host accepts CALs of its own version or newer; older CALs are refused.',
+      fix: (p) => `Buy and install ${s(p.calLabel)} CALs (or newer) on a license server that can host them: ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `L'hôte de session ${s(p.host)} est en version ${s(p.hostVersion)} mais les CALs ${typesFr(p.need)} les plus récentes installées sont des RDS ${s(p.newest)} : il ne les accepte pas.`,
+      cause: () => 'Un hôte de session accepte les CALs de sa version ou plus récentes ; les CALs plus anciennes sont refusées.',
+      fix: (p) => `Achetez et installez des CALs ${s(p.calLabel)} (ou plus récentes) sur un serveur de licences capable de les héberger : ${s(p.command)}.`,
+    },
+  },
+  PORTAL_CASE_PENDING: {
+    en: {
+      message: (p) =>
+        `Case ${s(p.caseNumber)}${p.packNumber !== undefined ? ` (pack ${p.packNumber}${p.target ? `, to license server ${p.target}` : ''})` : p.target ? ` (to license server ${p.target})` : ''} is Pending on the portal. The agent awaits: ${p.awaiting && p.awaiting.length > 0 ? p.awaiting.join('; ') : 'a manual review by an agent'}.`,
+      cause: () => 'Manual validation is required: the evidence did not suffice for an automatic approval (the pack is still attached to the old server).',
+      fix: (p) => `Call the clearinghouse and ask for the reissue of the pack to the new server and the invalidation of the old activation; read the phone script: ${s(p.command)}. The agent approves with ${s(p.command2)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `Le dossier ${s(p.caseNumber)}${p.packNumber !== undefined ? ` (pack ${p.packNumber}${p.target ? `, vers le serveur de licences ${p.target}` : ''})` : p.target ? ` (vers le serveur de licences ${p.target})` : ''} est en attente (Pending) sur le portail. L'agent attend : ${p.awaiting && p.awaiting.length > 0 ? p.awaiting.join(' ; ') : "un examen manuel par un agent"}.`,
+      cause: () => "Une validation manuelle est nécessaire : les preuves n'ont pas suffi à une approbation automatique (le pack est encore rattaché à l'ancien serveur).",
+      fix: (p) =>
+        `Appelez le Clearinghouse et demandez la réémission du pack vers le nouveau serveur et l'invalidation de l'ancienne activation ; lisez le script d'appel : ${s(p.command)}. L'agent approuve avec ${s(p.command2)}.`,
+    },
+  },
+  PHANTOM_LICENSES: {
+    en: {
+      message: (p) =>
+        p.variant === 'flagged'
+          ? `The clearinghouse flagged case ${s(p.caseNumber)}: license server ${s(p.sourceServerId)} ${p.caseKind === 'clone' ? 'checks in with two different keys (a clone)' : `still uses pack ${s(p.pack)} although its activation for it was invalidated`}.`
+          : p.variant === 'still-checking-in'
+            ? `Old license server ${s(p.sourceServerId)} was still checking in on ${s(p.seenOn)}, after pack ${s(p.pack)} was reissued from it (case ${s(p.caseNumber)}).`
+            : `License server ${s(p.url)} lists "phantom" issued licenses: ${(p.reasons ?? [])
+                .map((r) =>
+                  r.kind === 'issued-elsewhere'
+                    ? `it still shows ${r.issued} CAL(s) issued from pack ${r.pack} (${r.calLabel}), which ${r.activeOn ? `is active on license server ${r.activeOn}` : 'was reissued to another server'}`
+                    : `its counts for ${r.calLabel}${r.pack !== undefined ? ` (pack ${r.pack})` : ''} are inconsistent: ${r.total} total, ${r.issued} issued, ${r.available} available`,
+                )
+                .join('; ')}.`,
+      cause: (p) =>
+        p.variant === 'listed'
+          ? 'An old license server is still issuing from a pack that was reissued elsewhere, or its license database is inconsistent.'
+          : p.variant === 'flagged'
+            ? 'An old or cloned license server is still running and issuing CALs that session hosts no longer honour.'
+            : 'The old license server is still running and may still hand out CALs from the reissued pack; session hosts no longer honour them.',
+      fix: (p) =>
+        p.variant === 'still-checking-in'
+          ? `Take the old server out of service: ${s(p.command)} (or stop it and remove its role).`
+          : p.variant === 'flagged'
+            ? `Take the old server out of service (${s(p.command)}), make sure the pack was reissued to the new server, and rebuild the old database if it must stay (${s(p.command2)}).`
+            : `Make sure the pack was reissued to the new server, then take the old server out of service (${s(p.command)}) or rebuild its database (${s(p.command2)}) — never before the reissue is assured.`,
+    },
+    fr: {
+      message: (p) =>
+        p.variant === 'flagged'
+          ? `Le Clearinghouse a signalé le dossier ${s(p.caseNumber)} : le serveur de licences ${s(p.sourceServerId)} ${p.caseKind === 'clone' ? 'se synchronise avec deux clés différentes (un clone)' : `utilise encore le pack ${s(p.pack)} alors que son activation pour ce pack a été invalidée`}.`
+          : p.variant === 'still-checking-in'
+            ? `L'ancien serveur de licences ${s(p.sourceServerId)} se synchronisait encore le ${s(p.seenOn)}, après la réémission du pack ${s(p.pack)} (dossier ${s(p.caseNumber)}).`
+            : `Le serveur de licences ${s(p.url)} affiche des licences émises « fantômes » : ${(p.reasons ?? [])
+                .map((r) =>
+                  r.kind === 'issued-elsewhere'
+                    ? `il montre encore ${r.issued} CAL(s) émise(s) du pack ${r.pack} (${r.calLabel}), qui ${r.activeOn ? `est actif sur le serveur de licences ${r.activeOn}` : 'a été réémis vers un autre serveur'}`
+                    : `ses compteurs pour ${r.calLabel}${r.pack !== undefined ? ` (pack ${r.pack})` : ''} sont incohérents : ${r.total} au total, ${r.issued} émises, ${r.available} disponibles`,
+                )
+                .join(' ; ')}.`,
+      cause: (p) =>
+        p.variant === 'listed'
+          ? "Un ancien serveur de licences émet encore depuis un pack réémis ailleurs, ou sa base de licences est incohérente."
+          : p.variant === 'flagged'
+            ? "Un ancien serveur de licences, ou un clone, tourne encore et émet des CALs que les hôtes de session n'honorent plus."
+            : "L'ancien serveur de licences tourne encore et peut encore distribuer des CALs du pack réémis ; les hôtes de session ne les honorent plus.",
+      fix: (p) =>
+        p.variant === 'still-checking-in'
+          ? `Mettez l'ancien serveur hors service : ${s(p.command)} (ou arrêtez-le et retirez son rôle).`
+          : p.variant === 'flagged'
+            ? `Mettez l'ancien serveur hors service (${s(p.command)}), assurez-vous que le pack a été réémis vers le nouveau serveur, et reconstruisez l'ancienne base s'il doit rester (${s(p.command2)}).`
+            : `Assurez-vous que le pack a été réémis vers le nouveau serveur, puis mettez l'ancien serveur hors service (${s(p.command)}) ou reconstruisez sa base (${s(p.command2)}) — jamais avant que la réémission soit acquise.`,
+    },
+  },
+  REVOKE_BUDGET_EXHAUSTED: {
+    en: {
+      message: (p) =>
+        `License server ${s(p.url)} has ${s(p.revokedLive)} RDS ${s(p.calVersion)} per-device CAL(s) revoked, the limit of ${s(p.limit)} (20 % of ${s(p.installed)} installed): the next revoke is allowed ${p.next ? `on ${p.next}` : 'when a revoked CAL would have expired'}.`,
+      cause: () => "At most max(1, 20 %) of a version's installed per-device CALs may be in the revoked state; a slot frees when the revoked CAL would have expired.",
+      fix: (p) => `Wait until ${p.next ? p.next : 'a revoked CAL would have expired'}, or install more CALs (${s(p.command)}); see ${s(p.command2)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `Le serveur de licences ${s(p.url)} a ${s(p.revokedLive)} CAL(s) RDS ${s(p.calVersion)} par périphérique révoquée(s), la limite de ${s(p.limit)} (20 % de ${s(p.installed)} installées) : la prochaine révocation sera possible ${p.next ? `le ${p.next}` : "quand une CAL révoquée aurait expiré"}.`,
+      cause: () => "Au plus max(1, 20 %) des CALs par périphérique installées d'une version peuvent être à l'état révoqué ; une place se libère quand la CAL révoquée aurait expiré.",
+      fix: (p) => `Attendez ${p.next ? `le ${p.next}` : "qu'une CAL révoquée ait expiré"}, ou installez davantage de CALs (${s(p.command)}) ; voir ${s(p.command2)}.`,
+    },
+  },
+  PROBE_NOT_RUN: {
+    en: {
+      message: (p) =>
+        `The session host ${s(p.host)} could not ask its license servers for a CAL decision${p.code ? ` (${p.code})` : ''}: whether they would issue CALs to it was not checked.`,
+      cause: () => 'The session host does not offer the probe (an older version), or the token given to the diagnoser may not call it.',
+      fix: (p) => `Run the diagnosis again with a session host token of scope sh:admin or readonly, on a session host of this version; check the host with ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `L'hôte de session ${s(p.host)} n'a pas pu demander de décision de CAL à ses serveurs de licences${p.code ? ` (${p.code})` : ''} : on ne sait pas s'ils lui émettraient des CALs.`,
+      cause: () => "L'hôte de session n'offre pas la sonde (version plus ancienne), ou le jeton donné au diagnostic ne permet pas de l'appeler.",
+      fix: (p) => `Relancez le diagnostic avec un jeton d'hôte de session de portée sh:admin ou readonly, sur un hôte de session de cette version ; vérifiez l'hôte avec ${s(p.command)}.`,
+    },
+  },
+  ENROLMENT_REFUSED: {
+    en: {
+      message: (p) =>
+        `License server ${s(p.url)} refuses the enrolment of session host ${s(p.host)} (${s(p.code)}): the host holds an enrolment, but the server does not recognise it, so every CAL request to it fails.`,
+      cause: () =>
+        'The license server was reinstalled at the same address (a new license database and identity) and the session host is still enrolled on the old one; or its enrolment was removed.',
+      fix: (p) => `Make a join token on the license server (${s(p.command)}) and enrol the session host again (${s(p.command2)}).`,
+    },
+    fr: {
+      message: (p) =>
+        `Le serveur de licences ${s(p.url)} refuse l'inscription de l'hôte de session ${s(p.host)} (${s(p.code)}) : l'hôte détient une inscription, mais le serveur ne la reconnaît pas ; chaque demande de CAL échoue.`,
+      cause: () =>
+        "Le serveur de licences a été réinstallé à la même adresse (nouvelle base de licences et nouvelle identité) et l'hôte de session est encore inscrit sur l'ancien ; ou son inscription a été supprimée.",
+      fix: (p) => `Créez un jeton d'inscription sur le serveur de licences (${s(p.command)}) et inscrivez de nouveau l'hôte de session (${s(p.command2)}).`,
+    },
+  },
+  PROBE_NO_CAL: {
+    en: {
+      message: (p) =>
+        p.unreachable
+          ? `Session host ${s(p.host)} cannot reach license server ${s(p.url)}${p.problem ? ` (${p.problem})` : ''}.`
+          : `License server ${s(p.url)} would give session host ${s(p.host)} no CAL now (${p.code ? p.code : 'refused'})${p.problem ? `: ${p.problem}` : ''}.`,
+      cause: (p) =>
+        p.unreachable
+          ? 'The license server answers the diagnoser but not the session host: a firewall, a name that resolves differently on the host, or a server that is down.'
+          : "The license server refuses this host's CAL requests: see its reason.",
+      fix: (p) => `Check the license server from the session host's network and its status: ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        p.unreachable
+          ? `L'hôte de session ${s(p.host)} ne joint pas le serveur de licences ${s(p.url)}${p.problem ? ` (${p.problem})` : ''}.`
+          : `Le serveur de licences ${s(p.url)} ne donnerait aucune CAL à l'hôte de session ${s(p.host)} maintenant (${p.code ? p.code : 'refus'})${p.problem ? ` : ${p.problem}` : ''}.`,
+      cause: (p) =>
+        p.unreachable
+          ? "Le serveur de licences répond au diagnostic mais pas à l'hôte de session : un pare-feu, un nom résolu autrement sur l'hôte, ou un serveur arrêté."
+          : "Le serveur de licences refuse les demandes de CAL de cet hôte : voir son motif.",
+      fix: (p) => `Vérifiez le serveur de licences depuis le réseau de l'hôte de session, et son état : ${s(p.command)}.`,
+    },
+  },
+  REVOCATION_LIST_STALE: {
+    en: {
+      message: (p) =>
+        p.listState === 'never'
+          ? `Session host ${s(p.host)} has never received the clearinghouse's revocation list: CALs of reissued packs and invalidated license servers are still honoured.`
+          : p.listState === 'clearinghouse'
+            ? `The revocation list of session host ${s(p.host)} was last received on ${s(p.at)} UTC (${s(p.hours)} hours ago): CALs revoked since then are still honoured.`
+            : `The revocation list of session host ${s(p.host)} was loaded from a file on ${s(p.at)}: CALs revoked since then are still honoured.`,
+      cause: (p) =>
+        p.listState === 'file'
+          ? 'The session host has no clearinghouse to fetch the list from; it judges CALs by the last list loaded from a file.'
+          : 'The session host cannot reach the clearinghouse (its hourly refresh fails, event 9206), or its clearinghouse URL is wrong.',
+      fix: (p) =>
+        p.listState === 'file'
+          ? `Export the current revocation list from the clearinghouse and load it on the session host (revocation list file in its configuration); check with ${s(p.command)}.`
+          : `Let the session host reach the clearinghouse, then refresh now: ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        p.listState === 'never'
+          ? `L'hôte de session ${s(p.host)} n'a jamais reçu la liste de révocation du Clearinghouse : les CALs des packs réémis et des serveurs de licences invalidés sont encore honorées.`
+          : p.listState === 'clearinghouse'
+            ? `La liste de révocation de l'hôte de session ${s(p.host)} a été reçue pour la dernière fois le ${s(p.at)} UTC (il y a ${s(p.hours)} heures) : les CALs révoquées depuis sont encore honorées.`
+            : `La liste de révocation de l'hôte de session ${s(p.host)} a été chargée depuis un fichier le ${s(p.at)} : les CALs révoquées depuis sont encore honorées.`,
+      cause: (p) =>
+        p.listState === 'file'
+          ? "L'hôte de session n'a pas de Clearinghouse où chercher la liste ; il juge les CALs d'après la dernière liste chargée depuis un fichier."
+          : "L'hôte de session ne joint pas le Clearinghouse (son actualisation horaire échoue, événement 9206), ou l'URL du Clearinghouse est fausse.",
+      fix: (p) =>
+        p.listState === 'file'
+          ? `Exportez la liste de révocation actuelle du Clearinghouse et chargez-la sur l'hôte de session (fichier de liste de révocation de sa configuration) ; vérifiez avec ${s(p.command)}.`
+          : `Permettez à l'hôte de session de joindre le Clearinghouse, puis actualisez maintenant : ${s(p.command)}.`,
+    },
+  },
+  DEVICES_WITHOUT_CAL: {
+    en: {
+      message: (p) => `Devices were admitted without a CAL, only because the grace period runs, on session host ${s(p.host)}: ${eventsEn(p.events)}.`,
+      cause: () =>
+        'The session host could not obtain a CAL from any license server on its list (or has no licensing mode or license server to ask): inside the grace period the device is admitted without one (event 9211), after it the device is refused.',
+      fix: (p) =>
+        `Correct what the other findings name (enrolment, license server, mode, CALs available), then connect a test device: it must receive a temporary, then a permanent CAL. Check the events with ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `Des périphériques ont été admis sans CAL, seulement parce que le délai de grâce court, sur l'hôte de session ${s(p.host)} : ${eventsFr(p.events)}.`,
+      cause: () =>
+        "L'hôte de session n'a obtenu de CAL d'aucun serveur de licences de sa liste (ou n'a ni mode de licences ni serveur de licences à qui la demander) : pendant le délai de grâce le périphérique est admis sans CAL (événement 9211), après il est refusé.",
+      fix: (p) =>
+        `Corrigez ce que nomment les autres constats (inscription, serveur de licences, mode, CALs disponibles), puis connectez un périphérique de test : il doit recevoir une CAL temporaire, puis permanente. Vérifiez les événements avec ${s(p.command)}.`,
+    },
+  },
+  CAL_REQUESTS_REFUSED: {
+    en: {
+      message: (p) => `CAL requests or connections were refused: ${eventsEn(p.events)}.`,
+      cause: () => 'The grace period ended with no licensing mode (1069), or devices presented CALs that fail verification (9210).',
+      fix: (p) => `See each refusal with ${s(p.command)}; the other findings name the setting to correct.`,
+    },
+    fr: {
+      message: (p) => `Des demandes de CAL ou des connexions ont été refusées : ${eventsFr(p.events)}.`,
+      cause: () => "Le délai de grâce s'est terminé sans mode de licences (1069), ou des périphériques ont présenté des CALs qui échouent à la vérification (9210).",
+      fix: (p) => `Consultez chaque refus avec ${s(p.command)} ; les autres constats nomment le réglage à corriger.`,
     },
   },
   NO_CALS_AVAILABLE: {
@@ -340,6 +697,7 @@ export const DIAGNOSE_OUTPUT = {
       refused: (code: string) => `refused (${code})`,
       noCal: 'no CAL',
     },
+    plan: { done: 'done', todo: 'todo', warning: 'WARNING:' },
   },
   fr: {
     severity: { blocking: 'BLOQUANT', warning: 'AVERTISSEMENT', info: 'INFO' },
@@ -368,5 +726,6 @@ export const DIAGNOSE_OUTPUT = {
       refused: (code: string) => `refusée (${code})`,
       noCal: 'aucune CAL',
     },
+    plan: { done: 'fait', todo: 'à faire', warning: 'AVERTISSEMENT :' },
   },
 } as const;

@@ -99,6 +99,84 @@ export const UI_TEXT = {
   },
 } as const;
 
+const ISSUE_FR: Record<string, string> = { temporary: 'temporaire', permanent: 'permanente', user: 'par utilisateur' };
+
+/** The console's diagnoser page around the findings of the OpenCAL estate it reads (src/web/pages/diagnoser.tsx). */
+export const DIAGNOSER_PAGE = {
+  en: {
+    language: 'Language',
+    title: 'Diagnosis',
+    hint: "From the session host's point of view: licensing mode and its source, license servers listed and reachable, activation, CALs of the right type and version, grace period, version compatibility, recent events.",
+    running: 'Diagnosing…',
+    again: 'Run the diagnosis again',
+    summary: (host: string, mode: string, source: string, servers: number, grace: number) =>
+      `Session host ${host}: ${mode} (from ${source}), ${servers} license server(s) listed, ${grace} grace days left`,
+    graceOnly: 'devices admitted without a CAL in the last hour',
+    counts: (b: number, w: number, i: number, at: string) => `. ${b} blocking, ${w} warning(s), ${i} note(s) — at ${at}.`,
+    severity: { blocking: 'blocking', warning: 'warning', info: 'info' },
+    licenseServers: 'License servers',
+    columns: ['URL', 'Listed', 'Reachable', 'Activation', 'Available CALs', "Host's CAL request (probe)"],
+    yes: 'yes',
+    no: 'no',
+    notInspected: (why: string) => `yes, not inspected: ${why}`,
+    notReachable: (why: string) => `no: ${why}`,
+    probe: {
+      notListed: "not on the host's list",
+      notAsked: 'not asked',
+      cal: (issue: string) => `${issue} CAL`,
+      unreachable: 'unreachable from the host',
+      notEnrolled: 'not enrolled',
+      refused: (code: string) => `refused: ${code}`,
+    },
+    nothingToRecover: 'Nothing to recover.',
+    recentEvents: 'Recent events',
+    noEvents: 'No events.',
+    scriptLanguage: 'Script language',
+    reason: 'Reason',
+    organization: 'Organization',
+    contact: 'Contact',
+    packKey: 'Pack key (only its last group is shown)',
+    noServerId: 'No license server ID could be read: sign in with a license server token.',
+    noPack: "No pack is known: sign in with the organization's clearinghouse token to fill in the pack.",
+  },
+  fr: {
+    language: 'Langue',
+    title: 'Diagnostic',
+    hint: "Du point de vue de l'hôte de session : mode de licences et sa source, serveurs de licences listés et joignables, activation, CALs du bon type et de la bonne version, délai de grâce, compatibilité des versions, événements récents.",
+    running: 'Diagnostic en cours…',
+    again: 'Relancer le diagnostic',
+    summary: (host: string, mode: string, source: string, servers: number, grace: number) =>
+      `Hôte de session ${host} : ${(MODE_NAME.fr as Record<string, string>)[mode] ?? mode} (${(UI_TEXT.fr.source as Record<string, string>)[source] ?? source}), ${servers} serveur(s) de licences listé(s), ${grace} jour(s) de grâce restant(s)`,
+    graceOnly: "périphériques admis sans CAL dans la dernière heure",
+    counts: (b: number, w: number, i: number, at: string) => `. ${b} bloquant(s), ${w} avertissement(s), ${i} note(s) — à ${at}.`,
+    severity: { blocking: 'bloquant', warning: 'avertissement', info: 'info' },
+    licenseServers: 'Serveurs de licences',
+    columns: ['URL', 'Listé', 'Joignable', 'Activation', 'CALs disponibles', "Demande de CAL de l'hôte (sonde)"],
+    yes: 'oui',
+    no: 'non',
+    notInspected: (why: string) => `oui, non inspecté : ${why}`,
+    notReachable: (why: string) => `non : ${why}`,
+    probe: {
+      notListed: "pas dans la liste de l'hôte",
+      notAsked: 'non demandé',
+      cal: (issue: string) => `CAL ${ISSUE_FR[issue] ?? issue}`,
+      unreachable: "injoignable depuis l'hôte",
+      notEnrolled: 'non inscrit',
+      refused: (code: string) => `refusé : ${code}`,
+    },
+    nothingToRecover: 'Rien à reprendre.',
+    recentEvents: 'Événements récents',
+    noEvents: 'Aucun événement.',
+    scriptLanguage: 'Langue du script',
+    reason: 'Motif',
+    organization: 'Organisation',
+    contact: 'Contact',
+    packKey: 'Clé de pack (seul son dernier groupe est affiché)',
+    noServerId: "Aucun ID de serveur de licences n'a pu être lu : connectez-vous avec un jeton de serveur de licences.",
+    noPack: "Aucun pack n'est connu : connectez-vous avec le jeton Clearinghouse de l'organisation pour renseigner le pack.",
+  },
+} as const;
+
 // ------------------------------------------------------------------------------------------------------------
 // Findings on a real Windows estate (src/core/windows-import/windows-diagnosis.ts). Each entry: message, cause,
 // fix, from the facts `p` the rule observed.

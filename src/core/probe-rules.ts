@@ -7,6 +7,8 @@
  */
 import { DAY_MS } from './clock';
 import type { DiagnosisSnapshot, Finding, FindingSeverity, ObservedEvent, ObservedProbe } from './diagnoser-rules';
+import type { Lang } from './diagnoser-texts';
+import { openCalFindingText, type RecentEvents } from './diagnoser-texts-opencal';
 
 /** Events of the last hour are "recent" for the probe findings (an hour: what the host's own refresh spans). */
 export const RECENT_ERROR_WINDOW_MS = 60 * 60 * 1000;
@@ -34,15 +36,15 @@ function withUrl(command: string, url: string | undefined): string {
   return url ? `${command} --url ${url}` : command;
 }
 
-export function probeFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
-  return [...probeResultFindings(s), ...revocationFindings(s, now), ...recentEventFindings(s, now)];
+export function probeFindings(s: DiagnosisSnapshot, now: Date, lang: Lang = 'en'): Finding[] {
+  return [...probeResultFindings(s, lang), ...revocationFindings(s, now, lang), ...recentEventFindings(s, now, lang)];
 }
 
 function isEnrolmentRefused(p: ObservedProbe): boolean {
   return p.outcome === 'refused' && (p.code === 'UNAUTHENTICATED' || p.code === 'FORBIDDEN_SCOPE');
 }
 
-function probeResultFindings(s: DiagnosisSnapshot): Finding[] {
+function probeResultFindings(s: DiagnosisSnapshot, lang: Lang): Finding[] {
   const host = s.sessionHost;
   if (host.mode === 'not-configured' || host.licenseServers.length === 0) return [];
   if (host.probes === undefined) {
@@ -50,9 +52,11 @@ function probeResultFindings(s: DiagnosisSnapshot): Finding[] {
       {
         severity: 'info',
         code: 'PROBE_NOT_RUN',
-        message: `The session host ${host.name} could not ask its license servers for a CAL decision${host.probeProblem ? ` (${host.probeProblem.code})` : ''}: whether they would issue CALs to it was not checked.`,
-        cause: 'The session host does not offer the probe (an older version), or the token given to the diagnoser may not call it.',
-        fix: 'Run the diagnosis with a session host token of scope sh:admin or readonly, on a session host that offers POST /sh/v1/probe.',
+        ...openCalFindingText('PROBE_NOT_RUN', lang, {
+          host: host.name,
+          ...(host.probeProblem ? { code: host.probeProblem.code } : {}),
+          command: withUrl('opencal host status', host.url),
+        }),
         commands: [withUrl('opencal host status', host.url)],
         subject: host.name,
       },
@@ -70,9 +74,7 @@ function probeResultFindings(s: DiagnosisSnapshot): Finding[] {
       out.push({
         severity,
         code: 'ENROLMENT_REFUSED',
-        message: `License server ${p.url} refuses the enrolment of session host ${host.name} (${p.code}): the host holds an enrolment, but the server does not recognise it, so every CAL request to it fails.`,
-        cause: 'The license server was reinstalled at the same address (a new license database and identity) and the session host is still enrolled on the old one; or its enrolment was removed.',
-        fix: `Make a join token on the license server (\`${commands[0]}\`) and enrol the session host again (\`${commands[1]}\`).`,
+        ...openCalFindingText('ENROLMENT_REFUSED', lang, { url: p.url, host: host.name, code: p.code ?? '', command: commands[0]!, command2: commands[1]! }),
         commands,
         subject: p.url,
       });
@@ -82,15 +84,14 @@ function probeResultFindings(s: DiagnosisSnapshot): Finding[] {
     out.push({
       severity,
       code: 'PROBE_NO_CAL',
-      message:
-        p.outcome === 'unreachable'
-          ? `Session host ${host.name} cannot reach license server ${p.url}${p.message ? ` (${p.message})` : ''}.`
-          : `License server ${p.url} would give session host ${host.name} no CAL now (${p.code ?? 'refused'})${p.message ? `: ${p.message}` : ''}.`,
-      cause:
-        p.outcome === 'unreachable'
-          ? 'The license server answers the diagnoser but not the session host: a firewall, a name that resolves differently on the host, or a server that is down.'
-          : 'The license server refuses this host\'s CAL requests: see its reason.',
-      fix: `Check the license server from the session host's network and its status: \`${commands[0]}\`.`,
+      ...openCalFindingText('PROBE_NO_CAL', lang, {
+        url: p.url,
+        host: host.name,
+        unreachable: p.outcome === 'unreachable',
+        ...(p.code === undefined ? {} : { code: p.code }),
+        ...(p.message === undefined ? {} : { problem: p.message }),
+        command: commands[0]!,
+      }),
       commands,
       subject: p.url,
     });
@@ -98,7 +99,7 @@ function probeResultFindings(s: DiagnosisSnapshot): Finding[] {
   return out;
 }
 
-function revocationFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
+function revocationFindings(s: DiagnosisSnapshot, now: Date, lang: Lang): Finding[] {
   const host = s.sessionHost;
   const list = host.revocationList;
   if (!list) return [];
@@ -111,12 +112,12 @@ function revocationFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
       {
         severity: 'blocking',
         code: 'REVOCATION_LIST_STALE',
-        message:
-          fetched === undefined
-            ? `Session host ${host.name} has never received the clearinghouse's revocation list: CALs of reissued packs and invalidated license servers are still honoured.`
-            : `The revocation list of session host ${host.name} was last received on ${list.fetchedAt!.slice(0, 16).replace('T', ' ')} UTC (${Math.floor(age! / 3_600_000)} hours ago): CALs revoked since then are still honoured.`,
-        cause: 'The session host cannot reach the clearinghouse (its hourly refresh fails, event 9206), or its clearinghouse URL is wrong.',
-        fix: `Let the session host reach the clearinghouse, then refresh now: \`${refresh}\`.`,
+        ...openCalFindingText('REVOCATION_LIST_STALE', lang, {
+          host: host.name,
+          listState: fetched === undefined ? 'never' : 'clearinghouse',
+          ...(fetched === undefined ? {} : { at: list.fetchedAt!.slice(0, 16).replace('T', ' '), hours: Math.floor(age! / 3_600_000) }),
+          command: refresh,
+        }),
         commands: [refresh],
         subject: host.name,
       },
@@ -127,9 +128,12 @@ function revocationFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
     {
       severity: 'warning',
       code: 'REVOCATION_LIST_STALE',
-      message: `The revocation list of session host ${host.name} was loaded from a file on ${list.fetchedAt!.slice(0, 10)}: CALs revoked since then are still honoured.`,
-      cause: 'The session host has no clearinghouse to fetch the list from; it judges CALs by the last list loaded from a file.',
-      fix: 'Export the current revocation list from the clearinghouse and load it on the session host (revocation list file in its configuration).',
+      ...openCalFindingText('REVOCATION_LIST_STALE', lang, {
+        host: host.name,
+        listState: 'file',
+        at: list.fetchedAt!.slice(0, 10),
+        command: withUrl('opencal host status', host.url),
+      }),
       commands: [withUrl('opencal host status', host.url)],
       subject: host.name,
     },
@@ -151,11 +155,15 @@ function lastChange(events: readonly ObservedEvent[]): ObservedEvent | undefined
     .reduce<ObservedEvent | undefined>((latest, e) => (latest === undefined || isAfter(e, latest) ? e : latest), undefined);
 }
 
-function describe(events: readonly ObservedEvent[]): string {
+function describe(events: readonly ObservedEvent[]): RecentEvents {
   const newest = events[0]!;
-  const ids = [...new Set(events.map((e) => e.id))].sort((a, b) => a - b).join(', ');
-  const devices = [...new Set(events.flatMap((e) => (typeof e.data?.['device'] === 'string' ? [e.data['device']] : [])))];
-  return `${events.length} event(s) ${ids} in the last hour, the latest at ${newest.at.slice(11, 16)} UTC${devices.length > 0 ? ` (devices ${devices.slice(0, 5).join(', ')}${devices.length > 5 ? ', …' : ''})` : ''}${newest.message ? `: "${newest.message}"` : ''}`;
+  return {
+    count: events.length,
+    ids: [...new Set(events.map((e) => e.id))].sort((a, b) => a - b).join(', '),
+    latestAt: newest.at.slice(11, 16),
+    devices: [...new Set(events.flatMap((e) => (typeof e.data?.['device'] === 'string' ? [e.data['device']] : [])))],
+    ...(newest.message ? { latestMessage: newest.message } : {}),
+  };
 }
 
 /**
@@ -163,7 +171,7 @@ function describe(events: readonly ObservedEvent[]): string {
  * (configuration, enrolment, revocation list) is blocking: nothing was done since. One logged before it stays a
  * warning until a test device confirms the change worked.
  */
-function recentEventFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
+function recentEventFindings(s: DiagnosisSnapshot, now: Date, lang: Lang): Finding[] {
   const since = now.getTime() - RECENT_ERROR_WINDOW_MS;
   const recent = s.events.filter((e) => {
     const at = Date.parse(e.at);
@@ -182,9 +190,7 @@ function recentEventFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
     out.push({
       severity: severityOf(without, 'blocking'),
       code: 'DEVICES_WITHOUT_CAL',
-      message: `Devices were admitted without a CAL, only because the grace period runs, on session host ${host.name}: ${describe(without)}.`,
-      cause: 'The session host could not obtain a CAL from any license server on its list (or has no licensing mode or license server to ask): inside the grace period the device is admitted without one (event 9211), after it the device is refused.',
-      fix: `Correct what the other findings name (enrolment, license server, mode, CALs available), then connect a test device: it must receive a temporary, then a permanent CAL. Check the events with \`${verify[0]}\`.`,
+      ...openCalFindingText('DEVICES_WITHOUT_CAL', lang, { host: host.name, events: describe(without), command: verify[0]! }),
       commands: verify,
       subject: host.name,
     });
@@ -194,9 +200,7 @@ function recentEventFindings(s: DiagnosisSnapshot, now: Date): Finding[] {
     out.push({
       severity: severityOf(refused, refused.some((e) => e.id === 1069) ? 'blocking' : 'warning'),
       code: 'CAL_REQUESTS_REFUSED',
-      message: `CAL requests or connections were refused: ${describe(refused)}.`,
-      cause: 'The grace period ended with no licensing mode (1069), or devices presented CALs that fail verification (9210).',
-      fix: `See each refusal with \`${verify[0]}\`; the other findings name the setting to correct.`,
+      ...openCalFindingText('CAL_REQUESTS_REFUSED', lang, { events: describe(refused), command: verify[0]! }),
       commands: verify,
       subject: host.name,
     });

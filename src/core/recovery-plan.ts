@@ -23,6 +23,7 @@ import {
   type ObservedLicenseServer,
   type ObservedPack,
 } from './diagnoser-rules';
+import { packNameText, PLAN_TEXTS, type PlanWords } from './recovery-plan-texts';
 import { programDataPlaceholders, type CalType, type CalVersion, type MigrationReason, type Program } from './vocabulary';
 
 export type RecoveryStepId = 'activate' | 'migrate' | 'reissue' | 'rebuild' | 'install' | 'retire-old-server' | 'upgrade-license-server' | 'configure' | 'verify';
@@ -55,12 +56,14 @@ export interface RecoveryContext {
   caseNumber?: string;
   /** the device name used for test connections. */
   testDevice?: string;
+  /** the language of the phone script the plan names (default French, the clearinghouse's language in the source document). */
   lang?: 'fr' | 'en';
+  /** the language of the steps' titles and explanations (default English). */
+  textLang?: 'fr' | 'en';
 }
 
 /** The source document's rebuild warning: a rebuild before the reissue makes the CALs disappear for good. */
-export const REBUILD_WARNING =
-  'Do not rebuild the license database before the reissue is assured: without it, the CALs will not come back.';
+export const REBUILD_WARNING = PLAN_TEXTS.rebuildWarning.en;
 
 function withUrl(command: string, url: string | undefined): string {
   return url ? `${command} --url ${url}` : command;
@@ -145,15 +148,37 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   const steps: RecoveryStep[] = [];
   const reason = context.reason ?? 'reinstalled';
   const label = f.calVersion ? calLabel(f.calType, f.calVersion) : `RDS ${f.calType === 'device' ? 'Per Device' : 'Per User'}`;
-  const packName = f.pack ? `pack ${f.pack.packNumber} (${f.pack.count} ${label} CALs)` : `the ${label} pack`;
+  const textLang = context.textLang ?? 'en';
+  const T = PLAN_TEXTS[textLang];
+  const warning = PLAN_TEXTS.rebuildWarning[textLang];
+  const mode = modeForCalType(f.calType);
+  const old = oldServerStillActive(snapshot, f);
+  const words: PlanWords = {
+    lsUrl,
+    serverId: f.target?.serverId ?? '?',
+    packName: packNameText(textLang, label, f.pack),
+    ...(f.pack?.activeOn ? { activeOn: f.pack.activeOn } : {}),
+    calType: f.calType,
+    version: String(f.calVersion ?? '<VERSION>'),
+    ...(f.kase ? { caseNumber: f.kase.caseNumber, caseStatus: f.kase.status } : context.caseNumber ? { caseNumber: context.caseNumber } : {}),
+    approved: f.kase?.status === 'approved',
+    awaiting: f.kase?.awaiting ?? [],
+    reason: context.reason ?? 'reinstalled',
+    host: host.name,
+    mode,
+    hostMode: host.mode,
+    modeSource: host.modeSource,
+    servers: host.licenseServers,
+    enrolled: true,
+    oldUrl: old?.url ?? '?',
+    oldId: old?.serverId ?? '?',
+  };
   const activated = f.target?.activation?.status === 'activated';
 
   steps.push({
     step: 'activate',
-    title: 'Activate the license server',
-    why: activated
-      ? `License server ${lsUrl} (ID ${f.target?.serverId ?? '?'}) is activated.`
-      : `License server ${lsUrl} must be activated to install packs; unactivated, it issues only temporary CALs. Auto needs an organization token; web/phone use the product ID shown by \`opencal licmgr status\`.`,
+    title: T.activate.title(words),
+    why: activated ? T.activate.done(words) : T.activate.todo(words),
     commands: [
       withUrl('opencal licmgr status', lsUrl),
       withUrl(`opencal licmgr activate --method auto --org-token <ORG_TOKEN>`, lsUrl),
@@ -162,16 +187,15 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   });
 
   const reissued = f.packOnTarget || f.kase?.status === 'approved';
-  const old = oldServerStillActive(snapshot, f);
   // The old server still runs and holds the pack: deactivating it first releases the pack (its receipt is the
   // evidence that lets the portal approve the migration at once, without the phone).
-  if (old && !reissued) steps.push(retireStep(old, false));
+  if (old && !reissued) steps.push(retireStep(old, T.retire, words));
   if (f.unassigned && !f.installedOnTarget) {
     // Never installed anywhere: the portal's Install, no migration.
     steps.push({
       step: 'install',
-      title: 'Install the pack',
-      why: `${packName} has never been installed: install it with its pack key (auto) or with the key pack ID from the portal.`,
+      title: T['install-new'].title(words),
+      why: T['install-new'].todo(words),
       commands: [
         withUrl(`opencal licmgr install --pack-key <PACK_KEY>${context.programData ? ` ${context.programData}` : ''}`, lsUrl),
         withUrl(`opencal portal install --server-id ${f.target?.serverId ?? '<SERVER_ID>'} --pack-key <PACK_KEY>${context.programData ? ` ${context.programData}` : ''}`, chUrl),
@@ -187,10 +211,8 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
     const migrated = reissued || f.kase !== undefined;
     steps.push({
       step: 'migrate',
-      title: 'Migrate the pack on the portal',
-      why: migrated
-        ? `The migration was submitted${f.kase ? ` (case ${f.kase.caseNumber}, ${f.kase.status})` : ''}.`
-        : `${packName} is still active on ${f.pack?.activeOn ? `license server ${f.pack.activeOn}` : 'the old license server'}. Make a 45-character migration code on the new server and enter it on the portal with the 25-character pack key; check the program, the CAL type (${type}) and the version (${version}): they must match the purchase exactly.`,
+      title: T.migrate.title(words),
+      why: migrated ? T.migrate.done(words) : T.migrate.todo(words),
       commands: [
         withUrl(`opencal licmgr migration-code --reason ${reason}${source}`, lsUrl),
         withUrl(
@@ -203,12 +225,11 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
     const caseNumber = f.kase?.caseNumber ?? context.caseNumber;
     const lang = context.lang ?? 'fr';
     const pending = f.kase && (f.kase.status === 'pending' || f.kase.status === 'submitted');
+    const reissueWords = T[pending ? 'reissue-pending' : 'reissue'];
     steps.push({
       step: 'reissue',
-      title: pending ? `Case ${caseNumber} is Pending: call the clearinghouse` : 'Reissue: if the case ends Pending, call the clearinghouse',
-      why: reissued
-        ? `The pack was reissued to this license server${f.kase?.status === 'approved' ? ` (case ${f.kase.caseNumber} approved)` : ''}; the old activation is invalidated.`
-        : `Ask the agent for the reissue of ${packName} to the new license server ID and the invalidation of the old activation (reason: ${reason}).${pending && f.kase!.awaiting.length > 0 ? ` The agent awaits: ${f.kase!.awaiting.join('; ')}.` : ''} The agent reads back the 35-character key pack ID.`,
+      title: reissueWords.title(words),
+      why: reissued ? reissueWords.done(words) : reissueWords.todo(words),
       commands: [
         `opencal phone-script${caseNumber ? ` --case ${caseNumber}` : ''} --lang ${lang}`,
         withUrl(`opencal ch case approve ${caseNumber ?? '<CASE>'} --reason <REASON>`, chUrl),
@@ -221,15 +242,15 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   if (rebuildNeeded) {
     steps.push({
       step: 'rebuild',
-      title: 'Rebuild the license database',
-      why: `The license database of ${lsUrl} is inconsistent. A rebuild wipes its key packs, issued CALs and activation but keeps its license server ID; then reactivate and reinstall the reissued pack.`,
+      title: T.rebuild.title(words),
+      why: T.rebuild.todo(words),
       commands: [
         withUrl('opencal licmgr rebuild', lsUrl),
         withUrl('opencal licmgr activate --method auto --org-token <ORG_TOKEN>', lsUrl),
         withUrl('opencal licmgr install --key-pack-id <KEY_PACK_ID>', lsUrl),
       ],
       done: false,
-      ...(reissued ? {} : { warning: REBUILD_WARNING }),
+      ...(reissued ? {} : { warning }),
     });
   }
 
@@ -237,19 +258,16 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
     const keyPackId = context.keyPackId ?? f.kase?.keyPackId ?? '<KEY_PACK_ID>';
     steps.push({
       step: 'install',
-      title: 'Install the reissued key pack',
-      why: f.installedOnTarget
-        ? `${packName} is installed on ${lsUrl}.`
-        : `Type the 35-character key pack ID the portal or the agent gave into the license manager of the new server.`,
+      title: T.install.title(words),
+      why: f.installedOnTarget ? T.install.done(words) : T.install.todo(words),
       commands: [withUrl(`opencal licmgr install --key-pack-id ${keyPackId}`, lsUrl), withUrl('opencal licmgr status', lsUrl)],
       done: f.installedOnTarget,
-      ...(reissued || f.installedOnTarget ? {} : { warning: REBUILD_WARNING }),
+      ...(reissued || f.installedOnTarget ? {} : { warning }),
     });
   }
 
-  if (old && reissued) steps.push(retireStep(old, true));
+  if (old && reissued) steps.push(retireStep(old, T['retire-reissued'], words));
 
-  const mode = modeForCalType(f.calType);
   const listedTarget = host.licenseServers.some((u) => sameUrl(u, lsUrl));
   // The session host reports enrolment only for the servers on its list: a server not yet listed needs it too.
   // A stored enrolment the license server refuses (it was reinstalled at the same address) is no enrolment.
@@ -261,10 +279,8 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   const servers = [lsUrl, ...host.licenseServers.filter((u) => !sameUrl(u, lsUrl) && snapshot.licenseServers.find((l) => sameUrl(l.url, u))?.reachable === true)];
   steps.push({
     step: 'configure',
-    title: `Configure the session host: ${mode} with the new license server`,
-    why: configured
-      ? `Session host ${host.name} is in ${mode} mode with ${lsUrl} on its list.`
-      : `Session host ${host.name} is in ${host.mode} mode (from ${host.modeSource}) with ${host.licenseServers.length > 0 ? host.licenseServers.join(', ') : 'no license server'}; it needs ${mode} mode and the new license server${enrolled ? '' : ', on which it must be enrolled (join token)'}. Apply the same to real Windows hosts by GPO or PowerShell, then gpupdate /force.`,
+    title: T.configure.title(words),
+    why: configured ? T.configure.done(words) : T.configure.todo({ ...words, enrolled }),
     commands: [
       ...(enrolled
         ? []
@@ -279,8 +295,8 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   const device = context.testDevice ?? 'TEST-PC-01';
   steps.push({
     step: 'verify',
-    title: 'Verify: diagnoser, event log, test devices',
-    why: `No blocking finding; clean events; a test device gets a temporary CAL at its first connection and a permanent one at the next; the issued licenses list shows it.`,
+    title: T.verify.title(words),
+    why: T.verify.todo(words),
     commands: [
       `opencal diagnose --host ${hostUrl}`,
       `opencal events --component session-host --since 1h`,
@@ -293,13 +309,11 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   return steps.map((s) => ({ ...s, title: plainText(s.title), why: plainText(s.why), ...(s.warning ? { warning: plainText(s.warning) } : {}) }));
 }
 
-function retireStep(old: ObservedLicenseServer, reissued: boolean): RecoveryStep {
+function retireStep(old: ObservedLicenseServer, texts: (typeof PLAN_TEXTS)['en']['retire'], words: PlanWords): RecoveryStep {
   return {
     step: 'retire-old-server',
-    title: 'Take the old license server out of service',
-    why: reissued
-      ? `Old license server ${old.url} (ID ${old.serverId ?? '?'}) still answers and is activated: the CALs it issued from the reissued pack are no longer honoured ("phantom" licenses).`
-      : `Old license server ${old.url} (ID ${old.serverId ?? '?'}) still answers and holds the pack. Deactivating it releases its packs; its deactivation receipt lets the portal approve the migration at once.`,
+    title: texts.title(words),
+    why: texts.todo(words),
     commands: [withUrl('opencal licmgr deactivate', old.url)],
     done: false,
   };

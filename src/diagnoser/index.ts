@@ -47,7 +47,7 @@ export async function runDiagnosis(options: GatherOptions & { recovery?: Recover
 /** The pure half of runDiagnosis, for a snapshot already in hand (e.g. read from a file). */
 export function diagnoseSnapshot(snapshot: DiagnosisSnapshot, now: Date, recovery: RecoveryContext = {}, lang: Lang = 'en'): Diagnosis {
   const findings = diagnose(snapshot, now, lang);
-  return { snapshot, findings, plan: planRecovery(snapshot, recovery), blocking: hasBlocking(findings) };
+  return { snapshot, findings, plan: planRecovery(snapshot, { textLang: lang, ...recovery }), blocking: hasBlocking(findings) };
 }
 
 /** Exit code of `opencal diagnose`: 0 without blocking finding, 4 with one (1 is a refusal, 2 a usage error, 3 an unexpected failure). */
@@ -182,12 +182,13 @@ export function renderFindings(findings: readonly Finding[], snapshot?: Diagnosi
 }
 
 /** Human output of `opencal recover plan`. */
-export function renderPlan(steps: readonly RecoveryStep[]): string {
+export function renderPlan(steps: readonly RecoveryStep[], lang: Lang = 'en'): string {
+  const t = DIAGNOSE_OUTPUT[lang].plan;
   const lines: string[] = [];
   steps.forEach((s, i) => {
-    lines.push(`${i + 1}. [${s.done ? 'done' : 'todo'}] ${s.title}`);
+    lines.push(`${i + 1}. [${s.done ? t.done : t.todo}] ${s.title}`);
     lines.push(`   ${s.why}`);
-    if (s.warning) lines.push(`   WARNING: ${s.warning}`);
+    if (s.warning) lines.push(`   ${t.warning} ${s.warning}`);
     if (!s.done) for (const c of s.commands) lines.push(`   $ ${c}`);
     lines.push('');
   });

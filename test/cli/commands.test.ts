@@ -67,6 +67,21 @@ describe('client commands against an all-in-one server', () => {
     expect(r.json.licenseServers[0]).toMatchObject({ url, enrolled: true, serverId: demo.licenseServerId });
   });
 
+  it('licmgr hosts allow puts session hosts on the allow-list and turns it on; disallow takes one off and keeps the others', async () => {
+    const host = (await cli(['host', 'status', '--json'])).json.hostName as string;
+    expect((await cli(['licmgr', 'hosts', 'allow', host])).exit).toBe(0);
+    const both = await cli(['licmgr', 'hosts', 'allow', 'RDSH-99', '--json']);
+    expect(both.exit).toBe(0);
+    expect(both.json.allowListEnabled).toBe(true);
+    expect([...both.json.allowList].sort()).toEqual([host, 'RDSH-99'].sort());
+    const after = await cli(['licmgr', 'hosts', 'disallow', 'rdsh-99']);
+    expect(after.exit).toBe(0);
+    expect(after.stdout).toMatch(/allow-list:\s+on\nhosts:\s+[^\n]*\n/);
+    expect(after.stdout).not.toContain('RDSH-99');
+    const list = await cli(['licmgr', 'hosts', 'list', '--json']);
+    expect(list.json).toMatchObject({ allowListEnabled: true, allowList: [host] });
+  });
+
   it('host config sets the policy layer, which then wins, and keeps the license servers of that layer', async () => {
     const set = await cli(['host', 'config', '--license-servers', url, '--layer', 'policy', '--json']);
     expect(set.exit).toBe(0);

@@ -159,8 +159,8 @@ describeEachDatabase('diagnoser findings on real states', (tdb) => {
     const d = await fx.estate.diagnose(sh);
     const f = finding(d.findings, 'HOST_NOT_ALLOWED');
     expect(f.severity).toBe('blocking');
-    expect(f.fix).toContain('PUT /ls/v1/hosts/allow-list');
-    expect(f.commands).toEqual([`opencal licmgr hosts list --url ${ls.url}`]);
+    expect(f.fix).toContain(`opencal licmgr hosts allow RDSH-01 --url ${ls.url}`);
+    expect(f.commands).toEqual([`opencal licmgr hosts allow RDSH-01 --url ${ls.url}`, `opencal licmgr hosts list --url ${ls.url}`]);
     expect(d.snapshot.events.some((e) => e.id === 4141 && e.component === 'license-server')).toBe(true);
   });
 

@@ -120,4 +120,27 @@ suite('the diagnoser page reads a Windows estate dropped on it', () => {
     expect(await refusal.textContent()).toMatch(/opencal-bundle-LIC01\.json, line \d+: the JSON is cut or broken/);
     expect(pageErrors).toEqual([]);
   });
+
+  it("the OpenCAL estate's diagnosis, plan and labels follow the language switch, which is kept for the next visit", async () => {
+    await page.locator('select[name="diagnosisLang"]').selectOption('fr');
+    await expect.poll(() => page.locator('#diagnosis-title').textContent()).toBe('Diagnostic');
+    expect(await page.getByTestId('diagnosis-summary').textContent()).toMatch(/^Hôte de session \S+ : /);
+    expect(await page.locator('#recovery-plan-title').textContent()).toBe('Plan de reprise');
+    const plan = (await page.getByTestId('recovery-plan').textContent()) ?? '';
+    expect(plan).toContain('Activer le serveur de licences');
+    expect(plan).not.toContain('Activate the license server');
+    expect(await page.locator('#diagnosis').getByRole('button').first().textContent()).toBe('Relancer le diagnostic');
+    // One switch serves the page: the Windows card speaks French too.
+    expect(await page.locator('select[name="windowsLang"]').inputValue()).toBe('fr');
+    await page.screenshot({ path: join(ARTIFACTS, 'diagnoser-opencal-fr.png'), fullPage: true });
+
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Diagnoser', exact: true }).click();
+    await page.getByTestId('diagnosis-summary').waitFor();
+    expect(await page.locator('#diagnosis-title').textContent()).toBe('Diagnostic');
+    await page.locator('select[name="diagnosisLang"]').selectOption('en');
+    await expect.poll(() => page.locator('#diagnosis-title').textContent()).toBe('Diagnosis');
+    expect((await page.getByTestId('recovery-plan').textContent()) ?? '').toContain('Activate the license server');
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -3,7 +3,7 @@
  * phone script filled in with this site's values. The rules are src/core's, run on what the console reads.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { LANGS, UI_TEXT, type Lang } from '../../core/diagnoser-texts';
+import { DIAGNOSER_PAGE, LANGS, UI_TEXT, type Lang } from '../../core/diagnoser-texts';
 import { diagnose, hasBlocking, recoveryTarget, sameUrl, type DiagnosisSnapshot, type Finding, type ObservedProbe } from '../../core/diagnoser-rules';
 import type { WindowsEstate } from '../../core/windows-import/estate';
 import { importWindowsFiles, type InputFile } from '../../core/windows-import/import';
@@ -27,12 +27,13 @@ interface Result {
 
 const ORDER = { blocking: 0, warning: 1, info: 2 } as const;
 
-function Findings(props: { findings: Finding[]; lang?: Lang; testId?: string }) {
-  const t = props.lang ? UI_TEXT[props.lang] : undefined;
+function Findings(props: { findings: Finding[]; lang: Lang; testId?: string }) {
+  const t = UI_TEXT[props.lang];
+  const sep = props.lang === 'fr' ? ' :' : ':';
   if (props.findings.length === 0) {
     return (
       <div class="alert ok" role="status" data-testid={props.testId ? `${props.testId}-clean` : 'diagnosis-clean'}>
-        {t ? t.clean : 'No finding: the licensing mode, the license servers, the CALs and the grace period are as they should be.'}
+        {t.clean}
       </div>
     );
   }
@@ -42,13 +43,13 @@ function Findings(props: { findings: Finding[]; lang?: Lang; testId?: string }) 
       {sorted.map((f) => (
         <li class={`finding ${f.severity}`} data-code={f.code} data-severity={f.severity}>
           <div>
-            <Badge value={f.severity} /> <strong>{f.message}</strong> {f.subject ? <span class="hint mono small">{f.subject}</span> : null}
+            <span class={`badge ${f.severity}`}>{DIAGNOSER_PAGE[props.lang].severity[f.severity]}</span> <strong>{f.message}</strong> {f.subject ? <span class="hint mono small">{f.subject}</span> : null}
           </div>
           <div>
-            <span class="label">{t ? (props.lang === 'fr' ? `${t.cause} :` : `${t.cause}:`) : 'Probable cause:'}</span> {f.cause}
+            <span class="label">{`${t.cause}${sep}`}</span> {f.cause}
           </div>
           <div>
-            <span class="label">{t ? (props.lang === 'fr' ? `${t.fix} :` : `${t.fix}:`) : 'Fix:'}</span> {f.fix}
+            <span class="label">{`${t.fix}${sep}`}</span> {f.fix}
           </div>
           {f.commands.length > 0 ? <pre>{f.commands.join('\n')}</pre> : null}
         </li>
@@ -57,13 +58,13 @@ function Findings(props: { findings: Finding[]; lang?: Lang; testId?: string }) 
   );
 }
 
-function Plan(props: { steps: RecoveryStep[]; lang?: Lang; testId?: string }) {
-  if (props.steps.length === 0) return <Empty>Nothing to recover.</Empty>;
+function Plan(props: { steps: RecoveryStep[]; lang: Lang; testId?: string }) {
+  if (props.steps.length === 0) return <Empty>{DIAGNOSER_PAGE[props.lang].nothingToRecover}</Empty>;
   return (
     <ol class="plan" data-testid={props.testId ?? 'recovery-plan'}>
       {props.steps.map((s) => (
         <li data-step={s.step} data-done={s.done ? 'true' : 'false'}>
-          <strong>{s.title}</strong> {s.done ? <Badge value={props.lang ? UI_TEXT[props.lang].done : 'done'} /> : null}
+          <strong>{s.title}</strong> {s.done ? <span class="badge done">{UI_TEXT[props.lang].done}</span> : null}
           <div>{s.why}</div>
           {s.warning ? (
             <div class="alert pending" role="note">
@@ -77,8 +78,9 @@ function Plan(props: { steps: RecoveryStep[]; lang?: Lang; testId?: string }) {
   );
 }
 
-function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
+function PhoneScript(props: { snapshot: DiagnosisSnapshot; lang: Lang }) {
   const s = props.snapshot;
+  const t = DIAGNOSER_PAGE[props.lang];
   const ch = s.clearinghouse?.reachable ? s.clearinghouse : undefined;
   const pending = ch?.cases.find((c) => c.status === 'pending');
   const [lang, setLang] = useState<'fr' | 'en'>('fr');
@@ -91,8 +93,8 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
     (pending?.packNumber !== undefined ? ch?.packs.find((p) => p.packNumber === pending.packNumber) : undefined) ??
     ch?.packs.find((p) => p.status === 'installed' && p.activeOn !== targetId) ??
     ch?.packs[0];
-  if (!targetId) return <Empty>No license server ID could be read: sign in with a license server token.</Empty>;
-  if (!pack) return <Empty>No pack is known: sign in with the organization's clearinghouse token to fill in the pack.</Empty>;
+  if (!targetId) return <Empty>{t.noServerId}</Empty>;
+  if (!pack) return <Empty>{t.noPack}</Empty>;
   const input: PhoneScriptInput = {
     lang,
     serverId: targetId,
@@ -117,7 +119,7 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
     <>
       <div class="row">
         <Select
-          label="Language"
+          label={t.scriptLanguage}
           name="lang"
           value={lang}
           options={[
@@ -126,12 +128,12 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
           ]}
           onChange={setLang}
         />
-        <Select label="Reason" name="scriptReason" value={reason} options={MIGRATION_REASONS} onChange={setReason} />
-        <TextInput label="Organization" name="organization" value={organization} onInput={setOrganization} />
-        <TextInput label="Contact" name="contact" value={contact} onInput={setContact} />
-        <TextInput label="Pack key (only its last group is shown)" name="scriptPackKey" type="password" value={packKey} onInput={setPackKey} />
+        <Select label={t.reason} name="scriptReason" value={reason} options={MIGRATION_REASONS} onChange={setReason} />
+        <TextInput label={t.organization} name="organization" value={organization} onInput={setOrganization} />
+        <TextInput label={t.contact} name="contact" value={contact} onInput={setContact} />
+        <TextInput label={t.packKey} name="scriptPackKey" type="password" value={packKey} onInput={setPackKey} />
       </div>
-      <pre data-testid="phone-script" tabIndex={0} aria-label="Phone script">
+      <pre data-testid="phone-script" tabIndex={0} aria-label={UI_TEXT[props.lang].phoneScript}>
         {text}
       </pre>
       <Copyable value={text} label="phone script" hidden />
@@ -139,9 +141,38 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot }) {
   );
 }
 
-function browserLang(): Lang {
+const LANG_KEY = 'opencal.diagnoserLang';
+
+/** The language chosen on this page before, else the browser's. */
+function initialLang(): Lang {
+  try {
+    const saved = window.localStorage.getItem(LANG_KEY);
+    if (saved === 'fr' || saved === 'en') return saved;
+  } catch {
+    // storage may be off: the browser's language then
+  }
   const l = (typeof navigator !== 'undefined' ? navigator.language : 'en').toLowerCase();
   return l.startsWith('fr') ? 'fr' : 'en';
+}
+
+function saveLang(lang: Lang): void {
+  try {
+    window.localStorage.setItem(LANG_KEY, lang);
+  } catch {
+    // not kept across visits then
+  }
+}
+
+function LangSwitch(props: { lang: Lang; onChange: (l: Lang) => void; name: string }) {
+  return (
+    <Select
+      label={DIAGNOSER_PAGE[props.lang].language}
+      name={props.name}
+      value={props.lang}
+      options={LANGS.map((l) => ({ value: l, label: l === 'fr' ? 'Français' : 'English' }))}
+      onChange={props.onChange}
+    />
+  );
 }
 
 /** A FileSystemEntry of a dropped folder, read to its files (names keep the folder path, for messages). */
@@ -170,8 +201,8 @@ async function asInput(files: readonly File[]): Promise<InputFile[]> {
  * A real Windows estate: the collector's bundles or a folder of raw exports, dropped or chosen, parsed in the
  * browser by the same src/core importer as `opencal diagnose --from`; nothing is sent to the server.
  */
-function WindowsEstateCard() {
-  const [lang, setLang] = useState<Lang>(browserLang());
+function WindowsEstateCard(props: { lang: Lang; onLang: (l: Lang) => void }) {
+  const lang = props.lang;
   const [estate, setEstate] = useState<WindowsEstate>();
   const [refusal, setRefusal] = useState<ImportRefusal>();
   const [over, setOver] = useState(false);
@@ -190,7 +221,7 @@ function WindowsEstateCard() {
     }
   };
   const switchLang = (l: Lang) => {
-    setLang(l);
+    props.onLang(l);
     if (refusal && files.length > 0) {
       const r = importWindowsFiles(files, l);
       if (!r.ok) setRefusal(r.error);
@@ -200,7 +231,7 @@ function WindowsEstateCard() {
   return (
     <Card title={t.dropTitle} id="windows-estate">
       <div lang={lang}>
-        <Select label={lang === 'fr' ? 'Langue' : 'Language'} name="windowsLang" value={lang} options={LANGS.map((l) => ({ value: l, label: l === 'fr' ? 'Français' : 'English' }))} onChange={switchLang} />
+        <LangSwitch lang={lang} onChange={switchLang} name="windowsLang" />
         <div
           class={`dropzone${over ? ' over' : ''}`}
           data-testid="windows-dropzone"
@@ -255,14 +286,15 @@ function WindowsEstateCard() {
 }
 
 /** What the session host's own dry-run CAL request to this license server got: a CAL, or the reason it would get none. */
-function ProbeCell(props: { probe: ObservedProbe | undefined; listed: boolean }) {
+function ProbeCell(props: { probe: ObservedProbe | undefined; listed: boolean; lang: Lang }) {
   const p = props.probe;
-  if (!props.listed) return <span class="hint">not on the host's list</span>;
-  if (!p) return <span class="badge warning">not asked</span>;
-  if (p.outcome === 'would-issue') return <span class="badge ok" data-outcome={p.outcome}>{`${p.issue ?? ''} CAL`}</span>;
+  const t = DIAGNOSER_PAGE[props.lang].probe;
+  if (!props.listed) return <span class="hint">{t.notListed}</span>;
+  if (!p) return <span class="badge warning">{t.notAsked}</span>;
+  if (p.outcome === 'would-issue') return <span class="badge ok" data-outcome={p.outcome}>{t.cal(p.issue ?? '')}</span>;
   return (
     <span class="badge error" data-outcome={p.outcome} data-code={p.code ?? ''} title={p.message ?? ''}>
-      {p.outcome === 'unreachable' ? 'unreachable from the host' : p.outcome === 'not-enrolled' ? 'not enrolled' : `refused: ${p.code ?? ''}`}
+      {p.outcome === 'unreachable' ? t.unreachable : p.outcome === 'not-enrolled' ? t.notEnrolled : t.refused(p.code ?? '')}
     </span>
   );
 }
@@ -271,9 +303,14 @@ export function Diagnoser(props: PageProps) {
   const [result, setResult] = useState<Result>();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
-  // The findings are worded in the browser's language, as the Windows drop zone's texts are.
-  const lang = browserLang();
-  const run = async () => {
+  // The page speaks the language chosen on it before, else the browser's; one switch serves both cards.
+  const [lang, setLangState] = useState<Lang>(initialLang());
+  const setLang = (l: Lang) => {
+    setLangState(l);
+    saveLang(l);
+  };
+  const t = DIAGNOSER_PAGE[lang];
+  const run = async (l: Lang = lang) => {
     setBusy(true);
     setError(undefined);
     const g = await gatherInBrowser(props.keyring, window.location.origin);
@@ -283,7 +320,15 @@ export function Diagnoser(props: PageProps) {
       return;
     }
     const now = new Date(g.snapshot.takenAt);
-    setResult({ snapshot: g.snapshot, findings: diagnose(g.snapshot, now, lang), plan: planRecovery(g.snapshot, { lang: 'en' }) });
+    setResult({ snapshot: g.snapshot, findings: diagnose(g.snapshot, now, l), plan: planRecovery(g.snapshot, { textLang: l }) });
+  };
+  // The findings and the plan are words of the rules: a new language words them again from the same snapshot.
+  const relang = (l: Lang) => {
+    setLang(l);
+    if (result) {
+      const now = new Date(result.snapshot.takenAt);
+      setResult({ snapshot: result.snapshot, findings: diagnose(result.snapshot, now, l), plan: planRecovery(result.snapshot, { textLang: l }) });
+    }
   };
   useEffect(() => {
     void run();
@@ -291,43 +336,44 @@ export function Diagnoser(props: PageProps) {
   const s = result?.snapshot;
   return (
     <>
-      <WindowsEstateCard />
-      <Card title="Diagnosis" id="diagnosis">
-        <p class="hint">
-          From the session host's point of view: licensing mode and its source, license servers listed and reachable, activation, CALs of the right type and
-          version, grace period, version compatibility, recent events.
-        </p>
+      <WindowsEstateCard lang={lang} onLang={relang} />
+      <Card title={t.title} id="diagnosis">
+        <div lang={lang}>
+        <LangSwitch lang={lang} onChange={relang} name="diagnosisLang" />
+        <p class="hint">{t.hint}</p>
         <button type="button" onClick={() => void run()} disabled={busy}>
-          {busy ? 'Diagnosing…' : 'Run the diagnosis again'}
+          {busy ? t.running : t.again}
         </button>
         <Refusal error={error} />
         {s && result ? (
           <>
             <p data-testid="diagnosis-summary" data-blocking={hasBlocking(result.findings) ? 'true' : 'false'}>
-              Session host {s.sessionHost.name}: {s.sessionHost.mode} (from {s.sessionHost.modeSource}), {s.sessionHost.licenseServers.length} license server(s) listed,{' '}
-              {s.sessionHost.graceDaysLeft} grace days left
+              {t.summary(s.sessionHost.name, s.sessionHost.mode, s.sessionHost.modeSource, s.sessionHost.licenseServers.length, s.sessionHost.graceDaysLeft)}
               {s.events.some((e) => e.id === 9211 && Date.parse(e.at) >= Date.parse(s.takenAt) - 3_600_000) ? (
                 <>
                   {' '}
-                  (<span class="badge warning" data-testid="grace-only-admissions">devices admitted without a CAL in the last hour</span>)
+                  (<span class="badge warning" data-testid="grace-only-admissions">{t.graceOnly}</span>)
                 </>
               ) : null}
-              . {result.findings.filter((f) => f.severity === 'blocking').length} blocking,{' '}
-              {result.findings.filter((f) => f.severity === 'warning').length} warning(s), {result.findings.filter((f) => f.severity === 'info').length} note(s) — at{' '}
-              {formatDate(s.takenAt)}.
+              {t.counts(
+                result.findings.filter((f) => f.severity === 'blocking').length,
+                result.findings.filter((f) => f.severity === 'warning').length,
+                result.findings.filter((f) => f.severity === 'info').length,
+                formatDate(s.takenAt),
+              )}
             </p>
-            <Findings findings={result.findings} {...(lang === 'fr' ? { lang } : {})} />
-            <h3>License servers</h3>
+            <Findings findings={result.findings} lang={lang} />
+            <h3>{t.licenseServers}</h3>
             <table>
-              <TableHead columns={['URL', 'Listed', 'Reachable', 'Activation', 'Available CALs', "Host's CAL request (probe)"]} />
+              <TableHead columns={[...t.columns]} />
               <tbody>
                 {s.licenseServers.map((l) => (
                   <tr>
                     <td>
                       {l.url} {l.serverId ? <div class="mono small">{l.serverId}</div> : null}
                     </td>
-                    <td>{l.listed ? 'yes' : 'no'}</td>
-                    <td>{l.reachable ? (l.inspected ? 'yes' : `yes, not inspected: ${l.problem?.message ?? ''}`) : `no: ${l.problem?.message ?? ''}`}</td>
+                    <td>{l.listed ? t.yes : t.no}</td>
+                    <td>{l.reachable ? (l.inspected ? t.yes : t.notInspected(l.problem?.message ?? '')) : t.notReachable(l.problem?.message ?? '')}</td>
                     <td>
                       <Badge value={l.activation?.status} /> {l.activation?.method ?? ''}
                     </td>
@@ -338,7 +384,7 @@ export function Diagnoser(props: PageProps) {
                         .join(', ') || '0'}
                     </td>
                     <td data-testid="probe">
-                      <ProbeCell probe={s.sessionHost.probes?.find((p) => sameUrl(p.url, l.url))} listed={l.listed} />
+                      <ProbeCell probe={s.sessionHost.probes?.find((p) => sameUrl(p.url, l.url))} listed={l.listed} lang={lang} />
                     </td>
                   </tr>
                 ))}
@@ -346,21 +392,24 @@ export function Diagnoser(props: PageProps) {
             </table>
           </>
         ) : null}
+        </div>
       </Card>
       {result ? (
-        <Card title="Recovery plan" id="recovery-plan">
-          <Plan steps={result.plan} />
+        <Card title={UI_TEXT[lang].plan} id="recovery-plan">
+          <div lang={lang}>
+            <Plan steps={result.plan} lang={lang} />
+          </div>
         </Card>
       ) : null}
       {s ? (
-        <Card title="Phone script" id="phone-script">
-          <PhoneScript snapshot={s} />
+        <Card title={UI_TEXT[lang].phoneScript} id="phone-script">
+          <PhoneScript snapshot={s} lang={lang} />
         </Card>
       ) : null}
       {s ? (
-        <Card title="Recent events" id="diag-events">
+        <Card title={t.recentEvents} id="diag-events">
           {s.events.length === 0 ? (
-            <Empty>No events.</Empty>
+            <Empty>{t.noEvents}</Empty>
           ) : (
             <EventTable withComponent events={s.events.slice(0, 40).map((e, i) => ({ id: e.seq ?? i, eventId: e.id, level: e.level, message: e.message ?? '', at: e.at, component: e.component }))} />
           )}

@@ -251,7 +251,7 @@ const rows: Row[] = [
     },
     code: 'HOST_NOT_ALLOWED',
     severity: 'blocking',
-    fix: '"hosts": [..., "RDSH-01"]',
+    fix: 'opencal licmgr hosts allow RDSH-01',
   },
   {
     name: 'session host not enrolled on its only license server',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, FINDING_CODES, type DiagnosisSnapshot } from '../../../src/core/diagnoser-rules';
+import { diagnose, FINDING_CODES, WINDOWS_ONLY_FINDING_CODES, type DiagnosisSnapshot } from '../../../src/core/diagnoser-rules';
 import { DIAGNOSE_OUTPUT, OPENCAL_FINDING_TEXTS, type OpenCalFacts } from '../../../src/core/diagnoser-texts-opencal';
 import { renderFindings } from '../../../src/diagnoser/index';
 import { healthy, NOW, OLD_ID, seedSituation } from './fixtures';
@@ -39,9 +39,57 @@ const FACTS: OpenCalFacts = {
   allIssued: true,
   device: true,
   total: 10,
+  status: 'unactivated',
+  on: '2025-03-30',
+  lsVersion: 2016,
+  hostVersion: 2019,
+  newest: 2016,
+  caseNumber: 'CH-000123',
+  packNumber: 1,
+  awaiting: ['the deactivation receipt of the old server'],
+  variant: 'listed',
+  reasons: [
+    { kind: 'issued-elsewhere', issued: 3, pack: '1', calLabel: 'RDS 2019 Per Device', activeOn: 'QRTVW-BCDFG-HJKMP-XY234-6789B-CDFGH-TVWXY' },
+    { kind: 'inconsistent', calLabel: 'RDS 2019 Per Device', pack: '2', total: 10, issued: 11, available: -1 },
+  ],
+  caseKind: 'clone',
+  sourceServerId: 'QRTVW-BCDFG-HJKMP-XY234-6789B-CDFGH-TVWXY',
+  seenOn: '2025-03-01',
+  revokedLive: 2,
+  limit: 2,
+  installed: 10,
+  calVersion: 2019,
+  next: '2025-05-01',
+  code: 'UNAUTHENTICATED',
+  unreachable: true,
+  listState: 'clearinghouse',
+  at: '2025-03-01 10:00',
+  hours: 30,
+  events: { count: 2, ids: '1004, 9211', latestAt: '10:42', devices: ['PC-01', 'PC-02'], latestMessage: 'admitted in the grace period, without a CAL' },
+  saw1069: true,
 };
 /** The same facts with every flag turned the other way, for the texts that have two variants. */
-const OTHER_FACTS: OpenCalFacts = { ...FACTS, saw1004: false, blocked: false, unconfigured: false, rebuilt: false, allIssued: false, device: false, explained: '', why: '' };
+const OTHER_FACTS: OpenCalFacts = {
+  ...FACTS,
+  saw1004: false,
+  blocked: false,
+  unconfigured: false,
+  rebuilt: false,
+  allIssued: false,
+  device: false,
+  explained: '',
+  why: '',
+  status: 'invalidated',
+  variant: 'flagged',
+  caseKind: 'phantom',
+  unreachable: false,
+  listState: 'never',
+  saw1069: false,
+  awaiting: [],
+  events: { count: 1, ids: '9210', latestAt: '09:00', devices: [] },
+};
+/** The third variant of the texts that have three. */
+const THIRD_FACTS: OpenCalFacts = { ...OTHER_FACTS, status: 'deactivated', variant: 'still-checking-in', listState: 'file' };
 
 const covered = Object.entries(OPENCAL_FINDING_TEXTS).map(([code, texts]) => ({ code, texts: texts! }));
 
@@ -51,7 +99,7 @@ describe('the OpenCAL diagnoser texts in English and French', () => {
   });
 
   it.each(covered)('$code has a message, a cause and a fix in both languages, the French differing from the English', ({ texts }) => {
-    for (const [part, facts] of (['message', 'cause', 'fix'] as const).flatMap((x) => [[x, FACTS] as const, [x, OTHER_FACTS] as const])) {
+    for (const [part, facts] of (['message', 'cause', 'fix'] as const).flatMap((x) => [[x, FACTS] as const, [x, OTHER_FACTS] as const, [x, THIRD_FACTS] as const])) {
       const en = texts.en[part](facts);
       const fr = texts.fr[part](facts);
       expect(en.trim()).not.toBe('');
@@ -59,6 +107,25 @@ describe('the OpenCAL diagnoser texts in English and French', () => {
       expect(fr).not.toBe(en);
       expect(en).not.toContain('undefined');
       expect(fr).not.toContain('undefined');
+    }
+  });
+
+  it('words every finding an OpenCAL estate can produce (only real Windows estates have findings of their own)', () => {
+    const openCal = FINDING_CODES.filter((c) => !(WINDOWS_ONLY_FINDING_CODES as readonly string[]).includes(c));
+    expect(openCal.filter((c) => OPENCAL_FINDING_TEXTS[c] === undefined)).toEqual([]);
+  });
+
+  it('never shows Markdown backticks or an API route in a finding text', () => {
+    for (const { texts } of covered) {
+      for (const lang of ['en', 'fr'] as const) {
+        for (const part of ['message', 'cause', 'fix'] as const) {
+          for (const facts of [FACTS, OTHER_FACTS, THIRD_FACTS]) {
+            const text = texts[lang][part](facts);
+            expect(text).not.toContain('`');
+            expect(text).not.toMatch(/\b(GET|POST|PUT|DELETE) \/(ls|sh|ch)\//);
+          }
+        }
+      }
     }
   });
 

@@ -5,6 +5,24 @@ import { CH_URL, HOST_URL, healthy, licenseServer, LS_URL, NEW_ID, OLD_ID, OLD_U
 const todo = (steps: ReturnType<typeof planRecovery>) => steps.filter((s) => !s.done).map((s) => s.step);
 
 describe('planRecovery', () => {
+  it("in French, the source document's plan has the same steps, state and commands, worded in French", () => {
+    const en = planRecovery(seedSituation(), {});
+    const fr = planRecovery(seedSituation(), { textLang: 'fr' });
+    expect(fr.map((x) => [x.step, x.done, x.commands])).toEqual(en.map((x) => [x.step, x.done, x.commands]));
+    expect(fr.map((x) => x.title)).toEqual([
+      'Activer le serveur de licences',
+      'Migrer le pack sur le portail',
+      'Réémission : si le dossier reste en attente (Pending), appelez le Clearinghouse',
+      'Installer le pack de licences réémis',
+      "Configurer l'hôte de session : Par périphérique avec le nouveau serveur de licences",
+      'Vérifier : diagnostic, journal des événements, périphériques de test',
+    ]);
+    const byStep = Object.fromEntries(fr.map((x) => [x.step, x]));
+    expect(byStep['migrate']!.why).toContain(`est encore actif sur le serveur de licences ${OLD_ID}`);
+    expect(byStep['install']!.warning).toBe('Ne reconstruisez pas la base de licences avant que la réémission soit acquise : sans elle, les CALs ne reviendront pas.');
+    for (const step of fr) expect(`${step.title} ${step.why}`).not.toMatch(/\b(the|is|and)\b|`/);
+  });
+
   it("for the source document's situation the steps to do are migrate → reissue → install → configure → verify", () => {
     const steps = planRecovery(seedSituation(), {});
     expect(steps.map((x) => x.step)).toEqual(['activate', 'migrate', 'reissue', 'install', 'configure', 'verify']);
