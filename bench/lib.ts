@@ -61,10 +61,35 @@ export interface Child {
   pid: number;
 }
 
-/** Starts `node --import tsx <script> ...args` and waits for its first stdout line `{"port":N}`. */
+/**
+ * The server scripts of the bench, compiled once per run by esbuild into dist/bench/ as `npm run build` compiles
+ * `opencal` (ESM, npm packages left as imports, the worker threads beside them), so that a server under test runs
+ * as plain node like `opencal … serve` does: no TypeScript loader in its memory, its start or its profile.
+ */
+const SERVER_SCRIPTS = ['bare-server', 'floor-server', 'license-server', 'clearinghouse-server'];
+let compiled: Promise<string> | undefined;
+function compileServers(): Promise<string> {
+  compiled ??= (async () => {
+    const { build } = await import('esbuild');
+    const { readdirSync } = await import('node:fs');
+    const outdir = join(root, 'dist', 'bench');
+    const entryPoints: Record<string, string> = {};
+    for (const name of SERVER_SCRIPTS) entryPoints[name] = join(root, 'bench', `${name}.ts`);
+    const workers = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'web' ? [] : workers(join(dir, e.name))) : e.name.endsWith('.worker.ts') ? [join(dir, e.name)] : []));
+    for (const file of workers(join(root, 'src'))) entryPoints[file.split('/').pop()!.replace(/\.ts$/, '')] = file;
+    await build({ absWorkingDir: root, entryPoints, outdir, entryNames: '[name]', chunkNames: '[name]-[hash]', bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' });
+    return outdir;
+  })();
+  return compiled;
+}
+
+/** Starts `node dist/bench/<script>.js ...args` (compiled from bench/<script>.ts) and waits for its first stdout line `{"port":N}`. */
 export async function startProcess(script: string, args: string[], env: Record<string, string> = {}): Promise<Child> {
   const profile = process.env.OPENCAL_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.OPENCAL_BENCH_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, script), ...args], {
+  const outdir = await compileServers();
+  const name = script.replace(/^bench\//, '').replace(/\.ts$/, '');
+  const child = spawn(process.execPath, [...profile, join(outdir, `${name}.js`), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },

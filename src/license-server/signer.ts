@@ -1,16 +1,22 @@
 /**
- * CAL tokens are compact JWS (EdDSA, kid = license server ID), made by the JOSE library (jose's CompactSign) like
- * every signed document of OpenCAL (DESIGN §4: no home-made encoding). An Ed25519 signature is the largest single
- * cost of a CAL request, so the tokens of the requests answered together (4 or more) are signed in one message to
- * a worker thread, while the event loop goes on parsing and answering requests; fewer are signed on the event loop
- * with signJws. A token is only signed after its CAL was committed. If the worker is unavailable, tokens are
- * signed on the main thread. The worker is signer.worker.ts (started by platform/worker.ts).
+ * CAL tokens are compact JWS (EdDSA, kid = license server ID). On this hot path they are made with `node:crypto`
+ * over a fixed header (DESIGN §4): the header `{"alg":"EdDSA","kid":…}` is encoded once, each token is
+ * `header.base64url(JSON payload).base64url(Ed25519 signature)` — byte for byte what jose's CompactSign makes
+ * (test/license-server/signer.test.ts checks the bytes against signJws and verifies the tokens with jose).
+ *
+ * Where to sign depends on the cores. A synchronous Ed25519 signature costs ~20–50 µs; handing a batch to a worker
+ * thread costs the main thread its messages (structured clone, wake-up) and the thread its own CPU, which on a
+ * machine of two cores shared with the database and the clients costs more than it saves. So by default tokens are
+ * signed on the event loop when the machine has 2 cores or fewer, and in batches (4 or more) in one message to a
+ * worker thread (signer.worker.ts, same encoding) when it has more. A token is only signed after its CAL was
+ * committed. If the worker is unavailable, tokens are signed on the calling thread.
  */
+import { availableParallelism } from 'node:os';
+import { sign as ed25519Sign, type KeyObject } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../platform/worker';
-import { signJws, type Identity } from '../trust/index';
+import type { Identity } from '../trust/index';
 import type { SignAnswer, SignRequest, SignerWorkerData } from './signer.worker';
-
 
 /** batches smaller than this are signed on the calling thread. */
 const INLINE_BELOW = 4;
@@ -20,23 +26,44 @@ export interface Signer {
   close(): Promise<void>;
 }
 
-/** `threaded: false` signs on the calling thread (no worker), e.g. for short-lived tools. */
+/** The protected header of every token of `kid`, encoded: what jose writes for `{ alg: 'EdDSA', kid }`. */
+export function encodedHeader(kid: string): string {
+  return Buffer.from(JSON.stringify({ alg: 'EdDSA', kid })).toString('base64url');
+}
+
+/** One compact JWS over a header encoded by `encodedHeader`. */
+export function compactJws(header: string, payloadJson: string, privateKey: KeyObject): string {
+  const input = `${header}.${Buffer.from(payloadJson).toString('base64url')}`;
+  return `${input}.${ed25519Sign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+}
+
+/**
+ * `threaded`: true starts the signing thread, false signs on the calling thread (short-lived tools, 2 cores);
+ * by default a thread only when the machine has more than 2 cores.
+ */
 export function createSigner(identity: Identity, options: { threaded?: boolean } = {}): Signer {
+  const header = encodedHeader(identity.kid);
+  const signHere = (payload: object) => compactJws(header, JSON.stringify(payload), identity.privateKey);
   let worker: Worker | undefined;
-  if (options.threaded !== false) {
+  if (options.threaded ?? availableParallelism() > 2) {
     const pkcs8 = identity.privateKey.export({ format: 'der', type: 'pkcs8' });
     const workerData: SignerWorkerData = { pkcs8: new Uint8Array(pkcs8), kid: identity.kid };
     worker = startWorker(import.meta.url, 'signer', { workerData });
     worker.unref();
   }
-  const signInline = (w: Waiting) => void signJws(identity, w.payload).then(w.resolve, w.reject);
 
   interface Waiting {
-    payload: object;
     json: string;
     resolve(token: string): void;
     reject(error: unknown): void;
   }
+  const signInline = (w: Waiting) => {
+    try {
+      w.resolve(compactJws(header, w.json, identity.privateKey));
+    } catch (error) {
+      w.reject(error);
+    }
+  };
   let queue: Waiting[] = [];
   let scheduled = false;
   let nextId = 1;
@@ -76,9 +103,15 @@ export function createSigner(identity: Identity, options: { threaded?: boolean }
 
   return {
     sign(payload) {
-      if (!worker) return signJws(identity, payload);
+      if (!worker) {
+        try {
+          return Promise.resolve(signHere(payload));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
       return new Promise<string>((resolve, reject) => {
-        queue.push({ payload, json: JSON.stringify(payload), resolve, reject });
+        queue.push({ json: JSON.stringify(payload), resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

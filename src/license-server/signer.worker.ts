@@ -1,10 +1,10 @@
 /**
- * The signing thread of signer.ts: signs a batch of CAL payloads (compact JWS, EdDSA, kid = license server ID)
- * with the key it was started with, and answers with the tokens in the same order.
+ * The signing thread of signer.ts: signs a batch of CAL payloads (compact JWS, EdDSA, kid = license server ID,
+ * node:crypto over the fixed header, as signer.ts does on the main thread) with the key it was started with, and
+ * answers with the tokens in the same order.
  */
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, sign } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CompactSign } from 'jose';
 
 /** What signer.ts starts the thread with. */
 export interface SignerWorkerData {
@@ -27,14 +27,18 @@ const port = parentPort;
 if (!port) throw new Error('signer.worker.ts runs as a worker thread (see signer.ts)');
 const data = workerData as SignerWorkerData;
 const key = createPrivateKey({ key: Buffer.from(data.pkcs8), format: 'der', type: 'pkcs8' });
-const header = { alg: 'EdDSA', kid: data.kid };
+// The same bytes as signer.ts's encodedHeader (not imported: the thread loads nothing but node:crypto).
+const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: data.kid })).toString('base64url');
 
-port.on('message', async (message: SignRequest | 'close') => {
+port.on('message', (message: SignRequest | 'close') => {
   if (message === 'close') {
     port.close();
     return;
   }
-  const tokens = await Promise.all(message.payloads.map((payload) => new CompactSign(Buffer.from(payload)).setProtectedHeader(header).sign(key)));
+  const tokens = message.payloads.map((payload) => {
+    const input = `${header}.${Buffer.from(payload).toString('base64url')}`;
+    return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+  });
   const answer: SignAnswer = { id: message.id, tokens };
   port.postMessage(answer);
 });

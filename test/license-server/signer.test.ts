@@ -25,6 +25,22 @@ describe('the CAL token signer', () => {
     }
   });
 
+  it('tokens signed on the calling thread (no worker) are the JWS that signJws makes, non-ASCII payloads included, and jose verifies them', async () => {
+    const signer = createSigner(identity, { threaded: false });
+    try {
+      const keys = createKeySet([{ kid: identity.kid, publicKey: identity.publicKey }]);
+      const payloads = [...Array.from({ length: 6 }, (_, n) => payload(n)), { ...payload(7), user: 'CORP\\Élodie.Müller 東京', note: 'a "quoted" / slash' }];
+      const tokens = await Promise.all(payloads.map((p) => signer.sign(p)));
+      for (const [n, token] of tokens.entries()) {
+        expect(token).toBe(await signJws(identity, payloads[n]!));
+        const verified = await verifyJws<{ jti: string }>(token, keys, 'opencal.cal');
+        expect(verified.ok && verified.value.payload.jti).toBe(payloads[n]!.jti);
+      }
+    } finally {
+      await signer.close();
+    }
+  });
+
   it('a single token is signed on the calling thread, the same way', async () => {
     const signer = createSigner(identity, { threaded: true });
     try {
