@@ -687,6 +687,12 @@ export async function insertRevocation(
     .execute();
 }
 
+/** How many revocations there are: the list is append-only, so the same count is the same list. */
+export async function countRevocations(db: ChDb): Promise<number> {
+  const row = await db.selectFrom('ch_revocations').select((eb) => eb.fn.countAll<number | string | bigint>().as('n')).executeTakeFirstOrThrow();
+  return toNumber(row.n);
+}
+
 export async function listRevocations(db: ChDb): Promise<RevocationRecord[]> {
   const rows = await db.selectFrom('ch_revocations').selectAll().orderBy('id').execute();
   return rows.map((r) => ({

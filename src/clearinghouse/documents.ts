@@ -9,7 +9,7 @@ import { dayNumber, encodeCode } from '../core/codes/index';
 import type { GrantPayload, RevocationListPayload, ServerCertificatePayload } from '../core/protocol';
 import type { ActivationMethod, ServerVersion } from '../core/vocabulary';
 import { base64urlDecode, codeMacKey, publicKeyToJwk, signJws } from '../trust/index';
-import { listRevocations, type ChDb, type PackRecord } from './clearinghouse.repository';
+import { countRevocations, listRevocations, type ChDb, type PackRecord } from './clearinghouse.repository';
 import type { ChContext } from './context';
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -66,13 +66,30 @@ export function keyPackId(ctx: ChContext, serverPub: string, pack: PackRecord, g
   );
 }
 
+/**
+ * A signed revocation list is kept and answered again while the list has not changed: it is append-only, so the
+ * same number of revocations is the same list (a cheap count instead of reading and signing the list on every
+ * check-in). It is signed again when a revocation was added (by this process or another on the same database),
+ * when it is older than REVOCATION_LIST_REUSE_MS (its `iat` stays recent), or when the clock went back. Only lists
+ * read outside a transaction are kept: one read inside a transaction may see revocations that are rolled back.
+ */
+const REVOCATION_LIST_REUSE_MS = 60_000;
+const signedLists = new WeakMap<ChContext, { count: number; signedAt: number; list: string; seq: number }>();
+
 /** The signed revocation list; its `seq` is the number of revocations (append-only), so it only ever grows. */
 export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db): Promise<{ list: string; seq: number }> {
+  const outside = db === ctx.db;
+  const kept = outside ? signedLists.get(ctx) : undefined;
+  if (kept) {
+    const age = ctx.clock.now().getTime() - kept.signedAt;
+    if (age >= 0 && age < REVOCATION_LIST_REUSE_MS && (await countRevocations(db)) === kept.count) return { list: kept.list, seq: kept.seq };
+  }
+  const now = ctx.clock.now();
   const rows = await listRevocations(db);
   const payload: RevocationListPayload = {
     typ: 'opencal.revocations',
     seq: rows.length,
-    iat: seconds(ctx.clock.now()),
+    iat: seconds(now),
     servers: rows.filter((r) => r.kind === 'server').map((r) => ({ serverId: r.serverId, at: seconds(new Date(r.at)), reason: r.reason })),
     grants: rows
       .filter((r) => r.kind === 'grant')
@@ -84,7 +101,9 @@ export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db): P
         ...(r.caseNumber !== null ? { caseNumber: r.caseNumber } : {}),
       })),
   };
-  return { list: await signJws(ctx.identity, payload), seq: payload.seq };
+  const list = await signJws(ctx.identity, payload);
+  if (outside) signedLists.set(ctx, { count: rows.length, signedAt: now.getTime(), list, seq: payload.seq });
+  return { list, seq: payload.seq };
 }
 
 /** The trust anchor: the root public key as a JWK by kid, and a fingerprint to pin (hex sha256 of the raw key). */

@@ -10,7 +10,8 @@ import { isRequestFresh } from '../core/clearinghouse-rules';
 import { licenseServerIdFromPublicKey } from '../core/codes/index';
 import type { SignedRequestPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
-import { base64urlDecode, decodeJwsUnverified, verifyJwsWithKey } from '../trust/index';
+import type { KeyObject } from 'node:crypto';
+import { base64urlDecode, decodeJwsUnverified, publicKeyFromRaw, verifyJwsWithKey } from '../trust/index';
 import { pruneNonces, useNonce } from './clearinghouse.repository';
 import type { ChContext } from './context';
 
@@ -27,6 +28,23 @@ export type SignedAction = 'activate' | 'reactivate' | 'deactivate' | 'install' 
 
 let lastPrune = 0;
 
+/**
+ * The public keys of the license servers that signed recently, as KeyObjects: importing a key costs more than
+ * verifying with it, and jose keeps its own conversion of each KeyObject, so a server that checks in again is
+ * verified without importing its key again. Bounded; the oldest entry leaves first.
+ */
+const KEYS_KEPT = 10_000;
+const keys = new Map<string, KeyObject>();
+function keyOf(pub: string, raw: Uint8Array): KeyObject {
+  let key = keys.get(pub);
+  if (key === undefined) {
+    key = publicKeyFromRaw(raw);
+    if (keys.size >= KEYS_KEPT) keys.delete(keys.keys().next().value!);
+    keys.set(pub, key);
+  }
+  return key;
+}
+
 export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, action: SignedAction): Promise<Result<VerifiedRequest<B>>> {
   if (typeof request !== 'string' || request.length > 16_384) {
     return refuse('SIGNED_REQUEST_INVALID', { problem: 'body' });
@@ -38,7 +56,13 @@ export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, a
   if (raw === undefined || raw.length !== 32) {
     return refuse('SIGNED_REQUEST_INVALID', { problem: 'no-key' });
   }
-  const verified = await verifyJwsWithKey<SignedRequestPayload<string, B>>(request, raw, 'opencal.request');
+  let key: KeyObject;
+  try {
+    key = keyOf(pub as string, raw);
+  } catch {
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'jws', cause: 'JWS_UNKNOWN_KEY' });
+  }
+  const verified = await verifyJwsWithKey<SignedRequestPayload<string, B>>(request, key, 'opencal.request');
   if (!verified.ok) {
     if (verified.error.code === 'JWS_SIGNATURE_INVALID') {
       return refuse('SIGNATURE_INVALID');

@@ -112,6 +112,24 @@ describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
     expect((await checkIn(h, a)).body.status).toBe('deactivated');
   });
 
+  it('the revocation list is the same signed document while nothing is revoked, names a revocation as soon as it is added, and is signed anew after a minute', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    await install(h, a, pack.packKey);
+    const before = (await checkIn(h, a)).body.revocations as string;
+    expect((await h.call('GET', '/revocations')).body.list).toBe(before);
+    expect(payloadOf(before)).toMatchObject({ seq: 0, servers: [], grants: [] });
+
+    await h.call('POST', '/servers/deactivate', await a.signed('deactivate', {}));
+    const after = payloadOf((await h.call('GET', '/revocations')).body.list);
+    expect(after.seq).toBe(2);
+    expect(after.servers).toEqual([expect.objectContaining({ serverId: a.serverId, reason: 'deactivated' })]);
+
+    h.clock.advance(61_000);
+    const later = payloadOf((await h.call('GET', '/revocations')).body.list);
+    expect(later).toMatchObject({ seq: 2, iat: Math.floor(h.clock.now().getTime() / 1000) });
+  });
+
   it('a deactivation receipt typed on the portal deactivates an offline server; a forged one is refused', async () => {
     const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
     await activate(h, a, pack.orgToken);
