@@ -249,6 +249,28 @@ export interface LevelFigures {
   stack?: Load;
   idleRss: number;
   loadRss: number;
+  /** at 0 issued: the same license server with a small young generation (SEMI_SPACE), first connections. */
+  smallYoung?: { first: Load; idleRss: number; loadRss: number };
+}
+
+/** The V8 flag measured beside the defaults at 0 issued: RSS against the garbage collector's CPU. */
+export const SEMI_SPACE = '--max-semi-space-size=2';
+
+/** A license server started with `nodeArgs`: its idle RSS, then first connections with its peak RSS. */
+async function firstConnectionsWith(p: Prepared, tag: string, nodeArgs: string[]) {
+  const ls = await startProcess('bench/license-server.ts', [p.dataDir, p.clearinghouseKey], {}, nodeArgs);
+  try {
+    const idleRss = await rssOf(ls.port);
+    await cals(ls.port, '/ls/v1/cals', p.hostToken, { prefix: `${tag}-warm` }, { amount: 2000 });
+    const tokens: string[] = [];
+    const { value: first, peakRss } = await withPeakRss(ls.port, () =>
+      measured(ls.port, () => cals(ls.port, '/ls/v1/cals', p.hostToken, { prefix: tag }, { duration: SECONDS }, tokens)),
+    );
+    checkTokens(tokens, p.publicKeyRaw, first.ok, `temporary, ${nodeArgs.join(' ')}`);
+    return { first, idleRss, loadRss: peakRss };
+  } finally {
+    await stop(ls.child);
+  }
 }
 
 async function level(p: Prepared, issued: number, detail: boolean, withStack: boolean, tag: string): Promise<LevelFigures> {
@@ -292,6 +314,7 @@ async function level(p: Prepared, issued: number, detail: boolean, withStack: bo
   } finally {
     await stop(again.child);
   }
+  if (issued === 0) out = { ...out, smallYoung: await firstConnectionsWith(p, `${tag}-young`, [SEMI_SPACE]) };
   seatCheck(p.dbFile, `${num(issued)} issued`);
   return out;
 }
@@ -305,6 +328,11 @@ function reportLevel(l: LevelFigures, floor: FloorFigures) {
   if (l.perUser) row('per-user CALs', l.perUser);
   line('  first connections at a fixed 1,000 requests/s', `${num(l.paced.rps)} req/s  p50 ${l.paced.p50} ms  p99 ${l.paced.p99} ms  failed ${l.paced.failed}  (floor p99 ${floor.paced.p99} ms)`);
   line('  license server RSS idle / under load', `${mib(l.idleRss)} / ${mib(l.loadRss)}`);
+  if (l.smallYoung) {
+    const y = l.smallYoung;
+    line(`  with node ${SEMI_SPACE}: first connections`, `${rpsVs(y.first, floor.max)}  p99 ${y.first.p99} ms  ${cpuVs(y.first, floor.max)}`);
+    line(`  with node ${SEMI_SPACE}: RSS idle / under load`, `${mib(y.idleRss)} / ${mib(y.loadRss)}`);
+  }
 }
 
 /** Every issuance figure of the run: the floor, then each growth level (with every phase at 0 and at PREFILL). */

@@ -84,12 +84,12 @@ function compileServers(): Promise<string> {
   return compiled;
 }
 
-/** Starts `node dist/bench/<script>.js ...args` (compiled from bench/<script>.ts) and waits for its first stdout line `{"port":N}`. */
-export async function startProcess(script: string, args: string[], env: Record<string, string> = {}): Promise<Child> {
+/** Starts `node [nodeArgs] dist/bench/<script>.js ...args` (compiled from bench/<script>.ts) and waits for its first stdout line `{"port":N}`. */
+export async function startProcess(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
   const profile = process.env.OPENCAL_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.OPENCAL_BENCH_CPU_PROF] : [];
   const outdir = await compileServers();
   const name = script.replace(/^bench\//, '').replace(/\.ts$/, '');
-  const child = spawn(process.execPath, [...profile, join(outdir, `${name}.js`), ...args], {
+  const child = spawn(process.execPath, [...profile, ...nodeArgs, join(outdir, `${name}.js`), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
