@@ -99,8 +99,9 @@ async function appFor(
   components: ComponentModule[],
   extra?: (app: TypedApp) => void,
   web?: BuildServerDeps['web'],
+  docs = true,
 ): Promise<TypedApp> {
-  const app = await buildServer({ logger: loggerOf(config, io), components, version: opencalVersion(), ...(web ? { web } : {}) });
+  const app = await buildServer({ logger: loggerOf(config, io), components, version: opencalVersion(), docs, ...(web ? { web } : {}) });
   extra?.(app);
   await app.ready();
   return app;
@@ -166,7 +167,8 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
       closers,
       // The session host fetches the trust anchor at start: the clearinghouse must already answer on our origin.
       beforeSessionHost: async (modules) => {
-        const answering = await appFor({ ...config, logLevel: 'silent' }, io, modules);
+        // Only for the session host's first requests, replaced as soon as the full app is ready: no /docs.
+        const answering = await appFor({ ...config, logLevel: 'silent' }, io, modules, undefined, undefined, false);
         early = answering;
         closers.add(() => answering.close());
         route(door, answering);

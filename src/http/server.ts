@@ -60,6 +60,8 @@ export interface BuildServerDeps {
   now?: () => number;
   /** version shown in the OpenAPI document */
   version?: string;
+  /** the OpenAPI document and its UI at /docs; default true (false: a short-lived app, e.g. the all-in-one's first) */
+  docs?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -178,18 +180,20 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     }),
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'OpenCAL',
-        description: 'Clearinghouse (/ch/v1), license server (/ls/v1) and session host (/sh/v1) APIs.',
-        version: deps.version ?? '0.1.0',
+  if (deps.docs !== false) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'OpenCAL',
+          description: 'Clearinghouse (/ch/v1), license server (/ls/v1) and session host (/sh/v1) APIs.',
+          version: deps.version ?? '0.1.0',
+        },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+  }
 
   const componentNames = deps.components.map((c) => c.name);
   app.get(
