@@ -20,6 +20,7 @@ import type {
   ServerIdentity,
 } from '../core/wire/license-server';
 import type { Command } from 'commander';
+import { ISSUED_SORTS } from '../core/issued-list';
 import { refuse, type Result } from '../core/result';
 import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { CliContext } from './io';
@@ -134,47 +135,51 @@ async function install(target: Target, o: Opts): Promise<Result<KeyPackView>> {
   return call<KeyPackView>(target, 'POST', '/ls/v1/key-packs', { packKey: k.value.formatted, ...programDataOf(o) });
 }
 
-function issuedQuery(o: Opts, format: 'json' | 'csv', limit: number, offset: number): string {
+function issuedQuery(o: Opts, format: 'json' | 'csv', cursor?: string): string {
   const q = new URLSearchParams();
   if (typeof o['type'] === 'string') q.set('calType', o['type']);
   if (typeof o['kind'] === 'string') q.set('type', o['kind']);
   if (typeof o['device'] === 'string') q.set('device', o['device']);
   if (typeof o['user'] === 'string') q.set('user', o['user']);
+  if (typeof o['pack'] === 'string') q.set('pack', o['pack']);
   if (typeof o['status'] === 'string') q.set('status', o['status']);
+  if (typeof o['expiresBefore'] === 'string') q.set('expiresBefore', o['expiresBefore']);
+  if (typeof o['sort'] === 'string') q.set('sort', o['sort']);
   q.set('format', format);
-  q.set('limit', String(limit));
-  q.set('offset', String(offset));
+  if (format === 'json') q.set('limit', String(PAGE));
+  if (cursor !== undefined) q.set('cursor', cursor);
   return `/ls/v1/issued?${q.toString()}`;
 }
 
 const PAGE = 5000;
 
-/** Reads every page of issued licenses (an export can be large: progress on a terminal). */
+/** Reads every page of issued licenses, cursor after cursor (an export can be large: progress on a terminal). */
 async function issued(ctx: CliContext, target: Target, o: Opts): Promise<Result<{ format: 'json' | 'csv'; issued?: IssuedView[]; csv?: string }>> {
   const format = o['format'] === 'csv' && o.json !== true ? 'csv' : 'json';
-  const status = await call<LicenseServerStatus>(target, 'GET', '/ls/v1/status');
-  const estimate = status.ok ? Math.max(1, status.value.issued.temporary + status.value.issued.permanent + status.value.issued.user) : 1;
-  return withProgress(ctx.io, o.json === true, 'exporting issued licenses', Math.ceil(estimate / PAGE), async (tick) => {
-    const rows: IssuedView[] = [];
-    const csv: string[] = [];
-    for (let offset = 0; ; offset += PAGE) {
-      if (format === 'csv') {
-        const page = await callText(target, issuedQuery(o, 'csv', PAGE, offset));
-        if (!page.ok) return page;
-        const [header, ...body] = page.value.split('\n').filter((l) => l !== '');
-        if (offset === 0 && header !== undefined) csv.push(header);
-        csv.push(...body);
-        tick(`${csv.length - 1} rows`);
-        if (body.length < PAGE) break;
-      } else {
-        const page = await call<IssuedList>(target, 'GET', issuedQuery(o, 'json', PAGE, offset));
-        if (!page.ok) return page;
-        rows.push(...page.value.issued);
-        tick(`${rows.length} rows`);
-        if (page.value.issued.length < PAGE) break;
-      }
+  if (typeof o['pack'] === 'string' && !/^[1-9][0-9]{0,9}$/.test(o['pack'])) return refuse('INVALID_REQUEST', { field: 'pack', problem: 'a pack number' });
+  if (typeof o['expiresBefore'] === 'string') {
+    const at = Date.parse(o['expiresBefore']);
+    if (Number.isNaN(at)) return refuse('INVALID_REQUEST', { field: 'expires-before', problem: 'a date such as 2027-03-01' });
+    o['expiresBefore'] = new Date(at).toISOString();
+  }
+  // The server streams a CSV export whole: one request.
+  if (format === 'csv') {
+    const all = await callText(target, issuedQuery(o, 'csv'));
+    return all.ok ? { ok: true, value: { format, csv: all.value } } : all;
+  }
+  const first = await call<IssuedList>(target, 'GET', issuedQuery(o, 'json'));
+  if (!first.ok) return first;
+  return withProgress(ctx.io, o.json === true, 'reading issued licenses', Math.max(1, Math.ceil(first.value.total / PAGE)), async (tick) => {
+    const rows: IssuedView[] = [...first.value.issued];
+    tick(`${rows.length} of ${first.value.total} rows`);
+    for (let next = first.value.nextCursor; next !== undefined; ) {
+      const page = await call<IssuedList>(target, 'GET', issuedQuery(o, 'json', next));
+      if (!page.ok) return page;
+      rows.push(...page.value.issued);
+      tick(`${rows.length} of ${page.value.total} rows`);
+      next = page.value.nextCursor;
     }
-    return format === 'csv' ? { ok: true, value: { format, csv: `${csv.join('\n')}\n` } } : { ok: true, value: { format, issued: rows } };
+    return { ok: true, value: { format, issued: rows } };
   });
 }
 
@@ -239,12 +244,16 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
   clientCommand(lm.command('issued').description('issued licenses, filtered; --format csv exports them (progress on a terminal)'), [
     'opencal licmgr issued --type device',
     'opencal licmgr issued --format csv > issued-licenses.csv',
+    'opencal licmgr issued --pack 3 --expires-before 2027-03-01 --sort -expiresAt',
   ])
     .addOption(choice('--type <type>', 'CAL type', CAL_TYPES))
     .addOption(choice('--kind <kind>', 'license kind', CAL_KINDS))
     .option('--device <name>', 'one device')
     .option('--user <name>', 'one user')
+    .option('--pack <number>', 'CALs drawn from one pack (its number)')
+    .option('--expires-before <date>', 'expiring before this date, e.g. 2027-03-01')
     .addOption(choice('--status <status>', 'status (default: the server default)', ['active', 'upgraded', 'expired', 'revoked', 'removed', 'all']))
+    .addOption(choice('--sort <column>', 'order of the rows; a leading - reverses it', ISSUED_SORTS))
     .addOption(choice('--format <format>', 'output format', ['json', 'csv']))
     .action(
       clientAction(

@@ -327,6 +327,18 @@ export const REFUSALS = {
   INVALID_REQUEST: entry<InvalidRequest>(400, (d) => invalidRequest(d, 'en'), (d) => invalidRequest(d, 'fr'), {
     api: [(d) => (d.problems ? "See the route's schema at /docs." : ''), (d) => (d.problems ? 'Voyez le schéma de la route sur /docs.' : '')],
   }),
+  CURSOR_INVALID: entry<{ problem?: 'format' | 'sort' }>(
+    400,
+    (d) =>
+      d.problem === 'sort'
+        ? 'This page cursor was made for another sort order. Start again from the first page with the new sort.'
+        : 'This page cursor is not one the server made (edited or cut). Start again from the first page.',
+    (d) =>
+      d.problem === 'sort'
+        ? "Ce curseur de page a été fait pour un autre ordre de tri. Reprenez à la première page avec le nouveau tri."
+        : "Ce curseur de page n'a pas été fait par le serveur (modifié ou tronqué). Reprenez à la première page.",
+    { api: [() => 'Send the nextCursor of the previous answer unchanged, with the same sort.', () => 'Renvoyez tel quel le nextCursor de la réponse précédente, avec le même sort.'] },
+  ),
   BODY_TOO_LARGE: entry<{ limit?: number }>(
     413,
     (d) => `The request body is larger than this server accepts (${d.limit ?? 'limit'} bytes). Send a smaller body.`,

@@ -6,7 +6,16 @@ import { ok, refuse, type Result } from '../core/result';
 import { type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 import type { HeldLicense } from './license-server.repository';
-import type { IssuedView } from '../core/wire/license-server';
+import type { IssuedPage, IssuedView } from '../core/wire/license-server';
+import {
+  decodeIssuedCursor,
+  encodeIssuedCursor,
+  ISSUED_PAGE_DEFAULT,
+  issuedSortName,
+  issuedSortOf,
+  type IssuedCursor,
+  type IssuedSortName,
+} from '../core/issued-list';
 import type { PerUserReport, RevokeAnswer as RevokeResult } from '../core/wire/license-server';
 
 export type { IssuedView };
@@ -19,9 +28,61 @@ export function issuedView(l: HeldLicense): IssuedView {
   };
 }
 
-export async function listIssued(ctx: LicenseServerContext, filter: repo.IssuedFilter): Promise<IssuedView[]> {
+export async function listIssued(ctx: LicenseServerContext, filter: repo.IssuedPageQuery): Promise<IssuedView[]> {
   return (await repo.listIssued(ctx.db, filter)).map(issuedView);
 }
+
+/** What a caller asks of GET /ls/v1/issued: filters, sort, and where the page starts. */
+export interface IssuedPageRequest extends repo.IssuedFilter {
+  sort?: IssuedSortName;
+  cursor?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * One page of issued licenses with the count of all that match and the cursor of the next page: a list is never
+ * cut without saying so (`total` and `nextCursor`).
+ */
+export async function pageIssued(ctx: LicenseServerContext, request: IssuedPageRequest): Promise<Result<IssuedPage>> {
+  const sort = issuedSortOf(request.sort);
+  let after: IssuedCursor | undefined;
+  if (request.cursor !== undefined) {
+    const c = decodeIssuedCursor(request.cursor, sort);
+    if (!c.ok) return c;
+    after = c.value;
+  }
+  const limit = request.limit ?? ISSUED_PAGE_DEFAULT;
+  const { sort: _s, cursor: _c, limit: _l, offset, ...filter } = request;
+  // One more row than the page tells whether another page follows.
+  const rows = await repo.listIssued(ctx.db, { ...filter, sort, limit: limit + 1, ...(after ? { after } : {}), ...(offset ? { offset } : {}) });
+  const total = await repo.countIssuedMatching(ctx.db, filter);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const more = rows.length > limit && last !== undefined;
+  return ok({
+    issued: page.map(issuedView),
+    total,
+    limit,
+    sort: issuedSortName(sort),
+    ...(more ? { nextCursor: encodeIssuedCursor({ sort, value: repo.sortValueOf(last, sort.key), id: last.id }) } : {}),
+  });
+}
+
+/** Every issued license the filter matches, in pages read one after the other (the CSV export streams them). */
+export async function* allIssued(ctx: LicenseServerContext, filter: repo.IssuedFilter, sortName?: IssuedSortName): AsyncGenerator<IssuedView[]> {
+  const sort = issuedSortOf(sortName);
+  let after: IssuedCursor | undefined;
+  for (;;) {
+    const rows = await repo.listIssued(ctx.db, { ...filter, sort, limit: CSV_BATCH, ...(after ? { after } : {}) });
+    if (rows.length > 0) yield rows.map(issuedView);
+    const last = rows[rows.length - 1];
+    if (rows.length < CSV_BATCH || !last) return;
+    after = { sort, value: repo.sortValueOf(last, sort.key), id: last.id };
+  }
+}
+
+const CSV_BATCH = 5000;
 
 const CSV_COLUMNS: (keyof IssuedView)[] = [
   'id', 'kind', 'calType', 'calVersion', 'pack', 'device', 'hwid', 'user', 'host', 'issuedAt', 'expiresAt', 'validated', 'status', 'revokedAt', 'overAllocated',
@@ -37,6 +98,12 @@ function csvCell(value: unknown): string {
 
 export function issuedCsv(rows: IssuedView[]): string {
   return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** The CSV export of every matching row, header first, streamed page by page (large lists never sit in memory). */
+export async function* issuedCsvStream(ctx: LicenseServerContext, filter: repo.IssuedFilter, sort?: IssuedSortName): AsyncGenerator<string> {
+  yield CSV_COLUMNS.join(',') + '\n';
+  for await (const rows of allIssued(ctx, filter, sort)) yield rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',') + '\n').join('');
 }
 
 /** The answer of its route, from the wire contract (core/wire/license-server.ts). */

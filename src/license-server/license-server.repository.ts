@@ -9,6 +9,7 @@ import type { Clock } from '../core/clock';
 import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, Program } from '../core/vocabulary';
 import { forUpdate, fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
 import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/wire/license-server';
+import type { IssuedCursor, IssuedSort, IssuedSortKey } from '../core/issued-list';
 
 export type { IssuedStatus, KeyPackStatus };
 
@@ -520,20 +521,93 @@ export interface IssuedFilter {
   device?: string;
   user?: string;
   status?: IssuedStatus | 'all';
+  /** the clearinghouse pack number the CALs were drawn from. */
+  pack?: number;
+  /** expiry at or after / strictly before these times. */
+  expiresFrom?: Date;
+  expiresBefore?: Date;
+}
+
+export interface IssuedPageQuery extends IssuedFilter {
+  sort?: IssuedSort;
+  /** continue after this row (keyset): the cursor of the previous page. */
+  after?: IssuedCursor;
   limit?: number;
+  /** the older way to page (a row count to skip); a cursor is better on large lists. */
   offset?: number;
 }
 
-export async function listIssued(db: Db, f: IssuedFilter): Promise<HeldLicense[]> {
-  let q = db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id').select(issuedColumns);
+type IssuedQuery = ReturnType<typeof issuedWithPack>;
+
+function filtered(q: IssuedQuery, f: IssuedFilter): IssuedQuery {
   if (f.kind) q = q.where('l.kind', '=', f.kind);
   if (f.calType) q = q.where('l.cal_type', '=', f.calType);
   if (f.device) q = q.where((eb) => eb.or([eb('l.device', '=', f.device!), eb('l.hwid', '=', f.device!)]));
   if (f.user) q = q.where('l.user_name', '=', f.user);
+  if (f.pack !== undefined) q = q.where('l.pack', '=', f.pack);
+  if (f.expiresFrom) q = q.where('l.expires_at', '>=', f.expiresFrom.toISOString());
+  if (f.expiresBefore) q = q.where('l.expires_at', '<', f.expiresBefore.toISOString());
   if (f.status && f.status !== 'all') q = q.where('l.status', '=', f.status);
   else if (!f.status) q = q.where('l.status', 'in', ['active', 'revoked']);
-  const rows = await q.orderBy('l.issued_at').orderBy('l.id').limit(f.limit ?? 10_000).offset(f.offset ?? 0).execute();
-  return rows.map(toIssued);
+  return q;
+}
+
+/** The sort column as SQL: nullable columns sort as '' (user) or -1 (pack), so that a cursor can name them. */
+function sortColumn(key: IssuedSortKey) {
+  switch (key) {
+    case 'issuedAt':
+      return sql<string>`l.issued_at`;
+    case 'expiresAt':
+      return sql<string>`l.expires_at`;
+    case 'device':
+      return sql<string>`l.device`;
+    case 'user':
+      return sql<string>`coalesce(l.user_name, '')`;
+    case 'pack':
+      return sql<number>`coalesce(l.pack, -1)`;
+    case 'status':
+      return sql<string>`l.status`;
+  }
+}
+
+/** The value of a row's sort column, as the cursor of the page it ends carries it. */
+export function sortValueOf(l: HeldLicense, key: IssuedSortKey): string | number {
+  switch (key) {
+    case 'issuedAt':
+      return l.issuedAt.toISOString();
+    case 'expiresAt':
+      return l.expiresAt.toISOString();
+    case 'device':
+      return l.device;
+    case 'user':
+      return l.user ?? '';
+    case 'pack':
+      return l.pack ?? -1;
+    case 'status':
+      return l.status;
+  }
+}
+
+/** One page of issued licenses, sorted, after a cursor (keyset) or an offset. */
+export async function listIssued(db: Db, f: IssuedPageQuery): Promise<HeldLicense[]> {
+  const sort = f.sort ?? { key: 'issuedAt' as const, descending: false };
+  const column = sortColumn(sort.key);
+  const dir = sort.descending ? 'desc' : 'asc';
+  let q = filtered(issuedWithPack(db), f);
+  if (f.after) {
+    const { value, id } = f.after;
+    const beyond = sort.descending ? '<' : '>';
+    q = q.where((eb) => eb.or([eb(column, beyond, value), eb.and([eb(column, '=', value), eb('l.id', beyond, id)])]));
+  }
+  q = q.orderBy(column, dir).orderBy('l.id', dir).limit(f.limit ?? 10_000);
+  if (f.offset && !f.after) q = q.offset(f.offset);
+  return (await q.execute()).map(toIssued);
+}
+
+/** How many issued licenses the filter matches, whatever the page. */
+export async function countIssuedMatching(db: Db, f: IssuedFilter): Promise<number> {
+  const row = await filtered(issuedWithPack(db), f).clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  return toNumber(row?.n);
 }
 
 export async function countIssued(db: Db): Promise<{ kind: CalKind; status: IssuedStatus; n: number }[]> {

@@ -3,6 +3,9 @@
  * API (`ls:admin`, some also `readonly`), the session host API (`ls:host`) and the public identity and enrolment.
  */
 import { Type } from 'typebox';
+import { Readable } from 'node:stream';
+import { ISSUED_PAGE_MAX, ISSUED_SORTS, issuedSortOf } from '../core/issued-list';
+import { refusal } from '../core/result';
 import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
@@ -140,17 +143,24 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
       preHandler: reader,
       schema: {
         tags,
-        summary: 'issued licenses (JSON or CSV)',
+        summary: 'issued licenses, paged (JSON) or all of them (CSV), filtered and sorted',
+        description:
+          'JSON answers one page (`limit`, default 1000, at most 10000) with `total`, the count of every matching license, and `nextCursor` when another page follows: pass it back as `cursor` with the same `sort` and filters. CSV answers every matching license (or `limit` of them after `offset`).',
         querystring: Type.Object(
           {
             type: Type.Optional(literals(CAL_KINDS)),
             calType: Type.Optional(literals(CAL_TYPES)),
             device: Type.Optional(Str()),
             user: Type.Optional(Str()),
+            pack: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
             status: Type.Optional(literals(['active', 'upgraded', 'expired', 'revoked', 'removed', 'all'] as const)),
+            expiresFrom: Type.Optional(Type.String({ format: 'date-time', description: 'expiring at or after this time' })),
+            expiresBefore: Type.Optional(Type.String({ format: 'date-time', description: 'expiring before this time' })),
+            sort: Type.Optional(literals(ISSUED_SORTS)),
+            cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 800 })),
             format: Type.Optional(literals(['json', 'csv'] as const)),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-            offset: Type.Optional(Type.Integer({ minimum: 0 })),
+            offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
           },
           { additionalProperties: false },
         ),
@@ -159,13 +169,28 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
     async (request, reply) => {
       const q = request.query;
-      const rows = await uc.listIssued({ kind: q.type, calType: q.calType, device: q.device, user: q.user, status: q.status, limit: q.limit, offset: q.offset });
+      const filter = {
+        kind: q.type,
+        calType: q.calType,
+        device: q.device,
+        user: q.user,
+        status: q.status,
+        pack: q.pack,
+        ...(q.expiresFrom ? { expiresFrom: new Date(q.expiresFrom) } : {}),
+        ...(q.expiresBefore ? { expiresBefore: new Date(q.expiresBefore) } : {}),
+      };
       if (q.format === 'csv') {
         reply.header('content-type', 'text/csv; charset=utf-8');
         reply.header('content-disposition', 'attachment; filename="issued-licenses.csv"');
-        return uc.issuedCsv(rows);
+        if (q.limit !== undefined || q.offset !== undefined) {
+          return uc.issuedCsv(await uc.listIssued({ ...filter, ...(q.sort ? { sort: issuedSortOf(q.sort) } : {}), limit: q.limit ?? 10_000, offset: q.offset ?? 0 }));
+        }
+        // Streamed: the typed reply knows only the schema's string, a stream of it is what is sent.
+        return reply.send(Readable.from(uc.issuedCsvStream(filter, q.sort)) as unknown as string);
       }
-      return { issued: rows };
+      if (q.limit !== undefined && q.limit > ISSUED_PAGE_MAX) return sendRefusal(reply, refusal('INVALID_REQUEST', { field: 'limit', problem: `at most ${ISSUED_PAGE_MAX} rows a JSON page` }));
+      const r = await uc.pageIssued({ ...filter, sort: q.sort, cursor: q.cursor, limit: q.limit, offset: q.offset });
+      return r.ok ? r.value : sendRefusal(reply, r.error);
     },
   );
 

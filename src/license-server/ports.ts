@@ -4,6 +4,7 @@
  * the dependencies and calls `licenseServerUseCases`. A change made through `ctx.change` drops the issuance cache
  * when it is over (the transaction runner does it, not each use case).
  */
+import type { IssuedSortName } from '../core/issued-list';
 import { queryEvents, type EventFilter } from '../events/event-log';
 import { ok } from '../core/result';
 import * as activation from './activation.usecase';
@@ -36,7 +37,9 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
     enroll: (input: { joinToken: string; name: string }) => hosts.enroll(ctx, input),
     listHosts: () => hosts.listHosts(ctx),
     setAllowList: (input: { enabled: boolean; hosts: string[] }) => hosts.setAllowList(ctx, input),
-    listIssued: (filter: repo.IssuedFilter) => issued.listIssued(ctx, filter),
+    listIssued: (filter: repo.IssuedPageQuery) => issued.listIssued(ctx, filter),
+    pageIssued: (request: issued.IssuedPageRequest) => issued.pageIssued(ctx, request),
+    issuedCsvStream: (filter: repo.IssuedFilter, sort?: IssuedSortName) => issued.issuedCsvStream(ctx, filter, sort),
     issuedCsv: issued.issuedCsv,
     revoke: (input: { device: string }) => issued.revoke(ctx, input),
     perUserReport: () => issued.perUserReport(ctx),

@@ -88,9 +88,19 @@ export const IssuedView = Type.Object({
 });
 export type IssuedView = Static<typeof IssuedView>;
 
-/** `GET /ls/v1/issued` as JSON (`?format=csv` answers text/csv). */
-export const IssuedList = Type.Object({ issued: Type.Array(IssuedView) });
+/**
+ * `GET /ls/v1/issued` as JSON (`?format=csv` answers text/csv): one page, the count of every matching license, and
+ * the cursor of the next page when there is one. A list is never cut without saying so.
+ */
+export const IssuedList = Type.Object({
+  issued: Type.Array(IssuedView),
+  total: Type.Integer({ description: 'issued licenses matching the filters, on every page' }),
+  limit: Type.Integer({ description: 'the most rows this page could hold' }),
+  sort: Type.String({ description: 'the sort of the page, e.g. issuedAt or -expiresAt' }),
+  nextCursor: Type.Optional(Type.String({ description: 'pass it as cursor (with the same sort and filters) for the next page; absent on the last page' })),
+});
 export type IssuedList = Static<typeof IssuedList>;
+export type IssuedPage = IssuedList;
 
 /** `GET /ls/v1/status`: what the license manager shows. */
 export const LicenseServerStatus = Type.Object({

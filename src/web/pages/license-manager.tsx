@@ -20,7 +20,8 @@ import type {
 import { useState } from 'preact/hooks';
 import { revokeBudgets } from '../../core/license-server-rules';
 import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
-import { api, grantFor, tokenFor, type ApiError } from '../api';
+import { ISSUED_SORTS, type IssuedSortName } from '../../core/issued-list';
+import { api, apiText, grantFor, tokenFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useLoad, type TypedCode } from '../ui';
 import { EventsCard, emptyProgramFields, ProgramInputs, programData, useWrite } from './shared';
@@ -332,13 +333,57 @@ function KeyPacks(props: { packs: KeyPack[] }) {
   );
 }
 
+/** A count as people read it: 18,461. */
+const n = (v: number): string => v.toLocaleString('en-US');
+
+/** Rows a page of the issued licenses table shows. */
+const ISSUED_PAGE_SIZE = 50;
+
+const SORT_LABELS: Record<IssuedSortName, string> = {
+  issuedAt: 'Issued, oldest first',
+  '-issuedAt': 'Issued, newest first',
+  expiresAt: 'Expiry, soonest first',
+  '-expiresAt': 'Expiry, latest first',
+  device: 'Device, A to Z',
+  '-device': 'Device, Z to A',
+  user: 'User, A to Z',
+  '-user': 'User, Z to A',
+  pack: 'Pack, lowest first',
+  '-pack': 'Pack, highest first',
+  status: 'Status, A to Z',
+  '-status': 'Status, Z to A',
+};
+const ISSUED_SORT_OPTIONS = ISSUED_SORTS.map((name) => ({ value: name, label: SORT_LABELS[name] }));
+
 function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean; onChanged: () => void; now: number; refresh: number }) {
   const [type, setType] = useState<'' | (typeof CAL_KINDS)[number]>('');
   const [device, setDevice] = useState('');
   const [status, setStatus] = useState<'active' | 'all'>('active');
-  const [query, setQuery] = useState('?status=active');
+  const [pack, setPack] = useState('');
+  const [expiresBefore, setExpiresBefore] = useState('');
+  const [sort, setSort] = useState<IssuedSortName>('issuedAt');
+  const [query, setQuery] = useState('status=active');
+  // The cursors of the pages before this one (the first page has none): "previous" pops one.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const pageQuery = `?${query}&limit=${ISSUED_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
   // read again when the page reloads the status (a rebuild or a deactivation changes the issued licenses too)
-  const list = useLoad(() => api<IssuedList>(props.keyring, 'ls', 'GET', `/issued${query}`), [query, props.refresh]);
+  const list = useLoad(() => api<IssuedList>(props.keyring, 'ls', 'GET', `/issued${pageQuery}`), [pageQuery, props.refresh]);
+  const [csvError, setCsvError] = useState<ApiError>();
+  const downloadCsv = async () => {
+    setCsvError(undefined);
+    const csv = await apiText(props.keyring, 'ls', `/issued?${query}&format=csv`);
+    if (!csv.ok) {
+      setCsvError(csv.error);
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([csv.value], { type: 'text/csv' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'issued-licenses.csv';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
   const revoked = useLoad(() => api<IssuedList>(props.keyring, 'ls', 'GET', '/issued?status=revoked'), [query, props.refresh]);
   const revoke = useWrite(
     props,
@@ -358,9 +403,15 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
     const q = new URLSearchParams();
     if (type) q.set('type', type);
     if (device.trim()) q.set('device', device.trim());
+    if (/^[1-9][0-9]*$/.test(pack.trim())) q.set('pack', pack.trim());
+    if (expiresBefore) q.set('expiresBefore', new Date(`${expiresBefore}T00:00:00Z`).toISOString());
     q.set('status', status);
-    setQuery(`?${q.toString()}`);
+    q.set('sort', sort);
+    setQuery(q.toString());
+    setCursors([]);
   };
+  const shown = list.data?.issued.length ?? 0;
+  const first = cursors.length * ISSUED_PAGE_SIZE;
   return (
     <Card title="Issued licenses" id="issued">
       {budgets.length > 0 ? (
@@ -388,9 +439,29 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
           ]}
           onChange={setStatus}
         />
+        <TextInput label="Pack number" name="pack" value={pack} onInput={setPack} />
+        <TextInput label="Expiring before" name="expiresBefore" type="date" value={expiresBefore} onInput={setExpiresBefore} />
+        <Select label="Sort by" name="sort" value={sort} options={ISSUED_SORT_OPTIONS} onChange={setSort} />
         <button type="submit">Filter</button>
       </form>
       <Refusal error={list.error} />
+      <Refusal error={csvError} />
+      {list.data ? (
+        <div class="row" role="group" aria-label="Pages of issued licenses">
+          <p data-testid="issued-count" data-total={list.data.total} data-first={shown > 0 ? first + 1 : 0} data-last={first + shown} aria-live="polite">
+            {shown > 0 ? `Rows ${n(first + 1)}–${n(first + shown)} of ${n(list.data.total)}` : `0 of ${n(list.data.total)}`}
+          </p>
+          <button type="button" class="secondary small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous page
+          </button>
+          <button type="button" class="secondary small" disabled={!list.data.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>
+            Next page
+          </button>
+          <button type="button" class="secondary small" onClick={() => void downloadCsv()}>
+            Download CSV ({n(list.data.total)} rows)
+          </button>
+        </div>
+      ) : null}
       <Refusal error={revoke.error} />
       {revoke.result ? (
         <div class="alert ok" role="status">
