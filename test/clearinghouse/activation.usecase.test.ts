@@ -160,7 +160,14 @@ describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
     await checkIn(h, a);
     const back = await checkIn(h, a, [], { counter: 2, prev: receiptHash(r1.body.receipt), attempt: 'old-backup' });
     expect(back.body.chain).toMatchObject({ outcome: 'fork', problem: 'counter-went-back' });
-    expect((await h.call('GET', '/cases?kind=clone', undefined, pack.orgToken)).body.cases).toHaveLength(1);
+    const cases = (await h.call('GET', '/cases?kind=clone', undefined, pack.orgToken)).body.cases;
+    expect(cases).toHaveLength(1);
+    // An agent finds it was a data directory restored from a backup, not a copy: the restored chain is taken up.
+    const agentToken = (await h.call('POST', '/agents', { name: 'Desk' }, h.adminToken)).body.token;
+    expect((await h.call('POST', `/cases/${cases[0].caseNumber}/reject`, { reason: 'restored from a backup' }, agentToken)).status).toBe(200);
+    const restored = await checkIn(h, a, [], { counter: 2, prev: receiptHash(r1.body.receipt), attempt: 'old-backup' });
+    expect(restored.body.chain).toEqual({ outcome: 'start', counter: 2 });
+    expect(restored.body.receipt).toBeTruthy();
   });
 
   it('a check-in without its place in the chain is refused', async () => {
