@@ -147,8 +147,10 @@ async function keepReceipt(
   const receipt = a.receipt ? await anchor.verify<CheckInReceiptPayload>(a.receipt, 'opencal.check-in-receipt') : undefined;
   const r = receipt?.ok ? receipt.value : undefined;
   if (r && r.sub === ctx.serverId && r.counter === pending.counter && r.prev === pending.prev && r.attempt === pending.attempt) {
-    const { pending: _done, ...rest } = state;
+    // A receipt kept means this directory's history is the clearinghouse's again (a fork case rejected, say).
+    const { pending: _done, fork: _fork, ...rest } = state;
     void _done;
+    void _fork;
     next = { ...rest, counter: r.counter, receiptHash: receiptHash(a.receipt!) };
     chain = { outcome: a.chain && a.chain.outcome !== 'fork' ? a.chain.outcome : 'extend', counter: r.counter };
     if (r.checkpoint) {
