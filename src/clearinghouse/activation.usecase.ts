@@ -31,6 +31,8 @@ import { type Actor, type ChangeLog, type ChContext } from './context';
 import { activationConfirmation, macKeyFor, signCertificate, signedRevocationList } from './documents';
 import { formatCaseNumber, isCertificateCurrent } from '../core/clearinghouse-rules';
 import type { CheckInAnswer, DeactivationAnswer } from '../core/wire/clearinghouse';
+import { latestCheckpoint } from './chain.repository';
+import { parseCheckInLink, placeCheckIn, type ChainAnswer } from './check-in-chain.usecase';
 
 /** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
 export interface CompanyDetails {
@@ -335,12 +337,13 @@ export type { CheckInAnswer } from '../core/wire/clearinghouse';
 
 /**
  * A check-in: records last seen and the installation instance; delivers the certificate (web/phone
- * activations get it here), the active grants and the revocation list. The same server ID from two
- * instances opens a flagged `clone` case; CALs reported from an invalidated grant open a flagged `phantom` case.
+ * activations get it here), the active grants and the revocation list, with a receipt for this link of the server's
+ * check-in chain (check-in-chain.usecase.ts: a second history of the same server ID opens a flagged `clone`
+ * case); CALs reported from an invalidated grant open a flagged `phantom` case.
  */
 export async function checkIn(
   ctx: ChContext,
-  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown } },
+  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown; chain?: unknown } },
 ): Promise<Result<CheckInAnswer>> {
   const instanceId = req.body.instanceId;
   if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
@@ -348,36 +351,17 @@ export async function checkIn(
   }
   const reported = parseReportedPacks(req.body.packs);
   if (!reported.ok) return reported;
+  const link = parseCheckInLink(req.body.chain);
+  if (!link.ok) return link;
   const server = await findServer(ctx.db, req.serverId);
   if (!server) {
     const { list } = await signedRevocationList(ctx);
     return ok({ status: 'unknown', grants: [], revocations: list });
   }
+  let placed: { receipt?: string; chain: ChainAnswer } | undefined;
   const r = await ctx.change(async (trx, log, at) => {
-    const previous = await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
-    if (previous !== null && previous !== instanceId) {
-      const instances = [previous, instanceId].sort();
-      const number = await insertCase(trx, {
-        kind: 'clone',
-        status: 'pending',
-        flagged: true,
-        channel: 'check-in',
-        requestKey: `clone|${server.serverId}|${instances.join('|')}`,
-        pack: null,
-        sourceServerId: server.serverId,
-        targetServerId: null,
-        orgId: server.orgId,
-        reason: 'the same license server ID checked in from two installations',
-        evidence: { serverId: server.serverId, instances, lastCheckIn: server.lastCheckInAt, status: server.status },
-        decisionReasons: ['CLONE_SUSPECTED'],
-        at: at.toISOString(),
-      });
-      if (number !== undefined) {
-        const caseNumber = formatCaseNumber(number);
-        log.event(9011, { serverId: server.serverId, instances: instances.join(', '), caseNumber });
-        log.record({ actor: `server:${server.serverId}`, action: 'case.opened', subject: caseNumber, data: { kind: 'clone', instances } });
-      }
-    }
+    await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
+    placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value);
     for (const p of reported.value) {
       if (p.issued <= 0) continue;
       const grant = await findGrant(trx, p.pack, p.seq);
@@ -406,7 +390,13 @@ export async function checkIn(
     return ok(undefined);
   });
   if (!r.ok) return r;
-  return ok(await holdingsAnswer(ctx, server.serverId));
+  const checkpoint = await latestCheckpoint(ctx.db);
+  return ok({
+    ...(await holdingsAnswer(ctx, server.serverId)),
+    ...(placed?.receipt !== undefined ? { receipt: placed.receipt } : {}),
+    ...(placed ? { chain: placed.chain } : {}),
+    ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
+  });
 }
 
 async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckInAnswer> {

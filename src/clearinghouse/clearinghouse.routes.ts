@@ -191,10 +191,10 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     return { grant: r.value.grant, keyPack: r.value.keyPack };
   });
 
-  app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs } -> { status, certificate?, grants, revocations }', Wire.CheckInAnswer) }, async (request, reply) => {
-    const req = await signed<{ instanceId?: unknown; packs?: unknown }>(request, reply, 'check-in');
+  app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs, chain: { counter, prev, attempt } } -> { status, certificate?, grants, revocations, receipt?, chain, checkpoint? }', Wire.CheckInAnswer) }, async (request, reply) => {
+    const req = await signed<{ instanceId?: unknown; packs?: unknown; chain?: unknown }>(request, reply, 'check-in');
     if (!req) return reply;
-    return send(reply, await uc.checkIn({ serverId: req.serverId, body: (req.body ?? {}) as { instanceId?: unknown; packs?: unknown } }));
+    return send(reply, await uc.checkIn({ serverId: req.serverId, body: (req.body ?? {}) as { instanceId?: unknown; packs?: unknown; chain?: unknown } }));
   });
 
   app.post('/servers/holdings', { schema: signedSchema('what the clearinghouse holds for this server: { certificate?, grants }', Wire.HoldingsAnswer) }, async (request, reply) => {
@@ -384,6 +384,32 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
   // ---------------------------------------------------------------- audit and events
   app.get('/audit/verify', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'verify the hash-chained audit log: { ok, records, firstBroken? }', response: { 200: Wire.AuditVerifyAnswer, ...errorResponses(401, 403) } } }, async () =>
     uc.verifyAudit(),
+  );
+
+  app.get(
+    '/audit/checkpoint',
+    { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'the latest signed checkpoint of the audit chain (one is signed if there is none yet)', response: { 200: Wire.AuditCheckpointAnswer, ...errorResponses(401, 403) } } },
+    async () => uc.currentCheckpoint(),
+  );
+
+  app.post(
+    '/audit/checkpoints',
+    { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'sign a checkpoint of the audit chain now: { checkpoint, seq, head, at, kid, publicKey }', response: { 200: Wire.AuditCheckpointAnswer, ...errorResponses(401, 403) } } },
+    async () => uc.signCheckpoint(),
+  );
+
+  app.post(
+    '/audit/verify',
+    {
+      preHandler: requireScope('ch:admin', 'ch:agent'),
+      schema: {
+        tags,
+        summary: "prove that today's audit log extends a checkpoint saved earlier: { checkpoint: JWS }",
+        body: Type.Object({ checkpoint: Type.String({ maxLength: 4096 }) }),
+        response: { 200: Wire.AuditCheckpointVerifyAnswer, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => send(reply, await uc.verifyAgainstCheckpoint({ checkpoint: request.body.checkpoint })),
   );
 
   app.get(

@@ -31,6 +31,8 @@ export interface ChContext {
   readonly random: (n: number) => Uint8Array;
   /** the root key; its `kid` is `ch-` + 16 chars of base64url(sha256(pub)). */
   readonly identity: Identity;
+  /** the key that signs audit checkpoints (`checkpoint.key` beside `root.key`); its `kid` is `cp-` + 16 chars. */
+  readonly checkpointIdentity: Identity;
   readonly config: ClearinghouseConfig;
   /** the one way a use case changes the database: its events and audit records commit with it. */
   readonly change: Change<ChTables, AuditEntry>;

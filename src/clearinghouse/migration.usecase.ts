@@ -8,6 +8,7 @@
  * source's grant is invalidated and put on the signed revocation list, the target gets its key pack ID (and the
  * grant at its next check-in), and everything is audited.
  */
+import { forgetChainHead } from './chain.repository';
 import { createHash } from 'node:crypto';
 import {
   checkMigration,
@@ -423,6 +424,8 @@ export async function rejectCase(ctx: ChContext, number: number, agentId: string
     if (!(await decideCase(trx, number, ['pending'], { status: 'rejected', decidedBy: actor, note: note.value, at: at.toISOString() }))) {
       return refuse('CASE_ALREADY_DECIDED', { caseNumber });
     }
+    // No clone after all (a data directory restored from a backup, a copy destroyed): the chain starts again.
+    if (c.kind === 'clone' && c.sourceServerId !== null) await forgetChainHead(trx, c.sourceServerId);
     log.event(9009, { caseNumber, decidedBy: actor, note: note.value });
     log.record({ actor, action: 'case.rejected', subject: caseNumber, data: { note: note.value } });
     return ok(undefined);

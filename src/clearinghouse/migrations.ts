@@ -193,4 +193,42 @@ export const clearinghouseMigrations: Record<string, Migration> = {
       await db.schema.createIndex('ch_audit_subject').on('ch_audit').columns(['subject', 'seq']).execute();
     },
   },
+  // Fork evidence: the head of each license server's check-in chain (moved by one conditional UPDATE), every
+  // check-in of every history (a clone case's evidence), and the signed checkpoints of the audit chain.
+  ch_0003_fork_chain: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('ch_check_in_heads')
+        .addColumn('server_id', 'text', (c) => c.primaryKey())
+        .addColumn('counter', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('prev', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'text', (c) => c.notNull())
+        .addColumn('receipt', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('ch_check_ins')
+        .$call(idColumn(db))
+        .addColumn('server_id', 'text', (c) => c.notNull())
+        .addColumn('counter', 'integer', (c) => c.notNull())
+        .addColumn('prev', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'text', (c) => c.notNull())
+        .addColumn('receipt_hash', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ch_check_ins_server').on('ch_check_ins').columns(['server_id', 'counter']).execute();
+      await db.schema
+        .createTable('ch_audit_checkpoints')
+        .$call(idColumn(db))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('head', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('kid', 'text', (c) => c.notNull())
+        .addColumn('jws', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -11,7 +11,8 @@ import type { Database } from '../storage/database';
 import { createChange } from '../storage/change';
 import { migrateToLatest } from '../storage/migrations';
 import { createToken, ensureToken, listTokens, tokenStore } from '../storage/tokens.repository';
-import { clearinghouseKid, withKid, type Identity } from '../trust/index';
+import { clearinghouseKid, generateIdentity, withKid, type Identity } from '../trust/index';
+import { checkpointIfGrown } from './audit.usecase';
 import { appendAudit, type AuditEntry, type ChDb, type ChTables } from './clearinghouse.repository';
 import { clearinghouseRoutes } from './clearinghouse.routes';
 import type { ChContext, ClearinghouseConfig } from './context';
@@ -27,6 +28,13 @@ export interface ClearinghouseOptions {
   config?: Partial<ClearinghouseConfig>;
   /** bootstrap `ch:admin` token, provisioned (hashed) if not already present. */
   adminToken?: string;
+  /**
+   * the key that signs audit checkpoints, held outside the database (the composition root loads `checkpoint.key`);
+   * when absent, one is made in memory for this process only (checkpoints it signs verify only while it runs).
+   */
+  checkpointIdentity?: Identity;
+  /** sign an audit checkpoint this often when the chain has grown (and once at start); off when absent or 0. */
+  checkpointIntervalMs?: number;
 }
 
 export const DEFAULT_CLEARINGHOUSE_CONFIG: ClearinghouseConfig = {
@@ -59,7 +67,9 @@ export async function createClearinghouse(options: ClearinghouseOptions): Promis
     clock,
     beforeCommit: (trx, log, at) => appendAudit(trx, database.dialect, at.toISOString(), log.audit),
   });
-  const ctx: ChContext = { database, db, clock, random, identity, config, change };
+  const checkpointBase = options.checkpointIdentity ?? generateIdentity();
+  const checkpointIdentity = withKid(checkpointBase, checkpointKid(checkpointBase.publicKeyRaw));
+  const ctx: ChContext = { database, db, clock, random, identity, checkpointIdentity, config, change };
 
   let adminToken: string | undefined;
   if (options.adminToken !== undefined) {
@@ -69,6 +79,14 @@ export async function createClearinghouse(options: ClearinghouseOptions): Promis
   }
 
   const useCases = clearinghouseUseCases(ctx);
+
+  let timer: NodeJS.Timeout | undefined;
+  if (options.checkpointIntervalMs && options.checkpointIntervalMs > 0) {
+    const tick = () => void checkpointIfGrown(ctx).catch(() => undefined);
+    tick();
+    timer = setInterval(tick, options.checkpointIntervalMs);
+    timer.unref();
+  }
   const module: ComponentModule = {
     name: 'clearinghouse',
     prefix: '/ch/v1',
@@ -80,9 +98,15 @@ export async function createClearinghouse(options: ClearinghouseOptions): Promis
     useCases,
     ...(adminToken !== undefined ? { adminToken } : {}),
     async close() {
-      // The database belongs to the caller; the clearinghouse holds no timers or handles of its own.
+      // The database belongs to the caller; the checkpoint timer is the only handle of our own.
+      if (timer) clearInterval(timer);
     },
   };
+}
+
+/** `cp-` + the first 16 characters of base64url(sha256(raw public key)), as the root key's `ch-` kid. */
+function checkpointKid(raw: Uint8Array): string {
+  return 'cp-' + clearinghouseKid(raw).slice('ch-'.length);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -5,7 +5,7 @@
  */
 import { queryEvents, type EventFilter } from '../events/event-log';
 import { activateAuto, activateByProductId, checkIn, deactivateAuto, deactivateByReceipt, holdings, reactivateAuto } from './activation.usecase';
-import { auditOf, verifyAudit } from './audit.usecase';
+import { auditOf, currentCheckpoint, signCheckpoint, verifyAgainstCheckpoint, verifyAudit } from './audit.usecase';
 import { listServers } from './clearinghouse.repository';
 import type { ChContext } from './context';
 import { createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
@@ -44,6 +44,9 @@ export function clearinghouseUseCases(ctx: ChContext) {
     cases: bind(ctx, cases),
     verifyAudit: () => verifyAudit(ctx),
     auditOf: bind(ctx, auditOf),
+    signCheckpoint: () => signCheckpoint(ctx),
+    currentCheckpoint: () => currentCheckpoint(ctx),
+    verifyAgainstCheckpoint: bind(ctx, verifyAgainstCheckpoint),
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.db, { ...filter, component: 'clearinghouse' }),
   };
 }

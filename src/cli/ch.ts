@@ -5,7 +5,9 @@
  * token (`ch:org`) sees its own cases and packs.
  */
 import type { Command } from 'commander';
-import type { AgentCreated, AuditVerifyAnswer, CaseAnswer, CaseList, CaseView, ConfirmationAnswer, OrgCreated, OrganizationList, PackCreated, SignedList, TrustAnchor } from '../core/wire/clearinghouse';
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { AgentCreated, AuditCheckpointAnswer, AuditCheckpointVerifyAnswer, AuditVerifyAnswer, CaseAnswer, CaseList, CaseView, ConfirmationAnswer, OrgCreated, OrganizationList, PackCreated, SignedList, TrustAnchor } from '../core/wire/clearinghouse';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refuse, type Result } from '../core/result';
 import type { RevocationListPayload } from '../core/protocol';
@@ -319,11 +321,22 @@ export function chCommands(program: Command, ctx: CliContext): void {
     }),
   );
 
-  const audit = ch.command('audit').description('the append-only, hash-chained audit log');
-  clientCommand(audit.command('verify').description('verify the audit chain; exits 1 when a record is missing or altered'), 'opencal ch audit verify --token $ADMIN_TOKEN').action(
+  const audit = ch.command('audit').description('the append-only, hash-chained audit log and its signed checkpoints');
+  clientCommand(
+    audit
+      .command('verify')
+      .description('verify the audit chain; with --checkpoint, also that it extends a checkpoint saved earlier; exits 1 when a record is missing or altered')
+      .option('--checkpoint <file>', 'a checkpoint saved earlier by "opencal ch audit checkpoint --out FILE"'),
+    ['opencal ch audit verify --token $ADMIN_TOKEN', 'opencal ch audit verify --checkpoint audit-2026-06-01.json --token $ADMIN_TOKEN'],
+  ).action(
     clientAction(
       ctx,
-      async (target) => {
+      async (target, o): Promise<Result<AuditVerifyAnswer | AuditCheckpointVerifyAnswer>> => {
+        if (typeof o.checkpoint === 'string') {
+          const saved = readCheckpointFile(ctx.io.cwd, o.checkpoint);
+          if (!saved.ok) return saved;
+          return call<AuditCheckpointVerifyAnswer>(target, 'POST', '/ch/v1/audit/verify', { checkpoint: saved.value });
+        }
         const r = await call<AuditVerifyAnswer>(target, 'GET', '/ch/v1/audit/verify');
         if (r.ok && !r.value.ok) {
           return refuse(
@@ -333,7 +346,50 @@ export function chCommands(program: Command, ctx: CliContext): void {
         }
         return r;
       },
-      (v) => `audit chain verified: ${v.records} records, none missing or altered.`,
+      (v) =>
+        'checkpoint' in v
+          ? `audit chain verified: ${v.records} records, none missing or altered; it extends the checkpoint of record ${v.checkpoint.seq} signed ${v.checkpoint.at} (${v.since} records since).`
+          : `audit chain verified: ${v.records} records, none missing or altered.`,
     ),
   );
+  clientCommand(
+    audit
+      .command('checkpoint')
+      .description('sign a checkpoint of the audit chain now and print it; keep it away from the clearinghouse to verify the log later')
+      .option('--out <file>', 'also write it to this file (for "opencal ch audit verify --checkpoint FILE")'),
+    'opencal ch audit checkpoint --out audit-$(date +%F).json --token $ADMIN_TOKEN',
+  ).action(
+    clientAction(
+      ctx,
+      async (target, o) => {
+        const r = await call<AuditCheckpointAnswer>(target, 'POST', '/ch/v1/audit/checkpoints');
+        if (r.ok && typeof o.out === 'string') {
+          const { writeFileSync } = await import('node:fs');
+          const { resolve } = await import('node:path');
+          writeFileSync(resolve(ctx.io.cwd, o.out), JSON.stringify(r.value, null, 2) + '\n');
+        }
+        return r;
+      },
+      (v, o) =>
+        `${lines([['records', v.seq], ['head', v.head], ['signed', v.at], ['key', v.kid]])}${typeof o.out === 'string' ? `\nSaved to ${o.out}: verify the log against it later with opencal ch audit verify --checkpoint ${o.out}` : ''}`,
+    ),
+  );
+}
+
+/** The checkpoint JWS of a file written by `ch audit checkpoint --out` (or holding the bare JWS). */
+function readCheckpointFile(cwd: string, file: string): Result<string> {
+  let text: string;
+  try {
+    text = readFileSync(resolvePath(cwd, file), 'utf8').trim();
+  } catch (e) {
+    return refuse('AUDIT_CHECKPOINT_FILE_UNREADABLE', { file, reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
+  }
+  if (!text.startsWith('{')) return { ok: true, value: text };
+  try {
+    const saved = JSON.parse(text) as { checkpoint?: unknown };
+    if (typeof saved.checkpoint === 'string') return { ok: true, value: saved.checkpoint };
+  } catch {
+    // not JSON: said below
+  }
+  return refuse('AUDIT_CHECKPOINT_FILE_UNREADABLE', { file, reason: 'no "checkpoint" in it' });
 }

@@ -59,6 +59,20 @@ function renderActivation(a: ActivationView): string {
   return bits.join(' ');
 }
 
+function renderChain(c: LicenseServerStatus['clearinghouse']['chain']): string | undefined {
+  if (!c) return undefined;
+  if (c.fork) {
+    return `SECOND HISTORY found by the clearinghouse at check-in ${c.fork.counter} (${c.fork.problem})${c.fork.caseNumber ? `, case ${c.fork.caseNumber}` : ''}: a copy of this data directory runs elsewhere`;
+  }
+  return `${c.counter} check-ins${c.pending ? ', one waiting for its receipt' : ''}`;
+}
+
+function renderCheckpoint(ch: LicenseServerStatus['clearinghouse']): string | undefined {
+  const r = ch.checkpointRegression;
+  if (r) return `WENT BACK (${r.problem}): record ${r.seen.seq} received after record ${r.kept.seq}; the clearinghouse's audit log was cut or rewritten`;
+  return ch.auditCheckpoint ? `record ${ch.auditCheckpoint.seq}, signed ${ch.auditCheckpoint.at}` : undefined;
+}
+
 function renderStatus(s: LicenseServerStatus): string {
   return [
     lines([
@@ -68,6 +82,8 @@ function renderStatus(s: LicenseServerStatus): string {
       ['activation', renderActivation(s.activation)],
       ['issued', `${s.issued.temporary} temporary, ${s.issued.permanent} permanent, ${s.issued.user} per user`],
       ['clearinghouse', s.clearinghouse?.url ? `${s.clearinghouse.url}${s.clearinghouse.lastCheckInAt ? ` (last check-in ${s.clearinghouse.lastCheckInAt}: ${s.clearinghouse.lastCheckInResult ?? ''})` : ''}` : undefined],
+      ['check-in chain', renderChain(s.clearinghouse?.chain)],
+      ['audit checkpoint', renderCheckpoint(s.clearinghouse)],
     ]),
     renderKeyPacks(s.keyPacks),
   ].join('\n');

@@ -19,6 +19,10 @@ import { loadOrCreateIdentity } from '../trust/index';
 
 /** The clearinghouse root key (the trust anchor), next to its database. */
 const CLEARINGHOUSE_KEY_FILE = 'root.key';
+/** The key that signs audit checkpoints, beside the root key and outside the database (docs/clearinghouse.md). */
+const CHECKPOINT_KEY_FILE = 'checkpoint.key';
+/** How often the clearinghouse signs a checkpoint of its audit chain, when the chain has grown. */
+const CHECKPOINT_INTERVAL_MS = 60 * 60 * 1000;
 /** How often a license server checks in with its clearinghouse. */
 const CHECK_IN_INTERVAL_MS = 5 * 60 * 1000;
 
@@ -156,6 +160,8 @@ export async function createComponents(config: ComponentsConfig, deps: Component
     const clearinghouse = await createClearinghouse({
       database,
       identity: loadOrCreateIdentity(join(slice.dir, CLEARINGHOUSE_KEY_FILE)),
+      checkpointIdentity: loadOrCreateIdentity(join(slice.dir, CHECKPOINT_KEY_FILE)),
+      checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       clock,
       random: randomBytes,
       adminToken: slice.adminToken,

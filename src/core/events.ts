@@ -108,6 +108,10 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'License server {serverId} reports {issued} CALs issued from pack {pack} under grant {seq}, which was invalidated: case {caseNumber} is flagged for an agent.'),
   def(9013, CH, 'error', 'CH_AUDIT_CHAIN_BROKEN', 'clearinghouse',
     'The audit chain is broken at record {seq} ({problem}): the audit log was altered outside the clearinghouse.'),
+  def(9050, CH, 'information', 'CH_AUDIT_CHECKPOINT_SIGNED', 'clearinghouse',
+    'Audit checkpoint signed: {seq} records, head {head}.'),
+  def(9051, CH, 'error', 'CH_AUDIT_CHECKPOINT_NOT_EXTENDED', 'clearinghouse',
+    'The audit log does not extend the checkpoint of record {seq} ({problem}): records were removed or rewritten since it was signed.'),
   def(9014, CH, 'information', 'CH_ORGANIZATION_CREATED', 'clearinghouse',
     'Organization {orgId} ({name}) was created.'),
   def(9015, CH, 'information', 'CH_AGENT_CREATED', 'clearinghouse',
@@ -138,6 +142,10 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Could not check in with the clearinghouse: {reason}'),
   def(9111, LS, 'information', 'KEY_PACKS_RESTORED', 'license-server',
     'After the rebuild, the activation and {keyPacks} key packs held by the clearinghouse for this license server were restored.'),
+  def(9150, LS, 'error', 'CHECK_IN_FORK_REPORTED', 'license-server',
+    'The clearinghouse found a second history of this license server at check-in {counter} ({problem}): a copy of this data directory runs elsewhere. Case {caseNumber}.'),
+  def(9151, LS, 'error', 'AUDIT_CHECKPOINT_REGRESSED', 'license-server',
+    "The clearinghouse's audit checkpoint went back ({problem}): record {seenSeq} received after record {keptSeq}. Its audit log was cut or rewritten."),
 
   // ---- session host, our range 9200–9299 (TerminalServices-RemoteConnectionManager) -------------------------
   def(9200, SH, 'information', 'SESSION_HOST_STARTED', 'session-host',

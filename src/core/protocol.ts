@@ -73,6 +73,32 @@ export interface RevocationListPayload {
 }
 
 /**
+ * Clearinghouse -> license server, answering a check-in: this check-in is link `counter` of the server's chain,
+ * after the receipt whose hash is `prev`. The next check-in names the hash of this receipt (core/fork-rules.ts).
+ * Signed by the clearinghouse root key; it also vouches for the latest audit checkpoint, which the server keeps.
+ */
+export interface CheckInReceiptPayload {
+  typ: 'opencal.check-in-receipt';
+  /** license server ID. */
+  sub: string;
+  counter: number;
+  prev: string;
+  /** the check-in's attempt id: the same check-in sent again gets the same receipt. */
+  attempt: string;
+  iat: number;
+  /** the latest signed checkpoint of the clearinghouse's audit chain, if any. */
+  checkpoint?: { seq: number; head: string; at: number };
+}
+
+/** Clearinghouse -> anyone: its audit chain had `seq` records, the last hashing to `head`. Signed by the checkpoint key. */
+export interface AuditCheckpointPayload {
+  typ: 'opencal.audit-checkpoint';
+  seq: number;
+  head: string;
+  iat: number;
+}
+
+/**
  * License server -> clearinghouse: a request signed by the license server's identity key
  * (auto activation, install, check-in, deactivation). The public key travels inside so the
  * clearinghouse can check that the server ID derives from it.

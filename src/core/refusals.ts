@@ -533,7 +533,7 @@ export const REFUSALS = {
     () => 'The signature of this request does not match the key it carries: it was altered on the way, or signed by another key.',
     () => 'La signature de cette requête ne correspond pas à la clé qu’elle porte : elle a été modifiée en chemin, ou signée par une autre clé.',
   ),
-  SIGNED_REQUEST_INVALID: entry<{ problem: 'body' | 'jws' | 'no-key' | 'action' | 'nonce' | 'instance' | 'packs'; action?: unknown; expected?: string; cause?: string }>(
+  SIGNED_REQUEST_INVALID: entry<{ problem: 'body' | 'jws' | 'no-key' | 'action' | 'nonce' | 'instance' | 'packs' | 'chain'; action?: unknown; expected?: string; cause?: string }>(
     400,
     (d) => {
       switch (d.problem) {
@@ -549,6 +549,8 @@ export const REFUSALS = {
           return 'A check-in carries the instanceId of the license server installation.';
         case 'packs':
           return 'packs must be a list of { pack, seq, issued } with whole numbers.';
+        case 'chain':
+          return 'A check-in carries its place in the check-in chain: chain { counter (1 or more), prev (64 hex digits), attempt }. Update the license server.';
         default:
           return `The signed request is not a well-formed signed document (compact JWS, EdDSA, type opencal.request)${d.cause ? `: ${d.cause}` : ''}. Update the license server.`;
       }
@@ -567,6 +569,8 @@ export const REFUSALS = {
           return "Un check-in porte l'instanceId de l'installation du serveur de licences.";
         case 'packs':
           return 'packs doit être une liste de { pack, seq, issued } en nombres entiers.';
+        case 'chain':
+          return 'Un check-in porte sa place dans la chaîne des check-ins : chain { counter (1 ou plus), prev (64 chiffres hexadécimaux), attempt }. Mettez à jour le serveur de licences.';
         default:
           return `La requête signée n'est pas un document signé bien formé (JWS compact, EdDSA, type opencal.request)${d.cause ? ` : ${d.cause}` : ''}. Mettez à jour le serveur de licences.`;
       }
@@ -841,6 +845,47 @@ export const REFUSALS = {
     (d) =>
       `La chaîne d'audit est rompue${d.firstBroken ? ` à l'enregistrement ${d.firstBroken.seq} (${d.firstBroken.problem})` : ''} : des enregistrements ont été modifiés ou supprimés. Restaurez la base du clearinghouse depuis une sauvegarde et enquêtez.`,
     { event: 9013 },
+  ),
+  AUDIT_CHECKPOINT_INVALID: entry<{ problem: 'format' | 'signature' | 'key'; kid?: string }>(
+    400,
+    (d) =>
+      d.problem === 'key'
+        ? `This checkpoint was signed with key ${d.kid ?? '?'}, which this clearinghouse does not hold: check that you are asking the clearinghouse that signed it, and that its nodes share one checkpoint key.`
+        : d.problem === 'signature'
+          ? 'This checkpoint does not verify with the clearinghouse checkpoint key: it was altered. Use a checkpoint saved from the clearinghouse itself.'
+          : 'This is not a signed audit checkpoint: give the file saved by a checkpoint command, or its "checkpoint" text.',
+    (d) =>
+      d.problem === 'key'
+        ? `Ce point de contrôle a été signé avec la clé ${d.kid ?? '?'}, que ce clearinghouse ne détient pas : vérifiez que vous interrogez le clearinghouse qui l'a signé, et que ses nœuds partagent une même clé de points de contrôle.`
+        : d.problem === 'signature'
+          ? "Ce point de contrôle ne se vérifie pas avec la clé de points de contrôle du clearinghouse : il a été modifié. Utilisez un point de contrôle enregistré depuis le clearinghouse lui-même."
+          : "Ce n'est pas un point de contrôle d'audit signé : donnez le fichier enregistré par une commande de point de contrôle, ou son texte « checkpoint ».",
+    {
+      cli: [() => 'Save one with: opencal ch audit checkpoint --out FILE', () => 'Enregistrez-en un avec : opencal ch audit checkpoint --out FICHIER'],
+    },
+  ),
+  AUDIT_CHECKPOINT_NOT_EXTENDED: entry<{ problem: 'truncated' | 'rewritten'; checkpointSeq: number; logSeq: number }>(
+    409,
+    (d) =>
+      d.problem === 'truncated'
+        ? `The audit log has ${d.logSeq} records, fewer than the ${d.checkpointSeq} of the saved checkpoint: records were removed since it was signed. Restore the clearinghouse database from a backup and investigate.`
+        : `Audit record ${d.checkpointSeq} is not the one the saved checkpoint signed: the history was rewritten (and its hashes recomputed) since. Restore the clearinghouse database from a backup and investigate.`,
+    (d) =>
+      d.problem === 'truncated'
+        ? `Le journal d'audit compte ${d.logSeq} enregistrements, moins que les ${d.checkpointSeq} du point de contrôle enregistré : des enregistrements ont été supprimés depuis sa signature. Restaurez la base du clearinghouse depuis une sauvegarde et enquêtez.`
+        : `L'enregistrement d'audit ${d.checkpointSeq} n'est pas celui que le point de contrôle enregistré a signé : l'historique a été réécrit (et ses empreintes recalculées) depuis. Restaurez la base du clearinghouse depuis une sauvegarde et enquêtez.`,
+    { event: 9051 },
+  ),
+  AUDIT_CHECKPOINT_FILE_UNREADABLE: entry<{ file: string; reason: string }>(
+    400,
+    (d) => `The checkpoint file ${d.file} cannot be read (${d.reason}).`,
+    (d) => `Le fichier de point de contrôle ${d.file} est illisible (${d.reason}).`,
+    {
+      cli: [
+        () => 'Give the file written by: opencal ch audit checkpoint --out FILE',
+        () => 'Donnez le fichier écrit par : opencal ch audit checkpoint --out FICHIER',
+      ],
+    },
   ),
 
   // --- license server -----------------------------------------------------------------------------------------

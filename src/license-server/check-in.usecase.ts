@@ -1,15 +1,26 @@
 /**
- * Check-in with the clearinghouse (periodic and on demand): records that this server is alive (with its
- * license database instance, so a clone shows), receives what the clearinghouse holds for it (certificate after
- * a web/phone activation, grants after a web/phone install or a reissue), and applies the revocation list:
- * a key pack whose grant to this server was invalidated by a reissue stops issuing (event 89), and a server
- * invalidated as a whole stops issuing altogether.
+ * Check-in with the clearinghouse (periodic and on demand): records that this server is alive, receives what the
+ * clearinghouse holds for it (certificate after a web/phone activation, grants after a web/phone install or a
+ * reissue), and applies the revocation list: a key pack whose grant to this server was invalidated by a reissue
+ * stops issuing (event 89), and a server invalidated as a whole stops issuing altogether.
+ *
+ * Every check-in is a link of the server's check-in chain (core/fork-rules.ts): it carries a counter and the hash
+ * of the receipt the clearinghouse signed for the check-in before. The chain is kept beside the identity key
+ * (trust/chain-state.ts), so a rebuilt license database continues it and a copied data directory shows as a second
+ * history. The check-in is written down before it is sent and sent again as it is until a receipt for it is kept:
+ * a lost answer or a crash in between is a retry, never a second history. The receipt also vouches for the
+ * clearinghouse's latest audit checkpoint, which is kept; one that does not extend the kept one is reported.
  */
-import type { RevocationListPayload } from '../core/protocol';
+import { compareCheckpoints, receiptHash, type AuditCheckpoint } from '../core/fork-rules';
+import type { CheckInReceiptPayload, RevocationListPayload } from '../core/protocol';
 import type { GrantPayload } from '../core/protocol';
 import { ok, type Result } from '../core/result';
+import type { CheckInAnswer } from '../core/wire/clearinghouse';
+import type { AuditCheckpointView, CheckInChainView } from '../core/wire/license-server';
+import type { ChainState } from '../trust/index';
+import type { ClearinghouseClient } from './clearinghouse.client';
 import { anchorOrRefuse, noClearinghouse, unreachable, verifyCertificate } from './activation.usecase';
-import { type LicenseServerContext, type TrustAnchor } from './context';
+import { hex, type LicenseServerContext, type TrustAnchor } from './context';
 import { storeGrant, verifyGrant } from './key-packs.usecase';
 import * as repo from './license-server.repository';
 import type { CheckInResult } from '../core/wire/license-server';
@@ -22,9 +33,17 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
   if (!client) return noClearinghouse('check in');
   const anchor = await anchorOrRefuse(ctx);
   if (!anchor.ok) return anchor;
+  // One check-in at a time per data directory: two at once would be two links drawn from the same predecessor.
+  return ctx.chain.exclusive(() => checkInAlone(ctx, client, anchor.value));
+}
+
+async function checkInAlone(ctx: LicenseServerContext, client: ClearinghouseClient, anchor: TrustAnchor): Promise<Result<CheckInResult>> {
   const server = await repo.getServer(ctx.db);
   const packs = (await repo.listKeyPacks(ctx.db)).map((p) => ({ pack: p.pack, seq: p.seq, issued: p.issued }));
-  const answer = await client.checkIn({ instanceId: server.instanceId, packs });
+  const state = ctx.chain.read();
+  const pending = state.pending ?? { counter: state.counter + 1, prev: state.receiptHash, attempt: hex(ctx.random(16)) };
+  if (!state.pending) ctx.chain.write({ ...state, pending });
+  const answer = await client.checkIn({ instanceId: server.instanceId, packs, chain: pending });
   const now = ctx.clock.now();
   if (!answer.ok) {
     const error = unreachable(ctx, answer.error, 'check in');
@@ -35,21 +54,26 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
     });
     return answer.error.code === error.code ? answer : { ok: false, error };
   }
+  const chained = await keepReceipt(ctx, anchor, { ...state, pending }, answer.value, now);
   const a = answer.value;
   const out: CheckInResult = {
     status: a.status, certificateReceived: false, grantsReceived: 0, keyPacksInstalled: 0, keyPacksInvalidated: [], serverInvalidated: false,
+    chain: chained.chain,
+    ...(chained.state.checkpoint ? { auditCheckpoint: checkpointView(chained.state.checkpoint) } : {}),
+    ...(chained.regressed && chained.state.checkpointRegression ? { checkpointRegression: regressionView(chained.state.checkpointRegression) } : {}),
   };
 
   // Verify everything before writing anything: a document that does not verify is ignored.
-  const cert = a.certificate ? await verifyCertificate(ctx, anchor.value, a.certificate) : undefined;
+  const cert = a.certificate ? await verifyCertificate(ctx, anchor, a.certificate) : undefined;
   const grants: { grant: GrantPayload; token: string }[] = [];
   for (const token of a.grants ?? []) {
-    const g = await verifyGrant(ctx, anchor.value, token);
+    const g = await verifyGrant(ctx, anchor, token);
     if (g.ok) grants.push({ grant: g.value, token });
   }
-  const list = a.revocations ? await verifyRevocations(anchor.value, a.revocations) : undefined;
+  const list = a.revocations ? await verifyRevocations(anchor, a.revocations) : undefined;
 
   await ctx.change(async (trx, log) => {
+    for (const e of chained.events) log.event(e.id, e.data);
     const current = await repo.getServer(trx);
     if (cert?.ok && current.status === 'activated' && a.status === 'activated') {
       if (current.certificate !== a.certificate) out.certificateReceived = true;
@@ -91,4 +115,61 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
 
 async function verifyRevocations(anchor: TrustAnchor, token: string): Promise<Result<RevocationListPayload>> {
   return anchor.verify<RevocationListPayload>(token, 'opencal.revocations');
+}
+
+const seconds = (at: number) => new Date(at * 1000).toISOString();
+
+function checkpointView(c: AuditCheckpoint): AuditCheckpointView {
+  return { seq: c.seq, head: c.head, at: seconds(c.at) };
+}
+
+function regressionView(r: NonNullable<ChainState['checkpointRegression']>) {
+  return { problem: r.problem, seen: checkpointView(r.seen), kept: checkpointView(r.kept), at: r.at };
+}
+
+/**
+ * Keeps what the answer says about the chain, in the chain file, before anything else is written: the receipt
+ * of the pending check-in (when it verifies and is the one asked for), the audit checkpoint it vouches for (or the
+ * regression it shows), a second history the clearinghouse found. Answers the events to record.
+ */
+async function keepReceipt(
+  ctx: LicenseServerContext,
+  anchor: TrustAnchor,
+  state: ChainState & { pending: NonNullable<ChainState['pending']> },
+  a: CheckInAnswer,
+  now: Date,
+): Promise<{ chain: CheckInChainView; state: ChainState; regressed: boolean; events: { id: number; data: Record<string, unknown> }[] }> {
+  const pending = state.pending;
+  const events: { id: number; data: Record<string, unknown> }[] = [];
+  let next: ChainState = state;
+  let regressed = false;
+  let chain: CheckInChainView = { outcome: 'not-placed', counter: pending.counter };
+  const receipt = a.receipt ? await anchor.verify<CheckInReceiptPayload>(a.receipt, 'opencal.check-in-receipt') : undefined;
+  const r = receipt?.ok ? receipt.value : undefined;
+  if (r && r.sub === ctx.serverId && r.counter === pending.counter && r.prev === pending.prev && r.attempt === pending.attempt) {
+    // A receipt kept means this directory's history is the clearinghouse's again (a fork case rejected, say).
+    const { pending: _done, fork: _fork, ...rest } = state;
+    void _done;
+    void _fork;
+    next = { ...rest, counter: r.counter, receiptHash: receiptHash(a.receipt!) };
+    chain = { outcome: a.chain && a.chain.outcome !== 'fork' ? a.chain.outcome : 'extend', counter: r.counter };
+    if (r.checkpoint) {
+      const seen: AuditCheckpoint = { seq: r.checkpoint.seq, head: r.checkpoint.head, at: r.checkpoint.at };
+      const compared = compareCheckpoints(state.checkpoint, seen);
+      if (compared.ok) {
+        next.checkpoint = seen;
+      } else {
+        regressed = true;
+        next.checkpointRegression = { problem: compared.problem, seen, kept: state.checkpoint!, at: now.toISOString() };
+        events.push({ id: 9151, data: { problem: compared.problem, seenSeq: seen.seq, keptSeq: state.checkpoint!.seq } });
+      }
+    }
+  } else if (a.chain?.outcome === 'fork') {
+    chain = { outcome: 'fork', counter: pending.counter, ...(a.chain.problem ? { problem: a.chain.problem } : {}), ...(a.chain.caseNumber ? { caseNumber: a.chain.caseNumber } : {}) };
+    const problem = a.chain.problem ?? 'same-predecessor';
+    next = { ...state, fork: { counter: pending.counter, problem, ...(a.chain.caseNumber ? { caseNumber: a.chain.caseNumber } : {}), at: now.toISOString() } };
+    events.push({ id: 9150, data: { counter: pending.counter, problem, caseNumber: a.chain.caseNumber ?? 'already open' } });
+  }
+  if (next !== state) ctx.chain.write(next);
+  return { chain, state: next, regressed, events };
 }

@@ -30,7 +30,12 @@ export interface ClearinghouseClient {
   reactivate(orgToken: string, reason: ReactivationReason, serverVersion: ServerVersion): Promise<Result<CertificateAnswer>>;
   deactivate(): Promise<Result<DeactivationAnswer>>;
   install(body: InstallRequest): Promise<Result<InstallAnswer>>;
-  checkIn(body: { instanceId: string; packs: { pack: number; seq: number; issued: number }[] }): Promise<Result<CheckInAnswer>>;
+  /** `chain`: this check-in's place in the server's check-in chain (core/fork-rules.ts), sent again as it is on a retry. */
+  checkIn(body: {
+    instanceId: string;
+    packs: { pack: number; seq: number; issued: number }[];
+    chain: { counter: number; prev: string; attempt: string };
+  }): Promise<Result<CheckInAnswer>>;
   holdings(): Promise<Result<HoldingsAnswer>>;
 }
 

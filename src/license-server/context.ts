@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock';
 import type { Result } from '../core/result';
 import type { ServerVersion } from '../core/vocabulary';
 import type { Change } from '../storage/change';
+import type { ChainStateStore } from '../trust/index';
 import type { ClearinghouseClient } from './clearinghouse.client';
 import type { IssuanceStore, LsDb, LsTables, ServerState } from './license-server.repository';
 
@@ -68,6 +69,8 @@ export interface LicenseServerContext {
   /** the one way a use case changes the license database and records events (storage/change.ts); drops the cache. */
   readonly change: Change<LsTables>;
   readonly clearinghouse: ClearinghouseLink;
+  /** the check-in chain kept beside the identity key, outside the license database (trust/chain-state.ts). */
+  readonly chain: ChainStateStore;
   readonly cache: StateCache;
   /** how CAL issuance runs its transactions. */
   readonly issuance: IssuanceRunner;

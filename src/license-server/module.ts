@@ -1,7 +1,8 @@
 /**
  * The license server (DESIGN §1: the RD License Server and its licmgr.exe): one per site, with a data directory
  * holding the identity key file (`identity.key`, 0600, outside the license database as RDS keeps it outside
- * TLSLic.edb) and, unless a database is given, the license database `lserver.db`.
+ * TLSLic.edb), its check-in chain beside it (`check-in-chain.json`, 0600) and, unless a database is given, the
+ * license database `lserver.db`.
  * A new data directory is a new identity, so a new license server ID (a reinstall); the same directory keeps it.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { ensureToken, hashToken, tokenStore, type TokenPrincipal, type TokenStor
 import {
   base64urlDecode,
   base64urlEncode,
+  CHAIN_STATE_FILE,
+  chainStateStore,
   clearinghouseKid,
   codeMacKey,
   isEd25519PublicKey,
@@ -215,6 +218,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     sign: (payload) => signer.sign(payload),
     change,
     clearinghouse: createLink(o, identity, serverId),
+    chain: chainStateStore(join(o.dataDir, CHAIN_STATE_FILE)),
     cache,
     issuance: issuanceRunner,
   };

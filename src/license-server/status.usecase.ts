@@ -22,6 +22,9 @@ export async function status(ctx: LicenseServerContext): Promise<LicenseServerSt
   const packs = await repo.listKeyPacks(ctx.db);
   const counts = await repo.countIssued(ctx.db);
   const anchor = ctx.clearinghouse.cached();
+  const chain = ctx.chain.read();
+  const seconds = (at: number) => new Date(at * 1000).toISOString();
+  const checkpointView = (c: { seq: number; head: string; at: number }) => ({ seq: c.seq, head: c.head, at: seconds(c.at) });
   const count = (kind: string) => counts.filter((c) => c.kind === kind && c.status === 'active').reduce((s, c) => s + c.n, 0);
   return {
     serverId: ctx.serverId,
@@ -38,6 +41,18 @@ export async function status(ctx: LicenseServerContext): Promise<LicenseServerSt
       lastCheckInAt: server.lastCheckInAt?.toISOString(),
       lastCheckInResult: server.lastCheckInResult,
       revocationsSeq: server.revocationsSeq,
+      chain: { counter: chain.counter, pending: chain.pending !== undefined, ...(chain.fork ? { fork: chain.fork } : {}) },
+      ...(chain.checkpoint ? { auditCheckpoint: checkpointView(chain.checkpoint) } : {}),
+      ...(chain.checkpointRegression
+        ? {
+            checkpointRegression: {
+              problem: chain.checkpointRegression.problem,
+              seen: checkpointView(chain.checkpointRegression.seen),
+              kept: checkpointView(chain.checkpointRegression.kept),
+              at: chain.checkpointRegression.at,
+            },
+          }
+        : {}),
     },
   };
 }

@@ -15,3 +15,4 @@ export {
   withKid,
 } from './identity';
 export { createKeySet, decodeJwsUnverified, type JwsRefusalCode, type KeySet, keySetFromJwks, signJws, verifyJws, verifyJwsWithKey } from './jws';
+export { CHAIN_STATE_FILE, type ChainState, type ChainStateStore, chainStateStore, INITIAL_CHAIN_STATE, readChainState, writeChainState } from './chain-state';

@@ -5,6 +5,7 @@ import { createClearinghouse } from '../../src/clearinghouse/module';
 import { buildServer } from '../../src/http/server';
 import { createKeySet, generateIdentity, verifyJws } from '../../src/trust/index';
 import { describeEachDatabase } from '../helpers/databases';
+import { receiptHash } from '../../src/core/fork-rules';
 import { activate, checkIn, COMPANY, FakeLicenseServer, install, payloadOf, random, START, type Harness, clearinghouseWithPack, type OrgWithPack } from './fixtures';
 import { ManualClock } from '../../src/core/clock';
 
@@ -37,7 +38,7 @@ describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
 
   it('a replayed, altered, stale or misaddressed signed request is refused', async () => {
     const ls = new FakeLicenseServer(h.clock, h.rootPublicRaw);
-    const body = await ls.signed('check-in', { instanceId: 'a', packs: [] });
+    const body = await ls.signed('check-in', { instanceId: 'a', packs: [], chain: { counter: 1, prev: '0'.repeat(64), attempt: 'a' } });
     expect((await h.call('POST', '/servers/check-in', body)).status).toBe(200);
     expect((await h.call('POST', '/servers/check-in', body)).body.error.code).toBe('SIGNED_REQUEST_REPLAYED');
     const [hd, , sig] = (await ls.signed('check-in', { instanceId: 'a' })).request.split('.');
@@ -140,18 +141,59 @@ describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
     expect(r.body.status).toBe('deactivated');
   });
 
-  it('the same server ID checking in from two installations opens a flagged clone case', async () => {
+  it('two check-ins extending the same receipt open one flagged clone case with both histories; an agent confirming it invalidates the server', async () => {
     const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
     await activate(h, a, pack.orgToken);
-    await checkIn(h, a, [], 'install-1');
-    await checkIn(h, a, [], 'install-1');
-    await checkIn(h, a, [], 'install-2');
-    await checkIn(h, a, [], 'install-1');
+    await checkIn(h, a);
+    await checkIn(h, a);
+    // A copy of the data directory taken now: both copies hold link 2's receipt and draw their own link 3.
+    const copy = { ...a.chain };
+    expect((await checkIn(h, a)).body.chain).toEqual({ outcome: 'extend', counter: 3 });
+    const fork = await checkIn(h, a, [], { counter: copy.counter + 1, prev: copy.receiptHash, attempt: 'the-copy' });
+    expect(fork.body).toMatchObject({ status: 'activated', chain: { outcome: 'fork', counter: 3, problem: 'same-predecessor' } });
+    expect(fork.body.receipt).toBeUndefined();
+    // The copy keeps checking in: still one case.
+    await checkIn(h, a, [], { counter: copy.counter + 1, prev: copy.receiptHash, attempt: 'the-copy' });
     const cases = (await h.call('GET', '/cases?kind=clone', undefined, pack.orgToken)).body.cases;
     expect(cases).toEqual([expect.objectContaining({ kind: 'clone', flagged: true, status: 'pending', sourceServerId: a.serverId })]);
+    const one = (await h.call('GET', `/cases/${cases[0].caseNumber}`, undefined, pack.orgToken)).body.case;
+    expect(one.evidence).toMatchObject({ problem: 'same-predecessor', head: { counter: 3 }, forkAt: { counter: 3 } });
+    expect(one.evidence.histories.kept.map((l: { counter: number }) => l.counter)).toEqual([1, 2, 3]);
+    expect(one.evidence.histories.second.map((l: { counter: number }) => l.counter)).toEqual([3]);
     const agentToken = (await h.call('POST', '/agents', { name: 'Desk' }, h.adminToken)).body.token;
     await h.call('POST', `/cases/${cases[0].caseNumber}/approve`, { reason: 'confirmed clone' }, agentToken);
     expect((await checkIn(h, a)).body.status).toBe('invalidated');
+  });
+
+  it('a check-in counter going back is a second history; the same check-in sent again gets the same receipt and opens nothing', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    const first = { counter: 1, prev: a.chain.receiptHash, attempt: 'attempt-1' };
+    const r1 = await checkIn(h, a, [], first);
+    const again = await checkIn(h, a, [], first);
+    expect(again.body.chain).toEqual({ outcome: 'retry', counter: 1 });
+    expect(again.body.receipt).toBe(r1.body.receipt);
+    expect((await h.call('GET', '/cases?kind=clone', undefined, pack.orgToken)).body.cases).toEqual([]);
+    await checkIn(h, a);
+    await checkIn(h, a);
+    const back = await checkIn(h, a, [], { counter: 2, prev: receiptHash(r1.body.receipt), attempt: 'old-backup' });
+    expect(back.body.chain).toMatchObject({ outcome: 'fork', problem: 'counter-went-back' });
+    const cases = (await h.call('GET', '/cases?kind=clone', undefined, pack.orgToken)).body.cases;
+    expect(cases).toHaveLength(1);
+    // An agent finds it was a data directory restored from a backup, not a copy: the restored chain is taken up.
+    const agentToken = (await h.call('POST', '/agents', { name: 'Desk' }, h.adminToken)).body.token;
+    expect((await h.call('POST', `/cases/${cases[0].caseNumber}/reject`, { reason: 'restored from a backup' }, agentToken)).status).toBe(200);
+    const restored = await checkIn(h, a, [], { counter: 2, prev: receiptHash(r1.body.receipt), attempt: 'old-backup' });
+    expect(restored.body.chain).toEqual({ outcome: 'start', counter: 2 });
+    expect(restored.body.receipt).toBeTruthy();
+  });
+
+  it('a check-in without its place in the chain is refused', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    const r = await h.call('POST', '/servers/check-in', await a.signed('check-in', { instanceId: a.instanceId, packs: [] }));
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'SIGNED_REQUEST_INVALID', detail: { problem: 'chain' } });
   });
 
   it('holdings lists the certificate and the grants the clearinghouse keeps for a server', async () => {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../src/core/clock';
 import { dayNumber, encodeCode, productIdFromPublicKey, serverIdPrefix } from '../../src/core/codes/index';
+import { CHAIN_GENESIS, receiptHash } from '../../src/core/fork-rules';
 import type { SignedRequestPayload } from '../../src/core/protocol';
 import type { MigrationReason } from '../../src/core/vocabulary';
 import { createClearinghouse, type Clearinghouse } from '../../src/clearinghouse/module';
@@ -54,6 +55,8 @@ export class FakeLicenseServer {
   readonly serverId = this.identity.kid;
   readonly productId = productIdFromPublicKey(this.identity.publicKeyRaw);
   readonly instanceId = base64urlEncode(random(8));
+  /** its check-in chain, as a license server keeps it beside its identity key (trust/chain-state.ts). */
+  chain = { counter: 0, receiptHash: CHAIN_GENESIS };
 
   constructor(
     private readonly clock: ManualClock,
@@ -123,8 +126,19 @@ export async function install(h: Harness, ls: FakeLicenseServer, packKey: string
   return h.call('POST', '/servers/install', await ls.signed('install', { packKey, ...data }));
 }
 
-export async function checkIn(h: Harness, ls: FakeLicenseServer, packs: { pack: number; seq: number; issued: number }[] = [], instanceId = ls.instanceId) {
-  return h.call('POST', '/servers/check-in', await ls.signed('check-in', { instanceId, packs }));
+/**
+ * A check-in as a license server makes it: the next link of its chain (or `link` as given), keeping the receipt
+ * it gets, as the license server does.
+ */
+export async function checkIn(
+  h: Harness,
+  ls: FakeLicenseServer,
+  packs: { pack: number; seq: number; issued: number }[] = [],
+  link: { counter: number; prev: string; attempt: string } = { counter: ls.chain.counter + 1, prev: ls.chain.receiptHash, attempt: base64urlEncode(random(8)) },
+) {
+  const r = await h.call('POST', '/servers/check-in', await ls.signed('check-in', { instanceId: ls.instanceId, packs, chain: link }));
+  if (r.status === 200 && typeof r.body.receipt === 'string') ls.chain = { counter: payloadOf(r.body.receipt).counter, receiptHash: receiptHash(r.body.receipt) };
+  return r;
 }
 
 export async function agent(h: Harness) {

@@ -129,14 +129,51 @@ export type InstallAnswer = Static<typeof InstallAnswer>;
 /** The clearinghouse's word on a server at check-in: its activation status, or `unknown` for a server it never saw. */
 export const CHECK_IN_STATUSES = [...ACTIVATION_STATUSES, 'unknown'] as const;
 
+/** Where a check-in stands in its server's check-in chain (core/fork-rules.ts `decideCheckInChain`). */
+export const CheckInChain = Type.Object({
+  outcome: oneOf(['start', 'extend', 'resume', 'retry', 'fork'] as const),
+  counter: Type.Integer(),
+  problem: Type.Optional(oneOf(['same-predecessor', 'counter-went-back', 'unknown-predecessor'] as const)),
+  caseNumber: Type.Optional(Type.String()),
+});
+export type CheckInChain = Static<typeof CheckInChain>;
+
 /** `POST /ch/v1/servers/check-in`. */
 export const CheckInAnswer = Type.Object({
   status: oneOf(CHECK_IN_STATUSES),
   certificate: Type.Optional(Jws),
   grants: Type.Array(Jws),
   revocations: Jws,
+  /** the signed receipt of this check-in (core/protocol.ts `CheckInReceiptPayload`); absent for a second history. */
+  receipt: Type.Optional(Jws),
+  /** where this check-in stands in the server's check-in chain (core/fork-rules.ts). */
+  chain: Type.Optional(CheckInChain),
+  /** the latest signed audit checkpoint (core/protocol.ts `AuditCheckpointPayload`). */
+  checkpoint: Type.Optional(Jws),
 });
 export type CheckInAnswer = Static<typeof CheckInAnswer>;
+
+/** `POST /ch/v1/audit/checkpoints` and `GET /ch/v1/audit/checkpoint`: a signed checkpoint of the audit chain. */
+export const AuditCheckpointAnswer = Type.Object({
+  checkpoint: Jws,
+  seq: Type.Integer(),
+  head: Type.String(),
+  at: Timestamp,
+  kid: Type.String(),
+  /** the checkpoint key's public JWK: keep it with the checkpoint. */
+  publicKey: Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String(), kid: Type.Optional(Type.String()) }, { additionalProperties: true }),
+});
+export type AuditCheckpointAnswer = Static<typeof AuditCheckpointAnswer>;
+
+/** `POST /ch/v1/audit/verify`: today's audit log verifies and extends the checkpoint given. */
+export const AuditCheckpointVerifyAnswer = Type.Object({
+  ok: Type.Literal(true),
+  records: Type.Integer(),
+  checkpoint: Type.Object({ seq: Type.Integer(), head: Type.String(), at: Timestamp }),
+  /** records appended since the checkpoint. */
+  since: Type.Integer(),
+});
+export type AuditCheckpointVerifyAnswer = Static<typeof AuditCheckpointVerifyAnswer>;
 
 /** `POST /ch/v1/servers/holdings`: what the clearinghouse holds for this server. */
 export const HoldingsAnswer = Type.Object({ certificate: Type.Optional(Jws), grants: Type.Array(Jws) });

@@ -102,6 +102,28 @@ export const IssuedList = Type.Object({
 export type IssuedList = Static<typeof IssuedList>;
 export type IssuedPage = IssuedList;
 
+/** An audit checkpoint of the clearinghouse as a license server keeps it: `at` is when it was signed. */
+export const AuditCheckpointView = Type.Object({ seq: Type.Integer(), head: Type.String(), at: Timestamp });
+export type AuditCheckpointView = Static<typeof AuditCheckpointView>;
+
+/** A checkpoint that did not extend the one kept: the sequence went back, or another head at the same sequence. */
+export const CheckpointRegressionView = Type.Object({
+  problem: oneOf(['sequence-went-back', 'different-head'] as const),
+  seen: AuditCheckpointView,
+  kept: AuditCheckpointView,
+  at: Timestamp,
+});
+export type CheckpointRegressionView = Static<typeof CheckpointRegressionView>;
+
+/** A check-in's place in the chain, as the clearinghouse answered it. */
+export const CheckInChainView = Type.Object({
+  outcome: oneOf(['start', 'extend', 'resume', 'retry', 'fork', 'not-placed'] as const),
+  counter: Type.Integer(),
+  problem: Type.Optional(Type.String()),
+  caseNumber: Type.Optional(Type.String()),
+});
+export type CheckInChainView = Static<typeof CheckInChainView>;
+
 /** `GET /ls/v1/status`: what the license manager shows. */
 export const LicenseServerStatus = Type.Object({
   serverId: Type.String(),
@@ -118,6 +140,16 @@ export const LicenseServerStatus = Type.Object({
     lastCheckInAt: Type.Optional(Timestamp),
     lastCheckInResult: Type.Optional(Type.String()),
     revocationsSeq: Type.Optional(Type.Integer()),
+    /** the check-in chain kept beside the identity key (docs/license-server.md "Forks"). */
+    chain: Type.Optional(
+      Type.Object({
+        counter: Type.Integer(),
+        pending: Type.Boolean(),
+        fork: Type.Optional(Type.Object({ counter: Type.Integer(), problem: Type.String(), caseNumber: Type.Optional(Type.String()), at: Timestamp })),
+      }),
+    ),
+    auditCheckpoint: Type.Optional(AuditCheckpointView),
+    checkpointRegression: Type.Optional(CheckpointRegressionView),
   }),
 });
 export type LicenseServerStatus = Static<typeof LicenseServerStatus>;
@@ -217,6 +249,12 @@ export const CheckInResult = Type.Object({
   keyPacksInvalidated: Type.Array(Type.Object({ pack: Type.Integer(), seq: Type.Integer(), caseNumber: Type.Optional(Type.String()) })),
   serverInvalidated: Type.Boolean(),
   revocationsSeq: Type.Optional(Type.Integer()),
+  /** this check-in's place in the server's check-in chain, as the clearinghouse answered it. */
+  chain: Type.Optional(CheckInChainView),
+  /** the latest audit checkpoint kept (the clearinghouse vouched for it in its receipt). */
+  auditCheckpoint: Type.Optional(AuditCheckpointView),
+  /** set when the checkpoint received does not extend the one kept (event 9151). */
+  checkpointRegression: Type.Optional(CheckpointRegressionView),
 });
 export type CheckInResult = Static<typeof CheckInResult>;
 

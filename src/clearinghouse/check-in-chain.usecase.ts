@@ -1,0 +1,143 @@
+/**
+ * The check-in chain at the clearinghouse (issue 12, item 5): every check-in of a license server names its counter
+ * and the hash of the receipt given for the check-in before; the clearinghouse keeps the head of that chain and
+ * signs a receipt for each link. A second history — two check-ins extending the same receipt, or a counter that
+ * goes back — is two copies of one server: a flagged clone case (event 9011) with both histories as evidence.
+ * A rebuilt license database is no second history: the chain lives beside the identity key, not in the database.
+ * The same check-in sent again (same counter, predecessor and attempt id: its answer was lost, or the server
+ * stopped before keeping it) gets the same receipt.
+ */
+import { formatCaseNumber } from '../core/clearinghouse-rules';
+import { CHAIN_GENESIS, decideCheckInChain, receiptHash, type ChainDecision, type CheckInLink, type ForkProblem } from '../core/fork-rules';
+import type { CheckInReceiptPayload } from '../core/protocol';
+import { ok, refuse, type Result } from '../core/result';
+import { signJws } from '../trust/index';
+import { checkInLinks, insertCheckInLink, latestCheckpoint, lockChainHead, moveChainHead, startChainHead, type StoredHead } from './chain.repository';
+import { insertCase, listCases, type ChDb, type ServerRecord } from './clearinghouse.repository';
+import type { ChangeLog, ChContext } from './context';
+
+/** What the check-in answer says about the chain (core/wire/clearinghouse.ts `CheckInAnswer.chain`). */
+export interface ChainAnswer {
+  outcome: ChainDecision['outcome'];
+  counter: number;
+  problem?: ForkProblem;
+  caseNumber?: string;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The `chain` of a check-in body: `{ counter, prev, attempt }`. */
+export function parseCheckInLink(value: unknown): Result<CheckInLink> {
+  const o = value as Record<string, unknown> | null | undefined;
+  if (typeof o !== 'object' || o === null) return refuse('SIGNED_REQUEST_INVALID', { problem: 'chain' });
+  const { counter, prev, attempt } = o;
+  if (!Number.isSafeInteger(counter) || (counter as number) < 1) return refuse('SIGNED_REQUEST_INVALID', { problem: 'chain' });
+  if (typeof prev !== 'string' || !HEX64.test(prev)) return refuse('SIGNED_REQUEST_INVALID', { problem: 'chain' });
+  if (typeof attempt !== 'string' || attempt === '' || attempt.length > 100) return refuse('SIGNED_REQUEST_INVALID', { problem: 'chain' });
+  return ok({ counter: counter as number, prev, attempt });
+}
+
+/**
+ * Places one check-in in its server's chain, inside the check-in's transaction. Answers the receipt to keep
+ * (absent for a second history) and what happened. The head moves by one conditional UPDATE: of two copies
+ * checking in at the same moment, one extends the chain and the other is the second history.
+ */
+export async function placeCheckIn(
+  ctx: ChContext,
+  trx: ChDb,
+  log: ChangeLog,
+  at: Date,
+  server: ServerRecord,
+  instanceId: string,
+  link: CheckInLink,
+): Promise<{ receipt?: string; chain: ChainAnswer }> {
+  const iso = at.toISOString();
+  for (let round = 0; round < 3; round += 1) {
+    const head = await lockChainHead(trx, ctx.database.dialect, server.serverId);
+    const decision = decideCheckInChain(head, link);
+    if (decision.outcome === 'retry') {
+      await insertCheckInLink(trx, server.serverId, { ...link, receiptHash: head!.hash, outcome: 'retry', instanceId, at: iso });
+      return { receipt: head!.receipt, chain: { outcome: 'retry', counter: link.counter } };
+    }
+    if (decision.outcome === 'fork') {
+      await insertCheckInLink(trx, server.serverId, { ...link, receiptHash: null, outcome: 'fork', instanceId, at: iso });
+      const caseNumber = await openForkCase(trx, log, iso, server, link, head!, decision.problem);
+      return { chain: { outcome: 'fork', counter: link.counter, problem: decision.problem, ...(caseNumber ? { caseNumber } : {}) } };
+    }
+    const receipt = await signReceipt(ctx, trx, server.serverId, link, at);
+    const next: StoredHead = { ...link, hash: receiptHash(receipt), receipt };
+    const moved = head === undefined ? await startChainHead(trx, server.serverId, next, iso) : await moveChainHead(trx, server.serverId, head, next, iso);
+    if (!moved) continue;
+    await insertCheckInLink(trx, server.serverId, { ...link, receiptHash: next.hash, outcome: decision.outcome, instanceId, at: iso });
+    return { receipt, chain: { outcome: decision.outcome, counter: link.counter } };
+  }
+  // Three moves lost to concurrent check-ins of the same server ID: only copies race like that.
+  throw new Error(`the check-in chain of ${server.serverId} kept moving under this check-in`);
+}
+
+async function signReceipt(ctx: ChContext, trx: ChDb, serverId: string, link: CheckInLink, at: Date): Promise<string> {
+  const checkpoint = await latestCheckpoint(trx);
+  const payload: CheckInReceiptPayload = {
+    typ: 'opencal.check-in-receipt',
+    sub: serverId,
+    counter: link.counter,
+    prev: link.prev,
+    attempt: link.attempt,
+    iat: Math.floor(at.getTime() / 1000),
+    ...(checkpoint ? { checkpoint: { seq: checkpoint.seq, head: checkpoint.head, at: Math.floor(Date.parse(checkpoint.at) / 1000) } } : {}),
+  };
+  return signJws(ctx.identity, payload);
+}
+
+const PROBLEM_TEXT: Record<ForkProblem, string> = {
+  'same-predecessor': 'two check-ins extending the same receipt',
+  'counter-went-back': 'a check-in counter going back',
+  'unknown-predecessor': 'a check-in extending a receipt the other history never got',
+};
+
+/** One pending clone case per server at a time: later forks of the same copies add evidence to the check-ins table. */
+async function openForkCase(
+  trx: ChDb,
+  log: ChangeLog,
+  iso: string,
+  server: ServerRecord,
+  link: CheckInLink,
+  head: StoredHead,
+  problem: ForkProblem,
+): Promise<string | undefined> {
+  const pending = (await listCases(trx, { kind: 'clone', status: 'pending' })).find((c) => c.sourceServerId === server.serverId);
+  if (pending) return formatCaseNumber(pending.number);
+  const links = await checkInLinks(trx, server.serverId, Math.max(1, Math.min(link.counter, head.counter) - 3));
+  const described = (l: (typeof links)[number]) => ({ counter: l.counter, prev: l.prev, receiptHash: l.receiptHash, instanceId: l.instanceId, at: l.at });
+  const number = await insertCase(trx, {
+    kind: 'clone',
+    status: 'pending',
+    flagged: true,
+    channel: 'check-in',
+    requestKey: `fork|${server.serverId}|${link.counter}|${link.attempt}`,
+    pack: null,
+    sourceServerId: server.serverId,
+    targetServerId: null,
+    orgId: server.orgId,
+    reason: `the same license server ID checked in on two histories (${PROBLEM_TEXT[problem]})`,
+    evidence: {
+      serverId: server.serverId,
+      problem,
+      status: server.status,
+      lastCheckIn: server.lastCheckInAt,
+      head: { counter: head.counter, prev: head.prev, receiptHash: head.hash },
+      forkAt: { counter: link.counter, prev: link.prev, genesis: link.prev === CHAIN_GENESIS },
+      histories: {
+        kept: links.filter((l) => l.outcome !== 'fork').map(described),
+        second: links.filter((l) => l.outcome === 'fork').map(described),
+      },
+    },
+    decisionReasons: ['CLONE_SUSPECTED'],
+    at: iso,
+  });
+  if (number === undefined) return undefined;
+  const caseNumber = formatCaseNumber(number);
+  log.event(9011, { serverId: server.serverId, instances: `${PROBLEM_TEXT[problem]}, check-in ${link.counter}`, caseNumber });
+  log.record({ actor: `server:${server.serverId}`, action: 'case.opened', subject: caseNumber, data: { kind: 'clone', problem, counter: link.counter } });
+  return caseNumber;
+}
