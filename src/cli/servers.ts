@@ -31,7 +31,7 @@ export interface ServerLaunchers {
 }
 
 const ALL_IN_ONE_KEYS: readonly ConfigKey[] = serverConfigKeys.filter((k) => k !== 'clearinghouseUrl' && k !== 'licenseServerUrl' && k !== 'db');
-const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminToken', 'logLevel', 'logFile'];
+const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminToken', 'logLevel', 'logFile', 'trustProxy', 'trustedProxies', 'metricsToken', 'metricsAllow'];
 const ALONE_KEYS: Record<'clearinghouse' | 'license-server' | 'session-host', readonly ConfigKey[]> = {
   clearinghouse: COMMON_KEYS,
   'license-server': [...COMMON_KEYS, 'clearinghouseUrl', 'serverVersion'],

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { CliIo } from '../cli/io';
 import type { RunningServer, ServerLaunchers } from '../cli/servers';
 import { opencalVersion } from '../cli/version';
-import type { OpenCalConfig } from '../config/schema';
+import { parseAddressList, type OpenCalConfig } from '../config/schema';
 import type { Clock } from '../core/clock';
 import { demoClock, demoClockRoute } from '../demo/clock';
 import { DEMO_AGREEMENT, seedDemo, type DemoData } from '../demo/seed';
@@ -101,10 +101,21 @@ async function appFor(
   web?: BuildServerDeps['web'],
   docs = true,
 ): Promise<TypedApp> {
-  const app = await buildServer({ logger: loggerOf(config, io), components, version: opencalVersion(), docs, ...(web ? { web } : {}) });
+  const app = await buildServer({ logger: loggerOf(config, io), components, version: opencalVersion(), docs, ...httpOptions(config), ...(web ? { web } : {}) });
   extra?.(app);
   await app.ready();
   return app;
+}
+
+/** The HTTP settings of the configuration: the trusted proxies and who may read /metrics. */
+export function httpOptions(config: OpenCalConfig): Pick<BuildServerDeps, 'trustProxy' | 'metricsAccess'> {
+  return {
+    trustProxy: config.trustProxy ? parseAddressList(config.trustedProxies) : false,
+    metricsAccess: {
+      ...(config.metricsToken ? { token: config.metricsToken } : {}),
+      ...(config.metricsAllow ? { allow: parseAddressList(config.metricsAllow) } : {}),
+    },
+  };
 }
 
 function route(door: FrontDoor, app: TypedApp): void {

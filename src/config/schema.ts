@@ -2,6 +2,7 @@
  * The one configuration schema of OpenCAL (STYLE.md: flag > OPENCAL_* environment > config file > default,
  * validated at start, shown in --help). Each component adds its keys in its own marked section below.
  */
+import { isIP } from 'node:net';
 import { LANGS } from '../core/refusals';
 import { SERVER_VERSIONS } from '../core/vocabulary';
 
@@ -41,6 +42,26 @@ const integerBetween = (min: number, max: number) => (value: number) =>
 const serverVersion = (value: number) =>
   (SERVER_VERSIONS as readonly number[]).includes(value) ? undefined : `one of ${SERVER_VERSIONS.join(', ')}`;
 
+/** Addresses or CIDR ranges separated by commas (`10.0.0.5, 192.168.0.0/16, ::1`). */
+export function parseAddressList(value: string): string[] {
+  return value
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+}
+
+const addressList = (value: string) => {
+  const wrong = parseAddressList(value).find((a) => {
+    const [ip, bits, extra] = a.split('/');
+    const family = isIP(ip ?? '');
+    if (family === 0 || extra !== undefined) return true;
+    if (bits === undefined) return false;
+    const n = Number(bits);
+    return !/^\d{1,3}$/.test(bits) || n > (family === 4 ? 32 : 128);
+  });
+  return wrong === undefined ? undefined : 'addresses or CIDR ranges separated by commas, such as 127.0.0.1,10.0.0.0/8';
+};
+
 const oneOf = (...allowed: string[]) => (value: string) => (allowed.includes(value) ? undefined : `one of ${allowed.join(', ')}`);
 
 export const configSchema = {
@@ -77,6 +98,36 @@ export const configSchema = {
     env: 'OPENCAL_LOG_FILE',
     type: 'string',
     description: 'where servers write their JSON log lines: a file path, or - for standard output (default: <data>/opencal.log)',
+  }),
+  trustProxy: entry({
+    flag: '--trust-proxy',
+    env: 'OPENCAL_TRUST_PROXY',
+    type: 'boolean',
+    default: false,
+    description: 'behind a reverse proxy (nginx): take the client address from X-Forwarded-For when the request comes from --trusted-proxies',
+  }),
+  trustedProxies: entry({
+    flag: '--trusted-proxies',
+    env: 'OPENCAL_TRUSTED_PROXIES',
+    type: 'string',
+    default: '127.0.0.1,::1',
+    description: 'with --trust-proxy: the proxies whose X-Forwarded-For is believed, as addresses or CIDR ranges separated by commas',
+    validate: addressList,
+  }),
+  metricsToken: entry({
+    flag: '--metrics-token',
+    env: 'OPENCAL_METRICS_TOKEN',
+    type: 'string',
+    description: 'a bearer token (at least 24 characters) that may read /metrics; admin tokens may read it too',
+    secret: true,
+    validate: (v) => (v.length >= 24 ? undefined : 'at least 24 characters'),
+  }),
+  metricsAllow: entry({
+    flag: '--metrics-allow',
+    env: 'OPENCAL_METRICS_ALLOW',
+    type: 'string',
+    description: 'addresses or CIDR ranges, separated by commas, that may read /metrics without a token (e.g. the Prometheus server)',
+    validate: addressList,
   }),
   demo: entry({ flag: '--demo', env: 'OPENCAL_DEMO', type: 'boolean', default: false, description: 'seed demo organizations, packs and hosts at start' }),
 

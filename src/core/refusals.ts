@@ -309,6 +309,7 @@ function frConfigWords(text: string): string {
     [/^an integer from (\d+) to (\d+)$/, 'un entier de $1 à $2'],
     [/^one of (.*)$/, "l'une des valeurs $1"],
     [/^at least (\d+) characters$/, 'au moins $1 caractères'],
+    [/^addresses or CIDR ranges separated by commas, such as (.*)$/, 'des adresses ou des plages CIDR séparées par des virgules, comme $1'],
     [/^a URL starting with sqlite: or postgres:\/\/$/, 'une URL commençant par sqlite: ou postgres://'],
     [/^a host name: letters, digits, dots, hyphens, underscores \(at most (\d+)\)$/, "un nom d'hôte : lettres, chiffres, points, traits d'union, soulignés (au plus $1)"],
   ];

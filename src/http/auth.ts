@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { refusal } from '../core/result';
 import type { TokenStore } from '../storage/tokens.repository';
@@ -17,8 +18,17 @@ export interface Principal {
   readonly tokenId: string;
 }
 
-/** Counts authentication failures per client address; after `max` in `windowMs` the address is refused 429. */
+/**
+ * Counts failed authentications by source (the client address) and by the credential presented there (a hash of
+ * it, never the credential itself). A credential that failed `max` times from a source is refused 429 without a
+ * look-up; a source that failed `max × SOURCE_FACTOR` times with any credentials gets 429 instead of 401 for the
+ * next unknown one. A valid credential is never counted and never refused: the look-up comes first, so a burst of
+ * junk tokens from an address shared with an administrator (or with the session host's own calls to the license
+ * server in the all-in-one) locks nobody out.
+ */
 export class AuthFailureLimiter {
+  /** how many more failures a whole source may have than one credential from it */
+  static readonly SOURCE_FACTOR = 5;
   private readonly failures = new Map<string, { count: number; windowStart: number }>();
 
   constructor(
@@ -27,30 +37,54 @@ export class AuthFailureLimiter {
     private readonly now: () => number,
   ) {}
 
-  isBlocked(ip: string): { blocked: boolean; retryAfterSeconds: number } {
-    const entry = this.current(ip);
-    if (!entry || entry.count < this.max) return { blocked: false, retryAfterSeconds: 0 };
+  /** Whether this credential (undefined: none presented) already failed too often from `source`. */
+  isBlocked(source: string, presented?: string): { blocked: boolean; retryAfterSeconds: number } {
+    return this.state(pairKey(source, presented), this.max);
+  }
+
+  /** Whether `source` failed too often with any credentials (asked only after an unknown credential). */
+  isSourceBlocked(source: string): { blocked: boolean; retryAfterSeconds: number } {
+    return this.state(`source ${source}`, this.max * AuthFailureLimiter.SOURCE_FACTOR);
+  }
+
+  record(source: string, presented?: string): void {
+    this.bump(pairKey(source, presented));
+    this.bump(`source ${source}`);
+  }
+
+  private state(key: string, max: number) {
+    const entry = this.current(key);
+    if (!entry || entry.count < max) return { blocked: false, retryAfterSeconds: 0 };
     return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil((entry.windowStart + this.windowMs - this.now()) / 1000)) };
   }
 
-  record(ip: string): void {
-    const entry = this.current(ip);
+  private bump(key: string): void {
+    const entry = this.current(key);
     if (entry) entry.count += 1;
-    else this.failures.set(ip, { count: 1, windowStart: this.now() });
-    // Bound memory: forget expired windows once the map grows.
+    else this.failures.set(key, { count: 1, windowStart: this.now() });
+    // Bound memory: forget expired windows once the map grows, and the oldest entries past a hard cap.
     if (this.failures.size > 10_000) {
-      for (const [key, value] of this.failures) if (this.now() - value.windowStart >= this.windowMs) this.failures.delete(key);
+      for (const [k, value] of this.failures) if (this.now() - value.windowStart >= this.windowMs) this.failures.delete(k);
+      for (const k of this.failures.keys()) {
+        if (this.failures.size <= 10_000) break;
+        this.failures.delete(k);
+      }
     }
   }
 
-  private current(ip: string) {
-    const entry = this.failures.get(ip);
+  private current(key: string) {
+    const entry = this.failures.get(key);
     if (entry && this.now() - entry.windowStart >= this.windowMs) {
-      this.failures.delete(ip);
+      this.failures.delete(key);
       return undefined;
     }
     return entry;
   }
+}
+
+function pairKey(source: string, presented: string | undefined): string {
+  const hash = presented === undefined ? '-' : createHash('sha256').update(presented).digest('base64url').slice(0, 22);
+  return `pair ${source} ${hash}`;
 }
 
 declare module 'fastify' {
@@ -80,21 +114,18 @@ function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Refuse further authentication from an address that failed too often; used by requireScope and by routes
- * that check their own secrets (join tokens). Returns true when the request was answered with 429.
+ * Refuse a credential that already failed too often from this source (429 TOO_MANY_AUTH_FAILURES), before looking
+ * it up; used by requireScope and by routes that check their own secrets (join tokens, gate credentials), which
+ * pass the secret they were given. Returns true when the request was answered with 429.
  */
-export function refuseIfTooManyAuthFailures(request: FastifyRequest, reply: FastifyReply): boolean {
-  const limiter = request.server.opencalAuthFailures;
-  const state = limiter.isBlocked(request.ip);
+export function refuseIfTooManyAuthFailures(request: FastifyRequest, reply: FastifyReply, presented: string | undefined = bearerToken(request)): boolean {
+  return answerIfBlocked(request, reply, request.server.opencalAuthFailures.isBlocked(request.ip, presented));
+}
+
+function answerIfBlocked(request: FastifyRequest, reply: FastifyReply, state: { blocked: boolean; retryAfterSeconds: number }): boolean {
   if (!state.blocked) return false;
   reply.header('retry-after', String(state.retryAfterSeconds));
-  sendRefusal(
-    reply,
-    refusal(
-      'TOO_MANY_AUTH_FAILURES',
-      { ip: request.ip, retryAfterSeconds: state.retryAfterSeconds },
-    ),
-  );
+  sendRefusal(reply, refusal('TOO_MANY_AUTH_FAILURES', { ip: request.ip, retryAfterSeconds: state.retryAfterSeconds }));
   return true;
 }
 
@@ -103,9 +134,9 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return bearerToken(request);
 }
 
-/** Count one failed authentication (unknown bearer token, wrong join token) for the caller's address. */
-export function recordAuthFailure(request: FastifyRequest): void {
-  request.server.opencalAuthFailures.record(request.ip);
+/** Count one failed authentication (unknown bearer token, wrong join token) for the caller's address and that secret. */
+export function recordAuthFailure(request: FastifyRequest, presented: string | undefined = bearerToken(request)): void {
+  request.server.opencalAuthFailures.record(request.ip, presented);
 }
 
 /**
@@ -130,7 +161,8 @@ export function requireScope(...scopes: Scope[]) {
     if (!store) throw new Error(`route ${request.routeOptions.url ?? request.url} uses requireScope outside a component plugin`);
     const found = await store.find(token);
     if (!found) {
-      recordAuthFailure(request);
+      recordAuthFailure(request, token);
+      if (answerIfBlocked(request, reply, request.server.opencalAuthFailures.isSourceBlocked(request.ip))) return reply;
       sendRefusal(
         reply,
         refusal(

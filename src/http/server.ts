@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import Fastify, { type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -8,7 +9,7 @@ import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { Health, WhoAmI } from '../core/wire/common';
-import { AuthFailureLimiter, principalOf, requireScope, requiredScopesOf, SCOPES, type TokenStore } from './auth';
+import { AuthFailureLimiter, bearerOf, principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope, requiredScopesOf, SCOPES, type Scope, type TokenStore } from './auth';
 import { refusal } from '../core/result';
 import { errorBody, errorResponses, langOf, refusalFromError, sendRefusal } from './errors';
 import { loggerOptions } from './logging';
@@ -45,7 +46,16 @@ export interface BuildServerDeps {
   components: readonly ComponentModule[];
   /** largest accepted body in bytes; default 64 KiB */
   bodyLimit?: number;
-  trustProxy?: boolean | string | string[];
+  /**
+   * Behind a reverse proxy: the proxies (addresses or CIDR ranges) whose X-Forwarded-For gives the client address;
+   * false (default) takes the address of the connection. Configuration: --trust-proxy, --trusted-proxies.
+   */
+  trustProxy?: false | readonly string[];
+  /**
+   * Who may read /metrics besides the admin tokens of the components: a bearer token (--metrics-token) and client
+   * addresses or CIDR ranges (--metrics-allow, e.g. the Prometheus server).
+   */
+  metricsAccess?: { token?: string; allow?: readonly string[] };
   /** Prometheus registry; a fresh one with default metrics when absent */
   metrics?: Registry;
   /** the console: registered last, at the root */
@@ -62,6 +72,46 @@ export interface BuildServerDeps {
   version?: string;
   /** the OpenAPI document and its UI at /docs; default true (false: a short-lived app, e.g. the all-in-one's first) */
   docs?: boolean;
+}
+
+/** Scopes whose tokens may read /metrics (it shows business counts: issued CALs, refusals). */
+const METRICS_SCOPES: readonly Scope[] = ['ch:admin', 'ls:admin', 'sh:admin', 'readonly'];
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The guard of /metrics: a client address in the allow-list, the configured metrics token, or a token of an admin
+ * (or read-only) scope in one of the components' token stores; anything else is 401 like any guarded route.
+ */
+function metricsGuard(components: readonly ComponentModule[], access: { token?: string; allow?: readonly string[] }) {
+  const allowed = new BlockList();
+  for (const entry of access.allow ?? []) {
+    const [ip = '', bits] = entry.split('/');
+    const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) allowed.addAddress(ip, type);
+    else allowed.addSubnet(ip, Number(bits), type);
+  }
+  const hasAllowList = (access.allow ?? []).length > 0;
+  const metricsToken = access.token === undefined ? undefined : digest(access.token);
+  return async function mayReadMetrics(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    if (hasAllowList && isAllowed(allowed, request.ip)) return undefined;
+    if (refuseIfTooManyAuthFailures(request, reply)) return reply;
+    const token = bearerOf(request);
+    if (token === undefined) return sendRefusal(reply, refusal('UNAUTHENTICATED', { scopes: METRICS_SCOPES, problem: 'missing' }));
+    if (metricsToken !== undefined && timingSafeEqual(digest(token), metricsToken)) return undefined;
+    for (const component of components) {
+      const found = await component.tokenStore.find(token);
+      if (found && (METRICS_SCOPES as readonly string[]).includes(found.scope)) return undefined;
+    }
+    recordAuthFailure(request, token);
+    return sendRefusal(reply, refusal('UNAUTHENTICATED', { scopes: METRICS_SCOPES, problem: 'unknown' }));
+  };
+}
+
+function isAllowed(list: BlockList, address: string): boolean {
+  const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  const family = isIP(plain);
+  return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -89,7 +139,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
   const app = Fastify({
     logger: deps.logger === false ? false : loggerOptions(deps.logger ?? {}),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
-    trustProxy: deps.trustProxy ?? false,
+    trustProxy: deps.trustProxy ? [...deps.trustProxy] : false,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -207,13 +257,17 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     },
     async () => ({ status: 'ok' as const, components: componentNames }),
   );
+  const mayReadMetrics = metricsGuard(deps.components, deps.metricsAccess ?? {});
   app.get(
     '/metrics',
     {
+      onRequest: mayReadMetrics,
       schema: {
         tags: ['common'],
         summary: 'Prometheus metrics',
-        response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses(500) },
+        response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } }, ...errorResponses(401, 429, 500) },
+        description: `Bearer token: an admin token of a component (${METRICS_SCOPES.join(', ')}) or the --metrics-token; or a client address in --metrics-allow.`,
+        security: [{ bearer: [] }],
       },
     },
     async (_request, reply) => {

@@ -296,10 +296,10 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
       },
     },
     async (request, reply) => {
-      if (refuseIfTooManyAuthFailures(request, reply)) return reply;
+      if (refuseIfTooManyAuthFailures(request, reply, request.body.joinToken)) return reply;
       const r = await uc.enroll(request.body);
       if (!r.ok) {
-        if (r.error.code === 'JOIN_TOKEN_INVALID') recordAuthFailure(request);
+        if (r.error.code === 'JOIN_TOKEN_INVALID') recordAuthFailure(request, request.body.joinToken);
         return sendRefusal(reply, r.error);
       }
       return r.value;
