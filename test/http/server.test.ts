@@ -219,19 +219,20 @@ describe('bearer tokens and scopes', () => {
     expect(write.json().error.code).toBe('FORBIDDEN_SCOPE');
   });
 
-  it('after too many failed authentications from one address, even a valid token is answered 429', async () => {
+  it('after too many failures of one token from an address, that token is answered 429 while a valid token still passes', async () => {
     const app = await server({ authFailures: 3 });
     for (let i = 0; i < 3; i++) {
-      const res = await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: `Bearer guess-${i}` } });
+      const res = await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: 'Bearer guess' } });
       expect(res.statusCode).toBe(401);
     }
-    const blocked = await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: admin });
+    const blocked = await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: 'Bearer guess' } });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json().error.code).toBe('TOO_MANY_AUTH_FAILURES');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: admin })).statusCode).toBe(200);
   });
 
-  it('the failure window ends: an address is accepted again once it has passed', async () => {
+  it('the failure window ends: a refused token is looked up again once it has passed', async () => {
     let now = 1_000_000;
     const app = await buildServer({
       logger: false,
@@ -241,9 +242,9 @@ describe('bearer tokens and scopes', () => {
       now: () => now,
     });
     await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: 'Bearer guess' } });
-    expect((await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: admin })).statusCode).toBe(429);
+    expect((await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: 'Bearer guess' } })).statusCode).toBe(429);
     now += 60_000;
-    expect((await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: admin })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: 'Bearer guess' } })).statusCode).toBe(401);
   });
 
   it('the token is checked before the body: without one, a malformed body is answered 401, not 400', async () => {
@@ -310,7 +311,7 @@ describe('common routes, request ids and headers', () => {
     const app = await server();
     await app.inject({ method: 'GET', url: '/healthz' });
     await app.inject({ method: 'GET', url: '/ls/v1/issued' });
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer admin-token-1' } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toContain('# TYPE opencal_http_requests_total counter');
