@@ -14,25 +14,27 @@ import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/clearinghouse';
 import type { ClearinghouseUseCases } from './ports';
 import type { SignedAction, VerifiedRequest } from './signed-request';
+import { Int, Text } from '../core/wire/common';
 
 const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const Str = (max = 256) => Type.String({ minLength: 1, maxLength: max });
+const Str = (max = 256) => Text(max);
+const Opt = (max: number) => Text(max, { minLength: 0 });
 const Company = Type.Object(
   {
-    firstName: Type.String({ maxLength: 200 }),
-    lastName: Type.String({ maxLength: 200 }),
-    company: Type.String({ maxLength: 200 }),
-    country: Type.String({ maxLength: 200 }),
+    firstName: Opt(200),
+    lastName: Opt(200),
+    company: Opt(200),
+    country: Opt(200),
   },
-  { additionalProperties: Type.String({ maxLength: 200 }), description: 'first name, last name, company and country are required' },
+  { additionalProperties: Opt(200), description: 'first name, last name, company and country are required' },
 );
 const ProgramDataFields = {
-  licenseNumber: Type.Optional(Type.String({ maxLength: 32 })),
-  authorizationNumber: Type.Optional(Type.String({ maxLength: 32 })),
-  agreementNumber: Type.Optional(Type.String({ maxLength: 32 })),
+  licenseNumber: Type.Optional(Opt(32)),
+  authorizationNumber: Type.Optional(Opt(32)),
+  agreementNumber: Type.Optional(Opt(32)),
 };
 const SignedBody = Type.Object({ request: Type.String({ minLength: 1, maxLength: 16_384 }) }, { additionalProperties: false });
-const CaseParams = Type.Object({ number: Type.String({ maxLength: 20 }) });
+const CaseParams = Type.Object({ number: Opt(20) });
 const Reason = Type.Object({ reason: Str(2000) }, { additionalProperties: false });
 const MigrationFields = {
   packKey: Str(64),
@@ -40,8 +42,8 @@ const MigrationFields = {
   calType: literals(CAL_TYPES),
   calVersion: literals(CAL_VERSIONS),
   ...ProgramDataFields,
-  receipt: Type.Optional(Type.String({ maxLength: 64 })),
-  proofOfPurchase: Type.Optional(Type.String({ maxLength: 200 })),
+  receipt: Type.Optional(Opt(64)),
+  proofOfPurchase: Type.Optional(Opt(200)),
 };
 
 const tags = ['clearinghouse'];
@@ -129,9 +131,9 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
             program: literals(PROGRAMS),
             calType: literals(CAL_TYPES),
             calVersion: literals(CAL_VERSIONS),
-            count: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+            count: Int({ minimum: 1, maximum: 1_000_000 }),
             ...ProgramDataFields,
-            proofOfPurchase: Type.Optional(Type.String({ maxLength: 200 })),
+            proofOfPurchase: Type.Optional(Opt(200)),
           },
           { additionalProperties: false },
         ),
@@ -419,7 +421,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
       schema: {
         tags,
         summary: "the clearinghouse's events",
-        querystring: Type.Object({ eventId: Type.Optional(Type.Integer()), afterId: Type.Optional(Type.Integer()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+        querystring: Type.Object({ eventId: Type.Optional(Int()), afterId: Type.Optional(Int()), limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })) }),
         response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
       },
     },

@@ -14,6 +14,7 @@ import type { KeyObject } from 'node:crypto';
 import { base64urlDecode, decodeJwsUnverified, publicKeyFromRaw, verifyJwsWithKey } from '../trust/index';
 import { pruneNonces, useNonce } from './clearinghouse.repository';
 import type { ChContext } from './context';
+import { findUnstorableInput, hasControlCharacters } from '../core/wire/common';
 
 export interface VerifiedRequest<B> {
   /** the license server ID, formatted. */
@@ -87,7 +88,8 @@ export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, a
       { now: now.toISOString(), windowSeconds: ctx.config.nonceWindowSeconds },
     );
   }
-  if (typeof p.nonce !== 'string' || p.nonce.length < 8 || p.nonce.length > 128) {
+  if (findUnstorableInput(p, 'request') !== undefined) return refuse('SIGNED_REQUEST_INVALID', { problem: 'body' });
+  if (typeof p.nonce !== 'string' || p.nonce.length < 8 || p.nonce.length > 128 || hasControlCharacters(p.nonce)) {
     return refuse('SIGNED_REQUEST_INVALID', { problem: 'nonce' });
   }
   if (now.getTime() - lastPrune > DAY_MS / 24) {

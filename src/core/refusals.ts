@@ -188,10 +188,82 @@ const FIELD_FR: Record<string, string> = {
 
 const PROBLEM_FR: Record<string, string> = { 'is required': 'est requis', 'is not an allowed property': "n'est pas une propriété admise" };
 
+/** One problem of a request's input, as the validator or the input guard found it (`rule`), in both languages. */
+export interface InputProblem {
+  readonly field: string;
+  /** the English words, for clients reading the detail */
+  readonly problem: string;
+  readonly rule?: string;
+  readonly limit?: number;
+  readonly expected?: string;
+  readonly allowed?: readonly unknown[];
+}
+
+const TYPE_WORDS: Record<string, readonly [string, string]> = {
+  integer: ['an integer', 'un entier'],
+  number: ['a number', 'un nombre'],
+  string: ['a string', 'une chaîne'],
+  boolean: ['true or false', 'true ou false'],
+  object: ['an object', 'un objet'],
+  array: ['a list', 'une liste'],
+  null: ['null', 'null'],
+};
+
+/** The words of one input problem (`field` excluded), in `lang`. */
+export function inputProblemWords(p: Omit<InputProblem, 'problem'> & { problem?: string }, lang: Lang): string {
+  const fr = lang === 'fr';
+  const n = p.limit ?? 0;
+  switch (p.rule) {
+    case 'required':
+      return fr ? 'est requis' : 'is required';
+    case 'additional':
+      return fr ? "n'est pas une propriété admise" : 'is not an allowed property';
+    case 'type': {
+      const expected = (p.expected ?? '').split(',').map((t) => TYPE_WORDS[t]?.[fr ? 1 : 0] ?? t);
+      return fr ? `doit être ${orList(expected, lang)}` : `must be ${orList(expected, lang)}`;
+    }
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return fr ? `doit valoir au moins ${p.rule === 'minimum' ? n : n + 1}` : `must be at least ${p.rule === 'minimum' ? n : n + 1}`;
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return fr ? `doit valoir au plus ${p.rule === 'maximum' ? n : n - 1}` : `must be at most ${p.rule === 'maximum' ? n : n - 1}`;
+    case 'minLength':
+      if (n <= 1) return fr ? 'ne doit pas être vide' : 'must not be empty';
+      return fr ? `doit compter au moins ${n} caractères` : `must have at least ${n} characters`;
+    case 'maxLength':
+      return fr ? `doit compter au plus ${n} caractères` : `must have at most ${n} characters`;
+    case 'minItems':
+    case 'minProperties':
+      return fr ? `doit compter au moins ${n} éléments` : `must have at least ${n} items`;
+    case 'maxItems':
+    case 'maxProperties':
+      return fr ? `doit compter au plus ${n} éléments` : `must have at most ${n} items`;
+    case 'control-characters':
+      return fr
+        ? 'ne doit pas contenir de caractères de contrôle (NUL, séquences d’échappement, sauts de ligne) : retapez la valeur'
+        : 'must not contain control characters (NUL, escape sequences, line breaks): type the value again';
+    case 'nul':
+      return fr ? 'ne doit pas contenir de caractère NUL' : 'must not contain a NUL character';
+    case 'depth':
+      return fr ? `est imbriqué trop profondément (au plus ${n} niveaux)` : `is nested too deeply (at most ${n} levels)`;
+    case 'pattern':
+      return fr ? "n'a pas la forme attendue" : 'is not in the expected format';
+    case 'enum':
+      return fr ? `doit valoir ${orList((p.allowed ?? []).map(String), lang)}` : `must be one of: ${(p.allowed ?? []).map(String).join(', ')}`;
+    case 'union':
+      return fr ? "ne correspond à aucune des formes admises" : 'does not match any accepted form';
+    case 'invalid':
+      return fr ? "n'est pas valide" : 'is invalid';
+    default:
+      return fr ? (PROBLEM_FR[p.problem ?? ''] ?? p.problem ?? "n'est pas valide") : (p.problem ?? 'is invalid');
+  }
+}
+
 type InvalidRequest = {
   field?: string;
   problem?: string;
-  problems?: readonly { field: string; problem: string }[];
+  problems?: readonly InputProblem[];
   allowed?: readonly unknown[];
   reason?: string;
 };
@@ -199,7 +271,7 @@ type InvalidRequest = {
 function invalidRequest(d: InvalidRequest, lang: Lang): string {
   const fr = lang === 'fr';
   if (d.problems) {
-    const text = d.problems.map((p) => `${p.field} ${fr ? (PROBLEM_FR[p.problem] ?? p.problem) : p.problem}`).join('; ');
+    const text = d.problems.map((p) => `${p.field} ${p.rule === undefined ? (fr ? (PROBLEM_FR[p.problem] ?? p.problem) : p.problem) : inputProblemWords(p, lang)}`).join('; ');
     return fr ? `La requête n'est pas valide : ${text}.` : `The request is invalid: ${text}.`;
   }
   switch (d.problem) {
@@ -211,6 +283,12 @@ function invalidRequest(d: InvalidRequest, lang: Lang): string {
       return fr
         ? "Le corps n'est pas du JSON valide. Vérifiez les guillemets et les virgules du JSON envoyé."
         : 'The body is not valid JSON. Check the quoting and commas of the JSON you send.';
+    case 'bad-url':
+      return fr
+        ? "L'URL n'est pas valide (un % n'est pas suivi de deux chiffres hexadécimaux, ou un caractère n'est pas admis). Encodez le chemin et la requête."
+        : 'The URL is not valid (a % not followed by two hexadecimal digits, or a character that is not allowed). Percent-encode the path and the query.';
+    case 'bad-http':
+      return fr ? "La requête HTTP est malformée. Vérifiez la ligne de requête et les en-têtes." : 'The HTTP request is malformed. Check the request line and the headers.';
     case 'refused':
       return fr ? `La requête a été refusée : ${d.reason ?? ''}.` : `The request was refused: ${d.reason ?? ''}.`;
     case 'own-id':
@@ -344,6 +422,11 @@ export const REFUSALS = {
     413,
     (d) => `The request body is larger than this server accepts (${d.limit ?? 'limit'} bytes). Send a smaller body.`,
     (d) => `Le corps de la requête dépasse ce que ce serveur accepte (${d.limit ?? 'limite'} octets). Envoyez un corps plus petit.`,
+  ),
+  HEADERS_TOO_LARGE: entry(
+    431,
+    () => 'The request headers are larger than this server accepts. Send fewer or smaller headers (CAL bundles: at most a few).',
+    () => "Les en-têtes de la requête dépassent ce que ce serveur accepte. Envoyez des en-têtes moins nombreux ou plus petits (lots de CAL : quelques-uns au plus).",
   ),
   UNSUPPORTED_MEDIA_TYPE: entry<{ contentType?: string }>(
     415,

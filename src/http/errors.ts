@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { langFromAcceptLanguage, type Lang } from '../core/refusals';
+import { inputProblemWords, langFromAcceptLanguage, type InputProblem, type Lang } from '../core/refusals';
+import { NO_CONTROL_CHARACTERS } from '../core/wire/common';
 import { messageFor, refusal, type Refusal } from '../core/result';
 import { statusForCode } from './status-table';
 
@@ -55,6 +56,63 @@ export function sendRefusal<R extends AnyReply>(reply: R, refusal: Refusal, stat
 
 const answer = (r: Refusal) => ({ status: statusForCode(r.code), refusal: r });
 
+interface AjvProblem {
+  keyword: string;
+  instancePath?: string;
+  params?: Record<string, unknown>;
+  message?: string;
+}
+
+/**
+ * One validator problem as the catalogue words it (`rule` and `limit`, rendered in English and French by
+ * src/core/refusals.ts); `problem` keeps the English words for clients that read the detail.
+ */
+export function validationProblem(where: string, v: AjvProblem): InputProblem {
+  const path = v.instancePath ? `${where}${v.instancePath}` : where;
+  const params = v.params ?? {};
+  const num = (key: string) => (typeof params[key] === 'number' ? (params[key] as number) : undefined);
+  let p: Omit<InputProblem, 'problem'>;
+  switch (v.keyword) {
+    case 'required':
+      p = { field: `${where}${v.instancePath ?? ''}/${String(params['missingProperty'])}`, rule: 'required' };
+      break;
+    case 'additionalProperties':
+      p = { field: `${path}/${String(params['additionalProperty'])}`, rule: 'additional' };
+      break;
+    case 'type':
+      p = { field: path, rule: 'type', expected: String(params['type']) };
+      break;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+    case 'minLength':
+    case 'maxLength':
+    case 'minItems':
+    case 'maxItems':
+    case 'minProperties':
+    case 'maxProperties':
+      p = { field: path, rule: v.keyword, limit: num('limit') ?? 0 };
+      break;
+    case 'pattern':
+      p = { field: path, rule: params['pattern'] === NO_CONTROL_CHARACTERS ? 'control-characters' : 'pattern' };
+      break;
+    case 'enum':
+      p = { field: path, rule: 'enum', allowed: Array.isArray(params['allowedValues']) ? (params['allowedValues'] as unknown[]) : [] };
+      break;
+    case 'const':
+      p = { field: path, rule: 'enum', allowed: [params['allowedValue']] };
+      break;
+    case 'anyOf':
+    case 'oneOf':
+      p = { field: path, rule: 'union' };
+      break;
+    default:
+      p = { field: path, rule: 'invalid' };
+  }
+  return { ...p, problem: inputProblemWords(p, 'en') };
+}
+
 /**
  * Maps Fastify's own errors (validation, body limits, parsing, rate limit) to refusals, with the catalogue's
  * status; another 4xx Fastify raises keeps its own status as an INVALID_REQUEST.
@@ -62,17 +120,9 @@ const answer = (r: Refusal) => ({ status: statusForCode(r.code), refusal: r });
 export function refusalFromError(error: FastifyError, request: FastifyRequest): { status: number; refusal: Refusal } {
   if (error.validation) {
     const where = error.validationContext ?? 'request';
-    const problems = error.validation.map((v) => {
-      const path = v.instancePath ? `${where}${v.instancePath}` : where;
-      const params = v.params as Record<string, unknown> | undefined;
-      if (v.keyword === 'required' && params && typeof params['missingProperty'] === 'string') {
-        return { field: `${where}/${params['missingProperty']}`, problem: 'is required' };
-      }
-      if (v.keyword === 'additionalProperties' && params && typeof params['additionalProperty'] === 'string') {
-        return { field: `${path}/${params['additionalProperty']}`, problem: 'is not an allowed property' };
-      }
-      return { field: path, problem: v.message ?? 'is invalid' };
-    });
+    // A failed union reports each branch, then itself: the union is what the caller can act on.
+    const union = error.validation.find((v) => v.keyword === 'anyOf' || v.keyword === 'oneOf');
+    const problems = (union ? [union] : error.validation).map((v) => validationProblem(where, v));
     return answer(refusal('INVALID_REQUEST', { problems }));
   }
   switch (error.code) {
@@ -84,6 +134,8 @@ export function refusalFromError(error: FastifyError, request: FastifyRequest): 
       return answer(refusal('UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '' }));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return answer(refusal('INVALID_REQUEST', { problem: 'empty-body' }));
+    case 'FST_ERR_BAD_URL':
+      return answer(refusal('INVALID_REQUEST', { problem: 'bad-url' }));
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return answer(refusal('INVALID_REQUEST', { problem: 'not-json' }));
     default:

@@ -1,5 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type Socket } from 'node:net';
+import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler';
 import Fastify, { type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
@@ -8,7 +9,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { DestinationStream, LoggerOptions } from 'pino';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
-import { Health, WhoAmI } from '../core/wire/common';
+import { findUnstorableInput, Health, MAX_INPUT_DEPTH, WhoAmI } from '../core/wire/common';
+import { inputProblemWords } from '../core/refusals';
 import { AuthFailureLimiter, bearerOf, principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope, requiredScopesOf, SCOPES, type Scope, type TokenStore } from './auth';
 import { refusal } from '../core/result';
 import { errorBody, errorResponses, langOf, refusalFromError, sendRefusal } from './errors';
@@ -114,6 +116,34 @@ function isAllowed(list: BlockList, address: string): boolean {
   return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
 }
 
+const validators = AjvCompiler();
+
+/**
+ * JSON bodies are validated as sent: `"count": true`, `"1e1"`, `[7]` or `"name": 12345` are refused, never coerced
+ * into 1, 10, 7 or "12345". Query strings, path parameters and headers are text by nature: they keep coercion
+ * (`?limit=50` is a number), with the bounds of their schemas.
+ */
+const strictBodies: ValidatorFactory = (externalSchemas, options) => {
+  // Fastify passes its `ajv` option here: JSON Schema (not JTD) options.
+  const given = (options ?? {}) as { customOptions?: Record<string, unknown> };
+  const custom = given.customOptions ?? {};
+  const body = validators(externalSchemas, { ...given, customOptions: { ...custom, coerceTypes: false } });
+  const text = validators(externalSchemas, { ...given, customOptions: { ...custom, coerceTypes: 'array' } });
+  return (route) => (route.httpPart === 'body' ? body(route) : text(route));
+};
+
+/** A request Node could not parse (bad request line, header too large) still answers the one error body. */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy(error);
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify(errorBody(tooLarge ? refusal('HEADERS_TOO_LARGE') : refusal('INVALID_REQUEST', { problem: 'bad-http' })));
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 // A console served from this origin makes no external requests; the OpenAPI UI needs inline styles only.
@@ -146,6 +176,13 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator: strictBodies } },
+    // Fastify's own refusals before routing (a malformed URL) and Node's (a malformed request) in the one error body.
+    frameworkErrors: (error, request, reply) => {
+      const { status, refusal: r } = refusalFromError(error, request as FastifyRequest);
+      void (reply as unknown as FastifyReply).code(status).send(errorBody(r, langOf(request)));
+    },
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const registry = deps.metrics ?? createMetricsRegistry();
@@ -193,6 +230,16 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     const headers = (error as { headers?: Record<string, string> }).headers;
     if (headers) reply.headers(headers);
     return reply.code(status).send(errorBody(refusal, langOf(request)));
+  });
+
+  // What no route stores, whatever its schema: a NUL anywhere, or JSON nested deeper than any request of the API.
+  // Checked after authentication (onRequest) and before the schemas, the same on SQLite and PostgreSQL.
+  app.addHook('preValidation', (request, reply, done) => {
+    const found =
+      findUnstorableInput(request.body, 'body') ?? findUnstorableInput(request.query, 'querystring') ?? findUnstorableInput(request.params, 'params');
+    if (found === undefined) return done();
+    const p = { field: found.field, rule: found.rule, ...(found.rule === 'depth' ? { limit: MAX_INPUT_DEPTH } : {}) };
+    sendRefusal(reply, refusal('INVALID_REQUEST', { problems: [{ ...p, problem: inputProblemWords(p, 'en') }] }));
   });
 
   app.setNotFoundHandler((request, reply) => {

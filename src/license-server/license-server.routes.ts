@@ -12,9 +12,10 @@ import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/license-server';
 import { CAL_KINDS, CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { LicenseServerUseCases } from './ports';
+import { Int, Text } from '../core/wire/common';
 
 const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const Str = (max = 256) => Type.String({ minLength: 1, maxLength: max });
+const Str = (max = 256) => Text(max);
 const Company = Type.Object(
   { firstName: Str(200), lastName: Str(200), company: Str(200), country: Str(200) },
   { additionalProperties: false },
@@ -127,7 +128,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
       schema: {
         tags,
         summary: 'the 45-character migration code for this (target) license server, to enter on the portal with the pack key',
-        body: Type.Object({ reason: literals(MIGRATION_REASONS), sourceId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+        body: Type.Object({ reason: literals(MIGRATION_REASONS), sourceId: Type.Optional(Text(64, { minLength: 0 })) }, { additionalProperties: false }),
         response: { 200: Wire.MigrationCodeAnswer, ...errorResponses(400, 401, 403, 409, 422) },
       },
     },
@@ -159,8 +160,8 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
             sort: Type.Optional(literals(ISSUED_SORTS)),
             cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 800 })),
             format: Type.Optional(literals(['json', 'csv'] as const)),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
-            offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+            limit: Type.Optional(Int({ minimum: 1, maximum: 100_000 })),
+            offset: Type.Optional(Int()),
           },
           { additionalProperties: false },
         ),
@@ -353,7 +354,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
         tags,
         summary: "the license server's events",
         querystring: Type.Object(
-          { eventId: Type.Optional(Type.Integer()), afterId: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+          { eventId: Type.Optional(Int()), afterId: Type.Optional(Int()), limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })) },
           { additionalProperties: false },
         ),
         response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },

@@ -15,6 +15,7 @@ import * as Wire from '../core/wire/session-host';
 import { validateConnectInput, type ConnectInput } from './admission.usecase';
 import { authHeadersToConnectInput, encodeBundleHeader, GATE_HEADERS, GATE_ROUTE_SCOPES, NewDeviceLimiter } from './gate';
 import type { SessionHostUseCases } from './ports';
+import { Int, Text } from '../core/wire/common';
 
 const Mode = Type.Union([Type.Literal('per-device'), Type.Literal('per-user'), Type.Literal('not-configured')]);
 const Layer = Type.Union(CONFIG_LAYERS.map((l) => Type.Literal(l)));
@@ -38,16 +39,17 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
     app.post(
       '/connect',
       {
-        preHandler: gate.requireCredential,
+        // The front end's credential first: without one, a malformed body is answered 401, not 400.
+        onRequest: gate.requireCredential,
         config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
         schema: {
           tags: ['session-host'],
           summary: 'a device connects: admitted (with a new CAL to store) or refused with the message the user sees',
           body: Type.Object(
             {
-              device: Type.String({ minLength: 1, maxLength: 128 }),
-              hwid: Type.String({ minLength: 1, maxLength: 128 }),
-              user: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+              device: Text(128),
+              hwid: Text(128),
+              user: Type.Optional(Text(128)),
               cals: Type.Optional(Type.Array(Any, { maxItems: 16 })),
             },
             { additionalProperties: false },
@@ -70,7 +72,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
     app.get(
       '/auth',
       {
-        preHandler: gate.requireCredential,
+        onRequest: gate.requireCredential,
         schema: {
           tags: ['session-host'],
           summary: 'nginx auth_request gate: 204 admit, 401/403 refuse with X-OpenCAL-Refusal',
@@ -96,7 +98,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
         schema: {
           tags: ['session-host'],
           summary: 'make a gate front-end credential (the token is shown once)',
-          body: Type.Object({ label: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }) }, { additionalProperties: false }),
+          body: Type.Object({ label: Text(128) }, { additionalProperties: false }),
           response: { 201: Wire.GateCredentialCreated, ...errorResponses(400, 401, 403) },
         },
       },
@@ -150,7 +152,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
             {
               layer: Layer,
               mode: Type.Optional(Type.Union([Mode, Type.Null()])),
-              licenseServers: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 512 }), { maxItems: 32 }), Type.Null()])),
+              licenseServers: Type.Optional(Type.Union([Type.Array(Text(512, { minLength: 0 }), { maxItems: 32 }), Type.Null()])),
             },
             { additionalProperties: false },
           ),
@@ -172,7 +174,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
         schema: {
           tags: ['session-host'],
           summary: 'enrol on a license server with its one-time join token',
-          body: Type.Object({ licenseServerUrl: Type.String({ maxLength: 512 }), joinToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
+          body: Type.Object({ licenseServerUrl: Text(512, { minLength: 0 }), joinToken: Text(512) }, { additionalProperties: false }),
           response: { 200: Wire.HostEnrolment, ...errorResponses(400, 401, 403, 409, 422, 502) },
         },
       },
@@ -215,9 +217,9 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
           tags: ['session-host'],
           summary: 'recent admissions and refusals',
           querystring: Type.Object({
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+            limit: Type.Optional(Int({ minimum: 1, maximum: 500 })),
             outcome: Type.Optional(Type.Union([Type.Literal('admitted'), Type.Literal('refused')])),
-            device: Type.Optional(Type.String({ maxLength: 128 })),
+            device: Type.Optional(Text(128, { minLength: 0 })),
           }),
           response: { 200: Wire.AdmissionList, ...errorResponses(400, 401, 403) },
         },
@@ -233,9 +235,9 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
           tags: ['session-host'],
           summary: "the session host's events",
           querystring: Type.Object({
-            eventId: Type.Optional(Type.Integer()),
-            afterId: Type.Optional(Type.Integer()),
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+            eventId: Type.Optional(Int()),
+            afterId: Type.Optional(Int()),
+            limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })),
           }),
           response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
         },

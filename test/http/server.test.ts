@@ -85,8 +85,8 @@ describe('error envelope', () => {
     const app = await server();
     const res = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', headers: admin, payload: { packKey: 'ABCDEFG', count: 'many' } });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.message).toContain('body/count must be integer');
-    expect(res.json().error.detail.problems).toEqual([{ field: 'body/count', problem: 'must be integer' }]);
+    expect(res.json().error.message).toContain('body/count must be an integer');
+    expect(res.json().error.detail.problems).toEqual([{ field: 'body/count', rule: 'type', expected: 'integer', problem: 'must be an integer' }]);
   });
 
   it('when the JSON is malformed, the answer is 400 INVALID_REQUEST', async () => {

@@ -7,6 +7,77 @@ import type { CalBundle as ProtocolCalBundle } from '../protocol';
 import { EVENT_COMPONENTS, EVENT_LEVELS } from '../events';
 import { JsonObject, Jws, Nullable, oneOf, Timestamp } from './schema';
 
+// ---- request building blocks: what a caller may send ------------------------------------------------------
+
+/**
+ * No control characters: C0 (NUL, ESC, newline…), DEL and C1. A name a person types never holds one; a NUL cannot
+ * be stored in PostgreSQL's text, and an escape sequence would reach an administrator's terminal (`licmgr issued`).
+ * The validator refuses it with a typed 400 (`INVALID_REQUEST`, problem `control-characters`).
+ */
+export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
+/**
+ * A string a person types or a client names (organization, agent, device, user, host, nonce, key…): at most
+ * `maxLength` characters, none of them a control character; non-empty unless `minLength: 0` is given.
+ */
+export function Text(maxLength: number, options: { minLength?: number; description?: string } = {}) {
+  return Type.String({ minLength: options.minLength ?? 1, maxLength, pattern: NO_CONTROL_CHARACTERS, ...(options.description ? { description: options.description } : {}) });
+}
+
+// The same class as NO_CONTROL_CHARACTERS, which is what this regular expression is for.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Whether a text holds a control character (see NO_CONTROL_CHARACTERS), for values checked outside a schema. */
+export function hasControlCharacters(text: string): boolean {
+  return CONTROL_CHARACTER.test(text);
+}
+
+/** How deep a request's JSON may nest: the deepest answer or request of the API is far shallower. */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * What no route stores whatever its schema says: a NUL in any string or key (PostgreSQL's text cannot hold it,
+ * SQLite would keep it silently) and nesting deeper than MAX_INPUT_DEPTH. Answers the JSON path of the first one.
+ */
+export function findUnstorableInput(value: unknown, root: string): { field: string; rule: 'nul' | 'depth' } | undefined {
+  const stack: [unknown, string, number][] = [[value, root, 0]];
+  while (stack.length > 0) {
+    const [v, path, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { field: path, rule: 'nul' };
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_INPUT_DEPTH) return { field: path, rule: 'depth' };
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}/${i}`, depth + 1]);
+      continue;
+    }
+    for (const [key, item] of Object.entries(v)) {
+      if (key.includes('\u0000')) return { field: path, rule: 'nul' };
+      stack.push([item, `${path}/${key}`, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** The largest value of a 32-bit signed integer column (SQLite INTEGER holds more; PostgreSQL `integer` does not). */
+export const INT32_MAX = 2_147_483_647;
+
+/**
+ * An integer a request may carry (a query string's `eventId`, `offset`, a body's `count`): between `minimum`
+ * (default 0) and `maximum` (default and at most INT32_MAX), so that it fits the column it is compared with on
+ * both databases. Larger values are a typed 400, never a database error.
+ */
+export function Int(options: { minimum?: number; maximum?: number; description?: string } = {}) {
+  return Type.Integer({
+    minimum: options.minimum ?? 0,
+    maximum: Math.min(options.maximum ?? INT32_MAX, INT32_MAX),
+    ...(options.description ? { description: options.description } : {}),
+  });
+}
+
 /** A CAL as a device stores and presents it (core/protocol.ts `CalBundle`). */
 export const CalBundle = Type.Object({
   token: Type.String({ maxLength: 8192, description: 'the CAL token (JWS signed by the license server)' }),

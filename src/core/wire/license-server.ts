@@ -6,7 +6,7 @@
 import { Type, type Static } from 'typebox';
 import { ACTIVATION_METHODS, ACTIVATION_STATUSES, CAL_KINDS, CAL_TYPES, CAL_VERSIONS, PROGRAMS } from '../vocabulary';
 import { CHECK_IN_STATUSES } from './clearinghouse';
-import { CalBundle } from './common';
+import { CalBundle, Text } from './common';
 import { Jws, oneOf, Timestamp } from './schema';
 
 export { EventList } from './common';
@@ -214,9 +214,9 @@ export type Enrolment = Static<typeof Enrolment>;
 /** `POST /ls/v1/cals` (body): a session host asks for a CAL for a device or a user. */
 export const CalRequest = Type.Object(
   {
-    device: Type.String({ minLength: 1, maxLength: 256 }),
-    hwid: Type.String({ minLength: 1, maxLength: 256 }),
-    user: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    device: Text(256),
+    hwid: Text(256),
+    user: Type.Optional(Text(256)),
     mode: oneOf(['per-device', 'per-user'] as const),
     hostVersion: oneOf(CAL_VERSIONS),
     presented: Type.Optional(CalBundle),
