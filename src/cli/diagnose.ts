@@ -34,7 +34,7 @@ import { readWindowsExports } from './windows-files';
 import { LANGS, resolveLang, UI_TEXT, type Lang } from '../core/diagnoser-texts';
 import { importWindowsFiles } from '../core/windows-import/import';
 import { diagnoseWindowsEstate, referenceTime, type WindowsDiagnosis } from '../core/windows-import/windows-diagnosis';
-import { ExitCode, fail, printResult, type CliContext, type CliIo } from './io';
+import { ExitCode, fail, printResult, shownText, type CliContext, type CliIo } from './io';
 import { call, choice, clientCommand, targetOf, type Opts, type Target } from './request';
 
 /** The demo server's clock when there is one (so "since 7d" means the demo's week), else the system clock. */
@@ -107,7 +107,7 @@ const COMPONENTS: readonly Exclude<EventComponent, 'diagnoser'>[] = ['clearingho
 
 function eventLine(e: ViewedEvent): string {
   const data = e.data && Object.keys(e.data).length > 0 ? ` ${JSON.stringify(e.data)}` : '';
-  return `${e.at}  ${e.level.padEnd(11)} ${String(e.id).padStart(5)}  ${e.component.padEnd(14)} ${e.message ?? ''}${data}`;
+  return `${e.at}  ${e.level.padEnd(11)} ${String(e.id).padStart(5)}  ${e.component.padEnd(14)} ${shownText(e.message ?? '')}${shownText(data)}`;
 }
 
 function eventSources(target: Target, o: Opts): EventSource[] {

@@ -56,11 +56,41 @@ export interface CliContext {
 /** A command group adds its commands to the program (one file per group, listed in ./commands). */
 export type CommandGroup = (program: Command, ctx: CliContext) => void;
 
-/** Print a command's result: one JSON document with --json, the human rendering otherwise. Returns 0. */
+// C0 controls (ESC starts a terminal escape sequence), DEL, C1 controls (CSI…) and the bidirectional overrides that
+// reorder what a terminal shows.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_CELL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_TEXT = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const escaped = (c: string) => {
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+};
+
+/**
+ * Stored text as a terminal may show it: every control character (ESC of an escape sequence, a line break, a NUL)
+ * and bidirectional override written as a visible `\x1b`, `\x0a`, `\u202e`. Every table cell and line of
+ * output that shows stored text (device names, event messages, labels) goes through it: a device named
+ * `\x1b]0;pwned\x07` must not retitle or clear an administrator's terminal.
+ */
+export function shownText(value: unknown): string {
+  return String(value).replace(UNSAFE_IN_CELL, escaped);
+}
+
+/** A whole rendering (several lines): the same escaping, line breaks kept. */
+export function shownLines(text: string): string {
+  return text.replace(UNSAFE_IN_TEXT, escaped);
+}
+
+/**
+ * Print a command's result: one JSON document with --json, the human rendering otherwise (control characters
+ * escaped, line breaks kept: see shownText). Returns 0.
+ */
 export function printResult<T>(io: CliIo, json: boolean | undefined, value: T, human: (value: T) => string): number {
   if (json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   else {
-    const text = human(value);
+    const text = shownLines(human(value));
     io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
   }
   return ExitCode.OK;
@@ -72,7 +102,7 @@ export function printResult<T>(io: CliIo, json: boolean | undefined, value: T, h
  */
 export function fail(io: CliIo, refusal: Refusal, json?: boolean): number {
   const message = messageFor(refusal, io.lang ?? 'en', 'cli');
-  io.stderr.write(`${refusal.code}: ${message}\n`);
+  io.stderr.write(`${refusal.code}: ${shownLines(message)}\n`);
   if (json) {
     const error = refusal.detail === undefined ? { code: refusal.code, message } : { code: refusal.code, message, detail: refusal.detail };
     io.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);

@@ -10,7 +10,7 @@ import type { Lang } from '../core/refusals';
 import { callJson } from '../http/client';
 import { send, type Answer } from '../http/transport';
 import { clientTarget } from './config-options';
-import { addClientOptions, fail, printResult, type CliContext, type CliIo, type ClientOptions } from './io';
+import { addClientOptions, fail, printResult, shownText, type CliContext, type CliIo, type ClientOptions } from './io';
 
 export interface Target {
   url: string;
@@ -155,12 +155,12 @@ export function companyOf(options: Opts): Record<string, string> {
 export function lines(rows: [string, unknown][]): string {
   const shown = rows.filter(([, v]) => v !== undefined && v !== null && v !== '');
   const width = Math.max(0, ...shown.map(([k]) => k.length));
-  return shown.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join('\n');
+  return shown.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${shownText(typeof v === 'object' ? JSON.stringify(v) : v)}`).join('\n');
 }
 
 /** A text table with a header row. */
 export function table(header: string[], rows: unknown[][]): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined || c === null ? '-' : String(c))))];
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined || c === null ? '-' : shownText(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
