@@ -15,6 +15,7 @@ const EVIL = 'PC-\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202eEVIL';
 describe('control characters in CLI output', () => {
   it('a table cell shows every control character and bidi override as a visible escape', () => {
     const out = table(['device', 'user'], [[EVIL, 'line1\nline2']]);
+    // eslint-disable-next-line no-control-regex
     expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     expect(out).toContain('PC-\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202eEVIL');
     expect(out).toContain('line1\\x0aline2');
@@ -56,6 +57,7 @@ describe('licmgr issued on a device name with an escape sequence', () => {
     const shown = await opencal(['licmgr', 'issued', '--url', url, '--token', adminToken]);
     expect(shown.exit).toBe(0);
     expect(shown.stdout).toContain('PC-\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202eEVIL');
+    // eslint-disable-next-line no-control-regex
     expect(shown.stdout).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
 
     const json = await opencal(['licmgr', 'issued', '--url', url, '--token', adminToken, '--json']);
