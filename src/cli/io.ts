@@ -61,7 +61,7 @@ export type CommandGroup = (program: Command, ctx: CliContext) => void;
 // eslint-disable-next-line no-control-regex
 const UNSAFE_IN_CELL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 // eslint-disable-next-line no-control-regex
-const UNSAFE_IN_TEXT = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 
 const escaped = (c: string) => {
   const code = c.charCodeAt(0);
@@ -78,7 +78,7 @@ export function shownText(value: unknown): string {
   return String(value).replace(UNSAFE_IN_CELL, escaped);
 }
 
-/** A whole rendering (several lines): the same escaping, line breaks kept. */
+/** A whole rendering (several lines, a script): the same escaping, with line breaks (LF, CRLF) and tabs kept. */
 export function shownLines(text: string): string {
   return text.replace(UNSAFE_IN_TEXT, escaped);
 }

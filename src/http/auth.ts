@@ -161,8 +161,9 @@ export function requireScope(...scopes: Scope[]) {
     if (!store) throw new Error(`route ${request.routeOptions.url ?? request.url} uses requireScope outside a component plugin`);
     const found = await store.find(token);
     if (!found) {
+      const sourceBlocked = request.server.opencalAuthFailures.isSourceBlocked(request.ip);
       recordAuthFailure(request, token);
-      if (answerIfBlocked(request, reply, request.server.opencalAuthFailures.isSourceBlocked(request.ip))) return reply;
+      if (answerIfBlocked(request, reply, sourceBlocked)) return reply;
       sendRefusal(
         reply,
         refusal(

@@ -23,7 +23,7 @@ describe('control characters in CLI output', () => {
   });
 
   it('a whole rendering keeps its line breaks and escapes the rest', () => {
-    expect(shownLines('a\u001b[0m\nb\tc')).toBe('a\\x1b[0m\nb\\x09c');
+    expect(shownLines('a\u001b[0m\nb\tc\r\nd\re')).toBe('a\\x1b[0m\nb\tc\r\nd\\x0de');
     expect(shownText('plain name, accentué')).toBe('plain name, accentué');
   });
 });
