@@ -30,9 +30,11 @@ const LOG_TABLES = /(^|\.)((\w+_)?(events|admissions|event_log)|sh_grace)$/;
 
 /**
  * The one 5xx a caller can cause on purpose: `POST /sh/v1/enroll` names the license server to reach, and a URL that
- * does not answer is the peer's failure (502 UNREACHABLE, typed), not the session host's.
+ * does not answer, or answers something that is not OpenCAL, is the peer's failure (502 UNREACHABLE or
+ * BAD_RESPONSE, typed), not the session host's.
  */
-const PEER_FAILURE = (method: string, path: string, status: number, code: unknown) => method === 'POST' && path === '/sh/v1/enroll' && status === 502 && code === 'UNREACHABLE';
+const PEER_FAILURE = (method: string, path: string, status: number, code: unknown) =>
+  method === 'POST' && path === '/sh/v1/enroll' && status === 502 && (code === 'UNREACHABLE' || code === 'BAD_RESPONSE');
 
 type JsonSchema = {
   type?: string | string[];
