@@ -14,7 +14,10 @@ import type { ComponentModule } from '../http/server';
 import { createLicenseServer, licenseDatabaseUrl, type LicenseServer } from '../license-server/module';
 import { randomBytes } from '../platform/random';
 import { createSessionHost, type SessionHost } from '../session-host/module';
+import { lockDataDirectory } from '../storage/data-lock';
 import { openDatabase, type Database } from '../storage/database';
+import { refusal } from '../core/result';
+import { StartRefused } from '../http/front-door';
 import { loadOrCreateIdentity } from '../trust/index';
 
 /** The clearinghouse root key (the trust anchor), next to its database. */
@@ -143,6 +146,18 @@ export interface ComponentsDeps {
   beforeSessionHost?: (modules: ComponentModule[]) => Promise<void>;
 }
 
+/**
+ * Holds the lock of a component's folder for as long as the process runs it (storage/data-lock.ts): a second
+ * server on the same folder is refused at start with DATA_DIRECTORY_IN_USE.
+ */
+function lockFolder(dir: string, closers: Closers): void {
+  const outcome = lockDataDirectory(dir);
+  if (!outcome.ok) {
+    throw new StartRefused(refusal('DATA_DIRECTORY_IN_USE', outcome.pid === undefined ? { dir: outcome.dir } : { dir: outcome.dir, pid: outcome.pid }));
+  }
+  closers.add(async () => outcome.lock.release());
+}
+
 async function databaseIn(dir: string, db: string | undefined, file: string): Promise<Database> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return openDatabase(db ?? `sqlite:${join(dir, file)}`);
@@ -155,6 +170,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
 
   if (config.clearinghouse) {
     const slice = config.clearinghouse;
+    lockFolder(slice.dir, closers);
     const database = await databaseIn(slice.dir, slice.db, 'ch.db');
     closers.add(() => database.close());
     const clearinghouse = await createClearinghouse({
@@ -173,6 +189,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
 
   if (config.licenseServer) {
     const slice = config.licenseServer;
+    lockFolder(slice.dir, closers);
     const database = await openDatabase(slice.db ?? licenseDatabaseUrl(slice.dir));
     closers.add(() => database.close());
     const licenseServer = await createLicenseServer({
@@ -192,6 +209,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
 
   if (config.sessionHost) {
     const slice = config.sessionHost;
+    lockFolder(slice.dir, closers);
     await deps.beforeSessionHost?.([...made.modules]);
     const database = await databaseIn(slice.dir, slice.db, 'sh.db');
     closers.add(() => database.close());

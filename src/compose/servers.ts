@@ -5,7 +5,7 @@
  * component alone (`opencal clearinghouse serve`, `license-server serve`, `session-host serve`). Both make their
  * components with createComponents, from slices of one configuration.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CliIo } from '../cli/io';
 import type { RunningServer, ServerLaunchers } from '../cli/servers';
@@ -15,6 +15,7 @@ import type { Clock } from '../core/clock';
 import { demoClock, demoClockRoute } from '../demo/clock';
 import { DEMO_AGREEMENT, seedDemo, type DemoData } from '../demo/seed';
 import { openFrontDoor, type FrontDoor } from '../http/front-door';
+import { guardedDestination, logFileDestination } from '../http/logging';
 import { buildServer, type BuildServerDeps, type ComponentModule, type TypedApp } from '../http/server';
 import { packageRoot } from '../platform/package-root';
 import { randomBytes } from '../platform/random';
@@ -77,10 +78,11 @@ export function bootstrapAdminToken(dataDir: string, given: string | undefined):
  */
 function loggerOf(config: OpenCalConfig, io: CliIo) {
   if (config.logLevel === 'silent') return false as const;
-  if (config.logFile === '-') return { level: config.logLevel, stream: io.stdout as { write(msg: string): void } };
+  // A log that cannot be written (full disk, closed pipe) loses lines, never the server (http/logging.ts).
+  if (config.logFile === '-') return { level: config.logLevel, stream: guardedDestination(io.stdout as Parameters<typeof guardedDestination>[0]) };
   const path = logFilePath(config);
   mkdirSync(dirname(path), { recursive: true });
-  return { level: config.logLevel, stream: createWriteStream(path, { flags: 'a', mode: 0o600 }) };
+  return { level: config.logLevel, stream: logFileDestination(path) };
 }
 
 function logLine(config: OpenCalConfig): string {
@@ -101,7 +103,9 @@ async function appFor(
   web?: BuildServerDeps['web'],
   docs = true,
 ): Promise<TypedApp> {
-  const app = await buildServer({ logger: loggerOf(config, io), components, version: opencalVersion(), docs, ...httpOptions(config), ...(web ? { web } : {}) });
+  const logger = loggerOf(config, io);
+  const app = await buildServer({ logger, components, version: opencalVersion(), docs, ...httpOptions(config), ...(web ? { web } : {}) });
+  if (logger) app.addHook('onClose', async () => logger.stream.close());
   extra?.(app);
   await app.ready();
   return app;

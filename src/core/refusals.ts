@@ -488,6 +488,22 @@ export const REFUSALS = {
     (d) => `Une erreur s'est produite sur le serveur. L'identifiant de la requête est ${d.requestId} : donnez-le à l'exploitant, qui trouvera la cause dans le journal du serveur.`,
   ),
   STARTING: entry(503, () => 'The server is starting. Retry in a second.', () => 'Le serveur démarre. Réessayez dans une seconde.'),
+  STORAGE_FULL: entry(
+    503,
+    () => 'The server cannot store anything more: its disk (or its database) is full. Nothing of this request was kept; reading still works. Retry once the operator has freed space; the server resumes by itself, without a restart.',
+    () => "Le serveur ne peut plus rien enregistrer : son disque (ou sa base de données) est plein. Rien de cette requête n'a été conservé ; la lecture fonctionne toujours. Réessayez quand l'exploitant aura libéré de la place ; le serveur reprend de lui-même, sans redémarrage.",
+  ),
+  STORAGE_READ_ONLY: entry(
+    503,
+    () => 'The server cannot store anything: its database or its disk is read-only. Nothing of this request was kept; reading still works. Retry once the operator has made the storage writable again; the server resumes by itself, without a restart.',
+    () => "Le serveur ne peut rien enregistrer : sa base de données ou son disque est en lecture seule. Rien de cette requête n'a été conservé ; la lecture fonctionne toujours. Réessayez quand l'exploitant aura rendu le stockage de nouveau inscriptible ; le serveur reprend de lui-même, sans redémarrage.",
+  ),
+  DATA_DIRECTORY_IN_USE: entry<{ dir: string; pid?: number }>(
+    409,
+    (d) => `Another OpenCAL server${d.pid ? ` (process ${d.pid})` : ''} is already using the data directory ${d.dir}. Stop it first, or give this server a data directory of its own.`,
+    (d) => `Un autre serveur OpenCAL${d.pid ? ` (processus ${d.pid})` : ''} utilise déjà le répertoire de données ${d.dir}. Arrêtez-le d'abord, ou donnez à ce serveur un répertoire de données à lui.`,
+    { cli: [() => '(--data or OPENCAL_DATA)', () => '(--data ou OPENCAL_DATA)'] },
+  ),
   UNREACHABLE: entry<{ url?: string; reason?: string }>(
     502,
     (d) =>
@@ -1132,6 +1148,12 @@ export const REFUSALS = {
         ? `Le clearinghouse ne détient pas les packs de licences ${list(d.missing).join(', ')} pour le serveur de licences ${d.serverId} : après une reconstruction, ils ne reviendraient pas. Faites-les d'abord réémettre vers ce serveur (migration ou téléphone), ou reconstruisez en forçant si vous acceptez de les perdre.`
         : `Impossible de demander au clearinghouse quels packs il détient pour le serveur de licences ${d.serverId} : les packs de licences ${list(d.missing).join(', ')} pourraient ne pas revenir après une reconstruction. Vérifiez la connexion et réessayez, ou reconstruisez en forçant si leur réémission est assurée.`,
     { cli: [() => '(--force)', () => '(--force)'] },
+  ),
+  REBUILD_NOT_CONFIRMED: entry<{ issued: number; keyPacks: number; serverId?: string }>(
+    400,
+    (d) => `A rebuild removes ${d.issued} issued licenses and ${d.keyPacks} key packs${d.serverId ? ` of license server ${d.serverId}` : ''}, and it was not confirmed: nothing was changed. Confirm it to go on.`,
+    (d) => `Une reconstruction supprime ${d.issued} licences délivrées et ${d.keyPacks} packs de licences${d.serverId ? ` du serveur de licences ${d.serverId}` : ''}, et elle n'a pas été confirmée : rien n'a été modifié. Confirmez-la pour continuer.`,
+    { cli: [() => 'Answer yes at the prompt, or add --yes when no terminal is attached.', () => "Répondez yes à la question, ou ajoutez --yes quand aucun terminal n'est attaché."] },
   ),
   ORG_TOKEN_REQUIRED: entry(
     400,

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { inputProblemWords, langFromAcceptLanguage, type InputProblem, type Lang } from '../core/refusals';
 import { NO_CONTROL_CHARACTERS } from '../core/wire/common';
 import { messageFor, refusal, type Refusal } from '../core/result';
+import { storageFaultOf } from '../storage/faults';
 import { statusForCode } from './status-table';
 
 /** The one error body every route answers with: `{ error: { code, message, detail? } }`. */
@@ -114,7 +115,7 @@ export function validationProblem(where: string, v: AjvProblem): InputProblem {
 }
 
 /**
- * Maps Fastify's own errors (validation, body limits, parsing, rate limit) to refusals, with the catalogue's
+ * Maps Fastify's own errors (validation, body limits, parsing, rate limit) and storage faults to refusals, with the catalogue's
  * status; another 4xx Fastify raises keeps its own status as an INVALID_REQUEST.
  */
 export function refusalFromError(error: FastifyError, request: FastifyRequest): { status: number; refusal: Refusal } {
@@ -150,5 +151,8 @@ export function refusalFromError(error: FastifyError, request: FastifyRequest): 
     if (error instanceof SyntaxError) return answer(refusal('INVALID_REQUEST', { problem: 'not-json' }));
     return { status, refusal: refusal('INVALID_REQUEST', { problem: 'refused', reason: error.message }) };
   }
+  // A database or disk that can no longer write is an outage the operator fixes, not a bug: a typed 503.
+  const fault = storageFaultOf(error);
+  if (fault) return answer(refusal(fault === 'full' ? 'STORAGE_FULL' : 'STORAGE_READ_ONLY'));
   return answer(refusal('INTERNAL_ERROR', { requestId: request.id }));
 }

@@ -9,6 +9,11 @@
  * The transaction runs on a connection of its own (issuance.repository.ts) while this holds the main Kysely
  * connection, so no Kysely transaction of this process is open at the same time. Another process writing the
  * file makes BEGIN IMMEDIATE busy: the batch then waits a few milliseconds, without blocking the event loop.
+ *
+ * A full or read-only disk (SQLITE_FULL, SQLITE_READONLY) may make SQLite roll the whole transaction back by itself,
+ * in the middle of the batch: the batch then fails as a whole (every request answered 503 STORAGE_FULL or
+ * STORAGE_READ_ONLY, none acknowledged), and the next batch begins afresh, so issuance resumes by itself when space
+ * returns.
  */
 import type { Kysely } from 'kysely';
 import { isRetryable, isUniqueViolation } from '../storage/dialect';
@@ -68,6 +73,8 @@ export function createGroupCommit(db: Kysely<any>, connection: IssuanceConnectio
   };
 
   async function begin(): Promise<void> {
+    // A transaction left open by a failed rollback would make every later BEGIN fail: end it first.
+    if (connection.inTransaction()) connection.rollback();
     const until = performance.now() + BUSY_TIMEOUT_MS;
     for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
       try {
@@ -88,6 +95,8 @@ export function createGroupCommit(db: Kysely<any>, connection: IssuanceConnectio
         connection.release();
         return { ok: true, value };
       } catch (error) {
+        // SQLite rolled the whole transaction back (SQLITE_FULL…): the requests before this one are gone too.
+        if (!connection.inTransaction()) throw error;
         connection.rollbackToSavepoint();
         connection.release();
         connection.forgetKeyPacks();
@@ -100,10 +109,14 @@ export function createGroupCommit(db: Kysely<any>, connection: IssuanceConnectio
     const outcomes: Awaited<ReturnType<typeof runOne>>[] = [];
     try {
       await begin();
-      for (const item of batch) outcomes.push(await runOne(item));
+      for (const item of batch) {
+        outcomes.push(await runOne(item));
+        if (!connection.inTransaction()) throw new Error('The CAL transaction ended before its commit.');
+      }
       connection.commit();
     } catch (error) {
-      // Nothing of this batch is stored: every request of it fails (HTTP 500), none is acknowledged.
+      // Nothing of this batch is stored: every request of it fails (HTTP 503 on a storage fault, else 500), none is
+      // acknowledged.
       try {
         connection.rollback();
       } finally {

@@ -53,6 +53,8 @@ export interface IssuanceConnection {
   readonly store: IssuanceStore;
   /** BEGIN IMMEDIATE; throws SQLITE_BUSY at once when another connection writes (the caller waits and retries). */
   begin(): void;
+  /** whether a transaction is open: SQLite rolls a whole transaction back by itself on some errors (SQLITE_FULL). */
+  inTransaction(): boolean;
   commit(): void;
   rollback(): void;
   savepoint(): void;
@@ -167,6 +169,7 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
   return {
     store,
     begin: () => void begin.run(),
+    inTransaction: () => raw.inTransaction,
     commit: () => void commit.run(),
     rollback: () => {
       if (raw.inTransaction) rollback.run();
