@@ -75,8 +75,21 @@ export function redactUrl(url: string): string {
  * waits on busy_timeout rather than failing with SQLITE_BUSY when its read transaction would have to upgrade.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #sqlite: { readonly inTransaction: boolean } | undefined;
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#sqlite = typeof config.database === 'function' ? undefined : (config.database as unknown as { readonly inTransaction: boolean });
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+  /**
+   * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR): a ROLLBACK then fails with
+   * "no transaction is active" and would hide the error that matters (a full disk answered as a 500).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#sqlite && !this.#sqlite.inTransaction) return;
+    await super.rollbackTransaction(connection);
   }
 }
 
