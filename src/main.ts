@@ -12,7 +12,7 @@ import { serverCommands } from './cli/servers';
 import { processEnvironment } from './config/environment';
 
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: processEnvironment(), cwd: process.cwd() };
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: processEnvironment(), cwd: process.cwd() };
 }
 
 /** Every command group: the servers (wired by src/compose) and the client commands of src/cli/commands. */

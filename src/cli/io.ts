@@ -7,6 +7,8 @@ import { resolveConfig, type Environment } from '../config/resolve';
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
+  /** where a command reads a person's answer (a confirmation); a command that needs one refuses without a terminal */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
   readonly env: Environment;
   readonly cwd: string;
   /** language of the messages printed (`--lang`, OPENCAL_LANG, config file, system locale); default en */

@@ -23,7 +23,7 @@ import type { Command } from 'commander';
 import { ISSUED_SORTS } from '../core/issued-list';
 import { refuse, type Result } from '../core/result';
 import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
-import type { CliContext } from './io';
+import type { CliContext, CliIo } from './io';
 import {
   addCompanyOptions,
   addProgramDataOptions,
@@ -133,6 +133,39 @@ function renderActivated(v: unknown): string {
   const r = v as ActivationView & { step?: string; productId?: string; serverId?: string; next?: string };
   if (r.step === 'confirmation-needed') return `${lines([['license server ID', r.serverId], ['product ID', r.productId]])}\n${r.next}`;
   return `activation: ${renderActivation(r)}`;
+}
+
+/**
+ * A rebuild removes what cannot be typed back (issue 13: it deleted every issued license without asking): on a
+ * terminal it says what will be lost and waits for `yes`; without a terminal it needs --yes. Refused, it has
+ * changed nothing.
+ */
+async function confirmRebuild(io: CliIo, target: Target, yes: boolean): Promise<Result<undefined>> {
+  if (yes) return { ok: true, value: undefined };
+  const status = await call<LicenseServerStatus>(target, 'GET', '/ls/v1/status');
+  if (!status.ok) return status;
+  const s = status.value;
+  const lost = { issued: s.issued.temporary + s.issued.permanent + s.issued.user, keyPacks: s.keyPacks.length, serverId: s.serverId };
+  if (io.stdin?.isTTY !== true) return refuse('REBUILD_NOT_CONFIRMED', lost);
+  const question =
+    io.lang === 'fr'
+      ? `La reconstruction supprime ${lost.issued} licences délivrées (${s.issued.temporary} temporaires, ${s.issued.permanent} permanentes, ${s.issued.user} par utilisateur), ${lost.keyPacks} packs de licences et l'activation du serveur de licences ${s.serverId} (son identité est conservée). Tapez yes pour continuer : `
+      : `The rebuild removes ${lost.issued} issued licenses (${s.issued.temporary} temporary, ${s.issued.permanent} permanent, ${s.issued.user} per user), ${lost.keyPacks} key packs and the activation of license server ${s.serverId} (its identity is kept). Type yes to go on: `;
+  const answer = await ask(io, question);
+  return ['yes', 'oui'].includes(answer.trim().toLowerCase()) ? { ok: true, value: undefined } : refuse('REBUILD_NOT_CONFIRMED', lost);
+}
+
+async function ask(io: CliIo, question: string): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: io.stdin!, output: io.stderr as NodeJS.WritableStream, terminal: false });
+  try {
+    return await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      rl.question(question, resolve);
+    });
+  } finally {
+    rl.close();
+  }
 }
 
 async function install(target: Target, o: Opts): Promise<Result<KeyPackView>> {
@@ -298,14 +331,17 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
 
   clientCommand(
     lm.command('rebuild').description('rebuild the license database: removes key packs, issued licenses and the activation, keeps the identity (same ID)'),
-    ['opencal licmgr rebuild', 'opencal licmgr rebuild --force    # even when the clearinghouse does not hold the packs (they will not come back)'],
+    ['opencal licmgr rebuild', 'opencal licmgr rebuild --yes      # without a terminal (a script)', 'opencal licmgr rebuild --force    # even when the clearinghouse does not hold the packs (they will not come back)'],
   )
     .option('--force', 'rebuild even when the clearinghouse does not hold this server\'s packs')
+    .option('--yes', 'do not ask for confirmation (needed when no terminal is attached)')
     .action(
       clientAction(
         ctx,
-        (target, o: Opts) =>
-          withProgress(ctx.io, o.json === true, 'rebuilding the license database', 1, async (tick) => {
+        async (target, o: Opts) => {
+          const confirmed = await confirmRebuild(ctx.io, target, o['yes'] === true);
+          if (!confirmed.ok) return confirmed;
+          return withProgress(ctx.io, o.json === true, 'rebuilding the license database', 1, async (tick) => {
             const r = await call<RebuildAnswer>(
               target,
               'POST',
@@ -314,7 +350,8 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
             );
             tick(r.ok ? 'done' : r.error.code);
             return r;
-          }),
+          });
+        },
         (v) =>
           `${lines([
             ['license server ID', `${v.serverId} (kept)`],
