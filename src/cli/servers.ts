@@ -31,7 +31,10 @@ export interface ServerLaunchers {
 }
 
 const ALL_IN_ONE_KEYS: readonly ConfigKey[] = serverConfigKeys.filter((k) => k !== 'clearinghouseUrl' && k !== 'licenseServerUrl' && k !== 'db');
-const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminToken', 'logLevel', 'logFile', 'trustProxy', 'trustedProxies', 'metricsToken', 'metricsAllow'];
+const RETENTION_KEYS: readonly ConfigKey[] = [
+  'retentionEventsDays', 'retentionEventsMax', 'retentionAdmissionsDays', 'retentionAdmissionsMax', 'retentionIssuedDays', 'retentionIntervalSeconds', 'retentionBatch',
+];
+const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminToken', 'logLevel', 'logFile', 'trustProxy', 'trustedProxies', 'metricsToken', 'metricsAllow', ...RETENTION_KEYS];
 const ALONE_KEYS: Record<'clearinghouse' | 'license-server' | 'session-host', readonly ConfigKey[]> = {
   clearinghouse: COMMON_KEYS,
   'license-server': [...COMMON_KEYS, 'clearinghouseUrl', 'serverVersion'],

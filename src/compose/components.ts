@@ -15,6 +15,7 @@ import { createLicenseServer, licenseDatabaseUrl, type LicenseServer } from '../
 import { randomBytes } from '../platform/random';
 import { createSessionHost, type SessionHost } from '../session-host/module';
 import { lockDataDirectory } from '../storage/data-lock';
+import { retentionRules, startPruning, type PrunedComponent, type PruneTarget, type RetentionConfig } from './pruning';
 import { openDatabase, type Database } from '../storage/database';
 import { refusal } from '../core/result';
 import { StartRefused } from '../http/front-door';
@@ -144,6 +145,8 @@ export interface ComponentsDeps {
    * fetches its trust anchor at start, so in the all-in-one the clearinghouse must already answer on the origin.
    */
   beforeSessionHost?: (modules: ComponentModule[]) => Promise<void>;
+  /** what the databases keep (docs/retention.md); without it nothing is pruned */
+  retention?: RetentionConfig;
 }
 
 /**
@@ -167,6 +170,10 @@ async function databaseIn(dir: string, db: string | undefined, file: string): Pr
 export async function createComponents(config: ComponentsConfig, deps: ComponentsDeps): Promise<Components> {
   const { clock, closers } = deps;
   const made: Components = { modules: [] };
+  const pruned: PruneTarget[] = [];
+  const prune = (component: PrunedComponent, database: Database) => {
+    if (deps.retention) pruned.push({ db: database.db, rules: retentionRules(component, deps.retention) });
+  };
 
   if (config.clearinghouse) {
     const slice = config.clearinghouse;
@@ -184,6 +191,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
     });
     closers.add(() => clearinghouse.close());
     made.clearinghouse = clearinghouse;
+    prune('clearinghouse', database);
     made.modules.push(clearinghouse.module);
   }
 
@@ -204,6 +212,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
     });
     closers.add(() => licenseServer.close());
     made.licenseServer = licenseServer;
+    prune('license-server', database);
     made.modules.push(licenseServer.module);
   }
 
@@ -226,7 +235,12 @@ export async function createComponents(config: ComponentsConfig, deps: Component
     });
     closers.add(() => sessionHost.close());
     made.sessionHost = sessionHost;
+    prune('session-host', database);
     made.modules.push(sessionHost.module);
+  }
+  if (deps.retention && deps.retention.retentionIntervalSeconds > 0 && pruned.length > 0) {
+    const pruning = startPruning(pruned, clock, { intervalMs: deps.retention.retentionIntervalSeconds * 1000, batch: deps.retention.retentionBatch });
+    closers.add(() => pruning.close());
   }
   return made;
 }

@@ -131,6 +131,15 @@ export const configSchema = {
   }),
   demo: entry({ flag: '--demo', env: 'OPENCAL_DEMO', type: 'boolean', default: false, description: 'seed demo organizations, packs and hosts at start' }),
 
+  // --- retention (docs/retention.md): what the databases keep of what only grows -------------------------------
+  retentionEventsDays: entry({ flag: '--retention-events-days', env: 'OPENCAL_RETENTION_EVENTS_DAYS', type: 'number', default: 90, description: 'events older than this many days are pruned', validate: integerBetween(1, 36500) }),
+  retentionEventsMax: entry({ flag: '--retention-events-max', env: 'OPENCAL_RETENTION_EVENTS_MAX', type: 'number', default: 100000, description: 'at most this many events per database; the oldest beyond are pruned', validate: integerBetween(1000, 100000000) }),
+  retentionAdmissionsDays: entry({ flag: '--retention-admissions-days', env: 'OPENCAL_RETENTION_ADMISSIONS_DAYS', type: 'number', default: 30, description: "session host admissions older than this many days are pruned", validate: integerBetween(1, 36500) }),
+  retentionAdmissionsMax: entry({ flag: '--retention-admissions-max', env: 'OPENCAL_RETENTION_ADMISSIONS_MAX', type: 'number', default: 100000, description: 'at most this many admissions per session host; the oldest beyond are pruned', validate: integerBetween(1000, 100000000) }),
+  retentionIssuedDays: entry({ flag: '--retention-issued-days', env: 'OPENCAL_RETENTION_ISSUED_DAYS', type: 'number', default: 90, description: 'issued licenses that ended (expired, upgraded, revoked, removed) are pruned this many days after their expiry; live ones never', validate: integerBetween(1, 36500) }),
+  retentionIntervalSeconds: entry({ flag: '--retention-interval-seconds', env: 'OPENCAL_RETENTION_INTERVAL_SECONDS', type: 'number', default: 60, description: 'how often pruning runs (0: never)', validate: integerBetween(0, 86400) }),
+  retentionBatch: entry({ flag: '--retention-batch', env: 'OPENCAL_RETENTION_BATCH', type: 'number', default: 500, description: 'rows deleted per statement when pruning (small: CAL requests never wait long)', validate: integerBetween(1, 100000) }),
+
   // --- component URLs and versions --------------------------------------------------------------------------
   clearinghouseUrl: entry({ flag: '--clearinghouse-url', env: 'OPENCAL_CLEARINGHOUSE_URL', type: 'url', description: 'clearinghouse origin (default: this server)' }),
   licenseServerUrl: entry({ flag: '--license-server-url', env: 'OPENCAL_LICENSE_SERVER_URL', type: 'url', description: 'license server origin (default: this server)' }),
