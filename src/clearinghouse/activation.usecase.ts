@@ -6,13 +6,15 @@
  */
 import { dayNumber, decodeCode, publicKeyFromProductId, licenseServerIdFromPublicKey, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
 import { ok, refuse, type Result } from '../core/result';
-import { isCalVersion, REACTIVATION_REASONS, type ActivationMethod, type ServerVersion } from '../core/vocabulary';
+import { CAL_TYPES, isCalVersion, PROGRAMS, REACTIVATION_REASONS, type ActivationMethod, type CalType, type Program, type ServerVersion } from '../core/vocabulary';
 import { base64urlEncode } from '../trust/index';
 import {
+  activationSerialsOf,
   endGrant,
   endServerActivation,
   findGrant,
   findOrganization,
+  findPack,
   findServer,
   findServersByPrefix,
   grantsOfServer,
@@ -301,8 +303,16 @@ export async function readReceipt(ctx: ChContext, receipt: string): Promise<Resu
   if (candidates.length === 0) {
     return refuse('LICENSE_SERVER_UNKNOWN', { problem: 'receipt' });
   }
-  const server = candidates.find((s) => verifyCodeMac(decoded.value, macKeyFor(ctx, s.publicKey)).ok);
+  // A receipt binds the activation it ends (its MAC covers the activation serial, docs/codes.md).
+  const server = candidates.find((s) => verifyCodeMac(decoded.value, macKeyFor(ctx, s.publicKey), { activationSerial: s.activationSerial }).ok);
   if (!server) {
+    for (const s of candidates) {
+      const key = macKeyFor(ctx, s.publicKey);
+      const earlier = (await activationSerialsOf(ctx.db, s.serverId)).filter((n) => n !== s.activationSerial);
+      if (earlier.some((n) => verifyCodeMac(decoded.value, key, { activationSerial: n }).ok)) {
+        return refuse('RECEIPT_FOR_EARLIER_ACTIVATION', { serverId: s.serverId });
+      }
+    }
     return refuse('CODE_MAC_INVALID', { kind: 'deactivationReceipt' });
   }
   if (decoded.value.fields.day < dayNumber(new Date(server.activatedAt))) {
@@ -343,7 +353,7 @@ export type { CheckInAnswer } from '../core/wire/clearinghouse';
  */
 export async function checkIn(
   ctx: ChContext,
-  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown; chain?: unknown } },
+  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown; chain?: unknown; activation?: unknown } },
 ): Promise<Result<CheckInAnswer>> {
   const instanceId = req.body.instanceId;
   if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
@@ -353,8 +363,18 @@ export async function checkIn(
   if (!reported.ok) return reported;
   const link = parseCheckInLink(req.body.chain);
   if (!link.ok) return link;
+  const claimed = parseClaimedActivation(req.body.activation);
+  if (!claimed.ok) return claimed;
   const server = await findServer(ctx.db, req.serverId);
   if (!server) {
+    // A server the clearinghouse never activated that holds packs or an activation made them from codes it forged.
+    if (reported.value.length > 0 || claimed.value) {
+      const opened = await ctx.change(async (trx, log, at) => {
+        await openUngrantedCases(trx, log, at, { serverId: req.serverId, orgId: null, known: false }, reported.value, claimed.value);
+        return ok(undefined);
+      });
+      if (!opened.ok) return opened;
+    }
     const { list } = await signedRevocationList(ctx);
     return ok({ status: 'unknown', grants: [], revocations: list });
   }
@@ -362,6 +382,7 @@ export async function checkIn(
   const r = await ctx.change(async (trx, log, at) => {
     await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
     placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value);
+    await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported.value, claimed.value);
     for (const p of reported.value) {
       if (p.issued <= 0) continue;
       const grant = await findGrant(trx, p.pack, p.seq);
@@ -399,7 +420,95 @@ export async function checkIn(
   });
 }
 
-async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckInAnswer> {
+type ReportedPack = { pack: number; seq: number; issued: number; count?: number; calType?: CalType; calVersion?: number; program?: Program };
+
+/**
+ * What a typed code cannot prove (docs/codes.md): a license server can compute the MAC of its own codes, so a key
+ * pack ID or an activation confirmation it reports may be one the clearinghouse never made. Each one opens a
+ * flagged case (once: the request key names the server and the pack or activation) and an event; the pack gets no
+ * grant and the activation no certificate, so what the server made of them lapses at the end of its window.
+ */
+async function openUngrantedCases(
+  trx: ChDb,
+  log: ChangeLog,
+  at: Date,
+  server: { serverId: string; orgId: string | null; known: boolean },
+  reported: readonly ReportedPack[],
+  claimed: { serial: number; method: string } | undefined,
+): Promise<void> {
+  const actor = `server:${server.serverId}`;
+  for (const p of reported) {
+    const grant = await findGrant(trx, p.pack, p.seq);
+    const pack = await findPack(trx, p.pack);
+    let why: string | undefined;
+    if (!grant || grant.serverId !== server.serverId) why = grant ? 'granted to another license server' : 'never granted';
+    else if (pack && differs(p, pack)) why = 'the key pack differs from the pack the clearinghouse granted';
+    if (why === undefined) continue;
+    const number = await insertCase(trx, {
+      kind: 'phantom',
+      status: 'pending',
+      flagged: true,
+      channel: 'check-in',
+      requestKey: `ungranted|${server.serverId}|${p.pack}|${p.seq}`,
+      pack: pack ? pack.number : null,
+      sourceServerId: server.serverId,
+      targetServerId: null,
+      orgId: server.orgId,
+      reason: 'a key pack the clearinghouse never granted to this license server',
+      evidence: { serverId: server.serverId, knownServer: server.known, reported: p, problem: why, grantHolder: grant?.serverId ?? null, packExists: pack !== undefined },
+      decisionReasons: ['PACK_NOT_GRANTED'],
+      at: at.toISOString(),
+    });
+    if (number === undefined) continue;
+    const caseNumber = formatCaseNumber(number);
+    log.event(9030, { serverId: server.serverId, pack: p.pack, seq: p.seq, count: p.count ?? 'unknown', why: why === 'never granted' ? '' : ` (${why})`, caseNumber });
+    log.record({ actor, action: 'case.opened', subject: caseNumber, data: { kind: 'phantom', reason: 'PACK_NOT_GRANTED', pack: p.pack, seq: p.seq, problem: why } });
+  }
+  if (claimed) {
+    const made = server.known ? await activationSerialsOf(trx, server.serverId) : [];
+    if (made.includes(claimed.serial)) return;
+    const number = await insertCase(trx, {
+      kind: 'phantom',
+      status: 'pending',
+      flagged: true,
+      channel: 'check-in',
+      requestKey: `unmade-activation|${server.serverId}|${claimed.serial}`,
+      pack: null,
+      sourceServerId: server.serverId,
+      targetServerId: null,
+      orgId: server.orgId,
+      reason: 'an activation the clearinghouse never made for this license server',
+      evidence: { serverId: server.serverId, knownServer: server.known, claimed, activationsMade: made },
+      decisionReasons: ['ACTIVATION_NOT_MADE'],
+      at: at.toISOString(),
+    });
+    if (number === undefined) return;
+    const caseNumber = formatCaseNumber(number);
+    log.event(9031, { serverId: server.serverId, serial: claimed.serial, caseNumber });
+    log.record({ actor, action: 'case.opened', subject: caseNumber, data: { kind: 'phantom', reason: 'ACTIVATION_NOT_MADE', serial: claimed.serial } });
+  }
+}
+
+/** Whether what a key pack ID said (as the server reports it) differs from the pack the clearinghouse sold. */
+function differs(p: ReportedPack, pack: { count: number; calType: CalType; calVersion: number; program: Program }): boolean {
+  return (
+    (p.count !== undefined && p.count !== pack.count) ||
+    (p.calType !== undefined && p.calType !== pack.calType) ||
+    (p.calVersion !== undefined && p.calVersion !== pack.calVersion) ||
+    (p.program !== undefined && p.program !== pack.program)
+  );
+}
+
+function parseClaimedActivation(value: unknown): Result<{ serial: number; method: string } | undefined> {
+  if (value === undefined || value === null) return ok(undefined);
+  const o = value as Record<string, unknown>;
+  if (typeof value !== 'object' || !Number.isSafeInteger(o.serial) || (o.serial as number) < 0 || typeof o.method !== 'string' || o.method.length > 20) {
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'packs' });
+  }
+  return ok({ serial: o.serial as number, method: o.method });
+}
+
+export async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckInAnswer> {
   const server = await findServer(ctx.db, serverId);
   const grants = await grantsOfServer(ctx.db, serverId, 'active');
   const { list } = await signedRevocationList(ctx);
@@ -411,16 +520,29 @@ async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckIn
   };
 }
 
-function parseReportedPacks(value: unknown): Result<{ pack: number; seq: number; issued: number }[]> {
+function parseReportedPacks(value: unknown): Result<ReportedPack[]> {
   if (value === undefined) return ok([]);
   if (!Array.isArray(value) || value.length > 10_000) return refuse('SIGNED_REQUEST_INVALID', { problem: 'packs' });
-  const out: { pack: number; seq: number; issued: number }[] = [];
+  const out: ReportedPack[] = [];
+  const small = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
   for (const p of value as unknown[]) {
     const o = p as Record<string, unknown>;
-    if (typeof p !== 'object' || p === null || !Number.isInteger(o.pack) || !Number.isInteger(o.seq) || !Number.isInteger(o.issued)) {
+    if (typeof p !== 'object' || p === null || !small(o.pack) || !small(o.seq) || !Number.isSafeInteger(o.issued)) {
       return refuse('SIGNED_REQUEST_INVALID', { problem: 'packs' });
     }
-    out.push({ pack: o.pack as number, seq: o.seq as number, issued: o.issued as number });
+    // What the key pack says (count, type, version, program): optional, from license servers that report it.
+    if ((o.count !== undefined && !small(o.count)) || (o.calVersion !== undefined && !small(o.calVersion))
+      || (o.calType !== undefined && !(CAL_TYPES as readonly unknown[]).includes(o.calType))
+      || (o.program !== undefined && !(PROGRAMS as readonly unknown[]).includes(o.program))) {
+      return refuse('SIGNED_REQUEST_INVALID', { problem: 'packs' });
+    }
+    out.push({
+      pack: o.pack as number, seq: o.seq as number, issued: o.issued as number,
+      ...(o.count !== undefined ? { count: o.count as number } : {}),
+      ...(o.calType !== undefined ? { calType: o.calType as CalType } : {}),
+      ...(o.calVersion !== undefined ? { calVersion: o.calVersion as number } : {}),
+      ...(o.program !== undefined ? { program: o.program as Program } : {}),
+    });
   }
   return ok(out);
 }

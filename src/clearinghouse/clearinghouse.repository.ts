@@ -280,6 +280,12 @@ export async function insertActivation(
   return toNumber(r.serial);
 }
 
+/** The serials of every activation the clearinghouse made for a server, newest first. */
+export async function activationSerialsOf(db: ChDb, serverId: string): Promise<number[]> {
+  const rows = await db.selectFrom('ch_activations').select('serial').where('server_id', '=', serverId).orderBy('serial', 'desc').execute();
+  return rows.map((r) => toNumber(r.serial));
+}
+
 /** A server row needs its first activation serial before it exists; activations reference the server. */
 export async function upsertServerActivation(
   db: ChDb,

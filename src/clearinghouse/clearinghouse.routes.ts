@@ -162,6 +162,23 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     return { servers: await uc.servers(p.scope === 'ch:org' ? { orgId: p.subject } : {}) };
   });
 
+  app.get(
+    '/servers/:serverId/export',
+    {
+      preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'),
+      schema: {
+        tags,
+        summary: 'the signed file an air-gapped license server imports (licmgr import FILE): its certificate, grants and the revocation list (an organization exports its own servers)',
+        params: Type.Object({ serverId: Str(64) }),
+        response: { 200: Wire.DocumentsFile, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      return send(reply, await uc.exportDocuments({ serverId: request.params.serverId, ...(p.scope === 'ch:org' ? { orgId: p.subject } : {}) }, actorOf(p)));
+    },
+  );
+
   // ---------------------------------------------------------------- license servers (signed requests)
   const signedSchema = <T extends TSchema>(summary: string, answer: T) => ({ tags, summary, body: SignedBody, response: { 200: answer, ...errorResponses(400, 401, 403, 404, 409, 422) } });
 

@@ -22,6 +22,13 @@ export interface ClearinghouseConfig {
   transferWindowDays: number;
   /** a signed request's `iat` must be within this many seconds of our clock (default 300). */
   nonceWindowSeconds: number;
+  /**
+   * what a typed code creates (an activation from a confirmation, a key pack from a key pack ID) is honoured this
+   * many days without its signed certificate or grant (default 14); published in the trust anchor.
+   */
+  provisionalWindowDays: number;
+  /** a migration code is accepted this many days after the day it was made (default 30). */
+  migrationCodeDays: number;
 }
 
 export interface ChContext {

@@ -106,10 +106,14 @@ export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db): P
   return { list, seq: payload.seq };
 }
 
-/** The trust anchor: the root public key as a JWK by kid, and a fingerprint to pin (hex sha256 of the raw key). */
+/**
+ * The trust anchor: the root public key as a JWK by kid, a fingerprint to pin (hex sha256 of the raw key), and the
+ * provisional window license servers and session hosts apply to what typed codes create (docs/codes.md).
+ */
 export function trustAnchor(ctx: ChContext) {
   return {
     keys: [publicKeyToJwk(ctx.identity.publicKeyRaw, ctx.identity.kid)],
     fingerprint: createHash('sha256').update(ctx.identity.publicKeyRaw).digest('hex'),
+    provisionalWindowDays: ctx.config.provisionalWindowDays,
   };
 }

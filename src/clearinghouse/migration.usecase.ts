@@ -20,7 +20,7 @@ import {
   type ProgramData,
 } from '../core/clearinghouse-rules';
 import type { CaseView } from '../core/wire/clearinghouse';
-import { decodeCode, serverIdPrefix, verifyCodeMac, type DecodedCode } from '../core/codes/index';
+import { dateFromDayNumber, decodeCode, isCodeExpired, serverIdPrefix, verifyCodeMac, type DecodedCode } from '../core/codes/index';
 import { ok, refuse, type Result } from '../core/result';
 import { MIGRATION_REASONS, type CalType, type CalVersion, type CaseStatus, type Program } from '../core/vocabulary';
 import {
@@ -76,6 +76,8 @@ const REASON_TEXTS: Record<string, string> = {
   ...DECISION_REASONS,
   CLONE_SUSPECTED: 'the same license server ID checked in from two installations',
   PHANTOM_LICENSES: 'the license server still reports CALs issued from a pack whose grant was invalidated',
+  PACK_NOT_GRANTED: 'the license server reports a key pack the clearinghouse never granted to it (a key pack ID it could have made itself)',
+  ACTIVATION_NOT_MADE: 'the license server reports an activation the clearinghouse never made for it (a confirmation it could have made itself)',
 };
 
 export function caseView(c: CaseRecord): CaseView {
@@ -144,6 +146,14 @@ async function checkRequest(ctx: ChContext, req: MigrationRequest, submitterOrg:
     }
     // An organization migrates to its own license servers only; another's is as good as unknown to it.
     if (target && submitterOrg !== undefined && target.orgId !== submitterOrg) target = null;
+    // A migration code lives `migrationCodeDays` (issue 13: one dated 2020 opened a case): refused before any case.
+    if (code && target && macValid && isCodeExpired(code.fields.day, ctx.clock.now(), ctx.config.migrationCodeDays)) {
+      return refuse('CODE_EXPIRED', {
+        kind: 'migrationCode',
+        madeOn: dateFromDayNumber(code.fields.day).toISOString().slice(0, 10),
+        maxAgeDays: ctx.config.migrationCodeDays,
+      });
+    }
   }
   let pack: PackRecord | null = null;
   if (codeResult.ok && key.ok) {

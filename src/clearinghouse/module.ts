@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../core/clock';
 import { DEFAULT_CERTIFICATE_DAYS, DEFAULT_NONCE_WINDOW_SECONDS, DEFAULT_THRESHOLDS } from '../core/clearinghouse-rules';
+import { DEFAULT_MIGRATION_CODE_DAYS, DEFAULT_PROVISIONAL_WINDOW_DAYS } from '../core/codes/index';
 import type { ComponentModule } from '../http/server';
 import type { Database } from '../storage/database';
 import { createChange } from '../storage/change';
@@ -43,6 +44,8 @@ export const DEFAULT_CLEARINGHOUSE_CONFIG: ClearinghouseConfig = {
   transferBudget: DEFAULT_THRESHOLDS.transferBudget,
   transferWindowDays: DEFAULT_THRESHOLDS.transferWindowDays,
   nonceWindowSeconds: DEFAULT_NONCE_WINDOW_SECONDS,
+  provisionalWindowDays: DEFAULT_PROVISIONAL_WINDOW_DAYS,
+  migrationCodeDays: DEFAULT_MIGRATION_CODE_DAYS,
 };
 
 export type { ClearinghouseUseCases };

@@ -10,6 +10,7 @@ import { listServers } from './clearinghouse.repository';
 import type { ChContext } from './context';
 import { createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
 import { signedRevocationList, trustAnchor } from './documents';
+import { exportDocuments } from './export.usecase';
 import { installPack } from './install.usecase';
 import { approveCase, cases, getCase, rejectCase, submitMigration } from './migration.usecase';
 import { verifySignedRequest, type SignedAction } from './signed-request';
@@ -36,6 +37,7 @@ export function clearinghouseUseCases(ctx: ChContext) {
     deactivateByReceipt: bind(ctx, deactivateByReceipt),
     checkIn: bind(ctx, checkIn),
     holdings: bind(ctx, holdings),
+    exportDocuments: bind(ctx, exportDocuments),
     installPack: bind(ctx, installPack),
     submitMigration: bind(ctx, submitMigration),
     approveCase: bind(ctx, approveCase),

@@ -35,6 +35,8 @@ export interface ClearinghouseSlice {
   dir: string;
   db?: string;
   adminToken: string;
+  /** the clearinghouse's code settings (docs/codes.md); defaults when absent. */
+  codes?: { provisionalWindowDays: number; migrationCodeDays: number };
 }
 
 /** What a license server is given: its folder (identity.key and, without `db`, lserver.db). */
@@ -84,7 +86,12 @@ export function sessionHostName(config: OpenCalConfig): string {
 }
 
 export function clearinghouseSlice(config: OpenCalConfig, at: SliceContext): ClearinghouseSlice {
-  return { dir: at.dir('clearinghouse'), adminToken: at.adminToken, ...given('db', at.db) };
+  return {
+    dir: at.dir('clearinghouse'),
+    adminToken: at.adminToken,
+    codes: { provisionalWindowDays: config.provisionalWindowDays, migrationCodeDays: config.migrationCodeDays },
+    ...given('db', at.db),
+  };
 }
 
 export function licenseServerSlice(config: OpenCalConfig, at: SliceContext): LicenseServerSlice {
@@ -188,6 +195,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
       clock,
       random: randomBytes,
       adminToken: slice.adminToken,
+      ...(slice.codes ? { config: slice.codes } : {}),
     });
     closers.add(() => clearinghouse.close());
     made.clearinghouse = clearinghouse;

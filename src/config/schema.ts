@@ -193,6 +193,22 @@ export const configSchema = {
   }),
 
   // --- clearinghouse ----------------------------------------------------------------------------------------
+  provisionalWindowDays: entry({
+    flag: '--provisional-window-days',
+    env: 'OPENCAL_PROVISIONAL_WINDOW_DAYS',
+    type: 'number',
+    default: 14,
+    description: 'clearinghouse: days an activation or key pack made from a typed code is honoured without its signed certificate or grant (published in the trust anchor)',
+    validate: integerBetween(1, 365),
+  }),
+  migrationCodeDays: entry({
+    flag: '--migration-code-days',
+    env: 'OPENCAL_MIGRATION_CODE_DAYS',
+    type: 'number',
+    default: 30,
+    description: 'clearinghouse: days a migration code is accepted after the day it was made',
+    validate: integerBetween(1, 3650),
+  }),
 
   // --- license server ---------------------------------------------------------------------------------------
 

@@ -106,6 +106,10 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'License server {serverId} checked in from two installations ({instances}): case {caseNumber} is flagged for an agent.'),
   def(9012, CH, 'error', 'CH_PHANTOM_LICENSES', 'clearinghouse',
     'License server {serverId} reports {issued} CALs issued from pack {pack} under grant {seq}, which was invalidated: case {caseNumber} is flagged for an agent.'),
+  def(9030, CH, 'error', 'CH_PACK_NEVER_GRANTED', 'clearinghouse',
+    'License server {serverId} reports key pack {pack} (grant {seq}, {count} CALs) that the clearinghouse never granted to it{why}: case {caseNumber} is flagged for an agent, and the pack gets no grant.'),
+  def(9031, CH, 'error', 'CH_ACTIVATION_NEVER_MADE', 'clearinghouse',
+    'License server {serverId} reports an activation (serial {serial}) that the clearinghouse never made for it: case {caseNumber} is flagged for an agent, and no certificate is delivered.'),
   def(9013, CH, 'error', 'CH_AUDIT_CHAIN_BROKEN', 'clearinghouse',
     'The audit chain is broken at record {seq} ({problem}): the audit log was altered outside the clearinghouse.'),
   def(9050, CH, 'information', 'CH_AUDIT_CHECKPOINT_SIGNED', 'clearinghouse',
@@ -146,6 +150,15 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'The clearinghouse found a second history of this license server at check-in {counter} ({problem}): a copy of this data directory runs elsewhere. Case {caseNumber}.'),
   def(9151, LS, 'error', 'AUDIT_CHECKPOINT_REGRESSED', 'license-server',
     "The clearinghouse's audit checkpoint went back ({problem}): record {seenSeq} received after record {keptSeq}. Its audit log was cut or rewritten."),
+
+  def(9130, LS, 'error', 'PROVISIONAL_KEY_PACK_LAPSED', 'license-server',
+    'Key pack {pack} (grant {seq}) was installed from a typed key pack ID on {installedAt} and its signed grant did not arrive within {windowDays} days: it issues no more CALs. Check in with the clearinghouse, or import its signed file.'),
+  def(9131, LS, 'error', 'PROVISIONAL_ACTIVATION_LAPSED', 'license-server',
+    'This license server was activated from a typed confirmation on {activatedAt} and its signed certificate did not arrive within {windowDays} days: it issues only temporary CALs. Check in with the clearinghouse, or import its signed file.'),
+  def(9132, LS, 'information', 'SIGNED_DOCUMENTS_IMPORTED', 'license-server',
+    'Signed documents exported by the clearinghouse on {exportedAt} were imported: certificate {certificate}, {grants} grants, revocation list {revocationsSeq}.'),
+  def(9133, LS, 'warning', 'GRANT_DOES_NOT_MATCH_KEY_PACK', 'license-server',
+    'The grant of key pack {pack} (grant {seq}) says {count} {calType} CALs for Windows Server {calVersion}, but the key pack installed from its code says otherwise: the grant was not applied and the key pack stays provisional.'),
 
   // ---- session host, our range 9200–9299 (TerminalServices-RemoteConnectionManager) -------------------------
   def(9200, SH, 'information', 'SESSION_HOST_STARTED', 'session-host',

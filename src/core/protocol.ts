@@ -99,6 +99,22 @@ export interface AuditCheckpointPayload {
 }
 
 /**
+ * Clearinghouse -> an air-gapped license server, in a file (`licmgr import FILE`): what the clearinghouse holds for
+ * that server, as a check-in would deliver it. Signed by the clearinghouse; each document inside is signed too.
+ */
+export interface DocumentsPayload {
+  typ: 'opencal.documents';
+  /** the license server ID the file is for. */
+  sub: string;
+  /** the server's status at the clearinghouse. */
+  status: string;
+  certificate?: string;
+  grants: string[];
+  revocations: string;
+  iat: number;
+}
+
+/**
  * License server -> clearinghouse: a request signed by the license server's identity key
  * (auto activation, install, check-in, deactivation). The public key travels inside so the
  * clearinghouse can check that the server ID derives from it.

@@ -626,6 +626,14 @@ export const REFUSALS = {
     (d) => MAC_EN[d.kind] ?? 'This code was not made for this license server.',
     (d) => MAC_FR[d.kind] ?? `Ce code (${kindLabel(d.kind, 'fr')}) n'a pas été fait pour ce serveur de licences.`,
   ),
+  CODE_EXPIRED: entry<{ kind: string; madeOn: string; maxAgeDays: number }>(
+    422,
+    (d) =>
+      `This ${kindLabel(d.kind, 'en')} was made on ${d.madeOn}; it is accepted for ${d.maxAgeDays} days. Make a new one on the license server and type it again.`,
+    (d) =>
+      `Ce ${kindLabel(d.kind, 'fr')} a été fait le ${d.madeOn} ; il est accepté ${d.maxAgeDays} jours. Faites-en un nouveau sur le serveur de licences et tapez-le de nouveau.`,
+    { cli: [() => '(opencal licmgr migrate)', () => '(opencal licmgr migrate)'] },
+  ),
 
   // --- trust and signed requests (src/trust, clearinghouse verification) --------------------------------------
   SIGNATURE_INVALID: entry(
@@ -772,7 +780,7 @@ export const REFUSALS = {
     (d) => `License server ${d.serverId} belongs to another organization. Use that organization's token.`,
     (d) => `Le serveur de licences ${d.serverId} appartient à une autre organisation. Utilisez le jeton de cette organisation.`,
   ),
-  LICENSE_SERVER_UNKNOWN: entry<{ serverId?: string; problem: 'install' | 'reactivate' | 'deactivate' | 'receipt' }>(
+  LICENSE_SERVER_UNKNOWN: entry<{ serverId?: string; problem: 'install' | 'reactivate' | 'deactivate' | 'receipt' | 'export' }>(
     404,
     (d) =>
       d.problem === 'receipt'
@@ -933,6 +941,13 @@ export const REFUSALS = {
     (d) => `This receipt is older than the latest activation of license server ${d.serverId}; deactivate it again and use the new receipt.`,
     (d) => `Ce reçu est plus ancien que la dernière activation du serveur de licences ${d.serverId} ; désactivez-le de nouveau et utilisez le nouveau reçu.`,
   ),
+  RECEIPT_FOR_EARLIER_ACTIVATION: entry<{ serverId: string }>(
+    422,
+    (d) =>
+      `This deactivation receipt ended an earlier activation of license server ${d.serverId}; the server was activated again since. Deactivate it again and use the receipt it shows then.`,
+    (d) =>
+      `Ce reçu de désactivation a mis fin à une activation précédente du serveur de licences ${d.serverId} ; le serveur a été réactivé depuis. Désactivez-le de nouveau et utilisez le reçu qu'il affiche alors.`,
+  ),
   RECEIPT_NOT_FOR_SOURCE: entry<{ serverId: string }>(
     422,
     (d) => `This deactivation receipt is from license server ${d.serverId}, which does not hold this pack.`,
@@ -1092,6 +1107,23 @@ export const REFUSALS = {
     422,
     (d) => `This key pack ID was not made for license server ${d.serverId} (or was mistyped). Check that the portal or the agent was given this server's ID, and type it again.`,
     (d) => `Cet ID de pack de licences n'a pas été fait pour le serveur de licences ${d.serverId} (ou a été mal tapé). Vérifiez que le portail ou l'agent a reçu l'ID de ce serveur, et tapez-le de nouveau.`,
+  ),
+  IMPORT_FILE_INVALID: entry<{ problem: 'format' | 'signature' | 'document'; reason?: string }>(
+    400,
+    (d) =>
+      d.problem === 'format'
+        ? 'This is not a file of signed documents exported by the clearinghouse. Export the file again for this license server and import it unchanged.'
+        : `This file's ${d.problem === 'signature' ? 'signature' : 'documents'} do not verify against this license server's trust anchor${d.reason ? ` (${d.reason})` : ''}: it was altered, or made by another clearinghouse. Export it again from the clearinghouse this server trusts.`,
+    (d) =>
+      d.problem === 'format'
+        ? "Ce fichier n'est pas un fichier de documents signés exporté par le clearinghouse. Exportez de nouveau le fichier pour ce serveur de licences et importez-le sans le modifier."
+        : `${d.problem === 'signature' ? 'La signature de ce fichier ne se vérifie pas' : 'Les documents de ce fichier ne se vérifient pas'} avec l'ancre de confiance de ce serveur de licences${d.reason ? ` (${d.reason})` : ''} : il a été modifié, ou fait par un autre clearinghouse. Exportez-le de nouveau depuis le clearinghouse auquel ce serveur fait confiance.`,
+    { cli: [() => '(opencal ch export SERVER_ID --out FILE)', () => '(opencal ch export ID_SERVEUR --out FICHIER)'] },
+  ),
+  IMPORT_FILE_OTHER_SERVER: entry<{ fileServerId: string; serverId: string }>(
+    409,
+    (d) => `This file was exported for license server ${d.fileServerId}, not for this one (${d.serverId}). Export the file for ${d.serverId} and import that one.`,
+    (d) => `Ce fichier a été exporté pour le serveur de licences ${d.fileServerId}, pas pour celui-ci (${d.serverId}). Exportez le fichier pour ${d.serverId} et importez celui-là.`,
   ),
   KEY_PACK_ALREADY_INSTALLED: entry<{ pack: number; seq: number }>(
     409,

@@ -5,12 +5,13 @@
  * makes them, DESIGN §3).
  */
 import type { ChangeLog } from '../storage/change';
-import { dateFromDayNumber, dayNumber, decodeCode, encodeCode, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
+import { dateFromDayNumber, dayNumber, decodeCode, encodeCode, provisionalDeadline, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
 import type { ServerCertificatePayload } from '../core/protocol';
 import { ok, refuse, refusal, type Refusal, type Result } from '../core/result';
 import { MIGRATION_REASONS, REACTIVATION_REASONS, type ActivationMethod, type MigrationReason, type ReactivationReason } from '../core/vocabulary';
 import { type LicenseServerContext, type TrustAnchor } from './context';
 import { isActive } from './issuance.usecase';
+import { activationMark, windowDays } from './provisional.usecase';
 import * as repo from './license-server.repository';
 import type { LsDb } from './license-server.repository';
 import type { CompanyInfo } from './license-server.repository';
@@ -20,6 +21,7 @@ export type { ActivationView };
 
 
 export function activationView(server: repo.ServerState, now: Date): ActivationView {
+  const provisional = activationMark(server, now);
   return {
     status: server.status,
     method: server.method,
@@ -28,6 +30,7 @@ export function activationView(server: repo.ServerState, now: Date): ActivationV
     expired: server.status === 'activated' && !isActive(server, now),
     certificate: server.certificate !== undefined,
     reason: server.statusReason,
+    ...(provisional ? { provisional } : {}),
     ...(server.company && server.company.company !== '' ? { contact: { ...server.company } } : {}),
   };
 }
@@ -83,7 +86,17 @@ async function storeActivation(
   ctx: LicenseServerContext,
   trx: LsDb,
   log: ChangeLog,
-  a: { method: ActivationMethod; serial: number; expiresAt: Date; certificate?: string; org?: string; company?: CompanyInfo; reason?: string },
+  a: {
+    method: ActivationMethod;
+    serial: number;
+    expiresAt: Date;
+    certificate?: string;
+    org?: string;
+    company?: CompanyInfo;
+    reason?: string;
+    /** activated from a typed confirmation: the end of its provisional window. */
+    provisionalUntil?: Date;
+  },
 ): Promise<void> {
   const now = ctx.clock.now();
   await repo.updateServer(trx, {
@@ -97,6 +110,8 @@ async function storeActivation(
     ...(a.company ? { company: a.company } : {}),
     statusChangedAt: now,
     statusReason: a.reason ?? null,
+    provisionalUntil: a.provisionalUntil ?? null,
+    lapseReportedAt: null,
   });
   log.event(4, { serverId: ctx.serverId, method: a.method });
   if (a.reason) log.event(9102, { serverId: ctx.serverId, reason: a.reason });
@@ -175,8 +190,12 @@ async function activateWithConfirmation(
       validUntil: dateFromDayNumber(validUntilDay).toISOString(),
     });
   }
-  // Valid through the whole of its last day; the certificate arrives at the next check-in.
-  await ctx.change(async (trx, log) => ok(await storeActivation(ctx, trx, log, { method, serial, expiresAt: dateFromDayNumber(validUntilDay + 1), reason })));
+  // Valid through the whole of its last day; the certificate arrives at the next check-in or in an imported file.
+  // Until then the activation is provisional: this server can compute the confirmation's MAC itself (docs/codes.md).
+  const provisionalUntil = provisionalDeadline(now, windowDays(anchor.value));
+  await ctx.change(async (trx, log) =>
+    ok(await storeActivation(ctx, trx, log, { method, serial, expiresAt: dateFromDayNumber(validUntilDay + 1), reason, provisionalUntil })),
+  );
   return ok(activationView(await repo.getServer(ctx.db), ctx.clock.now()));
 }
 
@@ -215,7 +234,10 @@ export async function deactivate(ctx: LicenseServerContext): Promise<Result<{ re
     else if (answer.error.code !== 'UNREACHABLE' && answer.error.code !== 'BAD_RESPONSE') return answer;
   }
   const now = ctx.clock.now();
-  const receipt = encodeCode('deactivationReceipt', { server: serverIdPrefix(ctx.serverId), day: dayNumber(now) }, anchor.value.macKey);
+  // The receipt binds the activation it ends (its serial), so it cannot end a later activation (docs/codes.md).
+  const receipt = encodeCode('deactivationReceipt', { server: serverIdPrefix(ctx.serverId), day: dayNumber(now) }, anchor.value.macKey, {
+    activationSerial: server.serial ?? 0,
+  });
   await ctx.change(async (trx, log, now) => {
     // Its packs are released: they stop issuing here and must be reissued to be used again [fact: SUP-DEACT].
     for (const p of await repo.listKeyPacks(trx)) {

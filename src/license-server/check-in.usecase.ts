@@ -12,17 +12,17 @@
  * clearinghouse's latest audit checkpoint, which is kept; one that does not extend the kept one is reported.
  */
 import { compareCheckpoints, receiptHash, type AuditCheckpoint } from '../core/fork-rules';
-import type { CheckInReceiptPayload, RevocationListPayload } from '../core/protocol';
-import type { GrantPayload } from '../core/protocol';
+import type { CheckInReceiptPayload } from '../core/protocol';
 import { ok, type Result } from '../core/result';
 import type { CheckInAnswer } from '../core/wire/clearinghouse';
 import type { AuditCheckpointView, CheckInChainView } from '../core/wire/license-server';
 import type { ChainState } from '../trust/index';
 import type { ClearinghouseClient } from './clearinghouse.client';
-import { anchorOrRefuse, noClearinghouse, unreachable, verifyCertificate } from './activation.usecase';
+import { anchorOrRefuse, noClearinghouse, unreachable } from './activation.usecase';
 import { hex, type LicenseServerContext, type TrustAnchor } from './context';
-import { storeGrant, verifyGrant } from './key-packs.usecase';
+import { applyDocuments, verifyDocuments } from './documents.usecase';
 import * as repo from './license-server.repository';
+import { reportLapses } from './provisional.usecase';
 import type { CheckInResult } from '../core/wire/license-server';
 
 /** The answer of `POST /ls/v1/check-in` (core/wire/license-server.ts). */
@@ -38,12 +38,20 @@ export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckIn
 }
 
 async function checkInAlone(ctx: LicenseServerContext, client: ClearinghouseClient, anchor: TrustAnchor): Promise<Result<CheckInResult>> {
+  await reportLapses(ctx);
   const server = await repo.getServer(ctx.db);
-  const packs = (await repo.listKeyPacks(ctx.db)).map((p) => ({ pack: p.pack, seq: p.seq, issued: p.issued }));
+  // What each key pack says (count, type, version, program), and an activation made from a typed confirmation:
+  // the clearinghouse opens a case for any it never made (docs/codes.md).
+  const packs = (await repo.listKeyPacks(ctx.db)).map((p) => ({
+    pack: p.pack, seq: p.seq, issued: p.issued, count: p.total, calType: p.calType, calVersion: p.calVersion, program: p.program,
+  }));
+  const claimed = server.status === 'activated' && !server.certificate && server.serial !== undefined && server.method !== undefined
+    ? { activation: { serial: server.serial, method: server.method } }
+    : {};
   const state = ctx.chain.read();
   const pending = state.pending ?? { counter: state.counter + 1, prev: state.receiptHash, attempt: hex(ctx.random(16)) };
   if (!state.pending) ctx.chain.write({ ...state, pending });
-  const answer = await client.checkIn({ instanceId: server.instanceId, packs, chain: pending });
+  const answer = await client.checkIn({ instanceId: server.instanceId, packs, chain: pending, ...claimed });
   const now = ctx.clock.now();
   if (!answer.ok) {
     const error = unreachable(ctx, answer.error, 'check in');
@@ -64,57 +72,16 @@ async function checkInAlone(ctx: LicenseServerContext, client: ClearinghouseClie
   };
 
   // Verify everything before writing anything: a document that does not verify is ignored.
-  const cert = a.certificate ? await verifyCertificate(ctx, anchor, a.certificate) : undefined;
-  const grants: { grant: GrantPayload; token: string }[] = [];
-  for (const token of a.grants ?? []) {
-    const g = await verifyGrant(ctx, anchor, token);
-    if (g.ok) grants.push({ grant: g.value, token });
-  }
-  const list = a.revocations ? await verifyRevocations(anchor, a.revocations) : undefined;
+  const docs = await verifyDocuments(ctx, anchor, a);
 
   await ctx.change(async (trx, log) => {
     for (const e of chained.events) log.event(e.id, e.data);
-    const current = await repo.getServer(trx);
-    if (cert?.ok && current.status === 'activated' && a.status === 'activated') {
-      if (current.certificate !== a.certificate) out.certificateReceived = true;
-      await repo.updateServer(trx, { certificate: a.certificate!, expiresAt: new Date(cert.value.exp * 1000), org: cert.value.org });
-    }
-    if (current.status === 'activated') {
-      for (const { grant, token } of grants) {
-        const stored = await storeGrant(ctx, trx, log, grant, token, 'auto');
-        out.grantsReceived += 1;
-        if (stored.installed) out.keyPacksInstalled += 1;
-      }
-    }
-    let serverInvalidated = a.status === 'invalidated';
-    if (list?.ok && (current.revocationsSeq === undefined || list.value.seq >= current.revocationsSeq)) {
-      await repo.updateServer(trx, { revocations: a.revocations, revocationsSeq: list.value.seq });
-      out.revocationsSeq = list.value.seq;
-      for (const g of list.value.grants) {
-        if (g.serverId !== ctx.serverId) continue;
-        const invalidated = await repo.invalidateKeyPack(trx, g.pack, g.seq, now);
-        if (invalidated) {
-          out.keyPacksInvalidated.push({ pack: g.pack, seq: g.seq, caseNumber: g.caseNumber });
-          log.event(89, { count: invalidated.total, pack: g.pack, caseNumber: g.caseNumber ?? 'reissue' });
-        }
-      }
-      if (list.value.servers.some((s) => s.serverId === ctx.serverId)) serverInvalidated = true;
-    }
-    if (serverInvalidated && current.status !== 'invalidated' && current.status !== 'unactivated') {
-      const reason = list?.ok ? list.value.servers.find((s) => s.serverId === ctx.serverId)?.reason ?? 'invalidated' : 'invalidated';
-      await repo.updateServer(trx, { status: 'invalidated', statusChangedAt: now, statusReason: reason });
-      log.event(9103, { serverId: ctx.serverId, reason });
-      out.serverInvalidated = true;
-    }
+    Object.assign(out, await applyDocuments(ctx, trx, log, docs, now));
     await repo.updateServer(trx, { lastCheckInAt: now, lastCheckInResult: a.status });
     log.event(9109, { status: a.status, grants: out.grantsReceived, revocationsSeq: out.revocationsSeq ?? 'unchanged' });
     return ok(undefined);
   });
   return ok(out);
-}
-
-async function verifyRevocations(anchor: TrustAnchor, token: string): Promise<Result<RevocationListPayload>> {
-  return anchor.verify<RevocationListPayload>(token, 'opencal.revocations');
 }
 
 const seconds = (at: number) => new Date(at * 1000).toISOString();

@@ -33,8 +33,11 @@ export interface ClearinghouseClient {
   /** `chain`: this check-in's place in the server's check-in chain (core/fork-rules.ts), sent again as it is on a retry. */
   checkIn(body: {
     instanceId: string;
-    packs: { pack: number; seq: number; issued: number }[];
+    /** each key pack as installed: what its key pack ID or grant said, and how many CALs it issued. */
+    packs: { pack: number; seq: number; issued: number; count?: number; calType?: string; calVersion?: number; program?: string }[];
     chain: { counter: number; prev: string; attempt: string };
+    /** an activation made from a typed confirmation, until its certificate arrives. */
+    activation?: { serial: number; method: string };
   }): Promise<Result<CheckInAnswer>>;
   holdings(): Promise<Result<HoldingsAnswer>>;
 }

@@ -19,6 +19,8 @@ export interface TrustAnchor {
   fingerprint: string;
   /** MAC key of the codes between this license server and the clearinghouse. */
   macKey: Uint8Array;
+  /** days what a typed code creates is honoured without its signed document (the anchor's; absent: the default). */
+  provisionalWindowDays?: number;
 }
 
 export interface ClearinghouseLink {

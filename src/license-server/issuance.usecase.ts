@@ -24,6 +24,7 @@ import { ok, refuse, type Result } from '../core/result';
 import { isCalVersion, type CalVersion } from '../core/vocabulary';
 import { newId, type IssuanceState, type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
+import { activationState, keyPackState } from './provisional.usecase';
 import type { HeldLicense, IssuanceStore, KeyPack, ServerState } from './license-server.repository';
 
 /** The request and answer of `POST /ls/v1/cals` (core/wire/license-server.ts). */
@@ -47,9 +48,12 @@ function checkRequest(req: CalRequest): Result<CalVersion> {
   return ok(req.hostVersion);
 }
 
-/** Whether the server may take activated-only actions now (activated and its activation not expired). */
+/**
+ * Whether the server may take activated-only actions now: activated, its activation not expired, and — when it was
+ * activated from a typed confirmation — its certificate arrived or its provisional window is not over.
+ */
 export function isActive(server: ServerState, now: Date): boolean {
-  return server.status === 'activated' && !isActivationExpired(server.expiresAt, now);
+  return server.status === 'activated' && !isActivationExpired(server.expiresAt, now) && activationState(server, now) !== 'lapsed';
 }
 
 /** The session host allow-list ("RDS Endpoint Servers"): refuse others, with event 4141. */
@@ -195,7 +199,8 @@ async function claimFor(ctx: LicenseServerContext, store: IssuanceStore, calType
   const want = { calType, hostVersion: w.hostVersion, serverVersion: ctx.serverVersion, preventUpgrade: w.preventUpgrade };
   for (let round = 0; round < 3; round++) {
     const all = round === 0 ? await store.keyPacks() : await store.reloadKeyPacks();
-    const packs = all.filter((p) => !p.expiresAt || !isExpired(p.expiresAt, now));
+    // A key pack installed from a typed key pack ID whose grant did not come within its window issues nothing.
+    const packs = all.filter((p) => (!p.expiresAt || !isExpired(p.expiresAt, now)) && keyPackState(p, now) !== 'lapsed');
     for (const pack of chooseKeyPack(packs, want)) {
       if (await store.claimSeat(pack.id)) return pack;
     }

@@ -4,7 +4,7 @@
  * MAC; the grant arrives at the next check-in). Refused when the server is not activated.
  */
 import type { ChangeLog } from '../storage/change';
-import { decodeCode, verifyCodeMac } from '../core/codes/index';
+import { decodeCode, provisionalDeadline, verifyCodeMac } from '../core/codes/index';
 import { isVersionHostable } from '../core/license-server-rules';
 import type { GrantPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
@@ -13,6 +13,7 @@ import { anchorOrRefuse, noClearinghouse, unreachable } from './activation.useca
 import { newId, type LicenseServerContext, type TrustAnchor } from './context';
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
+import { keyPackMark, reportLapses, windowDays } from './provisional.usecase';
 import type { LsDb } from './license-server.repository';
 import type { KeyPack } from './license-server.repository';
 import type { KeyPackView } from '../core/wire/license-server';
@@ -20,16 +21,20 @@ import type { KeyPackView } from '../core/wire/license-server';
 export type { KeyPackView };
 
 
-export function keyPackView(k: KeyPack): KeyPackView {
+export function keyPackView(k: KeyPack, now: Date): KeyPackView {
+  const provisional = k.status === 'active' ? keyPackMark(k, now) : undefined;
   return {
     id: k.id, pack: k.pack, seq: k.seq, program: k.program, calType: k.calType, calVersion: k.calVersion, total: k.total,
     issued: k.issued, available: k.available, status: k.status, method: k.method, grant: k.grant !== undefined,
     installedAt: k.installedAt.toISOString(), expiresAt: k.expiresAt?.toISOString(),
+    ...(provisional ? { provisional } : {}),
   };
 }
 
 export async function listKeyPacks(ctx: LicenseServerContext): Promise<KeyPackView[]> {
-  return (await repo.listKeyPacks(ctx.db)).map(keyPackView);
+  await reportLapses(ctx);
+  const now = ctx.clock.now();
+  return (await repo.listKeyPacks(ctx.db)).map((k) => keyPackView(k, now));
 }
 
 async function requireActivated(ctx: LicenseServerContext): Promise<Result<void>> {
@@ -62,12 +67,21 @@ export async function verifyGrant(ctx: LicenseServerContext, anchor: TrustAnchor
 /**
  * Store a verified grant: fill the grant of a key pack installed by key pack ID, or install the key pack
  * (auto install, re-delivery after a rebuild or a reissue). Returns the key pack and whether it is new.
+ * A grant that says other than the key pack installed from its code (count, type, version, program) is not applied:
+ * that key pack came from a code the clearinghouse did not make, and stays provisional (event 9133).
  */
-export async function storeGrant(ctx: LicenseServerContext, trx: LsDb, log: ChangeLog, grant: GrantPayload, token: string, method: ActivationMethod): Promise<{ keyPack: KeyPack; installed: boolean }> {
+export async function storeGrant(ctx: LicenseServerContext, trx: LsDb, log: ChangeLog, grant: GrantPayload, token: string, method: ActivationMethod): Promise<{ keyPack: KeyPack; installed: boolean; applied: boolean }> {
   const existing = await repo.findKeyPack(trx, grant.pack, grant.seq);
   if (existing) {
-    if (!existing.grant) await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
-    return { keyPack: { ...existing, grant: existing.grant ?? token }, installed: false };
+    if (!existing.grant) {
+      const same = existing.total === grant.count && existing.calType === grant.calType && existing.calVersion === grant.calVersion && existing.program === grant.program;
+      if (!same) {
+        log.event(9133, { pack: grant.pack, seq: grant.seq, count: grant.count, calType: grant.calType, calVersion: grant.calVersion });
+        return { keyPack: existing, installed: false, applied: false };
+      }
+      await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
+    }
+    return { keyPack: { ...existing, grant: existing.grant ?? token }, installed: false, applied: true };
   }
   const now = ctx.clock.now();
   const id = newId(ctx, 'kp_');
@@ -77,7 +91,7 @@ export async function storeGrant(ctx: LicenseServerContext, trx: LsDb, log: Chan
   });
   log.event(9100, { pack: grant.pack, count: grant.count, calType: grant.calType, calVersion: grant.calVersion, program: grant.program, method });
   const keyPack = await repo.findKeyPack(trx, grant.pack, grant.seq);
-  return { keyPack: keyPack!, installed: true };
+  return { keyPack: keyPack!, installed: true, applied: true };
 }
 
 export interface InstallByPackKey {
@@ -110,7 +124,7 @@ export async function installByPackKey(ctx: LicenseServerContext, input: Install
   if (!grant.ok) return grant;
   if (!isVersionHostable(ctx.serverVersion, grant.value.calVersion)) return notHostable(ctx, grant.value.calVersion);
   const stored = await ctx.change(async (trx, log) => ok(await storeGrant(ctx, trx, log, grant.value, answer.value.grant, 'auto')));
-  return stored.ok ? ok(keyPackView(stored.value.keyPack)) : stored;
+  return stored.ok ? ok(keyPackView(stored.value.keyPack, ctx.clock.now())) : stored;
 }
 
 export async function installByKeyPackId(ctx: LicenseServerContext, input: { keyPackId: string; method?: 'web' | 'phone' }): Promise<Result<KeyPackView>> {
@@ -134,12 +148,14 @@ export async function installByKeyPackId(ctx: LicenseServerContext, input: { key
       return refuse('KEY_PACK_ALREADY_INSTALLED', { pack: f.packNumber, seq: f.grantSeq });
     }
     const id = newId(ctx, 'kp_');
+    const now = ctx.clock.now();
+    // Provisional until its grant arrives: this server can compute a key pack ID's MAC itself (docs/codes.md).
     await repo.insertKeyPack(trx, {
       id, pack: f.packNumber, seq: f.grantSeq, program: f.program, calType: f.calType, calVersion: f.calVersion, total: f.count,
-      method, installedAt: ctx.clock.now(),
+      method, installedAt: now, provisionalUntil: provisionalDeadline(now, windowDays(anchor.value)),
     });
     log.event(9100, { pack: f.packNumber, count: f.count, calType: f.calType, calVersion: f.calVersion, program: f.program, method });
     return ok((await repo.findKeyPack(trx, f.packNumber, f.grantSeq))!);
   });
-  return result.ok ? ok(keyPackView(result.value)) : result;
+  return result.ok ? ok(keyPackView(result.value, ctx.clock.now())) : result;
 }

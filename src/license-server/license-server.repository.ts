@@ -34,6 +34,8 @@ export interface LsTables {
     last_check_in_result: string | null;
     revocations: string | null;
     revocations_seq: number | null;
+    provisional_until: string | null;
+    lapse_reported_at: string | null;
   };
   ls_key_packs: {
     id: string;
@@ -50,6 +52,8 @@ export interface LsTables {
     installed_at: string;
     expires_at: string | null;
     invalidated_at: string | null;
+    provisional_until: string | null;
+    lapse_reported_at: string | null;
   };
   ls_issued_licenses: {
     id: string;
@@ -105,15 +109,23 @@ export interface ServerState {
   lastCheckInResult?: string;
   revocations?: string;
   revocationsSeq?: number;
+  /** activated from a typed confirmation: the end of its provisional window (docs/codes.md). */
+  provisionalUntil?: Date;
+  /** when the lapse of that window was reported (event 9131), once. */
+  lapseReportedAt?: Date;
 }
 
 
 /** A key pack as stored: the fields of its API view, with dates as dates and the grant JWS itself. */
-export type KeyPack = Omit<KeyPackView, 'grant' | 'installedAt' | 'expiresAt'> & {
+export type KeyPack = Omit<KeyPackView, 'grant' | 'installedAt' | 'expiresAt' | 'provisional'> & {
   grant?: string;
   installedAt: Date;
   expiresAt?: Date;
   invalidatedAt?: Date;
+  /** installed from a typed key pack ID: the end of its provisional window (docs/codes.md). */
+  provisionalUntil?: Date;
+  /** when the lapse of that window was reported (event 9130), once. */
+  lapseReportedAt?: Date;
 };
 
 
@@ -162,6 +174,8 @@ function toServer(r: Selectable<LsTables['ls_server']>): ServerState {
     lastCheckInResult: r.last_check_in_result ?? undefined,
     revocations: r.revocations ?? undefined,
     revocationsSeq: r.revocations_seq === null ? undefined : toNumber(r.revocations_seq),
+    provisionalUntil: fromIso(r.provisional_until),
+    lapseReportedAt: fromIso(r.lapse_reported_at),
   };
 }
 
@@ -184,6 +198,8 @@ function toKeyPack(r: KeyPackRow): KeyPack {
     installedAt: fromIso(r.installed_at),
     expiresAt: fromIso(r.expires_at),
     invalidatedAt: fromIso(r.invalidated_at),
+    provisionalUntil: fromIso(r.provisional_until),
+    lapseReportedAt: fromIso(r.lapse_reported_at),
   };
 }
 
@@ -248,6 +264,8 @@ export interface ServerPatch {
   lastCheckInResult?: string | null;
   revocations?: string | null;
   revocationsSeq?: number | null;
+  provisionalUntil?: Date | null;
+  lapseReportedAt?: Date | null;
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -271,6 +289,8 @@ export async function updateServer(db: Db, patch: ServerPatch): Promise<void> {
   if (patch.lastCheckInResult !== undefined) v['last_check_in_result'] = patch.lastCheckInResult;
   if (patch.revocations !== undefined) v['revocations'] = patch.revocations;
   if (patch.revocationsSeq !== undefined) v['revocations_seq'] = patch.revocationsSeq;
+  if (patch.provisionalUntil !== undefined) v['provisional_until'] = iso(patch.provisionalUntil);
+  if (patch.lapseReportedAt !== undefined) v['lapse_reported_at'] = iso(patch.lapseReportedAt);
   if (Object.keys(v).length === 0) return;
   await db.updateTable('ls_server').set(v).where('id', '=', 1).execute();
 }
@@ -373,7 +393,7 @@ export async function findKeyPack(db: Db, pack: number, seq?: number): Promise<K
 }
 
 /** A key pack as it is installed: nothing issued yet, active. */
-export type NewKeyPack = Omit<KeyPack, 'issued' | 'available' | 'status' | 'invalidatedAt'>;
+export type NewKeyPack = Omit<KeyPack, 'issued' | 'available' | 'status' | 'invalidatedAt' | 'lapseReportedAt'>;
 
 export async function insertKeyPack(db: Db, k: NewKeyPack): Promise<void> {
   await db.insertInto('ls_key_packs').values({
@@ -390,7 +410,22 @@ export async function insertKeyPack(db: Db, k: NewKeyPack): Promise<void> {
     grant_jws: k.grant ?? null,
     installed_at: k.installedAt.toISOString(),
     expires_at: iso(k.expiresAt),
+    provisional_until: iso(k.provisionalUntil),
   }).execute();
+}
+
+/** Record that a key pack's provisional window lapsed without its grant; true only for the first caller. */
+export async function markKeyPackLapseReported(db: Db, id: string, at: Date): Promise<boolean> {
+  const rows = await db.updateTable('ls_key_packs').set({ lapse_reported_at: at.toISOString() })
+    .where('id', '=', id).where('lapse_reported_at', 'is', null).where('grant_jws', 'is', null).returning('id').execute();
+  return rows.length > 0;
+}
+
+/** Record that the activation's provisional window lapsed without its certificate; true only for the first caller. */
+export async function markServerLapseReported(db: Db, at: Date): Promise<boolean> {
+  const rows = await db.updateTable('ls_server').set({ lapse_reported_at: at.toISOString() })
+    .where('id', '=', 1).where('lapse_reported_at', 'is', null).where('certificate', 'is', null).returning('id').execute();
+  return rows.length > 0;
 }
 
 /** Store a grant that arrived later (phone/web install); only fills an empty slot. */
@@ -625,7 +660,7 @@ export async function wipeLicenseDatabase(db: Db, instanceId: string, at: Date, 
   await db.deleteFrom('ls_key_packs').execute();
   await updateServer(db, {
     instanceId, status: 'unactivated', method: null, activatedAt: null, expiresAt: null, serial: null, org: null,
-    certificate: null, statusChangedAt: at, statusReason: reason,
+    certificate: null, statusChangedAt: at, statusReason: reason, provisionalUntil: null, lapseReportedAt: null,
   });
 }
 

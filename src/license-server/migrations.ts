@@ -108,4 +108,13 @@ export const licenseServerMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // What a typed code creates is provisional (docs/codes.md): the end of its window, and when its lapse was reported.
+  ls_0002_codes_provisional: {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('ls_server').addColumn('provisional_until', 'text').execute();
+      await db.schema.alterTable('ls_server').addColumn('lapse_reported_at', 'text').execute();
+      await db.schema.alterTable('ls_key_packs').addColumn('provisional_until', 'text').execute();
+      await db.schema.alterTable('ls_key_packs').addColumn('lapse_reported_at', 'text').execute();
+    },
+  },
 };

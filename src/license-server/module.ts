@@ -108,10 +108,12 @@ function anchorFrom(identity: Identity, trust: TrustAnswer): TrustAnchor {
   const root = trust.keys[0]!;
   const raw = base64urlDecode(root.x);
   if (!isEd25519PublicKey(raw)) throw new Error('the trust anchor key is not an Ed25519 public key');
+  const window = trust.provisionalWindowDays;
   return {
     publicKeyRaw: raw,
     fingerprint: trust.fingerprint ?? clearinghouseKid(raw),
     macKey: codeMacKey(identity, raw),
+    ...(Number.isInteger(window) && window! > 0 ? { provisionalWindowDays: window } : {}),
     async verify<T>(token: string, typ: string): Promise<Result<T>> {
       const r = await verifyJws<T>(token, keys, typ);
       return r.ok ? ok(r.value.payload) : r;

@@ -3,6 +3,7 @@ import { activationView } from './activation.usecase';
 import type { LicenseServerContext } from './context';
 import { keyPackView } from './key-packs.usecase';
 import * as repo from './license-server.repository';
+import { reportLapses } from './provisional.usecase';
 import type { LicenseServerStatus } from '../core/wire/license-server';
 
 export async function identity(ctx: LicenseServerContext) {
@@ -17,6 +18,7 @@ export async function identity(ctx: LicenseServerContext) {
 }
 
 export async function status(ctx: LicenseServerContext): Promise<LicenseServerStatus> {
+  await reportLapses(ctx);
   const now = ctx.clock.now();
   const server = await repo.getServer(ctx.db);
   const packs = await repo.listKeyPacks(ctx.db);
@@ -32,7 +34,7 @@ export async function status(ctx: LicenseServerContext): Promise<LicenseServerSt
     version: ctx.serverVersion,
     instanceId: server.instanceId,
     activation: activationView(server, now),
-    keyPacks: packs.map(keyPackView),
+    keyPacks: packs.map((k) => keyPackView(k, now)),
     issued: { temporary: count('temporary'), permanent: count('permanent'), user: count('user') },
     settings: { preventUpgrade: server.preventUpgrade, allowListEnabled: server.allowListEnabled },
     clearinghouse: {

@@ -16,6 +16,28 @@ export type DecodedCode<K extends CodeKind = CodeKind> = {
 
 export type CodeRefusalCode = 'CODE_WRONG_LENGTH' | 'CODE_INVALID_CHARACTER' | 'CODE_CHECK_FAILED' | 'CODE_WRONG_KIND' | 'CODE_MAC_INVALID';
 
+/**
+ * What a code's MAC covers besides its fields, given by the one who makes or checks it. A deactivation receipt
+ * binds the serial of the activation it ends (issue: a receipt from before a same-day reactivation was accepted
+ * again); other kinds bind nothing.
+ */
+export interface CodeBinding {
+  /** deactivation receipt: the clearinghouse's serial of the activation the deactivation ends. */
+  activationSerial?: number;
+}
+
+/** The bytes a code's MAC binds (docs/codes.md, MAC): the activation serial, 4 bytes big-endian, for a receipt. */
+export function boundData(kind: CodeKind, binding: CodeBinding | undefined): Uint8Array {
+  if (kind !== 'deactivationReceipt') return new Uint8Array(0);
+  const serial = binding?.activationSerial;
+  if (serial === undefined || !Number.isInteger(serial) || serial < 0 || serial > 0xffffffff) {
+    throw new Error('a deactivation receipt binds the activation serial it ends (0..2^32-1)');
+  }
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, serial);
+  return out;
+}
+
 /** Whether codes of this kind carry a MAC (activation confirmation, key pack ID, migration code, deactivation receipt). */
 export function codeHasMac(kind: CodeKind): boolean {
   return KIND_SPECS[kind].macBits > 0;
@@ -50,14 +72,14 @@ function specOf(kind: CodeKind): KindSpec<CodeKind> {
  * Makes the formatted code (groups of 5). `macKey` is required for kinds that carry a MAC.
  * Throws only on a programmer error: a field out of range or a missing MAC key.
  */
-export function encodeCode<K extends CodeKind>(kind: K, fields: CodeFields[K], macKey?: Uint8Array): string {
+export function encodeCode<K extends CodeKind>(kind: K, fields: CodeFields[K], macKey?: Uint8Array, binding?: CodeBinding): string {
   const spec = specOf(kind);
   const fieldBits = fieldBitsOf(kind);
   const packed = packInts(spec, spec.toInts(fields));
   let mac = 0n;
   if (spec.macBits > 0) {
     if (macKey === undefined) throw new Error(`a ${CODE_KIND_LABELS[kind]} needs a MAC key`);
-    mac = computeMac(kind, packed, fieldBits, macKey);
+    mac = computeMac(kind, packed, fieldBits, macKey, boundData(kind, binding));
   }
   const value = (mac << BigInt(spec.capacityBits - spec.macBits)) | (packed << BigInt(reservedBits(kind)));
   const data = toDigits(value, spec.length - CHECK_DIGITS);
@@ -147,16 +169,17 @@ export function identifyCode(input: string): Result<DecodedCode> {
 
 /**
  * Checks the MAC of a decoded code with the MAC key shared by the license server it is for and the
- * clearinghouse (trust/codeMacKey). Refusal: CODE_MAC_INVALID. Throws for a kind without MAC.
+ * clearinghouse (trust/codeMacKey), and what the code binds (a receipt: the activation serial it ends).
+ * Refusal: CODE_MAC_INVALID. Throws for a kind without MAC.
  */
-export function verifyCodeMac(decoded: DecodedCode, macKey: Uint8Array): Result<void> {
+export function verifyCodeMac(decoded: DecodedCode, macKey: Uint8Array, binding?: CodeBinding): Result<void> {
   const spec = specOf(decoded.kind);
   if (spec.macBits === 0 || decoded.mac === undefined) {
     throw new Error(`a ${CODE_KIND_LABELS[decoded.kind]} carries no MAC`);
   }
   const fieldBits = fieldBitsOf(decoded.kind);
   const packed = packInts(spec, spec.toInts(decoded.fields as never));
-  const expected = computeMac(decoded.kind, packed, fieldBits, macKey);
+  const expected = computeMac(decoded.kind, packed, fieldBits, macKey, boundData(decoded.kind, binding));
   if (macEquals(expected, decoded.mac, spec.macBits)) return ok(undefined);
   return refuse('CODE_MAC_INVALID', { kind: decoded.kind });
 }

@@ -30,8 +30,15 @@ export const TrustKey = Type.Object({
   use: Type.Literal('sig'),
 });
 
-/** `GET /ch/v1/trust`: the clearinghouse public keys and the fingerprint to pin (hex sha256 of the raw key). */
-export const TrustAnchor = Type.Object({ keys: Type.Array(TrustKey), fingerprint: Type.String() });
+/**
+ * `GET /ch/v1/trust`: the clearinghouse public keys, the fingerprint to pin (hex sha256 of the raw key), and the
+ * provisional window of what typed codes create (docs/codes.md; absent from anchors pinned before it existed: 14).
+ */
+export const TrustAnchor = Type.Object({
+  keys: Type.Array(TrustKey),
+  fingerprint: Type.String(),
+  provisionalWindowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'days a typed code\'s activation or key pack is honoured without its signed document' })),
+});
 export type TrustAnchor = Static<typeof TrustAnchor>;
 
 /** `POST /ch/v1/orgs`: the organization and its ch:org token, shown once. */
@@ -174,6 +181,19 @@ export const AuditCheckpointVerifyAnswer = Type.Object({
   since: Type.Integer(),
 });
 export type AuditCheckpointVerifyAnswer = Static<typeof AuditCheckpointVerifyAnswer>;
+
+/**
+ * `GET /ch/v1/servers/:serverId/export`: the signed file an air-gapped license server imports (`licmgr import
+ * FILE`). `signed` is a JWS (typ `opencal.documents`) whose payload holds the certificate, the grants and the
+ * revocation list, each a JWS of its own.
+ */
+export const DocumentsFile = Type.Object({
+  type: Type.Literal('opencal.documents'),
+  serverId: Type.String(),
+  exportedAt: Timestamp,
+  signed: Jws,
+});
+export type DocumentsFile = Static<typeof DocumentsFile>;
 
 /** `POST /ch/v1/servers/holdings`: what the clearinghouse holds for this server. */
 export const HoldingsAnswer = Type.Object({ certificate: Type.Optional(Jws), grants: Type.Array(Jws) });

@@ -21,6 +21,16 @@ export const ServerIdentity = Type.Object({
 });
 export type ServerIdentity = Static<typeof ServerIdentity>;
 
+/**
+ * What a typed code created (an activation from a confirmation, a key pack from a key pack ID) until its signed
+ * certificate or grant arrives (docs/codes.md): `provisional` until `until`, then `lapsed` (it stops counting).
+ */
+export const ProvisionalMark = Type.Object(
+  { state: Type.Union([Type.Literal('provisional'), Type.Literal('lapsed')]), until: Timestamp },
+  { description: 'present while the signed document is missing: provisional until `until`, lapsed after' },
+);
+export type ProvisionalMark = Static<typeof ProvisionalMark>;
+
 /** The activation of a license server (`activation` of the status; answer of activate and reactivate). */
 export const ActivationView = Type.Object({
   status: oneOf(ACTIVATION_STATUSES),
@@ -30,6 +40,7 @@ export const ActivationView = Type.Object({
   expired: Type.Boolean(),
   certificate: Type.Boolean({ description: 'whether the server holds a certificate' }),
   reason: Type.Optional(Type.String()),
+  provisional: Type.Optional(ProvisionalMark),
   contact: Type.Optional(
     Type.Object(
       { firstName: Type.String(), lastName: Type.String(), company: Type.String(), country: Type.String() },
@@ -58,6 +69,7 @@ export const KeyPackView = Type.Object({
   grant: Type.Boolean({ description: 'whether the pack holds a clearinghouse grant' }),
   installedAt: Timestamp,
   expiresAt: Type.Optional(Timestamp),
+  provisional: Type.Optional(ProvisionalMark),
 });
 export type KeyPackView = Static<typeof KeyPackView>;
 
