@@ -4,10 +4,26 @@
  * (`ch:admin`) for organizations, agents and packs; an agent token (`ch:agent`) for the desk; an organization
  * token (`ch:org`) sees its own cases and packs.
  */
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { AgentCreated, AuditCheckpointAnswer, AuditCheckpointVerifyAnswer, AuditVerifyAnswer, CaseAnswer, CaseList, CaseView, ConfirmationAnswer, OrgCreated, OrganizationList, PackCreated, SignedList, TrustAnchor } from '../core/wire/clearinghouse';
+import type {
+  AgentCreated,
+  AuditCheckpointAnswer,
+  AuditCheckpointVerifyAnswer,
+  AuditVerifyAnswer,
+  CaseAnswer,
+  CaseList,
+  CaseView,
+  ConfirmationAnswer,
+  DocumentsFile,
+  OrgCreated,
+  OrganizationList,
+  PackCreated,
+  SignedList,
+  TrustAnchor,
+} from '../core/wire/clearinghouse';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refuse, type Result } from '../core/result';
 import type { RevocationListPayload } from '../core/protocol';
@@ -169,6 +185,34 @@ export function chCommands(program: Command, ctx: CliContext): void {
       (v) => table(['license server', 'org', 'status', 'method', 'last seen'], v.servers.map((s) => [s['serverId'], s['orgId'], s['status'], s['method'], s['lastSeenAt']])),
     ),
   );
+
+  clientCommand(
+    ch
+      .command('export')
+      .description("the signed file of a license server for an air-gapped site (its certificate, grants and the revocation list), to install there with opencal licmgr import FILE")
+      .argument('<server-id>', 'the 35-character license server ID'),
+    ['opencal ch export XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX --out ls-documents.json --token $ORG_TOKEN'],
+  )
+    .option('--out <file>', 'write the file here (default: print it)')
+    .action(
+      clientAction(
+        ctx,
+        async (target, o: Opts, serverId: string): Promise<Result<{ file: DocumentsFile; out?: string }>> => {
+          const id = code(serverId, 'licenseServerId');
+          if (!id.ok) return id;
+          const r = await call<DocumentsFile>(target, 'GET', `/ch/v1/servers/${encodeURIComponent(id.value.formatted)}/export`);
+          if (!r.ok) return r;
+          if (typeof o['out'] !== 'string') return { ok: true, value: { file: r.value } };
+          const out = resolvePath(ctx.io.cwd, o['out']);
+          await writeFile(out, `${JSON.stringify(r.value, null, 2)}\n`, { mode: 0o644 });
+          return { ok: true, value: { file: r.value, out } };
+        },
+        (v) =>
+          v.out
+            ? `${lines([['license server', v.file.serverId], ['exported', v.file.exportedAt], ['file', v.out]])}\nCarry the file to the site and run there: opencal licmgr import FILE`
+            : JSON.stringify(v.file, null, 2),
+      ),
+    );
 
   // ---------------------------------------------------------------- cases
   clientCommand(ch.command('cases').description('cases (migrations, reissues) with their status: the review queue is --status pending'), [

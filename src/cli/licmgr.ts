@@ -4,11 +4,14 @@
  * code, issued licenses and their export, revoke, rebuild, deactivation, session host join tokens.
  * Token: the license server's admin token (`ls:admin`).
  */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type {
   ActivationView,
   AllowList,
   DeactivationReceipt,
   HostList,
+  ImportResult,
   IssuedList,
   IssuedView,
   JoinToken,
@@ -42,19 +45,33 @@ import {
   type Target,
 } from './request';
 
+/** A key pack's status as the license manager shows it: a provisional one says until when, a lapsed one says so. */
+function keyPackStatus(k: KeyPackView): string {
+  if (!k.provisional) return k.status;
+  return k.provisional.state === 'lapsed' ? `lapsed ${k.provisional.until.slice(0, 10)}` : `provisional until ${k.provisional.until.slice(0, 10)}`;
+}
+
 export function renderKeyPacks(packs: KeyPackView[]): string {
   if (packs.length === 0) return 'key packs: none installed';
-  return table(
+  const table_ = table(
     ['pack', 'program', 'type', 'version', 'total', 'issued', 'available', 'status', 'method'],
-    packs.map((k) => [k.seq > 1 ? `${k.pack} (grant ${k.seq})` : k.pack, k.program, k.calType, k.calVersion, k.total, k.issued, k.available, k.status, k.method]),
+    packs.map((k) => [k.seq > 1 ? `${k.pack} (grant ${k.seq})` : k.pack, k.program, k.calType, k.calVersion, k.total, k.issued, k.available, keyPackStatus(k), k.method]),
   );
+  const lapsed = packs.some((k) => k.provisional?.state === 'lapsed');
+  return lapsed
+    ? `${table_}\nA lapsed key pack was installed from a typed key pack ID and its signed grant did not arrive in time: it issues no CALs. Check in (opencal licmgr check-in) or import the clearinghouse's file (opencal licmgr import FILE).`
+    : table_;
 }
 
 function renderActivation(a: ActivationView): string {
   const bits: string[] = [a.status];
   if (a.method) bits.push(`by ${a.method}`);
   if (a.expiresAt) bits.push(`${a.expired ? 'expired' : 'until'} ${a.expiresAt.slice(0, 10)}`);
-  if (a.status === 'activated' && a.certificate === false) bits.push('(certificate arrives at the next check-in)');
+  if (a.provisional?.state === 'lapsed') {
+    bits.push(`(provisional, lapsed ${a.provisional.until.slice(0, 10)}: no certificate arrived; temporary CALs only until a check-in or opencal licmgr import FILE)`);
+  } else if (a.provisional) {
+    bits.push(`(provisional until ${a.provisional.until.slice(0, 10)}: the certificate arrives at the next check-in, or with opencal licmgr import FILE)`);
+  } else if (a.status === 'activated' && a.certificate === false) bits.push('(certificate arrives at the next check-in)');
   if (a.reason && a.status !== 'activated') bits.push(`(${a.reason})`);
   return bits.join(' ');
 }
@@ -371,6 +388,33 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
 
   clientCommand(lm.command('check-in').description('check in with the clearinghouse now: certificate, grants and revocation list'), 'opencal licmgr check-in').action(
     clientAction(ctx, (target) => call<Record<string, unknown>>(target, 'POST', '/ls/v1/check-in'), (v) => lines(Object.entries(v))),
+  );
+
+  clientCommand(
+    lm.command('import').description("air-gapped sites: install the clearinghouse's signed file for this server (certificate, grants, revocation list)").argument('<file>', 'the file written by opencal ch export'),
+    'opencal licmgr import ls-documents.json',
+  ).action(
+    clientAction(
+      ctx,
+      async (target, _o, file: string): Promise<Result<ImportResult>> => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(await readFile(resolve(ctx.io.cwd, file), 'utf8'));
+        } catch (e) {
+          return refuse('IMPORT_FILE_INVALID', { problem: 'unreadable', file, reason: (e as Error).message.split('\n')[0] });
+        }
+        return call<ImportResult>(target, 'POST', '/ls/v1/import', { file: parsed });
+      },
+      (v) =>
+        lines([
+          ['exported', v.exportedAt],
+          ['status at the clearinghouse', v.status],
+          ['certificate', v.certificateReceived ? 'received' : 'unchanged'],
+          ['grants', `${v.grantsReceived} (${v.keyPacksInstalled} key packs installed)`],
+          ['invalidated key packs', v.keyPacksInvalidated.length],
+          ['revocation list', v.revocationsSeq ?? 'unchanged'],
+        ]),
+    ),
   );
 
   const hosts = lm.command('hosts').description('session hosts enrolled on this license server');

@@ -157,6 +157,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'This license server was activated from a typed confirmation on {activatedAt} and its signed certificate did not arrive within {windowDays} days: it issues only temporary CALs. Check in with the clearinghouse, or import its signed file.'),
   def(9132, LS, 'information', 'SIGNED_DOCUMENTS_IMPORTED', 'license-server',
     'Signed documents exported by the clearinghouse on {exportedAt} were imported: certificate {certificate}, {grants} grants, revocation list {revocationsSeq}.'),
+  def(9134, LS, 'warning', 'IMPORT_FILE_FOR_ANOTHER_SERVER', 'license-server',
+    'An imported file of signed documents was refused: it was exported for license server {fileServerId}, not for this one.'),
   def(9133, LS, 'warning', 'GRANT_DOES_NOT_MATCH_KEY_PACK', 'license-server',
     'The grant of key pack {pack} (grant {seq}) says {count} {calType} CALs for Windows Server {calVersion}, but the key pack installed from its code says otherwise: the grant was not applied and the key pack stays provisional.'),
 

@@ -1108,14 +1108,18 @@ export const REFUSALS = {
     (d) => `This key pack ID was not made for license server ${d.serverId} (or was mistyped). Check that the portal or the agent was given this server's ID, and type it again.`,
     (d) => `Cet ID de pack de licences n'a pas été fait pour le serveur de licences ${d.serverId} (ou a été mal tapé). Vérifiez que le portail ou l'agent a reçu l'ID de ce serveur, et tapez-le de nouveau.`,
   ),
-  IMPORT_FILE_INVALID: entry<{ problem: 'format' | 'signature' | 'document'; reason?: string }>(
+  IMPORT_FILE_INVALID: entry<{ problem: 'format' | 'signature' | 'document' | 'unreadable'; file?: string; reason?: string }>(
     400,
     (d) =>
-      d.problem === 'format'
+      d.problem === 'unreadable'
+        ? `The file ${d.file ?? ''} cannot be read${d.reason ? ` (${d.reason})` : ''}. Give the path of the file exported by the clearinghouse.`
+        : d.problem === 'format'
         ? 'This is not a file of signed documents exported by the clearinghouse. Export the file again for this license server and import it unchanged.'
         : `This file's ${d.problem === 'signature' ? 'signature' : 'documents'} do not verify against this license server's trust anchor${d.reason ? ` (${d.reason})` : ''}: it was altered, or made by another clearinghouse. Export it again from the clearinghouse this server trusts.`,
     (d) =>
-      d.problem === 'format'
+      d.problem === 'unreadable'
+        ? `Le fichier ${d.file ?? ''} ne peut pas être lu${d.reason ? ` (${d.reason})` : ''}. Donnez le chemin du fichier exporté par le clearinghouse.`
+        : d.problem === 'format'
         ? "Ce fichier n'est pas un fichier de documents signés exporté par le clearinghouse. Exportez de nouveau le fichier pour ce serveur de licences et importez-le sans le modifier."
         : `${d.problem === 'signature' ? 'La signature de ce fichier ne se vérifie pas' : 'Les documents de ce fichier ne se vérifient pas'} avec l'ancre de confiance de ce serveur de licences${d.reason ? ` (${d.reason})` : ''} : il a été modifié, ou fait par un autre clearinghouse. Exportez-le de nouveau depuis le clearinghouse auquel ce serveur fait confiance.`,
     { cli: [() => '(opencal ch export SERVER_ID --out FILE)', () => '(opencal ch export ID_SERVEUR --out FICHIER)'] },

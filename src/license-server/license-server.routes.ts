@@ -346,6 +346,23 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     return r.ok ? r.value : sendRefusal(reply, r.error);
   });
 
+  app.post(
+    '/import',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'import the signed file the clearinghouse exported for this server (air-gapped sites): certificate, grants, revocation list',
+        body: Type.Object({ file: Type.Unknown({ description: 'the file written by `opencal ch export` (GET /ch/v1/servers/:serverId/export), as JSON' }) }, { additionalProperties: false }),
+        response: { 200: Wire.ImportResult, ...errorResponses(400, 401, 403, 409, 422, 502) },
+      },
+    },
+    async (request, reply) => {
+      const r = await uc.importDocuments(request.body.file);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
   app.get(
     '/events',
     {

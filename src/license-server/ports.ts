@@ -16,6 +16,7 @@ import * as issuance from './issuance.usecase';
 import * as issued from './issued.usecase';
 import * as keyPacks from './key-packs.usecase';
 import * as repo from './license-server.repository';
+import { importDocuments } from './import.usecase';
 import { rebuild } from './rebuild.usecase';
 import { identity, status } from './status.usecase';
 
@@ -45,6 +46,7 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
     perUserReport: () => issued.perUserReport(ctx),
     rebuild: (input: { force?: boolean }) => rebuild(ctx, input),
     checkIn: () => checkIn(ctx),
+    importDocuments: (file: unknown) => importDocuments(ctx, file),
     setSettings: async (input: { preventUpgrade?: boolean }) => {
       if (input.preventUpgrade !== undefined) {
         const preventUpgrade = input.preventUpgrade;

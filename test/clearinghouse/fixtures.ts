@@ -89,8 +89,11 @@ export class FakeLicenseServer {
     );
   }
 
-  receipt(): string {
-    return encodeCode('deactivationReceipt', { server: serverIdPrefix(this.serverId), day: dayNumber(this.clock.now()) }, this.macKey());
+  /** the serial of its latest activation (from its certificate), which its deactivation receipts bind. */
+  activationSerial = 0;
+
+  receipt(activationSerial = this.activationSerial): string {
+    return encodeCode('deactivationReceipt', { server: serverIdPrefix(this.serverId), day: dayNumber(this.clock.now()) }, this.macKey(), { activationSerial });
   }
 }
 
@@ -119,6 +122,7 @@ export async function clearinghouseWithPack(tdb: Pick<TestDatabase, 'open'>): Pr
 export async function activate(h: Harness, ls: FakeLicenseServer, orgToken: string, serverVersion = 2019) {
   const r = await h.call('POST', '/servers/activate', await ls.signed('activate', { company: COMPANY, serverVersion }), orgToken);
   if (r.status !== 200) throw new Error(`activation failed: ${JSON.stringify(r.body)}`);
+  ls.activationSerial = payloadOf(r.body.certificate).serial;
   return r.body.certificate as string;
 }
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/clock';
 import { dayNumber, encodeCode } from '../../src/core/codes/index';
-import type { GrantPayload, RevocationListPayload } from '../../src/core/protocol';
+import type { DocumentsPayload, GrantPayload, RevocationListPayload, ServerCertificatePayload } from '../../src/core/protocol';
+import type { DocumentsFile } from '../../src/core/wire/clearinghouse';
 import type { CalType, CalVersion, Program, ServerVersion } from '../../src/core/vocabulary';
 import { createLicenseServer, licenseDatabaseUrl, type LicenseServer, type LicenseServerOptions } from '../../src/license-server/module';
 import { randomBytes } from '../../src/platform/random';
@@ -25,6 +26,9 @@ export interface TestClearinghouse {
   keyPackId(ls: LicenseServer, p: { packNumber: number; calType?: CalType; calVersion?: CalVersion; count: number; program?: Program; grantSeq?: number }): string;
   grant(ls: LicenseServer, p: { pack: number; seq?: number; calType?: CalType; calVersion?: CalVersion; count: number; program?: Program }): Promise<string>;
   revocations(list: Omit<RevocationListPayload, 'typ' | 'iat'>): Promise<string>;
+  certificate(ls: LicenseServer, serial?: number): Promise<string>;
+  /** the signed file `opencal ch export` writes for a server (`licmgr import FILE`). */
+  documentsFile(ls: LicenseServer, d: { certificate?: string; grants: string[]; revocations?: string; status?: string; sub?: string }): Promise<DocumentsFile>;
 }
 
 export function testClearinghouse(clock: ManualClock): TestClearinghouse {
@@ -52,6 +56,23 @@ export function testClearinghouse(clock: ManualClock): TestClearinghouse {
       return signJws(identity, payload);
     },
     revocations: (list) => signJws(identity, { typ: 'opencal.revocations', iat: Math.floor(clock.now().getTime() / 1000), ...list }),
+    certificate: (ls, serial = 1) => {
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      const payload: ServerCertificatePayload = {
+        typ: 'opencal.certificate', sub: ls.serverId, pub: ls.context.publicKey, org: 'org-test', method: 'phone', serverVersion: ls.context.serverVersion,
+        serial, iat, exp: iat + 730 * 86_400,
+      };
+      return signJws(identity, payload);
+    },
+    documentsFile: async (ls, d) => {
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      const revocations = d.revocations ?? (await signJws(identity, { typ: 'opencal.revocations', iat, seq: 0, servers: [], grants: [] }));
+      const payload: DocumentsPayload = {
+        typ: 'opencal.documents', sub: d.sub ?? ls.serverId, status: d.status ?? 'activated', grants: d.grants, revocations, iat,
+        ...(d.certificate ? { certificate: d.certificate } : {}),
+      };
+      return { type: 'opencal.documents', serverId: d.sub ?? ls.serverId, exportedAt: clock.now().toISOString(), signed: await signJws(identity, payload) };
+    },
   };
 }
 
@@ -99,6 +120,17 @@ export async function activatedWithPack(h: Harness, packs: { packNumber: number;
     const installed = await h.ls.useCases.installByKeyPackId({ keyPackId: h.ch.keyPackId(h.ls, p), method: 'phone' });
     if (!installed.ok) throw new Error(installed.error.message);
   }
+}
+
+/**
+ * The site's signed documents arrive (here by the import file; a check-in delivers the same): the certificate of the
+ * phone activation and the grants of the key packs, which ends their provisional window (docs/codes.md).
+ */
+export async function withSignedDocuments(h: Harness, packs: { packNumber: number; count: number; calVersion?: CalVersion; calType?: CalType }[]): Promise<void> {
+  const grants = await Promise.all(packs.map((p) => h.ch.grant(h.ls, { pack: p.packNumber, count: p.count, calVersion: p.calVersion, calType: p.calType })));
+  const file = await h.ch.documentsFile(h.ls, { certificate: await h.ch.certificate(h.ls), grants });
+  const imported = await h.ls.useCases.importDocuments(file);
+  if (!imported.ok) throw new Error(imported.error.message);
 }
 
 export function device(n: number, host = 'h') {

@@ -5,7 +5,7 @@ import { queryEvents } from '../../src/events/event-log';
 import { verifyJwsWithKey, base64urlDecode } from '../../src/trust/index';
 import type { CalTokenPayload } from '../../src/core/protocol';
 import { describeEachDatabase, type TestDatabase } from '../helpers/databases';
-import { activatedWithPack, connectTwice, device, jtiOf, startLicenseServer, type Harness } from './harness';
+import { activatedWithPack, connectTwice, device, jtiOf, startLicenseServer, withSignedDocuments, type Harness } from './harness';
 
 async function payloadOf(h: Harness, token: string): Promise<CalTokenPayload> {
   const v = await verifyJwsWithKey<CalTokenPayload>(token, base64urlDecode(h.ls.context.publicKey), 'opencal.cal');
@@ -64,6 +64,8 @@ describeEachDatabase('CAL issuance', (tdb) => {
   it('renewal window: a permanent CAL presented more than 7 days before expiry is kept, within 7 days it is renewed on the same seat', async () => {
     const { h } = s;
     await activatedWithPack(h, [{ packNumber: 7, count: 10 }]);
+    // Months pass: the phone-activated site got its signed documents (else its key pack lapses after 14 days).
+    await withSignedDocuments(h, [{ packNumber: 7, count: 10 }]);
     const got = await connectTwice(h.ls, 'host-a', device(1));
     if (!got.ok) throw new Error(got.error.message);
     const expiresAt = new Date(got.value.expiresAt);
@@ -119,6 +121,7 @@ describeEachDatabase('CAL issuance', (tdb) => {
   it('when no CAL is left the device keeps its temporary CAL (event 21) and is refused once it expired', async () => {
     const { h } = s;
     await activatedWithPack(h, [{ packNumber: 7, count: 1 }]);
+    await withSignedDocuments(h, [{ packNumber: 7, count: 1 }]);
     await connectTwice(h.ls, 'host', device(1));
     const second = await connectTwice(h.ls, 'host', device(2));
     expect(second.ok && second.value.kind).toBe('temporary');

@@ -89,7 +89,9 @@ describeEachDatabase('license manager', (tdb) => {
     if (!r.ok) throw new Error(r.error.message);
     const decoded = decodeCode(r.value.receipt, 'deactivationReceipt');
     expect(decoded.ok && decoded.value.fields.server).toBe(serverIdPrefix(h.ls.serverId));
-    expect(decoded.ok && verifyCodeMac(decoded.value, h.ch.macKeyFor(h.ls)).ok).toBe(true);
+    // The receipt binds the activation it ends (serial 1, the phone confirmation's), and no other.
+    expect(decoded.ok && verifyCodeMac(decoded.value, h.ch.macKeyFor(h.ls), { activationSerial: 1 }).ok).toBe(true);
+    expect(decoded.ok && verifyCodeMac(decoded.value, h.ch.macKeyFor(h.ls), { activationSerial: 2 }).ok).toBe(false);
     const cal = await h.ls.useCases.requestCal('host', { ...device(1), mode: 'per-device', hostVersion: 2019 });
     expect(!cal.ok && cal.error.code).toBe('LICENSE_SERVER_DEACTIVATED');
     const re = await h.ls.useCases.reactivate({ reason: 'redeployed', method: 'phone', confirmation: h.ch.confirmation(h.ls, 2) });

@@ -270,6 +270,19 @@ export const CheckInResult = Type.Object({
 });
 export type CheckInResult = Static<typeof CheckInResult>;
 
+/** `POST /ls/v1/import`: what importing the clearinghouse's signed file changed (the fields of a check-in's answer). */
+export const ImportResult = Type.Object({
+  status: Type.String({ description: "the server's status at the clearinghouse when the file was exported" }),
+  exportedAt: Timestamp,
+  certificateReceived: Type.Boolean(),
+  grantsReceived: Type.Integer(),
+  keyPacksInstalled: Type.Integer(),
+  keyPacksInvalidated: Type.Array(Type.Object({ pack: Type.Integer(), seq: Type.Integer(), caseNumber: Type.Optional(Type.String()) })),
+  serverInvalidated: Type.Boolean(),
+  revocationsSeq: Type.Optional(Type.Integer()),
+});
+export type ImportResult = Static<typeof ImportResult>;
+
 /** `POST /ls/v1/cals/dry-run`: what a CAL request from this session host would get now (nothing is written). */
 export const DryRunAnswer = Type.Object({
   serverId: Type.String(),

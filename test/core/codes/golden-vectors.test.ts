@@ -24,9 +24,10 @@ describe('golden vectors of docs/codes.md', () => {
   for (const v of codes) {
     const label = `${v.kind} ${v.code}`;
     const macKey = v.macKey === undefined ? undefined : hexToBytes(v.macKey);
+    const binding = v.activationSerial === undefined ? undefined : { activationSerial: v.activationSerial };
 
     it(`encodes the fields of ${label} to that code`, () => {
-      expect(encodeCode(v.kind, fieldsFromVector(v.kind, v.fields), macKey)).toBe(v.code);
+      expect(encodeCode(v.kind, fieldsFromVector(v.kind, v.fields), macKey, binding)).toBe(v.code);
     });
 
     it(`decodes ${label} back to its fields, and its MAC verifies with the vector's key`, () => {
@@ -35,7 +36,7 @@ describe('golden vectors of docs/codes.md', () => {
       if (!decoded.ok) return;
       expect(decoded.value.fields).toEqual(fieldsFromVector(v.kind, v.fields));
       expect(decoded.value.formatted).toBe(v.code);
-      if (macKey !== undefined) expect(verifyCodeMac(decoded.value, macKey)).toEqual({ ok: true, value: undefined });
+      if (macKey !== undefined) expect(verifyCodeMac(decoded.value, macKey, binding)).toEqual({ ok: true, value: undefined });
     });
 
     it(`${label} carries the check described in docs/codes.md (independent computation)`, () => {

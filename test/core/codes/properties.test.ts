@@ -40,10 +40,13 @@ const FIELDS: { [K in CodeKind]: fc.Arbitrary<CodeFields[K]> } = {
 
 const macKeyArb = bytes(32);
 
+/** What a receipt's MAC binds besides its fields (the activation serial it ends); nothing for other kinds. */
+const BINDING = { activationSerial: 7 };
+
 function codeOf(kind: CodeKind): fc.Arbitrary<{ code: string; fields: unknown; macKey: Uint8Array }> {
   return fc
     .tuple(FIELDS[kind] as fc.Arbitrary<CodeFields[CodeKind]>, macKeyArb)
-    .map(([fields, macKey]) => ({ code: encodeCode(kind, fields, macKey), fields, macKey }));
+    .map(([fields, macKey]) => ({ code: encodeCode(kind, fields, macKey, BINDING), fields, macKey }));
 }
 
 describe.each(CODE_KINDS)('%s codes', (kind) => {
@@ -56,7 +59,7 @@ describe.each(CODE_KINDS)('%s codes', (kind) => {
         expect(decoded.value.fields).toEqual(fields);
         expect(decoded.value.formatted).toBe(code);
         expect(identifyCode(code)).toEqual(decoded);
-        if (codeHasMac(kind)) expect(verifyCodeMac(decoded.value, macKey).ok).toBe(true);
+        if (codeHasMac(kind)) expect(verifyCodeMac(decoded.value, macKey, BINDING).ok).toBe(true);
       }),
       { numRuns: 200 },
     );
@@ -100,9 +103,23 @@ describe.each(CODE_KINDS)('%s codes', (kind) => {
           fc.pre(Buffer.compare(Buffer.from(macKey), Buffer.from(otherKey)) !== 0);
           const decoded = decodeCode(code, kind);
           if (!decoded.ok) throw new Error('fixture did not decode');
-          const result = verifyCodeMac(decoded.value, otherKey);
+          const result = verifyCodeMac(decoded.value, otherKey, BINDING);
           expect(result.ok).toBe(false);
           if (!result.ok) expect(result.error.code).toBe('CODE_MAC_INVALID');
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  if (kind === 'deactivationReceipt') {
+    it('a receipt made for one activation does not verify for another (its MAC binds the activation serial)', () => {
+      fc.assert(
+        fc.property(FIELDS.deactivationReceipt, macKeyArb, fc.integer({ min: 0, max: 0xfffffffe }), (fields, macKey, serial) => {
+          const decoded = decodeCode(encodeCode('deactivationReceipt', fields, macKey, { activationSerial: serial }), 'deactivationReceipt');
+          if (!decoded.ok) throw new Error('fixture did not decode');
+          expect(verifyCodeMac(decoded.value, macKey, { activationSerial: serial }).ok).toBe(true);
+          expect(verifyCodeMac(decoded.value, macKey, { activationSerial: serial + 1 }).ok).toBe(false);
         }),
         { numRuns: 200 },
       );

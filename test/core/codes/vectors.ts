@@ -9,6 +9,8 @@ export interface CodeVector {
   kind: CodeKind;
   fields: Record<string, string | number>;
   macKey?: string;
+  /** deactivation receipts: the activation serial the MAC binds. */
+  activationSerial?: number;
   code: string;
 }
 export interface PublicKeyVector {
