@@ -48,7 +48,22 @@ function Identity(props: { status: Status; onCheckIn: () => void; canWrite: bool
         <dd data-testid="activation-status">
           <Badge value={a.expired ? 'expired' : a.status} /> {a.method ? `by ${a.method}` : ''} {a.activatedAt ? `on ${formatDate(a.activatedAt)}` : ''}
           {a.expiresAt ? `, valid until ${formatDate(a.expiresAt)}` : ''} {a.reason ? <span class="hint">({a.reason})</span> : null}
-          {a.status === 'activated' && !a.certificate ? <div class="hint">The certificate arrives at the next check-in with the clearinghouse.</div> : null}
+          {a.provisional ? (
+            <span data-testid="activation-provisional">
+              {' '}
+              <Badge value={a.provisional.state} />
+            </span>
+          ) : null}
+          {a.provisional?.state === 'lapsed' ? (
+            <div class="hint">
+              Activated from a typed confirmation and no certificate arrived by {formatDate(a.provisional.until)}: only temporary CALs are issued. Check in with the
+              clearinghouse, or import the file it exports for this server.
+            </div>
+          ) : a.status === 'activated' && !a.certificate ? (
+            <div class="hint">
+              The certificate arrives at the next check-in with the clearinghouse{a.provisional ? ` (provisional until ${formatDate(a.provisional.until)})` : ''}.
+            </div>
+          ) : null}
         </dd>
         <dt>Issued now</dt>
         <dd>
@@ -321,7 +336,19 @@ function KeyPacks(props: { packs: KeyPack[] }) {
             <td>{k.issued}</td>
             <td data-testid={`available-${k.pack}`}>{k.available}</td>
             <td>
-              <Badge value={k.status} /> {!k.grant ? <span class="hint">grant at next check-in</span> : null}
+              <Badge value={k.status} />{' '}
+              {k.provisional ? (
+                <span data-testid={`provisional-${k.pack}`}>
+                  <Badge value={k.provisional.state} />{' '}
+                  <span class="hint">
+                    {k.provisional.state === 'lapsed'
+                      ? `no grant by ${formatDate(k.provisional.until)}: issues no CALs`
+                      : `until ${formatDate(k.provisional.until)}: grant at next check-in`}
+                  </span>
+                </span>
+              ) : !k.grant ? (
+                <span class="hint">grant at next check-in</span>
+              ) : null}
             </td>
             <td>
               {formatDate(k.installedAt)} ({k.method})
