@@ -5,6 +5,9 @@ import type { CliContext } from '../../src/cli/io';
 import { run } from '../../src/cli/run';
 import { ManualClock } from '../../src/core/clock';
 import { allCommandGroups } from '../../src/main';
+import { productIdFromPublicKey } from '../../src/core/codes/index';
+import { callJson } from '../../src/http/client';
+import { generateIdentity } from '../../src/trust/index';
 import { bufferedIo, opencal, removeDir, startServer, tempDir } from './harness';
 
 const DAY = 86_400_000;
@@ -58,6 +61,30 @@ describe('client commands against an all-in-one server', () => {
     const human = await cli(['licmgr', 'status']);
     expect(human.stdout).toContain(demo.licenseServerId);
     expect(human.stdout).toMatch(/select\s+device\s+2019\s+10/);
+  });
+
+  it('ch export writes the signed file of a license server and licmgr import installs it; the file of another server is refused with its code', async () => {
+    const exported = await cli(['ch', 'export', demo.licenseServerId, '--out', 'ls-documents.json']);
+    expect(exported.exit).toBe(0);
+    expect(exported.stdout).toContain('opencal licmgr import FILE');
+    const imported = await cli(['licmgr', 'import', 'ls-documents.json', '--json']);
+    expect(imported.exit).toBe(0);
+    expect(imported.json).toMatchObject({ status: 'activated', grantsReceived: 1 });
+
+    // Another license server of the organization, activated on the portal: its file is not for this one.
+    const other = generateIdentity();
+    const web = await callJson<{ licenseServerId: string }>(url, 'POST', '/ch/v1/portal/activate', {
+      token: demo.orgToken,
+      body: { productId: productIdFromPublicKey(other.publicKeyRaw), company: { firstName: 'A', lastName: 'B', company: 'C', country: 'FR' }, serverVersion: 2019 },
+    });
+    if (!web.ok) throw new Error(web.error.message);
+    expect((await cli(['ch', 'export', web.value.licenseServerId, '--out', 'other.json'], demo.orgToken)).exit).toBe(0);
+    const refused = await cli(['licmgr', 'import', 'other.json']);
+    expect(refused.exit).toBe(1);
+    expect(refused.stderr).toContain('IMPORT_FILE_OTHER_SERVER');
+    expect(refused.stderr).toContain(web.value.licenseServerId);
+    const missing = await cli(['licmgr', 'import', 'no-such-file.json']);
+    expect([missing.exit, missing.stderr.split(':')[0]]).toEqual([1, 'IMPORT_FILE_INVALID']);
   });
 
   it('host status says per-device from the local layer with the license server listed', async () => {
