@@ -169,6 +169,8 @@ suite('the console forms in Chromium, against the all-in-one server', () => {
     await wizard.getByLabel('Activation confirmation the agent reads back').fill(confirmation);
     await wizard.getByRole('button', { name: 'Activate' }).click();
     await expect.poll(() => page.getByTestId('activation-status').textContent()).toMatch(/activated\s+by phone/);
+    // Activated from a typed confirmation: provisional until the certificate arrives (docs/codes.md).
+    await expect.poll(() => page.getByTestId('activation-provisional').textContent()).toBe(' provisional');
     await shot('02-license-manager-activated-by-phone');
     const status = await lsStatus();
     expect(status.activation).toMatchObject({ status: 'activated', method: 'phone' });
