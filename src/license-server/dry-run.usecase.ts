@@ -13,6 +13,7 @@ import { isCalVersion, type CalVersion } from '../core/vocabulary';
 import type { LicenseServerContext } from './context';
 import { isActive } from './issuance.usecase';
 import * as repo from './license-server.repository';
+import { keyPackState } from './provisional.usecase';
 import type { HeldLicense } from './license-server.repository';
 
 export interface DryRunRequest {
@@ -50,7 +51,8 @@ export async function dryRunCal(ctx: LicenseServerContext, host: string, req: Dr
   if (server.status === 'deactivated') return none(ctx, false, refusal('LICENSE_SERVER_DEACTIVATED', { serverId: ctx.serverId }));
   if (server.status === 'invalidated') return none(ctx, false, refusal('LICENSE_SERVER_INVALIDATED', { serverId: ctx.serverId }));
 
-  const packs = (await repo.listKeyPacks(ctx.db)).filter((p) => !p.expiresAt || !isExpired(p.expiresAt, now));
+  // As issuance: a key pack whose provisional window lapsed without its grant issues nothing.
+  const packs = (await repo.listKeyPacks(ctx.db)).filter((p) => (!p.expiresAt || !isExpired(p.expiresAt, now)) && keyPackState(p, now) !== 'lapsed');
   const calType = req.mode === 'per-user' ? 'user' : 'device';
   const seat = activated ? chooseKeyPack(packs, { calType, hostVersion, serverVersion: ctx.serverVersion, preventUpgrade: server.preventUpgrade })[0] : undefined;
   const base = { serverId: ctx.serverId, dryRun: true as const, activated, permanentAvailable: seat !== undefined, ...(seat ? { calVersion: seat.calVersion } : {}) };
