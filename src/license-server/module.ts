@@ -41,6 +41,7 @@ import type { LsDb, LsTables } from './license-server.repository';
 import { licenseServerMigrations } from './migrations';
 import { licenseServerRoutes } from './license-server.routes';
 import { licenseServerUseCases, type LicenseServerUseCases } from './ports';
+import { reportLapses } from './provisional.usecase';
 
 export interface LicenseServerOptions {
   /** holds identity.key (0600); the composition root opens the license database there (licenseDatabaseUrl). */
@@ -77,6 +78,8 @@ export interface LicenseServer {
 }
 
 const TRUST_FILE = 'clearinghouse-trust.json';
+/** How often the license server looks for provisional activations and key packs whose window lapsed. */
+const LAPSE_REPORT_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Session hosts present their token on every CAL request: live tokens are remembered for a second. */
 const TOKEN_MAX_AGE_MS = 1000;
@@ -231,6 +234,13 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
   const server = await repo.getServer(db);
   if (server.status === 'unactivated') await change.event(18, { serverId });
 
+  // What typed codes created lapses at the end of its window whether or not anyone looks (docs/codes.md): an
+  // air-gapped site records it too. Issuance never depends on this report (the state is derived from the deadline).
+  const lapses = setInterval(() => {
+    void reportLapses(ctx).catch(() => undefined);
+  }, LAPSE_REPORT_INTERVAL_MS);
+  lapses.unref();
+
   let timer: NodeJS.Timeout | undefined;
   if (o.checkInIntervalMs && o.checkInIntervalMs > 0 && o.clearinghouseUrl) {
     timer = setInterval(() => {
@@ -258,6 +268,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
+      clearInterval(lapses);
       await groupCommit?.close();
       await checkpointer?.close();
       await signer.close();
