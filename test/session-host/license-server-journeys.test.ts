@@ -12,7 +12,7 @@ import { queryEvents } from '../../src/events/event-log';
 import { createSessionHost, type SessionHost } from '../../src/session-host/module';
 import { publicKeyToJwk } from '../../src/trust/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { activatedWithPack, startLicenseServer, type Harness } from '../license-server/harness';
+import { activatedWithPack, startLicenseServer, withSignedDocuments, type Harness } from '../license-server/harness';
 import { serve, type Served } from '../helpers/serve';
 import { closedPort } from './signed-documents';
 
@@ -93,6 +93,8 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
   it('after the grace period, a license server with no CAL for this device refuses with "no CALs available", and a permanent CAL is honoured while the server is down', async () => {
     await enrol([lsHttp.url]);
     await activatedWithPack(h, [{ packNumber: 12, count: 1 }]);
+    // Months pass: the phone-activated site got its signed documents (else its key pack lapses after its window).
+    await withSignedDocuments(h, [{ packNumber: 12, count: 1 }]);
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
     await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock, credential });
