@@ -116,6 +116,14 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Organization {orgId} ({name}) was created.'),
   def(9015, CH, 'information', 'CH_AGENT_CREATED', 'clearinghouse',
     'Agent {agentId} ({name}) was created.'),
+  def(9060, CH, 'information', 'CH_KEYS_ROTATED', 'clearinghouse',
+    'The clearinghouse key set was rotated: new documents are signed with key {kid} (position {position}, private key in {where}); the previous keys keep verifying what they signed. Copy the new key file to every other node.'),
+  def(9061, CH, 'warning', 'CH_KEY_REVOKED', 'clearinghouse',
+    'Clearinghouse key {kid} was revoked ({reason}): nothing it signed is trusted any more; {certificates} certificates and {grants} grants were signed again with key {signer}.'),
+  def(9062, CH, 'warning', 'CH_SIGNING_WITH_OLDER_KEY', 'clearinghouse',
+    'This node does not hold the current key {current} in {where}: it signs with the older key {signing} until the key file is copied here.'),
+  def(9063, CH, 'error', 'CH_NODE_KEY_REFUSED', 'clearinghouse',
+    'A clearinghouse node did not start: its keys in {where} do not match the key set of the database ({code}: {keys}). Copy the key files of the first node to it.'),
 
   // ---- license server, our range 9100–9199 (TerminalServices-Licensing) -------------------------------------
   def(9100, LS, 'information', 'KEY_PACK_INSTALLED', 'license-server',
