@@ -154,6 +154,10 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'The clearinghouse found a second history of this license server at check-in {counter} ({problem}): a copy of this data directory runs elsewhere. Case {caseNumber}.'),
   def(9151, LS, 'error', 'AUDIT_CHECKPOINT_REGRESSED', 'license-server',
     "The clearinghouse's audit checkpoint went back ({problem}): record {seenSeq} received after record {keptSeq}. Its audit log was cut or rewritten."),
+  def(9160, LS, 'information', 'CLEARINGHOUSE_KEYS_UPDATED', 'license-server',
+    'The clearinghouse key set was updated (keys {keys}, endorsed by {endorsedBy}); the fingerprint of its root key stays {fingerprint}.'),
+  def(9161, LS, 'error', 'CLEARINGHOUSE_KEYS_REFUSED', 'license-server',
+    'The key set offered by the clearinghouse was not accepted ({code}): {reason}'),
 
   // ---- session host, our range 9200–9299 (TerminalServices-RemoteConnectionManager) -------------------------
   def(9200, SH, 'information', 'SESSION_HOST_STARTED', 'session-host',
@@ -188,6 +192,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Gate front-end credential {credentialId} ({label}) was created.'),
   def(9215, SH, 'information', 'GATE_CREDENTIAL_REVOKED', 'session-host',
     'Gate front-end credential {credentialId} was revoked; its front end gets no seats any more.'),
+  def(9260, SH, 'information', 'TRUST_ANCHOR_ROTATED', 'session-host',
+    'The clearinghouse key set was rotated (keys {keys}), endorsed by trusted key {endorsedBy}; the fingerprint of its root key stays {fingerprint}.'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)

@@ -66,8 +66,9 @@ export async function verifyGrant(ctx: LicenseServerContext, anchor: TrustAnchor
 export async function storeGrant(ctx: LicenseServerContext, trx: LsDb, log: ChangeLog, grant: GrantPayload, token: string, method: ActivationMethod): Promise<{ keyPack: KeyPack; installed: boolean }> {
   const existing = await repo.findKeyPack(trx, grant.pack, grant.seq);
   if (existing) {
-    if (!existing.grant) await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
-    return { keyPack: { ...existing, grant: existing.grant ?? token }, installed: false };
+    // A grant signed again (its key was revoked, `ch keys revoke`) replaces the stored copy: CALs carry the new one.
+    if (existing.grant !== token) await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
+    return { keyPack: { ...existing, grant: token }, installed: false };
   }
   const now = ctx.clock.now();
   const id = newId(ctx, 'kp_');
