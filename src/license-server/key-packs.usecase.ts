@@ -67,7 +67,8 @@ export async function storeGrant(ctx: LicenseServerContext, trx: LsDb, log: Chan
   const existing = await repo.findKeyPack(trx, grant.pack, grant.seq);
   if (existing) {
     // A grant signed again (its key was revoked, `ch keys revoke`) replaces the stored copy: CALs carry the new one.
-    if (existing.grant !== token) await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
+    if (!existing.grant) await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
+    else if (existing.grant !== token) await repo.replaceKeyPackGrant(trx, grant.pack, grant.seq, token);
     return { keyPack: { ...existing, grant: token }, installed: false };
   }
   const now = ctx.clock.now();

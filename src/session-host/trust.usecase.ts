@@ -7,7 +7,7 @@ import type { RevocationListPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { normalizeLicenseServerUrl } from '../core/session-host-rules';
 import { licenseServerIdFromPublicKey } from '../core/codes/index';
-import { acceptAnchor, base64urlDecode, keySetFromJwks, verifyJws } from '../trust/index';
+import { acceptAnchor, base64urlDecode, decodeJwsUnverified, keySetFromJwks, verifyJws } from '../trust/index';
 import type { SessionHostContext } from './context';
 import type { TrustAnchorResponse } from './license-server-client';
 import { listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations } from './session-host.repository';
@@ -186,4 +186,32 @@ export async function ensureFreshRevocations(ctx: SessionHostContext): Promise<v
       state.promise = undefined;
     });
   return state.promise;
+}
+
+const keyRefresh = new WeakMap<SessionHostContext, { attemptedAt?: number }>();
+
+/**
+ * Before CAL bundles are verified: when a certificate or grant names a clearinghouse key this host's set lacks (a
+ * rotation since the last refresh), fetch the set again — taken only when a trusted key endorses it. At most one
+ * attempt per REVOCATION_FRESH_MS. Answers whether the set changed.
+ */
+export async function ensureKnownKeys(ctx: SessionHostContext, bundles: readonly unknown[]): Promise<boolean> {
+  if (!ctx.settings.clearinghouseUrl || !ctx.trust.anchor) return false;
+  const anchor = ctx.trust.anchor;
+  const unknown = bundles.some((b) => {
+    if (typeof b !== 'object' || b === null) return false;
+    return [(b as { certificate?: unknown }).certificate, (b as { grant?: unknown }).grant].some((jws) => {
+      if (typeof jws !== 'string') return false;
+      const d = decodeJwsUnverified(jws);
+      return d.ok && typeof d.value.header.kid === 'string' && anchor.get(d.value.header.kid) === undefined;
+    });
+  });
+  if (!unknown) return false;
+  const now = ctx.clock.now().getTime();
+  const state = keyRefresh.get(ctx) ?? {};
+  keyRefresh.set(ctx, state);
+  if (state.attemptedAt !== undefined && now - state.attemptedAt >= 0 && now - state.attemptedAt < REVOCATION_FRESH_MS) return false;
+  state.attemptedAt = now;
+  await refreshFromClearinghouse(ctx);
+  return ctx.trust.anchor !== anchor;
 }
