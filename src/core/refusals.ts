@@ -950,8 +950,8 @@ export const REFUSALS = {
   ),
   KEY_NOT_FOUND: entry<{ kid: string; known: readonly string[] }>(
     404,
-    (d) => `No key "${d.kid}" in the clearinghouse key set. Its keys are: ${d.known.join(', ')}.`,
-    (d) => `Aucune clé « ${d.kid} » dans l'ensemble de clés du clearinghouse. Ses clés sont : ${d.known.join(', ')}.`,
+    (d) => `No key "${d.kid}" in the clearinghouse key set. Its keys are: ${list(d.known).join(', ')}.`,
+    (d) => `Aucune clé « ${d.kid} » dans l'ensemble de clés du clearinghouse. Ses clés sont : ${list(d.known).join(', ')}.`,
     { cli: [() => 'List them with opencal ch keys list.', () => 'Listez-les avec opencal ch keys list.'], api: [() => 'List them with GET /ch/v1/keys.', () => 'Listez-les avec GET /ch/v1/keys.'] },
   ),
   KEY_ALREADY_REVOKED: entry<{ kid: string }>(
@@ -978,8 +978,8 @@ export const REFUSALS = {
   ),
   CLEARINGHOUSE_KEY_NOT_IN_SET: entry<{ where: string; foreign: readonly string[]; set: readonly string[] }>(
     409,
-    (d) => `This clearinghouse node holds key ${d.foreign.join(', ')} in ${d.where}, which is not in the key set its database records (${d.set.join(', ')}): it did not start, since its documents and codes would be refused by every other node. Nodes of one clearinghouse share one key set: replace the key files of this node with those of the first node (root.key and every signing-*.key), then start it again.`,
-    (d) => `Ce nœud du clearinghouse détient la clé ${d.foreign.join(', ')} dans ${d.where}, qui n'est pas dans l'ensemble de clés que sa base de données enregistre (${d.set.join(', ')}) : il n'a pas démarré, car ses documents et ses codes seraient refusés par tous les autres nœuds. Les nœuds d'un même clearinghouse partagent un ensemble de clés : remplacez les fichiers de clés de ce nœud par ceux du premier nœud (root.key et chaque signing-*.key), puis redémarrez-le.`,
+    (d) => `This clearinghouse node holds key ${list(d.foreign).join(', ')} in ${d.where}, which is not in the key set its database records (${list(d.set).join(', ')}): it did not start, since its documents and codes would be refused by every other node. Nodes of one clearinghouse share one key set: replace the key files of this node with those of the first node (root.key and every signing-*.key), then start it again.`,
+    (d) => `Ce nœud du clearinghouse détient la clé ${list(d.foreign).join(', ')} dans ${d.where}, qui n'est pas dans l'ensemble de clés que sa base de données enregistre (${list(d.set).join(', ')}) : il n'a pas démarré, car ses documents et ses codes seraient refusés par tous les autres nœuds. Les nœuds d'un même clearinghouse partagent un ensemble de clés : remplacez les fichiers de clés de ce nœud par ceux du premier nœud (root.key et chaque signing-*.key), puis redémarrez-le.`,
     { cli: [() => 'They are in the directory given by --data.', () => 'Ils sont dans le dossier donné par --data.'] },
   ),
   CLEARINGHOUSE_KEY_MISSING: entry<{ where: string; root: string }>(
@@ -1398,8 +1398,8 @@ export const REFUSALS = {
   ),
   TRUST_ANCHOR_NOT_ENDORSED: entry<{ source: string; trusted: readonly string[]; offered: readonly string[] }>(
     422,
-    (d) => `The key set from ${d.source} (${d.offered.join(', ')}) is not signed by any key trusted here (${d.trusted.join(', ')}), so it was not accepted: a rotation is accepted only when a key of the trusted set endorses the new one. Check that the clearinghouse URL is right; if its keys were replaced without a rotation, set the trust anchor again from a copy you know to be genuine.`,
-    (d) => `L'ensemble de clés venant de ${d.source} (${d.offered.join(', ')}) n'est signé par aucune clé de confiance ici (${d.trusted.join(', ')}) : il n'a pas été accepté. Une rotation n'est acceptée que si une clé de l'ensemble de confiance approuve le nouveau. Vérifiez que l'URL du clearinghouse est juste ; si ses clés ont été remplacées sans rotation, définissez de nouveau l'ancre de confiance depuis une copie dont vous êtes sûr.`,
+    (d) => `The key set from ${d.source} (${list(d.offered).join(', ')}) is not signed by any key trusted here (${list(d.trusted).join(', ')}), so it was not accepted: a rotation is accepted only when a key of the trusted set endorses the new one. Check that the clearinghouse URL is right; if its keys were replaced without a rotation, set the trust anchor again from a copy you know to be genuine.`,
+    (d) => `L'ensemble de clés venant de ${d.source} (${list(d.offered).join(', ')}) n'est signé par aucune clé de confiance ici (${list(d.trusted).join(', ')}) : il n'a pas été accepté. Une rotation n'est acceptée que si une clé de l'ensemble de confiance approuve le nouveau. Vérifiez que l'URL du clearinghouse est juste ; si ses clés ont été remplacées sans rotation, définissez de nouveau l'ancre de confiance depuis une copie dont vous êtes sûr.`,
   ),
   TRUST_ANCHOR_FINGERPRINT_MISMATCH: entry<{ source: string; fingerprint: string; pinned: string }>(
     422,

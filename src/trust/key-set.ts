@@ -100,7 +100,7 @@ function canonicalKeys(keys: readonly Partial<AnchorKey>[]): string {
  */
 export async function acceptAnchor(
   trusted: { keys: KeySet; stored: readonly Partial<AnchorKey>[] } | undefined,
-  answer: { keys?: unknown; endorsements?: unknown },
+  answer: { keys?: unknown; endorsements?: unknown; fingerprint?: unknown },
   source: string,
 ): Promise<Result<AcceptedAnchor>> {
   if (!Array.isArray(answer.keys) || answer.keys.length === 0) return refuse('TRUST_ANCHOR_INVALID', { source, problem: 'empty' });
