@@ -5,7 +5,7 @@
  * rotated set because the key they trusted endorses it. Then the first key is revoked: what it signed is refused,
  * the clearinghouse has signed the certificate and grant again, and the device gets a CAL that verifies.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -144,5 +144,20 @@ describeEachDatabase('a clearinghouse key rotation, from the session host', (tdb
     // PC-02's grant was signed by the second key, but its certificate by the first: it is renewed the same way.
     expect(await connect(shHttp.url, pc('PC-02'))).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'permanent' } } });
     expect(await connect(shHttp.url, pc('PC-02'))).toMatchObject({ ok: true, value: { basis: 'presented' } });
+  });
+
+  it('a license server pinned to other keys refuses the clearinghouse key set at check-in, and keeps its pin', async () => {
+    const org = await call('POST', '/orgs', { name: 'Atelier Dupont' }, ADMIN);
+    const impostorPin = join(dir, 'pin.json');
+    const pinned = generateIdentity();
+    writeFileSync(impostorPin, Buffer.from(pinned.publicKeyRaw).toString('base64url'));
+    const ls = await createLicenseServer({ dataDir: join(dir, 'ls'), database: await tdb.open(), clock, random: randomBytes, serverVersion: 2019, clearinghouseUrl: chHttp.url, clearinghouseKey: impostorPin });
+    closers.push(() => ls.close());
+    const before = ls.context.clearinghouse.cached()!.keySet.kids;
+    // The activation answer's certificate is signed by a key the pin does not know, and nothing endorses it.
+    expect(await ls.useCases.activate({ method: 'auto', orgToken: org.body.token, company: COMPANY })).toMatchObject({ ok: false });
+    await ls.checkIn();
+    expect((await queryEvents(ls.database.db, { eventId: 9161 }))[0]?.data).toMatchObject({ code: 'TRUST_ANCHOR_NOT_ENDORSED' });
+    expect(ls.context.clearinghouse.cached()!.keySet.kids).toEqual(before);
   });
 });
