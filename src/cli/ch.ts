@@ -317,6 +317,9 @@ export function chCommands(program: Command, ctx: CliContext): void {
         `revocation list #${v.list.seq} (signature verified${v.fingerprint ? ` against ${v.fingerprint}` : ''})`,
         servers.length > 0 ? `invalidated license servers:\n${table(['license server', 'at', 'reason'], servers)}` : 'invalidated license servers: none',
         grants.length > 0 ? `invalidated grants:\n${table(['license server', 'pack', 'grant', 'case', 'at'], grants)}` : 'invalidated grants: none',
+        ...((v.list.keys ?? []).length > 0
+          ? [`revoked clearinghouse keys:\n${table(['kid', 'at', 'reason'], (v.list.keys ?? []).map((k) => [k.kid, new Date(k.at * 1000).toISOString(), k.reason]))}`]
+          : []),
       ].join('\n');
     }),
   );

@@ -59,6 +59,8 @@ describe('opencal ch keys, and clearinghouse nodes sharing one database', () => 
     expect(revoked.exit).toBe(0);
     expect(revoked.json.keys.map((k: { status: string }) => k.status)).toEqual(['revoked', 'current']);
     expect((await opencal(['ch', 'keys', 'revoke', 'ch-nope', '--reason', 'x', ...client])).stderr).toMatch(/^KEY_NOT_FOUND: /);
+    const list = await opencal(['ch', 'revocations', '--url', first.url!]);
+    expect(list.stdout).toMatch(new RegExp(`revoked clearinghouse keys:[\\s\\S]*${rootKid}.*key file leaked`));
 
     // A second node on the same database with an empty data directory: no key is made, the start is refused.
     const empty = await serve(['clearinghouse', 'serve', '--data', join(root, 'b'), '--db', db], env);
