@@ -2,7 +2,8 @@
  * The clearinghouse component: `createClearinghouse(options)` -> `{ module, close(), useCases, adminToken? }`.
  * The composition root mounts `module` with buildServer. Several clearinghouse processes may share one
  * PostgreSQL database: every invariant lives in the database (constraints, conditional updates, the locked
- * audit chain head), none in process memory.
+ * audit chain head), none in process memory. They share one key set too: the database records its public keys, and
+ * a node whose key files are not that set's does not start (keys.usecase.ts, docs/keys.md).
  */
 import type { Clock } from '../core/clock';
 import { DEFAULT_CERTIFICATE_DAYS, DEFAULT_NONCE_WINDOW_SECONDS, DEFAULT_THRESHOLDS } from '../core/clearinghouse-rules';
