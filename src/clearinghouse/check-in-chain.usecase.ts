@@ -86,7 +86,7 @@ async function signReceipt(ctx: ChContext, trx: ChDb, serverId: string, link: Ch
     iat: Math.floor(at.getTime() / 1000),
     ...(checkpoint ? { checkpoint: { seq: checkpoint.seq, head: checkpoint.head, at: Math.floor(Date.parse(checkpoint.at) / 1000) } } : {}),
   };
-  return signJws(ctx.identity, payload);
+  return signJws(ctx.keys.signer(), payload);
 }
 
 const PROBLEM_TEXT: Record<ForkProblem, string> = {

@@ -87,13 +87,39 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
   }
 
   // ---------------------------------------------------------------- public
-  app.get('/trust', { schema: { tags, summary: 'the trust anchor: the clearinghouse public keys (JWK, by kid) and a fingerprint to pin', response: { 200: Wire.TrustAnchor } } }, async () =>
+  app.get('/trust', { schema: { tags, summary: 'the trust anchor: the clearinghouse key set (JWK by kid, with validity), endorsed by its keys, and the fingerprint of its root key to pin', response: { 200: Wire.TrustAnchor } } }, async () =>
     uc.trust(),
   );
 
   app.get('/revocations', { schema: { tags, summary: 'the signed revocation list { list: JWS }', response: { 200: Wire.SignedList } } }, async () => ({
     list: (await uc.revocations()).list,
   }));
+
+  // ---------------------------------------------------------------- key set (keys.usecase.ts)
+  app.get('/keys', { preHandler: requireScope('ch:admin', 'ch:agent'), schema: { tags, summary: 'the key set: each key with its validity and status, and the key this node signs with', response: { 200: Wire.KeyList, ...errorResponses(401, 403) } } }, async () =>
+    uc.keys(),
+  );
+
+  app.post(
+    '/keys/rotate',
+    { preHandler: admin, schema: { tags, summary: 'add a key that signs new documents from now; the previous keys keep verifying what they signed (copy the new key file to every node)', response: { 200: Wire.KeysRotated, ...errorResponses(401, 403, 409) } } },
+    async (request, reply) => send(reply, await uc.rotateKeys(actorOf(principalOf(request)))),
+  );
+
+  app.post(
+    '/keys/:kid/revoke',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'revoke a compromised key: nothing it signed is trusted any more; its certificates and grants are signed again with the current key',
+        params: Type.Object({ kid: Str(100) }),
+        body: Reason,
+        response: { 200: Wire.KeyRevoked, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => send(reply, await uc.revokeKey({ kid: request.params.kid, reason: request.body.reason }, actorOf(principalOf(request)))),
+  );
 
   // ---------------------------------------------------------------- directory
   app.post(

@@ -10,6 +10,7 @@ import type { ChangeLog as SharedChangeLog, Change } from '../storage/change';
 import type { Database } from '../storage/database';
 import type { Identity } from '../trust/index';
 import type { AuditEntry, ChDb, ChTables } from './clearinghouse.repository';
+import type { KeyRing } from './keys.usecase';
 
 export interface ClearinghouseConfig {
   /** validity of a server certificate, days (default 730). */
@@ -36,10 +37,15 @@ export interface ChContext {
   readonly db: ChDb;
   readonly clock: Clock;
   readonly random: (n: number) => Uint8Array;
-  /** the root key; its `kid` is `ch-` + 16 chars of base64url(sha256(pub)). */
+  /**
+   * the root key (the key set's first key); its `kid` is `ch-` + 16 chars of base64url(sha256(pub)). The codes'
+   * MAC key derives from it; documents are signed with `keys.signer()`.
+   */
   readonly identity: Identity;
   /** the key that signs audit checkpoints (`checkpoint.key` beside `root.key`); its `kid` is `cp-` + 16 chars. */
   readonly checkpointIdentity: Identity;
+  /** the key set: the key documents are signed with, the keys the trust anchor lists (keys.usecase.ts) */
+  readonly keys: KeyRing;
   readonly config: ClearinghouseConfig;
   /** the one way a use case changes the database: its events and audit records commit with it. */
   readonly change: Change<ChTables, AuditEntry>;

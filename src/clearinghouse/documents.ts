@@ -1,14 +1,13 @@
 /**
- * The documents the clearinghouse signs with its root key (DESIGN §4): server certificates, grants and the
- * revocation list, plus the codes it makes for web and phone (activation confirmation, key pack ID), whose MAC
- * key only the clearinghouse and that one license server can derive.
+ * The documents the clearinghouse signs with the current key of its key set (DESIGN §4): server certificates,
+ * grants and the revocation list, plus the codes it makes for web and phone (activation confirmation, key pack
+ * ID), whose MAC key only the clearinghouse's root key and that one license server can derive (a rotation keeps it).
  */
-import { createHash } from 'node:crypto';
 import { certificateExpiry } from '../core/clearinghouse-rules';
 import { dayNumber, encodeCode } from '../core/codes/index';
 import type { GrantPayload, RevocationListPayload, ServerCertificatePayload } from '../core/protocol';
 import type { ActivationMethod, ServerVersion } from '../core/vocabulary';
-import { base64urlDecode, codeMacKey, publicKeyToJwk, signJws } from '../trust/index';
+import { base64urlDecode, codeMacKey, signJws } from '../trust/index';
 import { countRevocations, listRevocations, type ChDb, type PackRecord } from './clearinghouse.repository';
 import type { ChContext } from './context';
 
@@ -31,7 +30,7 @@ export async function signCertificate(
     iat: seconds(now),
     exp: seconds(expiresAt),
   };
-  return { certificate: await signJws(ctx.identity, payload), expiresAt };
+  return { certificate: await signJws(ctx.keys.signer(), payload), expiresAt };
 }
 
 export async function signGrant(ctx: ChContext, pack: PackRecord, serverId: string, seq: number, now: Date): Promise<string> {
@@ -46,7 +45,7 @@ export async function signGrant(ctx: ChContext, pack: PackRecord, serverId: stri
     program: pack.program,
     iat: seconds(now),
   };
-  return signJws(ctx.identity, payload);
+  return signJws(ctx.keys.signer(), payload);
 }
 
 /** The MAC key shared with one license server (its public key, base64url raw). */
@@ -74,21 +73,26 @@ export function keyPackId(ctx: ChContext, serverPub: string, pack: PackRecord, g
  * read outside a transaction are kept: one read inside a transaction may see revocations that are rolled back.
  */
 const REVOCATION_LIST_REUSE_MS = 60_000;
-const signedLists = new WeakMap<ChContext, { count: number; signedAt: number; list: string; seq: number }>();
+const signedLists = new WeakMap<ChContext, { count: number; signedAt: number; list: string; seq: number; kid: string }>();
 
 /** The signed revocation list; its `seq` is the number of revocations (append-only), so it only ever grows. */
 export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db): Promise<{ list: string; seq: number }> {
   const outside = db === ctx.db;
+  if (outside) await ctx.keys.refreshIfStale();
+  // Revoked keys only ever grow too: counted in seq so that a list naming a new one replaces the older list; a
+  // rotation signs the list again with the new key.
+  const revokedKeys = ctx.keys.set().filter((k) => k.revokedAt !== undefined);
+  const signer = ctx.keys.signer();
   const kept = outside ? signedLists.get(ctx) : undefined;
-  if (kept) {
+  if (kept && kept.kid === signer.kid) {
     const age = ctx.clock.now().getTime() - kept.signedAt;
-    if (age >= 0 && age < REVOCATION_LIST_REUSE_MS && (await countRevocations(db)) === kept.count) return { list: kept.list, seq: kept.seq };
+    if (age >= 0 && age < REVOCATION_LIST_REUSE_MS && (await countRevocations(db)) + revokedKeys.length === kept.count) return { list: kept.list, seq: kept.seq };
   }
   const now = ctx.clock.now();
   const rows = await listRevocations(db);
   const payload: RevocationListPayload = {
     typ: 'opencal.revocations',
-    seq: rows.length,
+    seq: rows.length + revokedKeys.length,
     iat: seconds(now),
     servers: rows.filter((r) => r.kind === 'server').map((r) => ({ serverId: r.serverId, at: seconds(new Date(r.at)), reason: r.reason })),
     grants: rows
@@ -100,20 +104,9 @@ export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db): P
         at: seconds(new Date(r.at)),
         ...(r.caseNumber !== null ? { caseNumber: r.caseNumber } : {}),
       })),
+    ...(revokedKeys.length > 0 ? { keys: revokedKeys.map((k) => ({ kid: k.kid, at: seconds(new Date(k.revokedAt!)), reason: k.revokeReason ?? '' })) } : {}),
   };
-  const list = await signJws(ctx.identity, payload);
-  if (outside) signedLists.set(ctx, { count: rows.length, signedAt: now.getTime(), list, seq: payload.seq });
+  const list = await signJws(signer, payload);
+  if (outside) signedLists.set(ctx, { count: payload.seq, signedAt: now.getTime(), list, seq: payload.seq, kid: signer.kid });
   return { list, seq: payload.seq };
-}
-
-/**
- * The trust anchor: the root public key as a JWK by kid, a fingerprint to pin (hex sha256 of the raw key), and the
- * provisional window license servers and session hosts apply to what typed codes create (docs/codes.md).
- */
-export function trustAnchor(ctx: ChContext) {
-  return {
-    keys: [publicKeyToJwk(ctx.identity.publicKeyRaw, ctx.identity.kid)],
-    fingerprint: createHash('sha256').update(ctx.identity.publicKeyRaw).digest('hex'),
-    provisionalWindowDays: ctx.config.provisionalWindowDays,
-  };
 }

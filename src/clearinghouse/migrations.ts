@@ -231,4 +231,20 @@ export const clearinghouseMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The key set (DESIGN §4, §9): the public half of each clearinghouse key, shared by every node on the database.
+  // Position 0 is the root key (it also derives the codes' MAC key); a rotation adds the next position.
+  ch_0003_keys_key_set: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('ch_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('x', 'text', (c) => c.notNull().unique())
+        .addColumn('position', 'integer', (c) => c.notNull().unique())
+        .addColumn('not_before', 'text', (c) => c.notNull())
+        .addColumn('not_after', 'text')
+        .addColumn('revoked_at', 'text')
+        .addColumn('revoke_reason', 'text')
+        .execute();
+    },
+  },
 };

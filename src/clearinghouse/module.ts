@@ -2,7 +2,8 @@
  * The clearinghouse component: `createClearinghouse(options)` -> `{ module, close(), useCases, adminToken? }`.
  * The composition root mounts `module` with buildServer. Several clearinghouse processes may share one
  * PostgreSQL database: every invariant lives in the database (constraints, conditional updates, the locked
- * audit chain head), none in process memory.
+ * audit chain head), none in process memory. They share one key set too: the database records its public keys, and
+ * a node whose key files are not that set's does not start (keys.usecase.ts, docs/keys.md).
  */
 import type { Clock } from '../core/clock';
 import { DEFAULT_CERTIFICATE_DAYS, DEFAULT_NONCE_WINDOW_SECONDS, DEFAULT_THRESHOLDS } from '../core/clearinghouse-rules';
@@ -12,11 +13,13 @@ import type { Database } from '../storage/database';
 import { createChange } from '../storage/change';
 import { migrateToLatest } from '../storage/migrations';
 import { createToken, ensureToken, listTokens, tokenStore } from '../storage/tokens.repository';
-import { clearinghouseKid, generateIdentity, withKid, type Identity } from '../trust/index';
+import { StartRefused } from '../http/front-door';
+import { clearinghouseKid, generateIdentity, keyDirectory, keysInMemory, withKid, type Identity } from '../trust/index';
 import { checkpointIfGrown } from './audit.usecase';
 import { appendAudit, type AuditEntry, type ChDb, type ChTables } from './clearinghouse.repository';
 import { clearinghouseRoutes } from './clearinghouse.routes';
 import type { ChContext, ClearinghouseConfig } from './context';
+import { openKeyRing } from './keys.usecase';
 import { clearinghouseMigrations } from './migrations';
 import { clearinghouseUseCases, type ClearinghouseUseCases } from './ports';
 
@@ -24,8 +27,15 @@ export interface ClearinghouseOptions {
   database: Database;
   clock: Clock;
   random: (n: number) => Uint8Array;
-  /** the root key (trust anchor); its kid is set to `ch-` + 16 chars of base64url(sha256(pub)). */
-  identity: Identity;
+  /**
+   * Where the private keys of the key set are (`root.key`, `signing-<kid>.key`): the node's data directory. Every
+   * node of one clearinghouse holds the same files; a key outside the set recorded in the database refuses the
+   * start (StartRefused: CLEARINGHOUSE_KEY_NOT_IN_SET, CLEARINGHOUSE_KEY_MISSING). The root key is made on the
+   * first start only.
+   */
+  keyDir?: string;
+  /** or the root key itself, held in memory (tests, embedders); rotations then make keys in memory too. */
+  identity?: Identity;
   config?: Partial<ClearinghouseConfig>;
   /** bootstrap `ch:admin` token, provisioned (hashed) if not already present. */
   adminToken?: string;
@@ -61,7 +71,6 @@ export interface Clearinghouse {
 export async function createClearinghouse(options: ClearinghouseOptions): Promise<Clearinghouse> {
   const { database, clock, random } = options;
   await migrateToLatest(database, clearinghouseMigrations);
-  const identity = options.identity.kid.startsWith('ch-') ? options.identity : withKid(options.identity, clearinghouseKid(options.identity.publicKeyRaw));
   const config: ClearinghouseConfig = { ...DEFAULT_CLEARINGHOUSE_CONFIG, ...stripUndefined(options.config ?? {}) };
   const db = database.db as ChDb;
   const change = createChange<ChTables, AuditEntry>({
@@ -70,9 +79,21 @@ export async function createClearinghouse(options: ClearinghouseOptions): Promis
     clock,
     beforeCommit: (trx, log, at) => appendAudit(trx, database.dialect, at.toISOString(), log.audit),
   });
+  const files = options.keyDir !== undefined ? keyDirectory(options.keyDir) : keysInMemory(options.identity ? [options.identity] : []);
+  const ring = await openKeyRing({ db, files, clock, change });
+  if (!ring.ok) throw new StartRefused(ring.error);
+  const keys = ring.value;
+  // Each change reads the key set first when this node's copy is a few seconds old: a rotation made on another node.
+  const changeWithKeys = Object.assign(
+    async <T>(work: Parameters<typeof change<T>>[0]) => {
+      await keys.refreshIfStale();
+      return change(work);
+    },
+    { event: change.event },
+  ) as typeof change;
   const checkpointBase = options.checkpointIdentity ?? generateIdentity();
   const checkpointIdentity = withKid(checkpointBase, checkpointKid(checkpointBase.publicKeyRaw));
-  const ctx: ChContext = { database, db, clock, random, identity, checkpointIdentity, config, change };
+  const ctx: ChContext = { database, db, clock, random, identity: keys.root, keys, checkpointIdentity, config, change: changeWithKeys };
 
   let adminToken: string | undefined;
   if (options.adminToken !== undefined) {

@@ -9,8 +9,9 @@ import { auditOf, currentCheckpoint, signCheckpoint, verifyAgainstCheckpoint, ve
 import { listServers } from './clearinghouse.repository';
 import type { ChContext } from './context';
 import { createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
-import { signedRevocationList, trustAnchor } from './documents';
+import { signedRevocationList } from './documents';
 import { exportDocuments } from './export.usecase';
+import { listKeySet, revokeKey, rotateKeys, trustAnchor } from './keys.usecase';
 import { installPack } from './install.usecase';
 import { approveCase, cases, getCase, rejectCase, submitMigration } from './migration.usecase';
 import { verifySignedRequest, type SignedAction } from './signed-request';
@@ -23,6 +24,9 @@ export function clearinghouseUseCases(ctx: ChContext) {
   return {
     trust: () => trustAnchor(ctx),
     revocations: () => signedRevocationList(ctx),
+    keys: () => listKeySet(ctx),
+    rotateKeys: bind(ctx, rotateKeys),
+    revokeKey: bind(ctx, revokeKey),
     verifySignedRequest: <B>(request: unknown, action: SignedAction) => verifySignedRequest<B>(ctx, request, action),
     createOrganization: bind(ctx, createOrganization),
     organizations: bind(ctx, organizations),

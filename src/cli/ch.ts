@@ -1,6 +1,6 @@
 /**
  * `opencal ch …`: the clearinghouse — organizations, agents, packs (purchases), the cases of the review queue,
- * the phone desk of the agent, the revocation list and the audit chain (DESIGN §1, §5). Tokens: the admin token
+ * the phone desk of the agent, the revocation list, the audit chain and the key set (DESIGN §1, §4, §5). Tokens: the admin token
  * (`ch:admin`) for organizations, agents and packs; an agent token (`ch:agent`) for the desk; an organization
  * token (`ch:org`) sees its own cases and packs.
  */
@@ -18,6 +18,9 @@ import type {
   CaseView,
   ConfirmationAnswer,
   DocumentsFile,
+  KeyList,
+  KeyRevoked,
+  KeysRotated,
   OrgCreated,
   OrganizationList,
   PackCreated,
@@ -103,7 +106,7 @@ export function chCommands(program: Command, ctx: CliContext): void {
   // `--version <V>` is the CAL version of a pack here; without positional options commander would read it as
   // the program's own `--version` wherever it appears on the line.
   program.enablePositionalOptions();
-  const ch = program.command('ch').description('the clearinghouse: organizations, agents, packs, cases, phone desk, revocations, audit');
+  const ch = program.command('ch').description('the clearinghouse: organizations, agents, packs, cases, phone desk, revocations, audit, keys');
 
   // ---------------------------------------------------------------- organizations and agents
   const org = ch.command('org').description('organizations (customers holding packs)');
@@ -361,6 +364,9 @@ export function chCommands(program: Command, ctx: CliContext): void {
         `revocation list #${v.list.seq} (signature verified${v.fingerprint ? ` against ${v.fingerprint}` : ''})`,
         servers.length > 0 ? `invalidated license servers:\n${table(['license server', 'at', 'reason'], servers)}` : 'invalidated license servers: none',
         grants.length > 0 ? `invalidated grants:\n${table(['license server', 'pack', 'grant', 'case', 'at'], grants)}` : 'invalidated grants: none',
+        ...((v.list.keys ?? []).length > 0
+          ? [`revoked clearinghouse keys:\n${table(['kid', 'at', 'reason'], (v.list.keys ?? []).map((k) => [k.kid, new Date(k.at * 1000).toISOString(), k.reason]))}`]
+          : []),
       ].join('\n');
     }),
   );
@@ -416,6 +422,51 @@ export function chCommands(program: Command, ctx: CliContext): void {
       },
       (v, o) =>
         `${lines([['records', v.seq], ['head', v.head], ['signed', v.at], ['key', v.kid]])}${typeof o.out === 'string' ? `\nSaved to ${o.out}: verify the log against it later with opencal ch audit verify --checkpoint ${o.out}` : ''}`,
+    ),
+  );
+
+  keysCommands(ch, ctx);
+}
+
+// ---------------------------------------------------------------- key set (docs/clearinghouse.md "Rotating the keys")
+
+function renderKeys(v: KeyList): string {
+  const rows = v.keys.map((k) => [k.kid, k.status + (k.codes ? ' (root, codes)' : ''), k.notBefore, k.notAfter ?? '', k.revokedAt ? `${k.revokedAt} ${k.revokeReason ?? ''}`.trim() : '', k.heldHere ? 'yes' : 'NO']);
+  const missing = v.keys.filter((k) => k.status !== 'revoked' && !k.heldHere);
+  return [
+    table(['kid', 'status', 'signing from', 'retired', 'revoked', 'held by this node'], rows),
+    `this node signs with ${v.signingKid}`,
+    ...(missing.length > 0 ? [`copy the key files of ${missing.map((k) => k.kid).join(', ')} to this node's --data directory (signing-<kid>.key)`] : []),
+  ].join('\n');
+}
+
+function keysCommands(ch: Command, ctx: CliContext): void {
+  const keys = ch.command('keys').description('the key set the clearinghouse signs with: list, rotate, revoke a compromised key');
+  clientCommand(keys.command('list').description('the keys with their validity, and the key the answering node signs with'), 'opencal ch keys list --json --token $ADMIN_TOKEN').action(
+    clientAction(ctx, (target) => call<KeyList>(target, 'GET', '/ch/v1/keys'), renderKeys),
+  );
+  clientCommand(
+    keys.command('rotate').description('add a key that signs new documents from now; the previous keys keep verifying what they signed'),
+    'opencal ch keys rotate --token $ADMIN_TOKEN',
+  ).action(
+    clientAction(
+      ctx,
+      (target) => call<KeysRotated>(target, 'POST', '/ch/v1/keys/rotate'),
+      (v) => `${renderKeys(v)}\nnew key ${v.kid}: its private key is signing-${v.kid}.key in the --data directory of the node that answered; copy it to every other node.`,
+    ),
+  );
+  clientCommand(
+    keys
+      .command('revoke')
+      .description('revoke a compromised key: nothing it signed is trusted any more; its certificates and grants are signed again with the current key')
+      .argument('<kid>', 'the key to revoke, e.g. ch-AbCdEf0123456789')
+      .requiredOption('--reason <text>', 'why (recorded in the audit log)'),
+    'opencal ch keys revoke ch-AbCdEf0123456789 --reason "key file leaked" --token $ADMIN_TOKEN',
+  ).action(
+    clientAction(
+      ctx,
+      (target, o, kid: string) => call<KeyRevoked>(target, 'POST', `/ch/v1/keys/${encodeURIComponent(kid)}/revoke`, { reason: o.reason }),
+      (v) => `${renderKeys(v)}\nsigned again with the current key: ${v.resigned.certificates} certificates, ${v.resigned.grants} grants (license servers receive them at their next check-in).`,
     ),
   );
 }

@@ -21,8 +21,6 @@ import { refusal } from '../core/result';
 import { StartRefused } from '../http/front-door';
 import { loadOrCreateIdentity } from '../trust/index';
 
-/** The clearinghouse root key (the trust anchor), next to its database. */
-const CLEARINGHOUSE_KEY_FILE = 'root.key';
 /** The key that signs audit checkpoints, beside the root key and outside the database (docs/clearinghouse.md). */
 const CHECKPOINT_KEY_FILE = 'checkpoint.key';
 /** How often the clearinghouse signs a checkpoint of its audit chain, when the chain has grown. */
@@ -189,7 +187,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
     closers.add(() => database.close());
     const clearinghouse = await createClearinghouse({
       database,
-      identity: loadOrCreateIdentity(join(slice.dir, CLEARINGHOUSE_KEY_FILE)),
+      keyDir: slice.dir,
       checkpointIdentity: loadOrCreateIdentity(join(slice.dir, CHECKPOINT_KEY_FILE)),
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       clock,

@@ -120,6 +120,14 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Organization {orgId} ({name}) was created.'),
   def(9015, CH, 'information', 'CH_AGENT_CREATED', 'clearinghouse',
     'Agent {agentId} ({name}) was created.'),
+  def(9060, CH, 'information', 'CH_KEYS_ROTATED', 'clearinghouse',
+    'The clearinghouse key set was rotated: new documents are signed with key {kid} (position {position}, private key in {where}); the previous keys keep verifying what they signed. Copy the new key file to every other node.'),
+  def(9061, CH, 'warning', 'CH_KEY_REVOKED', 'clearinghouse',
+    'Clearinghouse key {kid} was revoked ({reason}): nothing it signed is trusted any more; {certificates} certificates and {grants} grants were signed again with key {signer}.'),
+  def(9062, CH, 'warning', 'CH_SIGNING_WITH_OLDER_KEY', 'clearinghouse',
+    'This node does not hold the current key {current} in {where}: it signs with the older key {signing} until the key file is copied here.'),
+  def(9063, CH, 'error', 'CH_NODE_KEY_REFUSED', 'clearinghouse',
+    'A clearinghouse node did not start: its keys in {where} do not match the key set of the database ({code}: {keys}). Copy the key files of the first node to it.'),
 
   // ---- license server, our range 9100–9199 (TerminalServices-Licensing) -------------------------------------
   def(9100, LS, 'information', 'KEY_PACK_INSTALLED', 'license-server',
@@ -150,6 +158,10 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'The clearinghouse found a second history of this license server at check-in {counter} ({problem}): a copy of this data directory runs elsewhere. Case {caseNumber}.'),
   def(9151, LS, 'error', 'AUDIT_CHECKPOINT_REGRESSED', 'license-server',
     "The clearinghouse's audit checkpoint went back ({problem}): record {seenSeq} received after record {keptSeq}. Its audit log was cut or rewritten."),
+  def(9160, LS, 'information', 'CLEARINGHOUSE_KEYS_UPDATED', 'license-server',
+    'The clearinghouse key set was updated (keys {keys}, endorsed by {endorsedBy}); the fingerprint of its root key stays {fingerprint}.'),
+  def(9161, LS, 'error', 'CLEARINGHOUSE_KEYS_REFUSED', 'license-server',
+    'The key set offered by the clearinghouse was not accepted ({code}): {reason}'),
 
   def(9130, LS, 'error', 'PROVISIONAL_KEY_PACK_LAPSED', 'license-server',
     'Key pack {pack} (grant {seq}) was installed from a typed key pack ID on {installedAt} and its signed grant did not arrive within {windowDays} days: it issues no more CALs. Check in with the clearinghouse, or import its signed file.'),
@@ -195,6 +207,8 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Gate front-end credential {credentialId} ({label}) was created.'),
   def(9215, SH, 'information', 'GATE_CREDENTIAL_REVOKED', 'session-host',
     'Gate front-end credential {credentialId} was revoked; its front end gets no seats any more.'),
+  def(9260, SH, 'information', 'TRUST_ANCHOR_ROTATED', 'session-host',
+    'The clearinghouse key set was rotated (keys {keys}), endorsed by trusted key {endorsedBy}; the fingerprint of its root key stays {fingerprint}.'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)

@@ -70,6 +70,8 @@ export interface RevocationListPayload {
   servers: { serverId: string; at: number; reason: string }[];
   /** (pack, server) grants invalidated by a reissue: that server's CALs from that pack stop being honoured. */
   grants: { serverId: string; pack: number; seq: number; at: number; caseNumber?: string }[];
+  /** clearinghouse keys revoked (`ch keys revoke`): nothing they signed is honoured. */
+  keys?: { kid: string; at: number; reason: string }[];
 }
 
 /**

@@ -723,6 +723,16 @@ export const REFUSALS = {
     () => 'The signature of this document does not match its content: it was altered or signed by another key. Get a fresh copy from its source.',
     () => 'La signature de ce document ne correspond pas à son contenu : il a été modifié ou signé par une autre clé. Procurez-vous une copie fraîche à sa source.',
   ),
+  JWS_KEY_REVOKED: entry<{ kid: string; revokedAt?: string }>(
+    401,
+    (d) => `This document is signed with clearinghouse key "${d.kid}", which was revoked${d.revokedAt ? ` on ${d.revokedAt.slice(0, 10)}` : ''}: nothing it signed is trusted any more. Get a copy signed again by the current key (a license server receives it at its next check-in).`,
+    (d) => `Ce document est signé avec la clé du clearinghouse « ${d.kid} », qui a été révoquée${d.revokedAt ? ` le ${d.revokedAt.slice(0, 10)}` : ''} : rien de ce qu'elle a signé n'est plus digne de confiance. Procurez-vous une copie signée de nouveau par la clé courante (un serveur de licences la reçoit à son prochain check-in).`,
+  ),
+  JWS_KEY_RETIRED: entry<{ kid: string; retiredAt: string }>(
+    401,
+    (d) => `This document claims to be signed by clearinghouse key "${d.kid}" after that key was retired (${d.retiredAt}): a retired key signs nothing new. Get a copy signed by the current key.`,
+    (d) => `Ce document dit avoir été signé par la clé du clearinghouse « ${d.kid} » après le retrait de cette clé (${d.retiredAt}) : une clé retirée ne signe plus rien de nouveau. Procurez-vous une copie signée par la clé courante.`,
+  ),
   JWS_WRONG_TYPE: entry<{ expected: string; actual: unknown }>(
     400,
     (d) => `This is a ${typeof d.actual === 'string' ? `"${d.actual}"` : 'untyped'} document where "${d.expected}" was expected. Give the right document.`,
@@ -952,6 +962,46 @@ export const REFUSALS = {
     422,
     (d) => `This deactivation receipt is from license server ${d.serverId}, which does not hold this pack.`,
     (d) => `Ce reçu de désactivation vient du serveur de licences ${d.serverId}, qui ne détient pas ce pack.`,
+  ),
+  KEY_NOT_FOUND: entry<{ kid: string; known: readonly string[] }>(
+    404,
+    (d) => `No key "${d.kid}" in the clearinghouse key set. Its keys are: ${list(d.known).join(', ')}.`,
+    (d) => `Aucune clé « ${d.kid} » dans l'ensemble de clés du clearinghouse. Ses clés sont : ${list(d.known).join(', ')}.`,
+    { cli: [() => 'List them with opencal ch keys list.', () => 'Listez-les avec opencal ch keys list.'], api: [() => 'List them with GET /ch/v1/keys.', () => 'Listez-les avec GET /ch/v1/keys.'] },
+  ),
+  KEY_ALREADY_REVOKED: entry<{ kid: string }>(
+    409,
+    (d) => `Key "${d.kid}" is already revoked: nothing to do.`,
+    (d) => `La clé « ${d.kid} » est déjà révoquée : rien à faire.`,
+  ),
+  KEY_IS_CURRENT: entry<{ kid: string; problem?: 'held' }>(
+    409,
+    (d) =>
+      d.problem === 'held'
+        ? `Key "${d.kid}" is the only key this node can sign with: copy the newer key files to this node (or revoke from a node that holds them) first.`
+        : `Key "${d.kid}" is the key the clearinghouse signs with now: rotate first, so that a new key signs, then revoke it.`,
+    (d) =>
+      d.problem === 'held'
+        ? `La clé « ${d.kid} » est la seule avec laquelle ce nœud peut signer : copiez d'abord les fichiers des clés plus récentes sur ce nœud (ou révoquez depuis un nœud qui les détient).`
+        : `La clé « ${d.kid} » est celle avec laquelle le clearinghouse signe maintenant : faites d'abord une rotation, pour qu'une nouvelle clé signe, puis révoquez-la.`,
+    { cli: [() => 'Run opencal ch keys rotate, then revoke.', () => 'Lancez opencal ch keys rotate, puis révoquez.'], api: [() => 'POST /ch/v1/keys/rotate, then revoke.', () => 'POST /ch/v1/keys/rotate, puis révoquez.'] },
+  ),
+  KEY_ROTATION_CONFLICT: entry(
+    409,
+    () => 'Another clearinghouse node rotated the keys at the same moment; this rotation was not made. List the keys and rotate again only if you still need to.',
+    () => "Un autre nœud du clearinghouse a fait une rotation des clés au même moment ; cette rotation n'a pas été faite. Listez les clés et ne refaites une rotation que si c'est encore nécessaire.",
+  ),
+  CLEARINGHOUSE_KEY_NOT_IN_SET: entry<{ where: string; foreign: readonly string[]; set: readonly string[] }>(
+    409,
+    (d) => `This clearinghouse node holds key ${list(d.foreign).join(', ')} in ${d.where}, which is not in the key set its database records (${list(d.set).join(', ')}): it did not start, since its documents and codes would be refused by every other node. Nodes of one clearinghouse share one key set: replace the key files of this node with those of the first node (root.key and every signing-*.key), then start it again.`,
+    (d) => `Ce nœud du clearinghouse détient la clé ${list(d.foreign).join(', ')} dans ${d.where}, qui n'est pas dans l'ensemble de clés que sa base de données enregistre (${list(d.set).join(', ')}) : il n'a pas démarré, car ses documents et ses codes seraient refusés par tous les autres nœuds. Les nœuds d'un même clearinghouse partagent un ensemble de clés : remplacez les fichiers de clés de ce nœud par ceux du premier nœud (root.key et chaque signing-*.key), puis redémarrez-le.`,
+    { cli: [() => 'They are in the directory given by --data.', () => 'Ils sont dans le dossier donné par --data.'] },
+  ),
+  CLEARINGHOUSE_KEY_MISSING: entry<{ where: string; root: string }>(
+    409,
+    (d) => `This clearinghouse node has no root key in ${d.where}, and its database already records key set root ${d.root}: it did not start, since a new key would split the clearinghouse. Copy the key files of the first node (root.key and every signing-*.key) into ${d.where}, then start it again.`,
+    (d) => `Ce nœud du clearinghouse n'a pas de clé racine dans ${d.where}, et sa base de données enregistre déjà la racine ${d.root} d'un ensemble de clés : il n'a pas démarré, car une nouvelle clé diviserait le clearinghouse. Copiez les fichiers de clés du premier nœud (root.key et chaque signing-*.key) dans ${d.where}, puis redémarrez-le.`,
+    { cli: [() => 'The directory is the one given by --data.', () => 'Le dossier est celui donné par --data.'] },
   ),
   AUDIT_CHAIN_BROKEN: entry<{ firstBroken?: { seq: number; problem: string } }>(
     409,
@@ -1381,6 +1431,11 @@ export const REFUSALS = {
         : d.problem === 'empty'
           ? `L'ancre de confiance venant de ${d.source ?? ''} ne contient aucune clé.`
           : `L'ancre de confiance venant de ${d.source ?? ''} n'est pas un ensemble de clés Ed25519 avec kid et x : ${d.reason ?? ''}.`,
+  ),
+  TRUST_ANCHOR_NOT_ENDORSED: entry<{ source: string; trusted: readonly string[]; offered: readonly string[] }>(
+    422,
+    (d) => `The key set from ${d.source} (${list(d.offered).join(', ')}) is not signed by any key trusted here (${list(d.trusted).join(', ')}), so it was not accepted: a rotation is accepted only when a key of the trusted set endorses the new one. Check that the clearinghouse URL is right; if its keys were replaced without a rotation, set the trust anchor again from a copy you know to be genuine.`,
+    (d) => `L'ensemble de clés venant de ${d.source} (${list(d.offered).join(', ')}) n'est signé par aucune clé de confiance ici (${list(d.trusted).join(', ')}) : il n'a pas été accepté. Une rotation n'est acceptée que si une clé de l'ensemble de confiance approuve le nouveau. Vérifiez que l'URL du clearinghouse est juste ; si ses clés ont été remplacées sans rotation, définissez de nouveau l'ancre de confiance depuis une copie dont vous êtes sûr.`,
   ),
   TRUST_ANCHOR_FINGERPRINT_MISMATCH: entry<{ source: string; fingerprint: string; pinned: string }>(
     422,

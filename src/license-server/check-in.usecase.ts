@@ -31,6 +31,7 @@ export type { CheckInResult } from '../core/wire/license-server';
 export async function checkIn(ctx: LicenseServerContext): Promise<Result<CheckInResult>> {
   const client = ctx.clearinghouse.client;
   if (!client) return noClearinghouse('check in');
+  await refreshKeySet(ctx);
   const anchor = await anchorOrRefuse(ctx);
   if (!anchor.ok) return anchor;
   // One check-in at a time per data directory: two at once would be two links drawn from the same predecessor.
@@ -139,4 +140,19 @@ async function keepReceipt(
   }
   if (next !== state) ctx.chain.write(next);
   return { chain, state: next, regressed, events };
+}
+
+/**
+ * The clearinghouse key set at each check-in (DESIGN §4 "keys rotate"): a rotated set is taken when a key already
+ * trusted endorses it (event 9160), refused otherwise (event 9161, the pinned set stays). An unreachable
+ * clearinghouse is the check-in's own failure to report, not this one's.
+ */
+async function refreshKeySet(ctx: LicenseServerContext): Promise<void> {
+  if (!ctx.clearinghouse.cached()) return;
+  const r = await ctx.clearinghouse.refresh();
+  if (r.ok) {
+    if (r.value.changed) await ctx.change.event(9160, { fingerprint: r.value.fingerprint, keys: r.value.kids.join(', '), endorsedBy: r.value.endorsedBy ?? 'none' });
+  } else if (r.error.code === 'TRUST_ANCHOR_NOT_ENDORSED' || r.error.code === 'TRUST_ANCHOR_INVALID') {
+    await ctx.change.event(9161, { code: r.error.code, reason: r.error.message });
+  }
 }

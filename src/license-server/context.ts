@@ -6,6 +6,7 @@
 import type { Clock } from '../core/clock';
 import type { Result } from '../core/result';
 import type { ServerVersion } from '../core/vocabulary';
+import type { AnchorKey, KeySet } from '../trust/index';
 import type { Change } from '../storage/change';
 import type { ChainStateStore } from '../trust/index';
 import type { ClearinghouseClient } from './clearinghouse.client';
@@ -17,10 +18,21 @@ export interface TrustAnchor {
   /** the clearinghouse root public key (raw 32 bytes). */
   publicKeyRaw: Uint8Array;
   fingerprint: string;
-  /** MAC key of the codes between this license server and the clearinghouse. */
+  /** MAC key of the codes between this license server and the clearinghouse (from its root key, kept by rotations). */
   macKey: Uint8Array;
   /** days what a typed code creates is honoured without its signed document (the anchor's; absent: the default). */
   provisionalWindowDays?: number;
+  /** the clearinghouse key set, and its keys as pinned */
+  keySet: KeySet;
+  keys: readonly Partial<AnchorKey>[];
+}
+
+/** What a refresh of the trust anchor did: `changed` when a rotated set (endorsed by a pinned key) was taken. */
+export interface TrustRefresh {
+  changed: boolean;
+  fingerprint: string;
+  kids: string[];
+  endorsedBy?: string;
 }
 
 export interface ClearinghouseLink {
@@ -30,6 +42,8 @@ export interface ClearinghouseLink {
   anchor(): Promise<Result<TrustAnchor>>;
   /** the trust anchor if already known (no network). */
   cached(): TrustAnchor | undefined;
+  /** fetch the key set again (check-in): a rotated set is taken only when a pinned key endorses it. */
+  refresh(): Promise<Result<TrustRefresh>>;
   /** the signed-request API; absent for an air-gapped site. */
   readonly client?: ClearinghouseClient;
 }

@@ -80,8 +80,11 @@ export async function storeGrant(ctx: LicenseServerContext, trx: LsDb, log: Chan
         return { keyPack: existing, installed: false, applied: false };
       }
       await repo.setKeyPackGrant(trx, grant.pack, grant.seq, token);
+    } else if (existing.grant !== token) {
+      // A grant signed again (its key was revoked, `ch keys revoke`) replaces the stored copy: CALs carry the new one.
+      await repo.replaceKeyPackGrant(trx, grant.pack, grant.seq, token);
     }
-    return { keyPack: { ...existing, grant: existing.grant ?? token }, installed: false, applied: true };
+    return { keyPack: { ...existing, grant: token }, installed: false, applied: true };
   }
   const now = ctx.clock.now();
   const id = newId(ctx, 'kp_');

@@ -435,6 +435,11 @@ export async function setKeyPackGrant(db: Db, pack: number, seq: number, grant: 
   return rows.length > 0;
 }
 
+/** The same grant signed again by the clearinghouse (its key was revoked): the new copy replaces the stored one. */
+export async function replaceKeyPackGrant(db: Db, pack: number, seq: number, grant: string): Promise<void> {
+  await db.updateTable('ls_key_packs').set({ grant_jws: grant }).where('pack', '=', pack).where('seq', '=', seq).execute();
+}
+
 /** A pack whose grant is on the revocation list stops issuing; returns the key pack if it changed now. */
 export async function invalidateKeyPack(db: Db, pack: number, seq: number, at: Date): Promise<KeyPack | undefined> {
   const row = await db.updateTable('ls_key_packs').set({ status: 'invalidated', invalidated_at: at.toISOString() })

@@ -17,11 +17,13 @@ import { sqlitePathFromUrl, type Database } from '../storage/database';
 import { commonMigrations, migrateToLatest } from '../storage/migrations';
 import { ensureToken, hashToken, tokenStore, type TokenPrincipal, type TokenStore } from '../storage/tokens.repository';
 import {
+  acceptAnchor,
   base64urlDecode,
   base64urlEncode,
   CHAIN_STATE_FILE,
   chainStateStore,
   clearinghouseKid,
+  codeKeyOf,
   codeMacKey,
   isEd25519PublicKey,
   keySetFromJwks,
@@ -31,7 +33,7 @@ import {
   type Identity,
 } from '../trust/index';
 import { createClearinghouseClient, type TrustAnswer } from './clearinghouse.client';
-import { createStateCache, hex, pooledRandom, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor } from './context';
+import { createStateCache, hex, pooledRandom, type ClearinghouseLink, type IssuanceRunner, type LicenseServerContext, type TrustAnchor, type TrustRefresh } from './context';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { createSigner } from './signer';
 import { createGroupCommit, type GroupCommit } from './group-commit';
@@ -104,12 +106,15 @@ function cachedTokenStore(store: TokenStore): TokenStore {
   };
 }
 
-/** Parse the trust anchor: `{ keys: [{ kid, x }] }`, or a bare base64url key. */
-function anchorFrom(identity: Identity, trust: TrustAnswer): TrustAnchor {
+/**
+ * The trust anchor from its keys (`{ keys: [{ kid, x, notAfter?, revokedAt?, codes? }] }`): the key set verifies the
+ * clearinghouse's documents, and the codes' MAC key derives from its root key (`codes: true`, else the first one),
+ * which rotations keep.
+ */
+function anchorFrom(identity: Identity, trust: TrustAnswer, onUnknownKey?: () => Promise<TrustAnchor | undefined>): TrustAnchor {
   if (!trust || !Array.isArray(trust.keys) || trust.keys.length === 0) throw new Error('the trust anchor lists no key');
   const keys = keySetFromJwks(trust);
-  const root = trust.keys[0]!;
-  const raw = base64urlDecode(root.x);
+  const raw = codeKeyOf(trust);
   if (!isEd25519PublicKey(raw)) throw new Error('the trust anchor key is not an Ed25519 public key');
   const window = trust.provisionalWindowDays;
   return {
@@ -117,8 +122,15 @@ function anchorFrom(identity: Identity, trust: TrustAnswer): TrustAnchor {
     fingerprint: trust.fingerprint ?? clearinghouseKid(raw),
     macKey: codeMacKey(identity, raw),
     ...(Number.isInteger(window) && window! > 0 ? { provisionalWindowDays: window } : {}),
+    keySet: keys,
+    keys: trust.keys,
     async verify<T>(token: string, typ: string): Promise<Result<T>> {
       const r = await verifyJws<T>(token, keys, typ);
+      if (!r.ok && r.error.code === 'JWS_UNKNOWN_KEY' && onUnknownKey) {
+        // Signed by a key added since this set was pinned: take the rotated set (if endorsed) and try once more.
+        const fresher = await onUnknownKey();
+        if (fresher) return fresher.verify<T>(token, typ);
+      }
       return r.ok ? ok(r.value.payload) : r;
     },
   };
@@ -139,29 +151,52 @@ function createLink(o: LicenseServerOptions, identity: Identity, serverId: strin
     : undefined;
   const pinned = join(o.dataDir, TRUST_FILE);
   let cached: TrustAnchor | undefined;
+  const make = (trust: TrustAnswer) =>
+    anchorFrom(identity, trust, async () => {
+      const r = await refresh();
+      return r.ok && r.value.changed ? cached : undefined;
+    });
   if (o.clearinghouseKey) {
     const text = existsSync(o.clearinghouseKey) ? readFileSync(o.clearinghouseKey, 'utf8') : o.clearinghouseKey;
-    cached = anchorFrom(identity, trustFromKeyText(text));
+    cached = make(trustFromKeyText(text));
   } else if (existsSync(pinned)) {
-    cached = anchorFrom(identity, JSON.parse(readFileSync(pinned, 'utf8')) as TrustAnswer);
+    cached = make(JSON.parse(readFileSync(pinned, 'utf8')) as TrustAnswer);
   }
+  const pin = (answer: TrustAnswer) => writeFileSync(pinned, JSON.stringify(answer, null, 2), { mode: 0o644 });
+
+  /**
+   * The key set again from the clearinghouse: a rotated set is taken only when a key of the pinned set endorses it
+   * (docs/clearinghouse.md "Rotating the keys"); otherwise the pinned set stays and the refusal is answered.
+   */
+  async function refresh(): Promise<Result<TrustRefresh>> {
+    if (!client) return refuse('CLEARINGHOUSE_NOT_CONFIGURED', { action: 'refresh the trust anchor' });
+    const answer = await client.trust();
+    if (!answer.ok) return answer;
+    const accepted = await acceptAnchor(cached ? { keys: cached.keySet, stored: cached.keys } : undefined, answer.value, o.clearinghouseUrl ?? 'clearinghouse');
+    if (!accepted.ok) return accepted;
+    if (!accepted.value.changed && cached) return ok({ changed: false, fingerprint: cached.fingerprint, kids: [...cached.keySet.kids] });
+    const stored = accepted.value.anchor as TrustAnswer;
+    try {
+      cached = make(stored);
+    } catch (e) {
+      return refuse('BAD_RESPONSE', { problem: 'trust-anchor', reason: (e as Error).message });
+    }
+    // Pinned: later starts trust this set, not whatever answers at the URL.
+    pin(stored);
+    return ok({ changed: true, fingerprint: cached.fingerprint, kids: [...cached.keySet.kids], ...(accepted.value.endorsedBy ? { endorsedBy: accepted.value.endorsedBy } : {}) });
+  }
+
   return {
     url: o.clearinghouseUrl,
     client,
     cached: () => cached,
+    refresh,
     async anchor() {
       if (cached) return ok(cached);
       if (!client) return refuse('TRUST_ANCHOR_MISSING');
-      const answer = await client.trust();
-      if (!answer.ok) return answer;
-      try {
-        cached = anchorFrom(identity, answer.value);
-      } catch (e) {
-        return refuse('BAD_RESPONSE', { problem: 'trust-anchor', reason: (e as Error).message });
-      }
-      // Pinned: later starts trust this key, not whatever answers at the URL.
-      writeFileSync(pinned, JSON.stringify(answer.value, null, 2), { mode: 0o644 });
-      return ok(cached);
+      const r = await refresh();
+      if (!r.ok) return r.error.code === 'TRUST_ANCHOR_INVALID' ? refuse('BAD_RESPONSE', { problem: 'trust-anchor', reason: r.error.message }) : r;
+      return ok(cached!);
     },
   };
 }

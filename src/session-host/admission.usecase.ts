@@ -26,7 +26,7 @@ import type { SessionHostContext } from './context';
 import { isOutage } from './license-server-client';
 import { insertAdmission, listEnrolments } from './session-host.repository';
 import { licenseServerReason } from './probe.usecase';
-import { ensureFreshRevocations, refreshIdentity } from './trust.usecase';
+import { ensureFreshRevocations, ensureKnownKeys, refreshIdentity } from './trust.usecase';
 
 export interface ConnectInput {
   device: string;
@@ -89,6 +89,8 @@ export async function connect(ctx: SessionHostContext, rawInput: unknown): Promi
     for (const url of servers) if (!ctx.trust.identities.has(url)) await refreshIdentity(ctx, url);
     verifyCtx.listedServers = listedServerKeys(ctx, servers);
   }
+  // A document signed by a clearinghouse key this host does not know yet (a rotation): take the rotated set first.
+  if (await ensureKnownKeys(ctx, input.cals ?? [])) verifyCtx.anchor = ctx.trust.anchor;
   let verified: VerifiedBundle[] = [];
   for (const bundle of input.cals ?? []) verified.push(await verifyBundle(bundle, verifyCtx));
   if (verified.some((v) => v.status === 'honoured' && v.claims.kind !== 'temporary')) {
@@ -222,6 +224,7 @@ async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequ
     // What the device will present next time must pass this host's own checks: verify it now.
     if (!ctx.trust.identities.has(url)) await refreshIdentity(ctx, url);
     const keys = listedServerKeys(ctx, req.servers);
+    if (await ensureKnownKeys(ctx, [answer.value.bundle])) req.verifyCtx.anchor = ctx.trust.anchor;
     const check = await verifyBundle(answer.value.bundle, { ...req.verifyCtx, listedServers: keys, now: ctx.clock.now() });
     if (check.status !== 'honoured') {
       const reason = check.status === 'ignored' ? 'CAL for another user' : check.refusal.code;

@@ -65,7 +65,8 @@ export async function verifyBundle(input: unknown, ctx: VerifyContext): Promise<
   let issuerKey: Uint8Array | undefined;
   if (bundle.certificate !== undefined && ctx.anchor) {
     const cert = await verifyJws<ServerCertificatePayload>(bundle.certificate, ctx.anchor, 'opencal.certificate');
-    if (!cert.ok) return bad('CAL_CERTIFICATE_INVALID', { reason: cert.error.code });
+    // A certificate signed by a since-revoked clearinghouse key was genuine: not honoured, the server signs anew.
+    if (!cert.ok) return (cert.error.code === 'JWS_KEY_REVOKED' ? notHonoured : bad)('CAL_CERTIFICATE_INVALID', { reason: cert.error.code });
     if (cert.value.payload.sub !== unverified.iss || typeof cert.value.payload.pub !== 'string') {
       return bad('CAL_CERTIFICATE_INVALID', { reason: 'certificate of another license server', certificateFor: cert.value.payload.sub });
     }
@@ -99,7 +100,7 @@ export async function verifyBundle(input: unknown, ctx: VerifyContext): Promise<
     } else {
       if (!ctx.anchor) return notHonoured('TRUST_ANCHOR_UNAVAILABLE');
       const grant = await verifyJws<GrantPayload>(bundle.grant, ctx.anchor, 'opencal.grant');
-      if (!grant.ok) return bad('CAL_GRANT_INVALID', { reason: grant.error.code });
+      if (!grant.ok) return (grant.error.code === 'JWS_KEY_REVOKED' ? notHonoured : bad)('CAL_GRANT_INVALID', { reason: grant.error.code });
       const g = grant.value.payload;
       if (g.sub !== claims.iss || g.pack !== claims.pack || g.seq !== claims.grant || g.calType !== claims.calType || g.calVersion !== claims.calVersion) {
         return bad('CAL_GRANT_INVALID', { reason: 'the grant is for another pack, serial, type, version or license server' });

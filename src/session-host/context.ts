@@ -9,7 +9,7 @@ import type { CalVersion, ConfigLayer } from '../core/vocabulary';
 import type { EventComponent } from '../core/events';
 import type { Change } from '../storage/change';
 import type { Database } from '../storage/database';
-import type { KeySet } from '../trust/index';
+import type { AnchorKey, KeySet } from '../trust/index';
 import type { SessionHostPeers } from './license-server-client';
 import type { SessionHostTables } from './session-host.repository';
 
@@ -26,6 +26,8 @@ export interface SessionHostSettings {
 
 export interface TrustCache {
   anchor?: KeySet;
+  /** the trusted set's keys as stored: a new set is compared with them, and taken only when endorsed */
+  anchorKeys?: readonly Partial<AnchorKey>[];
   fingerprint?: string;
   revocations?: RevocationListPayload;
   /** when the revocation list was last received from the clearinghouse (or a file), even unchanged. */

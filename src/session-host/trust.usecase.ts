@@ -7,7 +7,7 @@ import type { RevocationListPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { normalizeLicenseServerUrl } from '../core/session-host-rules';
 import { licenseServerIdFromPublicKey } from '../core/codes/index';
-import { base64urlDecode, keySetFromJwks, verifyJws } from '../trust/index';
+import { acceptAnchor, base64urlDecode, decodeJwsUnverified, keySetFromJwks, verifyJws } from '../trust/index';
 import type { SessionHostContext } from './context';
 import type { TrustAnchorResponse } from './license-server-client';
 import { listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations } from './session-host.repository';
@@ -18,7 +18,9 @@ export async function loadTrust(ctx: SessionHostContext): Promise<void> {
   const state = await readTrust(ctx.database.db);
   if (state.anchor) {
     try {
-      ctx.trust.anchor = keySetFromJwks(JSON.parse(state.anchor) as TrustAnchorResponse);
+      const stored = JSON.parse(state.anchor) as TrustAnchorResponse;
+      ctx.trust.anchor = keySetFromJwks(stored);
+      ctx.trust.anchorKeys = stored.keys;
       if (state.fingerprint !== undefined) ctx.trust.fingerprint = state.fingerprint;
     } catch {
       // A stored anchor that no longer parses is ignored; the next refresh or file load replaces it.
@@ -39,16 +41,16 @@ export async function loadTrust(ctx: SessionHostContext): Promise<void> {
   }
 }
 
-/** Sets the trust anchor (from the clearinghouse or a file), checking its keys and the pinned fingerprint. */
+/**
+ * Sets the trust anchor (from the clearinghouse or a file), checking the pinned fingerprint (that of the root key,
+ * which rotations keep). Once a set is trusted, a different one is taken only when a key of the trusted set
+ * endorses it (a rotation, DESIGN §4); otherwise TRUST_ANCHOR_NOT_ENDORSED and the trusted set stays.
+ */
 export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAnchorResponse, source: string): Promise<Result<{ fingerprint: string }>> {
-  let keys;
-  try {
-    keys = keySetFromJwks(anchor);
-  } catch (e) {
-    return refuse('TRUST_ANCHOR_INVALID', { source, reason: (e as Error).message });
-  }
-  if (keys.kids.length === 0) return refuse('TRUST_ANCHOR_INVALID', { source, problem: 'empty' });
-  const fingerprint = typeof anchor.fingerprint === 'string' ? anchor.fingerprint : keys.kids.join(',');
+  const trusted = ctx.trust.anchor && ctx.trust.anchorKeys ? { keys: ctx.trust.anchor, stored: ctx.trust.anchorKeys } : undefined;
+  const accepted = await acceptAnchor(trusted, anchor, source);
+  if (!accepted.ok) return accepted;
+  const { keys, fingerprint } = accepted.value;
   const pin = ctx.settings.trustFingerprint;
   if (pin !== undefined && pin !== fingerprint) {
     return refuse(
@@ -56,13 +58,15 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
       { source, fingerprint, pinned: pin },
     );
   }
-  const changed = ctx.trust.fingerprint !== fingerprint;
+  const changed = accepted.value.changed || ctx.trust.fingerprint !== fingerprint;
   await ctx.change(async (trx, log, at) => {
-    await saveAnchor(trx, JSON.stringify({ keys: anchor.keys, fingerprint }), fingerprint, source, at);
+    await saveAnchor(trx, JSON.stringify(accepted.value.anchor), fingerprint, source, at);
     if (changed) log.event(9204, { source, fingerprint });
+    if (accepted.value.endorsedBy !== undefined) log.event(9260, { keys: keys.kids.join(', '), endorsedBy: accepted.value.endorsedBy, fingerprint });
     return ok(undefined);
   });
   ctx.trust.anchor = keys;
+  ctx.trust.anchorKeys = accepted.value.anchor.keys;
   ctx.trust.fingerprint = fingerprint;
   return ok({ fingerprint });
 }
@@ -182,4 +186,32 @@ export async function ensureFreshRevocations(ctx: SessionHostContext): Promise<v
       state.promise = undefined;
     });
   return state.promise;
+}
+
+const keyRefresh = new WeakMap<SessionHostContext, { attemptedAt?: number }>();
+
+/**
+ * Before CAL bundles are verified: when a certificate or grant names a clearinghouse key this host's set lacks (a
+ * rotation since the last refresh), fetch the set again — taken only when a trusted key endorses it. At most one
+ * attempt per REVOCATION_FRESH_MS. Answers whether the set changed.
+ */
+export async function ensureKnownKeys(ctx: SessionHostContext, bundles: readonly unknown[]): Promise<boolean> {
+  if (!ctx.settings.clearinghouseUrl || !ctx.trust.anchor) return false;
+  const anchor = ctx.trust.anchor;
+  const unknown = bundles.some((b) => {
+    if (typeof b !== 'object' || b === null) return false;
+    return [(b as { certificate?: unknown }).certificate, (b as { grant?: unknown }).grant].some((jws) => {
+      if (typeof jws !== 'string') return false;
+      const d = decodeJwsUnverified(jws);
+      return d.ok && typeof d.value.header.kid === 'string' && anchor.get(d.value.header.kid) === undefined;
+    });
+  });
+  if (!unknown) return false;
+  const now = ctx.clock.now().getTime();
+  const state = keyRefresh.get(ctx) ?? {};
+  keyRefresh.set(ctx, state);
+  if (state.attemptedAt !== undefined && now - state.attemptedAt >= 0 && now - state.attemptedAt < REVOCATION_FRESH_MS) return false;
+  state.attemptedAt = now;
+  await refreshFromClearinghouse(ctx);
+  return ctx.trust.anchor !== anchor;
 }

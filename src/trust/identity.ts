@@ -90,17 +90,17 @@ export function identityToPem(identity: Identity): string {
 }
 
 /**
- * Loads the identity in `path`, or creates it (directory too) with mode 0600. Refuses, by throwing,
+ * Loads the identity in `path`, or creates it (directory too) with mode 0600: `toCreate`, or a new key. Refuses, by throwing,
  * a key file that group or others may read: a leaked server key lets anyone impersonate the server.
  */
-export function loadOrCreateIdentity(path: string): Identity {
+export function loadOrCreateIdentity(path: string, toCreate?: Identity): Identity {
   let pem: string;
   try {
     checkPrivate(path);
     pem = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    const created = generateIdentity();
+    const created = toCreate ?? generateIdentity();
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     try {
       writeFileSync(path, identityToPem(created), { mode: 0o600, flag: 'wx' });

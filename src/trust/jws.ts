@@ -6,33 +6,53 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, decodeProtectedHeader, errors } from 'jose';
+import { keyVerdict } from '../core/key-set-rules';
 import { type Result, ok, refuse } from '../core/result';
 import { base64urlDecode, type Identity, publicKeyFromRaw } from './identity';
 
-export type JwsRefusalCode = 'JWS_MALFORMED' | 'JWS_UNKNOWN_KEY' | 'JWS_SIGNATURE_INVALID' | 'JWS_WRONG_TYPE';
+export type JwsRefusalCode = 'JWS_MALFORMED' | 'JWS_UNKNOWN_KEY' | 'JWS_SIGNATURE_INVALID' | 'JWS_WRONG_TYPE' | 'JWS_KEY_REVOKED' | 'JWS_KEY_RETIRED';
 
-/** Public keys by `kid`; several keys make rotation possible. */
+/** The validity of a key of a set (core/key-set-rules.ts): when a rotation retired it, when it was revoked. */
+export interface KeyValidity {
+  /** ISO 8601: documents dated after this (plus a leeway) are refused as JWS_KEY_RETIRED */
+  notAfter?: string;
+  /** ISO 8601: every document it signed is refused as JWS_KEY_REVOKED */
+  revokedAt?: string;
+}
+
+/** Public keys by `kid`, with their validity; several keys make rotation possible. */
 export interface KeySet {
   get(kid: string): KeyObject | undefined;
+  validity(kid: string): KeyValidity | undefined;
   readonly kids: readonly string[];
 }
 
-export function createKeySet(entries: readonly { kid: string; publicKey: KeyObject | Uint8Array }[]): KeySet {
+export function createKeySet(entries: readonly ({ kid: string; publicKey: KeyObject | Uint8Array } & KeyValidity)[]): KeySet {
   const map = new Map<string, KeyObject>();
-  for (const { kid, publicKey } of entries) {
+  const validity = new Map<string, KeyValidity>();
+  for (const { kid, publicKey, notAfter, revokedAt } of entries) {
     const key = publicKey instanceof Uint8Array ? publicKeyFromRaw(publicKey) : publicKey;
     if (key.type !== 'public' || key.asymmetricKeyType !== 'ed25519') throw new Error(`key ${kid} is not an Ed25519 public key`);
     map.set(kid, key);
+    validity.set(kid, { ...(notAfter !== undefined ? { notAfter } : {}), ...(revokedAt !== undefined ? { revokedAt } : {}) });
   }
-  return { get: (kid) => map.get(kid), kids: [...map.keys()] };
+  return { get: (kid) => map.get(kid), validity: (kid) => validity.get(kid), kids: [...map.keys()] };
 }
 
-/** A key set from the trust anchor's JWKs (`{ keys: [{ kid, x, ... }] }`). */
-export function keySetFromJwks(jwks: { keys: readonly { kid?: string; x?: string }[] }): KeySet {
+/** A key set from the trust anchor's JWKs (`{ keys: [{ kid, x, notAfter?, revokedAt?, ... }] }`). */
+export function keySetFromJwks(jwks: { keys: readonly { kid?: string; x?: string; notAfter?: string; revokedAt?: string }[] }): KeySet {
   return createKeySet(
     jwks.keys.map((k) => {
       if (typeof k.kid !== 'string' || typeof k.x !== 'string') throw new Error('a trust anchor key needs kid and x');
-      return { kid: k.kid, publicKey: base64urlDecode(k.x) };
+      if ((k.notAfter !== undefined && typeof k.notAfter !== 'string') || (k.revokedAt !== undefined && typeof k.revokedAt !== 'string')) {
+        throw new Error(`key ${k.kid}: notAfter and revokedAt are dates`);
+      }
+      return {
+        kid: k.kid,
+        publicKey: base64urlDecode(k.x),
+        ...(k.notAfter !== undefined ? { notAfter: k.notAfter } : {}),
+        ...(k.revokedAt !== undefined ? { revokedAt: k.revokedAt } : {}),
+      };
     }),
   );
 }
@@ -57,8 +77,12 @@ export function decodeJwsUnverified(token: string): Result<{ header: Record<stri
   }
 }
 
-/** Verifies against a key set: the header's `kid` picks the key. */
-export async function verifyJws<T>(token: string, keys: KeySet, expectedTyp: string): Promise<Result<{ payload: T; kid: string }>> {
+/**
+ * Verifies against a key set: the header's `kid` picks the key; a revoked key verifies nothing, a retired key
+ * nothing dated after its retirement (core/key-set-rules.ts). `anyDate` skips the retirement check: a retired key
+ * still endorses the key set that replaced it (the chain of custody of a rotation).
+ */
+export async function verifyJws<T>(token: string, keys: KeySet, expectedTyp: string, options: { anyDate?: boolean } = {}): Promise<Result<{ payload: T; kid: string }>> {
   let header: Record<string, unknown>;
   try {
     if (typeof token !== 'string') return malformed();
@@ -74,7 +98,15 @@ export async function verifyJws<T>(token: string, keys: KeySet, expectedTyp: str
       { kid: header.kid, known: [...keys.kids] },
     );
   }
-  return verifyWithKeyObject<T>(token, key, expectedTyp, header.kid);
+  const validity = keys.validity(header.kid) ?? {};
+  if (validity.revokedAt !== undefined) return refuse('JWS_KEY_REVOKED', { kid: header.kid, revokedAt: validity.revokedAt });
+  const verified = await verifyWithKeyObject<T>(token, key, expectedTyp, header.kid);
+  if (!verified.ok || options.anyDate) return verified;
+  const iat = (verified.value.payload as { iat?: unknown }).iat;
+  if (keyVerdict(validity, typeof iat === 'number' ? iat : undefined) === 'JWS_KEY_RETIRED') {
+    return refuse('JWS_KEY_RETIRED', { kid: header.kid, retiredAt: validity.notAfter ?? '' });
+  }
+  return verified;
 }
 
 /** Verifies with one given key (e.g. a signed request checked with the `pub` it carries). */

@@ -218,9 +218,11 @@ describeEachDatabase('clearinghouse bootstrap', (tdb) => {
   it('creates the first admin token once and returns it to print; a given one is stored hashed', async () => {
     const database = await tdb.open(clearinghouseMigrations);
     const clock = new ManualClock(START);
-    const first = await createClearinghouse({ database, clock, random, identity: generateIdentity() });
+    // A second start on the same database holds the same key set (a node with another key would not start).
+    const identity = generateIdentity();
+    const first = await createClearinghouse({ database, clock, random, identity });
     expect(first.adminToken).toMatch(/^ocal_/);
-    const second = await createClearinghouse({ database, clock, random, identity: generateIdentity() });
+    const second = await createClearinghouse({ database, clock, random, identity });
     expect(second.adminToken).toBeUndefined();
     const app = await buildServer({ logger: false, components: [first.module] });
     const r = await app.inject({ method: 'GET', url: '/ch/v1/orgs', headers: { authorization: `Bearer ${first.adminToken}` } });

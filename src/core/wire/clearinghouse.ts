@@ -28,18 +28,50 @@ export const TrustKey = Type.Object({
   x: Type.String({ description: 'base64url of the raw public key' }),
   alg: Type.Literal('EdDSA'),
   use: Type.Literal('sig'),
+  notBefore: Type.Optional(Timestamp),
+  notAfter: Type.Optional(Type.String({ description: 'when a rotation retired it: it signs nothing after this, and keeps verifying what it signed' })),
+  revokedAt: Type.Optional(Type.String({ description: 'when it was revoked: nothing it signed is trusted' })),
+  codes: Type.Optional(Type.Boolean({ description: 'the root key: the MAC key of the codes typed on the phone derives from it' })),
 });
 
 /**
- * `GET /ch/v1/trust`: the clearinghouse public keys, the fingerprint to pin (hex sha256 of the raw key), and the
+ * `GET /ch/v1/trust`: the clearinghouse key set (root key first), the fingerprint to pin (hex sha256 of the root
+ * key, unchanged by rotations), each endorsement (the set signed, `opencal.keyset`, by one of its keys), and the
  * provisional window of what typed codes create (docs/codes.md; absent from anchors pinned before it existed: 14).
  */
 export const TrustAnchor = Type.Object({
   keys: Type.Array(TrustKey),
   fingerprint: Type.String(),
+  endorsements: Type.Optional(Type.Array(Jws)),
   provisionalWindowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'days a typed code\'s activation or key pack is honoured without its signed document' })),
 });
 export type TrustAnchor = Static<typeof TrustAnchor>;
+
+/** A key of the set as `GET /ch/v1/keys` lists it. */
+export const KeyEntry = Type.Object({
+  kid: Type.String(),
+  x: Type.String(),
+  position: Type.Integer(),
+  notBefore: Timestamp,
+  notAfter: Type.Optional(Timestamp),
+  revokedAt: Type.Optional(Timestamp),
+  revokeReason: Type.Optional(Type.String()),
+  status: oneOf(['current', 'retired', 'revoked'] as const),
+  codes: Type.Boolean(),
+  heldHere: Type.Boolean({ description: 'whether the node that answered holds its private key' }),
+});
+
+/** `GET /ch/v1/keys`: the key set, and the key the answering node signs with. */
+export const KeyList = Type.Object({ keys: Type.Array(KeyEntry), signingKid: Type.String() });
+export type KeyList = Static<typeof KeyList>;
+
+/** `POST /ch/v1/keys/rotate`. */
+export const KeysRotated = Type.Object({ ...KeyList.properties, kid: Type.String() });
+export type KeysRotated = Static<typeof KeysRotated>;
+
+/** `POST /ch/v1/keys/{kid}/revoke`: also how many documents were signed again with the current key. */
+export const KeyRevoked = Type.Object({ ...KeyList.properties, resigned: Type.Object({ certificates: Type.Integer(), grants: Type.Integer() }) });
+export type KeyRevoked = Static<typeof KeyRevoked>;
 
 /** `POST /ch/v1/orgs`: the organization and its ch:org token, shown once. */
 export const OrgCreated = Type.Object({ orgId: Type.String(), token: Type.String() });
