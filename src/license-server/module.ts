@@ -175,7 +175,9 @@ function createLink(o: LicenseServerOptions, identity: Identity, serverId: strin
     const accepted = await acceptAnchor(cached ? { keys: cached.keySet, stored: cached.keys } : undefined, answer.value, o.clearinghouseUrl ?? 'clearinghouse');
     if (!accepted.ok) return accepted;
     if (!accepted.value.changed && cached) return ok({ changed: false, fingerprint: cached.fingerprint, kids: [...cached.keySet.kids] });
-    const stored = accepted.value.anchor as TrustAnswer;
+    // The key set as accepted, with the provisional window the clearinghouse publishes beside it (docs/codes.md).
+    const window = answer.value.provisionalWindowDays;
+    const stored = { ...accepted.value.anchor, ...(typeof window === 'number' ? { provisionalWindowDays: window } : {}) } as TrustAnswer;
     try {
       cached = make(stored);
     } catch (e) {
