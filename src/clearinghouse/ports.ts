@@ -11,9 +11,11 @@ import type { ChContext } from './context';
 import { createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
 import { signedRevocationList, trustAnchor } from './documents';
 import { exportDocuments } from './export.usecase';
+import { listHosts, registerHost, registryForServer, retireRegisteredHost } from './host-registry.usecase';
 import { installPack } from './install.usecase';
 import { approveCase, cases, getCase, rejectCase, submitMigration } from './migration.usecase';
 import { verifySignedRequest, type SignedAction } from './signed-request';
+import { listApiTokens, revokeApiToken } from './tokens.usecase';
 
 function bind<A extends unknown[], R>(ctx: ChContext, fn: (ctx: ChContext, ...args: A) => R): (...args: A) => R {
   return (...args: A) => fn(ctx, ...args);
@@ -39,6 +41,12 @@ export function clearinghouseUseCases(ctx: ChContext) {
     holdings: bind(ctx, holdings),
     exportDocuments: bind(ctx, exportDocuments),
     installPack: bind(ctx, installPack),
+    registerHost: bind(ctx, registerHost),
+    registryForServer: bind(ctx, registryForServer),
+    hosts: bind(ctx, listHosts),
+    retireHost: bind(ctx, retireRegisteredHost),
+    tokens: bind(ctx, listApiTokens),
+    revokeToken: bind(ctx, revokeApiToken),
     submitMigration: bind(ctx, submitMigration),
     approveCase: bind(ctx, approveCase),
     rejectCase: bind(ctx, rejectCase),

@@ -120,6 +120,12 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Organization {orgId} ({name}) was created.'),
   def(9015, CH, 'information', 'CH_AGENT_CREATED', 'clearinghouse',
     'Agent {agentId} ({name}) was created.'),
+  def(9040, CH, 'information', 'CH_HOST_REGISTERED', 'clearinghouse',
+    'Session host {name} ({hostId}) was registered with organization {orgId} by license server {serverId}.'),
+  def(9041, CH, 'information', 'CH_HOST_RETIRED', 'clearinghouse',
+    'The key {hostId} of session host {name} (organization {orgId}) was retired by {by}; license servers stop recognising it.'),
+  def(9042, CH, 'information', 'CH_TOKEN_REVOKED', 'clearinghouse',
+    'API token {tokenId} ({kind} {subject}) was revoked by {by}; it is refused from now on.'),
 
   // ---- license server, our range 9100–9199 (TerminalServices-Licensing) -------------------------------------
   def(9100, LS, 'information', 'KEY_PACK_INSTALLED', 'license-server',
@@ -150,6 +156,14 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'The clearinghouse found a second history of this license server at check-in {counter} ({problem}): a copy of this data directory runs elsewhere. Case {caseNumber}.'),
   def(9151, LS, 'error', 'AUDIT_CHECKPOINT_REGRESSED', 'license-server',
     "The clearinghouse's audit checkpoint went back ({problem}): record {seenSeq} received after record {keptSeq}. Its audit log was cut or rewritten."),
+  def(9140, LS, 'information', 'HOST_RECOGNISED_FROM_REGISTRY', 'license-server',
+    'Session host {host} ({hostId}) was recognised from its organization\'s host registry at the clearinghouse, without a join token on this license server.'),
+  def(9141, LS, 'warning', 'HOST_REGISTRATION_FAILED', 'license-server',
+    'Session host {host} enrolled, but could not be registered with the organization at the clearinghouse: {reason}. A reinstalled license server will not recognise it until it is.'),
+  def(9142, LS, 'information', 'HOST_TOKEN_RETIRED', 'license-server',
+    'Session host {host} enrolled again: its previous credential ({tokens} token(s)) was revoked.'),
+  def(9143, LS, 'information', 'LS_TOKEN_REVOKED', 'license-server',
+    'Token {tokenId} ({kind} {subject}) was revoked; it is refused from now on.'),
 
   def(9130, LS, 'error', 'PROVISIONAL_KEY_PACK_LAPSED', 'license-server',
     'Key pack {pack} (grant {seq}) was installed from a typed key pack ID on {installedAt} and its signed grant did not arrive within {windowDays} days: it issues no more CALs. Check in with the clearinghouse, or import its signed file.'),
@@ -195,6 +209,10 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Gate front-end credential {credentialId} ({label}) was created.'),
   def(9215, SH, 'information', 'GATE_CREDENTIAL_REVOKED', 'session-host',
     'Gate front-end credential {credentialId} was revoked; its front end gets no seats any more.'),
+  def(9240, SH, 'warning', 'LICENSE_SERVER_IDENTITY_CHANGED', 'session-host',
+    'License server {licenseServerUrl} answered with a new identity {serverId} (was {previousServerId}); the clearinghouse certifies it as a server of this host\'s organization {orgId}, so this host follows it.'),
+  def(9241, SH, 'error', 'LICENSE_SERVER_IDENTITY_NOT_FOLLOWED', 'session-host',
+    'License server {licenseServerUrl} answered with a new identity {serverId} (was {previousServerId}), which this host cannot vouch for ({reason}); it keeps the old identity. Check what answers at that address.'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)

@@ -9,7 +9,7 @@ import { CHECK_IN_STATUSES } from './clearinghouse';
 import { CalBundle, Text } from './common';
 import { Jws, oneOf, Timestamp } from './schema';
 
-export { EventList } from './common';
+export { EventList, TokenList, TokenView } from './common';
 
 /** `GET /ls/v1/identity` (public): what a session host pins when it enrols. */
 export const ServerIdentity = Type.Object({
