@@ -50,6 +50,12 @@ async function organizationOf(ctx: ChContext, serverId: string): Promise<Result<
   return ok(server.orgId);
 }
 
+/**
+ * How old a host's enrolment statement may be: a license server that enrolled a host while the clearinghouse was
+ * out of reach registers it at a later check-in, with the statement the host signed then.
+ */
+const STATEMENT_MAX_AGE_SECONDS = 30 * 24 * 3600;
+
 /** Checks a host's signed enrolment statement: its key, its host ID, its name and its age. */
 async function checkStatement(ctx: ChContext, statement: unknown): Promise<Result<{ hostId: string; name: string; publicKey: string }>> {
   const bad = (problem: string) => refuse('HOST_ENROLMENT_PROOF_INVALID', { problem });
@@ -65,7 +71,7 @@ async function checkStatement(ctx: ChContext, statement: unknown): Promise<Resul
   const hostId = hostIdFromPublicKey(raw);
   if (p.sub !== hostId) return bad('subject');
   if (!isHostName(p.name)) return bad('name');
-  if (typeof p.iat !== 'number' || !isRequestFresh(p.iat, ctx.clock.now(), ctx.config.nonceWindowSeconds)) return bad('stale');
+  if (typeof p.iat !== 'number' || !isRequestFresh(p.iat, ctx.clock.now(), STATEMENT_MAX_AGE_SECONDS)) return bad('stale');
   return ok({ hostId, name: p.name, publicKey: pub as string });
 }
 

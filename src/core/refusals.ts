@@ -80,6 +80,7 @@ const LS_ACTION_FR: Record<string, string> = {
   'check in': 'faire son check-in',
   'install key packs': 'installer des packs de licences',
   'install the pack': 'installer le pack',
+  'register session hosts': "enregistrer des hôtes de session",
 };
 const lsActionFr = (a: unknown) => LS_ACTION_FR[String(a)] ?? String(a);
 

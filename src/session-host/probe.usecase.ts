@@ -54,20 +54,19 @@ function str(v: unknown): string | undefined {
 export async function probeLicenseServers(ctx: SessionHostContext): Promise<ProbeReport> {
   const config = await effectiveConfig(ctx);
   const mode = config.mode.value;
-  const tokens = new Map((await listEnrolments(ctx.database.db)).map((e) => [e.licenseServerUrl, e.token]));
+  const enrolled = new Set((await listEnrolments(ctx.database.db)).map((e) => e.licenseServerUrl));
   const probes: LicenseServerProbe[] = [];
   for (const url of config.licenseServers.value) {
-    const token = tokens.get(url);
-    const base = { url, enrolled: token !== undefined };
+    const base = { url, enrolled: enrolled.has(url) };
     if (mode === 'not-configured') {
       probes.push({ ...base, outcome: 'not-asked', code: 'LICENSING_MODE_NOT_CONFIGURED', message: 'The licensing mode is not configured: no CAL type to ask for.' });
       continue;
     }
-    if (token === undefined) {
+    if (!base.enrolled) {
       probes.push({ ...base, outcome: 'not-enrolled', code: 'NOT_ENROLLED', message: `This session host holds no enrolment on ${url}: it cannot request CALs from it.` });
       continue;
     }
-    const answer = await ctx.peers.dryRunCal(url, token, { mode, hostVersion: ctx.settings.hostVersion });
+    const answer = await ctx.peers.dryRunCal(url, { mode, hostVersion: ctx.settings.hostVersion });
     if (!answer.ok) {
       const message = isOutage(answer.error) ? answer.error.message : licenseServerReason(url, answer.error);
       probes.push({ ...base, outcome: isOutage(answer.error) ? 'unreachable' : 'refused', code: answer.error.code, message });
