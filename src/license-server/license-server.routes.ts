@@ -31,24 +31,29 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
   /**
    * The session host API: a host signs its request (`OpenCAL-Host-Signature`, DESIGN §4) — recognised when this
    * server enrolled it or its organization registered it, so a reinstall at the same address needs no new join
-   * token — or presents its `ls:host` bearer token.
+   * token — or presents its `ls:host` bearer token. The bearer token is checked first of all (this guard runs on
+   * request, see http/server.ts); a signature binds the body, so it is checked once the body is read (`signedHost`).
    */
-  const host = Object.assign(
+  const hostGuard = Object.assign(
     async function hostGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-      const signature = request.headers[HOST_SIGNATURE_HEADER];
-      if (typeof signature !== 'string') return (await bearerHost(request, reply)) ?? undefined;
-      if (refuseIfTooManyAuthFailures(request, reply)) return reply;
-      const path = request.url.split('?')[0] ?? request.url;
-      const r = await uc.authenticateHost({ signature, method: request.method, path, body: request.body ?? null });
-      if (!r.ok) {
-        recordAuthFailure(request);
-        return sendRefusal(reply, r.error);
-      }
-      request.principal = { scope: 'ls:host', subject: r.value.name, tokenId: `host:${r.value.hostId}` };
-      return undefined;
+      if (typeof request.headers[HOST_SIGNATURE_HEADER] !== 'string') return (await bearerHost(request, reply)) ?? undefined;
+      return refuseIfTooManyAuthFailures(request, reply) ? reply : undefined;
     },
     { [REQUIRED_SCOPES]: ['ls:host'] as const },
   );
+  async function signedHost(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const signature = request.headers[HOST_SIGNATURE_HEADER];
+    if (typeof signature !== 'string') return undefined;
+    const path = request.url.split('?')[0] ?? request.url;
+    const r = await uc.authenticateHost({ signature, method: request.method, path, body: request.body ?? null });
+    if (!r.ok) {
+      recordAuthFailure(request);
+      return sendRefusal(reply, r.error);
+    }
+    request.principal = { scope: 'ls:host', subject: r.value.name, tokenId: `host:${r.value.hostId}` };
+    return undefined;
+  }
+  const host = [hostGuard, signedHost];
 
   app.get('/identity', { schema: { tags, summary: 'license server ID, product ID, public key, version and certificate', response: { 200: Wire.ServerIdentity } } }, async () =>
     uc.identity(),
