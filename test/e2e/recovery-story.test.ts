@@ -189,6 +189,9 @@ async function finishOnNewServer(fresh: Proc, keyPackId: string, packNumber: num
     const recognised = await ok(['events', '--component', 'license-server', '--id', '9140', '--license-server', fresh.url], fresh.url);
     expect(recognised.events).toContainEqual(expect.objectContaining({ data: expect.objectContaining({ host: 'RDSH-01' }) }));
     expect((await ok(['licmgr', 'hosts', 'list'], fresh.url)).hosts).toEqual([]);
+    expect((await ok(['licmgr', 'tokens', 'list'], fresh.url)).tokens.map((t: { kind: string }) => t.kind)).not.toContain('ls:host');
+    const registry = await ok(['ch', 'hosts', 'list'], ch.url, orgToken);
+    expect(registry.hosts).toEqual([expect.objectContaining({ name: 'RDSH-01', orgId })]);
   }
 
   const audit = await ok(['ch', 'audit', 'verify'], ch.url);
