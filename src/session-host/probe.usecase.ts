@@ -21,7 +21,7 @@ export type ProbeOutcome = LicenseServerProbe['outcome'];
  * message speaks to API callers about tokens).
  */
 export function enrolmentRefusedMessage(url: string): string {
-  return `License server ${url} does not recognise this session host's enrolment: it was reinstalled (a new license database) or the enrolment was removed. Enrol the session host on it again with a join token made on that license server.`;
+  return `License server ${url} does not recognise this session host's enrolment: it was reinstalled (a new license database) and is not activated with this host's organization yet, or the host's key was retired. Activate it with the organization (it then recognises the organization's registered hosts), or enrol the session host on it again with a join token made on that license server.`;
 }
 
 /**
@@ -32,6 +32,7 @@ export function licenseServerReason(url: string, refusal: { code: string; messag
   switch (refusal.code) {
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN_SCOPE':
+    case 'HOST_SIGNATURE_INVALID':
       return enrolmentRefusedMessage(url);
     case 'HOST_NOT_ALLOWED':
       return `License server ${url} refuses this session host: it is not on the license server's "RDS Endpoint Servers" allow-list (event 4141 there). Add the session host to the allow-list in the license manager, or turn the allow-list off.`;
