@@ -248,6 +248,83 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     return send(reply, await uc.holdings(req));
   });
 
+  // ---------------------------------------------------------------- the organization's host registry
+  app.post('/servers/hosts/register', { schema: signedSchema("register the session host a license server enrolled: signed request { statement: the host's signed enrolment } -> { hostId, orgId, name, retired }", Wire.HostRegistered) }, async (request, reply) => {
+    const req = await signed(request, reply, 'register-host');
+    if (!req) return reply;
+    return send(reply, await uc.registerHost(req));
+  });
+
+  app.post('/servers/hosts', { schema: signedSchema("the live session hosts of the calling license server's organization: signed request {} -> { orgId, hosts }", Wire.HostRegistry) }, async (request, reply) => {
+    const req = await signed(request, reply, 'host-registry');
+    if (!req) return reply;
+    return send(reply, await uc.registryForServer(req));
+  });
+
+  app.get(
+    '/hosts',
+    {
+      preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'),
+      schema: {
+        tags,
+        summary: "session hosts registered with an organization (an organization sees its own); retired keys with ?retired=true",
+        querystring: Type.Object({ retired: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 200: Wire.RegisteredHostList, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return { hosts: await uc.hosts({ ...(p.scope === 'ch:org' ? { orgId: p.subject } : {}), ...(request.query.retired ? { includeRetired: true } : {}) }) };
+    },
+  );
+
+  app.delete(
+    '/hosts/:hostId',
+    {
+      preHandler: requireScope('ch:admin', 'ch:org'),
+      schema: {
+        tags,
+        summary: "retire a session host's key: license servers of its organization stop recognising it",
+        params: Type.Object({ hostId: Str(64) }),
+        response: { 200: Wire.RegisteredHostView, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      return send(reply, await uc.retireHost({ hostId: request.params.hostId, ...(p.scope === 'ch:org' ? { orgId: p.subject } : {}) }, actorOf(p)));
+    },
+  );
+
+  // ---------------------------------------------------------------- API tokens
+  app.get(
+    '/tokens',
+    {
+      preHandler: requireScope('ch:admin', 'ch:org'),
+      schema: {
+        tags,
+        summary: 'API tokens (never their secret): every token for the operator, its own for an organization; revoked ones with ?revoked=true',
+        querystring: Type.Object({ revoked: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 200: Wire.TokenList, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return { tokens: await uc.tokens({ ...(p.scope === 'ch:org' ? { orgId: p.subject } : {}), ...(request.query.revoked ? { includeRevoked: true } : {}) }) };
+    },
+  );
+
+  app.delete(
+    '/tokens/:id',
+    {
+      preHandler: requireScope('ch:admin', 'ch:org'),
+      schema: { tags, summary: 'revoke an API token: it is refused from now on', params: Type.Object({ id: Str(32) }), response: { 200: Wire.TokenView, ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      return send(reply, await uc.revokeToken({ id: request.params.id, ...(p.scope === 'ch:org' ? { orgId: p.subject } : {}) }, actorOf(p)));
+    },
+  );
+
   // ---------------------------------------------------------------- portal (organization)
   app.post(
     '/portal/activate',

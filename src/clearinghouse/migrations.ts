@@ -247,4 +247,25 @@ export const clearinghouseMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The organization's host registry (RDS's "Terminal Server License Servers" group, held here rather than in one
+  // license server's database): a session host's public key, registered at enrolment by a license server of its
+  // organization. One live key per (organization, host name): re-enrolment retires the previous one.
+  ch_0003_hostid_registry: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('ch_hosts')
+        .addColumn('host_id', 'text', (c) => c.primaryKey())
+        .addColumn('org_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('name_key', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('registered_at', 'text', (c) => c.notNull())
+        .addColumn('registered_by', 'text', (c) => c.notNull())
+        .addColumn('retired_at', 'text')
+        .addColumn('retired_by', 'text')
+        .execute();
+      await db.schema.createIndex('ch_hosts_org').on('ch_hosts').columns(['org_id', 'name_key']).execute();
+      await sql`create unique index ch_hosts_live_name on ch_hosts (org_id, name_key) where retired_at is null`.execute(db);
+    },
+  },
 };

@@ -12,9 +12,11 @@ import { createAgent, createOrganization, createPack, organizations, packs } fro
 import { signedRevocationList } from './documents';
 import { exportDocuments } from './export.usecase';
 import { listKeySet, revokeKey, rotateKeys, trustAnchor } from './keys.usecase';
+import { listHosts, registerHost, registryForServer, retireRegisteredHost } from './host-registry.usecase';
 import { installPack } from './install.usecase';
 import { approveCase, cases, getCase, rejectCase, submitMigration } from './migration.usecase';
 import { verifySignedRequest, type SignedAction } from './signed-request';
+import { listApiTokens, revokeApiToken } from './tokens.usecase';
 
 function bind<A extends unknown[], R>(ctx: ChContext, fn: (ctx: ChContext, ...args: A) => R): (...args: A) => R {
   return (...args: A) => fn(ctx, ...args);
@@ -43,6 +45,12 @@ export function clearinghouseUseCases(ctx: ChContext) {
     holdings: bind(ctx, holdings),
     exportDocuments: bind(ctx, exportDocuments),
     installPack: bind(ctx, installPack),
+    registerHost: bind(ctx, registerHost),
+    registryForServer: bind(ctx, registryForServer),
+    hosts: bind(ctx, listHosts),
+    retireHost: bind(ctx, retireRegisteredHost),
+    tokens: bind(ctx, listApiTokens),
+    revokeToken: bind(ctx, revokeApiToken),
     submitMigration: bind(ctx, submitMigration),
     approveCase: bind(ctx, approveCase),
     rejectCase: bind(ctx, rejectCase),

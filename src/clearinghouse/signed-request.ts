@@ -25,7 +25,7 @@ export interface VerifiedRequest<B> {
   body: B;
 }
 
-export type SignedAction = 'activate' | 'reactivate' | 'deactivate' | 'install' | 'check-in' | 'holdings';
+export type SignedAction = 'activate' | 'reactivate' | 'deactivate' | 'install' | 'check-in' | 'holdings' | 'register-host' | 'host-registry';
 
 let lastPrune = 0;
 

@@ -32,6 +32,7 @@ import { refuse, type Result } from '../core/result';
 import type { RevocationListPayload } from '../core/protocol';
 import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
 import type { CliContext } from './io';
+import { hostRegistryCommands, tokenCommands } from './tokens';
 import {
   addCompanyOptions,
   addProgramDataOptions,
@@ -135,6 +136,9 @@ export function chCommands(program: Command, ctx: CliContext): void {
       (v) => `${lines([['agentId', v.agentId], ['token', v.token]])}\nThe agent token is shown once: keep it.`,
     ),
   );
+
+  tokenCommands(ch, ctx, '/ch/v1', 'ch');
+  hostRegistryCommands(ch, ctx);
 
   // ---------------------------------------------------------------- packs
   const pack = ch.command('pack').description('packs: purchases of CALs (key, program, CAL type, version, count)');

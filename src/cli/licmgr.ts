@@ -27,6 +27,7 @@ import { ISSUED_SORTS } from '../core/issued-list';
 import { refuse, type Result } from '../core/result';
 import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { CliContext, CliIo } from './io';
+import { tokenCommands } from './tokens';
 import {
   addCompanyOptions,
   addProgramDataOptions,
@@ -445,4 +446,6 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
     hosts.command('disallow').description('take a session host off the allow-list').argument('<name>', 'session host name'),
     'opencal licmgr hosts disallow RDSH-01',
   ).action(clientAction(ctx, changeAllowList(false), renderAllowList));
+
+  tokenCommands(lm, ctx, '/ls/v1', 'licmgr');
 }

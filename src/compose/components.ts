@@ -25,6 +25,8 @@ import { loadOrCreateIdentity } from '../trust/index';
 const CHECKPOINT_KEY_FILE = 'checkpoint.key';
 /** How often the clearinghouse signs a checkpoint of its audit chain, when the chain has grown. */
 const CHECKPOINT_INTERVAL_MS = 60 * 60 * 1000;
+/** A session host's key pair (DESIGN §4): beside sh.db, outside it, mode 0600. */
+const SESSION_HOST_KEY_FILE = 'host.key';
 /** How often a license server checks in with its clearinghouse. */
 const CHECK_IN_INTERVAL_MS = 5 * 60 * 1000;
 
@@ -238,6 +240,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
       clock,
       ...given('clearinghouseUrl', slice.clearinghouseUrl),
       adminToken: slice.adminToken,
+      identity: loadOrCreateIdentity(join(slice.dir, SESSION_HOST_KEY_FILE)),
     });
     closers.add(() => sessionHost.close());
     made.sessionHost = sessionHost;

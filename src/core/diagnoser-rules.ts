@@ -52,6 +52,8 @@ export interface ObservedSessionHost {
   licenseServersSource: ConfigLayer | 'default';
   /** listed license servers this session host holds no enrolment (ls:host token) for. */
   notEnrolledOn?: string[];
+  /** a new license server identity the host found behind a listed URL: followed, or held (not vouched for). */
+  identityChanges?: { url: string; followed: boolean; serverId?: string; previousServerId?: string; heldServerId?: string; reason?: string }[];
   /** whole days left in the 120-day grace period; 0 when it is over. */
   graceDaysLeft: number;
   graceEndsAt?: string;
@@ -229,6 +231,7 @@ export const FINDING_CODES = [
   'REVOCATION_LIST_STALE',
   'DEVICES_WITHOUT_CAL',
   'CAL_REQUESTS_REFUSED',
+  'LICENSE_SERVER_IDENTITY_CHANGED',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -492,6 +495,29 @@ function licenseServerListFindings(ctx: Ctx): Finding[] {
       }),
       commands: [commands[0]!, hostConfigCommands(ctx, { licenseServers: suggestedServers(ctx) })[0]!],
       subject: ls.url,
+    });
+  }
+  // A new identity behind a listed URL (DESIGN §4): followed when the clearinghouse certifies it as a server of
+  // the host's organization (a reinstall at the same address: information), held otherwise (blocking: the host
+  // asks no CAL of what answers there).
+  for (const change of host.identityChanges ?? []) {
+    if (!host.licenseServers.some((l) => sameUrl(l, change.url))) continue;
+    const commands = change.followed ? [withUrl('opencal host status', host.url)] : [withUrl('opencal licmgr status', change.url), withUrl('opencal host refresh', host.url)];
+    out.push({
+      severity: change.followed ? 'info' : 'blocking',
+      code: 'LICENSE_SERVER_IDENTITY_CHANGED',
+      ...openCalFindingText('LICENSE_SERVER_IDENTITY_CHANGED', ctx.lang, {
+        url: change.url,
+        host: host.name,
+        serverId: change.followed ? (change.serverId ?? '') : (change.heldServerId ?? ''),
+        other: change.followed ? (change.previousServerId ?? '') : (change.serverId ?? ''),
+        why: change.reason ?? '',
+        blocked: !change.followed,
+        command: commands[0] ?? '',
+        command2: commands[1] ?? '',
+      }),
+      commands,
+      subject: change.url,
     });
   }
   const notEnrolled = (host.notEnrolledOn ?? []).filter((u) => host.licenseServers.some((l) => sameUrl(l, u)));

@@ -161,6 +161,36 @@ export const OPENCAL_FINDING_TEXTS: Partial<Record<FindingCode, Record<Lang, Ope
       fix: (p) => `Démarrez le serveur de licences ou corrigez son URL, puis vérifiez qu'il répond : ${s(p.command)}. S'il a été remplacé, mettez le nouveau dans la liste : ${s(p.command2)}.`,
     },
   },
+  LICENSE_SERVER_IDENTITY_CHANGED: {
+    en: {
+      message: (p) =>
+        p.blocked
+          ? `A new license server identity ${s(p.serverId)} answers at ${s(p.url)}, and session host ${s(p.host)} does not follow it: it keeps ${s(p.other)} and gets no CALs there.`
+          : `License server ${s(p.url)} has a new identity ${s(p.serverId)} (was ${s(p.other)}); session host ${s(p.host)} follows it.`,
+      cause: (p) =>
+        p.blocked
+          ? `The session host cannot vouch for the new identity: ${s(p.why)}.`
+          : 'The license server was reinstalled at the same address; the clearinghouse certifies the new one as a server of the session host\'s organization.',
+      fix: (p) =>
+        p.blocked
+          ? `Check what answers at that address (${s(p.command)}). If it is your reinstalled license server, activate it with your organization, then refresh the session host (${s(p.command2)}).`
+          : `Nothing to do: devices get their CALs from the new license server (${s(p.command)} shows the change).`,
+    },
+    fr: {
+      message: (p) =>
+        p.blocked
+          ? `Une nouvelle identité de serveur de licences ${s(p.serverId)} répond à ${s(p.url)}, et l'hôte de session ${s(p.host)} ne la suit pas : il garde ${s(p.other)} et n'obtient pas de CALs à cette adresse.`
+          : `Le serveur de licences ${s(p.url)} a une nouvelle identité ${s(p.serverId)} (auparavant ${s(p.other)}) ; l'hôte de session ${s(p.host)} la suit.`,
+      cause: (p) =>
+        p.blocked
+          ? `L'hôte de session ne peut pas se porter garant de la nouvelle identité : ${s(p.why)}.`
+          : "Le serveur de licences a été réinstallé à la même adresse ; le clearinghouse certifie que le nouveau est un serveur de l'organisation de l'hôte de session.",
+      fix: (p) =>
+        p.blocked
+          ? `Vérifiez ce qui répond à cette adresse (${s(p.command)}). Si c'est votre serveur de licences réinstallé, activez-le avec votre organisation, puis actualisez l'hôte de session (${s(p.command2)}).`
+          : `Rien à faire : les périphériques obtiennent leurs CALs du nouveau serveur de licences (${s(p.command)} montre le changement).`,
+    },
+  },
   HOST_NOT_ENROLLED: {
     en: {
       message: (p) => `Session host ${s(p.host)} is not enrolled on license server ${s(p.url)}: it cannot request CALs from it.`,

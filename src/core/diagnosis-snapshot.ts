@@ -101,6 +101,23 @@ export function sessionHostFromStatus(body: unknown, url?: string): ObservedSess
     graceDaysLeft: num(first(grace, 'daysLeft')) ?? num(s['graceDaysLeft']) ?? 0,
   };
   if (url) host.url = url;
+  const changes = arr(first(s, 'licenseServers')).flatMap((x) => {
+    const o = obj(x);
+    const c = obj(o['identityChange']);
+    const at = str(o['url']);
+    if (at === undefined || typeof c['followed'] !== 'boolean') return [];
+    const change: NonNullable<ObservedSessionHost['identityChanges']>[number] = { url: at, followed: c['followed'] };
+    const serverId = str(o['serverId']);
+    if (serverId !== undefined) change.serverId = serverId;
+    const previous = str(c['previousServerId']);
+    if (previous !== undefined) change.previousServerId = previous;
+    const held = str(c['heldServerId']);
+    if (held !== undefined) change.heldServerId = held;
+    const reason = str(c['reason']);
+    if (reason !== undefined) change.reason = reason;
+    return [change];
+  });
+  if (changes.length > 0) host.identityChanges = changes;
   const endsAt = iso(first(grace, 'endsAt'));
   if (endsAt) host.graceEndsAt = endsAt;
   const rl = s['revocationList'];

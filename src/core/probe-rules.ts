@@ -41,7 +41,7 @@ export function probeFindings(s: DiagnosisSnapshot, now: Date, lang: Lang = 'en'
 }
 
 function isEnrolmentRefused(p: ObservedProbe): boolean {
-  return p.outcome === 'refused' && (p.code === 'UNAUTHENTICATED' || p.code === 'FORBIDDEN_SCOPE');
+  return p.outcome === 'refused' && (p.code === 'UNAUTHENTICATED' || p.code === 'FORBIDDEN_SCOPE' || p.code === 'HOST_SIGNATURE_INVALID');
 }
 
 function probeResultFindings(s: DiagnosisSnapshot, lang: Lang): Finding[] {

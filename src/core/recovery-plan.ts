@@ -272,7 +272,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
   // The session host reports enrolment only for the servers on its list: a server not yet listed needs it too.
   // A stored enrolment the license server refuses (it was reinstalled at the same address) is no enrolment.
   const probe = host.probes?.find((p) => sameUrl(p.url, lsUrl));
-  const enrolmentRefused = probe?.outcome === 'refused' && (probe.code === 'UNAUTHENTICATED' || probe.code === 'FORBIDDEN_SCOPE');
+  const enrolmentRefused = probe?.outcome === 'refused' && (probe.code === 'UNAUTHENTICATED' || probe.code === 'FORBIDDEN_SCOPE' || probe.code === 'HOST_SIGNATURE_INVALID');
   const enrolled = listedTarget && !(host.notEnrolledOn ?? []).some((u) => sameUrl(u, lsUrl)) && !enrolmentRefused;
   // Done only when the host's own dry-run CAL request to that server was answered with a CAL, now.
   const configured = host.mode === mode && listedTarget && enrolled && probe?.outcome === 'would-issue';

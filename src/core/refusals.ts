@@ -80,6 +80,7 @@ const LS_ACTION_FR: Record<string, string> = {
   'check in': 'faire son check-in',
   'install key packs': 'installer des packs de licences',
   'install the pack': 'installer le pack',
+  'register session hosts': "enregistrer des hôtes de session",
 };
 const lsActionFr = (a: unknown) => LS_ACTION_FR[String(a)] ?? String(a);
 
@@ -1054,7 +1055,7 @@ export const REFUSALS = {
   ),
 
   // --- license server -----------------------------------------------------------------------------------------
-  LICENSE_SERVER_NOT_ACTIVATED: entry<{ serverId: string; status?: string; expired?: boolean; action?: 'install' | 'reactivate' | 'deactivate' | 'migrate' | 'issue' }>(
+  LICENSE_SERVER_NOT_ACTIVATED: entry<{ serverId: string; status?: string; expired?: boolean; action?: 'install' | 'reactivate' | 'deactivate' | 'migrate' | 'issue' | 'register' }>(
     409,
     (d) => {
       const state = d.expired ? 'activated but its activation has expired' : (d.status ?? 'not activated');
@@ -1065,6 +1066,8 @@ export const REFUSALS = {
           return `License server ${d.serverId} is ${state}; only an activated license server can be deactivated.`;
         case 'migrate':
           return `Activate license server ${d.serverId} first: CALs can only be migrated to an activated license server.`;
+        case 'register':
+          return `License server ${d.serverId} is ${state}: only an activated license server registers session hosts with its organization. Activate it, then enrol the host again.`;
         case 'issue':
           return `License server ${d.serverId} is not activated, so the device's temporary CAL cannot become permanent and it has expired. Activate the license server and install its key packs.`;
         default:
@@ -1080,6 +1083,8 @@ export const REFUSALS = {
           return `Le serveur de licences ${d.serverId} est ${state} ; seul un serveur de licences activé peut être désactivé.`;
         case 'migrate':
           return `Activez d'abord le serveur de licences ${d.serverId} : les CALs ne peuvent être migrées que vers un serveur de licences activé.`;
+        case 'register':
+          return `Le serveur de licences ${d.serverId} est ${state} : seul un serveur de licences activé enregistre des hôtes de session auprès de son organisation. Activez-le, puis inscrivez de nouveau l'hôte.`;
         case 'issue':
           return `Le serveur de licences ${d.serverId} n'est pas activé : la CAL temporaire du périphérique ne peut pas devenir permanente et elle a expiré. Activez le serveur de licences et installez ses packs de licences.`;
         default:
@@ -1200,6 +1205,55 @@ export const REFUSALS = {
     409,
     () => 'This join token was already used: a join token enrols one session host once. Ask for a new one.',
     () => "Ce jeton d'inscription a déjà servi : un jeton inscrit un seul hôte de session, une seule fois. Demandez-en un nouveau.",
+  ),
+  JOIN_TOKEN_NAME_MISMATCH: entry<{ madeFor: string; name: string }>(
+    403,
+    (d) => `This join token was made for session host ${d.madeFor}, not ${d.name}: a join token enrols only the host it was made for. Ask for a join token made for ${d.name}.`,
+    (d) => `Ce jeton d'inscription a été fait pour l'hôte de session ${d.madeFor}, pas pour ${d.name} : un jeton n'inscrit que l'hôte pour lequel il a été fait. Demandez un jeton fait pour ${d.name}.`,
+    {
+      api: [() => '(POST /ls/v1/hosts with the host\'s name)', () => "(POST /ls/v1/hosts avec le nom de l'hôte)"],
+      cli: [(d) => `On the license server: opencal licmgr hosts add ${d.name}.`, (d) => `Sur le serveur de licences : opencal licmgr hosts add ${d.name}.`],
+    },
+  ),
+  HOST_SIGNATURE_INVALID: entry<{ problem: 'malformed' | 'signature' | 'stale' | 'replayed' | 'request' | 'unknown-host' | 'name'; hostId?: string }>(
+    401,
+    (d) =>
+      d.problem === 'unknown-host'
+        ? `Session host ${d.hostId ?? ''} is not registered with this license server's organization. Enrol it on a license server of the organization with a join token.`
+        : d.problem === 'stale'
+          ? "The session host's signed request is too old or dated in the future: check the clocks of the session host and the license server."
+          : `The session host's signed request does not verify (${d.problem}). Check that the request was not altered on its way.`,
+    (d) =>
+      d.problem === 'unknown-host'
+        ? `L'hôte de session ${d.hostId ?? ''} n'est pas enregistré auprès de l'organisation de ce serveur de licences. Inscrivez-le sur un serveur de licences de l'organisation avec un jeton d'inscription.`
+        : d.problem === 'stale'
+          ? "La requête signée de l'hôte de session est trop ancienne ou datée dans le futur : vérifiez l'horloge de l'hôte de session et celle du serveur de licences."
+          : `La requête signée de l'hôte de session ne se vérifie pas (${d.problem}). Vérifiez qu'elle n'a pas été modifiée en chemin.`,
+  ),
+  HOST_ENROLMENT_PROOF_INVALID: entry<{ problem: string }>(
+    400,
+    (d) => `The session host's signed enrolment statement was refused (${d.problem}): enrol the host again from the session host itself, whose key signs the statement.`,
+    (d) => `La déclaration d'inscription signée de l'hôte de session a été refusée (${d.problem}) : inscrivez de nouveau l'hôte depuis l'hôte de session lui-même, dont la clé signe la déclaration.`,
+  ),
+  HOST_NOT_FOUND: entry<{ hostId: string }>(
+    404,
+    (d) => `No live session host has the ID ${d.hostId} in the host registry.`,
+    (d) => `Aucun hôte de session en service ne porte l'ID ${d.hostId} dans le registre des hôtes.`,
+    {
+      api: [() => 'GET /ch/v1/hosts lists them.', () => 'GET /ch/v1/hosts les liste.'],
+      cli: [() => 'List them with: opencal ch hosts list.', () => 'Listez-les avec : opencal ch hosts list.'],
+      console: [() => 'Check the ID in the list of session hosts.', () => "Vérifiez l'ID dans la liste des hôtes de session."],
+    },
+  ),
+  TOKEN_NOT_FOUND: entry<{ id: string }>(
+    404,
+    (d) => `No live token has the id ${d.id}.`,
+    (d) => `Aucun jeton en service ne porte l'id ${d.id}.`,
+    {
+      api: [() => 'GET the tokens route of this component to list them.', () => 'Listez-les avec la route tokens de ce composant (GET).'],
+      cli: [() => 'List them with the tokens list command (opencal ch tokens list, opencal licmgr tokens list).', () => 'Listez-les avec la commande tokens list (opencal ch tokens list, opencal licmgr tokens list).'],
+      console: [() => 'Check the id in the list of tokens.', () => "Vérifiez l'id dans la liste des jetons."],
+    },
   ),
   CAL_NOT_FOUND: entry<{ jti?: string; serverId?: string; device?: string; problem?: 'changed' }>(
     404,

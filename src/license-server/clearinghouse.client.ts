@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock';
 import type { SignedRequestPayload } from '../core/protocol';
 import type { Result } from '../core/result';
 import type { ReactivationReason, ServerVersion } from '../core/vocabulary';
-import type { CertificateAnswer, CheckInAnswer, DeactivationAnswer, HoldingsAnswer, InstallAnswer, SignedList, TrustAnchor as TrustAnswer } from '../core/wire/clearinghouse';
+import type { CertificateAnswer, CheckInAnswer, DeactivationAnswer, HoldingsAnswer, HostRegistered, HostRegistry, InstallAnswer, SignedList, TrustAnchor as TrustAnswer } from '../core/wire/clearinghouse';
 import { callJson } from '../http/client';
 import { base64urlEncode, signJws, type Identity } from '../trust/index';
 import type { CompanyInfo } from './license-server.repository';
@@ -40,6 +40,10 @@ export interface ClearinghouseClient {
     activation?: { serial: number; method: string };
   }): Promise<Result<CheckInAnswer>>;
   holdings(): Promise<Result<HoldingsAnswer>>;
+  /** registers a session host this server enrolled with the organization (its signed enrolment statement). */
+  registerHost(statement: string): Promise<Result<HostRegistered>>;
+  /** the organization's host registry. */
+  hostRegistry(): Promise<Result<HostRegistry>>;
 }
 
 const PREFIX = '/ch/v1';
@@ -80,5 +84,7 @@ export function createClearinghouseClient(options: {
     install: (body) => signed('install', '/servers/install', body),
     checkIn: (body) => signed('check-in', '/servers/check-in', body),
     holdings: () => signed('holdings', '/servers/holdings', {}),
+    registerHost: (statement) => signed('register-host', '/servers/hosts/register', { statement }),
+    hostRegistry: () => signed('host-registry', '/servers/hosts', {}),
   };
 }

@@ -2,11 +2,13 @@
  * License server routes under /ls/v1 (docs/architecture.md, license server table): the license manager's admin
  * API (`ls:admin`, some also `readonly`), the session host API (`ls:host`) and the public identity and enrolment.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Readable } from 'node:stream';
 import { ISSUED_PAGE_MAX, ISSUED_SORTS, issuedSortOf } from '../core/issued-list';
 import { refusal } from '../core/result';
-import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope } from '../http/auth';
+import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, REQUIRED_SCOPES, requireScope } from '../http/auth';
+import { HOST_SIGNATURE_HEADER } from '../trust/index';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/license-server';
@@ -22,10 +24,37 @@ const Company = Type.Object(
 );
 const admin = requireScope('ls:admin');
 const reader = requireScope('ls:admin', 'readonly');
-const host = requireScope('ls:host');
+const bearerHost = requireScope('ls:host');
 const tags = ['license-server'];
 
 export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCases): Promise<void> {
+  /**
+   * The session host API: a host signs its request (`OpenCAL-Host-Signature`, DESIGN §4) — recognised when this
+   * server enrolled it or its organization registered it, so a reinstall at the same address needs no new join
+   * token — or presents its `ls:host` bearer token. The bearer token is checked first of all (this guard runs on
+   * request, see http/server.ts); a signature binds the body, so it is checked once the body is read (`signedHost`).
+   */
+  const hostGuard = Object.assign(
+    async function hostGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+      if (typeof request.headers[HOST_SIGNATURE_HEADER] !== 'string') return (await bearerHost(request, reply)) ?? undefined;
+      return refuseIfTooManyAuthFailures(request, reply) ? reply : undefined;
+    },
+    { [REQUIRED_SCOPES]: ['ls:host'] as const },
+  );
+  async function signedHost(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const signature = request.headers[HOST_SIGNATURE_HEADER];
+    if (typeof signature !== 'string') return undefined;
+    const path = request.url.split('?')[0] ?? request.url;
+    const r = await uc.authenticateHost({ signature, method: request.method, path, body: request.body ?? null });
+    if (!r.ok) {
+      recordAuthFailure(request);
+      return sendRefusal(reply, r.error);
+    }
+    request.principal = { scope: 'ls:host', subject: r.value.name, tokenId: `host:${r.value.hostId}` };
+    return undefined;
+  }
+  const host = [hostGuard, signedHost];
+
   app.get('/identity', { schema: { tags, summary: 'license server ID, product ID, public key, version and certificate', response: { 200: Wire.ServerIdentity } } }, async () =>
     uc.identity(),
   );
@@ -285,15 +314,41 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
   );
 
+  app.get(
+    '/tokens',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'tokens of this license server (never their secret): admin, read-only and session host tokens, and unused join tokens; revoked ones with ?revoked=true',
+        querystring: Type.Object({ revoked: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        response: { 200: Wire.TokenList, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({ tokens: await uc.tokens(request.query.revoked ? { includeRevoked: true } : {}) }),
+  );
+
+  app.delete(
+    '/tokens/:id',
+    {
+      preHandler: admin,
+      schema: { tags, summary: 'revoke a token, or withdraw an unused join token', params: Type.Object({ id: Str(32) }), response: { 200: Wire.TokenView, ...errorResponses(401, 403, 404) } },
+    },
+    async (request, reply) => {
+      const r = await uc.revokeToken(request.params.id);
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
+  );
+
   app.post(
     '/hosts/enroll',
     {
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
       schema: {
         tags,
-        summary: 'a session host enrols with its one-time join token; answers its ls:host token',
-        body: Type.Object({ joinToken: Str(200), name: Str(253) }, { additionalProperties: false }),
-        response: { 200: Wire.Enrolment, ...errorResponses(400, 401, 409, 429) },
+        summary: "a session host enrols with the one-time join token made for its name (and its signed enrolment statement, which registers its key with the organization); answers its ls:host token",
+        body: Type.Object({ joinToken: Str(200), name: Str(253), statement: Type.Optional(Str(4096)) }, { additionalProperties: false }),
+        response: { 200: Wire.Enrolment, ...errorResponses(400, 401, 403, 409, 429) },
       },
     },
     async (request, reply) => {

@@ -117,4 +117,21 @@ export const licenseServerMigrations: Record<string, Migration> = {
       await db.schema.alterTable('ls_key_packs').addColumn('lapse_reported_at', 'text').execute();
     },
   },
+  // Session host keys this license server recognises (DESIGN §4): the hosts it enrolled itself, and its
+  // organization's host registry fetched from the clearinghouse (so a reinstall at the same address serves the
+  // organization's hosts without a new join token). Rebuilt from the clearinghouse at any time.
+  ls_0007_hostid_registry: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('ls_host_keys')
+        .addColumn('host_id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull().check(sql`source in ('enrolled', 'registry')`))
+        .addColumn('registered', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('statement', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -35,7 +35,11 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
     validateCal: (host: string, jti: string) => issuance.validateCal(ctx, host, jti),
     dryRunCal: (host: string, req: DryRunRequest) => dryRunCal(ctx, host, req),
     createJoinToken: (input: { name: string }) => hosts.createJoinToken(ctx, input),
-    enroll: (input: { joinToken: string; name: string }) => hosts.enroll(ctx, input),
+    enroll: (input: { joinToken: string; name: string; statement?: string }) => hosts.enroll(ctx, input),
+    authenticateHost: (input: { signature: string; method: string; path: string; body: unknown }) => hosts.authenticateHost(ctx, input),
+    refreshHostRegistry: () => hosts.refreshHostRegistry(ctx),
+    tokens: (filter: { includeRevoked?: boolean } = {}) => hosts.listLicenseServerTokens(ctx, filter),
+    revokeToken: (id: string) => hosts.revokeLicenseServerToken(ctx, id),
     listHosts: () => hosts.listHosts(ctx),
     setAllowList: (input: { enabled: boolean; hosts: string[] }) => hosts.setAllowList(ctx, input),
     listIssued: (filter: repo.IssuedPageQuery) => issued.listIssued(ctx, filter),
@@ -45,7 +49,13 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
     revoke: (input: { device: string }) => issued.revoke(ctx, input),
     perUserReport: () => issued.perUserReport(ctx),
     rebuild: (input: { force?: boolean }) => rebuild(ctx, input),
-    checkIn: () => checkIn(ctx),
+    // A check-in also refreshes the organization's host registry (a failure there does not fail the check-in).
+    checkIn: async () => {
+      const result = await checkIn(ctx);
+      if (!result.ok) return result;
+      const registry = await hosts.refreshHostRegistry(ctx);
+      return registry.ok ? ok({ ...result.value, hostsInRegistry: registry.value.hosts }) : result;
+    },
     importDocuments: (file: unknown) => importDocuments(ctx, file),
     setSettings: async (input: { preventUpgrade?: boolean }) => {
       if (input.preventUpgrade !== undefined) {

@@ -24,7 +24,7 @@ import { verifyBundle, type VerifiedBundle, type VerifyContext } from './cal-ver
 import { currentGrace, effectiveConfig } from './config.usecase';
 import type { SessionHostContext } from './context';
 import { isOutage } from './license-server-client';
-import { insertAdmission, listEnrolments } from './session-host.repository';
+import { insertAdmission } from './session-host.repository';
 import { licenseServerReason } from './probe.usecase';
 import { ensureFreshRevocations, ensureKnownKeys, refreshIdentity } from './trust.usecase';
 
@@ -200,12 +200,11 @@ interface IssueRequest {
 }
 
 async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequest): Promise<IssuanceOutcome> {
-  const tokens = new Map((await listEnrolments(ctx.database.db)).map((e) => [e.licenseServerUrl, e.token]));
   const tried: string[] = [];
   let firstRefusal: { refusal: Refusal; serverUrl: string } | undefined;
   for (const url of req.servers) {
     tried.push(url);
-    const answer = await ctx.peers.requestCal(url, tokens.get(url), {
+    const answer = await ctx.peers.requestCal(url, {
       device: req.device,
       hwid: req.hwid,
       mode: req.mode,
@@ -221,8 +220,18 @@ async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequ
       }
       continue;
     }
+    // A license server answering with another ID than the one known behind its URL (a reinstall at the same
+    // address) is looked at again: followed when the clearinghouse certifies it as of this host's organization.
+    const known = ctx.trust.identities.get(url);
+    const answeredId = answer.value.serverId;
+    if (!known || (answeredId !== undefined && answeredId !== known.serverId)) {
+      const refreshed = await refreshIdentity(ctx, url);
+      if (refreshed.changed === 'held') {
+        firstRefusal ??= { refusal: refusal('BAD_RESPONSE', { reason: 'IDENTITY_NOT_FOLLOWED', url, problem: 'unacceptable-cal' }), serverUrl: url };
+        continue;
+      }
+    }
     // What the device will present next time must pass this host's own checks: verify it now.
-    if (!ctx.trust.identities.has(url)) await refreshIdentity(ctx, url);
     const keys = listedServerKeys(ctx, req.servers);
     if (await ensureKnownKeys(ctx, [answer.value.bundle])) req.verifyCtx.anchor = ctx.trust.anchor;
     const check = await verifyBundle(answer.value.bundle, { ...req.verifyCtx, listedServers: keys, now: ctx.clock.now() });
@@ -254,8 +263,7 @@ async function markValidated(ctx: SessionHostContext, issuance: Extract<Issuance
   } catch {
     jti = '';
   }
-  const tokens = new Map((await listEnrolments(ctx.database.db)).map((e) => [e.licenseServerUrl, e.token]));
-  const answer = await ctx.peers.validateCal(issuance.serverUrl, tokens.get(issuance.serverUrl), jti);
+  const answer = await ctx.peers.validateCal(issuance.serverUrl, jti);
   if (!answer.ok) {
     await ctx.change.event(9208, { jti, device, licenseServerUrl: issuance.serverUrl, reason: answer.error.message });
   }

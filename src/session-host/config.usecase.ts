@@ -16,13 +16,15 @@ import {
 import { HOST_EMIT_FORMATS, emitFileName, emitPam, emitWindowsConfig, type EmitFormat, type HostEmitFormat } from '../core/windows-config';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import type { SessionHostContext } from './context';
-import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
+import { hostOrganization, refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
+import { signHostEnrolment } from '../trust/index';
 import {
   advanceHighWaterMark,
   ensureFirstStart,
   listEnrolments,
   readLayers,
   saveEnrolment,
+  hashHostToken,
   writeLayer,
 } from './session-host.repository';
 
@@ -101,8 +103,15 @@ export async function status(ctx: SessionHostContext): Promise<SessionHostStatus
     modeSource: config.mode.source,
     licenseServers: config.licenseServers.value.map((url) => {
       const id = ctx.trust.identities.get(url);
-      return id ? { url, enrolled: enrolled.has(url), serverId: id.serverId } : { url, enrolled: enrolled.has(url) };
+      if (!id) return { url, enrolled: enrolled.has(url) };
+      const change = id.held
+        ? { followed: false, at: id.held.at, heldServerId: id.held.serverId, reason: id.held.reason }
+        : id.previousServerId !== undefined && id.changedAt !== undefined
+          ? { followed: true, at: id.changedAt, previousServerId: id.previousServerId }
+          : undefined;
+      return { url, enrolled: enrolled.has(url), serverId: id.serverId, ...(change ? { identityChange: change } : {}) };
     }),
+    identity: { hostId: ctx.identity.kid, ...(hostOrganization(ctx) !== undefined ? { organization: hostOrganization(ctx)! } : {}) },
     licenseServersSource: config.licenseServers.source,
     layers: layerView,
     grace: { daysLeft: grace.daysLeft, expired: grace.expired, endsAt: grace.endsAt.toISOString() },
@@ -172,20 +181,45 @@ export async function setLayer(ctx: SessionHostContext, input: SetLayerInput): P
   return ok(await status(ctx));
 }
 
-/** Enrols this session host on a license server with the one-time join token its administrator made. */
-export async function enroll(ctx: SessionHostContext, licenseServerUrl: string, joinToken: string): Promise<Result<{ licenseServerUrl: string; serverId?: string }>> {
+/**
+ * Enrols this session host on a license server with the one-time join token made for its name. The host's signed
+ * enrolment statement goes with it: the license server registers the host's key with its organization at the
+ * clearinghouse, so that any license server of the organization (a reinstall at the same address) recognises it.
+ * Only a hash of the returned ls:host token is kept: the host signs its requests with its key.
+ */
+export async function enroll(
+  ctx: SessionHostContext,
+  licenseServerUrl: string,
+  joinToken: string,
+): Promise<Result<{ licenseServerUrl: string; serverId?: string; hostId: string; orgId?: string; registered: boolean }>> {
   const url = normalizeLicenseServerUrl(licenseServerUrl);
   if (!url) return refuse('LICENSE_SERVER_URL_INVALID', { licenseServerUrl, entry: licenseServerUrl });
-  const answer = await ctx.peers.enroll(url, joinToken, ctx.settings.hostName);
+  const statement = await signHostEnrolment(ctx.identity, ctx.settings.hostName, ctx.clock.now());
+  const answer = await ctx.peers.enroll(url, joinToken, ctx.settings.hostName, statement);
   if (!answer.ok) return answer;
+  const orgId = answer.value.orgId;
+  if (orgId !== undefined) ctx.trust.organization = orgId;
   const identity = await refreshIdentity(ctx, url);
   await ctx.change(async (trx, log, at) => {
-    await saveEnrolment(trx, { licenseServerUrl: url, token: answer.value.token, hostName: ctx.settings.hostName, enrolledAt: at.toISOString() });
+    await saveEnrolment(trx, {
+      licenseServerUrl: url,
+      tokenHash: hashHostToken(answer.value.token),
+      hostName: ctx.settings.hostName,
+      enrolledAt: at.toISOString(),
+      hostId: ctx.identity.kid,
+      ...(orgId !== undefined ? { orgId } : {}),
+    });
     log.event(9203, { licenseServerUrl: url, serverId: identity.serverId ?? 'unknown' });
     return ok(undefined);
   });
   await refreshFromClearinghouse(ctx);
-  return ok(identity.serverId ? { licenseServerUrl: url, serverId: identity.serverId } : { licenseServerUrl: url });
+  return ok({
+    licenseServerUrl: url,
+    ...(identity.serverId ? { serverId: identity.serverId } : {}),
+    hostId: ctx.identity.kid,
+    ...(orgId !== undefined ? { orgId } : {}),
+    registered: answer.value.registered === true,
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CalVersion, LicensingMode } from '../core/vocabulary';
 import type { SignedList, TrustAnchor } from '../core/wire/clearinghouse';
 import type { CalAnswer, CalRequest, Enrolment, ServerIdentity, Validated } from '../core/wire/license-server';
 import { callJson } from '../http/client';
+import { HOST_SIGNATURE_HEADER } from '../trust/index';
 
 /** What the session host reads from a license server and the clearinghouse: the wire contract's types. */
 export type { CalAnswer as CalResponse, CalRequest, ServerIdentity as LicenseServerIdentity } from '../core/wire/license-server';
@@ -14,25 +15,38 @@ export type { TrustAnchor as TrustAnchorResponse } from '../core/wire/clearingho
 
 /** The HTTP calls, as a port so tests of the use cases can run against real servers on 127.0.0.1. */
 export interface SessionHostPeers {
-  enroll(licenseServerUrl: string, joinToken: string, hostName: string): Promise<Result<Enrolment>>;
+  /** `statement`: the host's signed enrolment statement (its key, registered with the organization). */
+  enroll(licenseServerUrl: string, joinToken: string, hostName: string, statement?: string): Promise<Result<Enrolment>>;
   identity(licenseServerUrl: string): Promise<Result<ServerIdentity>>;
-  requestCal(licenseServerUrl: string, token: string | undefined, request: CalRequest): Promise<Result<CalAnswer>>;
-  validateCal(licenseServerUrl: string, token: string | undefined, jti: string): Promise<Result<Validated>>;
+  /** The host calls below are signed with the host's key (its credential: no bearer token is kept). */
+  requestCal(licenseServerUrl: string, request: CalRequest): Promise<Result<CalAnswer>>;
+  validateCal(licenseServerUrl: string, jti: string): Promise<Result<Validated>>;
   /** the license server's CAL decision for this host, issuing nothing (`POST /ls/v1/cals/dry-run`). */
-  dryRunCal(licenseServerUrl: string, token: string | undefined, request: { mode: Exclude<LicensingMode, 'not-configured'>; hostVersion: CalVersion }): Promise<Result<unknown>>;
+  dryRunCal(licenseServerUrl: string, request: { mode: Exclude<LicensingMode, 'not-configured'>; hostVersion: CalVersion }): Promise<Result<unknown>>;
   trustAnchor(clearinghouseUrl: string): Promise<Result<TrustAnchor>>;
   revocations(clearinghouseUrl: string): Promise<Result<SignedList>>;
 }
 
-export function httpPeers(options: { timeoutMs?: number } = {}): SessionHostPeers {
+/**
+ * Signs a request to a license server (`OpenCAL-Host-Signature`): the session host's identity, DESIGN §4.
+ * Without one, requests carry the bearer token alone.
+ */
+export type HostRequestSigner = (method: string, path: string, body: unknown) => Promise<string>;
+
+export function httpPeers(options: { timeoutMs?: number; sign?: HostRequestSigner } = {}): SessionHostPeers {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const auth = (token: string | undefined) => (token === undefined ? {} : { token });
+  /** A host call, signed with the host's identity. */
+  const hostCall = async <T>(url: string, path: string, body: unknown): Promise<Result<T>> => {
+    const headers = options.sign ? { [HOST_SIGNATURE_HEADER]: await options.sign('POST', path, body) } : undefined;
+    return callJson<T>(url, 'POST', path, { body, timeoutMs, ...(headers ? { headers } : {}) });
+  };
   return {
-    enroll: (url, joinToken, name) => callJson(url, 'POST', '/ls/v1/hosts/enroll', { body: { joinToken, name }, timeoutMs }),
+    enroll: (url, joinToken, name, statement) =>
+      callJson(url, 'POST', '/ls/v1/hosts/enroll', { body: { joinToken, name, ...(statement === undefined ? {} : { statement }) }, timeoutMs }),
     identity: (url) => callJson(url, 'GET', '/ls/v1/identity', { timeoutMs }),
-    requestCal: (url, token, body) => callJson(url, 'POST', '/ls/v1/cals', { body, timeoutMs, ...auth(token) }),
-    validateCal: (url, token, jti) => callJson(url, 'POST', '/ls/v1/cals/validate', { body: { jti }, timeoutMs, ...auth(token) }),
-    dryRunCal: (url, token, body) => callJson(url, 'POST', '/ls/v1/cals/dry-run', { body, timeoutMs, ...auth(token) }),
+    requestCal: (url, body) => hostCall(url, '/ls/v1/cals', body),
+    validateCal: (url, jti) => hostCall(url, '/ls/v1/cals/validate', { jti }),
+    dryRunCal: (url, body) => hostCall(url, '/ls/v1/cals/dry-run', body),
     trustAnchor: (url) => callJson(url, 'GET', '/ch/v1/trust', { timeoutMs }),
     revocations: (url) => callJson(url, 'GET', '/ch/v1/revocations', { timeoutMs }),
   };

@@ -88,4 +88,17 @@ export const sessionHostMigrations: Record<string, Migration> = {
       }
     },
   },
+  // Session host identities (DESIGN §4): an enrolment keeps the host ID it enrolled with and the organization it
+  // was registered with; its ls:host token is kept only as a hash (the host signs its requests instead). A license
+  // server's identity remembers the one it replaced behind the same URL, or the one it would not follow.
+  sh_0002_hostid_identity: {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('sh_enrolments').addColumn('host_id', 'text').execute();
+      await db.schema.alterTable('sh_enrolments').addColumn('org_id', 'text').execute();
+      await db.schema.alterTable('sh_server_identities').addColumn('previous_server_id', 'text').execute();
+      await db.schema.alterTable('sh_server_identities').addColumn('changed_at', 'text').execute();
+      await db.schema.alterTable('sh_server_identities').addColumn('held_server_id', 'text').execute();
+      await db.schema.alterTable('sh_server_identities').addColumn('held_reason', 'text').execute();
+    },
+  },
 };

@@ -2,6 +2,7 @@
  * The session host component: `createSessionHost(options)` -> `{ module, close(), useCases, gate, context }`.
  * The composition root mounts `module` with buildServer; a service that gates its own connections uses `gate`.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock';
 import type { LayerSettings } from '../core/session-host-rules';
@@ -16,7 +17,8 @@ import { createGate, type Gate } from './gate';
 import { httpPeers, type SessionHostPeers, type TrustAnchorResponse } from './license-server-client';
 import { sessionHostMigrations } from './migrations';
 import { sessionHostUseCases, type SessionHostUseCases } from './ports';
-import type { SessionHostTables } from './session-host.repository';
+import { hashPlaintextTokens, type SessionHostTables } from './session-host.repository';
+import { asHostIdentity, generateIdentity, signHostRequest, type Identity } from '../trust/index';
 import { sessionHostRoutes } from './session-host.routes';
 import { acceptRevocationList, loadTrust, setTrustAnchor } from './trust.usecase';
 
@@ -43,8 +45,10 @@ export interface SessionHostOptions {
   configFile?: string | Partial<Record<ConfigLayer, LayerSettings>>;
   /** how often the trust anchor, revocation list and identities are refreshed; default 1 h, 0 = never. */
   refreshIntervalMs?: number;
-  /** HTTP peers (the real HTTP client by default). */
+  /** HTTP peers (the real HTTP client, signing with `identity`, by default). */
   peers?: SessionHostPeers;
+  /** this host's key pair (the composition root loads host.key from the data folder); a new one when absent. */
+  identity?: Identity;
   /** new devices one gate front end (credential and address) may bring per window: default 60 per 60 s. */
   newDevicesPerWindow?: number;
   newDeviceWindowMs?: number;
@@ -103,23 +107,29 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
         ? parseLayersFile(readJson(options.configFile, 'session host configuration'), options.configFile)
         : parseLayersFile(options.configFile, 'configFile');
 
+  const identity = asHostIdentity(options.identity ?? generateIdentity());
+  const hostName = options.hostName.trim();
+  const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const sign = (method: string, path: string, body: unknown) => signHostRequest(identity, { name: hostName, method, path, body, now: clock.now(), nonce: random(16) });
   const ctx: SessionHostContext = {
     database,
     clock,
+    identity,
     settings: {
-      hostName: options.hostName.trim(),
+      hostName,
       hostVersion: options.hostVersion,
       directory: options.directory,
       ...(options.clearinghouseUrl ? { clearinghouseUrl: options.clearinghouseUrl.replace(/\/+$/, '') } : {}),
       ...(options.trustFingerprint ? { trustFingerprint: options.trustFingerprint } : {}),
     },
-    peers: options.peers ?? httpPeers(),
+    peers: options.peers ?? httpPeers({ sign }),
     fileLayers,
     trust: { identities: new Map() },
     change: createChange<SessionHostTables>({ db: database.db, component: 'session-host', clock }),
   };
 
   if (options.adminToken) await ensureToken(database.db, { scope: 'sh:admin', label: 'bootstrap admin', token: options.adminToken }, clock);
+  await hashPlaintextTokens(database.db);
   await loadTrust(ctx);
   if (options.trustAnchor !== undefined) {
     const anchor =

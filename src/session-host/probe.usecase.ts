@@ -21,7 +21,7 @@ export type ProbeOutcome = LicenseServerProbe['outcome'];
  * message speaks to API callers about tokens).
  */
 export function enrolmentRefusedMessage(url: string): string {
-  return `License server ${url} does not recognise this session host's enrolment: it was reinstalled (a new license database) or the enrolment was removed. Enrol the session host on it again with a join token made on that license server.`;
+  return `License server ${url} does not recognise this session host's enrolment: it was reinstalled (a new license database) and is not activated with this host's organization yet, or the host's key was retired. Activate it with the organization (it then recognises the organization's registered hosts), or enrol the session host on it again with a join token made on that license server.`;
 }
 
 /**
@@ -32,6 +32,7 @@ export function licenseServerReason(url: string, refusal: { code: string; messag
   switch (refusal.code) {
     case 'UNAUTHENTICATED':
     case 'FORBIDDEN_SCOPE':
+    case 'HOST_SIGNATURE_INVALID':
       return enrolmentRefusedMessage(url);
     case 'HOST_NOT_ALLOWED':
       return `License server ${url} refuses this session host: it is not on the license server's "RDS Endpoint Servers" allow-list (event 4141 there). Add the session host to the allow-list in the license manager, or turn the allow-list off.`;
@@ -54,20 +55,19 @@ function str(v: unknown): string | undefined {
 export async function probeLicenseServers(ctx: SessionHostContext): Promise<ProbeReport> {
   const config = await effectiveConfig(ctx);
   const mode = config.mode.value;
-  const tokens = new Map((await listEnrolments(ctx.database.db)).map((e) => [e.licenseServerUrl, e.token]));
+  const enrolled = new Set((await listEnrolments(ctx.database.db)).map((e) => e.licenseServerUrl));
   const probes: LicenseServerProbe[] = [];
   for (const url of config.licenseServers.value) {
-    const token = tokens.get(url);
-    const base = { url, enrolled: token !== undefined };
+    const base = { url, enrolled: enrolled.has(url) };
     if (mode === 'not-configured') {
       probes.push({ ...base, outcome: 'not-asked', code: 'LICENSING_MODE_NOT_CONFIGURED', message: 'The licensing mode is not configured: no CAL type to ask for.' });
       continue;
     }
-    if (token === undefined) {
+    if (!base.enrolled) {
       probes.push({ ...base, outcome: 'not-enrolled', code: 'NOT_ENROLLED', message: `This session host holds no enrolment on ${url}: it cannot request CALs from it.` });
       continue;
     }
-    const answer = await ctx.peers.dryRunCal(url, token, { mode, hostVersion: ctx.settings.hostVersion });
+    const answer = await ctx.peers.dryRunCal(url, { mode, hostVersion: ctx.settings.hostVersion });
     if (!answer.ok) {
       const message = isOutage(answer.error) ? answer.error.message : licenseServerReason(url, answer.error);
       probes.push({ ...base, outcome: isOutage(answer.error) ? 'unreachable' : 'refused', code: answer.error.code, message });

@@ -1,6 +1,7 @@
 /**
  * The session host's SQL (the only place it is written). Row types stay here; callers get domain values.
  */
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AdmissionRecord } from '../core/wire/session-host';
 import type { LayerSettings } from '../core/session-host-rules';
@@ -21,9 +22,12 @@ interface ConfigTable {
 }
 interface EnrolmentsTable {
   license_server_url: string;
+  /** `sha256:` + hex of the ls:host token: the host signs its requests, the token itself is not kept. */
   token: string;
   host_name: string;
   enrolled_at: string;
+  host_id: string | null;
+  org_id: string | null;
 }
 interface IdentitiesTable {
   license_server_url: string;
@@ -32,6 +36,10 @@ interface IdentitiesTable {
   version: number | null;
   certificate: string | null;
   fetched_at: string;
+  previous_server_id: string | null;
+  changed_at: string | null;
+  held_server_id: string | null;
+  held_reason: string | null;
 }
 interface TrustTable {
   id: number;
@@ -139,22 +147,58 @@ export async function writeLayer(db: Db, layer: ConfigLayer, settings: LayerSett
 
 export interface Enrolment {
   licenseServerUrl: string;
-  token: string;
+  /** `sha256:` + hex of the ls:host token the license server gave (never the token itself). */
+  tokenHash: string;
   hostName: string;
   enrolledAt: string;
+  /** the host ID this host enrolled with (absent: enrolled before hosts had keys; enrol again). */
+  hostId?: string;
+  /** the organization the license server registered this host with */
+  orgId?: string;
+}
+
+/** What sh.db keeps of a host credential: its hash, so a copy of the database holds no usable token. */
+export function hashHostToken(token: string): string {
+  return 'sha256:' + createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 export async function saveEnrolment(db: Db, e: Enrolment): Promise<void> {
+  const values = {
+    license_server_url: e.licenseServerUrl,
+    token: e.tokenHash,
+    host_name: e.hostName,
+    enrolled_at: e.enrolledAt,
+    host_id: e.hostId ?? null,
+    org_id: e.orgId ?? null,
+  };
   await t(db)
     .insertInto('sh_enrolments')
-    .values({ license_server_url: e.licenseServerUrl, token: e.token, host_name: e.hostName, enrolled_at: e.enrolledAt })
-    .onConflict((oc) => oc.column('license_server_url').doUpdateSet({ token: e.token, host_name: e.hostName, enrolled_at: e.enrolledAt }))
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('license_server_url').doUpdateSet({ token: values.token, host_name: values.host_name, enrolled_at: values.enrolled_at, host_id: values.host_id, org_id: values.org_id }),
+    )
     .execute();
 }
 
 export async function listEnrolments(db: Db): Promise<Enrolment[]> {
   const rows = await t(db).selectFrom('sh_enrolments').selectAll().orderBy('license_server_url').execute();
-  return rows.map((r) => ({ licenseServerUrl: r.license_server_url, token: r.token, hostName: r.host_name, enrolledAt: r.enrolled_at }));
+  return rows.map((r) => ({
+    licenseServerUrl: r.license_server_url,
+    tokenHash: r.token,
+    hostName: r.host_name,
+    enrolledAt: r.enrolled_at,
+    ...(r.host_id !== null ? { hostId: r.host_id } : {}),
+    ...(r.org_id !== null ? { orgId: r.org_id } : {}),
+  }));
+}
+
+/** Replaces tokens an older version kept in plaintext by their hash; answers how many it replaced. */
+export async function hashPlaintextTokens(db: Db): Promise<number> {
+  const rows = await t(db).selectFrom('sh_enrolments').select(['license_server_url', 'token']).where('token', 'not like', 'sha256:%').execute();
+  for (const r of rows) {
+    await t(db).updateTable('sh_enrolments').set({ token: hashHostToken(r.token) }).where('license_server_url', '=', r.license_server_url).where('token', '=', r.token).execute();
+  }
+  return rows.length;
 }
 
 // ---------------------------------------------------------------------------------------------- identities
@@ -166,8 +210,17 @@ export interface ServerIdentity {
   version?: number;
   certificate?: string;
   fetchedAt: string;
+  /** the identity this one replaced behind the same URL, and when (the host followed a reinstall). */
+  previousServerId?: string;
+  changedAt?: string;
+  /** a new identity seen behind the URL that this host did not follow, and why. */
+  held?: { serverId: string; reason: string; at: string };
 }
 
+/**
+ * Saves the identity behind a URL. `previousServerId` records a followed change; a save that keeps the same
+ * server ID keeps the change it already recorded, and clears a held identity (the known server answers again).
+ */
 export async function saveIdentity(db: Db, i: ServerIdentity): Promise<void> {
   const values = {
     license_server_url: i.licenseServerUrl,
@@ -176,7 +229,12 @@ export async function saveIdentity(db: Db, i: ServerIdentity): Promise<void> {
     version: i.version ?? null,
     certificate: i.certificate ?? null,
     fetched_at: i.fetchedAt,
+    previous_server_id: i.previousServerId ?? null,
+    changed_at: i.changedAt ?? null,
+    held_server_id: null,
+    held_reason: null,
   };
+  const followed = i.previousServerId !== undefined ? { previous_server_id: values.previous_server_id, changed_at: values.changed_at } : {};
   await t(db)
     .insertInto('sh_server_identities')
     .values(values)
@@ -187,8 +245,20 @@ export async function saveIdentity(db: Db, i: ServerIdentity): Promise<void> {
         version: values.version,
         certificate: values.certificate,
         fetched_at: values.fetched_at,
+        held_server_id: null,
+        held_reason: null,
+        ...followed,
       }),
     )
+    .execute();
+}
+
+/** Records a new identity behind a known URL that this host does not follow (the known identity stays). */
+export async function holdIdentity(db: Db, licenseServerUrl: string, held: { serverId: string; reason: string; at: string }): Promise<void> {
+  await t(db)
+    .updateTable('sh_server_identities')
+    .set({ held_server_id: held.serverId, held_reason: held.reason, changed_at: held.at })
+    .where('license_server_url', '=', licenseServerUrl)
     .execute();
 }
 
@@ -198,6 +268,9 @@ export async function listIdentities(db: Db): Promise<ServerIdentity[]> {
     const out: ServerIdentity = { licenseServerUrl: r.license_server_url, serverId: r.server_id, publicKey: r.public_key, fetchedAt: r.fetched_at };
     if (r.version !== null) out.version = toNumber(r.version);
     if (r.certificate !== null) out.certificate = r.certificate;
+    if (r.previous_server_id !== null) out.previousServerId = r.previous_server_id;
+    if (r.changed_at !== null) out.changedAt = r.changed_at;
+    if (r.held_server_id !== null) out.held = { serverId: r.held_server_id, reason: r.held_reason ?? '', at: r.changed_at ?? r.fetched_at };
     return out;
   });
 }

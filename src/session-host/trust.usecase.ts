@@ -3,14 +3,15 @@
  * air-gapped site), the signed revocation list (never replaced by an older one), and the identities of the
  * license servers on its list (to verify CALs of a listed server that is not activated yet).
  */
-import type { RevocationListPayload } from '../core/protocol';
+import { decideIdentityChange } from '../core/host-identity-rules';
+import type { RevocationListPayload, ServerCertificatePayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { normalizeLicenseServerUrl } from '../core/session-host-rules';
 import { licenseServerIdFromPublicKey } from '../core/codes/index';
 import { acceptAnchor, base64urlDecode, decodeJwsUnverified, keySetFromJwks, verifyJws } from '../trust/index';
-import type { SessionHostContext } from './context';
+import type { KnownIdentity, SessionHostContext } from './context';
 import type { TrustAnchorResponse } from './license-server-client';
-import { listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations } from './session-host.repository';
+import { holdIdentity, listEnrolments, listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations, type ServerIdentity } from './session-host.repository';
 import type { RefreshReport } from '../core/wire/session-host';
 
 /** Loads what the database holds into the in-memory cache (at start). */
@@ -31,14 +32,30 @@ export async function loadTrust(ctx: SessionHostContext): Promise<void> {
     if (verified.ok) ctx.trust.revocations = verified.value.payload;
   }
   if (state.revocationsFetchedAt) ctx.trust.revocationsFetchedAt = new Date(state.revocationsFetchedAt);
-  for (const identity of await listIdentities(ctx.database.db)) {
-    const entry: { serverId: string; publicKey: Uint8Array; version?: number } = {
-      serverId: identity.serverId,
-      publicKey: base64urlDecode(identity.publicKey),
-    };
-    if (identity.version !== undefined) entry.version = identity.version;
-    ctx.trust.identities.set(identity.licenseServerUrl, entry);
-  }
+  for (const identity of await listIdentities(ctx.database.db)) ctx.trust.identities.set(identity.licenseServerUrl, knownIdentity(identity));
+  const enrolments = (await listEnrolments(ctx.database.db)).filter((e) => e.orgId !== undefined).sort((a, b) => a.enrolledAt.localeCompare(b.enrolledAt));
+  const latest = enrolments[enrolments.length - 1];
+  if (latest?.orgId !== undefined) ctx.trust.organization = latest.orgId;
+}
+
+function knownIdentity(identity: ServerIdentity): KnownIdentity {
+  return {
+    serverId: identity.serverId,
+    publicKey: base64urlDecode(identity.publicKey),
+    ...(identity.version !== undefined ? { version: identity.version } : {}),
+    ...(identity.previousServerId !== undefined ? { previousServerId: identity.previousServerId } : {}),
+    ...(identity.changedAt !== undefined ? { changedAt: identity.changedAt } : {}),
+    ...(identity.held !== undefined ? { held: identity.held } : {}),
+  };
+}
+
+/**
+ * This session host's organization: the one its license server registered it with at enrolment (the host
+ * registry at the clearinghouse). Undefined until the host has enrolled on an activated license server of an
+ * organization. A CAL is honoured only from a license server of this organization (issue 12 item 1).
+ */
+export function hostOrganization(ctx: SessionHostContext): string | undefined {
+  return ctx.trust.organization;
 }
 
 /**
@@ -128,8 +145,37 @@ export async function refreshFromClearinghouse(ctx: SessionHostContext): Promise
   return report;
 }
 
-/** Fetches one license server's identity (`GET /ls/v1/identity`) and checks that its ID derives from its key. */
-export async function refreshIdentity(ctx: SessionHostContext, licenseServerUrl: string): Promise<{ licenseServerUrl: string; serverId?: string; error?: string }> {
+/**
+ * The organization a license server's certificate names, when the certificate verifies with the trust anchor and
+ * is for this server ID and key; otherwise why not.
+ */
+async function certifiedOrganization(ctx: SessionHostContext, certificate: string | undefined, serverId: string, publicKey: string): Promise<{ org?: string; why?: string }> {
+  if (certificate === undefined) return { why: 'it shows no certificate from the clearinghouse' };
+  if (!ctx.trust.anchor) return { why: 'this host has no clearinghouse trust anchor to check its certificate' };
+  const cert = await verifyJws<ServerCertificatePayload>(certificate, ctx.trust.anchor, 'opencal.certificate');
+  if (!cert.ok) return { why: `its certificate does not verify (${cert.error.code})` };
+  const p = cert.value.payload;
+  if (p.sub !== serverId || p.pub !== publicKey) return { why: 'its certificate is for another license server' };
+  if (typeof p.exp === 'number' && p.exp * 1000 <= ctx.clock.now().getTime()) return { why: 'its certificate has expired' };
+  return { org: p.org };
+}
+
+/** What a refresh of one license server's identity found. */
+export interface IdentityReport {
+  licenseServerUrl: string;
+  serverId?: string;
+  error?: string;
+  /** a new identity behind the URL: followed (a server of this host's organization) or held */
+  changed?: 'followed' | 'held';
+}
+
+/**
+ * Fetches one license server's identity (`GET /ls/v1/identity`) and checks that its ID derives from its key.
+ * A new identity behind a known URL (a reinstall at the same address) is said (event 9240 or 9241, the host
+ * status, the diagnoser) and followed only when the clearinghouse certifies it as a server of this host's
+ * organization (core/host-identity-rules `decideIdentityChange`).
+ */
+export async function refreshIdentity(ctx: SessionHostContext, licenseServerUrl: string): Promise<IdentityReport> {
   const url = normalizeLicenseServerUrl(licenseServerUrl) ?? licenseServerUrl;
   const identity = await ctx.peers.identity(url);
   if (!identity.ok) return { licenseServerUrl: url, error: identity.error.code };
@@ -140,19 +186,52 @@ export async function refreshIdentity(ctx: SessionHostContext, licenseServerUrl:
   } catch {
     return { licenseServerUrl: url, error: 'IDENTITY_MISMATCH' };
   }
-  const record = {
+  const serverId = identity.value.serverId;
+  const certificate = typeof identity.value.certificate === 'string' ? identity.value.certificate : undefined;
+  const known = ctx.trust.identities.get(url);
+  const now = ctx.clock.now().toISOString();
+  const certified = known && known.serverId !== serverId ? await certifiedOrganization(ctx, certificate, serverId, identity.value.publicKey) : {};
+  const hostOrg = hostOrganization(ctx);
+  const decision = decideIdentityChange({ knownServerId: known?.serverId, answeredServerId: serverId, certifiedOrg: certified.org, hostOrg });
+  if (decision === 'hold' && known) {
+    const reason =
+      certified.why ??
+      (hostOrg === undefined
+        ? "this host does not know its own organization yet (enrol it on an activated license server of its organization)"
+        : `its certificate names organization ${certified.org ?? '?'}, not this host's organization ${hostOrg}`);
+    const held = { serverId, reason, at: now };
+    if (known.held?.serverId !== serverId) {
+      await ctx.change(async (trx, log) => {
+        await holdIdentity(trx, url, held);
+        log.event(9241, { licenseServerUrl: url, serverId, previousServerId: known.serverId, reason });
+        return ok(undefined);
+      });
+    }
+    ctx.trust.identities.set(url, { ...known, held, changedAt: now });
+    return { licenseServerUrl: url, serverId: known.serverId, error: 'IDENTITY_NOT_FOLLOWED', changed: 'held' };
+  }
+  const record: ServerIdentity = {
     licenseServerUrl: url,
-    serverId: identity.value.serverId,
+    serverId,
     publicKey: identity.value.publicKey,
-    fetchedAt: ctx.clock.now().toISOString(),
+    fetchedAt: now,
     ...(typeof identity.value.version === 'number' ? { version: identity.value.version } : {}),
-    ...(typeof identity.value.certificate === 'string' ? { certificate: identity.value.certificate } : {}),
+    ...(certificate !== undefined ? { certificate } : {}),
+    ...(decision === 'follow' && known ? { previousServerId: known.serverId, changedAt: now } : {}),
   };
-  await saveIdentity(ctx.database.db, record);
-  const entry: { serverId: string; publicKey: Uint8Array; version?: number } = { serverId: record.serverId, publicKey: raw };
+  await ctx.change(async (trx, log) => {
+    await saveIdentity(trx, record);
+    if (decision === 'follow') log.event(9240, { licenseServerUrl: url, serverId, previousServerId: known?.serverId ?? '', orgId: certified.org ?? '' });
+    return ok(undefined);
+  });
+  const entry: KnownIdentity = { serverId, publicKey: raw };
   if (record.version !== undefined) entry.version = record.version;
+  const previous = record.previousServerId ?? (decision === 'same' ? known?.previousServerId : undefined);
+  const changedAt = record.changedAt ?? (decision === 'same' ? known?.changedAt : undefined);
+  if (previous !== undefined) entry.previousServerId = previous;
+  if (changedAt !== undefined) entry.changedAt = changedAt;
   ctx.trust.identities.set(url, entry);
-  return { licenseServerUrl: url, serverId: record.serverId };
+  return { licenseServerUrl: url, serverId, ...(decision === 'follow' ? { changed: 'followed' as const } : {}) };
 }
 
 /**

@@ -191,3 +191,36 @@ export async function listTokens(
     ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
   }));
 }
+
+/** One token's description (live or revoked), or undefined. */
+export async function findTokenInfo(db: Kysely<any>, id: string): Promise<TokenInfo | undefined> {
+  const numeric = Number(id);
+  if (!Number.isSafeInteger(numeric)) return undefined;
+  const rows = await (db as Kysely<Tables>)
+    .selectFrom('api_tokens')
+    .select(['id', 'scope', 'subject', 'label', 'created_at', 'revoked_at'])
+    .where('id', '=', numeric)
+    .execute();
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    id: String(r.id),
+    scope: r.scope,
+    ...(r.subject !== null ? { subject: r.subject } : {}),
+    ...(r.label !== null ? { label: r.label } : {}),
+    createdAt: r.created_at,
+    ...(r.revoked_at !== null ? { revokedAt: r.revoked_at } : {}),
+  };
+}
+
+/** A token as the tokens routes show it (`kind` is its scope). */
+export function tokenView(t: TokenInfo): { id: string; kind: string; subject?: string; label?: string; createdAt: string; revokedAt?: string } {
+  return {
+    id: t.id,
+    kind: t.scope,
+    ...(t.subject !== undefined ? { subject: t.subject } : {}),
+    ...(t.label !== undefined ? { label: t.label } : {}),
+    createdAt: t.createdAt,
+    ...(t.revokedAt !== undefined ? { revokedAt: t.revokedAt } : {}),
+  };
+}

@@ -18,3 +18,13 @@ export { keyDirectory, type KeyFiles, keysInMemory, ROOT_KEY_FILE } from './key-
 export { acceptAnchor, type AcceptedAnchor, type AnchorDocument, type AnchorKey, anchorKeys, codeKeyOf, endorsedAnchor, rootFingerprint } from './key-set';
 export { createKeySet, decodeJwsUnverified, type JwsRefusalCode, type KeySet, keySetFromJwks, type KeyValidity, signJws, verifyJws, verifyJwsWithKey } from './jws';
 export { CHAIN_STATE_FILE, type ChainState, type ChainStateStore, chainStateStore, INITIAL_CHAIN_STATE, readChainState, writeChainState } from './chain-state';
+export {
+  asHostIdentity,
+  bodyDigest,
+  HOST_SIGNATURE_HEADER,
+  hostIdFromPublicKey,
+  type HostEnrolmentPayload,
+  type HostRequestPayload,
+  signHostEnrolment,
+  signHostRequest,
+} from './host-identity';

@@ -122,8 +122,10 @@ describe('each component alone', () => {
     const env = { OPENCAL_ADMIN_TOKEN: token };
     const ch = await serve(['clearinghouse', 'serve', '--data', join(root, 'ch')], env);
     const ls = await serve(['license-server', 'serve', '--data', join(root, 'ls'), '--clearinghouse-url', ch.url!], env);
-    const sh = await serve(['session-host', 'serve', '--data', join(root, 'sh'), '--clearinghouse-url', ch.url!], env);
+    // The join token below is made for RDSH-01: it enrols only a host of that name.
+    const sh = await serve(['session-host', 'serve', '--data', join(root, 'sh'), '--clearinghouse-url', ch.url!, '--host-name', 'RDSH-01'], env);
     expect(existsSync(join(root, 'ch', 'ch.db'))).toBe(true);
+    expect(statSync(join(root, 'sh', 'host.key')).mode & 0o777).toBe(0o600);
     expect(existsSync(join(root, 'ls', 'identity.key'))).toBe(true);
     expect(existsSync(join(root, 'sh', 'sh.db'))).toBe(true);
     expect(ls.t.stdout()).toMatch(/license server\s+[B-Y2-9]{5}(-[B-Y2-9]{5}){6}/);

@@ -4,7 +4,7 @@
  * `opencal` binary. Administration goes through the CLI (`run`, the same code the binary runs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,10 +23,10 @@ interface Proc {
 const running = new Set<ChildProcess>();
 let root: string;
 
-/** Spawns `node bin/opencal.mjs ARGS` and waits for the line "listening on URL". */
-function server(args: string[]): Promise<Proc> {
+/** Spawns `node bin/opencal.mjs ARGS` and waits for the line "listening on URL" (port 0: a random one). */
+function server(args: string[], port = 0): Promise<Proc> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent'], {
+    const child = spawn(process.execPath, [BIN, ...args, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'silent'], {
       env: { ...process.env, OPENCAL_ADMIN_TOKEN: ADMIN, OPENCAL_URL: '', OPENCAL_TOKEN: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -101,8 +101,10 @@ let gateCredential: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'opencal-e2e-'));
   ch = await server(['clearinghouse', 'serve', '--data', join(root, 'clearinghouse')]);
-  sh = await server(['session-host', 'serve', '--data', join(root, 'session-host'), '--clearinghouse-url', ch.url]);
+  sh = await server(['session-host', 'serve', '--data', join(root, 'session-host'), '--clearinghouse-url', ch.url, '--host-name', 'RDSH-01']);
   gateCredential = (await ok(['gate', 'credential', 'create', '--label', 'device client'], sh.url)).token;
+  // The session host's key pair lives beside sh.db, readable by its owner only.
+  expect(statSync(join(root, 'session-host', 'host.key')).mode & 0o777).toBe(0o600);
   const org = await ok(['ch', 'org', 'create', 'Contoso'], ch.url);
   orgId = org.orgId;
   orgToken = org.token;
@@ -130,17 +132,34 @@ async function oldEstate(name: string, pack: { packKey: string; flags: string[] 
   return { old, oldId };
 }
 
-/** After the reissue: install the key pack ID, point the session host at the new server, verify. */
-async function finishOnNewServer(fresh: Proc, keyPackId: string, packNumber: number, oldId: string, newId: string, deviceName: string) {
+/**
+ * After the reissue: install the key pack ID and check in. When the new server answers at the old server's
+ * address, nothing is done on the session host: no join token, no `hosts add`, no `host enroll` — the new server
+ * recognises the host from its organization's host registry, and the host follows the new identity behind the
+ * URL because the clearinghouse certifies it as a server of its organization. At another address, the session
+ * host is pointed at it and enrolled there.
+ */
+async function finishOnNewServer(fresh: Proc, keyPackId: string, packNumber: number, oldId: string, newId: string, deviceName: string, sameUrl: boolean) {
   const installed = await ok(['licmgr', 'install', '--key-pack-id', keyPackId], fresh.url);
   expect(installed).toMatchObject({ pack: packNumber, calType: 'device', calVersion: 2019, total: 10 });
   await ok(['licmgr', 'check-in'], fresh.url);
 
-  const join2 = await ok(['licmgr', 'hosts', 'add', 'RDSH-01'], fresh.url);
-  await ok(['host', 'enroll', '--license-server', fresh.url, '--join-token', join2.joinToken], sh.url);
-  const hostStatus = await ok(['host', 'config', '--mode', 'per-device', '--license-servers', fresh.url, '--layer', 'policy'], sh.url);
-  expect(hostStatus).toMatchObject({ mode: 'per-device', modeSource: 'policy', licenseServers: [{ url: fresh.url, enrolled: true, serverId: newId }] });
-  await ok(['host', 'refresh'], sh.url);
+  if (sameUrl) {
+    const refreshed = await ok(['host', 'refresh'], sh.url);
+    expect(refreshed.identities).toContainEqual({ licenseServerUrl: fresh.url, serverId: newId, changed: 'followed' });
+    const hostStatus = await ok(['host', 'status'], sh.url);
+    expect(hostStatus.licenseServers).toEqual([
+      expect.objectContaining({ url: fresh.url, enrolled: true, serverId: newId, identityChange: expect.objectContaining({ followed: true, previousServerId: oldId }) }),
+    ]);
+    const followed = await ok(['events', '--component', 'session-host', '--id', '9240', '--host', sh.url], sh.url);
+    expect(followed.events.map((e: { data: { serverId: string } }) => e.data.serverId)).toContain(newId);
+  } else {
+    const join2 = await ok(['licmgr', 'hosts', 'add', 'RDSH-01'], fresh.url);
+    await ok(['host', 'enroll', '--license-server', fresh.url, '--join-token', join2.joinToken], sh.url);
+    const hostStatus = await ok(['host', 'config', '--mode', 'per-device', '--license-servers', fresh.url, '--layer', 'policy'], sh.url);
+    expect(hostStatus).toMatchObject({ mode: 'per-device', modeSource: 'policy', licenseServers: [{ url: fresh.url, enrolled: true, serverId: newId }] });
+    await ok(['host', 'refresh'], sh.url);
+  }
 
   // The old server's grant is on the signed revocation list.
   const revocations = await ok(['ch', 'revocations'], ch.url);
@@ -158,27 +177,41 @@ async function finishOnNewServer(fresh: Proc, keyPackId: string, packNumber: num
   // A device holding the old server's CAL gets a temporary CAL from the new server, then a permanent one.
   const first = await device(sh.url, deviceName);
   expect(first.exit).toBe(0);
+  expect(first.json.basis).toBe('issued');
   expect(first.json.cal).toMatchObject({ kind: 'temporary', licenseServerId: newId });
   const second = await device(sh.url, deviceName);
   expect(second.json.cal).toMatchObject({ kind: 'permanent', licenseServerId: newId });
   const issued = await ok(['licmgr', 'issued', '--type', 'device'], fresh.url);
-  expect(issued.issued).toContainEqual(expect.objectContaining({ device: deviceName, kind: 'permanent', pack: packNumber }));
+  expect(issued.issued).toContainEqual(expect.objectContaining({ device: deviceName, kind: 'permanent', pack: packNumber, host: 'RDSH-01' }));
+
+  if (sameUrl) {
+    // The new server knew the host from the registry, not from an enrolment of its own.
+    const recognised = await ok(['events', '--component', 'license-server', '--id', '9140', '--license-server', fresh.url], fresh.url);
+    expect(recognised.events).toContainEqual(expect.objectContaining({ data: expect.objectContaining({ host: 'RDSH-01' }) }));
+    expect((await ok(['licmgr', 'hosts', 'list'], fresh.url)).hosts).toEqual([]);
+    expect((await ok(['licmgr', 'tokens', 'list'], fresh.url)).tokens.map((t: { kind: string }) => t.kind)).not.toContain('ls:host');
+    const registry = await ok(['ch', 'hosts', 'list'], ch.url, orgToken);
+    expect(registry.hosts).toEqual([expect.objectContaining({ name: 'RDSH-01', orgId })]);
+  }
 
   const audit = await ok(['ch', 'audit', 'verify'], ch.url);
   expect(audit.ok).toBe(true);
 }
 
 describe('the recovery story of the source document', () => {
-  it('reinstalled license server: already activated, migration Pending, agent approves, new server installs, devices recover', async () => {
+  it('reinstalled license server at the same address: already activated, migration Pending, agent approves, new server installs, devices recover with no new join token', async () => {
     const pack = await ok(['ch', 'pack', 'create', '--org', orgId, '--type', 'device', '--version', '2019', '--program', 'open', '--count', '10', '--license-number', '12345678', '--authorization', 'ABCDE1234567890'], ch.url);
     const packFlags = ['--license-number', '12345678', '--authorization', 'ABCDE1234567890'];
     const { old, oldId } = await oldEstate('license-server-old', { packKey: pack.packKey, flags: packFlags }, ['PC-01', 'PC-02']);
 
-    // Reinstall: the old data directory is destroyed and a new license server starts with a new identity.
+    // Reinstall at the same address: the old data directory is destroyed and a new license server, with a new
+    // identity, starts on the old server's port.
+    const port = Number(new URL(old.url).port);
     await stop(old);
     rmSync(join(root, 'license-server-old'), { recursive: true, force: true });
     expect(existsSync(join(root, 'license-server-old'))).toBe(false);
-    const fresh = await server(['license-server', 'serve', '--data', join(root, 'license-server-new'), '--clearinghouse-url', ch.url]);
+    const fresh = await server(['license-server', 'serve', '--data', join(root, 'license-server-new'), '--clearinghouse-url', ch.url], port);
+    expect(fresh.url).toBe(old.url);
     await ok(['licmgr', 'activate', '--method', 'auto', '--org-token', orgToken, ...COMPANY], fresh.url);
     const newId = (await ok(['licmgr', 'status'], fresh.url)).serverId as string;
     expect(newId).not.toBe(oldId);
@@ -211,7 +244,7 @@ describe('the recovery story of the source document', () => {
     expect(approved.case).toMatchObject({ status: 'approved', sourceServerId: oldId, targetServerId: newId });
     expect(approved.case.keyPackId.replace(/-/g, '')).toHaveLength(35);
 
-    await finishOnNewServer(fresh, approved.case.keyPackId, pack.packNumber, oldId, newId, 'PC-01');
+    await finishOnNewServer(fresh, approved.case.keyPackId, pack.packNumber, oldId, newId, 'PC-01', true);
     await stop(fresh);
   }, 240_000);
 
@@ -236,7 +269,7 @@ describe('the recovery story of the source document', () => {
     expect(submitted.status).toBe('approved');
     expect(submitted.detail).toMatchObject({ sourceServerId: oldId, targetServerId: newId });
 
-    await finishOnNewServer(fresh, submitted.keyPackId, pack.packNumber, oldId, newId, 'PC-11');
+    await finishOnNewServer(fresh, submitted.keyPackId, pack.packNumber, oldId, newId, 'PC-11', false);
     await stop(fresh);
   }, 240_000);
 });

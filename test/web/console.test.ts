@@ -214,6 +214,11 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     await expect.poll(() => page.getByTestId('installed-key-pack').textContent()).toContain('10 Per Device CALs, Windows Server 2019');
     const available = page.locator('#key-packs td[data-testid^="available-"]');
     await expect.poll(() => available.first().textContent()).toBe('10');
+    // The tokens card lists what each token is for, never its secret.
+    const tokensCard = page.locator('#tokens');
+    await expect.poll(() => tokensCard.locator('tbody tr').count()).toBeGreaterThanOrEqual(1);
+    expect(await tokensCard.textContent()).toContain('ls:admin');
+    expect(await tokensCard.textContent()).not.toContain(ADMIN_TOKEN);
     await shot('04-license-manager-installed');
   });
 

@@ -7,7 +7,7 @@ import { Type, type Static } from 'typebox';
 import { ACTIVATION_METHODS, ACTIVATION_STATUSES, CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, PROGRAMS } from '../vocabulary';
 import { JsonObject, Jws, Nullable, oneOf, Timestamp } from './schema';
 
-export { EventList, SignedList } from './common';
+export { EventList, SignedList, TokenList, TokenView } from './common';
 
 /** What a case is about: a migration, a phone reissue, a suspected clone, phantom licenses. */
 export const CASE_KINDS = ['migration', 'reissue', 'clone', 'phantom'] as const;
@@ -230,6 +230,31 @@ export type DocumentsFile = Static<typeof DocumentsFile>;
 /** `POST /ch/v1/servers/holdings`: what the clearinghouse holds for this server. */
 export const HoldingsAnswer = Type.Object({ certificate: Type.Optional(Jws), grants: Type.Array(Jws) });
 export type HoldingsAnswer = Static<typeof HoldingsAnswer>;
+
+/** `POST /ch/v1/servers/hosts/register`: the host registered with the server's organization, and the keys it retired. */
+export const HostRegistered = Type.Object({ hostId: Type.String(), orgId: Type.String(), name: Type.String(), retired: Type.Array(Type.String()) });
+export type HostRegistered = Static<typeof HostRegistered>;
+
+/** `POST /ch/v1/servers/hosts`: the live session hosts of the calling license server's organization. */
+export const HostRegistry = Type.Object({
+  orgId: Type.String(),
+  hosts: Type.Array(Type.Object({ hostId: Type.String(), name: Type.String(), publicKey: Type.String({ description: 'base64url of the raw Ed25519 key' }) })),
+});
+export type HostRegistry = Static<typeof HostRegistry>;
+
+/** A session host in the organization's host registry. */
+export const RegisteredHostView = Type.Object({
+  hostId: Type.String(),
+  orgId: Type.String(),
+  name: Type.String(),
+  publicKey: Type.String(),
+  registeredAt: Timestamp,
+  registeredBy: Type.String(),
+  retiredAt: Type.Optional(Timestamp),
+});
+/** `GET /ch/v1/hosts`. */
+export const RegisteredHostList = Type.Object({ hosts: Type.Array(RegisteredHostView) });
+export type RegisteredHostList = Static<typeof RegisteredHostList>;
 
 /** `POST /ch/v1/portal/activate` and `/phone/activate`: the 35-character activation confirmation. */
 export const ConfirmationAnswer = Type.Object({ confirmation: Type.String(), licenseServerId: Type.String() });

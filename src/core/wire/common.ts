@@ -119,3 +119,16 @@ export type SignedList = Static<typeof SignedList>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type CalBundleMatchesProtocol = Assert<Same<CalBundle, ProtocolCalBundle>>;
+
+/** An API token as its component lists it (`GET <prefix>/tokens`): never the secret, only what it is for. */
+export const TokenView = Type.Object({
+  id: Type.String({ description: 'what `DELETE <prefix>/tokens/:id` takes' }),
+  kind: Type.String({ description: 'the scope (ch:org, ch:agent, ch:admin, ls:admin, ls:host, readonly…), or `join` for a one-time join token' }),
+  subject: Type.Optional(Type.String({ description: 'the organization, agent or session host it speaks for' })),
+  label: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  revokedAt: Type.Optional(Timestamp),
+});
+export type TokenView = Static<typeof TokenView>;
+export const TokenList = Type.Object({ tokens: Type.Array(TokenView) });
+export type TokenList = Static<typeof TokenList>;

@@ -9,7 +9,7 @@ import { CHECK_IN_STATUSES } from './clearinghouse';
 import { CalBundle, Text } from './common';
 import { Jws, oneOf, Timestamp } from './schema';
 
-export { EventList } from './common';
+export { EventList, TokenList, TokenView } from './common';
 
 /** `GET /ls/v1/identity` (public): what a session host pins when it enrols. */
 export const ServerIdentity = Type.Object({
@@ -220,7 +220,16 @@ export const HostList = Type.Object({
 export type HostList = Static<typeof HostList>;
 
 /** `POST /ls/v1/hosts/enroll`: the session host's ls:host token. */
-export const Enrolment = Type.Object({ token: Type.String(), name: Type.String(), serverId: Type.String() });
+export const Enrolment = Type.Object({
+  token: Type.String(),
+  name: Type.String(),
+  serverId: Type.String(),
+  /** the host's ID, from the key its signed enrolment statement carried */
+  hostId: Type.Optional(Type.String()),
+  /** the organization the host is now registered with at the clearinghouse */
+  orgId: Type.Optional(Type.String()),
+  registered: Type.Optional(Type.Boolean()),
+});
 export type Enrolment = Static<typeof Enrolment>;
 
 /** `POST /ls/v1/cals` (body): a session host asks for a CAL for a device or a user. */
@@ -267,6 +276,8 @@ export const CheckInResult = Type.Object({
   auditCheckpoint: Type.Optional(AuditCheckpointView),
   /** set when the checkpoint received does not extend the one kept (event 9151). */
   checkpointRegression: Type.Optional(CheckpointRegressionView),
+  /** session hosts of the organization's registry this server now recognises */
+  hostsInRegistry: Type.Optional(Type.Integer()),
 });
 export type CheckInResult = Static<typeof CheckInResult>;
 

@@ -29,7 +29,31 @@ export const SessionHostStatus = Type.Object({
   mode: oneOf(MODES),
   modeValue: Type.Integer({ description: 'the LicensingMode registry value (2, 4 or 5)' }),
   modeSource: Source,
-  licenseServers: Type.Array(Type.Object({ url: Type.String(), enrolled: Type.Boolean(), serverId: Type.Optional(Type.String()) })),
+  licenseServers: Type.Array(
+    Type.Object({
+      url: Type.String(),
+      enrolled: Type.Boolean(),
+      serverId: Type.Optional(Type.String()),
+      identityChange: Type.Optional(
+        Type.Object(
+          {
+            followed: Type.Boolean(),
+            at: Timestamp,
+            previousServerId: Type.Optional(Type.String({ description: 'followed: the server ID this one replaced behind the URL' })),
+            heldServerId: Type.Optional(Type.String({ description: 'held: the new server ID this host did not follow' })),
+            reason: Type.Optional(Type.String()),
+          },
+          { description: 'a new license server identity was found behind this URL (a reinstall at the same address, or something else answering there)' },
+        ),
+      ),
+    }),
+  ),
+  identity: Type.Optional(
+    Type.Object(
+      { hostId: Type.String(), organization: Type.Optional(Type.String()) },
+      { description: "this host's ID (from its key, host.key) and the organization its enrolment registered it with" },
+    ),
+  ),
   licenseServersSource: Source,
   layers: Type.Object(Object.fromEntries(CONFIG_LAYERS.map((l) => [l, Type.Optional(LayerView)])) as Record<(typeof CONFIG_LAYERS)[number], Type.TOptional<typeof LayerView>>),
   grace: Type.Object({ daysLeft: Type.Integer(), expired: Type.Boolean(), endsAt: Timestamp }),
@@ -62,7 +86,13 @@ export const Admission = Type.Object({
 export type Admission = Static<typeof Admission>;
 
 /** `POST /sh/v1/enroll`. */
-export const HostEnrolment = Type.Object({ licenseServerUrl: Type.String(), serverId: Type.Optional(Type.String()) });
+export const HostEnrolment = Type.Object({
+  licenseServerUrl: Type.String(),
+  serverId: Type.Optional(Type.String()),
+  hostId: Type.Optional(Type.String({ description: "this host's ID, from its key" })),
+  orgId: Type.Optional(Type.String({ description: 'the organization the license server registered this host with' })),
+  registered: Type.Optional(Type.Boolean({ description: "whether the host's key is now in its organization's host registry" })),
+});
 export type HostEnrolment = Static<typeof HostEnrolment>;
 
 const Failed = Type.Object({ error: Type.String() });
@@ -71,7 +101,14 @@ const Failed = Type.Object({ error: Type.String() });
 export const RefreshReport = Type.Object({
   trustAnchor: Type.Optional(Type.Union([Type.Object({ fingerprint: Type.String() }), Failed])),
   revocations: Type.Optional(Type.Union([Type.Object({ seq: Type.Integer(), updated: Type.Boolean() }), Failed])),
-  identities: Type.Array(Type.Object({ licenseServerUrl: Type.String(), serverId: Type.Optional(Type.String()), error: Type.Optional(Type.String()) })),
+  identities: Type.Array(
+    Type.Object({
+      licenseServerUrl: Type.String(),
+      serverId: Type.Optional(Type.String()),
+      error: Type.Optional(Type.String()),
+      changed: Type.Optional(Type.Union([Type.Literal('followed'), Type.Literal('held')], { description: 'a new identity behind the URL: followed, or held (not vouched for)' })),
+    }),
+  ),
 });
 export type RefreshReport = Static<typeof RefreshReport>;
 

@@ -24,7 +24,7 @@ import { ISSUED_SORTS, type IssuedSortName } from '../../core/issued-list';
 import { api, apiText, grantFor, tokenFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useLoad, type TypedCode } from '../ui';
-import { EventsCard, emptyProgramFields, ProgramInputs, programData, useWrite } from './shared';
+import { EventsCard, emptyProgramFields, ProgramInputs, programData, TokensCard, useWrite } from './shared';
 
 
 
@@ -716,6 +716,7 @@ export function LicenseManager(props: PageProps) {
           <IssuedLicenses {...props} packs={status.data.keyPacks} canWrite={canWrite} onChanged={reload} now={now} refresh={refresh} />
           {canWrite ? <MigrationCode {...props} /> : null}
           {canWrite ? <Hosts {...props} canWrite={canWrite} /> : null}
+          {canWrite ? <TokensCard {...props} component="ls" /> : null}
           {canWrite ? <Rebuild {...props} onDone={reload} /> : null}
           {canWrite ? <Deactivate {...props} onDone={reload} /> : null}
         </>

@@ -6,10 +6,10 @@
 import type { CaseAnswer, CaseList, ConfirmationAnswer, DeactivationAnswer, KeyPackIdAnswer, PackList, ServerList } from '../../core/wire/clearinghouse';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, type CalType, type CalVersion } from '../../core/vocabulary';
-import { api } from '../api';
+import { api, grantFor } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeField, Copyable, Empty, emptyCode, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type TypedCode } from '../ui';
-import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, packRequestFields } from './shared';
+import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, packRequestFields, TokensCard } from './shared';
 
 const valid = (c: TypedCode) => c.check?.state === 'valid';
 
@@ -256,6 +256,7 @@ export function Portal(props: PageProps) {
       </Card>
       <WebActivation {...props} onChanged={reload} />
       <Deactivation {...props} onChanged={reload} />
+      {['ch:org', 'ch:admin'].includes(grantFor(props.keyring, 'ch')?.scope ?? '') ? <TokensCard {...props} component="ch" /> : null}
     </>
   );
 }

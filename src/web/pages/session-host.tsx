@@ -36,7 +36,7 @@ function EnrolmentBadge(props: { enrolled: boolean; probe: Probe | undefined; pr
   if (!props.enrolled) return <Badge value="not enrolled" />;
   if (!p) return <span class="badge warning" data-probe="unknown" title="The license server was not asked yet.">{props.probed ? 'enrolment not verified' : 'checking…'}</span>;
   if (p.outcome === 'would-issue') return <span class="badge enrolled" data-probe={p.outcome}>enrolled</span>;
-  const label = p.outcome === 'unreachable' ? 'unreachable from this host' : p.code === 'UNAUTHENTICATED' || p.code === 'FORBIDDEN_SCOPE' ? 'enrolment refused' : `no CAL: ${p.code ?? 'refused'}`;
+  const label = p.outcome === 'unreachable' ? 'unreachable from this host' : p.code === 'UNAUTHENTICATED' || p.code === 'FORBIDDEN_SCOPE' || p.code === 'HOST_SIGNATURE_INVALID' ? 'enrolment refused' : `no CAL: ${p.code ?? 'refused'}`;
   return <span class="badge refused" data-probe={p.outcome} data-code={p.code ?? ''} title={p.message ?? ''}>{label}</span>;
 }
 

@@ -1,10 +1,10 @@
 /** Views of the API answers that several pages show, and form pieces they share. */
-import type { CaseView } from '../../core/wire/clearinghouse';
+import type { CaseView, TokenList, TokenView } from '../../core/wire/clearinghouse';
 import { sourceSeenPhrase } from '../../core/diagnosis-snapshot';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
-import { scopeFromRefusal, type ApiResult, type Component } from '../api';
+import { api, scopeFromRefusal, type ApiResult, type Component } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useAction, type Loaded, type TypedCode } from '../ui';
+import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
 
 /** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
 export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
@@ -192,5 +192,46 @@ export function EventTable(props: { events: EventView[]; withComponent?: boolean
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * The tokens of a component (DESIGN §4: every token can be listed and revoked): what each one is for, never its
+ * secret, and a button to revoke it. The license manager shows its server's tokens, the portal its organization's.
+ */
+export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
+  const tokens = useLoad(() => api<TokenList>(props.keyring, props.component, 'GET', '/tokens'));
+  const revoke = useWrite(props, props.component, (id: string) => api<TokenView>(props.keyring, props.component, 'DELETE', `/tokens/${encodeURIComponent(id)}`), tokens.reload);
+  return (
+    <Card title="Tokens" id="tokens">
+      <Refusal error={tokens.error} />
+      {tokens.data && tokens.data.tokens.length === 0 ? <Empty>No live token.</Empty> : null}
+      {tokens.data && tokens.data.tokens.length > 0 ? (
+        <table>
+          <TableHead columns={['Token', 'Kind', 'For', 'Created', '']} />
+          <tbody>
+            {tokens.data.tokens.map((t) => (
+              <tr data-token={t.id}>
+                <td class="mono small">{t.id}</td>
+                <td>{t.kind === 'join' ? 'join token (unused)' : t.kind}</td>
+                <td>{t.label ?? t.subject ?? '—'}</td>
+                <td>{formatDate(t.createdAt)}</td>
+                <td>
+                  <button type="button" class="danger" disabled={revoke.busy} onClick={() => void revoke.go(t.id)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <Refusal error={revoke.error} />
+      {revoke.result ? (
+        <div class="alert ok" role="status">
+          Token {revoke.result.id} ({revoke.result.kind}) revoked: it is refused from now on.
+        </div>
+      ) : null}
+    </Card>
   );
 }

@@ -263,6 +263,26 @@ const rows: Row[] = [
     fix: `opencal host enroll --license-server ${LS_URL} --join-token <JOIN_TOKEN> --url ${HOST_URL}`,
   },
   {
+    name: 'a new identity behind a listed URL that the host does not follow',
+    build: (s) => {
+      s.sessionHost.identityChanges = [{ url: LS_URL, followed: false, serverId: 'OLD-ID', heldServerId: 'NEW-ID', reason: 'it shows no certificate from the clearinghouse' }];
+    },
+    code: 'LICENSE_SERVER_IDENTITY_CHANGED',
+    severity: 'blocking',
+    fix: `opencal licmgr status --url ${LS_URL}`,
+    message: 'NEW-ID',
+  },
+  {
+    name: 'a license server reinstalled at the same address, followed by the host',
+    build: (s) => {
+      s.sessionHost.identityChanges = [{ url: LS_URL, followed: true, serverId: 'NEW-ID', previousServerId: 'OLD-ID' }];
+    },
+    code: 'LICENSE_SERVER_IDENTITY_CHANGED',
+    severity: 'info',
+    fix: 'Nothing to do',
+    message: 'was OLD-ID',
+  },
+  {
     name: 'revoke budget exhausted',
     build: (s) => {
       s.licenseServers[0]!.revokeBudgets = [{ calVersion: 2019, installed: 10, revokedLive: 2, nextRevokeAllowedOn: '2025-04-12T00:00:00.000Z' }];
