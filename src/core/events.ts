@@ -209,6 +209,21 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'Gate front-end credential {credentialId} was revoked; its front end gets no seats any more.'),
   def(9260, SH, 'information', 'TRUST_ANCHOR_ROTATED', 'session-host',
     'The clearinghouse key set was rotated (keys {keys}), endorsed by trusted key {endorsedBy}; the fingerprint of its root key stays {fingerprint}.'),
+  // the entitlement chain and the clock (9220–9229)
+  def(9220, SH, 'error', 'CAL_FORGED_BY_ISSUER', 'session-host',
+    'Device {device} presented a CAL signed by license server {licenseServerId} that no license server issues ({code}: kind {kind}, type {calType}, {lifetimeDays} days); it was refused and nothing was issued. Whoever holds that license server key signs forged licenses.'),
+  def(9221, SH, 'warning', 'CAL_ISSUER_OTHER_ORGANIZATION', 'session-host',
+    'Device {device} presented a CAL of license server {licenseServerId}, a server of organization {issuerOrganization}, not of this host\'s organization {organization}; it was not honoured and a CAL is requested from the listed license servers.'),
+  def(9222, SH, 'warning', 'CAL_ISSUER_NOT_LISTED', 'session-host',
+    'Device {device} presented a CAL of license server {licenseServerId}, which is neither on this host\'s list nor a server of its organization; it was not honoured.'),
+  def(9223, SH, 'warning', 'PROVISIONAL_WINDOW_OVER', 'session-host',
+    'CALs of pack {pack} of license server {licenseServerId} still come without the grant signed by the clearinghouse, {windowDays} days after this host first saw them ({firstSeenAt}); they are no longer honoured. Let that license server check in with the clearinghouse.'),
+  def(9224, SH, 'information', 'PROVISIONAL_PACK_SEEN', 'session-host',
+    'First CAL of pack {pack} of license server {licenseServerId} without its signed grant (a pack installed from a typed key pack ID): honoured until {windowEndsAt} ({windowDays} days) while the grant is on its way.'),
+  def(9225, SH, 'warning', 'LICENSE_SERVER_CLOCK_SKEW', 'session-host',
+    'The clock of license server {licenseServerUrl} differs from this host\'s by {skewSeconds} s, more than the {leewaySeconds} s tolerated: CALs it issues look {direction} here. Synchronise both clocks (NTP).'),
+  def(9226, SH, 'information', 'HOST_ORGANIZATION_LEARNED', 'session-host',
+    'This session host belongs to organization {organization} (from the certificate of license server {licenseServerUrl}); CALs of license servers of other organizations are not honoured.'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)

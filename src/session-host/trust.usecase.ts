@@ -12,6 +12,7 @@ import type { SessionHostContext } from './context';
 import type { TrustAnchorResponse } from './license-server-client';
 import { listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations } from './session-host.repository';
 import type { RefreshReport } from '../core/wire/session-host';
+import { provisionalWindowOf } from './chain.usecase';
 
 /** Loads what the database holds into the in-memory cache (at start). */
 export async function loadTrust(ctx: SessionHostContext): Promise<void> {
@@ -22,6 +23,8 @@ export async function loadTrust(ctx: SessionHostContext): Promise<void> {
       ctx.trust.anchor = keySetFromJwks(stored);
       ctx.trust.anchorKeys = stored.keys;
       if (state.fingerprint !== undefined) ctx.trust.fingerprint = state.fingerprint;
+      const windowDays = provisionalWindowOf(stored);
+      if (windowDays !== undefined) ctx.trust.provisionalWindowDays = windowDays;
     } catch {
       // A stored anchor that no longer parses is ignored; the next refresh or file load replaces it.
     }
@@ -59,6 +62,7 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
     );
   }
   const changed = accepted.value.changed || ctx.trust.fingerprint !== fingerprint;
+  const windowDays = provisionalWindowOf(anchor);
   await ctx.change(async (trx, log, at) => {
     await saveAnchor(trx, JSON.stringify(accepted.value.anchor), fingerprint, source, at);
     if (changed) log.event(9204, { source, fingerprint });
@@ -68,6 +72,8 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
   ctx.trust.anchor = keys;
   ctx.trust.anchorKeys = accepted.value.anchor.keys;
   ctx.trust.fingerprint = fingerprint;
+  if (windowDays === undefined) delete ctx.trust.provisionalWindowDays;
+  else ctx.trust.provisionalWindowDays = windowDays;
   return ok({ fingerprint });
 }
 
