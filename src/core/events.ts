@@ -128,6 +128,15 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'This node does not hold the current key {current} in {where}: it signs with the older key {signing} until the key file is copied here.'),
   def(9063, CH, 'error', 'CH_NODE_KEY_REFUSED', 'clearinghouse',
     'A clearinghouse node did not start: its keys in {where} do not match the key set of the database ({code}: {keys}). Copy the key files of the first node to it.'),
+  // tenant binding (9020–9029)
+  def(9020, CH, 'warning', 'CH_PACK_OF_ANOTHER_ORGANIZATION', 'clearinghouse',
+    'License server {serverId} (organization {serverOrg}) tried to install pack {pack} of organization {packOrg}; it was refused.'),
+  def(9021, CH, 'information', 'CH_ACTIVATION_UNCONFIRMED', 'clearinghouse',
+    'Organization {orgId} activated license server {serverId} by {method} (serial {serial}); the activation stays unconfirmed until the server proves possession of its key with a signed request.'),
+  def(9022, CH, 'information', 'CH_ACTIVATION_CONFIRMED', 'clearinghouse',
+    'License server {serverId} proved possession of its key ({proof}): its activation for organization {orgId} (serial {serial}) is confirmed.'),
+  def(9023, CH, 'warning', 'CH_ACTIVATION_CLAIM_DROPPED', 'clearinghouse',
+    'The unconfirmed activation of license server {serverId} by organization {orgId} (serial {serial}) was dropped: the server proved it belongs to organization {ownerOrgId}. {releasedPacks} packs that organization installed on it were released.'),
 
   // ---- license server, our range 9100–9199 (TerminalServices-Licensing) -------------------------------------
   def(9100, LS, 'information', 'KEY_PACK_INSTALLED', 'license-server',

@@ -817,6 +817,14 @@ export const REFUSALS = {
       `« La clé est déjà activée » : ce pack est activé sur le serveur de licences ${d.serverId}. Pour le déplacer ici, faites un code de migration sur ce serveur de licences (Manage CALs → Migrate) et soumettez-le avec la clé de pack, ou désactivez d'abord le serveur de licences ${d.serverId}.`,
     { event: 9006 },
   ),
+  PACK_OF_ANOTHER_ORGANIZATION: entry<{ pack: number; serverId: string }>(
+    403,
+    (d) =>
+      `Pack ${d.pack} belongs to another organization than license server ${d.serverId}: a pack is installed only on a license server of the organization that bought it. Install it on one of that organization's license servers.`,
+    (d) =>
+      `Le pack ${d.pack} appartient à une autre organisation que le serveur de licences ${d.serverId} : un pack ne s'installe que sur un serveur de licences de l'organisation qui l'a acheté. Installez-le sur un serveur de licences de cette organisation.`,
+    { event: 9020 },
+  ),
   PACK_KEY_REQUIRED: entry(400, () => 'Give the 25-character pack key.', () => 'Donnez la clé de pack de 25 caractères.'),
   PACK_KEY_UNKNOWN: entry(
     422,
