@@ -177,6 +177,28 @@ describeEachDatabase('session host admission without a reachable license server'
     expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await make(clock.now())] })).toMatchObject({ ok: false, error: { code: expected } });
   });
 
+  it('a pack installed from a typed key pack ID: its grantless CALs are honoured for 14 days from the first sighting (9224), then not (9223); with the signed grant, again', async () => {
+    await start();
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    await knowsItsLicenseServer();
+    clock.set(addDays(T0, 121)); // the grace period is over: only a CAL admits
+    const grantless = async () => {
+      const b = await permanentBundle(ch, ls, clock.now());
+      return { token: b.token, certificate: b.certificate };
+    };
+    const firstSeen = clock.now();
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await grantless()] })).toMatchObject({ ok: true, value: { basis: 'presented' } });
+    expect((await events(9224)).map((e) => e.data)).toEqual([expect.objectContaining({ pack: 7, licenseServerId: ls.kid, windowDays: 14, windowEndsAt: addDays(firstSeen, 14).toISOString() })]);
+    clock.set(addDays(firstSeen, 14));
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await grantless()] })).toMatchObject({ ok: true, value: { basis: 'presented' } });
+    clock.set(new Date(addDays(firstSeen, 14).getTime() + 60_000));
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await grantless()] })).toMatchObject({ ok: false, error: { code: 'CAL_PROVISIONAL_WINDOW_OVER' } });
+    expect((await events(9223)).map((e) => e.data['pack'])).toEqual([7]);
+    expect(await events(9224)).toHaveLength(1);
+    // the grant reaches the license server (check-in): its CALs carry it and are honoured again
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await permanentBundle(ch, ls, clock.now())] })).toMatchObject({ ok: true, value: { basis: 'presented' } });
+  });
+
   it('a CAL from a pack reissued to another server is not honoured once the revocation list names it', async () => {
     const list = await revocationList(ch, T0, { grants: [{ serverId: ls.kid, pack: 7, seq: 1, at: sec(T0), caseNumber: 'CH-000001' }] });
     await start({ revocationList: list });
