@@ -8,7 +8,8 @@ import { decodeCode } from '../../src/core/codes/index';
 import { queryEvents } from '../../src/events/event-log';
 import type { Database } from '../../src/storage/database';
 import { describeEachDatabase } from '../helpers/databases';
-import { activate, checkIn, clearinghouseWithPack, COMPANY, FakeLicenseServer, install, orgWithPack, payloadOf, type Harness, type OrgWithPack } from './fixtures';
+import { base64urlEncode } from '../../src/trust/index';
+import { activate, checkIn, clearinghouseWithPack, COMPANY, FakeLicenseServer, install, orgWithPack, payloadOf, random, type Harness, type OrgWithPack } from './fixtures';
 
 describeEachDatabase('clearinghouse tenant binding', (tdb) => {
   let h: Harness;
@@ -30,6 +31,11 @@ describeEachDatabase('clearinghouse tenant binding', (tdb) => {
     const d = decodeCode(confirmation, 'activationConfirmation');
     if (!d.ok) throw new Error('confirmation');
     return d.value.fields.serial as number;
+  };
+  /** A signed check-in naming the activation serial the license server typed (what opencal licmgr check-in sends). */
+  const checkInNaming = async (serial: number) => {
+    const chain = { counter: ls.chain.counter + 1, prev: ls.chain.receiptHash, attempt: base64urlEncode(random(8)) };
+    return h.call('POST', '/servers/check-in', await ls.signed('check-in', { instanceId: ls.instanceId, packs: [], chain, activationSerial: serial }));
   };
   const server = async (orgToken: string) => ((await h.call('GET', '/servers', undefined, orgToken)).body.servers as { serverId: string }[]).map((s) => s.serverId);
 
@@ -64,7 +70,7 @@ describeEachDatabase('clearinghouse tenant binding', (tdb) => {
     expect(undecided.body.certificate).toBeUndefined();
 
     // A's license server typed A's confirmation: its check-in names that activation
-    const proven = await h.call('POST', '/servers/check-in', await ls.signed('check-in', { instanceId: ls.instanceId, packs: [], activationSerial: serialOf(own.body.confirmation) }));
+    const proven = await checkInNaming(serialOf(own.body.confirmation));
     expect(proven.status).toBe(200);
     expect(payloadOf(proven.body.certificate)).toMatchObject({ sub: ls.serverId, org: a.orgId, method: 'web', serial: serialOf(own.body.confirmation) });
     expect(proven.body.grants).toEqual([]);
@@ -82,7 +88,7 @@ describeEachDatabase('clearinghouse tenant binding', (tdb) => {
   it('a phone-activated site that installed its pack by key pack ID gets its certificate and grant at its first signed check-in', async () => {
     const web = await webActivate(a);
     expect((await h.call('POST', '/portal/install', { serverId: ls.serverId, packKey: a.packKey, agreementNumber: '1234567' }, a.orgToken)).status).toBe(200);
-    const c = await h.call('POST', '/servers/check-in', await ls.signed('check-in', { instanceId: ls.instanceId, packs: [], activationSerial: serialOf(web.body.confirmation) }));
+    const c = await checkInNaming(serialOf(web.body.confirmation));
     expect(payloadOf(c.body.certificate)).toMatchObject({ org: a.orgId });
     expect(c.body.grants.map((g: string) => payloadOf(g))).toEqual([expect.objectContaining({ sub: ls.serverId, pack: a.packNumber })]);
     expect(await events(9023)).toHaveLength(0);
