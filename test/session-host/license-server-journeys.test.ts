@@ -141,9 +141,9 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
     const token = await h.ls.useCases.createJoinToken({ name: 'RDSH-01' });
     if (!token.ok) throw new Error(token.error.message);
     expect((await late.useCases.enroll(lsHttp.url, token.value.joinToken)).ok).toBe(true);
-    await activatedWithPack(h, [{ packNumber: 13, count: 5 }]);
     h.clock.set(addDays(h.clock.now(), 121));
     behind.set(addDays(behind.now(), 121)); // the grace period is over: a CAL is needed
+    await activatedWithPack(h, [{ packNumber: 13, count: 5 }]); // phone-installed now: within its provisional window
     const store = join(dir, 'late.json');
 
     const first = await connect(lateHttp.url, { name: 'PC-09', storePath: store, clock: behind, credential: cred });
