@@ -10,7 +10,10 @@ import { CAL_TYPES, isCalVersion, PROGRAMS, REACTIVATION_REASONS, type Activatio
 import { base64urlEncode } from '../trust/index';
 import {
   activationSerialsOf,
+  closeClaim,
+  confirmServer,
   endGrant,
+  endOpenClaims,
   endServerActivation,
   findGrant,
   findOrganization,
@@ -20,6 +23,9 @@ import {
   grantsOfServer,
   insertActivation,
   insertCase,
+  insertClaim,
+  openClaimsOf,
+  releasePacksOfOrgOn,
   insertRevocation,
   markReceipt,
   recordCheckIn,
@@ -27,6 +33,7 @@ import {
   setServerCertificate,
   upsertServerActivation,
   type ChDb,
+  type ClaimRecord,
   type ServerRecord,
 } from './clearinghouse.repository';
 import { type Actor, type ChangeLog, type ChContext } from './context';
@@ -96,9 +103,12 @@ async function activateInTx(
     kind: 'activate' | 'reactivate';
     reason: string | null;
     actor: Actor;
+    /** proven by a signed request (auto), or a renewal of a confirmed activation; false: a web/phone claim */
+    confirmed: boolean;
   },
 ): Promise<Activated> {
   await upsertServerActivation(trx, {
+    confirmedAt: a.confirmed ? at.toISOString() : null,
     serverId: a.serverId,
     idPrefix: serverIdPrefix(a.serverId),
     publicKey: a.pub,
@@ -152,12 +162,16 @@ export async function activateAuto(
   if (!(await findOrganization(ctx.db, orgId))) return refuse('ORG_NOT_FOUND', { problem: 'token' });
   const existing = await findServer(ctx.db, req.serverId);
   if (existing?.status === 'invalidated') return invalidated(existing);
-  const renewal = existing?.status === 'activated' && !isCertificateCurrent(new Date(existing.certificateExpiresAt), ctx.clock.now());
-  if (existing?.status === 'activated') {
+  const confirmed = existing?.status === 'activated' && existing.confirmedAt !== null;
+  const renewal = confirmed && !isCertificateCurrent(new Date(existing.certificateExpiresAt), ctx.clock.now());
+  if (confirmed) {
     if (existing.orgId !== orgId) return alreadyActivatedElsewhere(existing);
     // A retry after a lost answer: the same activation again, while its certificate is valid.
     if (!renewal) return ok({ certificate: existing.certificate });
   }
+  // An activated but unconfirmed server (a web or phone claim, perhaps another organization's squatting on its
+  // public product ID): this signed request proves possession of the key, with this organization's token.
+  const claimed = existing?.status === 'activated' && !confirmed;
   return ctx.change(async (trx, log, at) => {
     const a = await activateInTx(ctx, trx, log, at, {
       serverId: req.serverId,
@@ -167,11 +181,90 @@ export async function activateAuto(
       serverVersion: version.value,
       company: company.value,
       kind: renewal ? 'reactivate' : 'activate',
-      reason: renewal ? 'certificate-expired' : existing ? 'activated again after deactivation' : null,
+      reason: renewal ? 'certificate-expired' : existing && !claimed ? 'activated again after deactivation' : null,
       actor: `org:${orgId}`,
+      confirmed: true,
     });
+    if (claimed) await settleClaims(trx, log, at, req.serverId, { orgId, serial: a.serial, proof: 'signed auto activation' });
     return ok({ certificate: a.certificate });
   });
+}
+
+/**
+ * The server proved possession of its key for `winner`: every open claim is closed — the winner's organization's
+ * as confirmed, the others' as dropped, with the packs those organizations installed on it released (their
+ * grants ended and listed on the revocation list) and event 9023 each. Event 9022 records the proof.
+ */
+async function settleClaims(
+  trx: ChDb,
+  log: ChangeLog,
+  at: Date,
+  serverId: string,
+  winner: { orgId: string; serial: number; proof: string },
+): Promise<void> {
+  const iso = at.toISOString();
+  for (const claim of await openClaimsOf(trx, serverId)) {
+    if (claim.orgId === winner.orgId) {
+      await closeClaim(trx, claim.serial, 'confirmed', iso);
+      continue;
+    }
+    if (!(await closeClaim(trx, claim.serial, 'dropped', iso))) continue;
+    const released = await releasePacksOfOrgOn(trx, serverId, claim.orgId, iso);
+    for (const r of released) {
+      await endGrant(trx, r.pack, r.seq, 'released', iso, null);
+      await insertRevocation(trx, { kind: 'grant', serverId, pack: r.pack, seq: r.seq, caseNumber: null, reason: 'activation claim dropped', at: iso });
+    }
+    log.event(9023, { serverId, orgId: claim.orgId, serial: claim.serial, ownerOrgId: winner.orgId, releasedPacks: released.length });
+    log.record({
+      actor: `server:${serverId}`,
+      action: 'server.activation-claim-dropped',
+      subject: `server:${serverId}`,
+      data: { orgId: claim.orgId, serial: claim.serial, ownerOrgId: winner.orgId, released: released.map((r) => r.pack) },
+    });
+  }
+  log.event(9022, { serverId, orgId: winner.orgId, serial: winner.serial, proof: winner.proof });
+  log.record({ actor: `server:${serverId}`, action: 'server.activation-confirmed', subject: `server:${serverId}`, data: { orgId: winner.orgId, serial: winner.serial, proof: winner.proof } });
+}
+
+/**
+ * Which open claim a signed request confirms: the one whose serial the server names (the activation confirmation
+ * it was given), else the one of `orgId` (a signed install of that organization's pack), else — when every open
+ * claim is one organization's — its latest. Undefined when the proof cannot tell the claimants apart.
+ */
+function claimProven(claims: readonly ClaimRecord[], proof: { serial?: number; orgId?: string }): ClaimRecord | undefined {
+  if (proof.serial !== undefined) return claims.find((c) => c.serial === proof.serial);
+  const pool = proof.orgId !== undefined ? claims.filter((c) => c.orgId === proof.orgId) : claims;
+  if (pool.length === 0 || pool.some((c) => c.orgId !== pool[0]!.orgId)) return undefined;
+  return pool[pool.length - 1];
+}
+
+/**
+ * A signed request (check-in, holdings, install) from a server whose activation is still an unconfirmed claim:
+ * the server has proved possession of its key, so the claim it proves becomes the activation — certificate signed
+ * for that organization — and the others are dropped. Returns the server as it is afterwards.
+ */
+export async function confirmBySignature(
+  ctx: ChContext,
+  server: ServerRecord,
+  proof: { serial?: number; orgId?: string; how: string },
+): Promise<ServerRecord> {
+  if (server.status !== 'activated' || server.confirmedAt !== null) return server;
+  const claim = claimProven(await openClaimsOf(ctx.db, server.serverId), proof);
+  if (!claim) return server;
+  await ctx.change(async (trx, log, at) => {
+    const { certificate, expiresAt } = await signCertificate(
+      ctx,
+      { serverId: server.serverId, pub: server.publicKey, orgId: claim.orgId, method: claim.method, serverVersion: claim.serverVersion, serial: claim.serial },
+      at,
+    );
+    const confirmed = await confirmServer(trx, server.serverId, {
+      orgId: claim.orgId, method: claim.method, company: claim.company, serverVersion: claim.serverVersion, serial: claim.serial,
+      certificate, expiresAt: expiresAt.toISOString(), at: at.toISOString(),
+    });
+    if (confirmed) await settleClaims(trx, log, at, server.serverId, { orgId: claim.orgId, serial: claim.serial, proof: proof.how });
+    return ok(undefined);
+  });
+  return (await findServer(ctx.db, server.serverId)) ?? server;
 }
 
 function alreadyActivatedElsewhere(server: ServerRecord) {
@@ -208,6 +301,7 @@ export async function reactivateAuto(
       kind: 'reactivate',
       reason,
       actor: `org:${orgId}`,
+      confirmed: true,
     });
     return ok({ certificate: a.certificate });
   });
@@ -230,26 +324,53 @@ export async function activateByProductId(
   const pub = base64urlEncode(key.value);
   const existing = await findServer(ctx.db, serverId);
   if (existing?.status === 'invalidated') return invalidated(existing);
-  const renewal = existing?.status === 'activated' && !isCertificateCurrent(new Date(existing.certificateExpiresAt), ctx.clock.now());
-  if (existing?.status === 'activated') {
+  const confirmed = existing?.status === 'activated' && existing.confirmedAt !== null;
+  const renewal = confirmed && !isCertificateCurrent(new Date(existing.certificateExpiresAt), ctx.clock.now());
+  if (confirmed) {
     if (existing.orgId !== input.orgId) return alreadyActivatedElsewhere(existing);
     if (!renewal) {
       return ok({ confirmation: activationConfirmation(ctx, pub, existing.activationSerial, new Date(existing.certificateExpiresAt)), licenseServerId: serverId });
     }
-  }
-  return ctx.change(async (trx, log, at) => {
-    const a = await activateInTx(ctx, trx, log, at, {
-      serverId,
-      pub,
-      orgId: input.orgId,
-      method: input.method,
-      serverVersion: version.value,
-      company: company.value,
-      kind: renewal ? 'reactivate' : 'activate',
-      reason: renewal ? 'certificate-expired' : existing ? 'activated again after deactivation' : null,
-      actor,
+    // A confirmed activation renewed by web or phone stays confirmed: the server proved its key to this organization.
+    return ctx.change(async (trx, log, at) => {
+      const a = await activateInTx(ctx, trx, log, at, {
+        serverId, pub, orgId: input.orgId, method: input.method, serverVersion: version.value, company: company.value,
+        kind: 'reactivate', reason: 'certificate-expired', actor, confirmed: true,
+      });
+      return ok({ confirmation: activationConfirmation(ctx, pub, a.serial, a.expiresAt), licenseServerId: serverId });
     });
-    return ok({ confirmation: activationConfirmation(ctx, pub, a.serial, a.expiresAt), licenseServerId: serverId });
+  }
+  // A server the clearinghouse has never seen (or deactivated): a product ID is public, so this activation is only a
+  // claim until the server proves possession of its key (its first signed request). Another organization's claim
+  // meanwhile does not lock this one out: both are recorded, the server's proof picks the owner (tenant binding).
+  const now = ctx.clock.now();
+  const own = existing?.status === 'activated' ? (await openClaimsOf(ctx.db, serverId)).filter((c) => c.orgId === input.orgId) : [];
+  const current = own.find((c) => new Date(c.validUntil).getTime() > now.getTime());
+  if (current) return ok({ confirmation: activationConfirmation(ctx, pub, current.serial, new Date(current.validUntil)), licenseServerId: serverId });
+  return ctx.change(async (trx, log, at) => {
+    let serial: number;
+    let validUntil: Date;
+    if (existing?.status === 'activated') {
+      validUntil = new Date(at.getTime() + ctx.config.certificateDays * 86_400_000);
+      serial = await insertActivation(trx, {
+        serverId, kind: 'activate', method: input.method, reason: 'claim while unconfirmed', orgId: input.orgId, at: at.toISOString(), validUntil: validUntil.toISOString(),
+      });
+      log.record({ actor, action: 'server.activation-claimed', subject: `server:${serverId}`, data: { method: input.method, orgId: input.orgId, serial, company: company.value } });
+    } else {
+      await endOpenClaims(trx, serverId, at.toISOString());
+      const a = await activateInTx(ctx, trx, log, at, {
+        serverId, pub, orgId: input.orgId, method: input.method, serverVersion: version.value, company: company.value,
+        kind: 'activate', reason: existing ? 'activated again after deactivation' : null, actor, confirmed: false,
+      });
+      serial = a.serial;
+      validUntil = a.expiresAt;
+    }
+    await insertClaim(trx, {
+      serial, serverId, orgId: input.orgId, method: input.method, company: company.value, serverVersion: version.value,
+      validUntil: validUntil.toISOString(), at: at.toISOString(),
+    });
+    log.event(9021, { serverId, orgId: input.orgId, method: input.method, serial });
+    return ok({ confirmation: activationConfirmation(ctx, pub, serial, validUntil), licenseServerId: serverId });
   });
 }
 
@@ -269,6 +390,7 @@ export async function deactivateInTx(
   if (!(await endServerActivation(trx, server.serverId, 'deactivated', iso, how === 'auto' ? 'deactivated' : 'deactivation receipt', how === 'receipt'))) {
     return undefined;
   }
+  await endOpenClaims(trx, server.serverId, iso);
   const released = await releasePacksOf(trx, server.serverId, iso);
   for (const r of released) {
     await endGrant(trx, r.pack, r.seq, 'released', iso, null);
@@ -353,7 +475,7 @@ export type { CheckInAnswer } from '../core/wire/clearinghouse';
  */
 export async function checkIn(
   ctx: ChContext,
-  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown; chain?: unknown; activation?: unknown } },
+  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown; chain?: unknown; activation?: unknown; activationSerial?: unknown } },
 ): Promise<Result<CheckInAnswer>> {
   const instanceId = req.body.instanceId;
   if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
@@ -365,7 +487,9 @@ export async function checkIn(
   if (!link.ok) return link;
   const claimed = parseClaimedActivation(req.body.activation);
   if (!claimed.ok) return claimed;
-  const server = await findServer(ctx.db, req.serverId);
+  const found = await findServer(ctx.db, req.serverId);
+  // The activation the server names (its typed confirmation) tells which organization's claim this signature proves.
+  const server = found && (await confirmBySignature(ctx, found, { ...(claimed.value ? { serial: claimed.value.serial } : serialOf(req.body)), how: 'signed check-in' }));
   if (!server) {
     // A server the clearinghouse never activated that holds packs or an activation made them from codes it forged.
     if (reported.value.length > 0 || claimed.value) {
@@ -508,13 +632,21 @@ function parseClaimedActivation(value: unknown): Result<{ serial: number; method
   return ok({ serial: o.serial as number, method: o.method });
 }
 
+/** The activation serial a license server names in a signed request's body (the confirmation it was given). */
+function serialOf(body: { activationSerial?: unknown }): { serial?: number } {
+  const v = body.activationSerial;
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? { serial: v } : {};
+}
+
 export async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckInAnswer> {
   const server = await findServer(ctx.db, serverId);
-  const grants = await grantsOfServer(ctx.db, serverId, 'active');
+  // An unconfirmed claim gets nothing signed: its certificate and grants wait for the proof of its owner.
+  const confirmed = server?.status === 'activated' && server.confirmedAt !== null;
+  const grants = confirmed ? await grantsOfServer(ctx.db, serverId, 'active') : [];
   const { list } = await signedRevocationList(ctx);
   return {
     status: server?.status ?? 'unknown',
-    ...(server?.status === 'activated' ? { certificate: server.certificate } : {}),
+    ...(confirmed ? { certificate: server.certificate } : {}),
     grants: grants.map((g) => g.jws),
     revocations: list,
   };
@@ -548,7 +680,9 @@ function parseReportedPacks(value: unknown): Result<ReportedPack[]> {
 }
 
 /** What the clearinghouse holds for a server: its certificate (when activated) and its active grants. */
-export async function holdings(ctx: ChContext, req: { serverId: string }): Promise<Result<{ certificate?: string; grants: string[] }>> {
+export async function holdings(ctx: ChContext, req: { serverId: string; body?: { activationSerial?: unknown } }): Promise<Result<{ certificate?: string; grants: string[] }>> {
+  const found = await findServer(ctx.db, req.serverId);
+  if (found) await confirmBySignature(ctx, found, { ...serialOf(req.body ?? {}), how: 'signed holdings request' });
   const a = await holdingsAnswer(ctx, req.serverId);
   return ok({ ...(a.certificate !== undefined ? { certificate: a.certificate } : {}), grants: a.grants });
 }

@@ -37,6 +37,20 @@ export interface ChTables {
     status_changed_at: string;
     status_reason: string | null;
     created_at: string;
+    /** null while a web/phone activation waits for the server's proof of key possession (tenant binding) */
+    confirmed_at: string | null;
+  };
+  ch_activation_claims: {
+    serial: number;
+    server_id: string;
+    org_id: string;
+    method: 'web' | 'phone';
+    company: string;
+    server_version: number;
+    valid_until: string;
+    status: ClaimStatus;
+    at: string;
+    decided_at: string | null;
   };
   ch_activations: {
     serial: Generated<number>;
@@ -114,6 +128,7 @@ export interface ChTables {
 
 export type ChDb = Kysely<ChTables>;
 export type GrantStatus = 'active' | 'invalidated' | 'released';
+export type ClaimStatus = 'open' | 'confirmed' | 'dropped' | 'ended';
 export type { CaseKind } from '../core/wire/clearinghouse';
 
 // ------------------------------------------------------------------------------------------- records
@@ -141,6 +156,8 @@ export interface ServerRecord {
   receiptAt: string | null;
   statusChangedAt: string;
   statusReason: string | null;
+  /** when the server proved possession of its key for this activation; null while unconfirmed */
+  confirmedAt: string | null;
 }
 
 export interface PackRecord {
@@ -248,6 +265,7 @@ function serverFromRow(r: Selectable<ChTables['ch_servers']>): ServerRecord {
     receiptAt: r.receipt_at,
     statusChangedAt: r.status_changed_at,
     statusReason: r.status_reason,
+    confirmedAt: r.confirmed_at,
   };
 }
 
@@ -299,9 +317,12 @@ export async function upsertServerActivation(
     company: Record<string, string>;
     at: string;
     reason: string | null;
+    /** a web/phone activation of a server not activated now is unconfirmed (null) until its proof */
+    confirmedAt: string | null;
   },
 ): Promise<void> {
   const update = {
+    confirmed_at: s.confirmedAt,
     org_id: s.orgId,
     status: 'activated' as const,
     method: s.method,
@@ -328,6 +349,91 @@ export async function upsertServerActivation(
     })
     .onConflict((oc) => oc.column('server_id').doUpdateSet(update))
     .execute();
+}
+
+// ------------------------------------------------------------------------------------------- activation claims
+
+export interface ClaimRecord {
+  serial: number;
+  serverId: string;
+  orgId: string;
+  method: 'web' | 'phone';
+  company: Record<string, string>;
+  serverVersion: ServerVersion;
+  validUntil: string;
+  status: ClaimStatus;
+  at: string;
+}
+
+export async function insertClaim(db: ChDb, c: Omit<ClaimRecord, 'status'>): Promise<void> {
+  await db
+    .insertInto('ch_activation_claims')
+    .values({
+      serial: c.serial, server_id: c.serverId, org_id: c.orgId, method: c.method, company: toJson(c.company), server_version: c.serverVersion,
+      valid_until: c.validUntil, status: 'open', at: c.at, decided_at: null,
+    })
+    .execute();
+}
+
+export async function openClaimsOf(db: ChDb, serverId: string): Promise<ClaimRecord[]> {
+  const rows = await db.selectFrom('ch_activation_claims').selectAll().where('server_id', '=', serverId).where('status', '=', 'open').orderBy('serial').execute();
+  return rows.map((r) => ({
+    serial: toNumber(r.serial), serverId: r.server_id, orgId: r.org_id, method: r.method, company: fromJson<Record<string, string>>(r.company) ?? {},
+    serverVersion: toNumber(r.server_version) as ServerVersion, validUntil: r.valid_until, status: r.status, at: r.at,
+  }));
+}
+
+/** Closes an open claim; false when it was not open any more (decided concurrently). */
+export async function closeClaim(db: ChDb, serial: number, status: Exclude<ClaimStatus, 'open'>, at: string): Promise<boolean> {
+  const rows = await db
+    .updateTable('ch_activation_claims')
+    .set({ status, decided_at: at })
+    .where('serial', '=', serial)
+    .where('status', '=', 'open')
+    .returning('serial')
+    .execute();
+  return rows.length === 1;
+}
+
+/** A new activation cycle (or a deactivation) ends the claims left open by the previous one. */
+export async function endOpenClaims(db: ChDb, serverId: string, at: string): Promise<void> {
+  await db.updateTable('ch_activation_claims').set({ status: 'ended', decided_at: at }).where('server_id', '=', serverId).where('status', '=', 'open').execute();
+}
+
+/**
+ * The server proved possession of its key: it belongs to `orgId` with this activation. One conditional statement:
+ * of two proofs at once, one confirms; false for the other.
+ */
+export async function confirmServer(
+  db: ChDb,
+  serverId: string,
+  c: { orgId: string; method: ActivationMethod; company: Record<string, string>; serverVersion: ServerVersion; serial: number; certificate: string; expiresAt: string; at: string },
+): Promise<boolean> {
+  const rows = await db
+    .updateTable('ch_servers')
+    .set({
+      org_id: c.orgId, method: c.method, company: toJson(c.company), server_version: c.serverVersion, activation_serial: c.serial,
+      certificate: c.certificate, certificate_expires_at: c.expiresAt, confirmed_at: c.at,
+    })
+    .where('server_id', '=', serverId)
+    .where('status', '=', 'activated')
+    .where('confirmed_at', 'is', null)
+    .returning('server_id')
+    .execute();
+  return rows.length === 1;
+}
+
+/** The packs of one organization installed on a server go back to unassigned (a dropped claim's installs). */
+export async function releasePacksOfOrgOn(db: ChDb, serverId: string, orgId: string, at: string): Promise<{ pack: number; seq: number }[]> {
+  const rows = await db
+    .updateTable('ch_packs')
+    .set({ status: 'unassigned', server_id: null, updated_at: at })
+    .where('server_id', '=', serverId)
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'installed')
+    .returning(['number', 'grant_seq'])
+    .execute();
+  return rows.map((r) => ({ pack: toNumber(r.number), seq: toNumber(r.grant_seq) }));
 }
 
 export async function setServerCertificate(db: ChDb, serverId: string, c: { serial: number; certificate: string; expiresAt: string }): Promise<void> {

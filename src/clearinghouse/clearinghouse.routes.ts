@@ -236,16 +236,16 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     return { grant: r.value.grant, keyPack: r.value.keyPack };
   });
 
-  app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs, chain: { counter, prev, attempt } } -> { status, certificate?, grants, revocations, receipt?, chain, checkpoint? }', Wire.CheckInAnswer) }, async (request, reply) => {
-    const req = await signed<{ instanceId?: unknown; packs?: unknown; chain?: unknown }>(request, reply, 'check-in');
+  app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs, chain: { counter, prev, attempt }, activationSerial? } -> { status, certificate?, grants, revocations, receipt?, chain, checkpoint? }', Wire.CheckInAnswer) }, async (request, reply) => {
+    const req = await signed<{ instanceId?: unknown; packs?: unknown; chain?: unknown; activationSerial?: unknown }>(request, reply, 'check-in');
     if (!req) return reply;
-    return send(reply, await uc.checkIn({ serverId: req.serverId, body: (req.body ?? {}) as { instanceId?: unknown; packs?: unknown; chain?: unknown } }));
+    return send(reply, await uc.checkIn({ serverId: req.serverId, body: (req.body ?? {}) as { instanceId?: unknown; packs?: unknown; chain?: unknown; activationSerial?: unknown } }));
   });
 
   app.post('/servers/holdings', { schema: signedSchema('what the clearinghouse holds for this server: { certificate?, grants }', Wire.HoldingsAnswer) }, async (request, reply) => {
-    const req = await signed(request, reply, 'holdings');
+    const req = await signed<{ activationSerial?: unknown }>(request, reply, 'holdings');
     if (!req) return reply;
-    return send(reply, await uc.holdings(req));
+    return send(reply, await uc.holdings({ serverId: req.serverId, body: req.body ?? {} }));
   });
 
   // ---------------------------------------------------------------- the organization's host registry

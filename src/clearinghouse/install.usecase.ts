@@ -11,7 +11,8 @@ import { decodeCode } from '../core/codes/index';
 import { isVersionHostable } from '../core/license-server-rules';
 import { err, ok, refuse, type Result } from '../core/result';
 import type { CalType, CalVersion, Program } from '../core/vocabulary';
-import { claimPack, findGrant, findPack, findServer, insertGrant, type PackRecord, type ServerRecord } from './clearinghouse.repository';
+import { claimPack, findGrant, findPack, findServer, insertGrant, openClaimsOf, type PackRecord, type ServerRecord } from './clearinghouse.repository';
+import { confirmBySignature } from './activation.usecase';
 import { type Actor, type ChContext } from './context';
 import { findPackByKey } from './directory.usecase';
 import { keyPackId, signGrant } from './documents';
@@ -51,26 +52,35 @@ export async function installPack(
   if (!decoded.ok) return decoded;
   const serverCode = decodeCode(input.serverId, 'licenseServerId');
   if (!serverCode.ok) return serverCode;
-  const server = await findServer(ctx.db, serverCode.value.formatted);
-  if (!server && input.orgId === undefined) {
+  const known = await findServer(ctx.db, serverCode.value.formatted);
+  if (!known && input.orgId === undefined) {
     return refuse('LICENSE_SERVER_NOT_ACTIVATED', { serverId: input.serverId, status: 'unactivated' });
   }
-  if (!server || (input.orgId !== undefined && server.orgId !== input.orgId)) {
+  if (!known || (input.orgId !== undefined && !(await holdsServer(ctx, known, input.orgId)))) {
     return refuse('LICENSE_SERVER_UNKNOWN', {
       problem: 'install',
       serverId: input.serverId,
     });
   }
-  if (server.status !== 'activated') {
+  if (known.status !== 'activated') {
     return refuse('LICENSE_SERVER_NOT_ACTIVATED', {
-      serverId: server.serverId,
-      status: server.status,
+      serverId: known.serverId,
+      status: known.status,
     });
   }
   const found = await findPackByKey(ctx, input.packKey);
   if (!found.ok) return found;
   const pack = found.value;
   if (pack.status === 'revoked') return refuse('PACK_REVOKED');
+  // A signed install proves possession of the server's key: it confirms an unconfirmed claim of the pack's organization.
+  const server = input.method === 'auto' ? await confirmBySignature(ctx, known, { ...(pack.orgId === null ? {} : { orgId: pack.orgId }), how: 'signed install' }) : known;
+  // Tenants are bound: a pack is installed only on a server of the organization that bought it. While a server is an
+  // unconfirmed claim, the portal's organization (which holds a claim on it) stands for it.
+  const serverOrg = server.confirmedAt !== null ? server.orgId : (input.orgId ?? null);
+  if (pack.orgId !== null && pack.orgId !== serverOrg) {
+    await ctx.change.event(9020, { serverId: server.serverId, serverOrg: serverOrg ?? 'unconfirmed', pack: pack.number, packOrg: pack.orgId });
+    return refuse('PACK_OF_ANOTHER_ORGANIZATION', { pack: pack.number, serverId: server.serverId });
+  }
   if (!programDataMatches(pack.program, pack.programData, input.programData)) {
     return refuse('PROGRAM_DATA_MISMATCH', { program: pack.program });
   }
@@ -96,6 +106,12 @@ export async function installPack(
     log.record({ actor, action: 'pack.installed', subject: `pack:${pack.number}`, data: { serverId: server.serverId, seq, method: input.method } });
     return ok(answer(pack, seq, grant, id, true));
   }).then(async (r) => (r.ok && r.value === undefined ? redeliver(ctx, (await findPack(ctx.db, pack.number))!, server) : (r as Result<InstallAnswer>)));
+}
+
+/** The organization owns the server, or — while its activation is unconfirmed — holds an open claim on it. */
+async function holdsServer(ctx: ChContext, server: ServerRecord, orgId: string): Promise<boolean> {
+  if (server.confirmedAt !== null || server.status !== 'activated') return server.orgId === orgId;
+  return (await openClaimsOf(ctx.db, server.serverId)).some((c) => c.orgId === orgId);
 }
 
 async function redeliver(ctx: ChContext, pack: PackRecord, server: ServerRecord): Promise<Result<InstallAnswer>> {

@@ -268,4 +268,28 @@ export const clearinghouseMigrations: Record<string, Migration> = {
       await sql`create unique index ch_hosts_live_name on ch_hosts (org_id, name_key) where retired_at is null`.execute(db);
     },
   },
+  // Tenant binding (docs/clearinghouse.md "Tenant binding"): a web or phone activation of a server the clearinghouse
+  // has never seen is a claim, unconfirmed until the server proves possession of its key by a signed request. Several
+  // organizations may claim one server meanwhile; the server's proof picks the owner and drops the others.
+  ch_0003_chain_tenant_binding: {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('ch_servers').addColumn('confirmed_at', 'text').execute();
+      // Servers activated before this migration keep their owner: it had no way to contest them.
+      await db.updateTable('ch_servers').set({ confirmed_at: sql.ref('activated_at') }).execute();
+      await db.schema
+        .createTable('ch_activation_claims')
+        .addColumn('serial', 'integer', (c) => c.primaryKey().references('ch_activations.serial'))
+        .addColumn('server_id', 'text', (c) => c.notNull().references('ch_servers.server_id'))
+        .addColumn('org_id', 'text', (c) => c.notNull().references('ch_organizations.id'))
+        .addColumn('method', 'text', (c) => c.notNull().check(inList('method', ['web', 'phone'])))
+        .addColumn('company', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('server_version', 'integer', (c) => c.notNull())
+        .addColumn('valid_until', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(inList('status', ['open', 'confirmed', 'dropped', 'ended'])))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('decided_at', 'text')
+        .execute();
+      await db.schema.createIndex('ch_activation_claims_server').on('ch_activation_claims').columns(['server_id', 'status']).execute();
+    },
+  },
 };

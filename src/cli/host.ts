@@ -25,6 +25,8 @@ function renderStatus(s: SessionHostStatus): string {
     ['grace period', s.grace.expired ? `expired on ${s.grace.endsAt.slice(0, 10)}` : `${s.grace.daysLeft} days left (ends ${s.grace.endsAt.slice(0, 10)})`],
     ['trust anchor', s.trustAnchor?.fingerprint],
     ['revocation list', s.revocationListSeq],
+    ['organization', s.organization],
+    ['clock leeway', s.clock ? `${s.clock.leewaySeconds} s${s.clock.skews.map((k) => `; ${k.licenseServerUrl} ${k.skewSeconds >= 0 ? '+' : ''}${k.skewSeconds} s`).join('')}` : undefined],
   ]);
   const layers = CONFIG_LAYERS.filter((l) => s.layers[l]).map((l) => [l, s.layers[l]!.mode, (s.layers[l]!.licenseServers ?? []).join(', '), s.layers[l]!.fromFile ? 'file' : 'api']);
   const problems = s.problems.map((p) => `  - ${p.code}: ${p.message}`).join('\n');

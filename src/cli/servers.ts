@@ -38,7 +38,7 @@ const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminT
 const ALONE_KEYS: Record<'clearinghouse' | 'license-server' | 'session-host', readonly ConfigKey[]> = {
   clearinghouse: COMMON_KEYS,
   'license-server': [...COMMON_KEYS, 'clearinghouseUrl', 'serverVersion'],
-  'session-host': [...COMMON_KEYS, 'clearinghouseUrl', 'hostVersion', 'hostName', 'directory', 'hostPolicy'],
+  'session-host': [...COMMON_KEYS, 'clearinghouseUrl', 'hostVersion', 'hostName', 'directory', 'hostPolicy', 'clockLeeway'],
 };
 
 /**

@@ -59,6 +59,8 @@ export interface SessionHostSlice {
   directory: 'domain' | 'workgroup';
   /** a JSON file fixing configuration layers */
   policyFile?: string;
+  /** seconds of clock difference tolerated with license servers */
+  clockLeewaySeconds?: number;
   clearinghouseUrl?: string;
 }
 
@@ -113,6 +115,7 @@ export function sessionHostSlice(config: OpenCalConfig, at: SliceContext): Sessi
     directory: config.directory as 'domain' | 'workgroup',
     ...given('db', at.db),
     ...given('policyFile', config.hostPolicy || undefined),
+    ...given('clockLeewaySeconds', config.clockLeeway),
     ...given('clearinghouseUrl', at.clearinghouseUrl),
   };
 }
@@ -236,6 +239,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
       hostVersion: slice.hostVersion,
       directory: slice.directory,
       ...given('configFile', slice.policyFile),
+      ...given('clockLeewaySeconds', slice.clockLeewaySeconds),
       database,
       clock,
       ...given('clearinghouseUrl', slice.clearinghouseUrl),

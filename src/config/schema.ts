@@ -213,6 +213,14 @@ export const configSchema = {
   // --- license server ---------------------------------------------------------------------------------------
 
   // --- session host -----------------------------------------------------------------------------------------
+  clockLeeway: entry({
+    flag: '--clock-leeway',
+    env: 'OPENCAL_CLOCK_LEEWAY',
+    type: 'number',
+    default: 300,
+    description: 'seconds of clock difference a session host tolerates with its license servers (CAL dates and lifetimes); a larger skew is reported in its status',
+    validate: integerBetween(0, 3600),
+  }),
 
   // --- diagnoser / device -----------------------------------------------------------------------------------
 } as const;

@@ -134,6 +134,15 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'This node does not hold the current key {current} in {where}: it signs with the older key {signing} until the key file is copied here.'),
   def(9063, CH, 'error', 'CH_NODE_KEY_REFUSED', 'clearinghouse',
     'A clearinghouse node did not start: its keys in {where} do not match the key set of the database ({code}: {keys}). Copy the key files of the first node to it.'),
+  // tenant binding (9020–9029)
+  def(9020, CH, 'warning', 'CH_PACK_OF_ANOTHER_ORGANIZATION', 'clearinghouse',
+    'License server {serverId} (organization {serverOrg}) tried to install pack {pack} of organization {packOrg}; it was refused.'),
+  def(9021, CH, 'information', 'CH_ACTIVATION_UNCONFIRMED', 'clearinghouse',
+    'Organization {orgId} activated license server {serverId} by {method} (serial {serial}); the activation stays unconfirmed until the server proves possession of its key with a signed request.'),
+  def(9022, CH, 'information', 'CH_ACTIVATION_CONFIRMED', 'clearinghouse',
+    'License server {serverId} proved possession of its key ({proof}): its activation for organization {orgId} (serial {serial}) is confirmed.'),
+  def(9023, CH, 'warning', 'CH_ACTIVATION_CLAIM_DROPPED', 'clearinghouse',
+    'The unconfirmed activation of license server {serverId} by organization {orgId} (serial {serial}) was dropped: the server proved it belongs to organization {ownerOrgId}. {releasedPacks} packs that organization installed on it were released.'),
 
   // ---- license server, our range 9100–9199 (TerminalServices-Licensing) -------------------------------------
   def(9100, LS, 'information', 'KEY_PACK_INSTALLED', 'license-server',
@@ -227,6 +236,21 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'License server {licenseServerUrl} answered with a new identity {serverId} (was {previousServerId}), which this host cannot vouch for ({reason}); it keeps the old identity. Check what answers at that address.'),
   def(9260, SH, 'information', 'TRUST_ANCHOR_ROTATED', 'session-host',
     'The clearinghouse key set was rotated (keys {keys}), endorsed by trusted key {endorsedBy}; the fingerprint of its root key stays {fingerprint}.'),
+  // the entitlement chain and the clock (9220–9229)
+  def(9220, SH, 'error', 'CAL_FORGED_BY_ISSUER', 'session-host',
+    'Device {device} presented a CAL signed by license server {licenseServerId} that no license server issues ({code}: kind {kind}, type {calType}, {lifetimeDays} days); it was refused and nothing was issued. Whoever holds that license server key signs forged licenses.'),
+  def(9221, SH, 'warning', 'CAL_ISSUER_OTHER_ORGANIZATION', 'session-host',
+    'Device {device} presented a CAL of license server {licenseServerId}, a server of organization {issuerOrganization}, not of this host\'s organization {organization}; it was not honoured and a CAL is requested from the listed license servers.'),
+  def(9222, SH, 'warning', 'CAL_ISSUER_NOT_LISTED', 'session-host',
+    'Device {device} presented a CAL of license server {licenseServerId}, which is neither on this host\'s list nor a server of its organization; it was not honoured.'),
+  def(9223, SH, 'warning', 'PROVISIONAL_WINDOW_OVER', 'session-host',
+    'CALs of pack {pack} of license server {licenseServerId} still come without the grant signed by the clearinghouse, {windowDays} days after this host first saw them ({firstSeenAt}); they are no longer honoured. Let that license server check in with the clearinghouse.'),
+  def(9224, SH, 'information', 'PROVISIONAL_PACK_SEEN', 'session-host',
+    'First CAL of pack {pack} of license server {licenseServerId} without its signed grant (a pack installed from a typed key pack ID): honoured until {windowEndsAt} ({windowDays} days) while the grant is on its way.'),
+  def(9225, SH, 'warning', 'LICENSE_SERVER_CLOCK_SKEW', 'session-host',
+    'The clock of license server {licenseServerUrl} differs from this host\'s by {skewSeconds} s, more than the {leewaySeconds} s tolerated: CALs it issues look {direction} here. Synchronise both clocks (NTP).'),
+  def(9226, SH, 'information', 'HOST_ORGANIZATION_LEARNED', 'session-host',
+    'This session host belongs to organization {organization} (from the certificate of license server {licenseServerUrl}); CALs of license servers of other organizations are not honoured.'),
 
   // ---- diagnoser, our range 9300–9399 (OpenCAL-Diagnoser) ---------------------------------------------------
   // (diagnoser events go here)

@@ -818,6 +818,14 @@ export const REFUSALS = {
       `« La clé est déjà activée » : ce pack est activé sur le serveur de licences ${d.serverId}. Pour le déplacer ici, faites un code de migration sur ce serveur de licences (Manage CALs → Migrate) et soumettez-le avec la clé de pack, ou désactivez d'abord le serveur de licences ${d.serverId}.`,
     { event: 9006 },
   ),
+  PACK_OF_ANOTHER_ORGANIZATION: entry<{ pack: number; serverId: string }>(
+    403,
+    (d) =>
+      `Pack ${d.pack} belongs to another organization than license server ${d.serverId}: a pack is installed only on a license server of the organization that bought it. Install it on one of that organization's license servers.`,
+    (d) =>
+      `Le pack ${d.pack} appartient à une autre organisation que le serveur de licences ${d.serverId} : un pack ne s'installe que sur un serveur de licences de l'organisation qui l'a acheté. Installez-le sur un serveur de licences de cette organisation.`,
+    { event: 9020 },
+  ),
   PACK_KEY_REQUIRED: entry(400, () => 'Give the 25-character pack key.', () => 'Donnez la clé de pack de 25 caractères.'),
   PACK_KEY_UNKNOWN: entry(
     422,
@@ -1352,13 +1360,15 @@ export const REFUSALS = {
   ),
   CAL_EXPIRED: entry(
     403,
-    () => 'A license presented by this computer has expired. Remove expired licenses from the device license store; the license server will issue a new one.',
-    () => 'Une licence présentée par cet ordinateur a expiré. Retirez les licences expirées du magasin de licences du périphérique ; le serveur de licences en délivrera une nouvelle.',
+    () => 'A license presented by this computer has expired. The session host asks its license server for a new one; the device drops the expired license.',
+    () => "Une licence présentée par cet ordinateur a expiré. L'hôte de session en demande une nouvelle à son serveur de licences ; le périphérique retire la licence expirée.",
   ),
   CAL_NOT_YET_VALID: entry(
     403,
-    () => 'A license presented by this computer is dated in the future. Check the clock of the license server and of this session host.',
-    () => "Une licence présentée par cet ordinateur est datée dans le futur. Vérifiez l'horloge du serveur de licences et celle de cet hôte de session.",
+    () =>
+      'A license presented by this computer is dated in the future: the clock of this session host is behind that of its license server. The session host asks its license server for a license instead; check the clock of the license server and of this session host (NTP).',
+    () =>
+      "Une licence présentée par cet ordinateur est datée dans le futur : l'horloge de cet hôte de session retarde sur celle de son serveur de licences. L'hôte de session demande une licence à son serveur de licences à la place ; vérifiez l'horloge du serveur de licences et celle de cet hôte de session (NTP).",
   ),
   CAL_VERSION_TOO_OLD: entry(
     403,
@@ -1391,12 +1401,58 @@ export const REFUSALS = {
     () =>
       "La licence présentée par cet ordinateur a été délivrée par un serveur de licences que cet hôte de session ne peut pas vérifier (non activé et absent de sa liste). L'ordinateur recevra une licence d'un serveur de licences de la liste.",
   ),
+  CAL_KIND_TYPE_INVALID: entry<{ kind?: string; calType?: string }>(
+    403,
+    (d) =>
+      `A license presented by this computer is signed by a license server, yet no license server issues it (kind ${d.kind ?? '?'} with type ${d.calType ?? '?'}): it was forged by whoever holds that server's key. It was refused and nothing was issued; remove it from the device license store and tell the administrator.`,
+    (d) =>
+      `Une licence présentée par cet ordinateur est signée par un serveur de licences, mais aucun serveur de licences n'en délivre de telle (genre ${d.kind ?? '?'} avec le type ${d.calType ?? '?'}) : elle a été falsifiée par le détenteur de la clé de ce serveur. Elle a été refusée et rien n'a été délivré ; retirez-la du magasin de licences du périphérique et prévenez l'administrateur.`,
+    { event: 9220 },
+  ),
+  CAL_LIFETIME_EXCEEDED: entry<{ kind?: string; lifetimeDays?: number; capDays?: number }>(
+    403,
+    (d) =>
+      `A license presented by this computer lives ${d.lifetimeDays ?? '?'} days, longer than any ${d.kind ?? ''} CAL may (${d.capDays ?? '?'} days): it was forged by whoever holds its license server's key. It was refused and nothing was issued; remove it from the device license store and tell the administrator.`,
+    (d) =>
+      `Une licence présentée par cet ordinateur vit ${d.lifetimeDays ?? '?'} jours, plus longtemps que ne le peut une CAL de ce genre (${d.capDays ?? '?'} jours) : elle a été falsifiée par le détenteur de la clé de son serveur de licences. Elle a été refusée et rien n'a été délivré ; retirez-la du magasin de licences du périphérique et prévenez l'administrateur.`,
+    { event: 9220 },
+  ),
+  CAL_ISSUER_OTHER_ORGANIZATION: entry<{ issuerOrganization?: string; organization?: string }>(
+    403,
+    (d) =>
+      `The license presented by this computer was issued by a license server of another organization (${d.issuerOrganization ?? '?'}), not of this session host's (${d.organization ?? '?'}). The computer will receive a license from a listed license server.`,
+    (d) =>
+      `La licence présentée par cet ordinateur a été délivrée par un serveur de licences d'une autre organisation (${d.issuerOrganization ?? '?'}), pas de celle de cet hôte de session (${d.organization ?? '?'}). L'ordinateur recevra une licence d'un serveur de licences de la liste.`,
+    { event: 9221 },
+  ),
+  CAL_ISSUER_NOT_LISTED: entry(
+    403,
+    () =>
+      "The license presented by this computer was issued by a license server that is neither on this session host's list nor a license server of its organization. The computer will receive a license from a listed license server.",
+    () =>
+      "La licence présentée par cet ordinateur a été délivrée par un serveur de licences qui n'est ni sur la liste de cet hôte de session ni un serveur de licences de son organisation. L'ordinateur recevra une licence d'un serveur de licences de la liste.",
+    {
+      event: 9222,
+      cli: [() => '(opencal host config --license-servers to list it)', () => '(opencal host config --license-servers pour l\'ajouter à la liste)'],
+    },
+  ),
   CAL_GRANT_MISSING: entry(
     403,
     () =>
-      'The permanent license presented by this computer comes without the grant of its pack, and its license server is not on this session host list, so it cannot be verified. The computer will receive a license from a listed license server.',
+      "The license presented by this computer comes without the grant of its pack, and its license server is neither on this session host's list nor a server of its organization, so it cannot be verified. The computer will receive a license from a listed license server.",
     () =>
-      "La licence permanente présentée par cet ordinateur arrive sans l'attribution de son pack, et son serveur de licences n'est pas sur la liste de cet hôte de session : elle ne peut pas être vérifiée. L'ordinateur recevra une licence d'un serveur de licences de la liste.",
+      "La licence présentée par cet ordinateur arrive sans l'attribution de son pack, et son serveur de licences n'est ni sur la liste de cet hôte de session ni un serveur de son organisation : elle ne peut pas être vérifiée. L'ordinateur recevra une licence d'un serveur de licences de la liste.",
+  ),
+  CAL_PROVISIONAL_WINDOW_OVER: entry<{ pack?: number; windowDays?: number; firstSeenAt?: string }>(
+    403,
+    (d) =>
+      `The license presented by this computer comes from pack ${d.pack ?? '?'}, installed from a typed key pack ID, whose grant signed by the clearinghouse has still not reached its license server ${d.windowDays ?? 14} days after this session host first saw it. Let the license server check in with the clearinghouse.`,
+    (d) =>
+      `La licence présentée par cet ordinateur vient du pack ${d.pack ?? '?'}, installé depuis un ID de pack de licences saisi, dont l'attribution signée par le clearinghouse n'a toujours pas atteint son serveur de licences ${d.windowDays ?? 14} jours après que cet hôte de session l'a vue pour la première fois. Faites faire un check-in au serveur de licences auprès du clearinghouse.`,
+    {
+      event: 9223,
+      cli: [() => '(opencal licmgr check-in)', () => '(opencal licmgr check-in)'],
+    },
   ),
   CAL_CERTIFICATE_EXPIRED: entry(
     403,

@@ -4,11 +4,11 @@
  * verified, and the admission decision. Pure: time is an argument, nothing here does I/O.
  */
 import { DAY_MS } from './clock';
-import { isInRenewalWindow, isVersionAcceptedByHost } from './license-server-rules';
+import { isInRenewalWindow, isVersionAcceptedByHost, PER_USER_CAL_DAYS, PERMANENT_CAL_MAX_DAYS, TEMPORARY_CAL_DAYS } from './license-server-rules';
 import type { CalBundle, CalTokenPayload, RevocationListPayload } from './protocol';
 import { refusal, type Refusal } from './result';
 import type { RefusalCode } from './refusals';
-import type { CalKind, CalVersion, ConfigLayer, LicensingMode } from './vocabulary';
+import type { CalKind, CalType, CalVersion, ConfigLayer, LicensingMode } from './vocabulary';
 
 // ---------------------------------------------------------------------------------------------------------
 // Configuration layers
@@ -154,7 +154,12 @@ export const SESSION_HOST_CODES = [
   'CAL_SERVER_INVALIDATED',
   'CAL_GRANT_REVOKED',
   'CAL_ISSUER_UNKNOWN',
+  'CAL_KIND_TYPE_INVALID',
+  'CAL_LIFETIME_EXCEEDED',
+  'CAL_ISSUER_OTHER_ORGANIZATION',
+  'CAL_ISSUER_NOT_LISTED',
   'CAL_GRANT_MISSING',
+  'CAL_PROVISIONAL_WINDOW_OVER',
   'CAL_CERTIFICATE_EXPIRED',
   'TRUST_ANCHOR_UNAVAILABLE',
   'NO_LICENSE_SERVER_AVAILABLE',
@@ -177,21 +182,101 @@ export const BAD_TOKEN_CODES: readonly SessionHostCode[] = [
   'CAL_GRANT_INVALID',
   'CAL_WRONG_DEVICE',
   'CAL_WRONG_HARDWARE_ID',
-  'CAL_EXPIRED',
-  'CAL_NOT_YET_VALID',
+  // Signed by a license server key, yet no license server issues such a CAL: a forgery by that key's holder.
+  'CAL_KIND_TYPE_INVALID',
+  'CAL_LIFETIME_EXCEEDED',
 ];
+// An expired CAL, one dated in the future (this host's clock is behind), or one of a license server outside this
+// host's organization is not bad input: as RDS does on a first connection, the host asks its own license servers
+// for a new CAL instead (they are "not honoured").
 
-/** Codes after which a token is still fine elsewhere but not honoured here: a new CAL is asked for instead. */
-export const GLOBALLY_DEAD_CODES: readonly SessionHostCode[] = ['CAL_SERVER_INVALIDATED', 'CAL_GRANT_REVOKED'];
+/** Codes of CALs that are dead everywhere: the device is told to drop them (the admission's `discard`). */
+export const GLOBALLY_DEAD_CODES: readonly SessionHostCode[] = ['CAL_SERVER_INVALIDATED', 'CAL_GRANT_REVOKED', 'CAL_EXPIRED'];
+
+// ---------------------------------------------------------------------------------------------------------
+// The entitlement chain (DESIGN §4): clearinghouse root → license server certificate (with its organization)
+// → grant → CAL. What the verifier (session-host/cal-verifier.ts) asks once the signatures are checked.
+
+/** The kind/type pairs a license server issues: temporary and permanent CALs are per device, user CALs per user. */
+export const CAL_KIND_TYPES: Readonly<Record<CalKind, CalType>> = { temporary: 'device', permanent: 'device', user: 'user' };
+
+export function isKnownKindType(kind: CalKind, calType: CalType): boolean {
+  return CAL_KIND_TYPES[kind] === calType;
+}
+
+/** The longest life of each kind of CAL token [fact: WSD-CAL]: temporary 90 days, permanent 52–89, per user 60. */
+export const CAL_LIFETIME_CAP_DAYS: Readonly<Record<CalKind, number>> = {
+  temporary: TEMPORARY_CAL_DAYS,
+  permanent: PERMANENT_CAL_MAX_DAYS,
+  user: PER_USER_CAL_DAYS,
+};
+
+/** Default tolerated difference between the clocks of a license server and a session host (issue 13: 5 minutes). */
+export const DEFAULT_CLOCK_LEEWAY_SECONDS = 300;
+
+/** Whether a CAL token lives no longer than its kind's cap, plus the clock leeway (`iat` and `exp` in seconds). */
+export function isLifetimeWithinCap(claims: Pick<CalTokenPayload, 'kind' | 'iat' | 'exp'>, leewaySeconds: number): boolean {
+  return claims.exp - claims.iat <= CAL_LIFETIME_CAP_DAYS[claims.kind] * 86_400 + leewaySeconds;
+}
+
+/** A CAL that draws on a pack's seat (a permanent CAL, or a user CAL from a pack) stands on a grant. */
+export function isSeatBacked(claims: Pick<CalTokenPayload, 'kind' | 'pack'>): boolean {
+  return claims.kind === 'permanent' || claims.pack !== undefined;
+}
+
+/**
+ * How long a pack installed from a typed key pack ID (no signed grant yet) has its CALs honoured: DESIGN §4
+ * "provisional", 14 days unless the clearinghouse's trust anchor says otherwise (`provisionalWindowDays`).
+ */
+export const DEFAULT_PROVISIONAL_WINDOW_DAYS = 14;
+
+/** The window runs from this host's first sighting of a grantless CAL of that (license server, pack). */
+export function provisionalWindowEnd(firstSeen: Date, windowDays: number): Date {
+  return new Date(firstSeen.getTime() + windowDays * DAY_MS);
+}
+
+export function isWithinProvisionalWindow(firstSeen: Date, now: Date, windowDays: number): boolean {
+  return now.getTime() <= provisionalWindowEnd(firstSeen, windowDays).getTime();
+}
+
+/**
+ * Whether the issuer of a CAL may license connections here: its certificate's organization is this host's, or it is
+ * on this host's license server list (an unactivated or not yet certified server, or a host whose organization is
+ * not known yet). A listed server of another organization is still refused: the chain wants both.
+ */
+export function judgeIssuer(f: {
+  /** the organization in the issuer's verified certificate; undefined without one */
+  issuerOrganization?: string;
+  /** this host's organization; undefined while it has not learned it */
+  hostOrganization?: string;
+  /** the issuer's ID is one of this host's listed license servers */
+  listed: boolean;
+}): { trusted: true } | { trusted: false; code: 'CAL_ISSUER_OTHER_ORGANIZATION' | 'CAL_ISSUER_NOT_LISTED' } {
+  if (f.issuerOrganization !== undefined && f.hostOrganization !== undefined) {
+    return f.issuerOrganization === f.hostOrganization ? { trusted: true } : { trusted: false, code: 'CAL_ISSUER_OTHER_ORGANIZATION' };
+  }
+  return f.listed ? { trusted: true } : { trusted: false, code: 'CAL_ISSUER_NOT_LISTED' };
+}
+
+/**
+ * Clock skew of a license server as seen from this host: its answer time minus this host's time at the answer,
+ * in whole seconds. Reported when larger than the leeway.
+ */
+export function clockSkewSeconds(serverTime: Date, hostTime: Date): number {
+  return Math.round((serverTime.getTime() - hostTime.getTime()) / 1000);
+}
+
+export function isSkewBeyondLeeway(skewSeconds: number, leewaySeconds: number): boolean {
+  return Math.abs(skewSeconds) > leewaySeconds;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Checks on a CAL token whose signatures are already verified
 
-/** Tolerated clock difference between a license server and a session host. */
-export const CLOCK_SKEW_SECONDS = 300;
-
 export interface CalCheckContext {
   now: Date;
+  /** tolerated clock difference with license servers, in seconds (DEFAULT_CLOCK_LEEWAY_SECONDS when absent) */
+  leewaySeconds?: number;
   device: string;
   hwid: string;
   user?: string;
@@ -218,8 +303,9 @@ export function checkCalClaims(claims: CalTokenPayload, ctx: CalCheckContext): C
   const detail = { jti: claims.jti, licenseServerId: claims.iss };
   if (!sameDeviceName(claims.device, ctx.device)) return bad('CAL_WRONG_DEVICE', { ...detail, issuedTo: claims.device });
   if (claims.hwid !== ctx.hwid) return bad('CAL_WRONG_HARDWARE_ID', detail);
-  if (claims.iat > nowSec + CLOCK_SKEW_SECONDS) return bad('CAL_NOT_YET_VALID', { ...detail, issuedAt: isoSeconds(claims.iat) });
-  if (claims.exp <= nowSec) return bad('CAL_EXPIRED', { ...detail, expiredAt: isoSeconds(claims.exp) });
+  const leeway = ctx.leewaySeconds ?? DEFAULT_CLOCK_LEEWAY_SECONDS;
+  if (claims.iat > nowSec + leeway) return notHonoured('CAL_NOT_YET_VALID', claims, { ...detail, issuedAt: isoSeconds(claims.iat), leewaySeconds: leeway });
+  if (claims.exp <= nowSec) return notHonoured('CAL_EXPIRED', claims, { ...detail, expiredAt: isoSeconds(claims.exp) });
   if (claims.calType === 'user') {
     if (ctx.mode === 'per-user' && (ctx.user === undefined || claims.user?.toLowerCase() !== ctx.user.toLowerCase())) {
       return { status: 'ignored', claims };

@@ -30,7 +30,10 @@ export interface ClearinghouseClient {
   reactivate(orgToken: string, reason: ReactivationReason, serverVersion: ServerVersion): Promise<Result<CertificateAnswer>>;
   deactivate(): Promise<Result<DeactivationAnswer>>;
   install(body: InstallRequest): Promise<Result<InstallAnswer>>;
-  /** `chain`: this check-in's place in the server's check-in chain (core/fork-rules.ts), sent again as it is on a retry. */
+  /**
+   * `chain`: this check-in's place in the server's check-in chain (core/fork-rules.ts), sent again as it is on a retry.
+   * `activationSerial`: the activation this server holds, which confirms a web/phone activation (tenant binding).
+   */
   checkIn(body: {
     instanceId: string;
     /** each key pack as installed: what its key pack ID or grant said, and how many CALs it issued. */

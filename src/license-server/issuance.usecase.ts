@@ -231,7 +231,8 @@ async function issueUserCal(ctx: LicenseServerContext, store: IssuanceStore, hos
   if (held && !isExpired(held.expiresAt, now) && isVersionAcceptedByHost(hostVersion, held.calVersion)) {
     // Extended by another 60 days at sign-in [fact: WSD-CAL].
     const expiresAt = perUserExpiry(now);
-    if (await store.renewIssued(held.id, expiresAt, held.issuedAt)) return ok({ license: { ...held, expiresAt }, outcome: 'extended' });
+    // The token is signed now for 60 days: a session host refuses a per-user CAL token living longer (DESIGN §4 cap).
+    if (await store.renewIssued(held.id, expiresAt, held.issuedAt)) return ok({ license: { ...held, issuedAt: now, expiresAt }, outcome: 'extended' });
   }
   if (held && (await store.retireIssued(held.id, isExpired(held.expiresAt, now) ? 'expired' : 'upgraded'))) {
     if (held.keyPackId) await store.releaseSeat(held.keyPackId);
@@ -271,7 +272,8 @@ async function answer(ctx: LicenseServerContext, server: ServerState, l: HeldLic
   if (server.certificate) bundle.certificate = server.certificate;
   // A phone/web-installed pack's grant arrives at the next check-in; until then the bundle carries none.
   if (l.kind !== 'temporary' && l.grant) bundle.grant = l.grant;
-  return { bundle, kind: l.kind, expiresAt: l.expiresAt.toISOString(), serverId: ctx.serverId, calVersion: l.calVersion, outcome };
+  // serverTime: the session host reads this server's clock skew from it (it judges the new CAL's dates by it).
+  return { bundle, kind: l.kind, expiresAt: l.expiresAt.toISOString(), serverId: ctx.serverId, calVersion: l.calVersion, outcome, serverTime: ctx.clock.now().toISOString() };
 }
 
 /** A successful logon marks the temporary CAL validated, so the next connection can get a permanent one. */

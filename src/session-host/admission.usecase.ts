@@ -27,6 +27,8 @@ import { isOutage } from './license-server-client';
 import { insertAdmission } from './session-host.repository';
 import { licenseServerReason } from './probe.usecase';
 import { ensureFreshRevocations, ensureKnownKeys, refreshIdentity } from './trust.usecase';
+import { clockLeewaySeconds, hostOrganization, provisionalSightings, provisionalWindowDays, recordClockSkew } from './chain.usecase';
+import { REFUSALS } from '../core/refusals';
 
 export interface ConnectInput {
   device: string;
@@ -73,8 +75,13 @@ export async function connect(ctx: SessionHostContext, rawInput: unknown): Promi
   }
 
   // 1. verify what the device holds, offline
+  const organization = await hostOrganization(ctx, servers);
   const verifyCtx: VerifyContext = {
     now: ctx.clock.now(),
+    leewaySeconds: clockLeewaySeconds(ctx),
+    provisionalWindowDays: provisionalWindowDays(ctx),
+    firstSighting: provisionalSightings(ctx),
+    ...(organization === undefined ? {} : { organization }),
     device: input.device,
     hwid: input.hwid,
     hostVersion: ctx.settings.hostVersion,
@@ -148,6 +155,12 @@ export async function connect(ctx: SessionHostContext, rawInput: unknown): Promi
   const extraEvents: { id: number; data: Record<string, unknown> }[] = [];
   if (badToken) extraEvents.push({ id: 9210, data: { device: input.device, code: badToken.code } });
   for (const v of notHonoured) if (v.status === 'not-honoured') extraEvents.push({ id: 9209, data: { device: input.device, code: v.refusal.code } });
+  // A refusal of the chain names its own event (forgery, another organization, not listed, provisional window over).
+  for (const v of verified) {
+    if (v.status !== 'bad' && v.status !== 'not-honoured') continue;
+    const event = (REFUSALS as Record<string, { event?: number }>)[v.refusal.code]?.event;
+    if (event !== undefined && event >= 9220 && event <= 9229) extraEvents.push({ id: event, data: { device: input.device, code: v.refusal.code, ...v.refusal.detail } });
+  }
 
   if (!decision.admitted) return record(ctx, input, decision, grace.daysLeft, extraEvents);
   const admission: Admission = { admitted: true, basis: decision.basis, graceDaysLeft: grace.daysLeft, discard };
@@ -231,10 +244,14 @@ async function requestFromLicenseServers(ctx: SessionHostContext, req: IssueRequ
         continue;
       }
     }
-    // What the device will present next time must pass this host's own checks: verify it now.
+    // What the device will present next time must pass this host's own checks: verify it now. Its dates are read
+    // on the clock of the license server that has just made it (the skew its answer shows), so a host whose clock
+    // is behind still gets a CAL instead of refusing the connection (CAL_NOT_YET_VALID, issue 13).
+    const hostTime = ctx.clock.now();
+    const skew = await recordClockSkew(ctx, url, answer.value.serverTime, hostTime);
     const keys = listedServerKeys(ctx, req.servers);
     if (await ensureKnownKeys(ctx, [answer.value.bundle])) req.verifyCtx.anchor = ctx.trust.anchor;
-    const check = await verifyBundle(answer.value.bundle, { ...req.verifyCtx, listedServers: keys, now: ctx.clock.now() });
+    const check = await verifyBundle(answer.value.bundle, { ...req.verifyCtx, listedServers: keys, now: new Date(hostTime.getTime() + (skew ?? 0) * 1000) });
     if (check.status !== 'honoured') {
       const reason = check.status === 'ignored' ? 'CAL for another user' : check.refusal.code;
       firstRefusal ??= {

@@ -7,6 +7,7 @@ import type { SessionHostStatus } from '../core/wire/session-host';
 import { ok, refuse, type Result } from '../core/result';
 import {
   graceDaysLeft,
+  isSkewBeyondLeeway,
   normalizeLicenseServerUrl,
   resolveConfig,
   type GraceStatus,
@@ -16,8 +17,9 @@ import {
 import { HOST_EMIT_FORMATS, emitFileName, emitPam, emitWindowsConfig, type EmitFormat, type HostEmitFormat } from '../core/windows-config';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer, type LicensingMode } from '../core/vocabulary';
 import type { SessionHostContext } from './context';
-import { hostOrganization, refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
+import { refreshFromClearinghouse, refreshIdentity } from './trust.usecase';
 import { signHostEnrolment } from '../trust/index';
+import { clockReport, hostOrganization } from './chain.usecase';
 import {
   advanceHighWaterMark,
   ensureFirstStart,
@@ -94,6 +96,15 @@ export async function status(ctx: SessionHostContext): Promise<SessionHostStatus
   for (const url of config.licenseServers.value) {
     if (!enrolled.has(url)) problems.push({ code: 'NOT_ENROLLED', message: `This session host is not enrolled on ${url}: enroll it with a join token from that license server.` });
   }
+  const clock = clockReport(ctx);
+  for (const skew of clock.skews) {
+    if (!isSkewBeyondLeeway(skew.skewSeconds, clock.leewaySeconds)) continue;
+    problems.push({
+      code: 'LICENSE_SERVER_CLOCK_SKEW',
+      message: `The clock of ${skew.licenseServerUrl} differs from this host's by ${skew.skewSeconds} s (more than ${clock.leewaySeconds} s): synchronise both clocks (NTP).`,
+    });
+  }
+  const organization = await hostOrganization(ctx, config.licenseServers.value);
   const out: SessionHostStatus = {
     hostName: ctx.settings.hostName,
     hostVersion: ctx.settings.hostVersion,
@@ -111,11 +122,13 @@ export async function status(ctx: SessionHostContext): Promise<SessionHostStatus
           : undefined;
       return { url, enrolled: enrolled.has(url), serverId: id.serverId, ...(change ? { identityChange: change } : {}) };
     }),
-    identity: { hostId: ctx.identity.kid, ...(hostOrganization(ctx) !== undefined ? { organization: hostOrganization(ctx)! } : {}) },
+    identity: { hostId: ctx.identity.kid, ...(organization !== undefined ? { organization } : {}) },
     licenseServersSource: config.licenseServers.source,
     layers: layerView,
     grace: { daysLeft: grace.daysLeft, expired: grace.expired, endsAt: grace.endsAt.toISOString() },
     problems,
+    clock,
+    ...(organization === undefined ? {} : { organization }),
   };
   if (ctx.trust.fingerprint !== undefined) out.trustAnchor = { fingerprint: ctx.trust.fingerprint };
   if (ctx.trust.revocations) out.revocationListSeq = ctx.trust.revocations.seq;

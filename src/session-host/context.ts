@@ -22,6 +22,8 @@ export interface SessionHostSettings {
   clearinghouseUrl?: string;
   /** pin: the trust anchor fetched from the clearinghouse must have this fingerprint. */
   trustFingerprint?: string;
+  /** tolerated clock difference with license servers, in seconds (default DEFAULT_CLOCK_LEEWAY_SECONDS). */
+  clockLeewaySeconds?: number;
 }
 
 /** The license server known behind a URL, and what changed there (DESIGN §4: identities survive a reinstall). */
@@ -44,6 +46,8 @@ export interface TrustCache {
   revocations?: RevocationListPayload;
   /** when the revocation list was last received from the clearinghouse (or a file), even unchanged. */
   revocationsFetchedAt?: Date;
+  /** the provisional window the clearinghouse's trust anchor names (`provisionalWindowDays`), if it does. */
+  provisionalWindowDays?: number;
   /** listed license servers: URL -> { serverId, publicKey raw } */
   identities: Map<string, KnownIdentity>;
   /** this host's organization, as its license server registered it at enrolment (trust.usecase `hostOrganization`) */

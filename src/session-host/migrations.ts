@@ -101,4 +101,29 @@ export const sessionHostMigrations: Record<string, Migration> = {
       await db.schema.alterTable('sh_server_identities').addColumn('held_reason', 'text').execute();
     },
   },
+  // The entitlement chain (docs/session-host.md "The CAL chain"): the organization this host learned from its
+  // license servers' certificates, and the first sighting of each provisional pack, from which its window runs.
+  sh_0002_chain_entitlements: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('sh_host_organization')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('organization', 'text', (c) => c.notNull())
+        .addColumn('license_server_url', 'text', (c) => c.notNull())
+        .addColumn('learned_at', 'text', (c) => c.notNull())
+        .addCheckConstraint('sh_host_organization_single_row', sql`id = 1`)
+        .execute();
+      await db.schema
+        .createTable('sh_provisional_sightings')
+        .addColumn('server_id', 'text', (c) => c.notNull())
+        .addColumn('pack', 'integer', (c) => c.notNull())
+        .addColumn('first_seen_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sh_provisional_sightings_pk', ['server_id', 'pack'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('sh_provisional_sightings').execute();
+      await db.schema.dropTable('sh_host_organization').execute();
+    },
+  },
 };

@@ -49,6 +49,8 @@ export interface SessionHostOptions {
   peers?: SessionHostPeers;
   /** this host's key pair (the composition root loads host.key from the data folder); a new one when absent. */
   identity?: Identity;
+  /** seconds of clock difference tolerated with license servers (default 300, DEFAULT_CLOCK_LEEWAY_SECONDS). */
+  clockLeewaySeconds?: number;
   /** new devices one gate front end (credential and address) may bring per window: default 60 per 60 s. */
   newDevicesPerWindow?: number;
   newDeviceWindowMs?: number;
@@ -97,6 +99,9 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
   if (!isCalVersion(options.hostVersion)) throw new Error(`hostVersion must be one of 2012, 2016, 2019, 2022, 2025 (got ${String(options.hostVersion)})`);
   if (options.directory !== 'domain' && options.directory !== 'workgroup') throw new Error('directory must be domain or workgroup');
   if (!options.hostName.trim()) throw new Error('hostName is required');
+  if (options.clockLeewaySeconds !== undefined && (!Number.isInteger(options.clockLeewaySeconds) || options.clockLeewaySeconds < 0 || options.clockLeewaySeconds > 3600)) {
+    throw new Error(`clockLeewaySeconds must be an integer from 0 to 3600 (got ${String(options.clockLeewaySeconds)})`);
+  }
   const { database, clock } = options;
   await migrateToLatest(database, sessionHostMigrations);
 
@@ -121,6 +126,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
       directory: options.directory,
       ...(options.clearinghouseUrl ? { clearinghouseUrl: options.clearinghouseUrl.replace(/\/+$/, '') } : {}),
       ...(options.trustFingerprint ? { trustFingerprint: options.trustFingerprint } : {}),
+      ...(options.clockLeewaySeconds !== undefined ? { clockLeewaySeconds: options.clockLeewaySeconds } : {}),
     },
     peers: options.peers ?? httpPeers({ sign }),
     fileLayers,

@@ -13,6 +13,7 @@ import type { KnownIdentity, SessionHostContext } from './context';
 import type { TrustAnchorResponse } from './license-server-client';
 import { holdIdentity, listEnrolments, listIdentities, readTrust, saveAnchor, saveIdentity, saveRevocations, type ServerIdentity } from './session-host.repository';
 import type { RefreshReport } from '../core/wire/session-host';
+import { provisionalWindowOf } from './chain.usecase';
 
 /** Loads what the database holds into the in-memory cache (at start). */
 export async function loadTrust(ctx: SessionHostContext): Promise<void> {
@@ -23,6 +24,8 @@ export async function loadTrust(ctx: SessionHostContext): Promise<void> {
       ctx.trust.anchor = keySetFromJwks(stored);
       ctx.trust.anchorKeys = stored.keys;
       if (state.fingerprint !== undefined) ctx.trust.fingerprint = state.fingerprint;
+      const windowDays = provisionalWindowOf(stored);
+      if (windowDays !== undefined) ctx.trust.provisionalWindowDays = windowDays;
     } catch {
       // A stored anchor that no longer parses is ignored; the next refresh or file load replaces it.
     }
@@ -52,9 +55,10 @@ function knownIdentity(identity: ServerIdentity): KnownIdentity {
 /**
  * This session host's organization: the one its license server registered it with at enrolment (the host
  * registry at the clearinghouse). Undefined until the host has enrolled on an activated license server of an
- * organization. A CAL is honoured only from a license server of this organization (issue 12 item 1).
+ * organization. The organization CALs are judged by is chain.usecase's hostOrganization, which reads it from the
+ * license servers' certificates first and falls back to this one.
  */
-export function hostOrganization(ctx: SessionHostContext): string | undefined {
+export function enrolledOrganization(ctx: SessionHostContext): string | undefined {
   return ctx.trust.organization;
 }
 
@@ -76,6 +80,7 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
     );
   }
   const changed = accepted.value.changed || ctx.trust.fingerprint !== fingerprint;
+  const windowDays = provisionalWindowOf(anchor);
   await ctx.change(async (trx, log, at) => {
     await saveAnchor(trx, JSON.stringify(accepted.value.anchor), fingerprint, source, at);
     if (changed) log.event(9204, { source, fingerprint });
@@ -85,6 +90,8 @@ export async function setTrustAnchor(ctx: SessionHostContext, anchor: TrustAncho
   ctx.trust.anchor = keys;
   ctx.trust.anchorKeys = accepted.value.anchor.keys;
   ctx.trust.fingerprint = fingerprint;
+  if (windowDays === undefined) delete ctx.trust.provisionalWindowDays;
+  else ctx.trust.provisionalWindowDays = windowDays;
   return ok({ fingerprint });
 }
 
@@ -191,7 +198,7 @@ export async function refreshIdentity(ctx: SessionHostContext, licenseServerUrl:
   const known = ctx.trust.identities.get(url);
   const now = ctx.clock.now().toISOString();
   const certified = known && known.serverId !== serverId ? await certifiedOrganization(ctx, certificate, serverId, identity.value.publicKey) : {};
-  const hostOrg = hostOrganization(ctx);
+  const hostOrg = enrolledOrganization(ctx);
   const decision = decideIdentityChange({ knownServerId: known?.serverId, answeredServerId: serverId, certifiedOrg: certified.org, hostOrg });
   if (decision === 'hold' && known) {
     const reason =

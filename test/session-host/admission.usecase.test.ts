@@ -5,7 +5,9 @@ import type { Database } from '../../src/storage/database';
 import { createSessionHost, type SessionHost, type SessionHostOptions } from '../../src/session-host/module';
 import { generateIdentity, type Identity } from '../../src/trust/index';
 import { describeEachDatabase } from '../helpers/databases';
-import { calToken, closedPort, makeAuthority, permanentBundle, revocationList, sec, type Authority } from './signed-documents';
+import { saveIdentity } from '../../src/session-host/session-host.repository';
+import { base64urlEncode } from '../../src/trust/index';
+import { calToken, certificate, closedPort, makeAuthority, permanentBundle, revocationList, sec, type Authority } from './signed-documents';
 
 const T0 = new Date('2025-01-01T08:00:00.000Z');
 
@@ -31,6 +33,16 @@ describeEachDatabase('session host admission without a reachable license server'
     return host;
   }
   const events = async (id: number) => queryEvents(database.db, { eventId: id });
+  /**
+   * What the host holds once it has fetched the identity of its listed license server (now down): that server's
+   * certificate, from which it learns its organization (org-1, the organization of signed-documents.ts).
+   */
+  async function knowsItsLicenseServer(org = 'org-1') {
+    await saveIdentity(database.db, {
+      licenseServerUrl: downUrl, serverId: ls.kid, publicKey: base64urlEncode(ls.publicKeyRaw),
+      certificate: await certificate(ch, ls, T0, { org }), fetchedAt: T0.toISOString(),
+    });
+  }
 
   beforeEach(async () => {
     database = await tdb.open();
@@ -86,6 +98,7 @@ describeEachDatabase('session host admission without a reachable license server'
   it('a still-valid permanent CAL is honoured when no license server answers, and the failed renewal is logged (1028)', async () => {
     await start();
     await host.useCases.setLayer({ layer: 'policy', mode: 'per-device', licenseServers: [downUrl] });
+    await knowsItsLicenseServer();
     const issuedAt = addDays(T0, 100);
     const bundle = await permanentBundle(ch, ls, issuedAt, { exp: sec(addDays(issuedAt, 60)) });
     clock.set(addDays(T0, 155)); // grace over; CAL within 7 days of expiry: a renewal is attempted
@@ -98,6 +111,7 @@ describeEachDatabase('session host admission without a reachable license server'
   it('a 2019 session host refuses a 2016 CAL and accepts a 2022 one', async () => {
     await start();
     await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    await knowsItsLicenseServer();
     clock.set(addDays(T0, 130));
     const old = await permanentBundle(ch, ls, clock.now(), { calVersion: 2016 });
     const newer = await permanentBundle(ch, ls, clock.now(), { calVersion: 2022 });
@@ -127,21 +141,69 @@ describeEachDatabase('session host admission without a reachable license server'
     }, 'CAL_SIGNATURE_INVALID'],
     ['a token for another device', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { device: 'PC-77' }), 'CAL_WRONG_DEVICE'],
     ['a token for another hardware ID', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { hwid: 'hw-77' }), 'CAL_WRONG_HARDWARE_ID'],
-    ['an expired token', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { iat: sec(T0) - 90 * 86_400, exp: sec(T0) - 1 }), 'CAL_EXPIRED'],
-    ['a future-dated token', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { iat: sec(T0) + 86_400 }), 'CAL_NOT_YET_VALID'],
+    ['a token of a kind/type pair no license server issues', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { kind: 'user', calType: 'device' }), 'CAL_KIND_TYPE_INVALID'],
+    ['a token living longer than its kind may', (a: Authority, s: Identity) => permanentBundle(a, s, T0, { exp: sec(T0) + 50 * 365 * 86_400 }), 'CAL_LIFETIME_EXCEEDED'],
   ] as const)('%s is refused with its own code, even in the grace period, and no license server is asked', async (_n, make, expected) => {
     await start();
     await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    await knowsItsLicenseServer();
     const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await make(ch, ls)] });
     expect(r).toMatchObject({ ok: false, error: { code: expected } });
     expect(await events(9207)).toHaveLength(0);
     expect(await events(9210)).toHaveLength(1);
+    // a forgery signed with a genuine license server key has its own event, naming that server
+    const forged = await events(9220);
+    expect(forged.map((e) => e.data['licenseServerId'])).toEqual(expected === 'CAL_KIND_TYPE_INVALID' || expected === 'CAL_LIFETIME_EXCEEDED' ? [ls.kid] : []);
+  });
+
+  it.each([
+    ['an expired CAL', (at: Date) => permanentBundle(ch, ls, at, { iat: sec(at) - 60 * 86_400, exp: sec(at) - 1 }), 'CAL_EXPIRED', true],
+    ['a CAL dated a day ahead of this host', (at: Date) => permanentBundle(ch, ls, at, { iat: sec(at) + 86_400 }), 'CAL_NOT_YET_VALID', false],
+    ['a CAL of a license server of another organization', (at: Date) => permanentBundle(ch, generateIdentity(), at), 'CAL_ISSUER_OTHER_ORGANIZATION', false],
+  ] as const)('%s is not honoured: as RDS on a first connection, the host asks its license servers for a new one', async (_n, make, expected, discarded) => {
+    await start();
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    // the certificates of signed-documents.ts name org-1: this host belongs to org-A in the foreign case
+    await knowsItsLicenseServer(expected === 'CAL_ISSUER_OTHER_ORGANIZATION' ? 'org-A' : 'org-1');
+    const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await make(T0)] });
+    // the listed license server was asked (it is down): in the grace period the device is admitted without a CAL
+    expect(r).toMatchObject({ ok: true, value: { basis: 'grace' } });
+    expect(await events(9207)).toHaveLength(1);
+    expect((await events(9209)).map((e) => e.data['code'])).toEqual([expected]);
+    expect(await events(9210)).toHaveLength(0);
+    expect((await events(9221)).length).toBe(expected === 'CAL_ISSUER_OTHER_ORGANIZATION' ? 1 : 0);
+    if (r.ok) expect(r.value.discard.length > 0).toBe(discarded);
+    clock.set(addDays(T0, 121));
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await make(clock.now())] })).toMatchObject({ ok: false, error: { code: expected } });
+  });
+
+  it('a pack installed from a typed key pack ID: its grantless CALs are honoured for 14 days from the first sighting (9224), then not (9223); with the signed grant, again', async () => {
+    await start();
+    await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    await knowsItsLicenseServer();
+    clock.set(addDays(T0, 121)); // the grace period is over: only a CAL admits
+    const grantless = async () => {
+      const b = await permanentBundle(ch, ls, clock.now());
+      return { token: b.token, certificate: b.certificate };
+    };
+    const firstSeen = clock.now();
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await grantless()] })).toMatchObject({ ok: true, value: { basis: 'presented' } });
+    expect((await events(9224)).map((e) => e.data)).toEqual([expect.objectContaining({ pack: 7, licenseServerId: ls.kid, windowDays: 14, windowEndsAt: addDays(firstSeen, 14).toISOString() })]);
+    clock.set(addDays(firstSeen, 14));
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await grantless()] })).toMatchObject({ ok: true, value: { basis: 'presented' } });
+    clock.set(new Date(addDays(firstSeen, 14).getTime() + 60_000));
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await grantless()] })).toMatchObject({ ok: false, error: { code: 'CAL_PROVISIONAL_WINDOW_OVER' } });
+    expect((await events(9223)).map((e) => e.data['pack'])).toEqual([7]);
+    expect(await events(9224)).toHaveLength(1);
+    // the grant reaches the license server (check-in): its CALs carry it and are honoured again
+    expect(await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await permanentBundle(ch, ls, clock.now())] })).toMatchObject({ ok: true, value: { basis: 'presented' } });
   });
 
   it('a CAL from a pack reissued to another server is not honoured once the revocation list names it', async () => {
     const list = await revocationList(ch, T0, { grants: [{ serverId: ls.kid, pack: 7, seq: 1, at: sec(T0), caseNumber: 'CH-000001' }] });
     await start({ revocationList: list });
     await host.useCases.setLayer({ layer: 'local', mode: 'per-device', licenseServers: [downUrl] });
+    await knowsItsLicenseServer();
     clock.set(addDays(T0, 125));
     const r = await host.useCases.connect({ device: 'PC-01', hwid: 'hw-01', cals: [await permanentBundle(ch, ls, clock.now())] });
     expect(r).toMatchObject({ ok: false, error: { code: 'CAL_GRANT_REVOKED' } });

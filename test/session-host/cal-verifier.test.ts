@@ -15,8 +15,22 @@ beforeAll(() => {
   ch = makeAuthority();
   ls = generateIdentity();
   other = generateIdentity();
-  ctx = { now: NOW, device: 'PC-01', hwid: 'hw-01', hostVersion: 2019, mode: 'per-device', anchor: keySetFromJwks(ch.anchor), listedServers: new Map() };
+  // A host of organization org-1 (the organization in the certificates signed-documents.ts makes by default).
+  ctx = {
+    now: NOW, device: 'PC-01', hwid: 'hw-01', hostVersion: 2019, mode: 'per-device', anchor: keySetFromJwks(ch.anchor), listedServers: new Map(),
+    organization: 'org-1', firstSighting: sightings(),
+  };
 });
+
+/** The host's record of first sightings of provisional packs (in memory here; sh.db in the session host). */
+function sightings(): (serverId: string, pack: number) => Promise<Date> {
+  const seen = new Map<string, Date>();
+  return async (serverId, pack) => {
+    const key = `${serverId}/${pack}`;
+    if (!seen.has(key)) seen.set(key, NOW);
+    return seen.get(key)!;
+  };
+}
 
 async function code(bundle: unknown, over: Partial<VerifyContext> = {}) {
   const r = await verifyBundle(bundle, { ...ctx, ...over });
@@ -74,17 +88,77 @@ describe('offline verification of a presented CAL', () => {
   it.each([
     ['another device', { device: 'PC-99' }, 'CAL_WRONG_DEVICE'],
     ['another hardware ID', { hwid: 'hw-99' }, 'CAL_WRONG_HARDWARE_ID'],
-    ['expired', { exp: sec(NOW) - 1 }, 'CAL_EXPIRED'],
+    ['expired', { iat: sec(NOW) - 60 * DAY, exp: sec(NOW) - 1 }, 'CAL_EXPIRED'],
     ['future-dated', { iat: sec(NOW) + DAY }, 'CAL_NOT_YET_VALID'],
   ])('a genuine CAL for %s is refused with its own code', async (_n, over, expected) => {
     expect(await code(await permanentBundle(ch, ls, NOW, over))).toBe(expected);
   });
 
-  it('a permanent CAL whose grant has not arrived yet (phone install) is honoured only from a listed license server', async () => {
+  it('a permanent CAL whose grant has not arrived yet (phone install) is honoured from a listed server or one of the organization, within the provisional window', async () => {
     const b = await permanentBundle(ch, ls, NOW);
     const grantless = { token: b.token, certificate: b.certificate };
-    expect(await code(grantless)).toBe('CAL_GRANT_MISSING');
-    expect(await code(grantless, { listedServers: new Map([[ls.kid, ls.publicKeyRaw]]) })).toBe('honoured');
+    const listed = { listedServers: new Map([[ls.kid, ls.publicKeyRaw]]) };
+    expect(await code(grantless, { organization: undefined })).toBe('CAL_GRANT_MISSING');
+    expect(await code(grantless, { organization: undefined, ...listed })).toBe('honoured');
+    expect(await code(grantless)).toBe('honoured');
+    expect(await code({ token: b.token }, listed)).toBe('honoured');
+    // first seen at NOW: honoured through day 14, not after
+    expect(await code(grantless, { now: new Date(NOW.getTime() + 14 * DAY * 1000) })).toBe('honoured');
+    expect(await code(grantless, { now: new Date(NOW.getTime() + 14 * DAY * 1000 + 1000) })).toBe('CAL_PROVISIONAL_WINDOW_OVER');
+    expect(await code(grantless, { now: new Date(NOW.getTime() + 20 * DAY * 1000), provisionalWindowDays: 30 })).toBe('honoured');
+    // without a record of first sightings the window cannot be measured: not honoured
+    expect(await code(grantless, { firstSighting: undefined })).toBe('CAL_PROVISIONAL_WINDOW_OVER');
+    // the genuine grant makes the window irrelevant
+    expect(await code(b, { now: new Date(NOW.getTime() + 30 * DAY * 1000) })).toBe('honoured');
+  });
+
+  it('organization B\'s genuine key signing {kind: "user", calType: "device", exp: +50 years} is refused as a forgery, not merely not honoured', async () => {
+    const b = makeAuthority(); // a clearinghouse is not needed to forge: B's own certified key is enough
+    const bServer = generateIdentity();
+    const forged = {
+      token: await calToken(bServer, NOW, { kind: 'user', calType: 'device', exp: sec(NOW) + 50 * 365 * DAY, pack: undefined, grant: undefined }),
+      certificate: await certificate(ch, bServer, NOW, { org: 'org-B' }),
+    };
+    expect(await code(forged)).toBe('CAL_KIND_TYPE_INVALID');
+    const r = await verifyBundle(forged, ctx);
+    expect(r.status).toBe('bad');
+    // with a kind/type pair that exists, the life is what gives it away; and with a plausible life, the organization
+    const longLived = { ...forged, token: await calToken(bServer, NOW, { kind: 'temporary', exp: sec(NOW) + 50 * 365 * DAY, pack: undefined, grant: undefined }) };
+    expect(await code(longLived)).toBe('CAL_LIFETIME_EXCEEDED');
+    const plausible = { ...forged, token: await calToken(bServer, NOW, { kind: 'temporary', exp: sec(NOW) + 90 * DAY, pack: undefined, grant: undefined }) };
+    expect(await code(plausible)).toBe('CAL_ISSUER_OTHER_ORGANIZATION');
+    expect(await code(await certificate(b, bServer, NOW).then((c) => ({ ...plausible, certificate: c })))).toBe('CAL_CERTIFICATE_INVALID');
+  });
+
+  it.each([
+    ['temporary', 90],
+    ['permanent', 89],
+    ['user', 60],
+  ] as const)('a %s CAL lives at most %i days (plus the clock leeway)', async (kind, days) => {
+    const calType = kind === 'user' ? 'user' : 'device';
+    const over = { kind, calType, user: kind === 'user' ? 'alice' : undefined, ...(kind === 'permanent' ? {} : { pack: undefined, grant: undefined }) } as const;
+    const bundle = async (seconds: number) =>
+      kind === 'permanent'
+        ? permanentBundle(ch, ls, NOW, { exp: sec(NOW) + seconds })
+        : { token: await calToken(ls, NOW, { ...over, exp: sec(NOW) + seconds }), certificate: await certificate(ch, ls, NOW) };
+    const mode = kind === 'user' ? { mode: 'per-user' as const, user: 'alice' } : {};
+    expect(await code(await bundle(days * DAY + 300), mode)).toBe('honoured');
+    expect(await code(await bundle(days * DAY + 301), mode)).toBe('CAL_LIFETIME_EXCEEDED');
+    expect(await code(await bundle(days * DAY + 301), { ...mode, leewaySeconds: 600 })).toBe('honoured');
+  });
+
+  it('a CAL of a certified license server of another organization is not honoured, listed or not', async () => {
+    const b = await permanentBundle(ch, other, NOW);
+    const foreign = { ...b, certificate: await certificate(ch, other, NOW, { org: 'org-2' }) };
+    expect(await code(foreign)).toBe('CAL_ISSUER_OTHER_ORGANIZATION');
+    expect(await code(foreign, { listedServers: new Map([[other.kid, other.publicKeyRaw]]) })).toBe('CAL_ISSUER_OTHER_ORGANIZATION');
+    expect(await code(b)).toBe('honoured');
+  });
+
+  it('while the host does not know its organization, only listed license servers are trusted', async () => {
+    const b = await permanentBundle(ch, ls, NOW);
+    expect(await code(b, { organization: undefined })).toBe('CAL_ISSUER_NOT_LISTED');
+    expect(await code(b, { organization: undefined, listedServers: new Map([[ls.kid, ls.publicKeyRaw]]) })).toBe('honoured');
   });
 
   it('a 2019 session host refuses a 2016 CAL and accepts a 2022 one', async () => {

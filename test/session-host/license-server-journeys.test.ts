@@ -6,11 +6,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { addDays } from '../../src/core/clock';
+import { addDays, ManualClock } from '../../src/core/clock';
 import { connect, listTokens } from '../../src/device/index';
 import { queryEvents } from '../../src/events/event-log';
 import { createSessionHost, type SessionHost } from '../../src/session-host/module';
 import { publicKeyToJwk } from '../../src/trust/index';
+import type { TrustAnchor } from '../../src/core/wire/clearinghouse';
 import { describeEachDatabase } from '../helpers/databases';
 import { activatedWithPack, startLicenseServer, withSignedDocuments, type Harness } from '../license-server/harness';
 import { serve, type Served } from '../helpers/serve';
@@ -91,6 +92,16 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
   });
 
   it('after the grace period, a license server with no CAL for this device refuses with "no CALs available", and a permanent CAL is honoured while the server is down', async () => {
+    // The pack is phone-installed at an offline site (no grant): its CALs are provisional, here for the 180 days
+    // this clearinghouse's trust anchor allows (the default 14 would end them before this story does).
+    await host.close();
+    host = await createSessionHost({
+      database: host.context.database, clock: h.clock, hostName: 'RDSH-01', hostVersion: 2019, directory: 'domain', refreshIntervalMs: 0,
+      trustAnchor: { keys: [publicKeyToJwk(h.ch.identity.publicKeyRaw, h.ch.identity.kid)], fingerprint: h.ch.identity.kid, provisionalWindowDays: 180 } as TrustAnchor,
+    });
+    await shHttp.close();
+    shHttp = await serve(host.module);
+    credential = (await host.useCases.createGateCredential('device client')).token;
     await enrol([lsHttp.url]);
     await activatedWithPack(h, [{ packNumber: 12, count: 1 }]);
     // Months pass: the phone-activated site got its signed documents (else its key pack lapses after its window).
@@ -115,5 +126,47 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
     h.clock.set(addDays(h.clock.now(), 46));
     const honoured = await connect(shHttp.url, { name: 'A', storePath: a, clock: h.clock, credential });
     expect(honoured).toMatchObject({ ok: true, value: { basis: 'presented', cal: { kind: 'permanent' } } });
+  });
+
+  it('a session host one day behind its license server refuses the CAL as dated in the future, then gets one from its license server instead of refusing the connection; the skew shows in its status', async () => {
+    const behind = new ManualClock(addDays(h.clock.now(), -1));
+    const late = await createSessionHost({
+      database: await tdb.open(), clock: behind, hostName: 'RDSH-01', hostVersion: 2019, directory: 'domain', refreshIntervalMs: 0,
+      trustAnchor: { keys: [publicKeyToJwk(h.ch.identity.publicKeyRaw, h.ch.identity.kid)], fingerprint: h.ch.identity.kid },
+    });
+    const lateHttp = await serve(late.module);
+    toClose.push(() => lateHttp.close(), () => late.close());
+    const cred = (await late.useCases.createGateCredential('device client')).token;
+    expect((await late.useCases.setLayer({ layer: 'policy', mode: 'per-device', licenseServers: [lsHttp.url] })).ok).toBe(true);
+    const token = await h.ls.useCases.createJoinToken({ name: 'RDSH-01' });
+    if (!token.ok) throw new Error(token.error.message);
+    expect((await late.useCases.enroll(lsHttp.url, token.value.joinToken)).ok).toBe(true);
+    h.clock.set(addDays(h.clock.now(), 121));
+    behind.set(addDays(behind.now(), 121)); // the grace period is over: a CAL is needed
+    await activatedWithPack(h, [{ packNumber: 13, count: 5 }]); // phone-installed now: within its provisional window
+    const store = join(dir, 'late.json');
+
+    const first = await connect(lateHttp.url, { name: 'PC-09', storePath: store, clock: behind, credential: cred });
+    expect(first).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'temporary' } } });
+    const second = await connect(lateHttp.url, { name: 'PC-09', storePath: store, clock: behind, credential: cred });
+    expect(second).toMatchObject({ ok: true, value: { basis: 'issued', cal: { kind: 'permanent' } } });
+    const notHonoured = await queryEvents(late.context.database.db, { eventId: 9209 });
+    expect(notHonoured.map((e) => e.data['code'])).toEqual(['CAL_NOT_YET_VALID']);
+
+    const status = await late.useCases.status();
+    expect(status.clock?.leewaySeconds).toBe(300);
+    expect(status.clock?.skews).toEqual([expect.objectContaining({ licenseServerUrl: lsHttp.url })]);
+    expect(Math.abs(status.clock!.skews[0]!.skewSeconds - 86_400)).toBeLessThanOrEqual(5);
+    expect(status.problems.map((p) => p.code)).toContain('LICENSE_SERVER_CLOCK_SKEW');
+    expect(await queryEvents(late.context.database.db, { eventId: 9225 })).toHaveLength(1);
+  });
+
+  it('within the clock leeway nothing is reported and the CAL is honoured as presented', async () => {
+    await enrol([lsHttp.url]);
+    const store = join(dir, 'pc-10.json');
+    expect(await connect(shHttp.url, { name: 'PC-10', storePath: store, clock: h.clock, credential })).toMatchObject({ ok: true, value: { basis: 'issued' } });
+    const status = await host.useCases.status();
+    expect(status.clock?.skews.map((k) => k.skewSeconds)).toEqual([0]);
+    expect(status.problems.map((p) => p.code)).not.toContain('LICENSE_SERVER_CLOCK_SKEW');
   });
 });

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { addDays, DAY_MS } from '../../src/core/clock';
 import type { CalTokenPayload } from '../../src/core/protocol';
 import {
+  DEFAULT_CLOCK_LEEWAY_SECONDS,
+  DEFAULT_PROVISIONAL_WINDOW_DAYS,
+  clockSkewSeconds,
+  isKnownKindType,
+  isLifetimeWithinCap,
+  isSeatBacked,
+  isSkewBeyondLeeway,
+  isWithinProvisionalWindow,
+  judgeIssuer,
   checkCalClaims,
   decideAdmission,
   graceDaysLeft,
@@ -110,20 +119,28 @@ describe('checks on a presented CAL', () => {
   it.each([
     ['another device', { device: 'PC-02' }, 'CAL_WRONG_DEVICE'],
     ['another hardware ID', { hwid: 'hw-2' }, 'CAL_WRONG_HARDWARE_ID'],
-    ['an expired token', { exp: sec(T0) }, 'CAL_EXPIRED'],
-    ['a future-dated token', { iat: sec(addDays(T0, 3)) }, 'CAL_NOT_YET_VALID'],
   ])('%s is bad input with its own code', (_n, over, code) => {
     const r = checkCalClaims(claims(over), ctx);
     expect(r.status).toBe('bad');
     if (r.status === 'bad') expect(r.refusal.code).toBe(code);
   });
 
+  it('a token issued up to the clock leeway ahead of the host is honoured; one beyond it is dated in the future', () => {
+    const ahead = (s: number) => claims({ iat: sec(ctx.now) + s });
+    expect(checkCalClaims(ahead(300), ctx).status).toBe('honoured');
+    expect(checkCalClaims(ahead(301), ctx)).toMatchObject({ status: 'not-honoured', refusal: { code: 'CAL_NOT_YET_VALID' } });
+    expect(checkCalClaims(ahead(301), { ...ctx, leewaySeconds: 600 }).status).toBe('honoured');
+    expect(checkCalClaims(ahead(1), { ...ctx, leewaySeconds: 0 })).toMatchObject({ status: 'not-honoured', refusal: { code: 'CAL_NOT_YET_VALID' } });
+  });
+
   it.each([
+    ['an expired token', { exp: sec(T0) }, {}, 'CAL_EXPIRED'],
+    ['a token dated a day ahead of this host', { iat: sec(addDays(T0, 3)) }, {}, 'CAL_NOT_YET_VALID'],
     ['a CAL of an older version than the host', { calVersion: 2016 as const }, {}, 'CAL_VERSION_TOO_OLD'],
     ['a user CAL in per-device mode', { calType: 'user' as const, kind: 'user' as const }, {}, 'CAL_MODE_MISMATCH'],
     ['a CAL of an invalidated license server', {}, { revocations: { servers: [{ serverId: 'LS-A', at: 0, reason: 'reissue' }], grants: [] } }, 'CAL_SERVER_INVALIDATED'],
     ['a CAL from a pack reissued elsewhere', {}, { revocations: { servers: [], grants: [{ serverId: 'LS-A', pack: 7, seq: 1, at: 0 }] } }, 'CAL_GRANT_REVOKED'],
-  ])('%s is not honoured', (_n, over, extra, code) => {
+  ] as [string, Partial<CalTokenPayload>, Record<string, unknown>, string][])('%s is not honoured', (_n, over, extra, code) => {
     const r = checkCalClaims(claims(over), { ...ctx, ...extra });
     expect(r.status).toBe('not-honoured');
     if (r.status === 'not-honoured') expect(r.refusal.code).toBe(code);
@@ -201,5 +218,71 @@ describe('admission decision', () => {
     const notHonoured = { code: 'CAL_VERSION_TOO_OLD' as const, message: 'old' };
     const d = decideAdmission(facts({ grace: expiredGrace, notHonoured, issuance: { kind: 'unreachable', tried: ['http://ls1:7878'] } }));
     expect(d).toMatchObject({ admitted: false, refusal: { code: 'CAL_VERSION_TOO_OLD' } });
+  });
+});
+
+describe('the entitlement chain', () => {
+  it.each([
+    ['temporary', 'device', true],
+    ['permanent', 'device', true],
+    ['user', 'user', true],
+    ['user', 'device', false],
+    ['temporary', 'user', false],
+    ['permanent', 'user', false],
+  ] as const)('a %s CAL of type %s exists: %s', (kind, calType, exists) => {
+    expect(isKnownKindType(kind, calType)).toBe(exists);
+  });
+
+  it.each([
+    ['temporary', 90, true],
+    ['temporary', 91, false],
+    ['permanent', 89, true],
+    ['permanent', 90, false],
+    ['user', 60, true],
+    ['user', 61, false],
+  ] as const)('a %s CAL living %i days is within its cap: %s', (kind, days, within) => {
+    expect(isLifetimeWithinCap({ kind, iat: 0, exp: days * 86_400 }, DEFAULT_CLOCK_LEEWAY_SECONDS)).toBe(within);
+  });
+
+  it('the cap tolerates the clock leeway and not a second more', () => {
+    const cap = 89 * 86_400;
+    expect(isLifetimeWithinCap({ kind: 'permanent', iat: 0, exp: cap + 300 }, 300)).toBe(true);
+    expect(isLifetimeWithinCap({ kind: 'permanent', iat: 0, exp: cap + 301 }, 300)).toBe(false);
+  });
+
+  it.each([
+    ['a certified server of this host\'s organization, not listed', { issuerOrganization: 'A', hostOrganization: 'A', listed: false }, 'trusted'],
+    ['a listed server of this host\'s organization', { issuerOrganization: 'A', hostOrganization: 'A', listed: true }, 'trusted'],
+    ['a certified server of another organization', { issuerOrganization: 'B', hostOrganization: 'A', listed: false }, 'CAL_ISSUER_OTHER_ORGANIZATION'],
+    ['a listed server of another organization', { issuerOrganization: 'B', hostOrganization: 'A', listed: true }, 'CAL_ISSUER_OTHER_ORGANIZATION'],
+    ['a listed server without a certificate (not activated yet)', { hostOrganization: 'A', listed: true }, 'trusted'],
+    ['an unlisted server without a certificate', { hostOrganization: 'A', listed: false }, 'CAL_ISSUER_NOT_LISTED'],
+    ['a certified server, the host\'s organization not known yet, listed', { issuerOrganization: 'B', listed: true }, 'trusted'],
+    ['a certified server, the host\'s organization not known yet, not listed', { issuerOrganization: 'B', listed: false }, 'CAL_ISSUER_NOT_LISTED'],
+  ] as const)('%s: %s', (_n, facts, expected) => {
+    const r = judgeIssuer(facts);
+    expect(r.trusted ? 'trusted' : r.code).toBe(expected);
+  });
+
+  it('the provisional window runs 14 days from the first sighting, unless the clearinghouse says otherwise', () => {
+    const seen = T0;
+    expect(DEFAULT_PROVISIONAL_WINDOW_DAYS).toBe(14);
+    expect(isWithinProvisionalWindow(seen, addDays(T0, 14), 14)).toBe(true);
+    expect(isWithinProvisionalWindow(seen, new Date(addDays(T0, 14).getTime() + 1000), 14)).toBe(false);
+    expect(isWithinProvisionalWindow(seen, addDays(T0, 20), 30)).toBe(true);
+  });
+
+  it('a seat-backed CAL is a permanent one, or a user CAL drawn from a pack', () => {
+    expect(isSeatBacked({ kind: 'permanent' })).toBe(true);
+    expect(isSeatBacked({ kind: 'user', pack: 3 })).toBe(true);
+    expect(isSeatBacked({ kind: 'user' })).toBe(false);
+    expect(isSeatBacked({ kind: 'temporary' })).toBe(false);
+  });
+
+  it('a clock skew beyond the leeway is reported, either way', () => {
+    expect(clockSkewSeconds(new Date(T0.getTime() + 86_400_000), T0)).toBe(86_400);
+    expect(isSkewBeyondLeeway(86_400, 300)).toBe(true);
+    expect(isSkewBeyondLeeway(-301, 300)).toBe(true);
+    expect(isSkewBeyondLeeway(-300, 300)).toBe(false);
   });
 });

@@ -254,6 +254,7 @@ export const CalAnswer = Type.Object({
   serverId: Type.String(),
   calVersion: oneOf(CAL_VERSIONS, { description: "the CAL's version (newer than the host's for an upgrade)" }),
   outcome: oneOf(['issued', 'kept', 'renewed', 'upgraded', 'extended'] as const),
+  serverTime: Type.Optional(Timestamp),
 });
 export type CalAnswer = Static<typeof CalAnswer>;
 

@@ -65,6 +65,16 @@ export const SessionHostStatus = Type.Object({
       { description: 'the revocation list this host judges CALs by: whether it has a clearinghouse to fetch it from, and when it last did' },
     ),
   ),
+  organization: Type.Optional(Type.String({ description: "this host's organization, from its license servers' certificates: CALs of other organizations are not honoured" })),
+  clock: Type.Optional(
+    Type.Object(
+      {
+        leewaySeconds: Type.Integer(),
+        skews: Type.Array(Type.Object({ licenseServerUrl: Type.String(), skewSeconds: Type.Integer(), measuredAt: Timestamp })),
+      },
+      { description: "the clock leeway and each license server's clock minus this host's, as measured from its last answer" },
+    ),
+  ),
   problems: Type.Array(Notice, { description: 'what the licensing diagnoser would flag from this host' }),
 });
 export type SessionHostStatus = Static<typeof SessionHostStatus>;
