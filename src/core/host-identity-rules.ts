@@ -29,6 +29,9 @@ export function joinTokenFits(madeFor: string, presentedBy: string): boolean {
 export const HOST_REQUEST_WINDOW_SECONDS = 300;
 
 /** A signed host request is fresh when its `iat` is within the window of `now`. */
+/** How far from the license server's clock an enrolment statement may be dated (it goes with a one-time join token). */
+export const ENROLMENT_STATEMENT_MAX_AGE_SECONDS = 30 * 86_400;
+
 export function isHostRequestFresh(iatSeconds: unknown, now: Date, windowSeconds = HOST_REQUEST_WINDOW_SECONDS): boolean {
   return typeof iatSeconds === 'number' && Number.isFinite(iatSeconds) && Math.abs(now.getTime() / 1000 - iatSeconds) <= windowSeconds;
 }

@@ -1223,7 +1223,7 @@ export const REFUSALS = {
       cli: [(d) => `On the license server: opencal licmgr hosts add ${d.name}.`, (d) => `Sur le serveur de licences : opencal licmgr hosts add ${d.name}.`],
     },
   ),
-  HOST_SIGNATURE_INVALID: entry<{ problem: 'malformed' | 'signature' | 'stale' | 'replayed' | 'request' | 'unknown-host' | 'name'; hostId?: string }>(
+  HOST_SIGNATURE_INVALID: entry<{ problem: 'malformed' | 'signature' | 'stale' | 'replayed' | 'request' | 'unknown-host' | 'name'; hostId?: string; serverTime?: string }>(
     401,
     (d) =>
       d.problem === 'unknown-host'

@@ -9,7 +9,7 @@
  * when such a host first signs a request and at every check-in.
  */
 import { createHash } from 'node:crypto';
-import { isHostName, isHostRequestFresh, joinTokenFits } from '../core/host-identity-rules';
+import { ENROLMENT_STATEMENT_MAX_AGE_SECONDS, isHostName, isHostRequestFresh, joinTokenFits } from '../core/host-identity-rules';
 import { ok, refuse, type Result } from '../core/result';
 import { createToken, findTokenInfo, listTokens, revokeToken, revokeTokensOf, tokenView } from '../storage/tokens.repository';
 import {
@@ -65,7 +65,8 @@ async function checkStatement(statement: string, name: string, now: Date): Promi
   const hostId = hostIdFromPublicKey(raw);
   if (verified.value.payload.sub !== hostId) return bad('subject');
   if (verified.value.payload.name !== name) return bad('name');
-  if (!isHostRequestFresh(verified.value.payload.iat, now)) return bad('stale');
+  // A statement goes with a one-time join token: it may be as old as the clearinghouse accepts (a host's clock may be off).
+  if (!isHostRequestFresh(verified.value.payload.iat, now, ENROLMENT_STATEMENT_MAX_AGE_SECONDS)) return bad('stale');
   return ok({ hostId, publicKey: pub as string });
 }
 
@@ -204,7 +205,8 @@ export async function authenticateHost(
     return refuse('HOST_SIGNATURE_INVALID', { problem: 'request', hostId });
   }
   const now = ctx.clock.now();
-  if (!isHostRequestFresh(p.iat, now)) return refuse('HOST_SIGNATURE_INVALID', { problem: 'stale', hostId });
+  // The server's time goes back with a stale signature: a host whose clock is off signs again on this clock.
+  if (!isHostRequestFresh(p.iat, now)) return refuse('HOST_SIGNATURE_INVALID', { problem: 'stale', hostId, serverTime: now.toISOString() });
   if (typeof p.nonce !== 'string' || p.nonce.length < 8 || p.nonce.length > 64) return refuse('HOST_SIGNATURE_INVALID', { problem: 'malformed', hostId });
   const nonces = seenNonces.get(ctx) ?? new Map<string, number>();
   seenNonces.set(ctx, nonces);

@@ -31,14 +31,29 @@ export interface SessionHostPeers {
  * Signs a request to a license server (`OpenCAL-Host-Signature`): the session host's identity, DESIGN §4.
  * Without one, requests carry the bearer token alone.
  */
-export type HostRequestSigner = (method: string, path: string, body: unknown) => Promise<string>;
+export type HostRequestSigner = (method: string, path: string, body: unknown, at: Date) => Promise<string>;
 
-export function httpPeers(options: { timeoutMs?: number; sign?: HostRequestSigner } = {}): SessionHostPeers {
+export function httpPeers(options: { timeoutMs?: number; sign?: HostRequestSigner; now?: () => Date } = {}): SessionHostPeers {
   const timeoutMs = options.timeoutMs ?? 5000;
-  /** A host call, signed with the host's identity. */
-  const hostCall = async <T>(url: string, path: string, body: unknown): Promise<Result<T>> => {
-    const headers = options.sign ? { [HOST_SIGNATURE_HEADER]: await options.sign('POST', path, body) } : undefined;
+  const now = options.now ?? (() => new Date());
+  /** Per license server: how far its clock is from this host's, learned from a signature it found stale. */
+  const offsets = new Map<string, number>();
+  const send = async <T>(url: string, path: string, body: unknown): Promise<Result<T>> => {
+    const at = new Date(now().getTime() + (offsets.get(url) ?? 0));
+    const headers = options.sign ? { [HOST_SIGNATURE_HEADER]: await options.sign('POST', path, body, at) } : undefined;
     return callJson<T>(url, 'POST', path, { body, timeoutMs, ...(headers ? { headers } : {}) });
+  };
+  /**
+   * A host call, signed with the host's identity. A license server whose clock is far from this host's refuses the
+   * signature as stale and tells its time: the host signs again on that clock, once, and keeps the offset.
+   */
+  const hostCall = async <T>(url: string, path: string, body: unknown): Promise<Result<T>> => {
+    const first = await send<T>(url, path, body);
+    if (first.ok || first.error.code !== 'HOST_SIGNATURE_INVALID' || first.error.detail?.['problem'] !== 'stale') return first;
+    const serverTime = Date.parse(String(first.error.detail['serverTime'] ?? ''));
+    if (Number.isNaN(serverTime)) return first;
+    offsets.set(url, serverTime - now().getTime());
+    return send<T>(url, path, body);
   };
   return {
     enroll: (url, joinToken, name, statement) =>

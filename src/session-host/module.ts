@@ -115,7 +115,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
   const identity = asHostIdentity(options.identity ?? generateIdentity());
   const hostName = options.hostName.trim();
   const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
-  const sign = (method: string, path: string, body: unknown) => signHostRequest(identity, { name: hostName, method, path, body, now: clock.now(), nonce: random(16) });
+  const sign = (method: string, path: string, body: unknown, at: Date) => signHostRequest(identity, { name: hostName, method, path, body, now: at, nonce: random(16) });
   const ctx: SessionHostContext = {
     database,
     clock,
@@ -128,7 +128,7 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
       ...(options.trustFingerprint ? { trustFingerprint: options.trustFingerprint } : {}),
       ...(options.clockLeewaySeconds !== undefined ? { clockLeewaySeconds: options.clockLeewaySeconds } : {}),
     },
-    peers: options.peers ?? httpPeers({ sign }),
+    peers: options.peers ?? httpPeers({ sign, now: () => clock.now() }),
     fileLayers,
     trust: { identities: new Map() },
     change: createChange<SessionHostTables>({ db: database.db, component: 'session-host', clock }),

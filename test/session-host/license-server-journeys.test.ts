@@ -140,7 +140,8 @@ describeEachDatabase('session host and license server over HTTP', (tdb) => {
     expect((await late.useCases.setLayer({ layer: 'policy', mode: 'per-device', licenseServers: [lsHttp.url] })).ok).toBe(true);
     const token = await h.ls.useCases.createJoinToken({ name: 'RDSH-01' });
     if (!token.ok) throw new Error(token.error.message);
-    expect((await late.useCases.enroll(lsHttp.url, token.value.joinToken)).ok).toBe(true);
+    const enrolled = await late.useCases.enroll(lsHttp.url, token.value.joinToken);
+    expect(enrolled.ok ? 'ok' : enrolled.error.code + ' ' + enrolled.error.message).toBe('ok');
     h.clock.set(addDays(h.clock.now(), 121));
     behind.set(addDays(behind.now(), 121)); // the grace period is over: a CAL is needed
     await activatedWithPack(h, [{ packNumber: 13, count: 5 }]); // phone-installed now: within its provisional window
