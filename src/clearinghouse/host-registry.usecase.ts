@@ -9,10 +9,8 @@
  * a host name under a new key retires the old key. Organizations list and retire their hosts (`ch:org`), the
  * operator any (`ch:admin`).
  */
-import { isRequestFresh } from '../core/clearinghouse-rules';
-import { isHostName } from '../core/host-identity-rules';
 import { ok, refuse, type Result } from '../core/result';
-import { base64urlDecode, decodeJwsUnverified, hostIdFromPublicKey, verifyJwsWithKey, type HostEnrolmentPayload } from '../trust/index';
+import { verifyHostEnrolment } from '../trust/index';
 import { findServer } from './clearinghouse.repository';
 import type { Actor, ChContext } from './context';
 import { findHost, listRegisteredHosts, retireHost, retireHostName, upsertHost, type RegisteredHost } from './host-registry.repository';
@@ -54,25 +52,9 @@ async function organizationOf(ctx: ChContext, serverId: string): Promise<Result<
  * How old a host's enrolment statement may be: a license server that enrolled a host while the clearinghouse was
  * out of reach registers it at a later check-in, with the statement the host signed then.
  */
-const STATEMENT_MAX_AGE_SECONDS = 30 * 24 * 3600;
-
-/** Checks a host's signed enrolment statement: its key, its host ID, its name and its age. */
-async function checkStatement(ctx: ChContext, statement: unknown): Promise<Result<{ hostId: string; name: string; publicKey: string }>> {
-  const bad = (problem: string) => refuse('HOST_ENROLMENT_PROOF_INVALID', { problem });
-  if (typeof statement !== 'string' || statement.length > 4096) return bad('missing');
-  const unverified = decodeJwsUnverified(statement);
-  if (!unverified.ok) return bad('jws');
-  const pub = unverified.value.payload.pub;
-  const raw = typeof pub === 'string' ? base64urlDecode(pub) : undefined;
-  if (raw === undefined || raw.length !== 32) return bad('key');
-  const verified = await verifyJwsWithKey<HostEnrolmentPayload>(statement, raw, 'opencal.host-enrolment');
-  if (!verified.ok) return bad('signature');
-  const p = verified.value.payload;
-  const hostId = hostIdFromPublicKey(raw);
-  if (p.sub !== hostId) return bad('subject');
-  if (!isHostName(p.name)) return bad('name');
-  if (typeof p.iat !== 'number' || !isRequestFresh(p.iat, ctx.clock.now(), STATEMENT_MAX_AGE_SECONDS)) return bad('stale');
-  return ok({ hostId, name: p.name, publicKey: pub as string });
+/** Checks a host's signed enrolment statement (src/trust/host-identity.ts, the license server checks it the same way). */
+function checkStatement(ctx: ChContext, statement: unknown): Promise<Result<{ hostId: string; name: string; publicKey: string }>> {
+  return verifyHostEnrolment(statement, ctx.clock.now());
 }
 
 /**

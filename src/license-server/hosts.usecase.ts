@@ -9,18 +9,10 @@
  * when such a host first signs a request and at every check-in.
  */
 import { createHash } from 'node:crypto';
-import { ENROLMENT_STATEMENT_MAX_AGE_SECONDS, isHostName, isHostRequestFresh, joinTokenFits } from '../core/host-identity-rules';
+import { isHostName, isHostRequestFresh, joinTokenFits } from '../core/host-identity-rules';
 import { ok, refuse, type Result } from '../core/result';
 import { createToken, findTokenInfo, listTokens, revokeToken, revokeTokensOf, tokenView } from '../storage/tokens.repository';
-import {
-  base64urlDecode,
-  bodyDigest,
-  decodeJwsUnverified,
-  hostIdFromPublicKey,
-  verifyJwsWithKey,
-  type HostEnrolmentPayload,
-  type HostRequestPayload,
-} from '../trust/index';
+import { base64urlDecode, bodyDigest, decodeJwsUnverified, hostIdFromPublicKey, verifyJwsWithKey, type HostRequestPayload, verifyHostEnrolment } from '../trust/index';
 import { type LicenseServerContext } from './context';
 import {
   findHostKey,
@@ -54,20 +46,10 @@ export async function createJoinToken(ctx: LicenseServerContext, input: { name: 
 
 /** A host's signed enrolment statement, checked here before it is kept and forwarded to the clearinghouse. */
 async function checkStatement(statement: string, name: string, now: Date): Promise<Result<{ hostId: string; publicKey: string }>> {
-  const bad = (problem: string) => refuse('HOST_ENROLMENT_PROOF_INVALID', { problem });
-  const unverified = decodeJwsUnverified(statement);
-  if (!unverified.ok) return bad('jws');
-  const pub = unverified.value.payload.pub;
-  const raw = typeof pub === 'string' ? base64urlDecode(pub) : undefined;
-  if (raw === undefined || raw.length !== 32) return bad('key');
-  const verified = await verifyJwsWithKey<HostEnrolmentPayload>(statement, raw, 'opencal.host-enrolment');
-  if (!verified.ok) return bad('signature');
-  const hostId = hostIdFromPublicKey(raw);
-  if (verified.value.payload.sub !== hostId) return bad('subject');
-  if (verified.value.payload.name !== name) return bad('name');
-  // A statement goes with a one-time join token: it may be as old as the clearinghouse accepts (a host's clock may be off).
-  if (!isHostRequestFresh(verified.value.payload.iat, now, ENROLMENT_STATEMENT_MAX_AGE_SECONDS)) return bad('stale');
-  return ok({ hostId, publicKey: pub as string });
+  const r = await verifyHostEnrolment(statement, now);
+  if (!r.ok) return r;
+  if (r.value.name !== name) return refuse('HOST_ENROLMENT_PROOF_INVALID', { problem: 'name' });
+  return ok({ hostId: r.value.hostId, publicKey: r.value.publicKey });
 }
 
 export interface EnrolmentAnswer {

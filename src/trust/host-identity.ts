@@ -7,7 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { base64urlEncode, withKid, type Identity } from './identity';
-import { signJws } from './jws';
+import { decodeJwsUnverified, signJws, verifyJwsWithKey } from './jws';
+import { base64urlDecode } from './identity';
+import { ENROLMENT_STATEMENT_MAX_AGE_SECONDS, isHostName, isHostRequestFresh } from '../core/host-identity-rules';
+import { ok, refuse, type Result } from '../core/result';
 
 /** The request header carrying a session host's signature. */
 export const HOST_SIGNATURE_HEADER = 'opencal-host-signature';
@@ -81,4 +84,27 @@ export async function signHostEnrolment(identity: Identity, name: string, now: D
     iat: Math.floor(now.getTime() / 1000),
   };
   return signJws(host, payload);
+}
+
+/**
+ * A host's signed enrolment statement, as the license server that enrols it and the clearinghouse that registers it
+ * both check it: signed by the key it names, that key's host ID, a host name, dated within 30 days of `now` (it goes
+ * with a one-time join token, and a server offline at enrolment registers it at a later check-in).
+ */
+export async function verifyHostEnrolment(statement: unknown, now: Date): Promise<Result<{ hostId: string; name: string; publicKey: string }>> {
+  const bad = (problem: string) => refuse('HOST_ENROLMENT_PROOF_INVALID', { problem });
+  if (typeof statement !== 'string' || statement.length > 4096) return bad('missing');
+  const unverified = decodeJwsUnverified(statement);
+  if (!unverified.ok) return bad('jws');
+  const pub = unverified.value.payload.pub;
+  const raw = typeof pub === 'string' ? base64urlDecode(pub) : undefined;
+  if (raw === undefined || raw.length !== 32) return bad('key');
+  const verified = await verifyJwsWithKey<HostEnrolmentPayload>(statement, raw, 'opencal.host-enrolment');
+  if (!verified.ok) return bad('signature');
+  const p = verified.value.payload;
+  const hostId = hostIdFromPublicKey(raw);
+  if (p.sub !== hostId) return bad('subject');
+  if (!isHostName(p.name)) return bad('name');
+  if (!isHostRequestFresh(p.iat, now, ENROLMENT_STATEMENT_MAX_AGE_SECONDS)) return bad('stale');
+  return ok({ hostId, name: p.name, publicKey: pub as string });
 }

@@ -27,4 +27,5 @@ export {
   type HostRequestPayload,
   signHostEnrolment,
   signHostRequest,
+  verifyHostEnrolment,
 } from './host-identity';
