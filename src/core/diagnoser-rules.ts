@@ -59,6 +59,8 @@ export interface ObservedSessionHost {
   graceEndsAt?: string;
   /** the revocation list the host judges CALs by (`GET /sh/v1/status`); undefined when the host does not report it. */
   revocationList?: { clearinghouse: boolean; seq?: number; issuedAt?: string; fetchedAt?: string };
+  /** the clock leeway and each license server's clock minus the host's, from its last answer (seconds). */
+  clock?: { leewaySeconds: number; skews: { licenseServerUrl: string; skewSeconds: number }[] };
   /** what each listed license server answered the host's own dry-run CAL request (`POST /sh/v1/probe`), now; undefined when the probe could not be run. */
   probes?: ObservedProbe[];
   /** why the probe could not be run. */
@@ -232,6 +234,7 @@ export const FINDING_CODES = [
   'DEVICES_WITHOUT_CAL',
   'CAL_REQUESTS_REFUSED',
   'LICENSE_SERVER_IDENTITY_CHANGED',
+  'CLOCK_SKEW',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -518,6 +521,26 @@ function licenseServerListFindings(ctx: Ctx): Finding[] {
       }),
       commands,
       subject: change.url,
+    });
+  }
+  // A license server's clock far from the host's (measured from its last answer): CALs look dated in the future or
+  // already expired to one of them. The host copes (it asks for a new CAL on the server's clock) but it must be fixed.
+  const leeway = host.clock?.leewaySeconds ?? 300;
+  for (const skew of host.clock?.skews ?? []) {
+    if (Math.abs(skew.skewSeconds) <= leeway) continue;
+    const commands = [withUrl('opencal host status', host.url)];
+    out.push({
+      severity: 'warning',
+      code: 'CLOCK_SKEW',
+      ...openCalFindingText('CLOCK_SKEW', ctx.lang, {
+        url: skew.licenseServerUrl,
+        host: host.name,
+        skewSeconds: skew.skewSeconds,
+        leewaySeconds: leeway,
+        command: commands[0]!,
+      }),
+      commands,
+      subject: skew.licenseServerUrl,
     });
   }
   const notEnrolled = (host.notEnrolledOn ?? []).filter((u) => host.licenseServers.some((l) => sameUrl(l, u)));

@@ -81,6 +81,9 @@ export interface OpenCalFacts {
   /** DEVICES_WITHOUT_CAL, CAL_REQUESTS_REFUSED: the recent events. */
   events: RecentEvents;
   saw1069: boolean;
+  /** CLOCK_SKEW: the license server's clock minus the host's, and the leeway (seconds). */
+  skewSeconds: number;
+  leewaySeconds: number;
 }
 
 /** Recent events summarised for a finding: how many, their ids, the latest time and message, the devices named. */
@@ -90,6 +93,17 @@ export interface RecentEvents {
   latestAt: string;
   devices: readonly string[];
   latestMessage?: string;
+}
+
+/** "3 h 20 min ahead of" / « en avance de 3 h 20 min sur ». */
+function skewText(lang: 'en' | 'fr', seconds: number | undefined): string {
+  const v = Math.abs(seconds ?? 0);
+  const h = Math.floor(v / 3600);
+  const m = Math.floor((v % 3600) / 60);
+  const span = h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min` : `${v} s`;
+  const ahead = (seconds ?? 0) > 0;
+  if (lang === 'fr') return ahead ? `est en avance de ${span} sur` : `est en retard de ${span} sur`;
+  return ahead ? `${span} ahead of` : `${span} behind`;
 }
 
 function eventsEn(e: RecentEvents | undefined): string {
@@ -498,6 +512,22 @@ export const OPENCAL_FINDING_TEXTS: Partial<Record<FindingCode, Record<Lang, Ope
       message: (p) => `Des demandes de CAL ou des connexions ont été refusées : ${eventsFr(p.events)}.`,
       cause: () => "Le délai de grâce s'est terminé sans mode de licences (1069), ou des périphériques ont présenté des CALs qui échouent à la vérification (9210).",
       fix: (p) => `Consultez chaque refus avec ${s(p.command)} ; les autres constats nomment le réglage à corriger.`,
+    },
+  },
+  CLOCK_SKEW: {
+    en: {
+      message: (p) =>
+        `The clock of license server ${s(p.url)} is ${skewText('en', p.skewSeconds)} the clock of session host ${s(p.host)}, more than the ${s(p.leewaySeconds)} s leeway.`,
+      cause: () =>
+        'One of the two machines does not keep time (no time service, a stopped NTP client, a wrong time zone on a clock kept in local time). CALs are dated by the license server: to the host they look issued in the future or already expired; it then asks for a new CAL on the server\'s clock instead of refusing the connection.',
+      fix: (p) => `Synchronise both machines with the same time source (NTP, or the domain's time service with w32tm on Windows), then check the host's status: ${s(p.command)}.`,
+    },
+    fr: {
+      message: (p) =>
+        `L'horloge du serveur de licences ${s(p.url)} ${skewText('fr', p.skewSeconds)} celle de l'hôte de session ${s(p.host)}, au-delà de la tolérance de ${s(p.leewaySeconds)} s.`,
+      cause: () =>
+        "L'une des deux machines ne garde pas l'heure (pas de service de temps, client NTP arrêté, mauvais fuseau sur une horloge tenue en heure locale). Les CALs sont datées par le serveur de licences : pour l'hôte elles semblent émises dans le futur ou déjà expirées ; il demande alors une nouvelle CAL à l'heure du serveur au lieu de refuser la connexion.",
+      fix: (p) => `Synchronisez les deux machines sur la même source de temps (NTP, ou le service de temps du domaine avec w32tm sous Windows), puis vérifiez l'état de l'hôte : ${s(p.command)}.`,
     },
   },
   NO_CALS_AVAILABLE: {

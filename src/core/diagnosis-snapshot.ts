@@ -118,6 +118,19 @@ export function sessionHostFromStatus(body: unknown, url?: string): ObservedSess
     return [change];
   });
   if (changes.length > 0) host.identityChanges = changes;
+  const clock = obj(s['clock']);
+  const leeway = num(clock['leewaySeconds']);
+  if (leeway !== undefined) {
+    host.clock = {
+      leewaySeconds: leeway,
+      skews: arr(clock['skews']).flatMap((x) => {
+        const k = obj(x);
+        const at = str(k['licenseServerUrl']);
+        const skew = num(k['skewSeconds']);
+        return at !== undefined && skew !== undefined ? [{ licenseServerUrl: at, skewSeconds: skew }] : [];
+      }),
+    };
+  }
   const endsAt = iso(first(grace, 'endsAt'));
   if (endsAt) host.graceEndsAt = endsAt;
   const rl = s['revocationList'];

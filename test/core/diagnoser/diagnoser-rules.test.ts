@@ -283,6 +283,16 @@ const rows: Row[] = [
     message: 'was OLD-ID',
   },
   {
+    name: "a license server's clock a day ahead of the host's, beyond the leeway",
+    build: (s) => {
+      s.sessionHost.clock = { leewaySeconds: 300, skews: [{ licenseServerUrl: LS_URL, skewSeconds: 86_400 + 3_600 }] };
+    },
+    code: 'CLOCK_SKEW',
+    severity: 'warning',
+    fix: 'opencal host status',
+    message: '25 h 0 min ahead of',
+  },
+  {
     name: 'revoke budget exhausted',
     build: (s) => {
       s.licenseServers[0]!.revokeBudgets = [{ calVersion: 2019, installed: 10, revokedLive: 2, nextRevokeAllowedOn: '2025-04-12T00:00:00.000Z' }];

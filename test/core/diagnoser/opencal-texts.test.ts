@@ -67,6 +67,8 @@ const FACTS: OpenCalFacts = {
   hours: 30,
   events: { count: 2, ids: '1004, 9211', latestAt: '10:42', devices: ['PC-01', 'PC-02'], latestMessage: 'admitted in the grace period, without a CAL' },
   saw1069: true,
+  skewSeconds: 86_400,
+  leewaySeconds: 300,
 };
 /** The same facts with every flag turned the other way, for the texts that have two variants. */
 const OTHER_FACTS: OpenCalFacts = {
@@ -85,6 +87,7 @@ const OTHER_FACTS: OpenCalFacts = {
   unreachable: false,
   listState: 'never',
   saw1069: false,
+  skewSeconds: -420,
   awaiting: [],
   events: { count: 1, ids: '9210', latestAt: '09:00', devices: [] },
 };
