@@ -638,10 +638,13 @@ function serialOf(body: { activationSerial?: unknown }): { serial?: number } {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? { serial: v } : {};
 }
 
-export async function holdingsAnswer(ctx: ChContext, serverId: string): Promise<CheckInAnswer> {
+export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean } = {}): Promise<CheckInAnswer> {
   const server = await findServer(ctx.db, serverId);
-  // An unconfirmed claim gets nothing signed: its certificate and grants wait for the proof of its owner.
-  const confirmed = server?.status === 'activated' && server.confirmedAt !== null;
+  // An unconfirmed claim gets nothing signed: its certificate and grants wait for the proof of its owner. The one
+  // exception is the export for an air-gapped site, asked by the claiming organization itself (`claimant`): a site
+  // that never reaches the clearinghouse cannot prove anything online, and what is exported is bound to the
+  // server's key, which only the real server holds — a squatter's copy is of no use to it.
+  const confirmed = server?.status === 'activated' && (server.confirmedAt !== null || options.claimant === true);
   const grants = confirmed ? await grantsOfServer(ctx.db, serverId, 'active') : [];
   const { list } = await signedRevocationList(ctx);
   return {

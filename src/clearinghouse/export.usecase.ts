@@ -22,7 +22,8 @@ export async function exportDocuments(ctx: ChContext, input: { serverId: string;
   if (!server || (input.orgId !== undefined && server.orgId !== input.orgId)) {
     return refuse('LICENSE_SERVER_UNKNOWN', { serverId, problem: 'export' });
   }
-  const held = await holdingsAnswer(ctx, serverId);
+  // The claiming organization's export carries the documents of its own unconfirmed claim (holdingsAnswer).
+  const held = await holdingsAnswer(ctx, serverId, { claimant: input.orgId !== undefined && server.orgId === input.orgId });
   const now = ctx.clock.now();
   const payload: DocumentsPayload = {
     typ: 'opencal.documents',

@@ -92,6 +92,7 @@ suite('the issued licenses table pages through 20,000 licenses', () => {
     const active = ROWS - Math.ceil(ROWS / 13);
     await expect.poll(() => count().getAttribute('data-total')).toBe(String(active));
     expect(await count().textContent()).toBe(`Rows 1–50 of ${active.toLocaleString('en-US')}`);
+    await expect.poll(async () => (await devices()).length).toBe(50);
     const first = await devices();
     expect(first[0]).toBe('PC-00001');
     await card().getByRole('button', { name: 'Next page' }).click();
