@@ -21,7 +21,7 @@ import { useState } from 'preact/hooks';
 import { revokeBudgets } from '../../core/license-server-rules';
 import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReason, type ReactivationReason } from '../../core/vocabulary';
 import { ISSUED_SORTS, type IssuedSortName } from '../../core/issued-list';
-import { api, apiText, grantFor, tokenFor, type ApiError } from '../api';
+import { api, apiText, grantFor, tokenFor, type ApiError, type ApiResult } from '../api';
 import type { PageProps } from '../app';
 import { Badge, Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useLoad, type TypedCode } from '../ui';
 import { EventsCard, emptyProgramFields, ProgramInputs, programData, TokensCard, useWrite } from './shared';
@@ -395,7 +395,11 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
   const cursor = cursors[cursors.length - 1];
   const pageQuery = `?${query}&limit=${ISSUED_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
   // read again when the page reloads the status (a rebuild or a deactivation changes the issued licenses too)
-  const list = useLoad(() => api<IssuedList>(props.keyring, 'ls', 'GET', `/issued${pageQuery}`), [pageQuery, props.refresh]);
+  // The page and where it starts travel together: the count and the rows shown always belong to one answer.
+  const list = useLoad(async (): Promise<ApiResult<IssuedList & { first: number }>> => {
+    const r = await api<IssuedList>(props.keyring, 'ls', 'GET', `/issued${pageQuery}`);
+    return r.ok ? { ok: true, value: { ...r.value, first: cursors.length * ISSUED_PAGE_SIZE } } : r;
+  }, [pageQuery, props.refresh]);
   const [csvError, setCsvError] = useState<ApiError>();
   const downloadCsv = async () => {
     setCsvError(undefined);
@@ -438,7 +442,7 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
     setCursors([]);
   };
   const shown = list.data?.issued.length ?? 0;
-  const first = cursors.length * ISSUED_PAGE_SIZE;
+  const first = list.data?.first ?? 0;
   return (
     <Card title="Issued licenses" id="issued">
       {budgets.length > 0 ? (
@@ -475,13 +479,13 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
       <Refusal error={csvError} />
       {list.data ? (
         <div class="row" role="group" aria-label="Pages of issued licenses">
-          <p data-testid="issued-count" data-total={list.data.total} data-first={shown > 0 ? first + 1 : 0} data-last={first + shown} aria-live="polite">
+          <p data-testid="issued-count" data-total={list.data.total} data-first={shown > 0 ? first + 1 : 0} data-last={first + shown} data-loading={list.loading ? 'true' : 'false'} aria-live="polite" aria-busy={list.loading}>
             {shown > 0 ? `Rows ${n(first + 1)}–${n(first + shown)} of ${n(list.data.total)}` : `0 of ${n(list.data.total)}`}
           </p>
-          <button type="button" class="secondary small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+          <button type="button" class="secondary small" disabled={cursors.length === 0 || list.loading} onClick={() => setCursors(cursors.slice(0, -1))}>
             Previous page
           </button>
-          <button type="button" class="secondary small" disabled={!list.data.nextCursor} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>
+          <button type="button" class="secondary small" disabled={!list.data.nextCursor || list.loading} onClick={() => list.data?.nextCursor && setCursors([...cursors, list.data.nextCursor])}>
             Next page
           </button>
           <button type="button" class="secondary small" onClick={() => void downloadCsv()}>
