@@ -515,6 +515,17 @@ describe('diagnose', () => {
     expect(diagnose(s, NOW)).toEqual([]);
   });
 
+  it("a license server's clock within the leeway, ahead or behind, is no finding; one past it is, in either direction", () => {
+    const codes = (skewSeconds: number) => {
+      const s = healthy();
+      s.sessionHost.clock = { leewaySeconds: 300, skews: [{ licenseServerUrl: LS_URL, skewSeconds }] };
+      return diagnose(s, NOW).map((f) => f.code);
+    };
+    expect(codes(300)).toEqual([]);
+    expect(codes(-299)).toEqual([]);
+    expect(codes(-301)).toEqual(['CLOCK_SKEW']);
+  });
+
   it('every finding code is shown by at least one row of the table', () => {
     const shown = new Set(rows.map((r) => r.code));
     // The Windows-only codes have their own table (test/core/windows-import/windows-findings.test.ts).
