@@ -16,27 +16,11 @@ import type { Actor, ChContext } from './context';
 import { findHost, listRegisteredHosts, retireHost, retireHostName, upsertHost, type RegisteredHost } from './host-registry.repository';
 import type { VerifiedRequest } from './signed-request';
 
-/** A host as the API shows it. */
-export interface HostView {
-  hostId: string;
-  orgId: string;
-  name: string;
-  publicKey: string;
-  registeredAt: string;
-  registeredBy: string;
-  retiredAt?: string;
-}
+/** A host as the API shows it: the registered host, without who retired it. */
+export type HostView = Omit<RegisteredHost, 'retiredBy'>;
 
-function view(h: RegisteredHost): HostView {
-  return {
-    hostId: h.hostId,
-    orgId: h.orgId,
-    name: h.name,
-    publicKey: h.publicKey,
-    registeredAt: h.registeredAt,
-    registeredBy: h.registeredBy,
-    ...(h.retiredAt !== undefined ? { retiredAt: h.retiredAt } : {}),
-  };
+function view({ retiredBy: _retiredBy, ...h }: RegisteredHost): HostView {
+  return h;
 }
 
 /** The organization of an activated license server, or the refusal that says it has none yet. */
