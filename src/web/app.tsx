@@ -11,6 +11,7 @@ import { LicenseManager } from './pages/license-manager';
 import { Portal } from './pages/portal';
 import { SessionHostPage } from './pages/session-host';
 import { Refusal, TextInput } from './ui';
+import { defineTexts, fill, LANGS, setLang, useLang, type Lang } from './i18n';
 
 export interface PageProps {
   keyring: KeyringEntry[];
@@ -20,30 +21,35 @@ export interface PageProps {
 
 interface PageDef {
   path: string;
-  title: string;
+  /** the page's name in each language */
+  title: Record<Lang, string>;
   allowed: (k: KeyringEntry[]) => boolean;
-  needs: string;
+  /** what the page needs, in each language */
+  needs: Record<Lang, string>;
   render: (p: PageProps) => preact.JSX.Element;
 }
 
 const has = (k: KeyringEntry[], c: Component, scopes?: string[]) => k.some((e) => e.grants[c] && (!scopes || scopes.includes(e.grants[c]!.scope)));
 
 export const PAGES: readonly PageDef[] = [
-  { path: 'portal', title: 'Portal', allowed: (k) => has(k, 'ch', ['ch:org']), needs: 'an organization token (ch:org)', render: (p) => <Portal {...p} keyring={prefer(p.keyring, 'ch', ['ch:org'])} /> },
+  { path: 'portal', title: { en: 'Portal', fr: 'Portail' }, allowed: (k) => has(k, 'ch', ['ch:org']), needs: { en: 'an organization token (ch:org)', fr: 'un jeton d’organisation (ch:org)' }, render: (p) => <Portal {...p} keyring={prefer(p.keyring, 'ch', ['ch:org'])} /> },
   {
     path: 'license-manager',
-    title: 'License manager',
+    title: { en: 'License manager', fr: 'Gestionnaire de licences' },
     allowed: (k) => has(k, 'ls', ['ls:admin', 'readonly']),
-    needs: 'a license server token (ls:admin or readonly)',
+    needs: { en: 'a license server token (ls:admin or readonly)', fr: 'un jeton du serveur de licences (ls:admin ou readonly)' },
     render: (p) => <LicenseManager {...p} keyring={prefer(prefer(p.keyring, 'ch', ['ch:org']), 'ls', ['ls:admin', 'readonly'])} />,
   },
-  { path: 'agent-desk', title: 'Agent desk', allowed: (k) => has(k, 'ch', ['ch:agent']), needs: 'an agent token (ch:agent)', render: (p) => <AgentDesk {...p} keyring={prefer(p.keyring, 'ch', ['ch:agent'])} /> },
-  { path: 'session-host', title: 'Session host', allowed: (k) => has(k, 'sh'), needs: 'a session host token (sh:admin or readonly)', render: (p) => <SessionHostPage {...p} keyring={prefer(p.keyring, 'sh', ['sh:admin', 'readonly'])} /> },
+  { path: 'agent-desk', title: { en: 'Agent desk', fr: 'Guichet des agents' }, allowed: (k) => has(k, 'ch', ['ch:agent']), needs: { en: 'an agent token (ch:agent)', fr: 'un jeton d’agent (ch:agent)' }, render: (p) => <AgentDesk {...p} keyring={prefer(p.keyring, 'ch', ['ch:agent'])} /> },
+  { path: 'session-host', title: { en: 'Session host', fr: 'Hôte de session' }, allowed: (k) => has(k, 'sh'), needs: { en: 'a session host token (sh:admin or readonly)', fr: 'un jeton de l’hôte de session (sh:admin ou readonly)' }, render: (p) => <SessionHostPage {...p} keyring={prefer(p.keyring, 'sh', ['sh:admin', 'readonly'])} /> },
   {
     path: 'diagnoser',
-    title: 'Diagnoser',
+    title: { en: 'Diagnoser', fr: 'Diagnostic' },
     allowed: (k) => has(k, 'sh'),
-    needs: 'a session host token (sh:admin or readonly); license server and clearinghouse tokens add their checks',
+    needs: {
+      en: 'a session host token (sh:admin or readonly); license server and clearinghouse tokens add their checks',
+      fr: 'un jeton de l’hôte de session (sh:admin ou readonly) ; les jetons du serveur de licences et du centre d’échange ajoutent leurs vérifications',
+    },
     render: (p) => <Diagnoser {...p} keyring={prefer(prefer(prefer(p.keyring, 'ch', ['ch:org', 'ch:agent', 'ch:admin']), 'ls', ['ls:admin', 'readonly']), 'sh', ['sh:admin', 'readonly'])} />,
   },
 ];
@@ -150,7 +156,53 @@ function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => vo
   );
 }
 
+const SHELL = defineTexts({
+  en: {
+    skip: 'Skip to content',
+    signIn: 'Sign in',
+    console: 'OpenCAL console',
+    pages: 'Pages',
+    tokens: 'Tokens',
+    signOut: 'Sign out',
+    notFound: 'Page not found',
+    notFoundText: 'There is no page “{route}”. Choose one in the navigation.',
+    notAllowed: 'The signed-in tokens do not allow this page: it needs {needs}.',
+    addToken: 'Add a token',
+  },
+  fr: {
+    skip: 'Aller au contenu',
+    signIn: 'Connexion',
+    console: 'Console OpenCAL',
+    pages: 'Pages',
+    tokens: 'Jetons',
+    signOut: 'Se déconnecter',
+    notFound: 'Page introuvable',
+    notFoundText: 'Il n’y a pas de page « {route} ». Choisissez-en une dans la navigation.',
+    notAllowed: 'Les jetons connectés ne permettent pas cette page : il faut {needs}.',
+    addToken: 'Ajouter un jeton',
+  },
+});
+
+/** One language for every page (English or French), kept in this browser. */
+function LanguageSwitch() {
+  const lang = useLang();
+  return (
+    <label class="lang-switch">
+      <span class="sr-only">{lang === 'fr' ? 'Langue' : 'Language'}</span>
+      <select value={lang} onChange={(e) => setLang((e.currentTarget as HTMLSelectElement).value as Lang)} data-testid="console-lang">
+        {LANGS.map((l) => (
+          <option value={l} lang={l}>
+            {l === 'fr' ? 'Français' : 'English'}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function App() {
+  const lang = useLang();
+  const t = SHELL[lang];
   const [keyring, setKeyring] = useState<KeyringEntry[]>(loadKeyring());
   const [route, go] = useRoute();
   useEffect(() => saveKeyring(keyring), [keyring]);
@@ -163,32 +215,33 @@ export function App() {
     setKeyring((k) => k.map((e) => (e.grants[component] && e.grants[component]!.scope !== scope ? { ...e, grants: { ...e.grants, [component]: { ...e.grants[component]!, scope, inferred: false } } } : e)));
 
   useEffect(() => {
-    const title = signingIn ? 'Sign in' : page?.title;
-    document.title = title ? `${title} — OpenCAL console` : 'OpenCAL console';
-  }, [signingIn, page]);
+    const title = signingIn ? t.signIn : page?.title[lang];
+    document.title = title ? `${title} — ${t.console}` : t.console;
+  }, [signingIn, page, lang]);
 
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
-        Skip to content
+        {t.skip}
       </a>
       <header class="top">
         <h1>OpenCAL</h1>
-        <nav aria-label="Pages">
+        <nav aria-label={t.pages}>
           {allowed.map((p) => (
             <a href={`#/${p.path}`} aria-current={route === p.path ? 'page' : undefined}>
-              {p.title}
+              {p.title[lang]}
             </a>
           ))}
         </nav>
         <span class="spacer" />
+        <LanguageSwitch />
         {keyring.length > 0 ? (
           <>
             <span class="who" title={keyring.map(describeGrants).join('\n')}>
               {keyring.map((k) => k.label).join(', ')}
             </span>
             <a class="header-link" href="#/sign-in">
-              Tokens
+              {t.tokens}
             </a>
             <button
               type="button"
@@ -198,7 +251,7 @@ export function App() {
                 go('sign-in');
               }}
             >
-              Sign out
+              {t.signOut}
             </button>
           </>
         ) : null}
@@ -215,22 +268,22 @@ export function App() {
       ) : !page ? (
         <main id="main" tabIndex={-1}>
           <section class="card">
-            <h2>Page not found</h2>
-            <p>There is no page “{route}”. Choose one in the navigation.</p>
+            <h2>{t.notFound}</h2>
+            <p>{fill(t.notFoundText, { route })}</p>
           </section>
         </main>
       ) : !page.allowed(keyring) ? (
         <main id="main" tabIndex={-1}>
           <section class="card">
-            <h2>{page.title}</h2>
+            <h2>{page.title[lang]}</h2>
             <div class="alert error" role="alert">
-              The signed-in tokens do not allow this page: it needs {page.needs}. <a href="#/sign-in">Add a token</a>.
+              {fill(t.notAllowed, { needs: page.needs[lang] })} <a href="#/sign-in">{t.addToken}</a>.
             </div>
           </section>
         </main>
       ) : (
         <main id="main" tabIndex={-1} data-page={page.path}>
-          <h2 class="page-title">{page.title}</h2>
+          <h2 class="page-title">{page.title[lang]}</h2>
           {page.render({ keyring, learnScope })}
         </main>
       )}

@@ -121,7 +121,7 @@ suite('the diagnoser page reads a Windows estate dropped on it', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("the OpenCAL estate's diagnosis, plan and labels follow the language switch, which is kept for the next visit", async () => {
+  it("the OpenCAL estate's diagnosis, plan and labels follow the language switch, which is the console's and kept for the next visit", async () => {
     await page.locator('select[name="diagnosisLang"]').selectOption('fr');
     await expect.poll(() => page.locator('#diagnosis-title').textContent()).toBe('Diagnostic');
     expect(await page.getByTestId('diagnosis-summary').textContent()).toMatch(/^Hôte de session \S+ : /);
@@ -134,8 +134,10 @@ suite('the diagnoser page reads a Windows estate dropped on it', () => {
     expect(await page.locator('select[name="windowsLang"]').inputValue()).toBe('fr');
     await page.screenshot({ path: join(ARTIFACTS, 'diagnoser-opencal-fr.png'), fullPage: true });
 
+    // The choice is the console's: after a reload the navigation speaks French too.
     await page.reload();
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Diagnoser', exact: true }).click();
+    expect(await page.getByTestId('console-lang').inputValue()).toBe('fr');
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Diagnostic', exact: true }).click();
     await page.getByTestId('diagnosis-summary').waitFor();
     expect(await page.locator('#diagnosis-title').textContent()).toBe('Diagnostic');
     await page.locator('select[name="diagnosisLang"]').selectOption('en');

@@ -2,8 +2,9 @@
  * The licensing diagnoser: findings with severity, cause and fix; the recovery plan; the source document's
  * phone script filled in with this site's values. The rules are src/core's, run on what the console reads.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { DIAGNOSER_PAGE, LANGS, UI_TEXT, type Lang } from '../../core/diagnoser-texts';
+import { setLang, useLang } from '../i18n';
 import { diagnose, hasBlocking, recoveryTarget, sameUrl, type DiagnosisSnapshot, type Finding, type ObservedProbe } from '../../core/diagnoser-rules';
 import type { WindowsEstate } from '../../core/windows-import/estate';
 import { importWindowsFiles, type InputFile } from '../../core/windows-import/import';
@@ -139,28 +140,6 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot; lang: Lang }) {
       <Copyable value={text} label="phone script" hidden />
     </>
   );
-}
-
-const LANG_KEY = 'opencal.diagnoserLang';
-
-/** The language chosen on this page before, else the browser's. */
-function initialLang(): Lang {
-  try {
-    const saved = window.localStorage.getItem(LANG_KEY);
-    if (saved === 'fr' || saved === 'en') return saved;
-  } catch {
-    // storage may be off: the browser's language then
-  }
-  const l = (typeof navigator !== 'undefined' ? navigator.language : 'en').toLowerCase();
-  return l.startsWith('fr') ? 'fr' : 'en';
-}
-
-function saveLang(lang: Lang): void {
-  try {
-    window.localStorage.setItem(LANG_KEY, lang);
-  } catch {
-    // not kept across visits then
-  }
 }
 
 function LangSwitch(props: { lang: Lang; onChange: (l: Lang) => void; name: string }) {
@@ -300,17 +279,19 @@ function ProbeCell(props: { probe: ObservedProbe | undefined; listed: boolean; l
 }
 
 export function Diagnoser(props: PageProps) {
-  const [result, setResult] = useState<Result>();
+  const [snapshot, setSnapshot] = useState<DiagnosisSnapshot>();
   const [error, setError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
-  // The page speaks the language chosen on it before, else the browser's; one switch serves both cards.
-  const [lang, setLangState] = useState<Lang>(initialLang());
-  const setLang = (l: Lang) => {
-    setLangState(l);
-    saveLang(l);
-  };
+  // The page speaks the console's language (chosen before, else the browser's); its switch changes it everywhere.
+  // The findings and the plan are words of the rules: a new language words them again from the same snapshot.
+  const lang = useLang();
   const t = DIAGNOSER_PAGE[lang];
-  const run = async (l: Lang = lang) => {
+  const result = useMemo<Result | undefined>(() => {
+    if (!snapshot) return undefined;
+    const now = new Date(snapshot.takenAt);
+    return { snapshot, findings: diagnose(snapshot, now, lang), plan: planRecovery(snapshot, { textLang: lang }) };
+  }, [snapshot, lang]);
+  const run = async () => {
     setBusy(true);
     setError(undefined);
     const g = await gatherInBrowser(props.keyring, window.location.origin);
@@ -319,17 +300,9 @@ export function Diagnoser(props: PageProps) {
       setError(g.error);
       return;
     }
-    const now = new Date(g.snapshot.takenAt);
-    setResult({ snapshot: g.snapshot, findings: diagnose(g.snapshot, now, l), plan: planRecovery(g.snapshot, { textLang: l }) });
+    setSnapshot(g.snapshot);
   };
-  // The findings and the plan are words of the rules: a new language words them again from the same snapshot.
-  const relang = (l: Lang) => {
-    setLang(l);
-    if (result) {
-      const now = new Date(result.snapshot.takenAt);
-      setResult({ snapshot: result.snapshot, findings: diagnose(result.snapshot, now, l), plan: planRecovery(result.snapshot, { textLang: l }) });
-    }
-  };
+  const relang = (l: Lang) => setLang(l);
   useEffect(() => {
     void run();
   }, []);
