@@ -9,6 +9,7 @@ import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { externalPackages, requireBanner } from './bundle-options.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
@@ -50,7 +51,8 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  external: externalPackages,
+  banner: { js: requireBanner },
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',

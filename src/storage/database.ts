@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
@@ -145,12 +145,14 @@ function parseInt8(text: string): number | string {
   return Number.isSafeInteger(n) ? n : text;
 }
 
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID && format !== 'binary') return parseInt8;
-    return (pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format);
-  },
-} as unknown as pg.CustomTypesConfig;
+function pgTypes(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8_OID && format !== 'binary') return parseInt8;
+      return (driver.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format);
+    },
+  } as unknown as pg.CustomTypesConfig;
+}
 
 /**
  * `db.introspection` limited to the current schema (search_path), as SQLite sees only its own file. Kysely's own
@@ -230,10 +232,12 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`Invalid PostgreSQL schema name "${schema}": use letters, digits and underscores`);
   }
-  const pool = new pg.Pool({
+  // The driver is loaded with the first PostgreSQL database: a process on SQLite never holds it in memory.
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({
     connectionString: parsed.toString(),
     max: options.poolSize ?? 10,
-    types: pgTypes,
+    types: pgTypes(driver),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
