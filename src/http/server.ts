@@ -1,6 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP, type Socket } from 'node:net';
 import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import Fastify, { type FastifyReply, type FastifyRequest, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
@@ -117,6 +118,24 @@ function isAllowed(list: BlockList, address: string): boolean {
 }
 
 const validators = AjvCompiler();
+const serializers = SerializerSelector();
+
+type CompiledValidator = ((data: unknown, context?: unknown) => unknown) & { schemaEnv?: unknown; errors?: unknown };
+
+/**
+ * A route's validator compiled by ajv when the route is first called rather than when the app is built: a server
+ * starts without compiling the schemas of the ~200 routes it may never be asked (a third of the all-in-one's
+ * start-up CPU, docs/performance.md), and holds the compiled code of the routes it serves only. Fastify reads
+ * `schemaEnv` (to let ajv coerce a root value) and `errors` from the function it is given: both come from the
+ * compiled validator.
+ */
+function compiledOnFirstUse(compile: () => CompiledValidator): CompiledValidator {
+  let compiled: CompiledValidator | undefined;
+  const get = () => (compiled ??= compile());
+  const validate = ((data: unknown, context?: unknown) => get()(data, context)) as CompiledValidator;
+  Object.defineProperties(validate, { schemaEnv: { get: () => get().schemaEnv }, errors: { get: () => get().errors } });
+  return validate;
+}
 
 /**
  * JSON bodies are validated as sent: `"count": true`, `"1e1"`, `[7]` or `"name": 12345` are refused, never coerced
@@ -129,7 +148,17 @@ const strictBodies: ValidatorFactory = (externalSchemas, options) => {
   const custom = given.customOptions ?? {};
   const body = validators(externalSchemas, { ...given, customOptions: { ...custom, coerceTypes: false } });
   const text = validators(externalSchemas, { ...given, customOptions: { ...custom, coerceTypes: 'array' } });
-  return (route) => (route.httpPart === 'body' ? body(route) : text(route));
+  // Typed by ajv as its own function (with `schema`); Fastify calls it and reads `schemaEnv` and `errors` only.
+  return (route) => compiledOnFirstUse(() => (route.httpPart === 'body' ? body(route) : text(route)) as CompiledValidator) as unknown as ReturnType<typeof body>;
+};
+
+/** A route's response serializer (fast-json-stringify), likewise compiled when the route first answers with it. */
+const serializersOnFirstUse: typeof serializers = (externalSchemas, options) => {
+  const compile = serializers(externalSchemas, options);
+  return (route) => {
+    let serialize: ((doc: unknown) => string) | undefined;
+    return (doc: unknown) => (serialize ??= compile(route))(doc);
+  };
 };
 
 /** A request Node could not parse (bad request line, header too large) still answers the one error body. */
@@ -176,7 +205,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
-    schemaController: { compilersFactory: { buildValidator: strictBodies } },
+    schemaController: { compilersFactory: { buildValidator: strictBodies, buildSerializer: serializersOnFirstUse } },
     // Fastify's own refusals before routing (a malformed URL) and Node's (a malformed request) in the one error body.
     frameworkErrors: (error, request, reply) => {
       const { status, refusal: r } = refusalFromError(error, request as FastifyRequest);
