@@ -81,8 +81,10 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
     raw.pragma('busy_timeout = 0');
     // Checkpoints are the checkpointer thread's job (checkpointer.ts); this is only a backstop (40 MB of log).
     raw.pragma('wal_autocheckpoint = 10000');
-    // 32 MiB of page cache (default 2 MiB): the index pages a CAL request touches stay in memory on a large database.
-    raw.pragma('cache_size = -32768');
+    // 8 MiB of page cache (default 2 MiB): the upper levels of the indexes a CAL request touches stay in memory on a
+    // large database; the leaves of millions of CALs do not fit in any cache worth its memory and come from the
+    // operating system's file cache (a larger cache here only adds to the server's memory under load).
+    raw.pragma('cache_size = -8192');
   } catch (error) {
     raw.close();
     throw error;
