@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCode } from '../../src/core/codes/index';
 
@@ -45,10 +45,18 @@ export async function resolve(specifier, context, next) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, imported };
 }
 
+const DIST = pathToFileURL(join(ROOT, 'dist')).href + '/';
+
+/**
+ * The npm packages a process loaded: imported from node_modules, or bundled into a file of dist/ that it imported
+ * (esbuild starts the code of each bundled module with a `// node_modules/<package>/…` comment).
+ */
 function packagesOf(urls: string[]): string[] {
   const names = urls.flatMap((u) => {
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u);
-    return m ? [m[1]!] : [];
+    if (m) return [m[1]!];
+    if (!u.startsWith(DIST) || !u.endsWith('.js')) return [];
+    return [...readFileSync(fileURLToPath(u), 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((x) => x[1]!);
   });
   return [...new Set(names)].sort();
 }
