@@ -12,6 +12,7 @@ import { HOST_SIGNATURE_HEADER } from '../trust/index';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/license-server';
+import { IssuanceStats, IssuanceStatsQuery } from '../core/wire/license-server-stats';
 import { CAL_KINDS, CAL_TYPES, CAL_VERSIONS, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { LicenseServerUseCases } from './ports';
 import { Int, Text } from '../core/wire/common';
@@ -61,6 +62,20 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
 
   app.get('/status', { preHandler: reader, schema: { tags, summary: 'activation, key packs and issued counts', response: { 200: Wire.LicenseServerStatus, ...errorResponses(401, 403) } } }, async () =>
     uc.status(),
+  );
+
+  app.get(
+    '/stats/issuance',
+    {
+      preHandler: reader,
+      schema: {
+        tags,
+        summary: 'CALs issued and CAL requests refused per hour (range=24h) or per day (range=30d), UTC',
+        querystring: IssuanceStatsQuery,
+        response: { 200: IssuanceStats, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => uc.issuanceStats(request.query.range ?? '24h'),
   );
 
   app.post(

@@ -19,11 +19,14 @@ import * as repo from './license-server.repository';
 import { importDocuments } from './import.usecase';
 import { rebuild } from './rebuild.usecase';
 import { identity, status } from './status.usecase';
+import { issuanceStats } from './stats.usecase';
+import type { StatsRange } from '../core/issuance-stats';
 
 export function licenseServerUseCases(ctx: LicenseServerContext) {
   return {
     identity: () => identity(ctx),
     status: () => status(ctx),
+    issuanceStats: (range: StatsRange) => issuanceStats(ctx, range),
     activate: (input: activation.ActivateInput) => activation.activate(ctx, input),
     reactivate: (input: activation.ReactivateInput) => activation.reactivate(ctx, input),
     deactivate: () => activation.deactivate(ctx),
