@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, prefer, saveKeyring, type Component, type KeyringEntry } from './api';
 import { AgentDesk } from './pages/agent-desk';
+import { Dashboard } from './pages/dashboard';
 import { Diagnoser } from './pages/diagnoser';
 import { LicenseManager } from './pages/license-manager';
 import { Portal } from './pages/portal';
@@ -51,6 +52,13 @@ export const PAGES: readonly PageDef[] = [
       fr: 'un jeton de l’hôte de session (sh:admin ou readonly) ; les jetons du serveur de licences et du centre d’échange ajoutent leurs vérifications',
     },
     render: (p) => <Diagnoser {...p} keyring={prefer(prefer(prefer(p.keyring, 'ch', ['ch:org', 'ch:agent', 'ch:admin']), 'ls', ['ls:admin', 'readonly']), 'sh', ['sh:admin', 'readonly'])} />,
+  },
+  {
+    path: 'dashboard',
+    title: { en: 'Dashboard', fr: 'Tableau de bord' },
+    allowed: (k) => has(k, 'ls', ['ls:admin', 'readonly']) || has(k, 'sh') || has(k, 'ch', ['ch:org', 'ch:admin', 'ch:agent']),
+    needs: { en: 'a license server, session host or clearinghouse token', fr: 'un jeton du serveur de licences, de l’hôte de session ou du centre d’échange' },
+    render: (p) => <Dashboard {...p} keyring={prefer(prefer(prefer(p.keyring, 'ch', ['ch:org', 'ch:admin', 'ch:agent']), 'ls', ['ls:admin', 'readonly']), 'sh', ['sh:admin', 'readonly'])} />,
   },
 ];
 
