@@ -6,8 +6,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, prefer, saveKeyring, type Component, type KeyringEntry } from './api';
 import { AgentDesk } from './pages/agent-desk';
-import { Dashboard } from './pages/dashboard';
 import { Diagnoser } from './pages/diagnoser';
+import { lazyPage } from './lazy';
 import { LicenseManager } from './pages/license-manager';
 import { Portal } from './pages/portal';
 import { SessionHostPage } from './pages/session-host';
@@ -29,6 +29,9 @@ interface PageDef {
   needs: Record<Lang, string>;
   render: (p: PageProps) => preact.JSX.Element;
 }
+
+// The dashboard and its charting library are fetched when it is first opened (docs/console.md, Bundle).
+const Dashboard = lazyPage(() => import('./pages/dashboard').then((m) => m.Dashboard));
 
 const has = (k: KeyringEntry[], c: Component, scopes?: string[]) => k.some((e) => e.grants[c] && (!scopes || scopes.includes(e.grants[c]!.scope)));
 

@@ -74,23 +74,25 @@ export function Chart(props: { id: string; title: string; summary: ComponentChil
       <button type="button" class="secondary small" aria-controls={tableId} aria-expanded={showTable} onClick={() => setShowTable((s) => !s)}>
         {showTable ? t.hide : t.numbers}
       </button>
-      <table id={tableId} class={showTable ? 'chart-numbers' : 'chart-numbers sr-only'} data-testid={tableId}>
-        <caption class="sr-only">{props.title}</caption>
-        <thead>
-          <tr>
-            {props.table.head.map((h) => (
-              <th scope="col">{h}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {props.table.rows.map((r) => (
+      <div id={tableId} class={showTable ? 'chart-numbers' : 'chart-numbers sr-only'} data-testid={tableId}>
+        <table>
+          <caption class="sr-only">{props.title}</caption>
+          <thead>
             <tr>
-              {r.map((c, i) => (i === 0 ? <th scope="row">{c}</th> : <td>{c}</td>))}
+              {props.table.head.map((h) => (
+                <th scope="col">{h}</th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.table.rows.map((r) => (
+              <tr>
+                {r.map((c, i) => (i === 0 ? <th scope="row">{c}</th> : <td>{c}</td>))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }
@@ -102,6 +104,8 @@ export interface BarSeries {
   /** width of the bar as a share of a category's slot, and where it stands in it (-1 left, 0 centre, 1 right). */
   size?: number;
   align?: -1 | 0 | 1;
+  /** the widest the bar may be, in CSS pixels */
+  max?: number;
 }
 
 const axisStyle = { stroke: '#5b6470', grid: { stroke: '#eaeef2', width: 1 }, ticks: { stroke: '#d5dbe1', width: 1 } };
@@ -128,7 +132,7 @@ export function barSpec(categories: readonly string[], series: readonly BarSerie
             fill: s.color,
             width: 0,
             points: { show: false },
-            paths: uPlot.paths.bars!({ size: [s.size ?? 0.6, 80], align: s.align ?? 0 }),
+            paths: uPlot.paths.bars!({ size: [s.size ?? 0.6, s.max ?? 80], align: s.align ?? 0 }),
           })),
         ],
       },
@@ -159,13 +163,15 @@ export function timelineSpec(items: readonly { label: string; at: Date }[], now:
     const xs = sorted.map((i) => i.at.getTime() / 1000);
     const start = Math.min(now.getTime() / 1000, xs[0] ?? now.getTime() / 1000);
     const end = Math.max(...xs, now.getTime() / 1000 + 86_400);
+    // the lane names are the y axis' labels: room for the longest (about 7 px a character at the axis' font size)
+    const labelWidth = Math.min(320, 24 + 7 * Math.max(0, ...sorted.map((i) => i.label.length)));
     return {
       options: {
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         scales: { x: { time: true, range: [start, end + (end - start) * 0.08] }, y: { range: [-0.7, Math.max(0.7, sorted.length - 0.3)] } },
         axes: [
           axisStyle,
-          { ...axisStyle, size: 150, splits: () => sorted.map((_, i) => i), values: (_u, splits) => splits.map((i) => sorted[i]?.label ?? ''), grid: { show: false } },
+          { ...axisStyle, size: labelWidth, splits: () => sorted.map((_, i) => i), values: (_u, splits) => splits.map((i) => sorted[i]?.label ?? ''), grid: { show: false } },
         ],
         legend: { show: false },
         cursor: { show: false },

@@ -25,6 +25,7 @@ const T = defineTexts({
     packsSummary: '{installed} CALs installed, {issued} issued, {available} available.',
     packsNone: 'No key pack is installed on this license server.',
     pack: 'Key pack',
+    packShort: 'Pack',
     version: 'Version',
     installed: 'Installed',
     issued: 'Issued',
@@ -43,7 +44,7 @@ const T = defineTexts({
     user: 'Per user',
     refused: 'Refused',
     expiriesTitle: 'Certificate and grant expiries',
-    expiriesSummary: '{count} dates; the first is {first} ({label}).',
+    expiriesSummary: 'Dates: {count}. The first: {label}, on {first}.',
     expiriesNone: 'Nothing held by this license server expires: no certificate or grant has an end date.',
     what: 'What',
     date: 'Date (UTC)',
@@ -60,14 +61,14 @@ const T = defineTexts({
     daysUsed: 'Days used',
     graceBar: 'Grace period',
     chPacksTitle: 'CALs per license server',
-    chPacksSummary: '{packs} packs, {cals} CALs: {installed} installed on {servers} license servers, {unassigned} not installed.',
+    chPacksSummary: 'Packs: {packs}, with {cals} CALs. Installed on a license server: {installed} CALs (license servers holding packs: {servers}). Not installed: {unassigned} CALs.',
     chPacksNone: 'The organization has no pack yet.',
     server: 'License server',
     notInstalled: 'not installed',
     packs: 'Packs',
     cals: 'CALs',
     casesTitle: 'Cases by status',
-    casesSummary: '{total} cases: {parts}.',
+    casesSummary: 'Cases: {total} ({parts}).',
     casesNone: 'No case has been opened.',
     status: 'Status',
     count: 'Cases',
@@ -86,6 +87,7 @@ const T = defineTexts({
     packsSummary: '{installed} CALs installées, {issued} délivrées, {available} disponibles.',
     packsNone: 'Aucun pack de licences n’est installé sur ce serveur de licences.',
     pack: 'Pack de licences',
+    packShort: 'Pack',
     version: 'Version',
     installed: 'Installées',
     issued: 'Délivrées',
@@ -104,7 +106,7 @@ const T = defineTexts({
     user: 'Par utilisateur',
     refused: 'Refusées',
     expiriesTitle: 'Échéances du certificat et des octrois',
-    expiriesSummary: '{count} échéances ; la première est le {first} ({label}).',
+    expiriesSummary: 'Échéances : {count}. La première : {label}, le {first}.',
     expiriesNone: 'Rien de ce que détient ce serveur de licences n’expire : aucun certificat ni octroi n’a de date de fin.',
     what: 'Élément',
     date: 'Date (UTC)',
@@ -121,14 +123,14 @@ const T = defineTexts({
     daysUsed: 'Jours écoulés',
     graceBar: 'Délai de grâce',
     chPacksTitle: 'CALs par serveur de licences',
-    chPacksSummary: '{packs} packs, {cals} CALs : {installed} installées sur {servers} serveurs de licences, {unassigned} non installées.',
+    chPacksSummary: 'Packs : {packs}, avec {cals} CALs. Installées sur un serveur de licences : {installed} CALs (serveurs de licences détenant des packs : {servers}). Non installées : {unassigned} CALs.',
     chPacksNone: 'L’organisation n’a encore aucun pack.',
     server: 'Serveur de licences',
     notInstalled: 'non installé',
     packs: 'Packs',
     cals: 'CALs',
     casesTitle: 'Dossiers par statut',
-    casesSummary: '{total} dossiers : {parts}.',
+    casesSummary: 'Dossiers : {total} ({parts}).',
     casesNone: 'Aucun dossier n’a été ouvert.',
     status: 'Statut',
     count: 'Dossiers',
@@ -164,7 +166,7 @@ function KeyPackBars(props: { status: LicenseServerStatus; t: Texts }) {
   const groups = new Map<string, { label: string; installed: number; issued: number; available: number; calType: string; calVersion: number; pack: number }>();
   for (const k of props.status.keyPacks.filter((p) => p.status === 'active')) {
     const key = `${k.pack}/${k.calType}/${k.calVersion}`;
-    const g = groups.get(key) ?? { label: `${k.pack} · ${k.calVersion}`, installed: 0, issued: 0, available: 0, calType: k.calType, calVersion: k.calVersion, pack: k.pack };
+    const g = groups.get(key) ?? { label: `${t.packShort} ${k.pack} · ${k.calVersion}`, installed: 0, issued: 0, available: 0, calType: k.calType, calVersion: k.calVersion, pack: k.pack };
     g.installed += k.total;
     g.issued += k.issued;
     g.available += k.available;
@@ -185,9 +187,9 @@ function KeyPackBars(props: { status: LicenseServerStatus; t: Texts }) {
       spec={barSpec(
         rows.map((r) => r.label),
         [
-          { label: t.installed, values: rows.map((r) => r.installed), color: COLORS.light, size: 0.8 },
-          { label: t.issued, values: rows.map((r) => r.issued), color: COLORS.brand, size: 0.38, align: -1 },
-          { label: t.available, values: rows.map((r) => r.available), color: COLORS.ok, size: 0.38, align: 1 },
+          { label: t.installed, values: rows.map((r) => r.installed), color: COLORS.light, size: 0.84, max: 136 },
+          { label: t.issued, values: rows.map((r) => r.issued), color: COLORS.brand, size: 0.38, align: -1, max: 60 },
+          { label: t.available, values: rows.map((r) => r.available), color: COLORS.ok, size: 0.38, align: 1, max: 60 },
         ],
       )}
       deps={[JSON.stringify(rows), t]}
