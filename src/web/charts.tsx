@@ -141,13 +141,21 @@ export function barSpec(categories: readonly string[], series: readonly BarSerie
   };
 }
 
+/** An axis label in UTC, the same in every language: `14:00` (with the date at midnight) per hour, `01-31` per day, `2027-01-31` on a time line. */
+function utcLabel(unit: 'hour' | 'day' | 'date', seconds: number): string {
+  const iso = new Date(seconds * 1000).toISOString();
+  if (unit === 'date') return iso.slice(0, 10);
+  if (unit === 'day') return iso.slice(5, 10);
+  return iso.slice(11, 13) === '00' ? `${iso.slice(11, 16)}\n${iso.slice(5, 10)}` : iso.slice(11, 16);
+}
+
 /** Counts over time (UTC buckets): one line per series, with a point on each bucket. */
-export function timeSeriesSpec(starts: readonly Date[], series: readonly { label: string; values: readonly number[]; color: string }[]): ChartSpec {
+export function timeSeriesSpec(unit: 'hour' | 'day', starts: readonly Date[], series: readonly { label: string; values: readonly number[]; color: string }[]): ChartSpec {
   return (uPlot) => ({
     options: {
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
-      axes: [axisStyle, { ...axisStyle, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) }],
+      axes: [{ ...axisStyle, values: (_u, splits) => splits.map((v) => utcLabel(unit, v)) }, { ...axisStyle, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) }],
       legend: { show: true, live: false },
       cursor: { show: false },
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: true, size: 5, fill: s.color } }))],
@@ -170,7 +178,7 @@ export function timelineSpec(items: readonly { label: string; at: Date }[], now:
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         scales: { x: { time: true, range: [start, end + (end - start) * 0.08] }, y: { range: [-0.7, Math.max(0.7, sorted.length - 0.3)] } },
         axes: [
-          axisStyle,
+          { ...axisStyle, space: 90, values: (_u, splits) => splits.map((v) => utcLabel('date', v)) },
           { ...axisStyle, size: labelWidth, splits: () => sorted.map((_, i) => i), values: (_u, splits) => splits.map((i) => sorted[i]?.label ?? ''), grid: { show: false } },
         ],
         legend: { show: false },

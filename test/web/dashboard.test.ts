@@ -161,9 +161,10 @@ suite('the dashboard draws the estate and says its numbers', () => {
     expect(api.totals).toEqual({ temporary: 4, permanent: 3, user: 0, refused: 2 });
     const rows = await numbers('chart-issuance');
     expect(rows).toEqual(api.buckets.map((b) => [`${b.start.slice(0, 10)} ${b.start.slice(11, 13)}:00`, ...[b.temporary, b.permanent, b.user, b.refused].map(String)]));
-    expect(await summary('chart-issuance')).toBe('last 24 hours (per hour, UTC): 4 temporary, 3 permanent and 0 per-user CALs issued; 2 CAL requests refused.');
+    expect(await summary('chart-issuance')).toBe('Last 24 hours (per hour, UTC): 4 temporary, 3 permanent and 0 per-user CALs issued; 2 CAL requests refused.');
 
-    await page.getByLabel('last 30 days (per day, UTC)').check();
+    await page.locator('#dash-issuance').screenshot({ path: join(ARTIFACTS, 'dashboard-issuance-24h.png') });
+    await page.getByLabel('Last 30 days (per day, UTC)', { exact: true }).check();
     await expect.poll(async () => (await numbers('chart-issuance')).length).toBe(30);
     await drawn('chart-issuance');
     const month = await ls<IssuanceStats>('GET', '/stats/issuance?range=30d');
@@ -174,6 +175,7 @@ suite('the dashboard draws the estate and says its numbers', () => {
 
   it('expiries: the certificate of the activation is on the time line with its date', async () => {
     await drawn('chart-expiries');
+    await page.locator('#dash-expiries').screenshot({ path: join(ARTIFACTS, 'dashboard-expiries.png') });
     const status = await ls<LicenseServerStatus>('GET', '/status');
     const rows = await numbers('chart-expiries');
     expect(rows.find((r) => r[0] === 'License server certificate')?.[1]).toBe(status.activation.expiresAt!.slice(0, 10));
@@ -224,6 +226,16 @@ suite('the dashboard draws the estate and says its numbers', () => {
     expect(Math.max(...widths)).toBeLessThanOrEqual(800);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-800x1000-fr.png'), fullPage: true });
     await page.getByTestId('console-lang').selectOption('en');
+    await page.setViewportSize({ width: 1366, height: 900 });
+    // By keyboard: the period is a radio group (arrow keys), the numbers open with Enter.
+    await page.getByLabel('Last 30 days (per day, UTC)', { exact: true }).focus();
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(async () => (await numbers('chart-issuance')).length).toBe(24);
+    expect(await page.getByLabel('Last 24 hours (per hour, UTC)', { exact: true }).isChecked()).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => [document.activeElement?.textContent, document.activeElement?.getAttribute('aria-controls')])).toEqual(['Show the numbers', 'chart-issuance-numbers']);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('chart-issuance-numbers').evaluate((el) => el.getBoundingClientRect().width)).toBeGreaterThan(100);
     expect(problems).toEqual([]);
     expect(requests.filter((u) => !u.startsWith(origin))).toEqual([]);
   });

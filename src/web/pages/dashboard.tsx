@@ -35,8 +35,8 @@ const T = defineTexts({
     issuanceTitle: 'CALs issued and requests refused',
     issuanceSummary: '{range}: {temporary} temporary, {permanent} permanent and {user} per-user CALs issued; {refused} CAL requests refused.',
     range: 'Period',
-    range24h: 'last 24 hours (per hour, UTC)',
-    range30d: 'last 30 days (per day, UTC)',
+    range24h: 'Last 24 hours (per hour, UTC)',
+    range30d: 'Last 30 days (per day, UTC)',
     bucketHour: 'Hour (UTC)',
     bucketDay: 'Day (UTC)',
     temporary: 'Temporary',
@@ -224,6 +224,7 @@ function IssuanceChart(props: PageProps & { t: Texts }) {
               rows: s.buckets.map((b) => [label(b.start, s), b.temporary, b.permanent, b.user, b.refused]),
             }}
             spec={timeSeriesSpec(
+              s.unit,
               s.buckets.map((b) => new Date(b.start)),
               [
                 { label: t.temporary, values: s.buckets.map((b) => b.temporary), color: COLORS.warn },
