@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { inputProblemWords, langFromAcceptLanguage, type InputProblem, type Lang } from '../core/refusals';
+import { inputProblemWords, langFromAcceptLanguage, type InputProblem, type Lang, type Surface } from '../core/refusals';
 import { NO_CONTROL_CHARACTERS } from '../core/wire/common';
 import { messageFor, refusal, type Refusal } from '../core/result';
 import { storageFaultOf } from '../storage/faults';
@@ -35,9 +35,18 @@ export function langOf(request: Pick<FastifyRequest, 'headers'>): Lang {
   return langFromAcceptLanguage(Array.isArray(header) ? header.join(',') : header);
 }
 
-/** The error body of a refusal, its message in `lang` in the API's words (src/core/refusals.ts). */
-export function errorBody(refusal: Refusal, lang: Lang = 'en'): ErrorBody {
-  const message = messageFor(refusal, lang, 'api');
+/**
+ * The words a request asks for: the API's by default; the console's (no CLI flag, no API route) when the request
+ * says `OpenCAL-Surface: console` — the web console asks so, and does not carry the catalogue itself.
+ */
+export function surfaceOf(request: Pick<FastifyRequest, 'headers'>): Surface {
+  const header = request.headers['opencal-surface'];
+  return (Array.isArray(header) ? header[0] : header)?.trim().toLowerCase() === 'console' ? 'console' : 'api';
+}
+
+/** The error body of a refusal, its message in `lang` in the words of `surface` (src/core/refusals.ts). */
+export function errorBody(refusal: Refusal, lang: Lang = 'en', surface: Surface = 'api'): ErrorBody {
+  const message = messageFor(refusal, lang, surface);
   return refusal.detail === undefined ? { error: { code: refusal.code, message } } : { error: { code: refusal.code, message, detail: refusal.detail } };
 }
 
@@ -51,7 +60,7 @@ type AnyReply = Pick<FastifyReply, 'sent'> & { code: (...args: never[]) => unkno
  */
 export function sendRefusal<R extends AnyReply>(reply: R, refusal: Refusal, status: number = statusForCode(refusal.code)): R {
   const r = reply as unknown as FastifyReply;
-  r.code(status).send(errorBody(refusal, langOf(r.request)));
+  r.code(status).send(errorBody(refusal, langOf(r.request), surfaceOf(r.request)));
   return reply;
 }
 

@@ -14,7 +14,7 @@ import { findUnstorableInput, Health, MAX_INPUT_DEPTH, WhoAmI } from '../core/wi
 import { inputProblemWords } from '../core/refusals';
 import { AuthFailureLimiter, bearerOf, principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope, requiredScopesOf, SCOPES, type Scope, type TokenStore } from './auth';
 import { refusal } from '../core/result';
-import { errorBody, errorResponses, langOf, refusalFromError, sendRefusal } from './errors';
+import { errorBody, errorResponses, langOf, refusalFromError, surfaceOf, sendRefusal } from './errors';
 import { loggerOptions } from './logging';
 import { createMetricsRegistry, httpMetrics } from './metrics';
 
@@ -209,7 +209,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     // Fastify's own refusals before routing (a malformed URL) and Node's (a malformed request) in the one error body.
     frameworkErrors: (error, request, reply) => {
       const { status, refusal: r } = refusalFromError(error, request as FastifyRequest);
-      void (reply as unknown as FastifyReply).code(status).send(errorBody(r, langOf(request)));
+      void (reply as unknown as FastifyReply).code(status).send(errorBody(r, langOf(request), surfaceOf(request)));
     },
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -258,7 +258,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     else request.log.info({ code: refusal.code, statusCode: status }, 'request refused');
     const headers = (error as { headers?: Record<string, string> }).headers;
     if (headers) reply.headers(headers);
-    return reply.code(status).send(errorBody(refusal, langOf(request)));
+    return reply.code(status).send(errorBody(refusal, langOf(request), surfaceOf(request)));
   });
 
   // What no route stores, whatever its schema: a NUL anywhere, or JSON nested deeper than any request of the API.

@@ -4,19 +4,12 @@
  * store, so the console keeps a keyring: every token the user signs in with, and which component accepted it
  * with which scope. A call to a component uses the token that component accepted.
  */
-import { langFromAcceptLanguage, renderRefusal, type Lang } from '../core/refusals';
-import { messageFor, peerRefusal } from '../core/result';
+import { catalogueReader } from '../core/refusal-entry';
+import { SHARED_REFUSALS } from '../core/refusals-shared';
+import { currentLang } from './i18n';
 
-/** The browser's language among the catalogue's (English when it prefers neither). */
-export function consoleLang(): Lang {
-  const nav = typeof navigator === 'undefined' ? undefined : navigator;
-  return langFromAcceptLanguage(nav ? (nav.languages?.length ? nav.languages.join(',') : nav.language) : undefined);
-}
-
-/** A refusal the server answered, in the console's words (no CLI flag, no API route) and the browser's language. */
-function consoleMessage(code: string, message: string, detail: Record<string, unknown> | undefined, lang: Lang): string {
-  return messageFor(peerRefusal(code, message, detail), lang, 'console');
-}
+/** The refusals the console words itself (a server that does not answer, or answers something else). */
+const local = catalogueReader(SHARED_REFUSALS);
 
 export interface ApiError {
   code: string;
@@ -101,8 +94,13 @@ export interface CallOptions {
 
 /** One call to our API on this origin. A refusal keeps the server's code and message. */
 export async function call<T>(method: string, path: string, options: CallOptions = {}): Promise<ApiResult<T>> {
-  const lang = consoleLang();
-  const headers: Record<string, string> = { accept: options.text ? 'text/plain, application/json' : 'application/json', 'accept-language': lang };
+  // Refusals come back in the console's language and words (no CLI flag, no API route): the server words them.
+  const lang = currentLang();
+  const headers: Record<string, string> = {
+    accept: options.text ? 'text/plain, application/json' : 'application/json',
+    'accept-language': lang,
+    'opencal-surface': 'console',
+  };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
@@ -116,7 +114,7 @@ export async function call<T>(method: string, path: string, options: CallOptions
       redirect: 'error',
     });
   } catch {
-    return { ok: false, error: { code: 'UNREACHABLE', message: renderRefusal('UNREACHABLE', undefined, lang, 'console'), status: 0 } };
+    return { ok: false, error: { code: 'UNREACHABLE', message: local.render('UNREACHABLE', undefined, lang, 'console'), status: 0 } };
   }
   const text = await response.text();
   if (response.ok && options.text) return { ok: true, value: text as T };
@@ -130,12 +128,12 @@ export async function call<T>(method: string, path: string, options: CallOptions
   const e = (json as { error?: Partial<ApiError> } | undefined)?.error;
   const detail = e?.detail && typeof e.detail === 'object' ? e.detail : undefined;
   if (typeof e?.code === 'string') {
-    const message = typeof e.message === 'string' ? consoleMessage(e.code, e.message, detail, lang) : `The server answered ${response.status} ${response.statusText}.`;
+    const message = typeof e.message === 'string' ? e.message : local.render('BAD_RESPONSE', { url: path, status: response.status, problem: 'no-error-body' }, lang, 'console');
     return { ok: false, error: { code: e.code, message, ...(detail ? { detail } : {}), status: response.status } };
   }
   return {
     ok: false,
-    error: { code: 'BAD_RESPONSE', message: renderRefusal('BAD_RESPONSE', { url: path, status: response.status, problem: 'no-error-body' }, lang, 'console'), status: response.status },
+    error: { code: 'BAD_RESPONSE', message: local.render('BAD_RESPONSE', { url: path, status: response.status, problem: 'no-error-body' }, lang, 'console'), status: response.status },
   };
 }
 

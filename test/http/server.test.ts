@@ -170,6 +170,34 @@ describe('error envelope', () => {
   });
 });
 
+describe('refusals worded for the console', () => {
+  it('a request saying OpenCAL-Surface: console gets the console words: no header to send, no CLI flag, in its language', async () => {
+    const app = await server();
+    const api = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', payload: { packKey: 'ABCDEF', count: 1 } });
+    const consoleEn = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', headers: { 'opencal-surface': 'console' }, payload: { packKey: 'ABCDEF', count: 1 } });
+    const consoleFr = await app.inject({
+      method: 'POST',
+      url: '/ls/v1/key-packs',
+      headers: { 'opencal-surface': 'Console', 'accept-language': 'fr' },
+      payload: { packKey: 'ABCDEF', count: 1 },
+    });
+    expect(api.json().error.message).toContain("'Authorization: Bearer <token>'");
+    for (const res of [consoleEn, consoleFr]) {
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHENTICATED');
+      expect(res.json().error.message).not.toMatch(/Authorization|--token|\/ls\/v1/);
+    }
+    expect(consoleEn.json().error.message).toMatch(/Sign in with a token that has this scope\.$/);
+    expect(consoleFr.json().error.message).toMatch(/Connectez-vous avec un jeton qui a cette portée\.$/);
+  });
+
+  it('any other OpenCAL-Surface value gets the API words', async () => {
+    const app = await server();
+    const res = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', headers: { 'opencal-surface': 'cli' }, payload: { packKey: 'ABCDEF', count: 1 } });
+    expect(res.json().error.message).toContain("'Authorization: Bearer <token>'");
+  });
+});
+
 describe('bearer tokens and scopes', () => {
   it('when no token is sent, the answer is 401 UNAUTHENTICATED telling to send the bearer header (the API names no CLI flag)', async () => {
     const app = await server();

@@ -1,9 +1,13 @@
 /**
  * The refusals of the Windows importer (`opencal diagnose --from`, the console's drop zone): each names the file
- * and the line, with a stable code. Their words (English and French) are in the one catalogue (../refusals.ts).
+ * and the line, with a stable code. Their words (English and French) are in the one catalogue (../refusals.ts), in its part the console also carries
+ * (../refusals-shared.ts).
  */
-import { renderRefusal } from '../refusals';
+import { catalogueReader } from '../refusal-entry';
+import { SHARED_REFUSALS } from '../refusals-shared';
 import { refusal, type Refusal } from '../result';
+
+const words = catalogueReader(SHARED_REFUSALS);
 
 export const IMPORT_REFUSAL_CODES = [
   'IMPORT_ENCODING_INVALID',
@@ -26,5 +30,5 @@ export function importRefusal(code: ImportRefusalCode, file: string, line: numbe
 
 /** The same refusal with its message in another language. */
 export function translateRefusal(r: ImportRefusal, lang: 'fr' | 'en'): ImportRefusal {
-  return { ...r, message: renderRefusal(r.code, r.detail, lang) };
+  return { ...r, message: words.render(r.code, r.detail, lang) };
 }
