@@ -15,9 +15,7 @@ import {
   endGrant,
   endOpenClaims,
   endServerActivation,
-  findGrant,
   findOrganization,
-  findPack,
   findServer,
   findServersByPrefix,
   grantsOfServer,
@@ -25,6 +23,7 @@ import {
   insertCase,
   insertClaim,
   openClaimsOf,
+  packsWithGrants,
   releasePacksOfOrgOn,
   insertRevocation,
   markReceipt,
@@ -34,6 +33,8 @@ import {
   upsertServerActivation,
   type ChDb,
   type ClaimRecord,
+  type GrantRecord,
+  type PackRecord,
   type ServerRecord,
 } from './clearinghouse.repository';
 import { type Actor, type ChangeLog, type ChContext } from './context';
@@ -502,14 +503,18 @@ export async function checkIn(
     const { list } = await signedRevocationList(ctx);
     return ok({ status: 'unknown', grants: [], revocations: list });
   }
+  // Read once: the receipt and the answer name the same checkpoint.
+  const checkpoint = await latestCheckpoint(ctx.db);
   let placed: { receipt?: string; chain: ChainAnswer } | undefined;
+  let now: ServerRecord | undefined;
   const r = await ctx.change(async (trx, log, at) => {
-    await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
-    placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value);
-    await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported.value, claimed.value);
+    now = await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
+    placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value, checkpoint);
+    const held = await packsWithGrants(trx, reported.value.map((p) => p.pack));
+    await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported.value, claimed.value, held);
     for (const p of reported.value) {
       if (p.issued <= 0) continue;
-      const grant = await findGrant(trx, p.pack, p.seq);
+      const grant = held.get(p.pack)?.grants.find((g) => g.seq === p.seq);
       if (!grant || grant.serverId !== server.serverId || grant.status !== 'invalidated') continue;
       const number = await insertCase(trx, {
         kind: 'phantom',
@@ -535,9 +540,8 @@ export async function checkIn(
     return ok(undefined);
   });
   if (!r.ok) return r;
-  const checkpoint = await latestCheckpoint(ctx.db);
   return ok({
-    ...(await holdingsAnswer(ctx, server.serverId)),
+    ...(await holdingsAnswer(ctx, server.serverId, { server: now })),
     ...(placed?.receipt !== undefined ? { receipt: placed.receipt } : {}),
     ...(placed ? { chain: placed.chain } : {}),
     ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
@@ -559,11 +563,13 @@ async function openUngrantedCases(
   server: { serverId: string; orgId: string | null; known: boolean },
   reported: readonly ReportedPack[],
   claimed: { serial: number; method: string } | undefined,
+  held?: Map<number, { pack: PackRecord; grants: GrantRecord[] }>,
 ): Promise<void> {
   const actor = `server:${server.serverId}`;
+  const packs = held ?? (await packsWithGrants(trx, reported.map((p) => p.pack)));
   for (const p of reported) {
-    const grant = await findGrant(trx, p.pack, p.seq);
-    const pack = await findPack(trx, p.pack);
+    const grant = packs.get(p.pack)?.grants.find((g) => g.seq === p.seq);
+    const pack = packs.get(p.pack)?.pack;
     let why: string | undefined;
     if (!grant || grant.serverId !== server.serverId) why = grant ? 'granted to another license server' : 'never granted';
     else if (pack && differs(p, pack)) why = 'the key pack differs from the pack the clearinghouse granted';
@@ -638,8 +644,9 @@ function serialOf(body: { activationSerial?: unknown }): { serial?: number } {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? { serial: v } : {};
 }
 
-export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean } = {}): Promise<CheckInAnswer> {
-  const server = await findServer(ctx.db, serverId);
+/** `options.server`: the server as a change just left it (read in that change), instead of reading it again. */
+export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean; server?: ServerRecord } = {}): Promise<CheckInAnswer> {
+  const server = options.server ?? (await findServer(ctx.db, serverId));
   // An unconfirmed claim gets nothing signed: its certificate and grants wait for the proof of its owner. The one
   // exception is the export for an air-gapped site, asked by the claiming organization itself (`claimant`): a site
   // that never reaches the clearinghouse cannot prove anything online, and what is exported is bound to the

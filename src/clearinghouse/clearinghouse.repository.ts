@@ -468,10 +468,10 @@ export async function markReceipt(db: ChDb, serverId: string, at: string): Promi
 }
 
 /** Records a check-in; returns the instance id the server had before (null at its first check-in). */
-export async function recordCheckIn(db: ChDb, serverId: string, instanceId: string, at: string): Promise<string | null> {
-  const before = await db.selectFrom('ch_servers').select('instance_id').where('server_id', '=', serverId).executeTakeFirst();
-  await db.updateTable('ch_servers').set({ last_check_in_at: at, instance_id: instanceId }).where('server_id', '=', serverId).execute();
-  return before?.instance_id ?? null;
+/** Records a check-in (last seen, installation instance) in one statement; answers the server as it now stands. */
+export async function recordCheckIn(db: ChDb, serverId: string, instanceId: string, at: string): Promise<ServerRecord | undefined> {
+  const r = await db.updateTable('ch_servers').set({ last_check_in_at: at, instance_id: instanceId }).where('server_id', '=', serverId).returningAll().executeTakeFirst();
+  return r && serverFromRow(r);
 }
 
 // ------------------------------------------------------------------------------------------- packs
@@ -622,6 +622,47 @@ export async function setGrantKeyPackId(db: ChDb, pack: number, seq: number, key
 export async function findGrant(db: ChDb, pack: number, seq: number): Promise<GrantRecord | undefined> {
   const r = await db.selectFrom('ch_grants').selectAll().where('pack_number', '=', pack).where('seq', '=', seq).executeTakeFirst();
   return r && grantFromRow(r);
+}
+
+/**
+ * The packs a license server reports (by number) with every grant each was given, in one statement: what a
+ * check-in compares with its report. Packs the clearinghouse does not know are absent.
+ */
+export async function packsWithGrants(db: ChDb, numbers: readonly number[]): Promise<Map<number, { pack: PackRecord; grants: GrantRecord[] }>> {
+  const out = new Map<number, { pack: PackRecord; grants: GrantRecord[] }>();
+  const unique = [...new Set(numbers)];
+  for (let i = 0; i < unique.length; i += 100) {
+    const rows = await db
+      .selectFrom('ch_packs as p')
+      .leftJoin('ch_grants as g', 'g.pack_number', 'p.number')
+      .selectAll('p')
+      .select([
+        'g.seq as g_seq', 'g.server_id as g_server_id', 'g.status as g_status', 'g.jws as g_jws', 'g.key_pack_id as g_key_pack_id',
+        'g.issued_at as g_issued_at', 'g.ended_at as g_ended_at', 'g.case_number as g_case_number',
+      ])
+      .where('p.number', 'in', unique.slice(i, i + 100))
+      .execute();
+    for (const r of rows) {
+      let entry = out.get(toNumber(r.number));
+      if (entry === undefined) {
+        entry = { pack: packFromRow(r), grants: [] };
+        out.set(entry.pack.number, entry);
+      }
+      if (r.g_seq === null) continue;
+      entry.grants.push({
+        pack: entry.pack.number,
+        seq: toNumber(r.g_seq),
+        serverId: r.g_server_id!,
+        status: r.g_status!,
+        jws: r.g_jws!,
+        keyPackId: r.g_key_pack_id,
+        issuedAt: r.g_issued_at!,
+        endedAt: r.g_ended_at,
+        caseNumber: r.g_case_number,
+      });
+    }
+  }
+  return out;
 }
 
 /** The grant a pack was last given under (active or ended), if it ever was installed. */
