@@ -42,7 +42,7 @@ import { activationConfirmation, macKeyFor, signCertificate, signedRevocationLis
 import { formatCaseNumber, isCertificateCurrent } from '../core/clearinghouse-rules';
 import type { CheckInAnswer, DeactivationAnswer } from '../core/wire/clearinghouse';
 import { latestCheckpoint } from './chain.repository';
-import { parseCheckInLink, placeCheckIn, type ChainAnswer } from './check-in-chain.usecase';
+import { extendInOneStatement, parseCheckInLink, placeCheckIn, type ChainAnswer } from './check-in-chain.usecase';
 
 /** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
 export interface CompanyDetails {
@@ -505,6 +505,19 @@ export async function checkIn(
   }
   // Read once: the receipt and the answer name the same checkpoint.
   const checkpoint = await latestCheckpoint(ctx.db);
+  // The usual check-in (the next link, the packs as granted, no activation named) opens no case: one statement.
+  if (ctx.database.dialect === 'postgres' && claimed.value === undefined && link.value.counter > 1) {
+    const held = await packsWithGrants(ctx.db, reported.value.map((p) => p.pack));
+    const extended = reported.value.every((p) => asGranted(server.serverId, p, held)) ? await extendInOneStatement(ctx, server, instanceId, link.value, checkpoint) : undefined;
+    if (extended) {
+      return ok({
+        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server })),
+        receipt: extended.receipt,
+        chain: extended.chain,
+        ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
+      });
+    }
+  }
   let placed: { receipt?: string; chain: ChainAnswer } | undefined;
   let now: ServerRecord | undefined;
   const r = await ctx.change(async (trx, log, at) => {
@@ -548,6 +561,23 @@ export async function checkIn(
   });
 }
 
+type Held = Map<number, { pack: PackRecord; grants: GrantRecord[] }>;
+
+/** Why a reported pack opens a `PACK_NOT_GRANTED` case, or undefined when it was granted to this server as reported. */
+function notGrantedWhy(serverId: string, p: ReportedPack, held: Held): string | undefined {
+  const grant = held.get(p.pack)?.grants.find((g) => g.seq === p.seq);
+  const pack = held.get(p.pack)?.pack;
+  if (!grant || grant.serverId !== serverId) return grant ? 'granted to another license server' : 'never granted';
+  if (pack && differs(p, pack)) return 'the key pack differs from the pack the clearinghouse granted';
+  return undefined;
+}
+
+/** A reported pack that opens no case: granted to this server as reported, and no CALs from an invalidated grant. */
+function asGranted(serverId: string, p: ReportedPack, held: Held): boolean {
+  if (notGrantedWhy(serverId, p, held) !== undefined) return false;
+  return !(p.issued > 0 && held.get(p.pack)?.grants.find((g) => g.seq === p.seq)?.status === 'invalidated');
+}
+
 type ReportedPack = { pack: number; seq: number; issued: number; count?: number; calType?: CalType; calVersion?: number; program?: Program };
 
 /**
@@ -563,16 +593,14 @@ async function openUngrantedCases(
   server: { serverId: string; orgId: string | null; known: boolean },
   reported: readonly ReportedPack[],
   claimed: { serial: number; method: string } | undefined,
-  held?: Map<number, { pack: PackRecord; grants: GrantRecord[] }>,
+  held?: Held,
 ): Promise<void> {
   const actor = `server:${server.serverId}`;
   const packs = held ?? (await packsWithGrants(trx, reported.map((p) => p.pack)));
   for (const p of reported) {
     const grant = packs.get(p.pack)?.grants.find((g) => g.seq === p.seq);
     const pack = packs.get(p.pack)?.pack;
-    let why: string | undefined;
-    if (!grant || grant.serverId !== server.serverId) why = grant ? 'granted to another license server' : 'never granted';
-    else if (pack && differs(p, pack)) why = 'the key pack differs from the pack the clearinghouse granted';
+    const why = notGrantedWhy(server.serverId, p, packs);
     if (why === undefined) continue;
     const number = await insertCase(trx, {
       kind: 'phantom',

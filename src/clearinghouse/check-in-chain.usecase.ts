@@ -13,7 +13,7 @@ import type { CheckInReceiptPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { signCompactJws } from '../trust/index';
 import { checkInLinks, insertCheckInLink, lockChainHead, moveChainHead, startChainHead, type CheckpointRecord, type StoredHead } from './chain.repository';
-import { insertCase, listCases, type ChDb, type ServerRecord } from './clearinghouse.repository';
+import { insertCase, listCases, recordCheckInExtending, type ChDb, type ServerRecord } from './clearinghouse.repository';
 import type { ChangeLog, ChContext } from './context';
 
 /** What the check-in answer says about the chain (core/wire/clearinghouse.ts `CheckInAnswer.chain`). */
@@ -85,6 +85,33 @@ export async function placeCheckIn(
   }
   // Three moves lost to concurrent check-ins of the same server ID: only copies race like that.
   throw new Error(`the check-in chain of ${server.serverId} kept moving under this check-in`);
+}
+
+/**
+ * The usual check-in on PostgreSQL — the next link of its server's chain — in one statement (the head's
+ * compare-and-set, the link and last seen together: clearinghouse.repository.ts `recordCheckInExtending`), so
+ * no transaction is opened for it. It logs no event and no audit record, as `placeCheckIn` logs none for a link
+ * that extends the chain. Undefined when the head is elsewhere (a first check-in, a retry, a fork, a resume) or
+ * on SQLite: the caller then takes the general path, in a change.
+ */
+export async function extendInOneStatement(
+  ctx: ChContext,
+  server: ServerRecord,
+  instanceId: string,
+  link: CheckInLink,
+  checkpoint: CheckpointRecord | undefined,
+): Promise<{ receipt: string; chain: ChainAnswer; server: ServerRecord } | undefined> {
+  if (ctx.database.dialect !== 'postgres' || link.counter < 2) return undefined;
+  const at = ctx.clock.now();
+  const receipt = signReceipt(ctx, server.serverId, link, at, checkpoint);
+  const now = await recordCheckInExtending(ctx.db, {
+    serverId: server.serverId,
+    instanceId,
+    at: at.toISOString(),
+    from: { counter: link.counter - 1, hash: link.prev },
+    to: { ...link, hash: receiptHash(receipt), receipt },
+  });
+  return now && { receipt, chain: { outcome: 'extend', counter: link.counter }, server: now };
 }
 
 function signReceipt(ctx: ChContext, serverId: string, link: CheckInLink, at: Date, checkpoint: CheckpointRecord | undefined): string {

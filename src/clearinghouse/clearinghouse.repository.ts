@@ -8,7 +8,7 @@
  * already hold the write lock), and appended last in a transaction so that lock is held briefly and always
  * taken after row locks (no lock-order inversion).
  */
-import type { Generated, Kysely, Selectable } from 'kysely';
+import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
 import type { CaseKind } from '../core/wire/clearinghouse';
 import { auditHash, canonicalJson, type AuditRecord } from '../core/clearinghouse-rules';
 import type { ProgramData } from '../core/clearinghouse-rules';
@@ -472,6 +472,31 @@ export async function markReceipt(db: ChDb, serverId: string, at: string): Promi
 export async function recordCheckIn(db: ChDb, serverId: string, instanceId: string, at: string): Promise<ServerRecord | undefined> {
   const r = await db.updateTable('ch_servers').set({ last_check_in_at: at, instance_id: instanceId }).where('server_id', '=', serverId).returningAll().executeTakeFirst();
   return r && serverFromRow(r);
+}
+
+/**
+ * PostgreSQL: a check-in that is the next link of its server's chain, recorded in ONE statement — the chain head
+ * moved from `from` to `to` (the same compare-and-set as chain.repository.ts `moveChainHead`), the link written,
+ * last seen and instance recorded — so all of it commits together or, when the head is not at `from`, nothing
+ * does (undefined: the caller takes the general path). Answers the server as it now stands.
+ */
+export async function recordCheckInExtending(
+  db: ChDb,
+  c: { serverId: string; instanceId: string; at: string; from: { counter: number; hash: string }; to: { counter: number; hash: string; prev: string; attempt: string; receipt: string } },
+): Promise<ServerRecord | undefined> {
+  const { rows } = await sql<Selectable<ChTables['ch_servers']>>`
+    with head as (
+      update ch_check_in_heads set counter = ${c.to.counter}, hash = ${c.to.hash}, prev = ${c.to.prev}, attempt = ${c.to.attempt}, receipt = ${c.to.receipt}, updated_at = ${c.at}
+      where server_id = ${c.serverId} and counter = ${c.from.counter} and hash = ${c.from.hash}
+      returning server_id
+    ), link as (
+      insert into ch_check_ins (server_id, counter, prev, attempt, receipt_hash, outcome, instance_id, at)
+      select server_id, ${c.to.counter}::integer, ${c.to.prev}::text, ${c.to.attempt}::text, ${c.to.hash}::text, 'extend', ${c.instanceId}::text, ${c.at}::text from head
+    )
+    update ch_servers set last_check_in_at = ${c.at}, instance_id = ${c.instanceId}
+    where server_id = (select server_id from head)
+    returning *`.execute(db);
+  return rows[0] && serverFromRow(rows[0]);
 }
 
 // ------------------------------------------------------------------------------------------- packs
