@@ -498,7 +498,7 @@ export async function clearinghousePhase(): Promise<ClearinghouseFigures | undef
         );
         await latencies(one.port, ch, orgId, orgToken, identity);
         capturing = true;
-        await exerciseInProcess(ch, orgId, orgToken, identity, real[1]!, database);
+        await exerciseInProcess(ch, orgId, orgToken, identity, real[1]!, database, captured);
         capturing = false;
         figures.explain = await explainAll(pool, captured);
       }
@@ -563,14 +563,20 @@ async function latencies(port: number, ch: Clearinghouse, orgId: string, orgToke
 }
 
 /** The same paths once more in this process, so that the bench sees their SQL: token lookup, check-in, activation, install, migration, audit. */
-async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: string, root: Identity, s: RealServer, database: Database) {
+async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: string, root: Identity, s: RealServer, database: Database, captured: readonly CompiledQuery[]) {
   await tokenStore(database.db).find(orgToken);
   const uc = ch.useCases;
+  const before = captured.length;
   const checkIn = await uc.verifySignedRequest<{ instanceId?: unknown; packs?: unknown }>(signNow(s, checkInPayload(s)), 'check-in');
   if (!checkIn.ok) throw new Error(checkIn.error.message);
   const answered = await uc.checkIn({ serverId: checkIn.value.serverId, body: checkIn.value.body });
   if (!answered.ok) throw new Error(answered.error.message);
   keepReceipt(s, JSON.stringify(answered.value));
+  const statements = captured.slice(before);
+  line(
+    '  PostgreSQL statements of one check-in (the next link)',
+    `${statements.length}: ${statements.map((q) => q.sql.replace(/\s+/g, ' ').replace(/"/g, '').replace(/^(with \w+|\w+)( into| from)? ?(\w+)?.*$/i, '$1 $3').trim()).join(', ')}`,
+  );
   const a = generateIdentity();
   const b = generateIdentity();
   for (const id of [a, b]) {

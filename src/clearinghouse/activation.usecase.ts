@@ -507,11 +507,13 @@ export async function checkIn(
   const checkpoint = await latestCheckpoint(ctx.db);
   // The usual check-in (the next link, the packs as granted, no activation named) opens no case: one statement.
   if (ctx.database.dialect === 'postgres' && claimed.value === undefined && link.value.counter > 1) {
-    const held = await packsWithGrants(ctx.db, reported.value.map((p) => p.pack));
-    const extended = reported.value.every((p) => asGranted(server.serverId, p, held)) ? await extendInOneStatement(ctx, server, instanceId, link.value, checkpoint) : undefined;
+    // The server's own grants with their packs: what its report is checked against and what the answer lists.
+    const own = await packsWithGrants(ctx.db, { serverId: server.serverId });
+    const extended = reported.value.every((p) => asGranted(server.serverId, p, own)) ? await extendInOneStatement(ctx, server, instanceId, link.value, checkpoint) : undefined;
     if (extended) {
+      const activeGrants = [...own.values()].flatMap((e) => e.grants.filter((g) => g.status === 'active'));
       return ok({
-        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server })),
+        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants })),
         receipt: extended.receipt,
         chain: extended.chain,
         ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
@@ -523,7 +525,7 @@ export async function checkIn(
   const r = await ctx.change(async (trx, log, at) => {
     now = await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
     placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value, checkpoint);
-    const held = await packsWithGrants(trx, reported.value.map((p) => p.pack));
+    const held = await packsWithGrants(trx, { numbers: reported.value.map((p) => p.pack) });
     await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported.value, claimed.value, held);
     for (const p of reported.value) {
       if (p.issued <= 0) continue;
@@ -596,7 +598,7 @@ async function openUngrantedCases(
   held?: Held,
 ): Promise<void> {
   const actor = `server:${server.serverId}`;
-  const packs = held ?? (await packsWithGrants(trx, reported.map((p) => p.pack)));
+  const packs = held ?? (await packsWithGrants(trx, { numbers: reported.map((p) => p.pack) }));
   for (const p of reported) {
     const grant = packs.get(p.pack)?.grants.find((g) => g.seq === p.seq);
     const pack = packs.get(p.pack)?.pack;
@@ -672,15 +674,18 @@ function serialOf(body: { activationSerial?: unknown }): { serial?: number } {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? { serial: v } : {};
 }
 
-/** `options.server`: the server as a change just left it (read in that change), instead of reading it again. */
-export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean; server?: ServerRecord } = {}): Promise<CheckInAnswer> {
+/**
+ * `options.server`, `options.activeGrants`: the server as a change just left it and its active grants (by pack and
+ * serial), when the caller has just read them, instead of reading them again.
+ */
+export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean; server?: ServerRecord; activeGrants?: GrantRecord[] } = {}): Promise<CheckInAnswer> {
   const server = options.server ?? (await findServer(ctx.db, serverId));
   // An unconfirmed claim gets nothing signed: its certificate and grants wait for the proof of its owner. The one
   // exception is the export for an air-gapped site, asked by the claiming organization itself (`claimant`): a site
   // that never reaches the clearinghouse cannot prove anything online, and what is exported is bound to the
   // server's key, which only the real server holds — a squatter's copy is of no use to it.
   const confirmed = server?.status === 'activated' && (server.confirmedAt !== null || options.claimant === true);
-  const grants = confirmed ? await grantsOfServer(ctx.db, serverId, 'active') : [];
+  const grants = confirmed ? (options.activeGrants ?? (await grantsOfServer(ctx.db, serverId, 'active'))) : [];
   const { list } = await signedRevocationList(ctx);
   return {
     status: server?.status ?? 'unknown',

@@ -650,14 +650,14 @@ export async function findGrant(db: ChDb, pack: number, seq: number): Promise<Gr
 }
 
 /**
- * The packs a license server reports (by number) with every grant each was given, in one statement: what a
- * check-in compares with its report. Packs the clearinghouse does not know are absent.
+ * Packs with the grants each was given, in one statement: the packs a license server reports, by number (every
+ * grant of each; packs the clearinghouse does not know are absent), or the packs granted to one server (only its
+ * own grants, any status). What a check-in compares with its report, and what it answers.
  */
-export async function packsWithGrants(db: ChDb, numbers: readonly number[]): Promise<Map<number, { pack: PackRecord; grants: GrantRecord[] }>> {
+export async function packsWithGrants(db: ChDb, of: { numbers: readonly number[] } | { serverId: string }): Promise<Map<number, { pack: PackRecord; grants: GrantRecord[] }>> {
   const out = new Map<number, { pack: PackRecord; grants: GrantRecord[] }>();
-  const unique = [...new Set(numbers)];
-  for (let i = 0; i < unique.length; i += 100) {
-    const rows = await db
+  const query = () =>
+    db
       .selectFrom('ch_packs as p')
       .leftJoin('ch_grants as g', 'g.pack_number', 'p.number')
       .selectAll('p')
@@ -665,9 +665,15 @@ export async function packsWithGrants(db: ChDb, numbers: readonly number[]): Pro
         'g.seq as g_seq', 'g.server_id as g_server_id', 'g.status as g_status', 'g.jws as g_jws', 'g.key_pack_id as g_key_pack_id',
         'g.issued_at as g_issued_at', 'g.ended_at as g_ended_at', 'g.case_number as g_case_number',
       ])
-      .where('p.number', 'in', unique.slice(i, i + 100))
-      .execute();
-    for (const r of rows) {
+      .orderBy('p.number')
+      .orderBy('g.seq');
+  const batches = 'serverId' in of ? [query().where('g.server_id', '=', of.serverId)] : [];
+  if ('numbers' in of) {
+    const unique = [...new Set(of.numbers)];
+    for (let i = 0; i < unique.length; i += 100) batches.push(query().where('p.number', 'in', unique.slice(i, i + 100)));
+  }
+  for (const batch of batches) {
+    for (const r of await batch.execute()) {
       let entry = out.get(toNumber(r.number));
       if (entry === undefined) {
         entry = { pack: packFromRow(r), grants: [] };
