@@ -575,7 +575,7 @@ async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: str
   const statements = captured.slice(before);
   line(
     '  PostgreSQL statements of one check-in (the next link)',
-    `${statements.length}: ${statements.map((q) => q.sql.replace(/\s+/g, ' ').replace(/"/g, '').replace(/^(with \w+|\w+)( into| from)? ?(\w+)?.*$/i, '$1 $3').trim()).join(', ')}`,
+    `${statements.length}: ${statements.map((q) => `${q.sql.trim().split(/\s/)[0]!.toLowerCase()} ${/\b(?:from|into|update)\s+"?(\w+)/i.exec(q.sql)?.[1] ?? ''}`).join(', ')}`,
   );
   const a = generateIdentity();
   const b = generateIdentity();
