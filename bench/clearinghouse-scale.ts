@@ -249,9 +249,9 @@ async function prefill(pool: pg.Pool, orgId: string, from: Sizes, to: Sizes) {
     const b = Math.min(to.servers, a + step);
     await pool.query(
       `INSERT INTO ch_servers (server_id, id_prefix, public_key, org_id, status, method, server_version, company, activation_serial, activated_at,
-         certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at)
+         certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at, confirmed_at)
        SELECT 'PRE-' || lpad(i::text, 10, '0'), (1000000000000 + i)::text, 'pre-key-' || i, $1, 'activated', 'auto', 2019, '{}', i, $2,
-         'pre-certificate', $3, $2, 'pre-instance-' || i, NULL, $2, NULL, $2
+         'pre-certificate', $3, $2, 'pre-instance-' || i, NULL, $2, NULL, $2, $2
        FROM generate_series($4::bigint, $5::bigint - 1) i`,
       [orgId, at, exp, a, b],
     );
@@ -303,7 +303,7 @@ async function prefill(pool: pg.Pool, orgId: string, from: Sizes, to: Sizes) {
   await pool.query('ANALYZE ch_servers, ch_packs, ch_grants, ch_audit');
 }
 
-/** The real license servers that check in: real keys, activated, each holding one installed pack with its grant. */
+/** The real license servers that check in: real keys, activated and confirmed (as an auto activation is), each holding one installed pack with its grant. */
 async function insertRealServers(pool: pg.Pool, orgId: string): Promise<RealServer[]> {
   const at = new Date().toISOString();
   const exp = new Date(Date.now() + 730 * 86_400_000).toISOString();
@@ -314,8 +314,8 @@ async function insertRealServers(pool: pg.Pool, orgId: string): Promise<RealServ
   }));
   await pool.query(
     `INSERT INTO ch_servers (server_id, id_prefix, public_key, org_id, status, method, server_version, company, activation_serial, activated_at,
-       certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at)
-     SELECT s.id, s.prefix, s.pub, $1, 'activated', 'auto', 2019, '{}', 1, $2, 'bench-certificate', $3, NULL, NULL, NULL, $2, NULL, $2
+       certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at, confirmed_at)
+     SELECT s.id, s.prefix, s.pub, $1, 'activated', 'auto', 2019, '{}', 1, $2, 'bench-certificate', $3, NULL, NULL, NULL, $2, NULL, $2, $2
      FROM unnest($4::text[], $5::text[], $6::text[]) AS s(id, prefix, pub)`,
     [orgId, at, exp, servers.map((s) => s.serverId), servers.map((s) => serverIdPrefix(s.serverId).toString()), servers.map((s) => s.pub)],
   );
