@@ -13,13 +13,14 @@
  * OPENCAL_BENCH_PG_URL (default postgres://postgres:postgres@127.0.0.1:5432/), OPENCAL_BENCH_SKIP_CLEARINGHOUSE=1.
  */
 import { randomBytes as nodeRandom, sign as cryptoSign } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { createClearinghouse, type Clearinghouse } from '../src/clearinghouse/module';
 import { dayNumber, encodeCode, serverIdPrefix } from '../src/core/codes/index';
+import { CHAIN_GENESIS, receiptHash, type CheckInLink } from '../src/core/fork-rules';
 import type { SignedRequestPayload } from '../src/core/protocol';
 import { randomBytes } from '../src/platform/random';
 import { systemClock } from '../src/platform/system-clock';
@@ -53,6 +54,28 @@ interface RealServer {
   header: string;
   instanceId: string;
   pack: number;
+  /** its check-in chain as the license server keeps it: the last receipt's counter and hash. */
+  counter: number;
+  hash: string;
+  /** the link of a check-in sent and not yet answered (sent again as it is when its answer was lost). */
+  pending?: CheckInLink;
+  busy: boolean;
+}
+
+/** The next link of a server's chain, or the unanswered one again (a retry, as the license server sends it). */
+function nextLink(s: RealServer): CheckInLink {
+  s.pending ??= { counter: s.counter + 1, prev: s.hash, attempt: base64urlEncode(nodeRandom(12)) };
+  return s.pending;
+}
+
+/** The receipt of an answered check-in becomes the server's chain head, as the license server keeps it. */
+function keepReceipt(s: RealServer, body: string) {
+  const receipt = (JSON.parse(body) as { receipt?: string }).receipt;
+  if (receipt !== undefined && s.pending) {
+    s.counter = s.pending.counter;
+    s.hash = receiptHash(receipt);
+  }
+  s.pending = undefined;
 }
 
 /** A check-in as the license server makes it (payload fields in its order, jose's compact JWS), signed synchronously. */
@@ -65,7 +88,7 @@ function checkInPayload(s: RealServer): SignedRequestPayload {
     aud: 'clearinghouse',
     iat: Math.floor(Date.now() / 1000),
     nonce: base64urlEncode(nodeRandom(16)),
-    body: { instanceId: s.instanceId, packs: [{ pack: s.pack, seq: 1, issued: 3 }] },
+    body: { instanceId: s.instanceId, packs: [{ pack: s.pack, seq: 1, issued: 3 }], chain: nextLink(s) },
   };
 }
 function signNow(s: { identity: Identity; header: string }, payload: object): string {
@@ -90,9 +113,21 @@ async function signedBody(identity: Identity, action: string, body: unknown) {
   return { request: await signJws(identity, payload) };
 }
 
-/** Check-ins against the clearinghouse processes on `ports`, real servers taken in turn; one autocannon per process. */
+/**
+ * Check-ins against the clearinghouse processes on `ports`, real servers taken in turn (one not waiting for an
+ * answer: a license server checks in one at a time); one autocannon per process. A check-in cut off by the end
+ * of a phase is sent again by the next phase with the same link, as the license server retries it.
+ */
 async function checkIns(ports: number[], servers: RealServer[], opts: { duration?: number; amount?: number; overallRate?: number }): Promise<Load> {
   let next = 0;
+  for (const s of servers) s.busy = false;
+  const take = (): RealServer => {
+    for (let i = 0; i < servers.length; i++) {
+      const s = servers[next++ % servers.length]!;
+      if (!s.busy) return s;
+    }
+    throw new Error('every license server of the bench is waiting for an answer');
+  };
   const results = await Promise.all(
     ports.map((port) =>
       load({
@@ -106,9 +141,16 @@ async function checkIns(ports: number[], servers: RealServer[], opts: { duration
             method: 'POST',
             path: '/ch/v1/servers/check-in',
             headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => {
-              const s = servers[next++ % servers.length]!;
+            setupRequest: (request, context) => {
+              const s = take();
+              s.busy = true;
+              context.server = s;
               return { ...request, body: JSON.stringify({ request: signNow(s, checkInPayload(s)) }) };
+            },
+            onResponse: (status, body, context) => {
+              const s = context.server as RealServer;
+              if (status === 200) keepReceipt(s, body);
+              s.busy = false;
             },
           },
         ],
@@ -126,12 +168,33 @@ async function checkIns(ports: number[], servers: RealServer[], opts: { duration
   };
 }
 
-async function cpuPerRequest(ports: number[], run: () => Promise<Load>): Promise<Load> {
+/** CPU time (user + system) of the PostgreSQL backends serving the bench database, by pid, in µs (Linux /proc; empty elsewhere). */
+async function backendCpu(pool: pg.Pool): Promise<Map<number, number>> {
+  const pids = (await pool.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [DB_NAME])).rows.map((r: { pid: number }) => r.pid);
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10_000);
+    } catch {
+      // not on this machine (a remote PostgreSQL) or gone
+    }
+  }
+  return out;
+}
+
+/** A load phase with the CPU it cost per answered check-in: the clearinghouse processes', and PostgreSQL's backends'. */
+async function cpuPerRequest(pool: pg.Pool, ports: number[], run: () => Promise<Load>): Promise<ChLoad> {
   const before = await Promise.all(ports.map(cpuOf));
+  const pgBefore = await backendCpu(pool);
   const r = await run();
   const after = await Promise.all(ports.map(cpuOf));
+  const pgAfter = await backendCpu(pool);
   const spent = after.reduce((s, a, i) => s + a - before[i]!, 0);
-  return { ...r, cpuUs: r.ok > 0 ? spent / r.ok : undefined };
+  let pgSpent = 0;
+  for (const [pid, us] of pgAfter) pgSpent += us - (pgBefore.get(pid) ?? 0);
+  return { ...r, cpuUs: r.ok > 0 ? spent / r.ok : undefined, ...(r.ok > 0 && pgAfter.size > 0 ? { pgCpuUs: pgSpent / r.ok } : {}) };
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -154,6 +217,11 @@ async function post(port: number, path: string, body: unknown, token?: string): 
     body: JSON.stringify(body),
   });
   return { status: r.status, body: await r.json() };
+}
+
+/** A load phase's figures with the CPU of PostgreSQL's backends per answered check-in (µs), where it can be read. */
+export interface ChLoad extends Load {
+  pgCpuUs?: number;
 }
 
 // ------------------------------------------------------------------------------------------------ prefill (SQL)
@@ -181,9 +249,9 @@ async function prefill(pool: pg.Pool, orgId: string, from: Sizes, to: Sizes) {
     const b = Math.min(to.servers, a + step);
     await pool.query(
       `INSERT INTO ch_servers (server_id, id_prefix, public_key, org_id, status, method, server_version, company, activation_serial, activated_at,
-         certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at)
+         certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at, confirmed_at)
        SELECT 'PRE-' || lpad(i::text, 10, '0'), (1000000000000 + i)::text, 'pre-key-' || i, $1, 'activated', 'auto', 2019, '{}', i, $2,
-         'pre-certificate', $3, $2, 'pre-instance-' || i, NULL, $2, NULL, $2
+         'pre-certificate', $3, $2, 'pre-instance-' || i, NULL, $2, NULL, $2, $2
        FROM generate_series($4::bigint, $5::bigint - 1) i`,
       [orgId, at, exp, a, b],
     );
@@ -235,16 +303,19 @@ async function prefill(pool: pg.Pool, orgId: string, from: Sizes, to: Sizes) {
   await pool.query('ANALYZE ch_servers, ch_packs, ch_grants, ch_audit');
 }
 
-/** The real license servers that check in: real keys, activated, each holding one installed pack with its grant. */
+/** The real license servers that check in: real keys, activated and confirmed (as an auto activation is), each holding one installed pack with its grant. */
 async function insertRealServers(pool: pg.Pool, orgId: string): Promise<RealServer[]> {
   const at = new Date().toISOString();
   const exp = new Date(Date.now() + 730 * 86_400_000).toISOString();
   const ids = Array.from({ length: REAL }, () => generateIdentity());
-  const servers = ids.map((identity, i) => ({ identity, serverId: identity.kid, pub: base64urlEncode(identity.publicKeyRaw), header: headerOf(identity), instanceId: `bench-instance-${i}`, pack: 0 }));
+  const servers: RealServer[] = ids.map((identity, i) => ({
+    identity, serverId: identity.kid, pub: base64urlEncode(identity.publicKeyRaw), header: headerOf(identity), instanceId: `bench-instance-${i}`, pack: 0,
+    counter: 0, hash: CHAIN_GENESIS, busy: false,
+  }));
   await pool.query(
     `INSERT INTO ch_servers (server_id, id_prefix, public_key, org_id, status, method, server_version, company, activation_serial, activated_at,
-       certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at)
-     SELECT s.id, s.prefix, s.pub, $1, 'activated', 'auto', 2019, '{}', 1, $2, 'bench-certificate', $3, NULL, NULL, NULL, $2, NULL, $2
+       certificate, certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at, confirmed_at)
+     SELECT s.id, s.prefix, s.pub, $1, 'activated', 'auto', 2019, '{}', 1, $2, 'bench-certificate', $3, NULL, NULL, NULL, $2, NULL, $2, $2
      FROM unnest($4::text[], $5::text[], $6::text[]) AS s(id, prefix, pub)`,
     [orgId, at, exp, servers.map((s) => s.serverId), servers.map((s) => serverIdPrefix(s.serverId).toString()), servers.map((s) => s.pub)],
   );
@@ -305,43 +376,51 @@ async function explainAll(pool: pg.Pool, queries: readonly CompiledQuery[]): Pro
 // ------------------------------------------------------------------------------------------------ phases
 
 export interface ClearinghouseFigures {
-  levels: { servers: number; paced: Load; max: Load }[];
-  two?: Load;
+  levels: { servers: number; paced: ChLoad; max: ChLoad }[];
+  two?: ChLoad;
   explain?: { queries: number; seqScans: number };
   idleRss?: number;
   loadRss?: number;
 }
 
 /**
- * Every answered check-in was recorded: its nonce and the server's last check-in. Requests still in flight when a
+ * Every answered check-in was recorded: its nonce, the server's last check-in and its link in the server's
+ * check-in chain, and no chain forked (no clone case: every server checked in on one history). Requests still in flight when a
  * timed phase ends are recorded without being counted as answered, so up to one per connection more may be recorded.
  */
 async function checkInsRecorded(pool: pg.Pool, since: string, answered: number, servers: number, label: string) {
   const nonces = Number((await pool.query('SELECT count(*) AS n FROM ch_nonces WHERE seen_at >= $1', [since])).rows[0].n);
   const seen = Number((await pool.query("SELECT count(*) AS n FROM ch_servers WHERE last_check_in_at >= $1 AND server_id NOT LIKE 'PRE-%'", [since])).rows[0].n);
+  const links = Number((await pool.query("SELECT count(*) AS n FROM ch_check_ins WHERE at >= $1 AND outcome <> 'fork'", [since])).rows[0].n);
+  const clones = Number((await pool.query("SELECT count(*) AS n FROM ch_cases WHERE kind = 'clone'")).rows[0].n);
   const expectServers = Math.min(servers, answered);
   check(
-    nonces >= answered && nonces <= answered + CONNECTIONS && seen >= expectServers,
+    nonces >= answered && nonces <= answered + CONNECTIONS && seen >= expectServers && links >= answered && links <= nonces + CONNECTIONS && clones === 0,
     `every check-in recorded (${label})`,
-    `${num(answered)} answered, ${num(nonces)} recorded (in flight at the end: ${num(nonces - answered)}), ${num(seen)} servers seen, at least ${num(expectServers)} expected`,
+    `${num(answered)} answered, ${num(nonces)} recorded (in flight at the end: ${num(nonces - answered)}), ${num(links)} chain links, ${num(clones)} clone cases, ${num(seen)} servers seen, at least ${num(expectServers)} expected`,
   );
 }
 
-async function measureLevel(pool: pg.Pool, ports: number[], servers: RealServer[], label: string): Promise<{ paced: Load; max: Load }> {
+async function measureLevel(pool: pg.Pool, ports: number[], servers: RealServer[], label: string): Promise<{ paced: ChLoad; max: ChLoad }> {
   await checkIns(ports, servers, { amount: 1000 });
   let since = new Date().toISOString();
-  const paced = await cpuPerRequest(ports, () => checkIns(ports, servers, { duration: SECONDS, overallRate: 500 }));
+  const paced = await cpuPerRequest(pool, ports, () => checkIns(ports, servers, { duration: SECONDS, overallRate: 500 }));
   await checkInsRecorded(pool, since, paced.ok, servers.length, `${label}, 500/s`);
   since = new Date().toISOString();
-  const max = await cpuPerRequest(ports, () => checkIns(ports, servers, { duration: SECONDS }));
+  const max = await cpuPerRequest(pool, ports, () => checkIns(ports, servers, { duration: SECONDS }));
   await checkInsRecorded(pool, since, max.ok, servers.length, `${label}, full load`);
   return { paced, max };
 }
 
-function reportLevel(label: string, l: { paced: Load; max: Load }, empty?: { paced: Load; max: Load }) {
+function reportLevel(label: string, l: { paced: ChLoad; max: ChLoad }, empty?: { paced: ChLoad; max: ChLoad }) {
   const vs = empty ? ` (${num((l.max.rps / empty.max.rps) * 100)} % of empty)` : '';
-  line(`  ${label}: full load`, `${num(l.max.rps)} check-ins/s${vs}  p50 ${l.max.p50} ms  p99 ${l.max.p99} ms  failed ${l.max.failed}  CPU ${num(l.max.cpuUs ?? 0)} µs/check-in (clearinghouse process)`);
-  line(`  ${label}: at a fixed 500 check-ins/s`, `${num(l.paced.rps)} check-ins/s  p50 ${l.paced.p50} ms  p99 ${l.paced.p99} ms${empty ? ` (empty ${empty.paced.p99} ms)` : ''}  failed ${l.paced.failed}`);
+  line(`  ${label}: full load`, `${num(l.max.rps)} check-ins/s${vs}  p50 ${l.max.p50} ms  p99 ${l.max.p99} ms  failed ${l.max.failed}  ${cpuLine(l.max)}`);
+  line(`  ${label}: at a fixed 500 check-ins/s`, `${num(l.paced.rps)} check-ins/s  p50 ${l.paced.p50} ms  p99 ${l.paced.p99} ms${empty ? ` (empty ${empty.paced.p99} ms)` : ''}  failed ${l.paced.failed}  ${cpuLine(l.paced)}`);
+}
+
+/** `CPU 900 µs/check-in (clearinghouse) + 400 µs (PostgreSQL)`. */
+function cpuLine(l: ChLoad): string {
+  return `CPU ${num(l.cpuUs ?? 0)} µs/check-in (clearinghouse)${l.pgCpuUs !== undefined ? ` + ${num(l.pgCpuUs)} µs (PostgreSQL)` : ''}`;
 }
 
 export async function clearinghousePhase(): Promise<ClearinghouseFigures | undefined> {
@@ -388,7 +467,7 @@ export async function clearinghousePhase(): Promise<ClearinghouseFigures | undef
     const fractions = [...new Set([0, Math.round(SERVERS / 10), SERVERS])].sort((a, b) => a - b);
     const figures: ClearinghouseFigures = { levels: [] };
     let done: Sizes = { servers: 0, packs: 0, audit: 0 };
-    let empty: { paced: Load; max: Load } | undefined;
+    let empty: { paced: ChLoad; max: ChLoad } | undefined;
     for (const servers of fractions) {
       const to: Sizes = { servers, packs: Math.round((PACKS * servers) / Math.max(1, SERVERS)), audit: Math.round((AUDIT * servers) / Math.max(1, SERVERS)) };
       const started = performance.now();
@@ -411,15 +490,15 @@ export async function clearinghousePhase(): Promise<ClearinghouseFigures | undef
         children.push(two);
         await checkIns([one.port, two.port], real, { amount: 1000 });
         const since = new Date().toISOString();
-        figures.two = await cpuPerRequest([one.port, two.port], () => checkIns([one.port, two.port], real, { duration: SECONDS }));
+        figures.two = await cpuPerRequest(pool, [one.port, two.port], () => checkIns([one.port, two.port], real, { duration: SECONDS }));
         await checkInsRecorded(pool, since, figures.two.ok, real.length, 'two processes');
         line(
           '  two processes on the same database: full load',
-          `${num(figures.two.rps)} check-ins/s (${num(figures.two.rps / l.max.rps, 2)}× one process)  p99 ${figures.two.p99} ms  failed ${figures.two.failed}`,
+          `${num(figures.two.rps)} check-ins/s (${num(figures.two.rps / l.max.rps, 2)}× one process)  p99 ${figures.two.p99} ms  failed ${figures.two.failed}  ${cpuLine(figures.two)}`,
         );
         await latencies(one.port, ch, orgId, orgToken, identity);
         capturing = true;
-        await exerciseInProcess(ch, orgId, orgToken, identity, real[1]!, database);
+        await exerciseInProcess(ch, orgId, orgToken, identity, real[1]!, database, captured);
         capturing = false;
         figures.explain = await explainAll(pool, captured);
       }
@@ -484,12 +563,20 @@ async function latencies(port: number, ch: Clearinghouse, orgId: string, orgToke
 }
 
 /** The same paths once more in this process, so that the bench sees their SQL: token lookup, check-in, activation, install, migration, audit. */
-async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: string, root: Identity, s: RealServer, database: Database) {
+async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: string, root: Identity, s: RealServer, database: Database, captured: readonly CompiledQuery[]) {
   await tokenStore(database.db).find(orgToken);
   const uc = ch.useCases;
+  const before = captured.length;
   const checkIn = await uc.verifySignedRequest<{ instanceId?: unknown; packs?: unknown }>(signNow(s, checkInPayload(s)), 'check-in');
   if (!checkIn.ok) throw new Error(checkIn.error.message);
-  await uc.checkIn({ serverId: checkIn.value.serverId, body: checkIn.value.body });
+  const answered = await uc.checkIn({ serverId: checkIn.value.serverId, body: checkIn.value.body });
+  if (!answered.ok) throw new Error(answered.error.message);
+  keepReceipt(s, JSON.stringify(answered.value));
+  const statements = captured.slice(before);
+  line(
+    '  PostgreSQL statements of one check-in (the next link)',
+    `${statements.length}: ${statements.map((q) => `${q.sql.trim().split(/\s/)[0]!.toLowerCase()} ${/\b(?:from|into|update)\s+"?(\w+)/i.exec(q.sql)?.[1] ?? ''}`).join(', ')}`,
+  );
   const a = generateIdentity();
   const b = generateIdentity();
   for (const id of [a, b]) {

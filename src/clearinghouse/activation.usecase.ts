@@ -15,9 +15,7 @@ import {
   endGrant,
   endOpenClaims,
   endServerActivation,
-  findGrant,
   findOrganization,
-  findPack,
   findServer,
   findServersByPrefix,
   grantsOfServer,
@@ -25,6 +23,7 @@ import {
   insertCase,
   insertClaim,
   openClaimsOf,
+  packsWithGrants,
   releasePacksOfOrgOn,
   insertRevocation,
   markReceipt,
@@ -34,6 +33,8 @@ import {
   upsertServerActivation,
   type ChDb,
   type ClaimRecord,
+  type GrantRecord,
+  type PackRecord,
   type ServerRecord,
 } from './clearinghouse.repository';
 import { type Actor, type ChangeLog, type ChContext } from './context';
@@ -41,7 +42,7 @@ import { activationConfirmation, macKeyFor, signCertificate, signedRevocationLis
 import { formatCaseNumber, isCertificateCurrent } from '../core/clearinghouse-rules';
 import type { CheckInAnswer, DeactivationAnswer } from '../core/wire/clearinghouse';
 import { latestCheckpoint } from './chain.repository';
-import { parseCheckInLink, placeCheckIn, type ChainAnswer } from './check-in-chain.usecase';
+import { extendInOneStatement, parseCheckInLink, placeCheckIn, type ChainAnswer } from './check-in-chain.usecase';
 
 /** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
 export interface CompanyDetails {
@@ -502,14 +503,33 @@ export async function checkIn(
     const { list } = await signedRevocationList(ctx);
     return ok({ status: 'unknown', grants: [], revocations: list });
   }
+  // Read once: the receipt and the answer name the same checkpoint.
+  const checkpoint = await latestCheckpoint(ctx.db);
+  // The usual check-in (the next link, the packs as granted, no activation named) opens no case: one statement.
+  if (ctx.database.dialect === 'postgres' && claimed.value === undefined && link.value.counter > 1) {
+    // The server's own grants with their packs: what its report is checked against and what the answer lists.
+    const own = await packsWithGrants(ctx.db, { serverId: server.serverId });
+    const extended = reported.value.every((p) => asGranted(server.serverId, p, own)) ? await extendInOneStatement(ctx, server, instanceId, link.value, checkpoint) : undefined;
+    if (extended) {
+      const activeGrants = [...own.values()].flatMap((e) => e.grants.filter((g) => g.status === 'active'));
+      return ok({
+        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants })),
+        receipt: extended.receipt,
+        chain: extended.chain,
+        ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
+      });
+    }
+  }
   let placed: { receipt?: string; chain: ChainAnswer } | undefined;
+  let now: ServerRecord | undefined;
   const r = await ctx.change(async (trx, log, at) => {
-    await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
-    placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value);
-    await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported.value, claimed.value);
+    now = await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
+    placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value, checkpoint);
+    const held = await packsWithGrants(trx, { numbers: reported.value.map((p) => p.pack) });
+    await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported.value, claimed.value, held);
     for (const p of reported.value) {
       if (p.issued <= 0) continue;
-      const grant = await findGrant(trx, p.pack, p.seq);
+      const grant = held.get(p.pack)?.grants.find((g) => g.seq === p.seq);
       if (!grant || grant.serverId !== server.serverId || grant.status !== 'invalidated') continue;
       const number = await insertCase(trx, {
         kind: 'phantom',
@@ -535,13 +555,29 @@ export async function checkIn(
     return ok(undefined);
   });
   if (!r.ok) return r;
-  const checkpoint = await latestCheckpoint(ctx.db);
   return ok({
-    ...(await holdingsAnswer(ctx, server.serverId)),
+    ...(await holdingsAnswer(ctx, server.serverId, { server: now })),
     ...(placed?.receipt !== undefined ? { receipt: placed.receipt } : {}),
     ...(placed ? { chain: placed.chain } : {}),
     ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
   });
+}
+
+type Held = Map<number, { pack: PackRecord; grants: GrantRecord[] }>;
+
+/** Why a reported pack opens a `PACK_NOT_GRANTED` case, or undefined when it was granted to this server as reported. */
+function notGrantedWhy(serverId: string, p: ReportedPack, held: Held): string | undefined {
+  const grant = held.get(p.pack)?.grants.find((g) => g.seq === p.seq);
+  const pack = held.get(p.pack)?.pack;
+  if (!grant || grant.serverId !== serverId) return grant ? 'granted to another license server' : 'never granted';
+  if (pack && differs(p, pack)) return 'the key pack differs from the pack the clearinghouse granted';
+  return undefined;
+}
+
+/** A reported pack that opens no case: granted to this server as reported, and no CALs from an invalidated grant. */
+function asGranted(serverId: string, p: ReportedPack, held: Held): boolean {
+  if (notGrantedWhy(serverId, p, held) !== undefined) return false;
+  return !(p.issued > 0 && held.get(p.pack)?.grants.find((g) => g.seq === p.seq)?.status === 'invalidated');
 }
 
 type ReportedPack = { pack: number; seq: number; issued: number; count?: number; calType?: CalType; calVersion?: number; program?: Program };
@@ -559,14 +595,14 @@ async function openUngrantedCases(
   server: { serverId: string; orgId: string | null; known: boolean },
   reported: readonly ReportedPack[],
   claimed: { serial: number; method: string } | undefined,
+  held?: Held,
 ): Promise<void> {
   const actor = `server:${server.serverId}`;
+  const packs = held ?? (await packsWithGrants(trx, { numbers: reported.map((p) => p.pack) }));
   for (const p of reported) {
-    const grant = await findGrant(trx, p.pack, p.seq);
-    const pack = await findPack(trx, p.pack);
-    let why: string | undefined;
-    if (!grant || grant.serverId !== server.serverId) why = grant ? 'granted to another license server' : 'never granted';
-    else if (pack && differs(p, pack)) why = 'the key pack differs from the pack the clearinghouse granted';
+    const grant = packs.get(p.pack)?.grants.find((g) => g.seq === p.seq);
+    const pack = packs.get(p.pack)?.pack;
+    const why = notGrantedWhy(server.serverId, p, packs);
     if (why === undefined) continue;
     const number = await insertCase(trx, {
       kind: 'phantom',
@@ -638,14 +674,18 @@ function serialOf(body: { activationSerial?: unknown }): { serial?: number } {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? { serial: v } : {};
 }
 
-export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean } = {}): Promise<CheckInAnswer> {
-  const server = await findServer(ctx.db, serverId);
+/**
+ * `options.server`, `options.activeGrants`: the server as a change just left it and its active grants (by pack and
+ * serial), when the caller has just read them, instead of reading them again.
+ */
+export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean; server?: ServerRecord; activeGrants?: GrantRecord[] } = {}): Promise<CheckInAnswer> {
+  const server = options.server ?? (await findServer(ctx.db, serverId));
   // An unconfirmed claim gets nothing signed: its certificate and grants wait for the proof of its owner. The one
   // exception is the export for an air-gapped site, asked by the claiming organization itself (`claimant`): a site
   // that never reaches the clearinghouse cannot prove anything online, and what is exported is bound to the
   // server's key, which only the real server holds — a squatter's copy is of no use to it.
   const confirmed = server?.status === 'activated' && (server.confirmedAt !== null || options.claimant === true);
-  const grants = confirmed ? await grantsOfServer(ctx.db, serverId, 'active') : [];
+  const grants = confirmed ? (options.activeGrants ?? (await grantsOfServer(ctx.db, serverId, 'active'))) : [];
   const { list } = await signedRevocationList(ctx);
   return {
     status: server?.status ?? 'unknown',

@@ -49,7 +49,7 @@ export async function startChainHead(d: ChDb, serverId: string, head: StoredHead
 }
 
 /** Moves a server's chain head from `from` to `to`; false when another check-in moved it first. */
-export async function moveChainHead(d: ChDb, serverId: string, from: ChainHead, to: StoredHead, at: string): Promise<boolean> {
+export async function moveChainHead(d: ChDb, serverId: string, from: Pick<ChainHead, 'counter' | 'hash'>, to: StoredHead, at: string): Promise<boolean> {
   const rows = await db(d)
     .updateTable('ch_check_in_heads')
     .set({ counter: to.counter, hash: to.hash, prev: to.prev, attempt: to.attempt, receipt: to.receipt, updated_at: at })

@@ -11,9 +11,9 @@ import { formatCaseNumber } from '../core/clearinghouse-rules';
 import { CHAIN_GENESIS, decideCheckInChain, receiptHash, type ChainDecision, type CheckInLink, type ForkProblem } from '../core/fork-rules';
 import type { CheckInReceiptPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
-import { signJws } from '../trust/index';
-import { checkInLinks, insertCheckInLink, latestCheckpoint, lockChainHead, moveChainHead, startChainHead, type StoredHead } from './chain.repository';
-import { insertCase, listCases, type ChDb, type ServerRecord } from './clearinghouse.repository';
+import { signCompactJws } from '../trust/index';
+import { checkInLinks, insertCheckInLink, lockChainHead, moveChainHead, startChainHead, type CheckpointRecord, type StoredHead } from './chain.repository';
+import { insertCase, listCases, recordCheckInExtending, type ChDb, type ServerRecord } from './clearinghouse.repository';
 import type { ChangeLog, ChContext } from './context';
 
 /** What the check-in answer says about the chain (core/wire/clearinghouse.ts `CheckInAnswer.chain`). */
@@ -41,6 +41,11 @@ export function parseCheckInLink(value: unknown): Result<CheckInLink> {
  * Places one check-in in its server's chain, inside the check-in's transaction. Answers the receipt to keep
  * (absent for a second history) and what happened. The head moves by one conditional UPDATE: of two copies
  * checking in at the same moment, one extends the chain and the other is the second history.
+ *
+ * The receipt names only the check-in itself (and the latest audit checkpoint, `checkpoint`), not the head, so it
+ * is signed first and the usual case — the next link, or a first check-in — is that one conditional statement
+ * (the head is where this link says it is, or there is none yet); anything else reads the head, locked, and
+ * decides (core/fork-rules.ts).
  */
 export async function placeCheckIn(
   ctx: ChContext,
@@ -50,8 +55,19 @@ export async function placeCheckIn(
   server: ServerRecord,
   instanceId: string,
   link: CheckInLink,
+  checkpoint: CheckpointRecord | undefined,
 ): Promise<{ receipt?: string; chain: ChainAnswer }> {
   const iso = at.toISOString();
+  const receipt = signReceipt(ctx, server.serverId, link, at, checkpoint);
+  const next: StoredHead = { ...link, hash: receiptHash(receipt), receipt };
+  const placed = async (outcome: 'start' | 'extend' | 'resume') => {
+    await insertCheckInLink(trx, server.serverId, { ...link, receiptHash: next.hash, outcome, instanceId, at: iso });
+    return { receipt, chain: { outcome, counter: link.counter } };
+  };
+  if (link.counter === 1 ? await startChainHead(trx, server.serverId, next, iso) : await moveChainHead(trx, server.serverId, { counter: link.counter - 1, hash: link.prev }, next, iso)) {
+    // exactly what decideCheckInChain answers for this head: none yet, or counter - 1 with this link's predecessor
+    return placed(link.counter === 1 ? 'start' : 'extend');
+  }
   for (let round = 0; round < 3; round += 1) {
     const head = await lockChainHead(trx, ctx.database.dialect, server.serverId);
     const decision = decideCheckInChain(head, link);
@@ -64,19 +80,41 @@ export async function placeCheckIn(
       const caseNumber = await openForkCase(trx, log, iso, server, link, head!, decision.problem);
       return { chain: { outcome: 'fork', counter: link.counter, problem: decision.problem, ...(caseNumber ? { caseNumber } : {}) } };
     }
-    const receipt = await signReceipt(ctx, trx, server.serverId, link, at);
-    const next: StoredHead = { ...link, hash: receiptHash(receipt), receipt };
     const moved = head === undefined ? await startChainHead(trx, server.serverId, next, iso) : await moveChainHead(trx, server.serverId, head, next, iso);
-    if (!moved) continue;
-    await insertCheckInLink(trx, server.serverId, { ...link, receiptHash: next.hash, outcome: decision.outcome, instanceId, at: iso });
-    return { receipt, chain: { outcome: decision.outcome, counter: link.counter } };
+    if (moved) return placed(decision.outcome);
   }
   // Three moves lost to concurrent check-ins of the same server ID: only copies race like that.
   throw new Error(`the check-in chain of ${server.serverId} kept moving under this check-in`);
 }
 
-async function signReceipt(ctx: ChContext, trx: ChDb, serverId: string, link: CheckInLink, at: Date): Promise<string> {
-  const checkpoint = await latestCheckpoint(trx);
+/**
+ * The usual check-in on PostgreSQL — the next link of its server's chain — in one statement (the head's
+ * compare-and-set, the link and last seen together: clearinghouse.repository.ts `recordCheckInExtending`), so
+ * no transaction is opened for it. It logs no event and no audit record, as `placeCheckIn` logs none for a link
+ * that extends the chain. Undefined when the head is elsewhere (a first check-in, a retry, a fork, a resume) or
+ * on SQLite: the caller then takes the general path, in a change.
+ */
+export async function extendInOneStatement(
+  ctx: ChContext,
+  server: ServerRecord,
+  instanceId: string,
+  link: CheckInLink,
+  checkpoint: CheckpointRecord | undefined,
+): Promise<{ receipt: string; chain: ChainAnswer; server: ServerRecord } | undefined> {
+  if (ctx.database.dialect !== 'postgres' || link.counter < 2) return undefined;
+  const at = ctx.clock.now();
+  const receipt = signReceipt(ctx, server.serverId, link, at, checkpoint);
+  const now = await recordCheckInExtending(ctx.db, {
+    serverId: server.serverId,
+    instanceId,
+    at: at.toISOString(),
+    from: { counter: link.counter - 1, hash: link.prev },
+    to: { ...link, hash: receiptHash(receipt), receipt },
+  });
+  return now && { receipt, chain: { outcome: 'extend', counter: link.counter }, server: now };
+}
+
+function signReceipt(ctx: ChContext, serverId: string, link: CheckInLink, at: Date, checkpoint: CheckpointRecord | undefined): string {
   const payload: CheckInReceiptPayload = {
     typ: 'opencal.check-in-receipt',
     sub: serverId,
@@ -86,7 +124,7 @@ async function signReceipt(ctx: ChContext, trx: ChDb, serverId: string, link: Ch
     iat: Math.floor(at.getTime() / 1000),
     ...(checkpoint ? { checkpoint: { seq: checkpoint.seq, head: checkpoint.head, at: Math.floor(Date.parse(checkpoint.at) / 1000) } } : {}),
   };
-  return signJws(ctx.keys.signer(), payload);
+  return signCompactJws(ctx.keys.signer(), payload);
 }
 
 const PROBLEM_TEXT: Record<ForkProblem, string> = {

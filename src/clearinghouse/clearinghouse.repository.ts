@@ -8,7 +8,7 @@
  * already hold the write lock), and appended last in a transaction so that lock is held briefly and always
  * taken after row locks (no lock-order inversion).
  */
-import type { Generated, Kysely, Selectable } from 'kysely';
+import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
 import type { CaseKind } from '../core/wire/clearinghouse';
 import { auditHash, canonicalJson, type AuditRecord } from '../core/clearinghouse-rules';
 import type { ProgramData } from '../core/clearinghouse-rules';
@@ -468,10 +468,35 @@ export async function markReceipt(db: ChDb, serverId: string, at: string): Promi
 }
 
 /** Records a check-in; returns the instance id the server had before (null at its first check-in). */
-export async function recordCheckIn(db: ChDb, serverId: string, instanceId: string, at: string): Promise<string | null> {
-  const before = await db.selectFrom('ch_servers').select('instance_id').where('server_id', '=', serverId).executeTakeFirst();
-  await db.updateTable('ch_servers').set({ last_check_in_at: at, instance_id: instanceId }).where('server_id', '=', serverId).execute();
-  return before?.instance_id ?? null;
+/** Records a check-in (last seen, installation instance) in one statement; answers the server as it now stands. */
+export async function recordCheckIn(db: ChDb, serverId: string, instanceId: string, at: string): Promise<ServerRecord | undefined> {
+  const r = await db.updateTable('ch_servers').set({ last_check_in_at: at, instance_id: instanceId }).where('server_id', '=', serverId).returningAll().executeTakeFirst();
+  return r && serverFromRow(r);
+}
+
+/**
+ * PostgreSQL: a check-in that is the next link of its server's chain, recorded in ONE statement — the chain head
+ * moved from `from` to `to` (the same compare-and-set as chain.repository.ts `moveChainHead`), the link written,
+ * last seen and instance recorded — so all of it commits together or, when the head is not at `from`, nothing
+ * does (undefined: the caller takes the general path). Answers the server as it now stands.
+ */
+export async function recordCheckInExtending(
+  db: ChDb,
+  c: { serverId: string; instanceId: string; at: string; from: { counter: number; hash: string }; to: { counter: number; hash: string; prev: string; attempt: string; receipt: string } },
+): Promise<ServerRecord | undefined> {
+  const { rows } = await sql<Selectable<ChTables['ch_servers']>>`
+    with head as (
+      update ch_check_in_heads set counter = ${c.to.counter}, hash = ${c.to.hash}, prev = ${c.to.prev}, attempt = ${c.to.attempt}, receipt = ${c.to.receipt}, updated_at = ${c.at}
+      where server_id = ${c.serverId} and counter = ${c.from.counter} and hash = ${c.from.hash}
+      returning server_id
+    ), link as (
+      insert into ch_check_ins (server_id, counter, prev, attempt, receipt_hash, outcome, instance_id, at)
+      select server_id, ${c.to.counter}::integer, ${c.to.prev}::text, ${c.to.attempt}::text, ${c.to.hash}::text, 'extend', ${c.instanceId}::text, ${c.at}::text from head
+    )
+    update ch_servers set last_check_in_at = ${c.at}, instance_id = ${c.instanceId}
+    where server_id = (select server_id from head)
+    returning *`.execute(db);
+  return rows[0] && serverFromRow(rows[0]);
 }
 
 // ------------------------------------------------------------------------------------------- packs
@@ -622,6 +647,53 @@ export async function setGrantKeyPackId(db: ChDb, pack: number, seq: number, key
 export async function findGrant(db: ChDb, pack: number, seq: number): Promise<GrantRecord | undefined> {
   const r = await db.selectFrom('ch_grants').selectAll().where('pack_number', '=', pack).where('seq', '=', seq).executeTakeFirst();
   return r && grantFromRow(r);
+}
+
+/**
+ * Packs with the grants each was given, in one statement: the packs a license server reports, by number (every
+ * grant of each; packs the clearinghouse does not know are absent), or the packs granted to one server (only its
+ * own grants, any status). What a check-in compares with its report, and what it answers.
+ */
+export async function packsWithGrants(db: ChDb, of: { numbers: readonly number[] } | { serverId: string }): Promise<Map<number, { pack: PackRecord; grants: GrantRecord[] }>> {
+  const out = new Map<number, { pack: PackRecord; grants: GrantRecord[] }>();
+  const query = () =>
+    db
+      .selectFrom('ch_packs as p')
+      .leftJoin('ch_grants as g', 'g.pack_number', 'p.number')
+      .selectAll('p')
+      .select([
+        'g.seq as g_seq', 'g.server_id as g_server_id', 'g.status as g_status', 'g.jws as g_jws', 'g.key_pack_id as g_key_pack_id',
+        'g.issued_at as g_issued_at', 'g.ended_at as g_ended_at', 'g.case_number as g_case_number',
+      ])
+      .orderBy('p.number')
+      .orderBy('g.seq');
+  const batches = 'serverId' in of ? [query().where('g.server_id', '=', of.serverId)] : [];
+  if ('numbers' in of) {
+    const unique = [...new Set(of.numbers)];
+    for (let i = 0; i < unique.length; i += 100) batches.push(query().where('p.number', 'in', unique.slice(i, i + 100)));
+  }
+  for (const batch of batches) {
+    for (const r of await batch.execute()) {
+      let entry = out.get(toNumber(r.number));
+      if (entry === undefined) {
+        entry = { pack: packFromRow(r), grants: [] };
+        out.set(entry.pack.number, entry);
+      }
+      if (r.g_seq === null) continue;
+      entry.grants.push({
+        pack: entry.pack.number,
+        seq: toNumber(r.g_seq),
+        serverId: r.g_server_id!,
+        status: r.g_status!,
+        jws: r.g_jws!,
+        keyPackId: r.g_key_pack_id,
+        issuedAt: r.g_issued_at!,
+        endedAt: r.g_ended_at,
+        caseNumber: r.g_case_number,
+      });
+    }
+  }
+  return out;
 }
 
 /** The grant a pack was last given under (active or ended), if it ever was installed. */

@@ -1,13 +1,14 @@
 /**
  * Signed documents as standard compact JWS, alg EdDSA, with a `kid` header (DESIGN §4), made and
- * checked with jose. The document type is the payload's `typ`, so a certificate is never accepted
+ * checked with jose (node:crypto verifies the plain form first, with jose's verdicts: compact-jws.ts). The document type is the payload's `typ`, so a certificate is never accepted
  * where a CAL token is expected. Expiry is the caller's business, against its Clock: jose's own clock
  * checks are not used.
  */
 import type { KeyObject } from 'node:crypto';
-import { CompactSign, compactVerify, decodeProtectedHeader, errors } from 'jose';
+import { CompactSign, decodeProtectedHeader, errors } from 'jose';
 import { keyVerdict } from '../core/key-set-rules';
 import { type Result, ok, refuse } from '../core/result';
+import { verifyCompactJws } from './compact-jws';
 import { base64urlDecode, type Identity, publicKeyFromRaw } from './identity';
 
 export type JwsRefusalCode = 'JWS_MALFORMED' | 'JWS_UNKNOWN_KEY' | 'JWS_SIGNATURE_INVALID' | 'JWS_WRONG_TYPE' | 'JWS_KEY_REVOKED' | 'JWS_KEY_RETIRED';
@@ -134,7 +135,7 @@ export async function verifyJwsWithKey<T>(
 async function verifyWithKeyObject<T>(token: string, key: KeyObject, expectedTyp: string, kid: string): Promise<Result<{ payload: T; kid: string }>> {
   let bytes: Uint8Array;
   try {
-    ({ payload: bytes } = await compactVerify(token, key, { algorithms: ['EdDSA'] }));
+    bytes = await verifyCompactJws(token, key);
   } catch (e) {
     if (e instanceof errors.JWSSignatureVerificationFailed) {
       return refuse('JWS_SIGNATURE_INVALID', { kid });

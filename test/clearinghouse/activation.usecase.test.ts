@@ -8,13 +8,39 @@ import { describeEachDatabase } from '../helpers/databases';
 import { receiptHash } from '../../src/core/fork-rules';
 import { activate, checkIn, COMPANY, FakeLicenseServer, install, payloadOf, random, START, type Harness, clearinghouseWithPack, type OrgWithPack } from './fixtures';
 import { ManualClock } from '../../src/core/clock';
+import type { Database } from '../../src/storage/database';
 
 describeEachDatabase('clearinghouse activation and check-in', (tdb) => {
   let h: Harness;
   let pack: OrgWithPack;
+  let database: Database;
 
   beforeEach(async () => {
-    ({ h, pack } = await clearinghouseWithPack(tdb));
+    ({ h, pack, database } = await clearinghouseWithPack(tdb));
+  });
+
+  it('each check-in that extends the chain moves its head, writes its link and last seen, and its receipt names the check-in', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    const receipts: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      h.clock.advance(60_000);
+      const r = await checkIn(h, a);
+      expect(r.body.chain).toEqual({ outcome: i === 1 ? 'start' : 'extend', counter: i });
+      expect(payloadOf(r.body.receipt)).toMatchObject({ typ: 'opencal.check-in-receipt', sub: a.serverId, counter: i, iat: Math.floor(h.clock.now().getTime() / 1000) });
+      receipts.push(r.body.receipt);
+    }
+    const db = database.db;
+    const links = await db.selectFrom('ch_check_ins').select(['counter', 'prev', 'receipt_hash', 'outcome', 'instance_id']).where('server_id', '=', a.serverId).orderBy('id').execute();
+    expect(links).toEqual([
+      { counter: 1, prev: '0'.repeat(64), receipt_hash: receiptHash(receipts[0]!), outcome: 'start', instance_id: a.instanceId },
+      { counter: 2, prev: receiptHash(receipts[0]!), receipt_hash: receiptHash(receipts[1]!), outcome: 'extend', instance_id: a.instanceId },
+      { counter: 3, prev: receiptHash(receipts[1]!), receipt_hash: receiptHash(receipts[2]!), outcome: 'extend', instance_id: a.instanceId },
+    ]);
+    const head = await db.selectFrom('ch_check_in_heads').select(['counter', 'hash', 'receipt']).where('server_id', '=', a.serverId).executeTakeFirst();
+    expect(head).toEqual({ counter: 3, hash: receiptHash(receipts[2]!), receipt: receipts[2] });
+    const server = await db.selectFrom('ch_servers').select(['last_check_in_at', 'instance_id']).where('server_id', '=', a.serverId).executeTakeFirst();
+    expect(server).toEqual({ last_check_in_at: h.clock.now().toISOString(), instance_id: a.instanceId });
   });
 
   it('auto activation gives a certificate signed by the root key, naming the server and its key', async () => {
