@@ -9,20 +9,15 @@ import type { TypedApp } from '../http/server';
 import type { AlertMonitor } from '../storage/alerts';
 import type { LicenseServerMetrics } from './alerts.usecase';
 
-/** Scrapes within this many milliseconds share one read of the figures (the gauges below read them once). */
-const SHARED_READ_MS = 1000;
-
 export function licenseServerAlertRoutes(alerts: AlertMonitor, metrics: () => Promise<LicenseServerMetrics>) {
   return (app: TypedApp): void => {
     alertsRoute(app, { tags: ['license-server'], preHandler: requireScope('ls:admin', 'readonly'), evaluate: () => alerts.evaluate() });
-    let last: { at: number; value: Promise<LicenseServerMetrics> } | undefined;
-    const read = () => {
-      const at = Date.now();
-      if (!last || at - last.at > SHARED_READ_MS) last = { at, value: metrics() };
-      const value = last.value;
-      value.catch(() => (last = undefined));
-      return value;
-    };
+    // The gauges of one scrape are collected together: they share one read of the figures while it runs.
+    let running: Promise<LicenseServerMetrics> | undefined;
+    const read = () =>
+      (running ??= metrics().finally(() => {
+        running = undefined;
+      }));
     const reg = app.opencalMetrics;
     const calLabels = ['cal_type', 'cal_version'] as const;
     const perType = (pick: (c: LicenseServerMetrics['cals'][number]) => number) => async () =>

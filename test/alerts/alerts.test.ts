@@ -76,6 +76,7 @@ describeEachDatabase('alerts', (tdb) => {
       clock.advance(3 * DAY_MS);
       expect((await alertsOf(app, '/sh/v1'))[0]).toMatchObject({ since: alert!.since, facts: { daysLeft: 11 } });
       expect(await gauge(app)).toEqual(['session-host grace-ending RDSH-01 1']);
+      expect((await app.inject({ method: 'GET', url: '/metrics', headers: auth })).body).toContain('opencal_grace_days_left{host="RDSH-01"} 11\n');
       const db = host.context.database.db;
       expect(await eventIds(db, [9270, 9271])).toEqual([{ eventId: 9270, kind: 'grace-ending', subject: 'RDSH-01' }]);
 
@@ -219,6 +220,74 @@ describeEachDatabase('alerts', (tdb) => {
       await h.call('POST', `/cases/${caseNumber}/approve`, { reason: 'confirmed clone' }, agentToken);
       expect(await alertsOf(h.app, '/ch/v1')).toEqual([]);
       expect((await eventIds(database.db, [9070, 9071])).map((e) => e.eventId)).toEqual([9070, 9071]);
+    });
+  });
+  describe('business metrics on /metrics', () => {
+    let h: LsHarness;
+    let app: TypedApp;
+    beforeEach(async () => {
+      h = await startLicenseServer(await tdb.open(licenseServerMigrations), { adminToken: ADMIN, alerts: manual });
+      app = await buildServer({ components: [h.ls.module], logger: false });
+    });
+    afterEach(async () => {
+      await app.close();
+      await h.close();
+    });
+
+    it("CALs installed, issued and available, and live licenses temporary vs permanent, equal the database's after CALs are issued", async () => {
+      await activatedWithPack(h, [{ packNumber: 7, count: 10 }, { packNumber: 8, count: 5, calVersion: 2016 }]);
+      await withSignedDocuments(h, [{ packNumber: 7, count: 10 }, { packNumber: 8, count: 5, calVersion: 2016 }]);
+      for (let i = 1; i <= 6; i++) expect((await connectTwice(h.ls, 'host-a', device(i))).ok).toBe(true);
+      for (let i = 7; i <= 9; i++) expect((await h.ls.useCases.requestCal('host-a', { ...device(i), mode: 'per-device', hostVersion: 2019 })).ok).toBe(true);
+      expect((await connectTwice(h.ls, 'host-b', device(1, 'old'), 2016)).ok).toBe(true);
+      // a refusal, counted by code
+      expect((await app.inject({ method: 'GET', url: '/ls/v1/alerts' })).statusCode).toBe(401);
+
+      const text = (await app.inject({ method: 'GET', url: '/metrics', headers: auth })).body;
+      const series = (name: string) =>
+        Object.fromEntries([...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))].map((m) => [m[1], Number(m[2])]));
+
+      const db = h.ls.context.db;
+      const packs = await db.selectFrom('ls_key_packs').select(['cal_type', 'cal_version', 'total', 'issued']).where('status', '=', 'active').execute();
+      const expected: Record<string, Record<string, number>> = { installed: {}, issued: {}, available: {} };
+      for (const p of packs) {
+        const key = `cal_type="${p.cal_type}",cal_version="${Number(p.cal_version)}"`;
+        expected.installed![key] = (expected.installed![key] ?? 0) + Number(p.total);
+        expected.issued![key] = (expected.issued![key] ?? 0) + Number(p.issued);
+        expected.available![key] = expected.installed![key]! - expected.issued![key]!;
+      }
+      expect(series('opencal_cals_installed')).toEqual(expected.installed);
+      expect(series('opencal_cals_issued')).toEqual(expected.issued);
+      expect(series('opencal_cals_available')).toEqual(expected.available);
+      expect(series('opencal_cals_issued')).toEqual({ 'cal_type="device",cal_version="2019"': 6, 'cal_type="device",cal_version="2016"': 1 });
+
+      const live = await db
+        .selectFrom('ls_issued_licenses')
+        .select(['cal_type', 'cal_version', 'kind'])
+        .where('status', '=', 'active')
+        .where('expires_at', '>', h.clock.now().toISOString())
+        .execute();
+      const licenses: Record<string, number> = {};
+      for (const l of live) {
+        const key = `cal_type="${l.cal_type}",cal_version="${Number(l.cal_version)}",kind="${l.kind}"`;
+        licenses[key] = (licenses[key] ?? 0) + 1;
+      }
+      expect(series('opencal_issued_licenses')).toEqual(licenses);
+      expect(series('opencal_issued_licenses')['cal_type="device",cal_version="2019",kind="temporary"']).toBe(3);
+      expect(series('opencal_refusals_total')).toEqual({ 'component="license-server",code="UNAUTHENTICATED"': 1 });
+    });
+
+    it("the license server's check-in age follows its last check-in and the clock; none before the first", async () => {
+      await activatedWithPack(h, []);
+      const text = (await app.inject({ method: 'GET', url: '/metrics', headers: auth })).body;
+      expect(text).not.toMatch(/^opencal_check_in_age_seconds\{/m);
+      await h.ls.context.change(async (trx) => {
+        await trx.updateTable('ls_server').set({ last_check_in_at: h.clock.now().toISOString() }).execute();
+        return { ok: true as const, value: undefined };
+      });
+      h.clock.advance(90 * 60 * 1000);
+      const after = (await app.inject({ method: 'GET', url: '/metrics', headers: auth })).body;
+      expect(after).toContain(`opencal_check_in_age_seconds{server_id="${h.ls.serverId}",seen_by="license-server"} 5400`);
     });
   });
 });
