@@ -20,8 +20,8 @@ export interface AlertsAnswer {
 }
 
 const TEXTS: Record<Lang, { none: string; header: string[]; skipped: string; fix: string }> = {
-  en: { none: 'No active alert.', header: ['COMPONENT', 'KIND', 'SUBJECT', 'SINCE'], skipped: 'not read', fix: 'console page' },
-  fr: { none: 'Aucune alerte active.', header: ['COMPOSANT', 'TYPE', 'SUJET', 'DEPUIS'], skipped: 'non lu', fix: 'page de la console' },
+  en: { none: 'No active alert.', header: ['COMPONENT', 'KIND', 'SUBJECT', 'SINCE'], skipped: 'not read', fix: 'console page:' },
+  fr: { none: 'Aucune alerte active.', header: ['COMPOSANT', 'TYPE', 'SUJET', 'DEPUIS'], skipped: 'non lu', fix: 'page de la console :' },
 };
 
 export function renderAlerts(answer: AlertsAnswer, lang: Lang): string {
@@ -31,7 +31,7 @@ export function renderAlerts(answer: AlertsAnswer, lang: Lang): string {
     .map(([c, s]) => `${c}: ${t.skipped} (${s})`);
   if (answer.alerts.length === 0) return [t.none, ...skipped].join('\n');
   const rows = table(t.header, answer.alerts.map((a) => [a.component, a.kind, a.subject, a.since.slice(0, 16).replace('T', ' ')]));
-  const messages = answer.alerts.map((a) => `- ${a.message[lang]} (${t.fix}: #/${a.page})`);
+  const messages = answer.alerts.map((a) => `- ${a.message[lang]} (${t.fix} ${a.page})`);
   return [rows, '', ...messages, ...skipped].join('\n');
 }
 
