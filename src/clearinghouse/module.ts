@@ -18,6 +18,10 @@ import { clearinghouseKid, generateIdentity, keyDirectory, keysInMemory, withKid
 import { checkpointIfGrown } from './audit.usecase';
 import { appendAudit, type AuditEntry, type ChDb, type ChTables } from './clearinghouse.repository';
 import { clearinghouseRoutes } from './clearinghouse.routes';
+import { DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../core/alert-rules';
+import { DEFAULT_ALERT_INTERVAL_MS, type AlertMonitor } from '../storage/alerts';
+import { clearinghouseAlertRoutes } from './alerts.routes';
+import { clearinghouseAlerts, clearinghouseMetrics } from './alerts.usecase';
 import type { ChContext, ClearinghouseConfig } from './context';
 import { openKeyRing } from './keys.usecase';
 import { clearinghouseMigrations } from './migrations';
@@ -46,6 +50,8 @@ export interface ClearinghouseOptions {
   checkpointIdentity?: Identity;
   /** sign an audit checkpoint this often when the chain has grown (and once at start); off when absent or 0. */
   checkpointIntervalMs?: number;
+  /** the alert thresholds and how often they are evaluated (docs/alerts.md); defaults, every 60 s, when absent */
+  alerts?: { thresholds: AlertThresholds; intervalMs: number };
 }
 
 export const DEFAULT_CLEARINGHOUSE_CONFIG: ClearinghouseConfig = {
@@ -63,6 +69,8 @@ export type { ClearinghouseUseCases };
 export interface Clearinghouse {
   module: ComponentModule;
   useCases: ClearinghouseUseCases;
+  /** the clearinghouse's alerts (case pending, clone case), evaluated on a timer and by GET /ch/v1/alerts */
+  alerts: AlertMonitor;
   /** set when this start created the first admin token: print it once, it is not stored. */
   adminToken?: string;
   close(): Promise<void>;
@@ -111,19 +119,26 @@ export async function createClearinghouse(options: ClearinghouseOptions): Promis
     timer = setInterval(tick, options.checkpointIntervalMs);
     timer.unref();
   }
+  const alerts = clearinghouseAlerts(ctx, options.alerts?.thresholds ?? DEFAULT_ALERT_THRESHOLDS);
+  alerts.start(options.alerts?.intervalMs ?? DEFAULT_ALERT_INTERVAL_MS);
   const module: ComponentModule = {
     name: 'clearinghouse',
     prefix: '/ch/v1',
     tokenStore: tokenStore(database.db),
-    routes: (app) => clearinghouseRoutes(app, useCases),
+    routes: async (app) => {
+      await clearinghouseRoutes(app, useCases);
+      clearinghouseAlertRoutes(alerts, () => clearinghouseMetrics(ctx))(app);
+    },
   };
   return {
     module,
     useCases,
+    alerts,
     ...(adminToken !== undefined ? { adminToken } : {}),
     async close() {
       // The database belongs to the caller; the checkpoint timer is the only handle of our own.
       if (timer) clearInterval(timer);
+      alerts.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { alertsCommands } from './alerts';
 import { chCommands } from './ch';
 import { clockCommands } from './clock';
 import { codeCommands } from './code';
@@ -25,6 +26,7 @@ export const commandGroups: readonly CommandGroup[] = [
   deviceCommands,
   gateCommands,
   diagnoseCommands,
+  alertsCommands,
   codeCommands,
   clockCommands,
 ];

@@ -34,7 +34,8 @@ const ALL_IN_ONE_KEYS: readonly ConfigKey[] = serverConfigKeys.filter((k) => k !
 const RETENTION_KEYS: readonly ConfigKey[] = [
   'retentionEventsDays', 'retentionEventsMax', 'retentionAdmissionsDays', 'retentionAdmissionsMax', 'retentionIssuedDays', 'retentionIntervalSeconds', 'retentionBatch',
 ];
-const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminToken', 'logLevel', 'logFile', 'trustProxy', 'trustedProxies', 'metricsToken', 'metricsAllow', ...RETENTION_KEYS];
+const ALERT_KEYS: readonly ConfigKey[] = ['alertGraceDays', 'alertPackAvailablePercent', 'alertExpiryDays', 'alertCasePendingDays', 'alertCloneCase', 'alertIntervalSeconds'];
+const COMMON_KEYS: readonly ConfigKey[] = ['data', 'db', 'host', 'port', 'adminToken', 'logLevel', 'logFile', 'trustProxy', 'trustedProxies', 'metricsToken', 'metricsAllow', ...RETENTION_KEYS, ...ALERT_KEYS];
 const ALONE_KEYS: Record<'clearinghouse' | 'license-server' | 'session-host', readonly ConfigKey[]> = {
   clearinghouse: COMMON_KEYS,
   'license-server': [...COMMON_KEYS, 'clearinghouseUrl', 'serverVersion'],

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { OpenCalConfig } from '../config/schema';
 import type { Clock } from '../core/clock';
 import type { CalVersion } from '../core/vocabulary';
+import type { AlertThresholds } from '../core/alert-rules';
 import { createClearinghouse, type Clearinghouse } from '../clearinghouse/module';
 import type { ComponentModule } from '../http/server';
 import { createLicenseServer, licenseDatabaseUrl, type LicenseServer } from '../license-server/module';
@@ -157,6 +158,28 @@ export interface ComponentsDeps {
   beforeSessionHost?: (modules: ComponentModule[]) => Promise<void>;
   /** what the databases keep (docs/retention.md); without it nothing is pruned */
   retention?: RetentionConfig;
+  /** the alert thresholds and how often each component evaluates them (docs/alerts.md); defaults when absent */
+  alerts?: AlertSettings;
+}
+
+/** The alert thresholds and how often each component evaluates its alerts (0: only when they are read). */
+export interface AlertSettings {
+  thresholds: AlertThresholds;
+  intervalMs: number;
+}
+
+/** The alert settings of the configuration (--alert-grace-days, …). */
+export function alertSettings(config: OpenCalConfig): AlertSettings {
+  return {
+    thresholds: {
+      graceDays: config.alertGraceDays,
+      packAvailablePercent: config.alertPackAvailablePercent,
+      expiryDays: config.alertExpiryDays,
+      casePendingDays: config.alertCasePendingDays,
+      cloneCase: config.alertCloneCase,
+    },
+    intervalMs: config.alertIntervalSeconds * 1000,
+  };
 }
 
 /**
@@ -199,6 +222,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
       random: randomBytes,
       adminToken: slice.adminToken,
       ...(slice.codes ? { config: slice.codes } : {}),
+      ...given('alerts', deps.alerts),
     });
     closers.add(() => clearinghouse.close());
     made.clearinghouse = clearinghouse;
@@ -220,6 +244,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
       ...given('clearinghouseUrl', slice.clearinghouseUrl),
       adminToken: slice.adminToken,
       checkInIntervalMs: CHECK_IN_INTERVAL_MS,
+      ...given('alerts', deps.alerts),
     });
     closers.add(() => licenseServer.close());
     made.licenseServer = licenseServer;
@@ -245,6 +270,7 @@ export async function createComponents(config: ComponentsConfig, deps: Component
       ...given('clearinghouseUrl', slice.clearinghouseUrl),
       adminToken: slice.adminToken,
       identity: loadOrCreateIdentity(join(slice.dir, SESSION_HOST_KEY_FILE)),
+      ...given('alerts', deps.alerts),
     });
     closers.add(() => sessionHost.close());
     made.sessionHost = sessionHost;

@@ -24,6 +24,7 @@ import { generateToken } from '../storage/tokens.repository';
 import { serveConsole } from '../web/serve';
 import {
   Closers,
+  alertSettings,
   clearinghouseSlice,
   createComponents,
   licenseServerSlice,
@@ -181,6 +182,7 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
       clock,
       closers,
       retention: config,
+      alerts: alertSettings(config),
       // The session host fetches the trust anchor at start: the clearinghouse must already answer on our origin.
       beforeSessionHost: async (modules) => {
         // Only for the session host's first requests, replaced as soon as the full app is ready: no /docs.
@@ -326,7 +328,7 @@ async function serveAlone(
   const admin = bootstrapAdminToken(config.data, config.adminToken);
   const closers = new Closers();
   return guarded(closers, async () => {
-    const components = await createComponents(slices(aloneAt(config, admin.token)), { clock, closers, retention: config });
+    const components = await createComponents(slices(aloneAt(config, admin.token)), { clock, closers, retention: config, alerts: alertSettings(config) });
     const module = components.modules[0]!;
     const door = await openFrontDoor(config.host, config.port);
     closers.add(() => door.close());

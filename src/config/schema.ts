@@ -140,6 +140,14 @@ export const configSchema = {
   retentionIntervalSeconds: entry({ flag: '--retention-interval-seconds', env: 'OPENCAL_RETENTION_INTERVAL_SECONDS', type: 'number', default: 60, description: 'how often pruning runs (0: never)', validate: integerBetween(0, 86400) }),
   retentionBatch: entry({ flag: '--retention-batch', env: 'OPENCAL_RETENTION_BATCH', type: 'number', default: 500, description: 'rows deleted per statement when pruning (small: CAL requests never wait long)', validate: integerBetween(1, 100000) }),
 
+  // --- alerts (docs/alerts.md): each component evaluates its own on a timer and on demand --------------------------
+  alertGraceDays: entry({ flag: '--alert-grace-days', env: 'OPENCAL_ALERT_GRACE_DAYS', type: 'number', default: 14, description: "alert when a session host's grace period ends in this many days or fewer", validate: integerBetween(0, 120) }),
+  alertPackAvailablePercent: entry({ flag: '--alert-pack-available-percent', env: 'OPENCAL_ALERT_PACK_AVAILABLE_PERCENT', type: 'number', default: 10, description: "alert when fewer than this percentage of a pack's CALs are available (0: never)", validate: integerBetween(0, 100) }),
+  alertExpiryDays: entry({ flag: '--alert-expiry-days', env: 'OPENCAL_ALERT_EXPIRY_DAYS', type: 'number', default: 30, description: "alert when a license server's certificate or a grant expires in this many days or fewer", validate: integerBetween(0, 3650) }),
+  alertCasePendingDays: entry({ flag: '--alert-case-pending-days', env: 'OPENCAL_ALERT_CASE_PENDING_DAYS', type: 'number', default: 3, description: 'alert when a case has waited this many days or more for a decision', validate: integerBetween(0, 3650) }),
+  alertCloneCase: entry({ flag: '--alert-clone-case', env: 'OPENCAL_ALERT_CLONE_CASE', type: 'boolean', default: true, description: 'alert as soon as a clone case is open (a copy of a license server)' }),
+  alertIntervalSeconds: entry({ flag: '--alert-interval-seconds', env: 'OPENCAL_ALERT_INTERVAL_SECONDS', type: 'number', default: 60, description: 'how often each component evaluates its alerts (0: only when they are read: GET /alerts, /metrics)', validate: integerBetween(0, 86400) }),
+
   // --- component URLs and versions --------------------------------------------------------------------------
   clearinghouseUrl: entry({ flag: '--clearinghouse-url', env: 'OPENCAL_CLEARINGHOUSE_URL', type: 'url', description: 'clearinghouse origin (default: this server)' }),
   licenseServerUrl: entry({ flag: '--license-server-url', env: 'OPENCAL_LICENSE_SERVER_URL', type: 'url', description: 'license server origin (default: this server)' }),

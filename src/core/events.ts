@@ -134,6 +134,11 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'This node does not hold the current key {current} in {where}: it signs with the older key {signing} until the key file is copied here.'),
   def(9063, CH, 'error', 'CH_NODE_KEY_REFUSED', 'clearinghouse',
     'A clearinghouse node did not start: its keys in {where} do not match the key set of the database ({code}: {keys}). Copy the key files of the first node to it.'),
+  // alerts (9070–9079, docs/alerts.md): once when an alert is raised, once when it clears
+  def(9070, CH, 'warning', 'CH_ALERT_RAISED', 'clearinghouse',
+    'Alert raised ({kind}, {subject}): {message}'),
+  def(9071, CH, 'information', 'CH_ALERT_CLEARED', 'clearinghouse',
+    'Alert cleared ({kind}, {subject}), raised on {since}.'),
   // tenant binding (9020–9029)
   def(9020, CH, 'warning', 'CH_PACK_OF_ANOTHER_ORGANIZATION', 'clearinghouse',
     'License server {serverId} (organization {serverOrg}) tried to install pack {pack} of organization {packOrg}; it was refused.'),
@@ -186,6 +191,12 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   def(9161, LS, 'error', 'CLEARINGHOUSE_KEYS_REFUSED', 'license-server',
     'The key set offered by the clearinghouse was not accepted ({code}): {reason}'),
 
+  // alerts (9170–9179, docs/alerts.md)
+  def(9170, LS, 'warning', 'LS_ALERT_RAISED', 'license-server',
+    'Alert raised ({kind}, {subject}): {message}'),
+  def(9171, LS, 'information', 'LS_ALERT_CLEARED', 'license-server',
+    'Alert cleared ({kind}, {subject}), raised on {since}.'),
+
   def(9130, LS, 'error', 'PROVISIONAL_KEY_PACK_LAPSED', 'license-server',
     'Key pack {pack} (grant {seq}) was installed from a typed key pack ID on {installedAt} and its signed grant did not arrive within {windowDays} days: it issues no more CALs. Check in with the clearinghouse, or import its signed file.'),
   def(9131, LS, 'error', 'PROVISIONAL_ACTIVATION_LAPSED', 'license-server',
@@ -236,6 +247,11 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
     'License server {licenseServerUrl} answered with a new identity {serverId} (was {previousServerId}), which this host cannot vouch for ({reason}); it keeps the old identity. Check what answers at that address.'),
   def(9260, SH, 'information', 'TRUST_ANCHOR_ROTATED', 'session-host',
     'The clearinghouse key set was rotated (keys {keys}), endorsed by trusted key {endorsedBy}; the fingerprint of its root key stays {fingerprint}.'),
+  // alerts (9270–9279, docs/alerts.md)
+  def(9270, SH, 'warning', 'SH_ALERT_RAISED', 'session-host',
+    'Alert raised ({kind}, {subject}): {message}'),
+  def(9271, SH, 'information', 'SH_ALERT_CLEARED', 'session-host',
+    'Alert cleared ({kind}, {subject}), raised on {since}.'),
   // the entitlement chain and the clock (9220–9229)
   def(9220, SH, 'error', 'CAL_FORGED_BY_ISSUER', 'session-host',
     'Device {device} presented a CAL signed by license server {licenseServerId} that no license server issues ({code}: kind {kind}, type {calType}, {lifetimeDays} days); it was refused and nothing was issued. Whoever holds that license server key signs forged licenses.'),

@@ -5,6 +5,8 @@ import { NO_CONTROL_CHARACTERS } from '../core/wire/common';
 import { messageFor, refusal, type Refusal } from '../core/result';
 import { storageFaultOf } from '../storage/faults';
 import { statusForCode } from './status-table';
+import type { Registry } from 'prom-client';
+import { refusalCounter } from './metrics';
 
 /** The one error body every route answers with: `{ error: { code, message, detail? } }`. */
 export const ErrorBody = Type.Object(
@@ -60,8 +62,19 @@ type AnyReply = Pick<FastifyReply, 'sent'> & { code: (...args: never[]) => unkno
  */
 export function sendRefusal<R extends AnyReply>(reply: R, refusal: Refusal, status: number = statusForCode(refusal.code)): R {
   const r = reply as unknown as FastifyReply;
+  countRefusal(r.request, refusal.code);
   r.code(status).send(errorBody(refusal, langOf(r.request), surfaceOf(r.request)));
   return reply;
+}
+
+const COMPONENT_PREFIXES: readonly (readonly [string, string])[] = [['/ch/', 'clearinghouse'], ['/ls/', 'license-server'], ['/sh/', 'session-host']];
+
+/** Counts a refusal in `opencal_refusals_total{component,code}` (docs/metrics.md), by the component its URL names. */
+export function countRefusal(request: Pick<FastifyRequest, 'url' | 'server'>, code: string): void {
+  const registry = (request.server as { opencalMetrics?: Registry } | undefined)?.opencalMetrics;
+  if (!registry) return;
+  const component = COMPONENT_PREFIXES.find(([prefix]) => request.url.startsWith(prefix))?.[1] ?? 'server';
+  refusalCounter(registry).labels(component, code).inc();
 }
 
 const answer = (r: Refusal) => ({ status: statusForCode(r.code), refusal: r });

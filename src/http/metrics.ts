@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** A Prometheus registry with the Node.js process metrics; components add their own counters to it. */
 export function createMetricsRegistry(): Registry {
@@ -41,4 +41,55 @@ export function httpMetrics(registry: Registry) {
       }),
   );
   return { requests, duration };
+}
+
+/** Values of a gauge computed at scrape time: one per label set. */
+export type Samples = readonly { labels: Readonly<Record<string, string | number>>; value: number }[];
+
+const scrapeSources = new WeakMap<Registry, Map<string, (() => Promise<Samples>)[]>>();
+
+/**
+ * A gauge computed when /metrics is scraped (business metrics, docs/metrics.md): `source` answers its current
+ * samples from cheap aggregate reads. Several components of one process add their sources to the same gauge (the
+ * all-in-one has one registry); a source that fails is left out of that scrape rather than failing it.
+ */
+export function scrapeGauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], source: () => Promise<Samples>): void {
+  let byName = scrapeSources.get(registry);
+  if (!byName) scrapeSources.set(registry, (byName = new Map()));
+  let sources = byName.get(name);
+  if (!sources) byName.set(name, (sources = []));
+  sources.push(source);
+  const all = sources;
+  metricOnce(
+    registry,
+    name,
+    (registers) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          this.reset();
+          for (const s of all) {
+            let samples: Samples;
+            try {
+              samples = await s();
+            } catch {
+              continue;
+            }
+            for (const x of samples) this.set(x.labels as Partial<Record<L, string | number>>, x.value);
+          }
+        },
+      }),
+  );
+}
+
+const refusalCounters = new WeakMap<Registry, Counter<'component' | 'code'>>();
+
+/** `opencal_refusals_total{component,code}`: refusals answered, by code (counted where the one error body is sent). */
+export function refusalCounter(registry: Registry): Counter<'component' | 'code'> {
+  let c = refusalCounters.get(registry);
+  if (!c) refusalCounters.set(registry, (c = counter(registry, 'opencal_refusals_total', 'refusals answered, by component and code', ['component', 'code'] as const)));
+  return c;
 }

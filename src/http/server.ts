@@ -14,7 +14,7 @@ import { findUnstorableInput, Health, MAX_INPUT_DEPTH, WhoAmI } from '../core/wi
 import { inputProblemWords } from '../core/refusals';
 import { AuthFailureLimiter, bearerOf, principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope, requiredScopesOf, SCOPES, type Scope, type TokenStore } from './auth';
 import { refusal } from '../core/result';
-import { errorBody, errorResponses, langOf, refusalFromError, surfaceOf, sendRefusal } from './errors';
+import { countRefusal, errorBody, errorResponses, langOf, refusalFromError, sendRefusal, surfaceOf } from './errors';
 import { loggerOptions } from './logging';
 import { createMetricsRegistry, httpMetrics } from './metrics';
 
@@ -258,6 +258,7 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     else request.log.info({ code: refusal.code, statusCode: status }, 'request refused');
     const headers = (error as { headers?: Record<string, string> }).headers;
     if (headers) reply.headers(headers);
+    countRefusal(request, refusal.code);
     return reply.code(status).send(errorBody(refusal, langOf(request), surfaceOf(request)));
   });
 

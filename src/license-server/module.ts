@@ -42,6 +42,10 @@ import * as repo from './license-server.repository';
 import type { LsDb, LsTables } from './license-server.repository';
 import { licenseServerMigrations } from './migrations';
 import { licenseServerRoutes } from './license-server.routes';
+import { DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../core/alert-rules';
+import { DEFAULT_ALERT_INTERVAL_MS, type AlertMonitor } from '../storage/alerts';
+import { licenseServerAlertRoutes } from './alerts.routes';
+import { licenseServerAlerts, licenseServerMetrics } from './alerts.usecase';
 import { licenseServerUseCases, type LicenseServerUseCases } from './ports';
 import { reportLapses } from './provisional.usecase';
 
@@ -65,6 +69,8 @@ export interface LicenseServerOptions {
   adminToken?: string;
   /** periodic check-in with the clearinghouse; off when absent or 0. */
   checkInIntervalMs?: number;
+  /** the alert thresholds and how often they are evaluated (docs/alerts.md); defaults, every 60 s, when absent */
+  alerts?: { thresholds: AlertThresholds; intervalMs: number };
 }
 
 
@@ -74,6 +80,8 @@ export interface LicenseServer {
   serverId: string;
   productId: string;
   useCases: LicenseServerUseCases;
+  /** the license server's alerts (pack nearly exhausted, certificate or grant expiring), also GET /ls/v1/alerts */
+  alerts: AlertMonitor;
   checkIn: LicenseServerUseCases['checkIn'];
   context: LicenseServerContext;
   database: Database;
@@ -286,11 +294,16 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     timer.unref();
   }
 
+  const alerts = licenseServerAlerts(ctx, o.alerts?.thresholds ?? DEFAULT_ALERT_THRESHOLDS);
+  alerts.start(o.alerts?.intervalMs ?? DEFAULT_ALERT_INTERVAL_MS);
   const module: ComponentModule = {
     name: 'license-server',
     prefix: '/ls/v1',
     tokenStore: cachedTokenStore(tokenStore(database.db)),
-    routes: (app) => licenseServerRoutes(app, useCases),
+    routes: async (app) => {
+      await licenseServerRoutes(app, useCases);
+      licenseServerAlertRoutes(alerts, () => licenseServerMetrics(ctx))(app);
+    },
   };
   let closed = false;
   return {
@@ -298,6 +311,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
     serverId,
     productId,
     useCases,
+    alerts,
     checkIn: useCases.checkIn,
     context: ctx,
     database,
@@ -306,6 +320,7 @@ export async function createLicenseServer(o: LicenseServerOptions): Promise<Lice
       closed = true;
       if (timer) clearInterval(timer);
       clearInterval(lapses);
+      alerts.close();
       await groupCommit?.close();
       await checkpointer?.close();
       await signer.close();

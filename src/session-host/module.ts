@@ -20,6 +20,10 @@ import { sessionHostUseCases, type SessionHostUseCases } from './ports';
 import { hashPlaintextTokens, type SessionHostTables } from './session-host.repository';
 import { asHostIdentity, generateIdentity, signHostRequest, type Identity } from '../trust/index';
 import { sessionHostRoutes } from './session-host.routes';
+import { DEFAULT_ALERT_THRESHOLDS, type AlertThresholds } from '../core/alert-rules';
+import { DEFAULT_ALERT_INTERVAL_MS, type AlertMonitor } from '../storage/alerts';
+import { sessionHostAlertRoutes } from './alerts.routes';
+import { sessionHostAlerts, sessionHostMetrics } from './alerts.usecase';
 import { acceptRevocationList, loadTrust, setTrustAnchor } from './trust.usecase';
 
 export interface SessionHostOptions {
@@ -54,6 +58,8 @@ export interface SessionHostOptions {
   /** new devices one gate front end (credential and address) may bring per window: default 60 per 60 s. */
   newDevicesPerWindow?: number;
   newDeviceWindowMs?: number;
+  /** the alert thresholds and how often they are evaluated (docs/alerts.md); defaults, every 60 s, when absent */
+  alerts?: { thresholds: AlertThresholds; intervalMs: number };
 }
 
 export interface SessionHost {
@@ -61,6 +67,8 @@ export interface SessionHost {
   context: SessionHostContext;
   gate: Gate;
   useCases: SessionHostUseCases;
+  /** the session host's alerts (grace period ending), evaluated on a timer and by GET /sh/v1/alerts */
+  alerts: AlertMonitor;
   close(): Promise<void>;
 }
 
@@ -175,14 +183,20 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     timer.unref();
   }
 
+  const alerts = sessionHostAlerts(ctx, options.alerts?.thresholds ?? DEFAULT_ALERT_THRESHOLDS);
+  alerts.start(options.alerts?.intervalMs ?? DEFAULT_ALERT_INTERVAL_MS);
+  const routes = sessionHostRoutes(useCases, {
+    ...(options.newDevicesPerWindow !== undefined ? { newDevicesPerWindow: options.newDevicesPerWindow } : {}),
+    ...(options.newDeviceWindowMs !== undefined ? { newDeviceWindowMs: options.newDeviceWindowMs } : {}),
+  });
   const module: ComponentModule = {
     name: 'session-host',
     prefix: '/sh/v1',
     tokenStore: tokenStore(database.db),
-    routes: sessionHostRoutes(useCases, {
-      ...(options.newDevicesPerWindow !== undefined ? { newDevicesPerWindow: options.newDevicesPerWindow } : {}),
-      ...(options.newDeviceWindowMs !== undefined ? { newDeviceWindowMs: options.newDeviceWindowMs } : {}),
-    }),
+    routes: async (app) => {
+      await routes(app);
+      sessionHostAlertRoutes(alerts, () => sessionHostMetrics(ctx))(app);
+    },
   };
 
   return {
@@ -190,8 +204,10 @@ export async function createSessionHost(options: SessionHostOptions): Promise<Se
     context: ctx,
     gate: createGate(ctx),
     useCases,
+    alerts,
     async close() {
       if (timer) clearInterval(timer);
+      alerts.close();
     },
   };
 }

@@ -93,6 +93,22 @@ export const commonMigrations: Migrations = {
       await db.schema.dropTable('api_tokens').execute();
     },
   },
+  // The alerts a component has raised (storage/alerts.ts, docs/alerts.md): one row per active alert, so that an
+  // alert's events are recorded once per transition, across restarts and clearinghouse nodes.
+  '0000_0003_alerts': {
+    async up(db) {
+      await db.schema
+        .createTable('alerts')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('alerts_pk', ['kind', 'subject'])
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('alerts').execute();
+    },
+  },
 };
 
 function sqlIn(column: string, values: readonly string[]) {

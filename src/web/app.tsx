@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, prefer, saveKeyring, type Component, type KeyringEntry } from './api';
+import { AlertsBanner } from './alerts-banner';
 import { AgentDesk } from './pages/agent-desk';
 import { Diagnoser } from './pages/diagnoser';
 import { lazyPage } from './lazy';
@@ -267,6 +268,7 @@ export function App() {
           </>
         ) : null}
       </header>
+      {signingIn ? null : <AlertsBanner keyring={keyring} route={route} />}
       {signingIn ? (
         <SignIn
           keyring={keyring}

@@ -8,7 +8,7 @@ import { dayNumber, encodeCode, productIdFromPublicKey, serverIdPrefix } from '.
 import { CHAIN_GENESIS, receiptHash } from '../../src/core/fork-rules';
 import type { SignedRequestPayload } from '../../src/core/protocol';
 import type { MigrationReason } from '../../src/core/vocabulary';
-import { createClearinghouse, type Clearinghouse } from '../../src/clearinghouse/module';
+import { createClearinghouse, type Clearinghouse, type ClearinghouseOptions } from '../../src/clearinghouse/module';
 import type { ClearinghouseConfig } from '../../src/clearinghouse/context';
 import { buildServer, type TypedApp } from '../../src/http/server';
 import { clearinghouseMigrations } from '../../src/clearinghouse/migrations';
@@ -31,11 +31,11 @@ export interface Harness {
 
 export async function startClearinghouse(
   database: Database,
-  options: { clock?: ManualClock; identity?: Identity; config?: Partial<ClearinghouseConfig>; adminToken?: string } = {},
+  options: { clock?: ManualClock; identity?: Identity; config?: Partial<ClearinghouseConfig>; adminToken?: string; alerts?: ClearinghouseOptions['alerts'] } = {},
 ): Promise<Harness> {
   const clock = options.clock ?? new ManualClock(START);
   const identity = options.identity ?? generateIdentity();
-  const ch = await createClearinghouse({ database, clock, random, identity, config: options.config, adminToken: options.adminToken ?? 'test-admin-token-0123456789' });
+  const ch = await createClearinghouse({ database, clock, random, identity, config: options.config, adminToken: options.adminToken ?? 'test-admin-token-0123456789', ...(options.alerts ? { alerts: options.alerts } : {}) });
   const app = await buildServer({ logger: false, components: [ch.module] });
   const call = async (method: 'GET' | 'POST', url: string, body?: unknown, token?: string) => {
     const res = await app.inject({

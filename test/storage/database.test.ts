@@ -63,7 +63,7 @@ describeEachDatabase('storage', (tdb) => {
     expect(again).toEqual([]);
     const tables = (await database.db.introspection.getTables()).map((t) => t.name);
     // Only this database's tables: on PostgreSQL, introspection is limited to the schema of the URL.
-    expect(tables.sort()).toEqual(['api_tokens', 'events', 'owners', 'seats']);
+    expect(tables.sort()).toEqual(['alerts', 'api_tokens', 'events', 'owners', 'seats']);
   });
 
   it('runs a migration added later with a name that sorts before an executed one', async () => {
