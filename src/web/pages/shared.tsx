@@ -4,7 +4,9 @@ import { sourceSeenPhrase } from '../../core/diagnosis-snapshot';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { api, scopeFromRefusal, type ApiResult, type Component } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
+import { useState } from 'preact/hooks';
+import { useLoss } from '../guided';
+import { Badge, ConfirmLoss, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
 
 /** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
 export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
@@ -202,6 +204,8 @@ export function EventTable(props: { events: EventView[]; withComponent?: boolean
 export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
   const tokens = useLoad(() => api<TokenList>(props.keyring, props.component, 'GET', '/tokens'));
   const revoke = useWrite(props, props.component, (id: string) => api<TokenView>(props.keyring, props.component, 'DELETE', `/tokens/${encodeURIComponent(id)}`), tokens.reload);
+  const [confirming, setConfirming] = useState<string>();
+  const loss = useLoss();
   return (
     <Card title="Tokens" id="tokens">
       <Refusal error={tokens.error} />
@@ -217,9 +221,19 @@ export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
                 <td>{t.label ?? t.subject ?? '—'}</td>
                 <td>{formatDate(t.createdAt)}</td>
                 <td>
-                  <button type="button" class="danger" disabled={revoke.busy} onClick={() => void revoke.go(t.id)}>
-                    Revoke
-                  </button>
+                  {confirming === t.id ? (
+                    <ConfirmLoss
+                      loss={loss('tokenRevoke', { id: t.id, kind: t.kind, who: t.label ?? t.subject ?? '—' })}
+                      confirmLabel={loss('confirmTokenRevoke', {})}
+                      busy={revoke.busy}
+                      onConfirm={() => void revoke.go(t.id).then(() => setConfirming(undefined))}
+                      onCancel={() => setConfirming(undefined)}
+                    />
+                  ) : (
+                    <button type="button" class="danger" disabled={revoke.busy} onClick={() => setConfirming(t.id)} aria-label={`Revoke token ${t.id}`}>
+                      Revoke
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
