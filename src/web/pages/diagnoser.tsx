@@ -364,6 +364,11 @@ export function Diagnoser(props: PageProps) {
           {busy ? t.running : t.again}
         </button>
         <Refusal error={error} />
+        {busy && !s ? (
+          <p class="hint loading" role="status" data-state="loading">
+            {t.running}
+          </p>
+        ) : null}
         {s && result ? (
           <>
             <p data-testid="diagnosis-summary" data-blocking={hasBlocking(result.findings) ? 'true' : 'false'}>

@@ -249,15 +249,16 @@ function Emit(props: PageProps & { version: number }) {
           </button>
         ))}
       </div>
-      <Refusal error={text.error} />
-      {text.data !== undefined ? (
+      <Loading loaded={text}>
+        {(data) => (
         <>
           <pre data-testid="emitted" tabIndex={0} aria-label={`${labels[format]} configuration`}>
-            {text.data}
+            {data}
           </pre>
-          <Copyable value={text.data} label={`${labels[format]} configuration`} hidden />
+          <Copyable value={data} label={`${labels[format]} configuration`} hidden />
         </>
-      ) : null}
+        )}
+      </Loading>
     </Card>
   );
 }

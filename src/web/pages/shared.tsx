@@ -6,7 +6,7 @@ import { api, scopeFromRefusal, type ApiResult, type Component } from '../api';
 import type { PageProps } from '../app';
 import { useState } from 'preact/hooks';
 import { useLoss } from '../guided';
-import { Badge, ConfirmLoss, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
+import { Badge, ConfirmLoss, Card, Loading, Copyable, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
 
 /** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
 export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
@@ -167,8 +167,9 @@ export function EventsCard(props: { id: string; events: Loaded<{ events: EventVi
   const events = props.events;
   return (
     <Card title="Events" id={props.id}>
-      <Refusal error={events.error} />
-      {events.data ? events.data.events.length === 0 ? <Empty>No events.</Empty> : <EventTable events={events.data.events} /> : null}
+      <Loading loaded={events} empty={(d) => d.events.length === 0} emptyText="No events.">
+        {(d) => <EventTable events={d.events} />}
+      </Loading>
       <button type="button" class="secondary" onClick={props.onRefresh}>
         Refresh
       </button>
@@ -208,13 +209,12 @@ export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
   const loss = useLoss();
   return (
     <Card title="Tokens" id="tokens">
-      <Refusal error={tokens.error} />
-      {tokens.data && tokens.data.tokens.length === 0 ? <Empty>No live token.</Empty> : null}
-      {tokens.data && tokens.data.tokens.length > 0 ? (
+      <Loading loaded={tokens} empty={(d) => d.tokens.length === 0} emptyText="No live token.">
+        {(d) => (
         <table>
           <TableHead columns={['Token', 'Kind', 'For', 'Created', '']} />
           <tbody>
-            {tokens.data.tokens.map((t) => (
+            {d.tokens.map((t) => (
               <tr data-token={t.id}>
                 <td class="mono small">{t.id}</td>
                 <td>{t.kind === 'join' ? 'join token (unused)' : t.kind}</td>
@@ -239,7 +239,8 @@ export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
             ))}
           </tbody>
         </table>
-      ) : null}
+        )}
+      </Loading>
       <Refusal error={revoke.error} />
       {revoke.result ? (
         <div class="alert ok" role="status">
