@@ -28,12 +28,48 @@ import { programDataPlaceholders, type CalType, type CalVersion, type MigrationR
 
 export type RecoveryStepId = 'activate' | 'migrate' | 'reissue' | 'rebuild' | 'install' | 'retire-old-server' | 'upgrade-license-server' | 'configure' | 'verify';
 
+/**
+ * A form of the web console that does a step (or part of it). The console links each step to its forms and
+ * pre-fills them with `fill`: what the planner observed (the case, the host, the old server…). Codes and tokens
+ * the steps produce (migration code, key pack ID, join token) are carried by the console from the page that made them.
+ */
+export type ConsoleFormId =
+  | 'ls-activation'
+  | 'ls-install'
+  | 'ls-migration-code'
+  | 'ls-hosts'
+  | 'ls-rebuild'
+  | 'ls-deactivate'
+  | 'ls-issued'
+  | 'portal-install'
+  | 'portal-migrate'
+  | 'agent-case'
+  | 'phone-script'
+  | 'sh-enroll'
+  | 'sh-configure'
+  | 'sh-test-device';
+
+/** Values the planner knows for a form; each is a fact of the snapshot, never a placeholder. */
+export type ConsoleFormValue = 'caseNumber' | 'hostName' | 'licenseServerUrl' | 'licenseServers' | 'sourceServerId' | 'serverId' | 'mode' | 'calType' | 'calVersion' | 'program' | 'keyPackId';
+
+export interface ConsoleFormLink {
+  form: ConsoleFormId;
+  fill: Partial<Record<ConsoleFormValue, string>>;
+}
+
+function link(form: ConsoleFormId, fill: Partial<Record<ConsoleFormValue, string | undefined>> = {}): ConsoleFormLink {
+  const known = Object.fromEntries(Object.entries(fill).filter(([, v]) => v !== undefined && v !== '')) as Partial<Record<ConsoleFormValue, string>>;
+  return { form, fill: known };
+}
+
 export interface RecoveryStep {
   step: RecoveryStepId;
   title: string;
   /** why this step, and what it changes. */
   why: string;
   commands: string[];
+  /** the console forms that do this step, in order (none on a Windows estate's plan: those steps are done on Windows). */
+  forms?: ConsoleFormLink[];
   /** already done in the observed estate. */
   done: boolean;
   /** a caution that applies now, e.g. the source document's "do not rebuild before the reissue is assured". */
@@ -183,6 +219,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
       withUrl('opencal licmgr status', lsUrl),
       withUrl(`opencal licmgr activate --method auto --org-token <ORG_TOKEN>`, lsUrl),
     ],
+    forms: [link('ls-activation')],
     done: activated,
   });
 
@@ -200,6 +237,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
         withUrl(`opencal licmgr install --pack-key <PACK_KEY>${context.programData ? ` ${context.programData}` : ''}`, lsUrl),
         withUrl(`opencal portal install --server-id ${f.target?.serverId ?? '<SERVER_ID>'} --pack-key <PACK_KEY>${context.programData ? ` ${context.programData}` : ''}`, chUrl),
       ],
+      forms: [link('ls-install', packFill(f)), link('portal-install', { ...packFill(f), serverId: f.target?.serverId })],
       done: false,
     });
   } else if (f.elsewhere || f.kase || (f.pack && !f.installedOnTarget && !f.packOnTarget) || (!f.pack && !f.installedOnTarget)) {
@@ -220,6 +258,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
           chUrl,
         ),
       ],
+      forms: [link('ls-migration-code', { sourceServerId: f.pack?.activeOn !== f.target?.serverId ? f.pack?.activeOn : undefined }), link('portal-migrate', packFill(f))],
       done: migrated,
     });
     const caseNumber = f.kase?.caseNumber ?? context.caseNumber;
@@ -234,6 +273,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
         `opencal phone-script${caseNumber ? ` --case ${caseNumber}` : ''} --lang ${lang}`,
         withUrl(`opencal ch case approve ${caseNumber ?? '<CASE>'} --reason <REASON>`, chUrl),
       ],
+      forms: [...(caseNumber ? [link('agent-case', { caseNumber })] : []), link('phone-script', { caseNumber })],
       done: reissued,
     });
   }
@@ -249,6 +289,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
         withUrl('opencal licmgr activate --method auto --org-token <ORG_TOKEN>', lsUrl),
         withUrl('opencal licmgr install --key-pack-id <KEY_PACK_ID>', lsUrl),
       ],
+      forms: [link('ls-rebuild')],
       done: false,
       ...(reissued ? {} : { warning }),
     });
@@ -261,6 +302,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
       title: T.install.title(words),
       why: f.installedOnTarget ? T.install.done(words) : T.install.todo(words),
       commands: [withUrl(`opencal licmgr install --key-pack-id ${keyPackId}`, lsUrl), withUrl('opencal licmgr status', lsUrl)],
+      forms: [link('ls-install', { keyPackId: context.keyPackId ?? f.kase?.keyPackId })],
       done: f.installedOnTarget,
       ...(reissued || f.installedOnTarget ? {} : { warning }),
     });
@@ -289,6 +331,10 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
       withUrl('opencal host emit --format gpo', host.url),
       withUrl('opencal host emit --format powershell', host.url),
     ],
+    forms: [
+      ...(enrolled ? [] : [link('ls-hosts', { hostName: host.name }), link('sh-enroll', { licenseServerUrl: f.target?.url ?? context.licenseServerUrl })]),
+      link('sh-configure', { mode, licenseServers: f.target || context.licenseServerUrl ? servers.join('\n') : undefined }),
+    ],
     done: configured,
   });
 
@@ -304,6 +350,7 @@ export function planRecovery(snapshot: DiagnosisSnapshot, context: RecoveryConte
       `opencal device connect --host ${hostUrl} --name ${device}`,
       withUrl(`opencal licmgr issued --type ${f.calType}`, lsUrl),
     ],
+    forms: [link('sh-test-device'), link('ls-issued')],
     done: false,
   });
   return steps.map((s) => ({ ...s, title: plainText(s.title), why: plainText(s.why), ...(s.warning ? { warning: plainText(s.warning) } : {}) }));
@@ -315,8 +362,15 @@ function retireStep(old: ObservedLicenseServer, texts: (typeof PLAN_TEXTS)['en']
     title: texts.title(words),
     why: texts.todo(words),
     commands: [withUrl('opencal licmgr deactivate', old.url)],
+    // The old server is another license server: the console's forms act on the one of its own origin only.
+    forms: [],
     done: false,
   };
+}
+
+/** What the planner knows of the pack, for the install and migrate forms. */
+function packFill(f: PlanFacts): Partial<Record<ConsoleFormValue, string | undefined>> {
+  return { calType: f.calType, calVersion: f.calVersion !== undefined ? String(f.calVersion) : undefined, program: f.program };
 }
 
 /** Counts that do not add up, or CALs still counted from an invalidated pack: the database is doubtful. */

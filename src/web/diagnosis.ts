@@ -6,7 +6,7 @@
  * request): they are reported as not inspected. The answers are mapped by src/core/diagnosis-snapshot, as in
  * `opencal diagnose`; only the fetching is here.
  */
-import { sameUrl, type DiagnosisSnapshot, type EventComponent, type ObservedClearinghouse, type ObservedEvent, type ObservedLicenseServer } from '../core/diagnoser-rules';
+import { sameUrl, type DiagnosisSnapshot, type FindingCode, type EventComponent, type ObservedClearinghouse, type ObservedEvent, type ObservedLicenseServer } from '../core/diagnoser-rules';
 import {
   applyIdentity,
   applyStatus,
@@ -28,7 +28,9 @@ import type { CaseList, PackList, ServerList } from '../core/wire/clearinghouse'
 import type { EventList } from '../core/wire/common';
 import type { HostList, IssuedList, LicenseServerStatus, ServerIdentity } from '../core/wire/license-server';
 import type { SessionHostStatus } from '../core/wire/session-host';
+import type { ConsoleFormId, ConsoleFormValue, RecoveryStep } from '../core/recovery-plan';
 import { api, tokenFor, type ApiError, type Component, type KeyringEntry } from './api';
+import { carry, focusWhenShown, type CarryKind } from './carry';
 
 async function events(keyring: KeyringEntry[], c: Component, component: EventComponent, source: string): Promise<ObservedEvent[]> {
   if (!tokenFor(keyring, c)) return [];
@@ -119,4 +121,90 @@ export async function gatherInBrowser(keyring: KeyringEntry[], origin: string): 
 export function diagnosisNow(events: readonly ObservedEvent[]): number {
   const newest = events.reduce((m, e) => Math.max(m, Date.parse(e.at) || 0), 0);
   return Math.max(Date.now(), newest);
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Guided recovery: where each fix is done in the console.
+
+/** A console form a diagnoser finding or plan step links to (the plan's forms, and a few places to look). */
+export type LinkTarget = ConsoleFormId | 'sign-in' | 'sh-licensing' | 'sh-events' | 'ls-events';
+
+/** The hash route of each form (the route names the form, never a value) and the element the focus goes to. */
+export const LINK_TARGETS: Record<LinkTarget, { page: string; hash: string; selector: (fill: Partial<Record<CarryKind, string>>) => string }> = {
+  'ls-activation': { page: 'license-manager', hash: '#/license-manager/activation', selector: () => '#activation' },
+  'ls-install': { page: 'license-manager', hash: '#/license-manager/install', selector: () => '#install' },
+  'ls-migration-code': { page: 'license-manager', hash: '#/license-manager/migration-code', selector: () => '#migration-code' },
+  'ls-hosts': { page: 'license-manager', hash: '#/license-manager/hosts', selector: () => '#hosts form' },
+  'ls-rebuild': { page: 'license-manager', hash: '#/license-manager/rebuild', selector: () => '#rebuild' },
+  'ls-deactivate': { page: 'license-manager', hash: '#/license-manager/deactivate', selector: () => '#deactivate' },
+  'ls-issued': { page: 'license-manager', hash: '#/license-manager/issued', selector: () => '#issued' },
+  'ls-events': { page: 'license-manager', hash: '#/license-manager/events', selector: () => '#events' },
+  'portal-install': { page: 'portal', hash: '#/portal/install', selector: () => '#manage-cals form' },
+  'portal-migrate': { page: 'portal', hash: '#/portal/migrate', selector: () => '#manage-cals form' },
+  'agent-case': {
+    page: 'agent-desk',
+    hash: '#/agent-desk/review-queue',
+    selector: (fill) => (fill.caseNumber ? `article[data-case="${fill.caseNumber.replace(/[^A-Za-z0-9-]/g, '')}"] form` : '#review-queue'),
+  },
+  'phone-script': { page: 'diagnoser', hash: '#/diagnoser/phone-script', selector: () => '#phone-script' },
+  'sh-enroll': { page: 'session-host', hash: '#/session-host/enroll', selector: () => '#enroll' },
+  'sh-configure': { page: 'session-host', hash: '#/session-host/configure', selector: () => '#configure' },
+  'sh-test-device': { page: 'session-host', hash: '#/session-host/test-device', selector: () => '#test-device' },
+  'sh-licensing': { page: 'session-host', hash: '#/session-host/licensing', selector: () => '#licensing' },
+  'sh-events': { page: 'session-host', hash: '#/session-host/events', selector: () => '#sh-events' },
+  'sign-in': { page: 'sign-in', hash: '#/sign-in', selector: () => 'main form' },
+};
+
+/** The console forms that fix each finding of an OpenCAL estate, in the order they are used. */
+export const FINDING_FORMS: Record<FindingCode, readonly LinkTarget[]> = {
+  PORTAL_CASE_PENDING: ['agent-case', 'phone-script'],
+  PACK_ACTIVE_ON_OTHER_SERVER: ['ls-migration-code', 'portal-migrate'],
+  CLIENTS_REFUSED_MODE_MISMATCH: ['sh-configure'],
+  NO_LICENSE_SERVER_SPECIFIED: ['sh-configure'],
+  NO_CALS_AFTER_REINSTALL: ['ls-migration-code', 'portal-migrate'],
+  PHANTOM_LICENSES: ['ls-deactivate'],
+  LICENSE_SERVER_NOT_ACTIVATED: ['ls-activation'],
+  VERSION_NOT_HOSTABLE: ['sh-configure'],
+  CAL_VERSION_NOT_ACCEPTED: ['ls-install'],
+  GRACE_PERIOD_ENDING: ['sh-configure'],
+  GRACE_PERIOD_EXPIRED: ['sh-configure'],
+  PER_USER_IN_WORKGROUP: ['sh-configure'],
+  LICENSE_SERVER_UNREACHABLE: ['sh-configure'],
+  LICENSE_SERVER_NOT_INSPECTED: ['sign-in'],
+  HOST_NOT_ALLOWED: ['ls-hosts'],
+  HOST_NOT_ENROLLED: ['ls-hosts', 'sh-enroll'],
+  REVOKE_BUDGET_EXHAUSTED: ['ls-issued', 'ls-install'],
+  MODE_NOT_CONFIGURED: ['sh-configure'],
+  CERTIFICATE_EXPIRED: ['ls-activation'],
+  CERTIFICATE_EXPIRING: ['ls-activation'],
+  NO_CALS_AVAILABLE: ['ls-install'],
+  CLEARINGHOUSE_UNREACHABLE: ['sign-in'],
+  LICENSING_MODE_UNKNOWN: [],
+  LICENSE_SERVER_NOT_LISTED: [],
+  RECENT_LICENSING_ERRORS: ['sh-events'],
+  ENROLMENT_REFUSED: ['ls-hosts', 'sh-enroll'],
+  PROBE_NO_CAL: ['ls-install', 'sh-configure'],
+  PROBE_NOT_RUN: ['sh-licensing'],
+  REVOCATION_LIST_STALE: ['sh-enroll'],
+  DEVICES_WITHOUT_CAL: ['sh-configure', 'sh-test-device'],
+  CAL_REQUESTS_REFUSED: ['ls-events'],
+  LICENSE_SERVER_IDENTITY_CHANGED: ['ls-hosts', 'sh-enroll'],
+  CLOCK_SKEW: ['sh-licensing'],
+};
+
+/**
+ * What the diagnoser knows for a form: the fill the plan gave it (the case, the host, the old server…). A finding
+ * uses the plan's fill for the same form.
+ */
+export function fillFor(target: LinkTarget, plan: readonly RecoveryStep[], own?: Partial<Record<ConsoleFormValue, string>>): Partial<Record<CarryKind, string>> {
+  if (own) return own;
+  const merged: Partial<Record<CarryKind, string>> = {};
+  for (const step of plan) for (const f of step.forms ?? []) if (f.form === target) Object.assign(merged, f.fill);
+  return merged;
+}
+
+/** Follows a link: carries what the diagnoser knows for the form, then puts the focus on it once it is shown. */
+export function followLink(target: LinkTarget, fill: Partial<Record<CarryKind, string>>): void {
+  carry(fill, 'diagnoser');
+  focusWhenShown(LINK_TARGETS[target].selector(fill));
 }

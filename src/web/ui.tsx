@@ -6,6 +6,39 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { CODE_ALPHABET, CODE_KIND_LABELS, CODE_LENGTHS, decodeCode, firstCharacterNotInAlphabet, formatCode, normalizeCode, type CodeKind } from '../core/codes/index';
 import type { ApiError, ApiResult } from './api';
+import type { Carried, CarrySource } from './carry';
+import { defineTexts, fill, useTexts } from './i18n';
+
+const UI = defineTexts({
+  en: {
+    commands: 'Commands',
+    commandsHint: 'The same step from a terminal:',
+    carriedFrom: 'Filled in from {source} ({at}). You may change it.',
+    loading: 'Loading…',
+    retry: 'Try again',
+    confirm: 'Confirm',
+    cancel: 'Cancel',
+    'license-manager': 'the license manager',
+    portal: 'the portal',
+    'agent-desk': 'the agent desk',
+    'session-host': 'the session host page',
+    diagnoser: 'the diagnoser',
+  },
+  fr: {
+    commands: 'Commandes',
+    commandsHint: 'La même étape depuis un terminal :',
+    carriedFrom: 'Rempli depuis {source} ({at}). Vous pouvez le modifier.',
+    loading: 'Chargement…',
+    retry: 'Réessayer',
+    confirm: 'Confirmer',
+    cancel: 'Annuler',
+    'license-manager': 'le gestionnaire de licences',
+    portal: 'le portail',
+    'agent-desk': 'le guichet des agents',
+    'session-host': 'la page de l’hôte de session',
+    diagnoser: 'le diagnostic',
+  },
+});
 
 let nextId = 0;
 export function useId(prefix: string): string {
@@ -126,6 +159,9 @@ export interface TypedCode {
 }
 
 export const emptyCode = (): TypedCode => ({ value: '' });
+
+/** A code set by the console (carried from another page), checked as if it had been typed. */
+export const typedCode = (value: string, kinds: CodeKind | readonly CodeKind[]): TypedCode => ({ value, check: checkTypedCode(value, typeof kinds === 'string' ? [kinds] : kinds) });
 
 /** A CodeInput bound to a TypedCode state: `<CodeField code={packKey} onChange={setPackKey} … />`. */
 export function CodeField(props: Omit<Parameters<typeof CodeInput>[0], 'value' | 'onInput'> & { code: TypedCode; onChange: (code: TypedCode) => void }) {
@@ -304,4 +340,96 @@ export function formatDate(iso: string | undefined | null): string {
 
 export function Empty(props: { children: ComponentChildren }) {
   return <p class="hint empty">{props.children}</p>;
+}
+
+/**
+ * The command lines of a step, behind a toggle closed by default: the console's own words never name a flag or
+ * a route; who prefers a terminal opens it.
+ */
+export function Commands(props: { lines: readonly string[]; before?: string; testId?: string }) {
+  const t = useTexts(UI);
+  if (props.lines.length === 0 && !props.before) return null;
+  return (
+    <details class="commands" data-testid={props.testId ?? 'commands'}>
+      <summary>{t.commands}</summary>
+      {props.before ? <p>{props.before}</p> : <p class="hint">{t.commandsHint}</p>}
+      {props.lines.length > 0 ? <pre>{props.lines.join('\n')}</pre> : null}
+    </details>
+  );
+}
+
+/** Where a pre-filled value came from, shown while the field still holds it. */
+export function CarriedNote(props: { carried: Carried | undefined; current: string; what?: string }) {
+  const t = useTexts(UI);
+  const c = props.carried;
+  const same = (v: string) => v.replace(/[\s-]/g, '').toUpperCase();
+  if (!c || same(props.current) !== same(c.value)) return null;
+  const at = new Date(c.at);
+  const time = Number.isNaN(at.getTime()) ? '' : `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  return (
+    <div class="carried" data-testid="carried" data-from={c.from} data-what={props.what ?? ''}>
+      {fill(t.carriedFrom, { source: t[c.from satisfies CarrySource], at: time })}
+    </div>
+  );
+}
+
+/**
+ * A card's data in its three other states: loading (before the first answer), the refusal with a way to try
+ * again, and empty. `children` renders the data once it is there and not empty.
+ */
+export function Loading<T>(props: { loaded: Loaded<T>; empty?: (data: T) => boolean; emptyText?: ComponentChildren; children: (data: T) => ComponentChildren }) {
+  const t = useTexts(UI);
+  const { data, error, loading, reload } = props.loaded;
+  if (error) {
+    return (
+      <div data-state="error">
+        <Refusal error={error} />
+        <button type="button" class="secondary small" onClick={reload}>
+          {t.retry}
+        </button>
+      </div>
+    );
+  }
+  if (data === undefined) {
+    return loading ? (
+      <p class="hint loading" role="status" aria-live="polite" data-state="loading">
+        {t.loading}
+      </p>
+    ) : null;
+  }
+  if (props.empty?.(data)) return <Empty>{props.emptyText}</Empty>;
+  return <>{props.children(data)}</>;
+}
+
+/**
+ * A destructive action's second step: says what will be lost, then asks to confirm. Shown in place of the
+ * button that opened it; Escape or Cancel closes it.
+ */
+export function ConfirmLoss(props: { loss: ComponentChildren; confirmLabel: string; busy?: boolean; onConfirm: () => void; onCancel: () => void; testId?: string }) {
+  const t = useTexts(UI);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.querySelector<HTMLButtonElement>('button.secondary')?.focus();
+  }, []);
+  return (
+    <div
+      class="confirm-loss"
+      role="alertdialog"
+      aria-modal="false"
+      aria-label={props.confirmLabel}
+      data-testid={props.testId ?? 'confirm-loss'}
+      ref={ref}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') props.onCancel();
+      }}
+    >
+      <p class="loss">{props.loss}</p>
+      <button type="button" class="danger" disabled={props.busy} onClick={props.onConfirm}>
+        {props.confirmLabel}
+      </button>
+      <button type="button" class="secondary" onClick={props.onCancel}>
+        {t.cancel}
+      </button>
+    </div>
+  );
 }

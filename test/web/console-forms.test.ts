@@ -337,7 +337,9 @@ suite('the console forms in Chromium, against the all-in-one server', () => {
       await expect.poll(() => page.locator(marker).count()).toBeGreaterThan(0);
       await page.waitForLoadState('networkidle');
       // open the collapsed parts so that their fields count too
-      for (const d of await page.locator('details:not([open]) > summary').all()) await d.click();
+      // (one at a time: an opened one leaves the list, so the list is read again after each click)
+      const closed = page.locator('details:not([open]) > summary');
+      while ((await closed.count()) > 0) await closed.first().click();
       const controls = await page.locator('main input:not([type=hidden]), main select, main textarea').evaluateAll((els) =>
         els.map((el, i) => {
           el.setAttribute('data-label-check', String(i));

@@ -7,6 +7,8 @@ import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, MIGRATION_REASONS, type CalType, type CalVersion, type MigrationReason } from '../../core/vocabulary';
 import { api } from '../api';
 import type { PageProps } from '../app';
+import { carry } from '../carry';
+import { NextStep } from '../guided';
 import { Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TextInput, useId, useLoad, type TypedCode } from '../ui';
 import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, useWrite, packRequestFields } from './shared';
 
@@ -53,7 +55,11 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
   const c = props.c;
   const id = useId('reason');
   const [reason, setReason] = useState('');
-  const decide = useWrite(props, 'ch', (d: 'approve' | 'reject') => api<CaseAnswer>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), props.onDecided);
+  const decide = useWrite(props, 'ch', (d: 'approve' | 'reject') => api<CaseAnswer>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), (a) => {
+    // the key pack ID read back goes on to the license manager's install form, in this tab
+    if (a.case.keyPackId) carry({ keyPackId: a.case.keyPackId, keyPackMethod: 'phone' }, 'agent-desk');
+    props.onDecided();
+  });
   return (
     <article class="case" data-case={c.caseNumber} aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>
@@ -82,7 +88,10 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
         <Evidence evidence={c.evidence} />
       </details>
       {decide.result ? (
-        <CaseOutcome c={decide.result.case} />
+        <>
+          <CaseOutcome c={decide.result.case} />
+          {decide.result.case.keyPackId ? <NextStep target="ls-install" keyring={props.keyring} /> : null}
+        </>
       ) : (
         <form onSubmit={(e) => e.preventDefault()}>
           <label for={id}>Reason for the decision</label>

@@ -14,10 +14,12 @@ import { diagnoseWindowsEstate, referenceTime } from '../../core/windows-import/
 import { phoneScript, type PhoneScriptInput } from '../../core/phone-script';
 import { planRecovery, type RecoveryStep } from '../../core/recovery-plan';
 import { MIGRATION_REASONS, type MigrationReason } from '../../core/vocabulary';
-import type { ApiError } from '../api';
-import type { PageProps } from '../app';
-import { gatherInBrowser } from '../diagnosis';
-import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput } from '../ui';
+import type { ApiError, KeyringEntry } from '../api';
+import { PAGES, type PageProps } from '../app';
+import { FINDING_FORMS, fillFor, followLink, gatherInBrowser, LINK_TARGETS, type LinkTarget } from '../diagnosis';
+import { LINKS } from '../guided';
+import { useCarried } from '../carry';
+import { Badge, Card, Commands, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput } from '../ui';
 import { EventTable } from './shared';
 
 interface Result {
@@ -28,7 +30,38 @@ interface Result {
 
 const ORDER = { blocking: 0, warning: 1, info: 2 } as const;
 
-function Findings(props: { findings: Finding[]; lang: Lang; testId?: string }) {
+/** Links to the console forms that do a fix, each carrying what the diagnoser knows for its form. */
+function FormLinks(props: { targets: readonly { target: LinkTarget; fill: Record<string, string> }[]; keyring: KeyringEntry[]; lang: Lang }) {
+  const t = LINKS[props.lang];
+  if (props.targets.length === 0) return null;
+  return (
+    <div class="form-links" data-testid="form-links">
+      <span class="label">{`${t.doItHere}${props.lang === 'fr' ? ' :' : ':'}`}</span>
+      <ol>
+        {props.targets.map(({ target, fill }) => {
+          const def = LINK_TARGETS[target];
+          const page = PAGES.find((p) => p.path === def.page);
+          const allowed = !page || page.allowed(props.keyring);
+          return (
+            <li>
+              {allowed ? (
+                <a class="form-link" href={def.hash} data-form={target} onClick={() => followLink(target, fill)}>
+                  {t[target]}
+                </a>
+              ) : (
+                <span class="hint" data-form={target}>
+                  {t[target]} — {t.needs}
+                </span>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </div>
+  );
+}
+
+function Findings(props: { findings: Finding[]; lang: Lang; testId?: string; plan?: RecoveryStep[]; keyring?: KeyringEntry[] }) {
   const t = UI_TEXT[props.lang];
   const sep = props.lang === 'fr' ? ' :' : ':';
   if (props.findings.length === 0) {
@@ -49,17 +82,26 @@ function Findings(props: { findings: Finding[]; lang: Lang; testId?: string }) {
           <div>
             <span class="label">{`${t.cause}${sep}`}</span> {f.cause}
           </div>
-          <div>
-            <span class="label">{`${t.fix}${sep}`}</span> {f.fix}
-          </div>
-          {f.commands.length > 0 ? <pre>{f.commands.join('\n')}</pre> : null}
+          {props.plan && props.keyring && FINDING_FORMS[f.code].length > 0 ? (
+            <>
+              <FormLinks targets={FINDING_FORMS[f.code].map((target) => ({ target, fill: fillFor(target, props.plan!) }))} keyring={props.keyring} lang={props.lang} />
+              <Commands before={`${t.fix}${sep} ${f.fix}`} lines={f.commands} />
+            </>
+          ) : (
+            <>
+              <div>
+                <span class="label">{`${t.fix}${sep}`}</span> {f.fix}
+              </div>
+              <Commands lines={f.commands} />
+            </>
+          )}
         </li>
       ))}
     </ul>
   );
 }
 
-function Plan(props: { steps: RecoveryStep[]; lang: Lang; testId?: string }) {
+function Plan(props: { steps: RecoveryStep[]; lang: Lang; testId?: string; keyring?: KeyringEntry[] }) {
   if (props.steps.length === 0) return <Empty>{DIAGNOSER_PAGE[props.lang].nothingToRecover}</Empty>;
   return (
     <ol class="plan" data-testid={props.testId ?? 'recovery-plan'}>
@@ -72,7 +114,10 @@ function Plan(props: { steps: RecoveryStep[]; lang: Lang; testId?: string }) {
               {s.warning}
             </div>
           ) : null}
-          {s.commands.length > 0 ? <pre>{s.commands.join('\n')}</pre> : null}
+          {props.keyring && !s.done && s.forms && s.forms.length > 0 ? (
+            <FormLinks targets={s.forms.map((f) => ({ target: f.form, fill: f.fill }))} keyring={props.keyring} lang={props.lang} />
+          ) : null}
+          <Commands lines={s.commands} />
         </li>
       ))}
     </ol>
@@ -89,6 +134,7 @@ function PhoneScript(props: { snapshot: DiagnosisSnapshot; lang: Lang }) {
   const [organization, setOrganization] = useState('');
   const [contact, setContact] = useState('');
   const [packKey, setPackKey] = useState('');
+  useCarried('packKey', setPackKey);
   const targetId = pending?.targetServerId ?? recoveryTarget(s)?.serverId ?? s.licenseServers.find((l) => l.serverId)?.serverId;
   const pack =
     (pending?.packNumber !== undefined ? ch?.packs.find((p) => p.packNumber === pending.packNumber) : undefined) ??
@@ -318,6 +364,11 @@ export function Diagnoser(props: PageProps) {
           {busy ? t.running : t.again}
         </button>
         <Refusal error={error} />
+        {busy && !s ? (
+          <p class="hint loading" role="status" data-state="loading">
+            {t.running}
+          </p>
+        ) : null}
         {s && result ? (
           <>
             <p data-testid="diagnosis-summary" data-blocking={hasBlocking(result.findings) ? 'true' : 'false'}>
@@ -335,7 +386,7 @@ export function Diagnoser(props: PageProps) {
                 formatDate(s.takenAt),
               )}
             </p>
-            <Findings findings={result.findings} lang={lang} />
+            <Findings findings={result.findings} lang={lang} plan={result.plan} keyring={props.keyring} />
             <h3>{t.licenseServers}</h3>
             <table>
               <TableHead columns={[...t.columns]} />
@@ -370,7 +421,7 @@ export function Diagnoser(props: PageProps) {
       {result ? (
         <Card title={UI_TEXT[lang].plan} id="recovery-plan">
           <div lang={lang}>
-            <Plan steps={result.plan} lang={lang} />
+            <Plan steps={result.plan} lang={lang} keyring={props.keyring} />
           </div>
         </Card>
       ) : null}

@@ -23,7 +23,9 @@ import { CAL_KINDS, MIGRATION_REASONS, REACTIVATION_REASONS, type MigrationReaso
 import { ISSUED_SORTS, type IssuedSortName } from '../../core/issued-list';
 import { api, apiText, grantFor, tokenFor, type ApiError, type ApiResult } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useLoad, type TypedCode } from '../ui';
+import { Badge, CarriedNote, Card, CodeField, ConfirmLoss, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, typedCode, useLoad, type TypedCode } from '../ui';
+import { carry, useCarried } from '../carry';
+import { NextStep, useLoss } from '../guided';
 import { EventsCard, emptyProgramFields, ProgramInputs, programData, TokensCard, useWrite } from './shared';
 
 
@@ -208,11 +210,18 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
   const [method, setMethod] = useState<'web' | 'phone'>('web');
   const [packKey, setPackKey] = useState<TypedCode>({ value: '' });
   const [program, setProgram] = useState(emptyProgramFields('select'));
+  // pre-filled with what another page produced (the key pack ID read back at the agent desk or shown by the portal)
+  const carriedKeyPackId = useCarried('keyPackId', (v) => setKeyPackId(typedCode(v, 'keyPackId')));
+  useCarried('keyPackMethod', (v) => (v === 'web' || v === 'phone') && setMethod(v));
+  const carriedPackKey = useCarried('packKey', (v) => setPackKey(typedCode(v, 'packKey')));
   const install = useWrite(
     props,
     'ls',
-    () =>
-      api<KeyPack>(props.keyring, 'ls', 'POST', '/key-packs', by === 'keyPackId' ? { keyPackId: keyPackId.value, method } : { packKey: packKey.value, ...programData(program) }),
+    () => {
+      // the pack key and its program data go on to the portal's migration when this server is refused "already activated"
+      if (by === 'packKey') carry({ packKey: packKey.value, program: program.program, ...programData(program) }, 'license-manager');
+      return api<KeyPack>(props.keyring, 'ls', 'POST', '/key-packs', by === 'keyPackId' ? { keyPackId: keyPackId.value, method } : { packKey: packKey.value, ...programData(program) });
+    },
     props.onDone,
   );
   const ready = by === 'keyPackId' ? keyPackId.check?.state === 'valid' : packKey.check?.state === 'valid';
@@ -236,6 +245,7 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
         {by === 'keyPackId' ? (
           <>
             <CodeField label="Key pack ID" kinds="keyPackId" name="keyPackId" code={keyPackId} onChange={setKeyPackId} />
+            <CarriedNote carried={carriedKeyPackId} current={keyPackId.value} what="keyPackId" />
             <Select
               label="Obtained by"
               name="method"
@@ -250,6 +260,7 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
         ) : (
           <>
             <CodeField label="Pack key" kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} />
+            <CarriedNote carried={carriedPackKey} current={packKey.value} what="packKey" />
             <ProgramInputs value={program} onChange={setProgram} />
           </>
         )}
@@ -258,6 +269,7 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
         </button>
       </form>
       <Refusal error={install.error} />
+      {install.error?.code === 'PACK_ALREADY_ACTIVATED' ? <NextStep target="ls-migration-code" keyring={props.keyring} /> : null}
       {install.result ? (
         <div class="alert ok" role="status" data-testid="installed-key-pack">
           Installed key pack {install.result.pack}: {install.result.total} {install.result.calType === 'device' ? 'Per Device' : 'Per User'} CALs, Windows Server{' '}
@@ -272,8 +284,12 @@ function InstallLicenses(props: PageProps & { onDone: () => void }) {
 function MigrationCode(props: PageProps) {
   const [reason, setReason] = useState<MigrationReason>('reinstalled');
   const [source, setSource] = useState<TypedCode>({ value: '' });
-  const make = useWrite(props, 'ls', () =>
-    api<MigrationCodeAnswer>(props.keyring, 'ls', 'POST', '/migration-code', { reason, ...(source.value.trim() ? { sourceId: source.value } : {}) }),
+  const carriedSource = useCarried('sourceServerId', (v) => setSource(typedCode(v, 'licenseServerId')));
+  const make = useWrite(
+    props,
+    'ls',
+    () => api<MigrationCodeAnswer>(props.keyring, 'ls', 'POST', '/migration-code', { reason, ...(source.value.trim() ? { sourceId: source.value } : {}) }),
+    (a) => carry({ migrationCode: a.migrationCode }, 'license-manager'),
   );
   const ready = source.value.trim() === '' || source.check?.state === 'valid';
   return (
@@ -300,6 +316,7 @@ function MigrationCode(props: PageProps) {
           onChange={setSource}
           hint="35 characters, if you still have it."
         />
+        <CarriedNote carried={carriedSource} current={source.value} what="sourceServerId" />
         <button type="submit" disabled={!ready || make.busy}>
           Make the migration code
         </button>
@@ -311,6 +328,7 @@ function MigrationCode(props: PageProps) {
           <div>
             <Copyable value={make.result.migrationCode} label="migration code" testId="migration-code" />
           </div>
+          <NextStep target="portal-migrate" keyring={props.keyring} />
         </div>
       ) : null}
     </Card>
@@ -427,6 +445,7 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
     },
   );
   const [confirming, setConfirming] = useState<string>();
+  const loss = useLoss();
   const revokedCals = (revoked.data?.issued ?? []).filter((i) => i.calType === 'device').map((i) => ({ calVersion: i.calVersion, expiresAt: new Date(i.expiresAt) }));
   const budgets = revokeBudgets({ keyPacks: props.packs, revoked: revokedCals }, new Date(props.now)).map((b) => ({ ...b, version: b.calVersion, revoked: b.revokedLive }));
   const apply = (e: Event) => {
@@ -524,14 +543,13 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
                 <td>
                   {props.canWrite && i.kind === 'permanent' && i.calType === 'device' && i.status === 'active' ? (
                     confirming === i.id ? (
-                      <>
-                        <button type="button" class="danger small" onClick={() => void revoke.go(i.device).then(() => setConfirming(undefined))}>
-                          Confirm revoke
-                        </button>
-                        <button type="button" class="secondary small" onClick={() => setConfirming(undefined)}>
-                          Cancel
-                        </button>
-                      </>
+                      <ConfirmLoss
+                        loss={loss('revoke', { device: i.device })}
+                        confirmLabel={loss('confirmRevoke', {})}
+                        busy={revoke.busy}
+                        onConfirm={() => void revoke.go(i.device).then(() => setConfirming(undefined))}
+                        onCancel={() => setConfirming(undefined)}
+                      />
                     ) : (
                       <button type="button" class="secondary small" onClick={() => setConfirming(i.id)} aria-label={`Revoke the CAL of ${i.device}`}>
                         Revoke
@@ -548,8 +566,9 @@ function IssuedLicenses(props: PageProps & { packs: KeyPack[]; canWrite: boolean
   );
 }
 
-function Rebuild(props: PageProps & { onDone: () => void }) {
+function Rebuild(props: PageProps & { onDone: () => void; packs: KeyPack[] }) {
   const [understood, setUnderstood] = useState(false);
+  const loss = useLoss();
   const [force, setForce] = useState(false);
   const rebuild = useWrite(
     props,
@@ -569,6 +588,9 @@ function Rebuild(props: PageProps & { onDone: () => void }) {
         Rebuilding deletes the installed key packs, the issued licenses and the activation; the license server ID stays the same. The server must then be
         reactivated and its packs reinstalled. <strong>Do not rebuild before the packs were reissued to this server</strong>: packs the clearinghouse does not hold
         for this server would not come back, so the rebuild is refused unless forced.
+      </p>
+      <p class="loss" data-testid="rebuild-loss">
+        {loss('rebuild', { packs: props.packs.length, cals: props.packs.reduce((n, k) => n + k.total, 0) })}
       </p>
       <label class="inline">
         <input type="checkbox" checked={understood} onChange={(e) => setUnderstood((e.currentTarget as HTMLInputElement).checked)} /> I understand that key packs,
@@ -604,21 +626,21 @@ function Rebuild(props: PageProps & { onDone: () => void }) {
   );
 }
 
-function Deactivate(props: PageProps & { onDone: () => void }) {
+function Deactivate(props: PageProps & { onDone: () => void; packs: KeyPack[] }) {
   const [confirm, setConfirm] = useState(false);
+  const loss = useLoss();
   const go = useWrite(props, 'ls', () => api<DeactivationReceipt>(props.keyring, 'ls', 'POST', '/deactivate'), props.onDone);
   return (
     <Card title="Deactivate the server" id="deactivate">
       <p>Deactivation releases this server's packs so that another license server may receive them. It answers a deactivation receipt to keep.</p>
       {confirm ? (
-        <>
-          <button type="button" class="danger" disabled={go.busy} onClick={() => void go.go().then(() => setConfirm(false))}>
-            Confirm deactivation
-          </button>
-          <button type="button" class="secondary" onClick={() => setConfirm(false)}>
-            Cancel
-          </button>
-        </>
+        <ConfirmLoss
+          loss={loss('deactivate', { packs: props.packs.filter((k) => k.status === 'active').length, cals: props.packs.filter((k) => k.status === 'active').reduce((n, k) => n + k.total, 0) })}
+          confirmLabel={loss('confirmDeactivate', {})}
+          busy={go.busy}
+          onConfirm={() => void go.go().then(() => setConfirm(false))}
+          onCancel={() => setConfirm(false)}
+        />
       ) : (
         <button type="button" class="secondary" onClick={() => setConfirm(true)}>
           Deactivate…
@@ -640,7 +662,11 @@ function Deactivate(props: PageProps & { onDone: () => void }) {
 function Hosts(props: PageProps & { canWrite: boolean }) {
   const hosts = useLoad(() => api<HostList>(props.keyring, 'ls', 'GET', '/hosts'));
   const [name, setName] = useState('');
-  const join = useWrite(props, 'ls', () => api<JoinToken>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), hosts.reload);
+  const carriedName = useCarried('hostName', setName);
+  const join = useWrite(props, 'ls', () => api<JoinToken>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), (j) => {
+    carry({ joinToken: j.joinToken, licenseServerUrl: window.location.origin, hostName: j.name }, 'license-manager');
+    hosts.reload();
+  });
   return (
     <Card title="Session hosts" id="hosts">
       <Refusal error={hosts.error} />
@@ -675,7 +701,10 @@ function Hosts(props: PageProps & { canWrite: boolean }) {
             if (name.trim()) void join.go();
           }}
         >
-          <TextInput label="Session host name" name="hostName" value={name} onInput={setName} hint="Its computer name; the join token is for one enrolment." />
+          <div>
+            <TextInput label="Session host name" name="hostName" value={name} onInput={setName} hint="Its computer name; the join token is for one enrolment." />
+            <CarriedNote carried={carriedName} current={name} what="hostName" />
+          </div>
           <button type="submit" disabled={!name.trim() || join.busy}>
             Make a join token
           </button>
@@ -688,6 +717,7 @@ function Hosts(props: PageProps & { canWrite: boolean }) {
           <div>
             <Copyable value={join.result.joinToken} label="join token" testId="join-token" />
           </div>
+          <NextStep target="sh-enroll" keyring={props.keyring} />
         </div>
       ) : null}
     </Card>
@@ -721,8 +751,8 @@ export function LicenseManager(props: PageProps) {
           {canWrite ? <MigrationCode {...props} /> : null}
           {canWrite ? <Hosts {...props} canWrite={canWrite} /> : null}
           {canWrite ? <TokensCard {...props} component="ls" /> : null}
-          {canWrite ? <Rebuild {...props} onDone={reload} /> : null}
-          {canWrite ? <Deactivate {...props} onDone={reload} /> : null}
+          {canWrite ? <Rebuild {...props} onDone={reload} packs={status.data.keyPacks} /> : null}
+          {canWrite ? <Deactivate {...props} onDone={reload} packs={status.data.keyPacks} /> : null}
         </>
       ) : null}
       <EventsCard id="events" events={events} onRefresh={reload} />

@@ -5,16 +5,19 @@
  */
 import type { CaseAnswer, CaseList, ConfirmationAnswer, DeactivationAnswer, KeyPackIdAnswer, PackList, ServerList } from '../../core/wire/clearinghouse';
 import { useState } from 'preact/hooks';
-import { CAL_VERSIONS, type CalType, type CalVersion } from '../../core/vocabulary';
+import { CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
+import { carry, formFromHash, useCarried } from '../carry';
+import { NextStep } from '../guided';
 import { api, grantFor } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, CodeField, Copyable, Empty, emptyCode, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type TypedCode } from '../ui';
+import { Badge, CarriedNote, Card, CodeField, Copyable, emptyCode, formatDate, Loading, Refusal, Select, TableHead, TextInput, typedCode, useAction, useLoad, type TypedCode } from '../ui';
 import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, packRequestFields, TokensCard } from './shared';
 
 const valid = (c: TypedCode) => c.check?.state === 'valid';
 
 function ManageCals(props: PageProps & { onChanged: () => void }) {
-  const [mode, setMode] = useState<'install' | 'migrate'>('migrate');
+  // the hash route names the form a link opened (#/portal/install), else Migrate
+  const [mode, setMode] = useState<'install' | 'migrate'>(formFromHash() === 'install' ? 'install' : 'migrate');
   const [serverId, setServerId] = useState<TypedCode>(emptyCode());
   const [migrationCode, setMigrationCode] = useState<TypedCode>(emptyCode());
   const [packKey, setPackKey] = useState<TypedCode>(emptyCode());
@@ -22,6 +25,16 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
   const [cal, setCal] = useState<{ calType: CalType; calVersion: CalVersion }>({ calType: 'device', calVersion: 2019 });
   const [receipt, setReceipt] = useState<TypedCode>(emptyCode());
   const [proof, setProof] = useState('');
+  // pre-filled with what the license manager made (the migration code) or was given (the pack key, the program data)
+  const carriedServerId = useCarried('serverId', (v) => setServerId(typedCode(v, 'licenseServerId')));
+  const carriedMigrationCode = useCarried('migrationCode', (v) => setMigrationCode(typedCode(v, 'migrationCode')));
+  const carriedPackKey = useCarried('packKey', (v) => setPackKey(typedCode(v, 'packKey')));
+  const carriedProgram = useCarried('program', (v) => (PROGRAMS as readonly string[]).includes(v) && setProgram((p) => ({ ...p, program: v as Program })));
+  useCarried('agreementNumber', (v) => setProgram((p) => ({ ...p, agreementNumber: v })));
+  useCarried('licenseNumber', (v) => setProgram((p) => ({ ...p, licenseNumber: v })));
+  useCarried('authorizationNumber', (v) => setProgram((p) => ({ ...p, authorizationNumber: v })));
+  useCarried('calType', (v) => (CAL_TYPES as readonly string[]).includes(v) && setCal((c) => ({ ...c, calType: v as CalType })));
+  useCarried('calVersion', (v) => (CAL_VERSIONS as readonly number[]).includes(Number(v)) && setCal((c) => ({ ...c, calVersion: Number(v) as CalVersion })));
 
   const install = useAction(
     () => api<KeyPackIdAnswer>(props.keyring, 'ch', 'POST', '/portal/install', {
@@ -29,7 +42,10 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
       packKey: packKey.value,
       ...programData(program),
     }),
-    props.onChanged,
+    (a) => {
+      carry({ keyPackId: a.keyPackId, keyPackMethod: 'web' }, 'portal');
+      props.onChanged();
+    },
   );
   const migrate = useAction(
     () =>
@@ -37,7 +53,10 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
         migrationCode: migrationCode.value,
         ...packRequestFields({ packKey, program, cal, receipt, proof }),
       }),
-    props.onChanged,
+    (a) => {
+      carry({ caseNumber: a.case.caseNumber, ...(a.case.keyPackId ? { keyPackId: a.case.keyPackId, keyPackMethod: 'web' } : {}) }, 'portal');
+      props.onChanged();
+    },
   );
   const ready = mode === 'install' ? valid(serverId) && valid(packKey) : valid(migrationCode) && valid(packKey) && (receipt.value.trim() === '' || valid(receipt));
 
@@ -63,8 +82,12 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
         }}
       >
         {mode === 'install' ? (
-          <CodeField label="License server ID" kinds="licenseServerId" name="serverId" code={serverId} onChange={setServerId} hint="35 characters: License manager → server properties." />
+          <>
+            <CodeField label="License server ID" kinds="licenseServerId" name="serverId" code={serverId} onChange={setServerId} hint="35 characters: License manager → server properties." />
+            <CarriedNote carried={carriedServerId} current={serverId.value} what="serverId" />
+          </>
         ) : (
+          <>
           <CodeField
             label="Migration code"
             kinds="migrationCode"
@@ -73,10 +96,14 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
             onChange={setMigrationCode}
             hint="45 characters, made by the new license server (License manager → Migration code)."
           />
+            <CarriedNote carried={carriedMigrationCode} current={migrationCode.value} what="migrationCode" />
+          </>
         )}
         <CodeField label="Pack key" kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} hint="25 characters, from the purchase confirmation." />
+        <CarriedNote carried={carriedPackKey} current={packKey.value} what="packKey" />
         {mode === 'migrate' ? <CalInputs calType={cal.calType} calVersion={cal.calVersion} onChange={setCal} /> : null}
         <ProgramInputs value={program} onChange={setProgram} />
+        <CarriedNote carried={carriedProgram} current={program.program} what="program" />
         {mode === 'migrate' ? (
           <details>
             <summary>Optional evidence</summary>
@@ -105,6 +132,7 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
               <div>
                 <Copyable value={install.result.keyPackId} label="key pack ID" testId="key-pack-id" />
               </div>
+              <NextStep target="ls-install" keyring={props.keyring} />
             </div>
           ) : null}
         </>
@@ -112,6 +140,13 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
         <>
           <Refusal error={migrate.error} />
           {migrate.result ? <CaseOutcome c={migrate.result.case} /> : null}
+          {migrate.result ? (
+            migrate.result.case.status === 'approved' ? (
+              <NextStep target="ls-install" keyring={props.keyring} />
+            ) : migrate.result.case.status !== 'rejected' ? (
+              <NextStep target="agent-case" keyring={props.keyring} carry={{ caseNumber: migrate.result.case.caseNumber }} from="portal" />
+            ) : null
+          ) : null}
         </>
       )}
     </Card>
@@ -200,13 +235,12 @@ export function Portal(props: PageProps) {
     <>
       <ManageCals {...props} onChanged={reload} />
       <Card title="Packs" id="packs">
-        <Refusal error={packs.error} />
-        {packs.data && packs.data.packs.length === 0 ? <Empty>No packs yet.</Empty> : null}
-        {packs.data && packs.data.packs.length > 0 ? (
+        <Loading loaded={packs} empty={(d) => d.packs.length === 0} emptyText="No packs yet.">
+          {(d) => (
           <table>
             <TableHead columns={['Pack', 'Program', 'CALs', 'Status', 'Active on license server']} />
             <tbody>
-              {packs.data.packs.map((p) => (
+              {d.packs.map((p) => (
                 <tr data-pack={p.number}>
                   <td>{p.number}</td>
                   <td>{p.program}</td>
@@ -221,16 +255,16 @@ export function Portal(props: PageProps) {
               ))}
             </tbody>
           </table>
-        ) : null}
+          )}
+        </Loading>
       </Card>
       <Card title="License servers" id="servers">
-        <Refusal error={servers.error} />
-        {servers.data && servers.data.servers.length === 0 ? <Empty>No license server activated yet.</Empty> : null}
-        {servers.data && servers.data.servers.length > 0 ? (
+        <Loading loaded={servers} empty={(d) => d.servers.length === 0} emptyText="No license server activated yet.">
+          {(d) => (
           <table>
             <TableHead columns={['License server ID', 'Status', 'Method', 'Version', 'Activated', 'Last check-in']} />
             <tbody>
-              {servers.data.servers.map((s) => (
+              {d.servers.map((s) => (
                 <tr>
                   <td class="mono small">{s.serverId}</td>
                   <td>
@@ -244,12 +278,13 @@ export function Portal(props: PageProps) {
               ))}
             </tbody>
           </table>
-        ) : null}
+          )}
+        </Loading>
       </Card>
       <Card title="Cases" id="cases">
-        <Refusal error={cases.error} />
-        {cases.data && cases.data.cases.length === 0 ? <Empty>No cases.</Empty> : null}
-        {cases.data && cases.data.cases.length > 0 ? <CaseTable cases={cases.data.cases} /> : null}
+        <Loading loaded={cases} empty={(d) => d.cases.length === 0} emptyText="No cases.">
+          {(d) => <CaseTable cases={d.cases} />}
+        </Loading>
         <button type="button" class="secondary" onClick={reload}>
           Refresh
         </button>

@@ -11,7 +11,20 @@ import { CONFIG_LAYERS, LICENSING_MODE_NAMES, type ConfigLayer, type LicensingMo
 import { EMIT_FORMATS, type EmitFormat } from '../../core/windows-config';
 import { api, apiText, grantFor, type ApiError } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useId, useLoad } from '../ui';
+import { Badge, CarriedNote, Card, Copyable, Empty, formatDate, Loading, Refusal, Select, TableHead, TextInput, useId, useLoad } from '../ui';
+import { useCarried } from '../carry';
+import { defineTexts, fill, useTexts } from '../i18n';
+
+const GUIDED = defineTexts({
+  en: {
+    graceAdmissions: '{count} of the last {total} connections were admitted without a CAL, only because the grace period runs.',
+    noConnection: 'No connection yet.',
+  },
+  fr: {
+    graceAdmissions: '{count} des {total} dernières connexions ont été admises sans CAL, seulement parce que le délai de grâce court.',
+    noConnection: 'Aucune connexion pour l’instant.',
+  },
+});
 import { EventsCard, useWrite } from './shared';
 
 const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
@@ -40,8 +53,10 @@ function EnrolmentBadge(props: { enrolled: boolean; probe: Probe | undefined; pr
   return <span class="badge refused" data-probe={p.outcome} data-code={p.code ?? ''} title={p.message ?? ''}>{label}</span>;
 }
 
-function StatusCard(props: { s: HostStatus; probes?: Probe[]; probed?: boolean }) {
+function StatusCard(props: { s: HostStatus; probes?: Probe[]; probed?: boolean; admissions?: AdmissionRecord[] }) {
   const s = props.s;
+  const t = useTexts(GUIDED);
+  const graceOnly = (props.admissions ?? []).filter((a) => a.admitted && a.basis === 'grace').length;
   return (
     <Card title="Licensing" id="licensing">
       <dl class="facts">
@@ -72,6 +87,11 @@ function StatusCard(props: { s: HostStatus; probes?: Probe[]; probed?: boolean }
         <dt>Grace period</dt>
         <dd data-testid="grace">
           {s.grace.expired ? <Badge value="expired" /> : `${s.grace.daysLeft} days left`} <span class="hint">(ends {formatDate(s.grace.endsAt)})</span>
+          {graceOnly > 0 ? (
+            <div data-testid="grace-admissions">
+              <span class="badge warning" data-basis="grace">admitted without CAL</span> {fill(t.graceAdmissions, { count: graceOnly, total: props.admissions!.length })}
+            </div>
+          ) : null}
         </dd>
         <dt>Trust anchor</dt>
         <dd class="mono small">{s.trustAnchor?.fingerprint ?? 'not fetched yet'}</dd>
@@ -100,6 +120,9 @@ function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
   const [mode, setMode] = useState<LicensingMode | ''>(current?.mode ?? 'per-device');
   const [servers, setServers] = useState((current?.licenseServers ?? []).join('\n') || (props.s.licenseServers.length === 0 ? window.location.origin : ''));
   const serversId = useId('servers');
+  // what the diagnoser planned: the mode of the CALs and the new license server first
+  const carriedMode = useCarried('mode', (v) => (LICENSING_MODE_NAMES as readonly string[]).includes(v) && setMode(v as LicensingMode));
+  const carriedServers = useCarried('licenseServers', setServers);
   const save = useWrite(
     props,
     'sh',
@@ -130,19 +153,23 @@ function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
               setServers((props.s.layers[l]?.licenseServers ?? []).join('\n'));
             }}
           />
-          <Select
-            label="Licensing mode"
-            name="mode"
-            value={mode}
-            options={[{ value: '' as const, label: 'Not set in this layer' }, ...LICENSING_MODE_NAMES.map((m) => ({ value: m, label: MODE_LABELS[m] }))]}
-            onChange={setMode}
-          />
+          <div>
+            <Select
+              label="Licensing mode"
+              name="mode"
+              value={mode}
+              options={[{ value: '' as const, label: 'Not set in this layer' }, ...LICENSING_MODE_NAMES.map((m) => ({ value: m, label: MODE_LABELS[m] }))]}
+              onChange={setMode}
+            />
+            <CarriedNote carried={carriedMode} current={mode} what="mode" />
+          </div>
         </div>
         <label for={serversId}>License servers (one per line, tried in order)</label>
         <textarea id={serversId} name="licenseServers" rows={2} value={servers} onInput={(e) => setServers((e.currentTarget as HTMLTextAreaElement).value)} aria-describedby={`${serversId}-hint`} />
         <div id={`${serversId}-hint`} class="hint">
           The license server's URL (origin), e.g. {window.location.origin}.
         </div>
+        <CarriedNote carried={carriedServers} current={servers} what="licenseServers" />
         <button type="submit" disabled={save.busy || props.s.layers[layer]?.fromFile === true}>
           Save the {layer} layer
         </button>
@@ -161,6 +188,9 @@ function Configure(props: PageProps & { s: HostStatus; onDone: () => void }) {
 function Enroll(props: PageProps & { onDone: () => void }) {
   const [url, setUrl] = useState(window.location.origin);
   const [joinToken, setJoinToken] = useState('');
+  // the join token the license manager just made, and that license server's URL
+  const carriedUrl = useCarried('licenseServerUrl', setUrl);
+  const carriedToken = useCarried('joinToken', setJoinToken);
   const enroll = useWrite(props, 'sh', () => api<HostEnrolment>(props.keyring, 'sh', 'POST', '/enroll', { licenseServerUrl: url.trim(), joinToken: joinToken.trim() }), props.onDone);
   const refresh = useWrite(props, 'sh', () => api<RefreshReport>(props.keyring, 'sh', 'POST', '/refresh'), props.onDone);
   return (
@@ -172,8 +202,14 @@ function Enroll(props: PageProps & { onDone: () => void }) {
         }}
       >
         <div class="row">
-          <TextInput label="License server URL" name="licenseServerUrl" value={url} onInput={setUrl} />
-          <TextInput label="Join token" name="joinToken" type="password" value={joinToken} onInput={setJoinToken} hint="From the license manager (Session hosts → Make a join token)." />
+          <div>
+            <TextInput label="License server URL" name="licenseServerUrl" value={url} onInput={setUrl} />
+            <CarriedNote carried={carriedUrl} current={url} what="licenseServerUrl" />
+          </div>
+          <div>
+            <TextInput label="Join token" name="joinToken" type="password" value={joinToken} onInput={setJoinToken} hint="From the license manager (Session hosts → Make a join token)." />
+            <CarriedNote carried={carriedToken} current={joinToken} what="joinToken" />
+          </div>
         </div>
         <button type="submit" disabled={!url.trim() || !joinToken.trim() || enroll.busy}>
           Enrol
@@ -213,15 +249,16 @@ function Emit(props: PageProps & { version: number }) {
           </button>
         ))}
       </div>
-      <Refusal error={text.error} />
-      {text.data !== undefined ? (
+      <Loading loaded={text}>
+        {(data) => (
         <>
           <pre data-testid="emitted" tabIndex={0} aria-label={`${labels[format]} configuration`}>
-            {text.data}
+            {data}
           </pre>
-          <Copyable value={text.data} label={`${labels[format]} configuration`} hidden />
+          <Copyable value={data} label={`${labels[format]} configuration`} hidden />
         </>
-      ) : null}
+        )}
+      </Loading>
     </Card>
   );
 }
@@ -366,7 +403,6 @@ function TestDevice(props: { onConnected: () => void; keyring: PageProps['keyrin
 }
 
 function Admissions(props: { list: AdmissionRecord[] }) {
-  if (props.list.length === 0) return <Empty>No connection yet.</Empty>;
   return (
     <table data-testid="admissions">
       <TableHead columns={['Time', 'Device', 'Outcome', 'CAL', 'Message']} />
@@ -406,6 +442,7 @@ export function SessionHostPage(props: PageProps) {
   const probe = useLoad(() => api<{ probes: Probe[] }>(props.keyring, 'sh', 'POST', '/probe'));
   const [version, setVersion] = useState(0);
   const canWrite = grantFor(props.keyring, 'sh')?.scope === 'sh:admin';
+  const t = useTexts(GUIDED);
   const reload = () => {
     status.reload();
     probe.reload();
@@ -416,7 +453,7 @@ export function SessionHostPage(props: PageProps) {
   return (
     <>
       <Refusal error={status.error} />
-      {status.data ? <StatusCard s={status.data} {...(probe.data ? { probes: probe.data.probes } : {})} probed={!probe.loading} /> : null}
+      {status.data ? <StatusCard s={status.data} {...(probe.data ? { probes: probe.data.probes } : {})} {...(admissions.data ? { admissions: admissions.data.admissions } : {})} probed={!probe.loading} /> : null}
       {status.data && canWrite ? <Configure {...props} s={status.data} onDone={reload} /> : null}
       {canWrite ? <Enroll {...props} onDone={reload} /> : null}
       <TestDevice keyring={props.keyring} onConnected={() => {
@@ -424,8 +461,9 @@ export function SessionHostPage(props: PageProps) {
         events.reload();
       }} />
       <Card title="Recent admissions and refusals" id="admissions">
-        <Refusal error={admissions.error} />
-        {admissions.data ? <Admissions list={admissions.data.admissions} /> : null}
+        <Loading loaded={admissions} empty={(d) => d.admissions.length === 0} emptyText={t.noConnection}>
+          {(d) => <Admissions list={d.admissions} />}
+        </Loading>
       </Card>
       <Emit {...props} version={version} />
       <EventsCard id="sh-events" events={events} onRefresh={reload} />

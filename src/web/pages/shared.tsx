@@ -4,7 +4,9 @@ import { sourceSeenPhrase } from '../../core/diagnosis-snapshot';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { api, scopeFromRefusal, type ApiResult, type Component } from '../api';
 import type { PageProps } from '../app';
-import { Badge, Card, Copyable, Empty, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
+import { useState } from 'preact/hooks';
+import { useLoss } from '../guided';
+import { Badge, ConfirmLoss, Card, Loading, Copyable, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
 
 /** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
 export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
@@ -165,8 +167,9 @@ export function EventsCard(props: { id: string; events: Loaded<{ events: EventVi
   const events = props.events;
   return (
     <Card title="Events" id={props.id}>
-      <Refusal error={events.error} />
-      {events.data ? events.data.events.length === 0 ? <Empty>No events.</Empty> : <EventTable events={events.data.events} /> : null}
+      <Loading loaded={events} empty={(d) => d.events.length === 0} emptyText="No events.">
+        {(d) => <EventTable events={d.events} />}
+      </Loading>
       <button type="button" class="secondary" onClick={props.onRefresh}>
         Refresh
       </button>
@@ -202,30 +205,42 @@ export function EventTable(props: { events: EventView[]; withComponent?: boolean
 export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
   const tokens = useLoad(() => api<TokenList>(props.keyring, props.component, 'GET', '/tokens'));
   const revoke = useWrite(props, props.component, (id: string) => api<TokenView>(props.keyring, props.component, 'DELETE', `/tokens/${encodeURIComponent(id)}`), tokens.reload);
+  const [confirming, setConfirming] = useState<string>();
+  const loss = useLoss();
   return (
     <Card title="Tokens" id="tokens">
-      <Refusal error={tokens.error} />
-      {tokens.data && tokens.data.tokens.length === 0 ? <Empty>No live token.</Empty> : null}
-      {tokens.data && tokens.data.tokens.length > 0 ? (
+      <Loading loaded={tokens} empty={(d) => d.tokens.length === 0} emptyText="No live token.">
+        {(d) => (
         <table>
           <TableHead columns={['Token', 'Kind', 'For', 'Created', '']} />
           <tbody>
-            {tokens.data.tokens.map((t) => (
+            {d.tokens.map((t) => (
               <tr data-token={t.id}>
                 <td class="mono small">{t.id}</td>
                 <td>{t.kind === 'join' ? 'join token (unused)' : t.kind}</td>
                 <td>{t.label ?? t.subject ?? '—'}</td>
                 <td>{formatDate(t.createdAt)}</td>
                 <td>
-                  <button type="button" class="danger" disabled={revoke.busy} onClick={() => void revoke.go(t.id)}>
-                    Revoke
-                  </button>
+                  {confirming === t.id ? (
+                    <ConfirmLoss
+                      loss={loss('tokenRevoke', { id: t.id, kind: t.kind, who: t.label ?? t.subject ?? '—' })}
+                      confirmLabel={loss('confirmTokenRevoke', {})}
+                      busy={revoke.busy}
+                      onConfirm={() => void revoke.go(t.id).then(() => setConfirming(undefined))}
+                      onCancel={() => setConfirming(undefined)}
+                    />
+                  ) : (
+                    <button type="button" class="danger" disabled={revoke.busy} onClick={() => setConfirming(t.id)} aria-label={`Revoke token ${t.id}`}>
+                      Revoke
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-      ) : null}
+        )}
+      </Loading>
       <Refusal error={revoke.error} />
       {revoke.result ? (
         <div class="alert ok" role="status">

@@ -143,4 +143,29 @@ describe('planRecovery', () => {
       'opencal portal migrate --migration-code <MIGRATION_CODE> --pack-key <PACK_KEY> --type device --version 2019 --program open --license-number <LICENSE_NUMBER> --authorization <AUTHORIZATION_NUMBER>',
     ]);
   });
+
+  it("each step links to the console forms that do it, filled with what the snapshot shows and never with a placeholder", () => {
+    const s = seedSituation();
+    s.clearinghouse!.cases = [{ caseNumber: 'CH-000123', status: 'approved', packNumber: 1, targetServerId: NEW_ID, sourceServerId: OLD_ID, keyPackId: 'KPID', awaiting: [] }];
+    const pending = planRecovery(seedSituation());
+    const byStep = Object.fromEntries(pending.map((x) => [x.step, x]));
+    expect(byStep['activate']!.forms).toEqual([{ form: 'ls-activation', fill: {} }]);
+    expect(byStep['migrate']!.forms).toEqual([
+      { form: 'ls-migration-code', fill: { sourceServerId: OLD_ID } },
+      { form: 'portal-migrate', fill: { calType: 'device', calVersion: '2019', program: 'retail' } },
+    ]);
+    expect(byStep['configure']!.forms).toEqual([
+      { form: 'ls-hosts', fill: { hostName: 'RDSH-01' } },
+      { form: 'sh-enroll', fill: { licenseServerUrl: LS_URL } },
+      { form: 'sh-configure', fill: { mode: 'per-device', licenseServers: LS_URL } },
+    ]);
+    expect(byStep['verify']!.forms!.map((f) => f.form)).toEqual(['sh-test-device', 'ls-issued']);
+    const approved = Object.fromEntries(planRecovery(s).map((x) => [x.step, x]));
+    expect(approved['reissue']!.forms).toEqual([
+      { form: 'agent-case', fill: { caseNumber: 'CH-000123' } },
+      { form: 'phone-script', fill: { caseNumber: 'CH-000123' } },
+    ]);
+    expect(approved['install']!.forms).toEqual([{ form: 'ls-install', fill: { keyPackId: 'KPID' } }]);
+    for (const step of [...pending, ...planRecovery(s)]) for (const f of step.forms ?? []) expect(Object.values(f.fill).join(' ')).not.toMatch(/[<>]/);
+  });
 });
