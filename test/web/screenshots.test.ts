@@ -76,6 +76,8 @@ suite('screenshots of every console page at 1366×900 and 800×1000, on the demo
   const settled = async (path: string) => {
     if (path !== 'sign-in') await expect.poll(() => page.locator('h2.page-title').count()).toBe(1);
     if (path === 'diagnoser') await expect.poll(() => page.getByTestId('diagnosis-summary').count()).toBe(1);
+    // the dashboard's page and charts load when it opens: wait for its charts, then for each to be drawn
+    if (path === 'dashboard') await expect.poll(() => page.locator('figure.chart').count()).toBeGreaterThan(0);
     await expect.poll(() => page.locator('[data-state="loading"]').count()).toBe(0);
     await page.waitForLoadState('networkidle');
   };
