@@ -144,6 +144,10 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     async (request, reply) => send(reply, await uc.createAgent(request.body, actorOf(principalOf(request)))),
   );
 
+  app.get('/agents', { preHandler: admin, schema: { tags, summary: 'agents (clearinghouse operators), never their token: their tokens are listed and revoked under /tokens', response: { 200: Wire.AgentList, ...errorResponses(401, 403) } } }, async () => ({
+    agents: await uc.agents(),
+  }));
+
   app.post(
     '/packs',
     {

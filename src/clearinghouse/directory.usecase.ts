@@ -13,6 +13,7 @@ import {
   findPackByKeyHash,
   insertAgent,
   insertOrganization,
+  listAgents,
   insertPack,
   listOrganizations,
   listPacks,
@@ -67,6 +68,11 @@ export async function createAgent(ctx: ChContext, input: { name: string }, actor
     log.record({ actor, action: 'agent.created', subject: agentId, data: { name } });
     return ok({ agentId, token });
   });
+}
+
+/** The agents, oldest first (their tokens are listed, and revoked, with the API tokens). */
+export async function agents(ctx: ChContext): Promise<{ id: string; name: string; createdAt: string }[]> {
+  return listAgents(ctx.db);
 }
 
 export interface NewPackInput {

@@ -8,7 +8,7 @@ import { activateAuto, activateByProductId, checkIn, deactivateAuto, deactivateB
 import { auditOf, currentCheckpoint, signCheckpoint, verifyAgainstCheckpoint, verifyAudit } from './audit.usecase';
 import { listServers } from './clearinghouse.repository';
 import type { ChContext } from './context';
-import { createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
+import { agents, createAgent, createOrganization, createPack, organizations, packs } from './directory.usecase';
 import { signedRevocationList } from './documents';
 import { exportDocuments } from './export.usecase';
 import { listKeySet, revokeKey, rotateKeys, trustAnchor } from './keys.usecase';
@@ -33,6 +33,7 @@ export function clearinghouseUseCases(ctx: ChContext) {
     createOrganization: bind(ctx, createOrganization),
     organizations: bind(ctx, organizations),
     createAgent: bind(ctx, createAgent),
+    agents: bind(ctx, agents),
     createPack: bind(ctx, createPack),
     packs: bind(ctx, packs),
     servers: (filter: { orgId?: string } = {}) => listServers(ctx.db, filter),

@@ -164,6 +164,9 @@ describe('real answers validate against their wire schema, with no field the sch
     expectValid(Ch.TrustAnchor, await get('/ch/v1/trust', undefined));
     expectValid(Ch.SignedList, await get('/ch/v1/revocations', undefined));
     expectValid(Ch.OrganizationList, await get('/ch/v1/orgs'));
+    const agents = (await get('/ch/v1/agents')) as Ch.AgentList;
+    expect(agents.agents.map((x) => x.name)).toEqual(['Demo agent']);
+    expectValid(Ch.AgentList, agents);
     const packs = (await get('/ch/v1/packs')) as Ch.PackList;
     expect(packs.packs.length).toBeGreaterThan(0);
     expectValid(Ch.PackList, packs);

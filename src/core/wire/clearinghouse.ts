@@ -88,6 +88,14 @@ export type OrganizationList = Static<typeof OrganizationList>;
 export const AgentCreated = Type.Object({ agentId: Type.String(), token: Type.String() });
 export type AgentCreated = Static<typeof AgentCreated>;
 
+/** An agent (clearinghouse operator) as the clearinghouse records it: never its token. */
+export const Agent = Type.Object({ id: Type.String(), name: Type.String(), createdAt: Timestamp });
+export type Agent = Static<typeof Agent>;
+
+/** `GET /ch/v1/agents`. */
+export const AgentList = Type.Object({ agents: Type.Array(Agent) });
+export type AgentList = Static<typeof AgentList>;
+
 /** `POST /ch/v1/packs`: the pack number and the 25-character pack key, shown once. */
 export const PackCreated = Type.Object({ packNumber: Type.Integer(), packKey: Type.String() });
 export type PackCreated = Static<typeof PackCreated>;
