@@ -201,6 +201,8 @@ async function gatherEvidence(
       activatedAt: source.activatedAt,
       holdsPack,
       receipt,
+      // when the clearinghouse recorded the source's deactivation receipt (null: none, or it came with this request)
+      receiptAt: source.receiptAt,
     },
     sourceLastCheckIn: source?.lastCheckInAt ?? null,
     sourceNamedInCode,
