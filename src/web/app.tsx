@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, prefer, saveKeyring, type Component, type KeyringEntry } from './api';
 import { AlertsBanner } from './alerts-banner';
 import { AgentDesk } from './pages/agent-desk';
+import { ClearinghouseAdmin } from './pages/clearinghouse-admin';
 import { Diagnoser } from './pages/diagnoser';
 import { lazyPage } from './lazy';
 import { LicenseManager } from './pages/license-manager';
@@ -46,6 +47,13 @@ export const PAGES: readonly PageDef[] = [
     render: (p) => <LicenseManager {...p} keyring={prefer(prefer(p.keyring, 'ch', ['ch:org']), 'ls', ['ls:admin', 'readonly'])} />,
   },
   { path: 'agent-desk', title: { en: 'Agent desk', fr: 'Guichet des agents' }, allowed: (k) => has(k, 'ch', ['ch:agent']), needs: { en: 'an agent token (ch:agent)', fr: 'un jeton d’agent (ch:agent)' }, render: (p) => <AgentDesk {...p} keyring={prefer(p.keyring, 'ch', ['ch:agent'])} /> },
+  {
+    path: 'clearinghouse',
+    title: { en: 'Clearinghouse', fr: 'Centre d’échange' },
+    allowed: (k) => has(k, 'ch', ['ch:admin']),
+    needs: { en: 'a clearinghouse administrator token (ch:admin)', fr: 'un jeton d’administrateur du centre d’échange (ch:admin)' },
+    render: (p) => <ClearinghouseAdmin {...p} keyring={prefer(p.keyring, 'ch', ['ch:admin'])} />,
+  },
   { path: 'session-host', title: { en: 'Session host', fr: 'Hôte de session' }, allowed: (k) => has(k, 'sh'), needs: { en: 'a session host token (sh:admin or readonly)', fr: 'un jeton de l’hôte de session (sh:admin ou readonly)' }, render: (p) => <SessionHostPage {...p} keyring={prefer(p.keyring, 'sh', ['sh:admin', 'readonly'])} /> },
   {
     path: 'diagnoser',

@@ -141,7 +141,7 @@ suite('the console forms in Chromium, against the all-in-one server', () => {
       [agentToken, 'Agent'],
     ]);
     const links = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
-    expect(links).toEqual(['Portal', 'License manager', 'Agent desk', 'Session host', 'Diagnoser', 'Dashboard']);
+    expect(links).toEqual(['Portal', 'License manager', 'Agent desk', 'Clearinghouse', 'Session host', 'Diagnoser', 'Dashboard']);
   });
 
   it('activates the license server by telephone: the agent desk gives the confirmation, the wizard takes it', async () => {

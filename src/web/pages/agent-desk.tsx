@@ -5,14 +5,15 @@
 import type { CaseAnswer, CaseList, CaseView, ConfirmationAnswer, OrganizationList } from '../../core/wire/clearinghouse';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, MIGRATION_REASONS, type CalType, type CalVersion, type MigrationReason } from '../../core/vocabulary';
-import { api } from '../api';
+import { caseEvidenceSentences } from '../../core/case-evidence-texts';
+import type { DemoClock } from '../../core/wire/demo';
+import { api, call } from '../api';
+import { defineTexts, fill, useLang, useTexts } from '../i18n';
 import type { PageProps } from '../app';
 import { carry } from '../carry';
 import { NextStep } from '../guided';
 import { Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TextInput, useId, useLoad, type TypedCode } from '../ui';
 import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, useWrite, packRequestFields } from './shared';
-
-
 
 /** A code to read over the phone: numbered groups, large and monospaced, plus a copy button. */
 export function ReadBack(props: { label: string; code: string; testId?: string }) {
@@ -30,29 +31,100 @@ export function ReadBack(props: { label: string; code: string; testId?: string }
   );
 }
 
-function Evidence(props: { evidence: Record<string, unknown> }) {
+const T = defineTexts({
+  en: {
+    evidence: 'Evidence',
+    noEvidence: 'No evidence recorded.',
+    noSentence: 'This evidence has no sentence yet: open the recorded evidence below.',
+    raw: 'Recorded evidence (as stored)',
+    forMove: 'speaks for the move',
+    againstMove: 'speaks against the move',
+    caseTitle: 'Case {case} — {kind} of pack {pack} ({channel}), opened {date}',
+    toServer: 'To license server',
+    fromServer: 'from',
+    reasonLabel: 'reason',
+    waits: 'Why it waits for an agent:',
+    decisionReason: 'Reason for the decision',
+    approve: 'Approve and reissue',
+    reject: 'Reject',
+    queue: 'Review queue',
+    queueEmpty: 'No case waits for review.',
+    queueLoading: 'Loading the review queue…',
+    refresh: 'Refresh the queue',
+  },
+  fr: {
+    evidence: 'Éléments du dossier',
+    noEvidence: 'Aucun élément enregistré.',
+    noSentence: 'Ces éléments n’ont pas encore de phrase : ouvrez les éléments enregistrés ci-dessous.',
+    raw: 'Éléments enregistrés (tels que stockés)',
+    forMove: 'plaide pour le transfert',
+    againstMove: 'plaide contre le transfert',
+    caseTitle: 'Dossier {case} — {kind} du pack {pack} ({channel}), ouvert le {date}',
+    toServer: 'Vers le serveur de licences',
+    fromServer: 'depuis',
+    reasonLabel: 'motif',
+    waits: 'Pourquoi il attend un agent :',
+    decisionReason: 'Motif de la décision',
+    approve: 'Approuver et réattribuer',
+    reject: 'Refuser',
+    queue: 'File d’examen',
+    queueEmpty: 'Aucun dossier n’attend d’examen.',
+    queueLoading: 'Chargement de la file d’examen…',
+    refresh: 'Actualiser la file',
+  },
+});
+
+/** The clearinghouse's time: the demo clock when the server runs one, else this browser's (for "3 days ago"). */
+function useServerNow(): Date {
+  const demo = useLoad(() => call<DemoClock>('GET', '/demo/clock'));
+  return demo.data?.now ? new Date(demo.data.now) : new Date();
+}
+
+/** A case's evidence as sentences (src/core/case-evidence-texts.ts), the stored keys behind a disclosure. */
+function Evidence(props: { c: CaseView; now: Date }) {
+  const lang = useLang();
+  const t = T[lang];
+  const sentences = caseEvidenceSentences(props.c, props.now, lang);
   const rows: [string, string][] = [];
   const walk = (prefix: string, v: unknown) => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(prefix ? `${prefix}.${k}` : k, x);
-    } else rows.push([prefix, v === null || v === undefined ? '—' : Array.isArray(v) ? v.join(', ') || '—' : String(v)]);
+    } else rows.push([prefix, v === null || v === undefined ? '—' : Array.isArray(v) ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ') || '—' : String(v)]);
   };
-  walk('', props.evidence);
-  if (rows.length === 0) return <Empty>No evidence recorded.</Empty>;
+  walk('', props.c.evidence);
+  if (rows.length === 0) return <Empty>{t.noEvidence}</Empty>;
   return (
-    <dl class="facts evidence">
-      {rows.map(([k, v]) => (
-        <>
-          <dt>{k}</dt>
-          <dd class={/ServerId|serverId|target|source/.test(k) ? 'mono small' : undefined}>{v}</dd>
-        </>
-      ))}
-    </dl>
+    <>
+      {sentences.length === 0 ? (
+        <p class="hint">{t.noSentence}</p>
+      ) : (
+        <ul class="evidence-sentences" data-testid="evidence-sentences">
+          {sentences.map((s) => (
+            <li class={`tone-${s.tone}`}>
+              {s.text}
+              {s.tone === 'neutral' ? null : <span class="sr-only"> ({s.tone === 'for' ? t.forMove : t.againstMove})</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <details>
+        <summary>{t.raw}</summary>
+        <dl class="facts evidence">
+          {rows.map(([k, v]) => (
+            <>
+              <dt>{k}</dt>
+              <dd class={/ServerId|serverId|target|source/.test(k) ? 'mono small' : undefined}>{v}</dd>
+            </>
+          ))}
+        </dl>
+      </details>
+    </>
   );
 }
 
-function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
+function ReviewItem(props: PageProps & { c: CaseView; now: Date; onDecided: () => void }) {
   const c = props.c;
+  const t = useTexts(T);
   const id = useId('reason');
   const [reason, setReason] = useState('');
   const decide = useWrite(props, 'ch', (d: 'approve' | 'reject') => api<CaseAnswer>(props.keyring, 'ch', 'POST', `/cases/${encodeURIComponent(c.caseNumber)}/${d}`, { reason: reason.trim() }), (a) => {
@@ -62,31 +134,27 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
   });
   return (
     <article class="case" data-case={c.caseNumber} aria-labelledby={`${id}-title`}>
-      <h3 id={`${id}-title`}>
-        Case <span class="mono">{c.caseNumber}</span> — {c.kind} of pack {c.pack ?? '—'} ({c.channel}), opened {formatDate(c.createdAt)}
-      </h3>
+      <h3 id={`${id}-title`}>{fill(t.caseTitle, { case: c.caseNumber, kind: c.kind, pack: c.pack ?? '—', channel: c.channel, date: formatDate(c.createdAt) })}</h3>
       <p>
-        To license server <span class="mono small">{c.targetServerId ?? '—'}</span>
+        {t.toServer} <span class="mono small">{c.targetServerId ?? '—'}</span>
         {c.sourceServerId ? (
           <>
             {' '}
-            from <span class="mono small">{c.sourceServerId}</span>
+            {t.fromServer} <span class="mono small">{c.sourceServerId}</span>
           </>
         ) : null}
-        {c.reason ? ` — reason: ${c.reason}` : ''}
+        {c.reason ? ` — ${t.reasonLabel}: ${c.reason}` : ''}
       </p>
       <div>
-        <strong>Why it waits for an agent:</strong>
+        <strong>{t.waits}</strong>
         <ul>
           {awaiting(c).map((w) => (
             <li>{w}</li>
           ))}
         </ul>
       </div>
-      <details open>
-        <summary>Evidence</summary>
-        <Evidence evidence={c.evidence} />
-      </details>
+      <h4>{t.evidence}</h4>
+      <Evidence c={c} now={props.now} />
       {decide.result ? (
         <>
           <CaseOutcome c={decide.result.case} />
@@ -94,14 +162,14 @@ function ReviewItem(props: PageProps & { c: CaseView; onDecided: () => void }) {
         </>
       ) : (
         <form onSubmit={(e) => e.preventDefault()}>
-          <label for={id}>Reason for the decision</label>
+          <label for={id}>{t.decisionReason}</label>
           <textarea id={id} name="reason" rows={2} value={reason} onInput={(e) => setReason((e.currentTarget as HTMLTextAreaElement).value)} required />
           <div>
             <button type="button" disabled={!reason.trim() || decide.busy} onClick={() => void decide.go('approve')}>
-              Approve and reissue
+              {t.approve}
             </button>
             <button type="button" class="danger" disabled={!reason.trim() || decide.busy} onClick={() => void decide.go('reject')}>
-              Reject
+              {t.reject}
             </button>
           </div>
         </form>
@@ -243,17 +311,21 @@ export function AgentDesk(props: PageProps) {
     all.reload();
   };
   const [decided, setDecided] = useState<string[]>([]);
+  const t = useTexts(T);
+  const now = useServerNow();
   return (
     <>
-      <Card title="Review queue" id="review-queue">
+      <Card title={t.queue} id="review-queue">
         <Refusal error={queue.error} />
-        {queue.data && queue.data.cases.length === 0 && decided.length === 0 ? <Empty>No case waits for review.</Empty> : null}
+        {queue.loading && !queue.data ? <p class="hint" role="status">{t.queueLoading}</p> : null}
+        {queue.data && queue.data.cases.length === 0 && decided.length === 0 ? <Empty>{t.queueEmpty}</Empty> : null}
         {queue.data
           ? queue.data.cases.map((c) => (
               <ReviewItem
                 key={c.caseNumber}
                 {...props}
                 c={c}
+                now={now}
                 onDecided={() => {
                   setDecided((d) => [...d, c.caseNumber]);
                   all.reload();
@@ -262,7 +334,7 @@ export function AgentDesk(props: PageProps) {
             ))
           : null}
         <button type="button" class="secondary" onClick={reload}>
-          Refresh the queue
+          {t.refresh}
         </button>
       </Card>
       <PhoneActivation {...props} />
