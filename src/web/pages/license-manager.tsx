@@ -27,6 +27,7 @@ import { Badge, CarriedNote, Card, CodeField, ConfirmLoss, Copyable, Empty, form
 import { carry, useCarried } from '../carry';
 import { NextStep, useLoss } from '../guided';
 import { EventsCard, emptyProgramFields, ProgramInputs, programData, TokensCard, useWrite } from './shared';
+import { ServerTree } from './server-tree';
 
 
 
@@ -742,6 +743,7 @@ export function LicenseManager(props: PageProps) {
       {status.data ? (
         <>
           <Identity status={status.data} canWrite={canWrite} onCheckIn={() => void checkIn.go()} checkIn={checkIn} />
+          <ServerTree {...props} status={status.data} />
           {canWrite ? <ActivationWizard {...props} status={status.data} onDone={reload} /> : null}
           {canWrite ? <InstallLicenses {...props} onDone={reload} /> : null}
           <Card title="Key packs" id="key-packs">
