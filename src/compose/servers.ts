@@ -239,6 +239,7 @@ export async function startAllInOne(config: OpenCalConfig, io: CliIo, options: A
         `  demo mode       manual clock at ${demo.clock.now().toISOString()} (opencal clock advance 91d)`,
         `  demo org        ${demoData.orgId}   org token ${demoData.orgToken}`,
         `  demo agent      token ${demoData.agentToken}`,
+        `  demo tokens     saved in ${layout.demo} (orgToken, agentToken): paste them on the console's sign-in page`,
         `  demo pack       ${demoData.packNumber}: 10 device CALs, version 2019, Select agreement ${DEMO_AGREEMENT}, ${held ? 'installed on this license server' : 'not installed on this license server (reinstalled?)'} (details in ${layout.demo})`,
       );
     }

@@ -13,6 +13,7 @@ import { lazyPage } from './lazy';
 import { LicenseManager } from './pages/license-manager';
 import { Portal } from './pages/portal';
 import { SessionHostPage } from './pages/session-host';
+import { SignInHelp } from './pages/sign-in-help';
 import { Refusal, TextInput } from './ui';
 import { defineTexts, fill, LANGS, setLang, useLang, type Lang } from './i18n';
 
@@ -133,6 +134,7 @@ function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => vo
           Paste an API token. Each component (clearinghouse, license server, session host) has its own tokens; add one per role you hold — an organization,
           an agent, a license server administrator, a session host administrator. Tokens stay in this browser tab only and are never put in a URL.
         </p>
+        <SignInHelp />
         <form onSubmit={submit}>
           <TextInput label="API token" name="token" type="password" value={token} onInput={setToken} required placeholder="ocal_…" />
           <TextInput label="Label (optional)" name="label" value={label} onInput={setLabel} hint="How this token is named in the header, e.g. “Contoso admin”." />
