@@ -35,7 +35,7 @@ describe('case evidence as sentences', () => {
 
     expect(en).toEqual([
       'The old license server ABCDE-FGHJK-… last checked in 3 days ago (2025-03-07) and has not deactivated.',
-      'No deactivation receipt from the old license server ABCDE-FGHJK-….',
+      'The old license server ABCDE-FGHJK-… sent no deactivation receipt.',
       'The old license server still holds pack 7.',
       'The pack has not moved before.',
       'The pack and the new license server belong to the same organization (org_contoso).',
@@ -43,7 +43,7 @@ describe('case evidence as sentences', () => {
     ]);
     expect(fr).toEqual([
       'L’ancien serveur de licences ABCDE-FGHJK-… s’est manifesté pour la dernière fois il y a 3 jours (2025-03-07) et n’a pas été désactivé.',
-      'Aucun reçu de désactivation de l’ancien serveur de licences ABCDE-FGHJK-….',
+      'L’ancien serveur de licences ABCDE-FGHJK-… n’a envoyé aucun reçu de désactivation.',
       'L’ancien serveur de licences détient encore le pack 7.',
       'Le pack n’a jamais été transféré auparavant.',
       'Le pack et le nouveau serveur de licences appartiennent à la même organisation (org_contoso).',
@@ -101,7 +101,7 @@ describe('case evidence as sentences', () => {
     const ungranted = { kind: 'phantom', pack: null, evidence: { serverId: OLD, knownServer: false, reported: { pack: 9, seq: 1, issued: 0 }, problem: 'never granted', grantHolder: null, packExists: false } };
     expect(caseEvidenceSentences(ungranted, NOW, 'en').map((s) => s.text)).toEqual([
       'License server ABCDE-FGHJK-… reports pack 9 (grant 1), which the clearinghouse never granted.',
-      'The clearinghouse never activated license server ABCDE-FGHJK-….',
+      'License server ABCDE-FGHJK-… was never activated by the clearinghouse.',
     ]);
 
     const unmade = { kind: 'phantom', pack: null, evidence: { serverId: OLD, knownServer: true, claimed: { serial: 3, method: 'phone' }, activationsMade: [1, 2] } };

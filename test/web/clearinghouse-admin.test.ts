@@ -198,7 +198,7 @@ suite('every role has its pages: clearinghouse administrator, agent desk sentenc
     const day = servers.servers.find((s) => s.serverId === branchId)!.lastCheckInAt!.slice(0, 10);
     const short = shortServerId(branchId);
     await expect.poll(() => sentences.locator('li').allTextContents()).toContain(`The old license server ${short} last checked in today (${day}) and has not deactivated. (speaks against the move)`);
-    expect(await sentences.textContent()).toContain(`No deactivation receipt from the old license server ${short}.`);
+    expect(await sentences.textContent()).toContain(`The old license server ${short} sent no deactivation receipt.`);
     expect(await item.locator('details summary').textContent()).toBe('Recorded evidence (as stored)');
     expect(await item.locator('dl.evidence').isVisible()).toBe(false);
     await shots('agent-desk');
