@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type {
   AgentCreated,
+  AgentList,
   AuditCheckpointAnswer,
   AuditCheckpointVerifyAnswer,
   AuditVerifyAnswer,
@@ -134,6 +135,13 @@ export function chCommands(program: Command, ctx: CliContext): void {
       ctx,
       (target, _o, name: string) => call<AgentCreated>(target, 'POST', '/ch/v1/agents', { name }),
       (v) => `${lines([['agentId', v.agentId], ['token', v.token]])}\nThe agent token is shown once: keep it.`,
+    ),
+  );
+  clientCommand(agent.command('list').description('list agents (never their token: see ch tokens list)'), 'opencal ch agent list').action(
+    clientAction(
+      ctx,
+      (target) => call<AgentList>(target, 'GET', '/ch/v1/agents'),
+      (v) => table(['agent', 'name', 'created'], v.agents.map((a) => [a.id, a.name, a.createdAt])),
     ),
   );
 

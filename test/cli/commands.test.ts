@@ -44,6 +44,17 @@ describe('client commands against an all-in-one server', () => {
     expect(list.json.organizations.map((o: { name: string }) => o.name)).toContain('Fabrikam');
   });
 
+  it('creates an agent and lists the agents by name, never with their token', async () => {
+    const r = await cli(['ch', 'agent', 'create', 'Desk 2', '--json']);
+    expect(r.exit).toBe(0);
+    const list = await cli(['ch', 'agent', 'list', '--json']);
+    expect(list.exit).toBe(0);
+    expect(list.json.agents.map((a: { name: string }) => a.name).sort()).toEqual(['Demo agent', 'Desk 2']);
+    expect(list.stdout).not.toContain(r.json.token);
+    const text = await cli(['ch', 'agent', 'list']);
+    expect(text.stdout).toContain('Desk 2');
+  });
+
   it('records a pack and prints a 25-character pack key that code check recognizes', async () => {
     const r = await cli(['ch', 'pack', 'create', '--org', demo.orgId, '--type', 'user', '--version', '2022', '--program', 'select', '--count', '5', '--agreement', '7654321', '--json']);
     expect(r.exit).toBe(0);
