@@ -17,11 +17,12 @@ import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, Progra
 
 /** A code to read over the phone: numbered groups, large and monospaced, plus a copy button. */
 export function ReadBack(props: { label: string; code: string; testId?: string }) {
+  const d = useTexts(D);
   const groups = props.code.split('-');
   return (
     <div class="readback">
-      <div>{props.label} — read it back group by group:</div>
-      <ol class="groups" aria-label={`${props.label}, ${groups.length} groups`}>
+      <div>{fill(d.readBack, { label: props.label })}</div>
+      <ol class="groups" aria-label={fill(d.groupsAria, { label: props.label, n: groups.length })}>
         {groups.map((g) => (
           <li class="mono">{g}</li>
         ))}
@@ -71,6 +72,69 @@ const T = defineTexts({
     queueEmpty: 'Aucun dossier n’attend d’examen.',
     queueLoading: 'Chargement de la file d’examen…',
     refresh: 'Actualiser la file',
+  },
+});
+
+const D = defineTexts({
+  en: {
+    readBack: '{label} — read it back group by group:',
+    groupsAria: '{label}, {n} groups',
+    phoneActivation: 'Phone activation',
+    productId: 'Product ID the caller reads',
+    organization: 'Organization',
+    serverVersion: 'Server version',
+    firstName: 'First name',
+    lastName: 'Last name',
+    company: 'Company',
+    country: 'Country',
+    activate: 'Activate',
+    activated: 'License server {id} is activated.',
+    confirmation: 'Activation confirmation',
+    phoneReissue: 'Phone reissue',
+    reissueHint: 'The caller reinstalled their license server: reissue the pack to the new license server and invalidate the old activation.',
+    target: 'Migration code or new license server ID',
+    targetHint: '45-character migration code, or the 35-character license server ID the caller reads.',
+    migrationReason: 'Migration reason',
+    packKey: 'Pack key',
+    optionalEvidence: 'Optional evidence',
+    receipt: 'Deactivation receipt',
+    proof: 'Proof of purchase',
+    note: 'Reason (kept with the case and in the audit log)',
+    reissue: 'Reissue',
+    keyPackId: 'Key pack ID',
+    allCases: 'All cases',
+    noCases: 'No cases.',
+    casesLoading: 'Loading the cases…',
+  },
+  fr: {
+    readBack: '{label} — relisez-le groupe par groupe :',
+    groupsAria: '{label}, {n} groupes',
+    phoneActivation: 'Activation par téléphone',
+    productId: 'ID de produit que lit l’appelant',
+    organization: 'Organisation',
+    serverVersion: 'Version du serveur',
+    firstName: 'Prénom',
+    lastName: 'Nom',
+    company: 'Société',
+    country: 'Pays',
+    activate: 'Activer',
+    activated: 'Le serveur de licences {id} est activé.',
+    confirmation: 'Confirmation d’activation',
+    phoneReissue: 'Réattribution par téléphone',
+    reissueHint: 'L’appelant a réinstallé son serveur de licences : réattribuez le pack au nouveau serveur de licences et invalidez l’ancienne activation.',
+    target: 'Code de migration ou ID du nouveau serveur de licences',
+    targetHint: 'Code de migration de 45 caractères, ou l’ID de serveur de licences de 35 caractères que lit l’appelant.',
+    migrationReason: 'Motif de la migration',
+    packKey: 'Clé de pack',
+    optionalEvidence: 'Éléments facultatifs',
+    receipt: 'Reçu de désactivation',
+    proof: 'Preuve d’achat',
+    note: 'Motif (gardé avec le dossier et dans le journal d’audit)',
+    reissue: 'Réattribuer',
+    keyPackId: 'ID du pack de clés',
+    allCases: 'Tous les dossiers',
+    noCases: 'Aucun dossier.',
+    casesLoading: 'Chargement des dossiers…',
   },
 });
 
@@ -192,35 +256,36 @@ function PhoneActivation(props: PageProps) {
   );
   const set = (k: keyof typeof company) => (v: string) => setCompany({ ...company, [k]: v });
   const ready = productId.check?.state === 'valid' && org !== '';
+  const d = useTexts(D);
   return (
-    <Card title="Phone activation" id="phone-activation">
+    <Card title={d.phoneActivation} id="phone-activation">
       <form
         onSubmit={(e) => {
           e.preventDefault();
           if (ready) void act.go();
         }}
       >
-        <CodeField label="Product ID the caller reads" kinds="productId" name="productId" code={productId} onChange={setProductId} />
+        <CodeField label={d.productId} kinds="productId" name="productId" code={productId} onChange={setProductId} />
         <div class="row">
-          <Select label="Organization" name="orgId" value={org} options={orgList.map((o) => ({ value: o.id, label: `${o.name} (${o.id})` }))} onChange={setOrgId} />
-          <Select label="Server version" name="serverVersion" value={version} options={CAL_VERSIONS} onChange={setVersion} />
+          <Select label={d.organization} name="orgId" value={org} options={orgList.map((o) => ({ value: o.id, label: `${o.name} (${o.id})` }))} onChange={setOrgId} />
+          <Select label={d.serverVersion} name="serverVersion" value={version} options={CAL_VERSIONS} onChange={setVersion} />
         </div>
         <div class="row">
-          <TextInput label="First name" value={company.firstName} onInput={set('firstName')} required />
-          <TextInput label="Last name" value={company.lastName} onInput={set('lastName')} required />
-          <TextInput label="Company" value={company.company} onInput={set('company')} required />
-          <TextInput label="Country" value={company.country} onInput={set('country')} required />
+          <TextInput label={d.firstName} value={company.firstName} onInput={set('firstName')} required />
+          <TextInput label={d.lastName} value={company.lastName} onInput={set('lastName')} required />
+          <TextInput label={d.company} value={company.company} onInput={set('company')} required />
+          <TextInput label={d.country} value={company.country} onInput={set('country')} required />
         </div>
         <button type="submit" disabled={!ready || act.busy}>
-          Activate
+          {d.activate}
         </button>
       </form>
       <Refusal error={orgs.error} />
       <Refusal error={act.error} />
       {act.result ? (
         <div class="alert ok" role="status">
-          License server <span class="mono">{act.result.licenseServerId}</span> is activated.
-          <ReadBack label="Activation confirmation" code={act.result.confirmation} testId="phone-confirmation" />
+          {fill(d.activated, { id: act.result.licenseServerId })}
+          <ReadBack label={d.confirmation} code={act.result.confirmation} testId="phone-confirmation" />
         </div>
       ) : null}
     </Card>
@@ -250,9 +315,10 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
     props.onDone,
   );
   const ready = target.check?.state === 'valid' && packKey.check?.state === 'valid' && note.trim() !== '' && (receipt.value.trim() === '' || receipt.check?.state === 'valid');
+  const d = useTexts(D);
   return (
-    <Card title="Phone reissue" id="phone-reissue">
-      <p class="hint">The caller reinstalled their license server: reissue the pack to the new license server and invalidate the old activation.</p>
+    <Card title={d.phoneReissue} id="phone-reissue">
+      <p class="hint">{d.reissueHint}</p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -260,35 +326,35 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
         }}
       >
         <CodeField
-          label="Migration code or new license server ID"
+          label={d.target}
           kinds={['migrationCode', 'licenseServerId']}
           name="target"
           code={target}
           onChange={setTarget}
-          hint="45-character migration code, or the 35-character license server ID the caller reads."
+          hint={d.targetHint}
         />
         {byServerId ? (
           <Select
-            label="Migration reason"
+            label={d.migrationReason}
             name="migrationReason"
             value={migrationReason}
             options={MIGRATION_REASONS.map((r) => ({ value: r, label: r }))}
             onChange={setMigrationReason}
           />
         ) : null}
-        <CodeField label="Pack key" kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} />
+        <CodeField label={d.packKey} kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} />
         <CalInputs calType={cal.calType} calVersion={cal.calVersion} onChange={setCal} />
         <ProgramInputs value={program} onChange={setProgram} />
         <details>
-          <summary>Optional evidence</summary>
-          <CodeField label="Deactivation receipt" kinds="deactivationReceipt" name="receipt" code={receipt} onChange={setReceipt} />
-          <TextInput label="Proof of purchase" name="proofOfPurchase" value={proof} onInput={setProof} />
+          <summary>{d.optionalEvidence}</summary>
+          <CodeField label={d.receipt} kinds="deactivationReceipt" name="receipt" code={receipt} onChange={setReceipt} />
+          <TextInput label={d.proof} name="proofOfPurchase" value={proof} onInput={setProof} />
         </details>
-        <label for={noteId}>Reason (kept with the case and in the audit log)</label>
+        <label for={noteId}>{d.note}</label>
         <textarea id={noteId} name="note" rows={2} value={note} onInput={(e) => setNote((e.currentTarget as HTMLTextAreaElement).value)} required />
         <div>
           <button type="submit" disabled={!ready || go.busy}>
-            Reissue
+            {d.reissue}
           </button>
         </div>
       </form>
@@ -296,7 +362,7 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
       {go.result ? (
         <>
           <CaseOutcome c={go.result.case} />
-          {go.result.keyPackId ? <ReadBack label="Key pack ID" code={go.result.keyPackId} testId="reissue-key-pack-id" /> : null}
+          {go.result.keyPackId ? <ReadBack label={d.keyPackId} code={go.result.keyPackId} testId="reissue-key-pack-id" /> : null}
         </>
       ) : null}
     </Card>
@@ -312,6 +378,7 @@ export function AgentDesk(props: PageProps) {
   };
   const [decided, setDecided] = useState<string[]>([]);
   const t = useTexts(T);
+  const d = useTexts(D);
   const now = useServerNow();
   return (
     <>
@@ -339,9 +406,14 @@ export function AgentDesk(props: PageProps) {
       </Card>
       <PhoneActivation {...props} />
       <PhoneReissue {...props} onDone={reload} />
-      <Card title="All cases" id="all-cases">
+      <Card title={d.allCases} id="all-cases">
         <Refusal error={all.error} />
-        {all.data ? all.data.cases.length === 0 ? <Empty>No cases.</Empty> : <CaseTable cases={all.data.cases} /> : null}
+        {all.loading && !all.data ? (
+          <p class="hint" role="status">
+            {d.casesLoading}
+          </p>
+        ) : null}
+        {all.data ? all.data.cases.length === 0 ? <Empty>{d.noCases}</Empty> : <CaseTable cases={all.data.cases} /> : null}
       </Card>
     </>
   );
