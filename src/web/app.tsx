@@ -15,7 +15,7 @@ import { Portal } from './pages/portal';
 import { SessionHostPage } from './pages/session-host';
 import { SignInHelp } from './pages/sign-in-help';
 import { Refusal, TextInput } from './ui';
-import { defineTexts, fill, LANGS, setLang, useLang, type Lang } from './i18n';
+import { defineTexts, fill, LANGS, setLang, useLang, useTexts, type Lang } from './i18n';
 
 export interface PageProps {
   keyring: KeyringEntry[];
@@ -96,17 +96,57 @@ function describeGrants(e: KeyringEntry): string {
     .join(' · ');
 }
 
+const SIGN_IN = defineTexts({
+  en: {
+    title: 'Sign in',
+    intro:
+      'Paste an API token. Each component (clearinghouse, license server, session host) has its own tokens; add one per role you hold — an organization, an agent, a license server administrator, a session host administrator. Tokens stay in this browser tab only and are never put in a URL.',
+    token: 'API token',
+    label: 'Label (optional)',
+    labelHint: 'How this token is named in the header, e.g. “Contoso admin”.',
+    checking: 'Checking…',
+    already: 'This token is already signed in.',
+    unknown: 'No component of this server accepts this token (mistyped, revoked, or issued by another server). Paste the token again.',
+    signedIn: 'Signed-in tokens',
+    labelColumn: 'Label',
+    acceptedBy: 'Accepted by',
+    actions: 'Actions',
+    signOutOne: 'Sign out {label}',
+    remove: 'Remove',
+    continue: 'Continue',
+  },
+  fr: {
+    title: 'Connexion',
+    intro:
+      'Collez un jeton d’API. Chaque composant (centre d’échange, serveur de licences, hôte de session) a ses propres jetons ; ajoutez-en un par rôle que vous tenez — une organisation, un agent, un administrateur du serveur de licences, un administrateur de l’hôte de session. Les jetons restent dans cet onglet seulement et ne sont jamais mis dans une URL.',
+    token: 'Jeton d’API',
+    label: 'Libellé (facultatif)',
+    labelHint: 'Le nom de ce jeton dans l’en-tête, par exemple « Admin Contoso ».',
+    checking: 'Vérification…',
+    already: 'Ce jeton est déjà connecté.',
+    unknown: 'Aucun composant de ce serveur n’accepte ce jeton (mal saisi, révoqué, ou émis par un autre serveur). Collez le jeton à nouveau.',
+    signedIn: 'Jetons connectés',
+    labelColumn: 'Libellé',
+    acceptedBy: 'Accepté par',
+    actions: 'Actions',
+    signOutOne: 'Déconnecter {label}',
+    remove: 'Retirer',
+    continue: 'Continuer',
+  },
+});
+
 function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => void; onRemove: (i: number) => void; onContinue: () => void }) {
   const [token, setToken] = useState('');
   const [label, setLabel] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ code: string; message: string; status: number }>();
+  const w = useTexts(SIGN_IN);
   const submit = async (e: Event) => {
     e.preventDefault();
     const t = token.trim();
     if (!t) return;
     if (props.keyring.some((k) => k.token === t)) {
-      setError({ code: 'TOKEN_ALREADY_ADDED', message: 'This token is already signed in.', status: 0 });
+      setError({ code: 'TOKEN_ALREADY_ADDED', message: w.already, status: 0 });
       return;
     }
     setBusy(true);
@@ -116,7 +156,7 @@ function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => vo
     if (Object.keys(grants).length === 0) {
       setError({
         code: 'UNAUTHENTICATED',
-        message: 'No component of this server accepts this token (mistyped, revoked, or issued by another server). Paste the token again.',
+        message: w.unknown,
         status: 401,
       });
       return;
@@ -129,30 +169,27 @@ function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => vo
   return (
     <main id="main" tabIndex={-1}>
       <section class="card" aria-labelledby="signin-title">
-        <h2 id="signin-title">Sign in</h2>
-        <p class="hint">
-          Paste an API token. Each component (clearinghouse, license server, session host) has its own tokens; add one per role you hold — an organization,
-          an agent, a license server administrator, a session host administrator. Tokens stay in this browser tab only and are never put in a URL.
-        </p>
+        <h2 id="signin-title">{w.title}</h2>
+        <p class="hint">{w.intro}</p>
         <SignInHelp />
         <form onSubmit={submit}>
-          <TextInput label="API token" name="token" type="password" value={token} onInput={setToken} required placeholder="ocal_…" />
-          <TextInput label="Label (optional)" name="label" value={label} onInput={setLabel} hint="How this token is named in the header, e.g. “Contoso admin”." />
+          <TextInput label={w.token} name="token" type="password" value={token} onInput={setToken} required placeholder="ocal_…" />
+          <TextInput label={w.label} name="label" value={label} onInput={setLabel} hint={w.labelHint} />
           <button type="submit" disabled={busy || token.trim() === ''}>
-            {busy ? 'Checking…' : 'Sign in'}
+            {busy ? w.checking : w.title}
           </button>
         </form>
         <Refusal error={error} />
       </section>
       {props.keyring.length > 0 ? (
         <section class="card" aria-labelledby="keyring-title">
-          <h2 id="keyring-title">Signed-in tokens</h2>
+          <h2 id="keyring-title">{w.signedIn}</h2>
           <table>
             <thead>
               <tr>
-                <th scope="col">Label</th>
-                <th scope="col">Accepted by</th>
-                <th scope="col"><span class="sr-only">Actions</span></th>
+                <th scope="col">{w.labelColumn}</th>
+                <th scope="col">{w.acceptedBy}</th>
+                <th scope="col"><span class="sr-only">{w.actions}</span></th>
               </tr>
             </thead>
             <tbody>
@@ -161,8 +198,8 @@ function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => vo
                   <td>{k.label}</td>
                   <td class="grants">{describeGrants(k)}</td>
                   <td>
-                    <button type="button" class="secondary small" onClick={() => props.onRemove(i)} aria-label={`Sign out ${k.label}`}>
-                      Remove
+                    <button type="button" class="secondary small" onClick={() => props.onRemove(i)} aria-label={fill(w.signOutOne, { label: k.label })}>
+                      {w.remove}
                     </button>
                   </td>
                 </tr>
@@ -170,7 +207,7 @@ function SignIn(props: { keyring: KeyringEntry[]; onAdd: (e: KeyringEntry) => vo
             </tbody>
           </table>
           <button type="button" onClick={props.onContinue}>
-            Continue
+            {w.continue}
           </button>
         </section>
       ) : null}
