@@ -154,11 +154,12 @@ export function caseEvidenceSentences(c: CaseEvidenceInput, now: Date, lang: Lan
       else {
         const server = shortServerId(str(source['serverId']) ?? '—');
         const receipt = bool(source['receipt']) === true;
-        const deactivated = receipt || source['status'] === 'deactivated' ? t.hasDeactivated : t.hasNotDeactivated;
+        const gone = receipt || source['status'] === 'deactivated';
+        const deactivated = gone ? t.hasDeactivated : t.hasNotDeactivated;
         const lastCheckIn = instant(source['lastCheckIn']) ?? instant(e['sourceLastCheckIn']);
         const activatedAt = instant(source['activatedAt']) ?? instant(source['lastSeen']);
-        if (lastCheckIn) say(receipt ? 'for' : 'against', 'lastCheckIn', { server, ago: agoText(lastCheckIn, now, lang), date: dayOf(lastCheckIn), deactivated });
-        else if (activatedAt) say(receipt ? 'for' : 'against', 'neverCheckedIn', { server, ago: agoText(activatedAt, now, lang), date: dayOf(activatedAt), deactivated });
+        if (lastCheckIn) say(gone ? 'for' : 'against', 'lastCheckIn', { server, ago: agoText(lastCheckIn, now, lang), date: dayOf(lastCheckIn), deactivated });
+        else if (activatedAt) say(gone ? 'for' : 'against', 'neverCheckedIn', { server, ago: agoText(activatedAt, now, lang), date: dayOf(activatedAt), deactivated });
         const receiptAt = instant(source['receiptAt']);
         if (receipt) say('for', receiptAt ? 'receiptOn' : 'receipt', { server, ...(receiptAt ? { date: dayOf(receiptAt) } : {}) });
         else say('against', 'noReceipt', { server });

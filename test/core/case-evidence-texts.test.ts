@@ -64,6 +64,14 @@ describe('case evidence as sentences', () => {
     expect(caseEvidenceSentences(migration(source), NOW, 'fr')[1]!.text).toBe('Un reçu de désactivation signé par l’ancien serveur de licences ABCDE-FGHJK-… le 2025-03-08 est enregistré.');
   });
 
+  it('a source the clearinghouse knows as deactivated speaks for the move even without a receipt on record', () => {
+    const source = { ...silentSource, status: 'deactivated', receipt: false };
+    expect(caseEvidenceSentences(migration(source), NOW, 'en')[0]).toEqual({
+      tone: 'for',
+      text: 'The old license server ABCDE-FGHJK-… last checked in 3 days ago (2025-03-07) and has deactivated.',
+    });
+  });
+
   it('a source that never checked in is told by its activation; a pack without source, earlier moves, another organization, a bad proof and a revoked pack each have their sentence', () => {
     const never = { ...silentSource, lastSeen: '2025-03-09T08:00:00Z', lastCheckIn: null, activatedAt: '2025-03-09T08:00:00Z' };
     expect(caseEvidenceSentences(migration(never), NOW, 'en')[0]!.text).toBe('The old license server ABCDE-FGHJK-… has never checked in; it was activated yesterday (2025-03-09) and has not deactivated.');
