@@ -237,7 +237,7 @@ suite('every role has its pages: clearinghouse administrator, agent desk sentenc
     await expect.poll(() => page.getByTestId('token-list').locator('td', { hasText: 'organization Northwind' }).count()).toBe(1);
     await tabUntil('the revoke button of Northwind', async () => /^Revoke token \d+ \(organization Northwind\)$/.test(await focusedLabel()));
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-revoke');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-revoke');
     await tabUntil('the confirmation', async () => (await focusedLabel()) === 'Revoke the token');
     await page.keyboard.press('Space');
     await expect.poll(() => page.getByTestId('token-revoked').textContent()).toContain('(organization Northwind) is revoked');
