@@ -7,7 +7,6 @@ import { useEffect, useState } from 'preact/hooks';
 import { COMPONENT_NAMES, COMPONENTS, discoverGrants, loadKeyring, prefer, saveKeyring, type Component, type KeyringEntry } from './api';
 import { AlertsBanner } from './alerts-banner';
 import { AgentDesk } from './pages/agent-desk';
-import { ClearinghouseAdmin } from './pages/clearinghouse-admin';
 import { Diagnoser } from './pages/diagnoser';
 import { lazyPage } from './lazy';
 import { LicenseManager } from './pages/license-manager';
@@ -35,6 +34,8 @@ interface PageDef {
 
 // The dashboard and its charting library are fetched when it is first opened (docs/console.md, Bundle).
 const Dashboard = lazyPage(() => import('./pages/dashboard').then((m) => m.Dashboard));
+// the clearinghouse administrator's page is fetched when it is first opened: other roles never load it
+const ClearinghouseAdmin = lazyPage(() => import('./pages/clearinghouse-admin').then((m) => m.ClearinghouseAdmin));
 
 const has = (k: KeyringEntry[], c: Component, scopes?: string[]) => k.some((e) => e.grants[c] && (!scopes || scopes.includes(e.grants[c]!.scope)));
 
