@@ -10,6 +10,7 @@ import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, 
 import { forUpdate, fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
 import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/wire/license-server';
 import type { IssuedCursor, IssuedSort, IssuedSortKey } from '../core/issued-list';
+import { keyset } from '../storage/keyset';
 
 export type { IssuedStatus, KeyPackStatus };
 
@@ -631,15 +632,7 @@ export function sortValueOf(l: HeldLicense, key: IssuedSortKey): string | number
 /** One page of issued licenses, sorted, after a cursor (keyset) or an offset. */
 export async function listIssued(db: Db, f: IssuedPageQuery): Promise<HeldLicense[]> {
   const sort = f.sort ?? { key: 'issuedAt' as const, descending: false };
-  const column = sortColumn(sort.key);
-  const dir = sort.descending ? 'desc' : 'asc';
-  let q = filtered(issuedWithPack(db), f);
-  if (f.after) {
-    const { value, id } = f.after;
-    const beyond = sort.descending ? '<' : '>';
-    q = q.where((eb) => eb.or([eb(column, beyond, value), eb.and([eb(column, '=', value), eb('l.id', beyond, id)])]));
-  }
-  q = q.orderBy(column, dir).orderBy('l.id', dir).limit(f.limit ?? 10_000);
+  let q = keyset(filtered(issuedWithPack(db), f), { column: sortColumn(sort.key), id: 'l.id', descending: sort.descending, ...(f.after ? { after: f.after } : {}), limit: f.limit ?? 10_000 });
   if (f.offset && !f.after) q = q.offset(f.offset);
   return (await q.execute()).map(toIssued);
 }
