@@ -9,6 +9,7 @@ import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refusal, type Result } from '../core/result';
 import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
 import { principalOf, requireScope, type Principal } from '../http/auth';
+import { eventsRoute } from '../http/list-routes';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/clearinghouse';
@@ -534,17 +535,5 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     async (request, reply) => send(reply, await uc.verifyAgainstCheckpoint({ checkpoint: request.body.checkpoint })),
   );
 
-  app.get(
-    '/events',
-    {
-      preHandler: requireScope('ch:admin', 'ch:agent', 'readonly'),
-      schema: {
-        tags,
-        summary: "the clearinghouse's events",
-        querystring: Type.Object({ eventId: Type.Optional(Int()), afterId: Type.Optional(Int()), limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })) }),
-        response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request) => ({ events: await uc.events(request.query) }),
-  );
+  eventsRoute(app, { preHandler: requireScope('ch:admin', 'ch:agent', 'readonly'), tags, summary: "the clearinghouse's events", fileName: 'clearinghouse-events.csv', uc });
 }

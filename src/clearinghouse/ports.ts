@@ -3,7 +3,8 @@
  * component's dependencies (context.ts). Routes import this file's type, never module.ts; module.ts builds the
  * dependencies and calls `clearinghouseUseCases`.
  */
-import { queryEvents, type EventFilter } from '../events/event-log';
+import { eventsCsv, pageEvents, queryEvents, type EventFilter, type EventListFilter } from '../events/event-log';
+import type { PageRequest } from '../core/paged-list';
 import { activateAuto, activateByProductId, checkIn, deactivateAuto, deactivateByReceipt, holdings, reactivateAuto } from './activation.usecase';
 import { auditOf, currentCheckpoint, signCheckpoint, verifyAgainstCheckpoint, verifyAudit } from './audit.usecase';
 import { listServers } from './clearinghouse.repository';
@@ -62,6 +63,8 @@ export function clearinghouseUseCases(ctx: ChContext) {
     currentCheckpoint: () => currentCheckpoint(ctx),
     verifyAgainstCheckpoint: bind(ctx, verifyAgainstCheckpoint),
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.db, { ...filter, component: 'clearinghouse' }),
+    eventPage: (filter: Omit<EventListFilter, 'component'>, request: PageRequest) => pageEvents(ctx.db, { ...filter, component: 'clearinghouse' }, request),
+    eventsCsv: (filter: Omit<EventListFilter, 'component'>, request: Pick<PageRequest, 'sort' | 'order'>) => eventsCsv(ctx.db, { ...filter, component: 'clearinghouse' }, request),
   };
 }
 

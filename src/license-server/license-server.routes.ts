@@ -9,6 +9,7 @@ import { ISSUED_PAGE_MAX, ISSUED_SORTS, issuedSortOf } from '../core/issued-list
 import { refusal } from '../core/result';
 import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, REQUIRED_SCOPES, requireScope } from '../http/auth';
 import { HOST_SIGNATURE_HEADER } from '../trust/index';
+import { eventsRoute } from '../http/list-routes';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/license-server';
@@ -433,22 +434,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
   );
 
-  app.get(
-    '/events',
-    {
-      preHandler: reader,
-      schema: {
-        tags,
-        summary: "the license server's events",
-        querystring: Type.Object(
-          { eventId: Type.Optional(Int()), afterId: Type.Optional(Int()), limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })) },
-          { additionalProperties: false },
-        ),
-        response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request) => ({ events: await uc.events(request.query) }),
-  );
+  eventsRoute(app, { preHandler: reader, tags, summary: "the license server's events", fileName: 'license-server-events.csv', uc });
 
   // ---- the CAL decision dry run, for the diagnoser's probe through the session host ----------------------------
   app.post(

@@ -5,7 +5,8 @@
  * when it is over (the transaction runner does it, not each use case).
  */
 import type { IssuedSortName } from '../core/issued-list';
-import { queryEvents, type EventFilter } from '../events/event-log';
+import { eventsCsv, pageEvents, queryEvents, type EventFilter, type EventListFilter } from '../events/event-log';
+import type { PageRequest } from '../core/paged-list';
 import { ok } from '../core/result';
 import * as activation from './activation.usecase';
 import { checkIn } from './check-in.usecase';
@@ -69,6 +70,8 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
       return { preventUpgrade: s.preventUpgrade, allowListEnabled: s.allowListEnabled };
     },
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.db, { ...filter, component: 'license-server' }),
+    eventPage: (filter: Omit<EventListFilter, 'component'>, request: PageRequest) => pageEvents(ctx.db, { ...filter, component: 'license-server' }, request),
+    eventsCsv: (filter: Omit<EventListFilter, 'component'>, request: Pick<PageRequest, 'sort' | 'order'>) => eventsCsv(ctx.db, { ...filter, component: 'license-server' }, request),
   };
 }
 

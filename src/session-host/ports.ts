@@ -3,7 +3,8 @@
  * bound to the component's dependencies (context.ts). Routes import this file's type, never module.ts or the
  * repository; module.ts builds the dependencies and calls `sessionHostUseCases`.
  */
-import { queryEvents, type EventFilter } from '../events/event-log';
+import { eventsCsv, pageEvents, queryEvents, type EventFilter, type EventListFilter } from '../events/event-log';
+import type { PageRequest } from '../core/paged-list';
 import { connect } from './admission.usecase';
 import { currentGrace, effectiveConfig, emit, enroll, setLayer, status, type SetLayerInput } from './config.usecase';
 import type { SessionHostContext } from './context';
@@ -43,6 +44,8 @@ export function sessionHostUseCases(ctx: SessionHostContext) {
     recordNewDevicesLimited: (data: Parameters<typeof recordNewDevicesLimited>[1]) => recordNewDevicesLimited(ctx, data),
     recordReportedRefusal: (data: Parameters<typeof recordReportedRefusal>[1]) => recordReportedRefusal(ctx, data),
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.database.db, { ...filter, component: 'session-host' }),
+    eventPage: (filter: Omit<EventListFilter, 'component'>, request: PageRequest) => pageEvents(ctx.database.db, { ...filter, component: 'session-host' }, request),
+    eventsCsv: (filter: Omit<EventListFilter, 'component'>, request: Pick<PageRequest, 'sort' | 'order'>) => eventsCsv(ctx.database.db, { ...filter, component: 'session-host' }, request),
   };
 }
 

@@ -11,6 +11,7 @@ import { bearerOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope 
 import { errorBody, errorResponses, langOf, sendRefusal } from '../http/errors';
 import { counter } from '../http/metrics';
 import type { TypedApp } from '../http/server';
+import { eventsRoute } from '../http/list-routes';
 import * as Wire from '../core/wire/session-host';
 import { validateConnectInput, type ConnectInput } from './admission.usecase';
 import { authHeadersToConnectInput, encodeBundleHeader, GATE_HEADERS, GATE_ROUTE_SCOPES, NewDeviceLimiter } from './gate';
@@ -227,32 +228,7 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
       async (request) => ({ admissions: await uc.admissions(request.query) }),
     );
 
-    app.get(
-      '/events',
-      {
-        preHandler: reader,
-        schema: {
-          tags: ['session-host'],
-          summary: "the session host's events",
-          querystring: Type.Object({
-            eventId: Type.Optional(Int()),
-            afterId: Type.Optional(Int()),
-            limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })),
-          }),
-          response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        return {
-          events: await uc.events({
-            ...(q.eventId === undefined ? {} : { eventId: q.eventId }),
-            ...(q.afterId === undefined ? {} : { afterId: q.afterId }),
-            ...(q.limit === undefined ? {} : { limit: q.limit }),
-          }),
-        };
-      },
-    );
+    eventsRoute(app, { preHandler: reader, tags: ['session-host'], summary: "the session host's events", fileName: 'session-host-events.csv', uc });
 
     // ---- the probe: each listed license server's CAL decision for this host, issuing nothing ---------------------
     app.post(
