@@ -15,6 +15,7 @@ import { exportDocuments } from './export.usecase';
 import { listKeySet, revokeKey, rotateKeys, trustAnchor } from './keys.usecase';
 import { listHosts, registerHost, registryForServer, retireRegisteredHost } from './host-registry.usecase';
 import { installPack } from './install.usecase';
+import { casePage, casesCsv, serverPage, serversCsv } from './lists.usecase';
 import { approveCase, cases, getCase, rejectCase, submitMigration } from './migration.usecase';
 import { verifySignedRequest, type SignedAction } from './signed-request';
 import { listApiTokens, revokeApiToken } from './tokens.usecase';
@@ -37,6 +38,8 @@ export function clearinghouseUseCases(ctx: ChContext) {
     createPack: bind(ctx, createPack),
     packs: bind(ctx, packs),
     servers: (filter: { orgId?: string } = {}) => listServers(ctx.db, filter),
+    serverPage: bind(ctx, serverPage),
+    serversCsv: bind(ctx, serversCsv),
     activateAuto: bind(ctx, activateAuto),
     reactivateAuto: bind(ctx, reactivateAuto),
     deactivateAuto: bind(ctx, deactivateAuto),
@@ -57,6 +60,8 @@ export function clearinghouseUseCases(ctx: ChContext) {
     rejectCase: bind(ctx, rejectCase),
     getCase: bind(ctx, getCase),
     cases: bind(ctx, cases),
+    casePage: bind(ctx, casePage),
+    casesCsv: bind(ctx, casesCsv),
     verifyAudit: () => verifyAudit(ctx),
     auditOf: bind(ctx, auditOf),
     signCheckpoint: () => signCheckpoint(ctx),

@@ -17,7 +17,8 @@ import {
   revokeGateCredential,
 } from './gate-front-end.usecase';
 import { probeLicenseServers } from './probe.usecase';
-import { listAdmissions } from './session-host.repository';
+import { listAdmissions, type AdmissionListFilter } from './session-host.repository';
+import { admissionPage, admissionsCsv } from './admissions.usecase';
 import { refreshTrust } from './trust.usecase';
 
 export function sessionHostUseCases(ctx: SessionHostContext) {
@@ -34,6 +35,8 @@ export function sessionHostUseCases(ctx: SessionHostContext) {
     /** each listed license server's CAL decision for this host, issuing nothing. */
     probe: () => probeLicenseServers(ctx),
     admissions: (filter?: Parameters<typeof listAdmissions>[1]) => listAdmissions(ctx.database.db, filter),
+    admissionPage: (filter: AdmissionListFilter, request: PageRequest) => admissionPage(ctx, filter, request),
+    admissionsCsv: (filter: AdmissionListFilter, request: Pick<PageRequest, 'sort' | 'order'>) => admissionsCsv(ctx, filter, request),
     // ---- gate front ends (gate-front-end.usecase.ts)
     /** a gate front-end credential (token shown once) */
     createGateCredential: (label: string) => createGateCredential(ctx, label),
