@@ -73,6 +73,8 @@ export interface ListTableProps<Row> {
   onPage?: (index: number) => void;
   /** the first page's rows, each time it is read */
   onFirstPage?: (rows: Row[]) => void;
+  /** read the page shown again when this changes (after the page changed something) */
+  reloadKey?: number;
 }
 
 function queryOf(filters: ListTableProps<unknown>['filters'], extra: Record<string, string | undefined>): string {
@@ -122,7 +124,7 @@ export function ListTable<Row>(props: ListTableProps<Row>) {
     return () => {
       live = false;
     };
-  }, [tick, index, cursors[index], filterKey, sort, props.path, props.component]);
+  }, [tick, index, cursors[index], filterKey, sort, props.path, props.component, props.reloadKey]);
 
   useEffect(() => props.onPage?.(index), [index]);
 
