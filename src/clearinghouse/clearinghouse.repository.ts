@@ -9,6 +9,9 @@
  * taken after row locks (no lock-order inversion).
  */
 import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
+import type { CaseSortKey, ServerSortKey } from '../core/list-specs';
+import type { ListCursor, ListSort } from '../core/paged-list';
+import { keyset } from '../storage/keyset';
 import type { CaseKind } from '../core/wire/clearinghouse';
 import { auditHash, canonicalJson, type AuditRecord } from '../core/clearinghouse-rules';
 import type { ProgramData } from '../core/clearinghouse-rules';
@@ -284,6 +287,44 @@ export async function listServers(db: ChDb, filter: { orgId?: string } = {}): Pr
   let q = db.selectFrom('ch_servers').selectAll().orderBy('created_at').orderBy('server_id');
   if (filter.orgId !== undefined) q = q.where('org_id', '=', filter.orgId);
   return (await q.execute()).map(serverFromRow);
+}
+
+/** What the paged list of servers filters by (GET /ch/v1/servers). */
+export interface ServerListFilter {
+  orgId?: string;
+  status?: ActivationStatus;
+}
+
+/** One read of a paged list: its sort, at most `limit` rows, after the cursor's row. */
+export interface PageRead<K extends string> {
+  sort: ListSort<K>;
+  limit: number;
+  after?: ListCursor<K>;
+}
+
+function serversFiltered(db: ChDb, f: ServerListFilter) {
+  let q = db.selectFrom('ch_servers').selectAll();
+  if (f.orgId !== undefined) q = q.where('org_id', '=', f.orgId);
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  return q;
+}
+
+/** The sort column of the servers list: a server that never checked in sorts as '' (first), so a cursor can name it. */
+const SERVER_COLUMNS = {
+  activatedAt: 'activated_at',
+  serverId: 'server_id',
+  status: 'status',
+  certificateExpiresAt: 'certificate_expires_at',
+  lastCheckInAt: sql<string>`coalesce(last_check_in_at, '')`,
+} as const;
+
+export async function readServers(db: ChDb, f: ServerListFilter, page: PageRead<ServerSortKey>): Promise<ServerRecord[]> {
+  const { sort, limit, after } = page;
+  return (await keyset(serversFiltered(db, f), { column: SERVER_COLUMNS[sort.key], id: 'server_id', descending: sort.descending, limit, ...(after ? { after } : {}) }).execute()).map(serverFromRow);
+}
+
+export async function countServers(db: ChDb, f: ServerListFilter): Promise<number> {
+  return toNumber((await serversFiltered(db, f).clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirst())?.n);
 }
 
 export async function insertActivation(
@@ -800,6 +841,39 @@ export async function listCases(db: ChDb, filter: { orgId?: string; status?: Cas
   if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
   if (filter.pack !== undefined) q = q.where('pack_number', '=', filter.pack);
   return (await q.execute()).map(caseFromRow);
+}
+
+/** What the paged list of cases filters by (GET /ch/v1/cases): `server` is the source or the target. */
+export interface CaseListFilter {
+  orgId?: string;
+  status?: CaseStatus;
+  kind?: CaseKind;
+  server?: string;
+  /** created at or after / before these times (ISO-8601). */
+  since?: string;
+  until?: string;
+}
+
+function casesFiltered(db: ChDb, f: CaseListFilter) {
+  let q = db.selectFrom('ch_cases').selectAll();
+  if (f.orgId !== undefined) q = q.where('org_id', '=', f.orgId);
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.kind !== undefined) q = q.where('kind', '=', f.kind);
+  if (f.server !== undefined) q = q.where((eb) => eb.or([eb('source_server_id', '=', f.server!), eb('target_server_id', '=', f.server!)]));
+  if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
+  if (f.until !== undefined) q = q.where('created_at', '<', f.until);
+  return q;
+}
+
+const CASE_COLUMNS = { number: 'number', createdAt: 'created_at', status: 'status', kind: 'kind' } as const;
+
+export async function readCases(db: ChDb, f: CaseListFilter, page: PageRead<CaseSortKey>): Promise<CaseRecord[]> {
+  const { sort, limit, after } = page;
+  return (await keyset(casesFiltered(db, f), { column: CASE_COLUMNS[sort.key], id: 'number', descending: sort.descending, limit, ...(after ? { after } : {}) }).execute()).map(caseFromRow);
+}
+
+export async function countCases(db: ChDb, f: CaseListFilter): Promise<number> {
+  return toNumber((await casesFiltered(db, f).clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirst())?.n);
 }
 
 /** The latest approved case that moved this pack to this server. */

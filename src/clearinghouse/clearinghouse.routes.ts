@@ -7,8 +7,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
 import { refusal, type Result } from '../core/result';
-import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
+import { ACTIVATION_STATUSES, CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
 import { principalOf, requireScope, type Principal } from '../http/auth';
+import { CASE_SORTS, SERVER_SORTS } from '../core/list-specs';
+import { eventsRoute, listResponse, PAGE_DESCRIPTION, pageQuery, sendCsv, sendPage } from '../http/list-routes';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/clearinghouse';
@@ -187,10 +189,34 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     return { packs: await uc.packs(p.scope === 'ch:org' ? { orgId: p.subject } : {}) };
   });
 
-  app.get('/servers', { preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'), schema: { tags, summary: 'license servers known to the clearinghouse (an organization sees its own)', response: { 200: Wire.ServerList, ...errorResponses(401, 403) } } }, async (request) => {
-    const p = principalOf(request);
-    return { servers: await uc.servers(p.scope === 'ch:org' ? { orgId: p.subject } : {}) };
-  });
+  app.get(
+    '/servers',
+    {
+      preHandler: requireScope('ch:admin', 'ch:agent', 'ch:org'),
+      schema: {
+        tags,
+        summary: 'license servers known to the clearinghouse, paged (an organization sees its own)',
+        description: PAGE_DESCRIPTION,
+        querystring: Type.Object(
+          {
+            organization: Type.Optional(Text(64, { description: "an organization's servers (an organization's own token sees only its own)" })),
+            status: Type.Optional(literals(ACTIVATION_STATUSES)),
+            ...pageQuery(SERVER_SORTS),
+          },
+          { additionalProperties: false },
+        ),
+        response: listResponse(Wire.ServerList),
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const q = request.query;
+      const orgId = p.scope === 'ch:org' ? p.subject : q.organization;
+      const filter = { ...(orgId !== undefined ? { orgId } : {}), ...(q.status ? { status: q.status } : {}) };
+      if (q.format === 'csv') return sendCsv(reply, 'license-servers.csv', uc.serversCsv(filter, { sort: q.sort, order: q.order }));
+      return sendPage(reply, await uc.serverPage(filter, { sort: q.sort, order: q.order, cursor: q.cursor, limit: q.limit }), (servers) => ({ servers }));
+    },
+  );
 
   app.get(
     '/servers/:serverId/export',
@@ -408,14 +434,37 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
       preHandler: requireScope('ch:org', 'ch:agent', 'ch:admin'),
       schema: {
         tags,
-        summary: 'cases with their status and evidence (the review queue: ?status=pending)',
-        querystring: Type.Object({ status: Type.Optional(literals(CASE_STATUSES)), kind: Type.Optional(literals(Wire.CASE_KINDS)) }),
-        response: { 200: Wire.CaseList, ...errorResponses(400, 401, 403) },
+        summary: 'cases with their status and evidence, paged (the review queue: ?status=pending)',
+        description: PAGE_DESCRIPTION,
+        querystring: Type.Object(
+          {
+            status: Type.Optional(literals(CASE_STATUSES)),
+            kind: Type.Optional(literals(Wire.CASE_KINDS)),
+            organization: Type.Optional(Text(64, { description: "an organization's cases (an organization's own token sees only its own)" })),
+            server: Type.Optional(Text(64, { description: 'cases whose source or target is this license server' })),
+            from: Type.Optional(Type.String({ format: 'date-time', description: 'opened at or after this time' })),
+            to: Type.Optional(Type.String({ format: 'date-time', description: 'opened before this time' })),
+            ...pageQuery(CASE_SORTS),
+          },
+          { additionalProperties: false },
+        ),
+        response: listResponse(Wire.CaseList),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const p = principalOf(request);
-      return { cases: await uc.cases({ ...request.query, ...(p.scope === 'ch:org' ? { orgId: p.subject } : {}) }) };
+      const q = request.query;
+      const orgId = p.scope === 'ch:org' ? p.subject : q.organization;
+      const filter = {
+        ...(orgId !== undefined ? { orgId } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.server ? { server: q.server } : {}),
+        ...(q.from ? { since: new Date(q.from).toISOString() } : {}),
+        ...(q.to ? { until: new Date(q.to).toISOString() } : {}),
+      };
+      if (q.format === 'csv') return sendCsv(reply, 'cases.csv', uc.casesCsv(filter, { sort: q.sort, order: q.order }));
+      return sendPage(reply, await uc.casePage(filter, { sort: q.sort, order: q.order, cursor: q.cursor, limit: q.limit }), (cases) => ({ cases }));
     },
   );
 
@@ -538,17 +587,5 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
     async (request, reply) => send(reply, await uc.verifyAgainstCheckpoint({ checkpoint: request.body.checkpoint })),
   );
 
-  app.get(
-    '/events',
-    {
-      preHandler: requireScope('ch:admin', 'ch:agent', 'readonly'),
-      schema: {
-        tags,
-        summary: "the clearinghouse's events",
-        querystring: Type.Object({ eventId: Type.Optional(Int()), afterId: Type.Optional(Int()), limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })) }),
-        response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request) => ({ events: await uc.events(request.query) }),
-  );
+  eventsRoute(app, { preHandler: requireScope('ch:admin', 'ch:agent', 'readonly'), tags, summary: "the clearinghouse's events", fileName: 'clearinghouse-events.csv', uc });
 }

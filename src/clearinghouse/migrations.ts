@@ -292,4 +292,13 @@ export const clearinghouseMigrations: Record<string, Migration> = {
       await db.schema.createIndex('ch_activation_claims_server').on('ch_activation_claims').columns(['server_id', 'status']).execute();
     },
   },
+  // Paged lists (GET /ch/v1/cases and /servers): each sort and the organization filter read an index in order.
+  ch_0004_lists_paging: {
+    async up(db) {
+      await db.schema.createIndex('ch_cases_org_number').on('ch_cases').columns(['org_id', 'number']).execute();
+      await db.schema.createIndex('ch_cases_created').on('ch_cases').columns(['created_at', 'number']).execute();
+      await db.schema.createIndex('ch_servers_activated').on('ch_servers').columns(['activated_at', 'server_id']).execute();
+      await db.schema.createIndex('ch_servers_status').on('ch_servers').columns(['status', 'server_id']).execute();
+    },
+  },
 };

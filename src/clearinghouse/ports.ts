@@ -3,7 +3,8 @@
  * component's dependencies (context.ts). Routes import this file's type, never module.ts; module.ts builds the
  * dependencies and calls `clearinghouseUseCases`.
  */
-import { queryEvents, type EventFilter } from '../events/event-log';
+import { eventsCsv, pageEvents, queryEvents, type EventFilter, type EventListFilter } from '../events/event-log';
+import type { PageRequest } from '../core/paged-list';
 import { activateAuto, activateByProductId, checkIn, deactivateAuto, deactivateByReceipt, holdings, reactivateAuto } from './activation.usecase';
 import { auditOf, currentCheckpoint, signCheckpoint, verifyAgainstCheckpoint, verifyAudit } from './audit.usecase';
 import { listServers } from './clearinghouse.repository';
@@ -14,6 +15,7 @@ import { exportDocuments } from './export.usecase';
 import { listKeySet, revokeKey, rotateKeys, trustAnchor } from './keys.usecase';
 import { listHosts, registerHost, registryForServer, retireRegisteredHost } from './host-registry.usecase';
 import { installPack } from './install.usecase';
+import { casePage, casesCsv, serverPage, serversCsv } from './lists.usecase';
 import { approveCase, cases, getCase, rejectCase, submitMigration } from './migration.usecase';
 import { verifySignedRequest, type SignedAction } from './signed-request';
 import { listApiTokens, revokeApiToken } from './tokens.usecase';
@@ -37,6 +39,8 @@ export function clearinghouseUseCases(ctx: ChContext) {
     createPack: bind(ctx, createPack),
     packs: bind(ctx, packs),
     servers: (filter: { orgId?: string } = {}) => listServers(ctx.db, filter),
+    serverPage: bind(ctx, serverPage),
+    serversCsv: bind(ctx, serversCsv),
     activateAuto: bind(ctx, activateAuto),
     reactivateAuto: bind(ctx, reactivateAuto),
     deactivateAuto: bind(ctx, deactivateAuto),
@@ -57,12 +61,16 @@ export function clearinghouseUseCases(ctx: ChContext) {
     rejectCase: bind(ctx, rejectCase),
     getCase: bind(ctx, getCase),
     cases: bind(ctx, cases),
+    casePage: bind(ctx, casePage),
+    casesCsv: bind(ctx, casesCsv),
     verifyAudit: () => verifyAudit(ctx),
     auditOf: bind(ctx, auditOf),
     signCheckpoint: () => signCheckpoint(ctx),
     currentCheckpoint: () => currentCheckpoint(ctx),
     verifyAgainstCheckpoint: bind(ctx, verifyAgainstCheckpoint),
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.db, { ...filter, component: 'clearinghouse' }),
+    eventPage: (filter: Omit<EventListFilter, 'component'>, request: PageRequest) => pageEvents(ctx.db, { ...filter, component: 'clearinghouse' }, request),
+    eventsCsv: (filter: Omit<EventListFilter, 'component'>, request: Pick<PageRequest, 'sort' | 'order'>) => eventsCsv(ctx.db, { ...filter, component: 'clearinghouse' }, request),
   };
 }
 

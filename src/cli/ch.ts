@@ -15,7 +15,6 @@ import type {
   AuditCheckpointVerifyAnswer,
   AuditVerifyAnswer,
   CaseAnswer,
-  CaseList,
   CaseView,
   ConfirmationAnswer,
   DocumentsFile,
@@ -25,14 +24,16 @@ import type {
   OrgCreated,
   OrganizationList,
   PackCreated,
+  ServerView,
   SignedList,
   TrustAnchor,
 } from '../core/wire/clearinghouse';
 import { parseCaseNumber } from '../core/clearinghouse-rules';
-import { refuse, type Result } from '../core/result';
+import { ok, refuse, type Result } from '../core/result';
 import type { RevocationListPayload } from '../core/protocol';
-import { CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
+import { ACTIVATION_STATUSES, CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, MIGRATION_REASONS, PROGRAMS } from '../core/vocabulary';
 import type { CliContext } from './io';
+import { addPageOptions, pageFooter, readList } from './paged';
 import { hostRegistryCommands, tokenCommands } from './tokens';
 import {
   addCompanyOptions,
@@ -193,13 +194,33 @@ export function chCommands(program: Command, ctx: CliContext): void {
     ),
   );
 
-  clientCommand(ch.command('servers').description('license servers known to the clearinghouse'), 'opencal ch servers').action(
-    clientAction(
-      ctx,
-      (target) => call<{ servers: Record<string, unknown>[] }>(target, 'GET', '/ch/v1/servers'),
-      (v) => table(['license server', 'org', 'status', 'method', 'last seen'], v.servers.map((s) => [s['serverId'], s['orgId'], s['status'], s['method'], s['lastSeenAt']])),
-    ),
-  );
+  addPageOptions(
+    clientCommand(ch.command('servers').description('license servers known to the clearinghouse, a page at a time (--all for every page, --csv for the whole list)'), [
+      'opencal ch servers --status activated --limit 100',
+      'opencal ch servers --org org-contoso --csv > servers.csv',
+    ]),
+  )
+    .option('--org <id>', "only this organization's servers (an organization token sees only its own)")
+    .addOption(choice('--status <status>', 'only servers with this status', ACTIVATION_STATUSES))
+    .action(
+      clientAction(
+        ctx,
+        async (target, o: Opts) => {
+          const q = new URLSearchParams();
+          if (typeof o['org'] === 'string') q.set('organization', o['org']);
+          if (typeof o['status'] === 'string') q.set('status', o['status']);
+          const r = await readList<ServerView>(target, `/ch/v1/servers?${q.toString()}`, 'servers', o);
+          return r.ok ? ok(r.value.csv !== undefined ? r.value : { servers: r.value.rows, total: r.value.total, ...(r.value.nextCursor ? { nextCursor: r.value.nextCursor } : {}) }) : r;
+        },
+        (v) =>
+          'csv' in v && typeof v.csv === 'string'
+            ? v.csv
+            : 'servers' in v
+              ? table(['license server', 'org', 'status', 'method', 'last check-in'], v.servers.map((s) => [s.serverId, s.orgId, s.status, s.method, s.lastCheckInAt])) +
+                pageFooter({ rows: v.servers, total: v.total, ...(v.nextCursor ? { nextCursor: v.nextCursor } : {}) }, ctx.io.lang)
+              : '',
+      ),
+    );
 
   clientCommand(
     ch
@@ -230,21 +251,35 @@ export function chCommands(program: Command, ctx: CliContext): void {
     );
 
   // ---------------------------------------------------------------- cases
-  clientCommand(ch.command('cases').description('cases (migrations, reissues) with their status: the review queue is --status pending'), [
-    'opencal ch cases --status pending --token $AGENT_TOKEN',
-  ])
+  addPageOptions(
+    clientCommand(ch.command('cases').description('cases (migrations, reissues) with their status, a page at a time: the review queue is --status pending'), [
+      'opencal ch cases --status pending --token $AGENT_TOKEN',
+      'opencal ch cases --server XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX --all',
+    ]),
+  )
     .addOption(choice('--status <status>', 'only cases with this status', CASE_STATUSES))
+    .option('--org <id>', "only this organization's cases (an organization token sees only its own)")
+    .option('--server <id>', 'only cases whose source or target is this license server')
     .action(
       clientAction(
         ctx,
-        (target, o: Opts) => call<CaseList>(target, 'GET', `/ch/v1/cases${typeof o['status'] === 'string' ? `?status=${o['status']}` : ''}`),
+        async (target, o: Opts) => {
+          const q = new URLSearchParams();
+          if (typeof o['status'] === 'string') q.set('status', o['status']);
+          if (typeof o['org'] === 'string') q.set('organization', o['org']);
+          if (typeof o['server'] === 'string') q.set('server', o['server']);
+          const r = await readList<CaseView>(target, `/ch/v1/cases?${q.toString()}`, 'cases', o);
+          return r.ok ? ok(r.value.csv !== undefined ? r.value : { cases: r.value.rows, total: r.value.total, ...(r.value.nextCursor ? { nextCursor: r.value.nextCursor } : {}) }) : r;
+        },
         (v) =>
-          v.cases.length === 0
-            ? 'No cases.'
-            : table(
-                ['case', 'status', 'kind', 'pack', 'from', 'to', 'created'],
-                v.cases.map((c) => [c.caseNumber, c.status, c.kind, c.pack, c.sourceServerId, c.targetServerId, c.createdAt]),
-              ),
+          'csv' in v && typeof v.csv === 'string'
+            ? v.csv
+            : !('cases' in v) || v.cases.length === 0
+              ? 'No cases.'
+              : table(
+                  ['case', 'status', 'kind', 'pack', 'from', 'to', 'created'],
+                  v.cases.map((c) => [c.caseNumber, c.status, c.kind, c.pack, c.sourceServerId, c.targetServerId, c.createdAt]),
+                ) + pageFooter({ rows: v.cases, total: v.total, ...(v.nextCursor ? { nextCursor: v.nextCursor } : {}) }, ctx.io.lang),
       ),
     );
 

@@ -7,10 +7,12 @@
  */
 import type { HostEnrolment, RefreshReport, SessionHostStatus } from '../core/wire/session-host';
 import type { Command } from 'commander';
-import { refuse, type Result } from '../core/result';
+import { ADMISSION_OUTCOMES } from '../core/list-specs';
+import { ok, refuse, type Result } from '../core/result';
 import { CONFIG_LAYERS, LICENSING_MODES, type ConfigLayer } from '../core/vocabulary';
 import { emitCollector } from '../core/windows-config';
 import type { CliContext } from './io';
+import { addPageOptions, pageFooter, readList } from './paged';
 import { call, callText, choice, clientAction, clientCommand, lines, table, type Opts, type Target } from './request';
 
 function renderStatus(s: SessionHostStatus): string {
@@ -127,26 +129,35 @@ export function hostCommands(program: Command, ctx: CliContext): void {
     'opencal host refresh',
   ).action(clientAction(ctx, (target) => call<RefreshReport>(target, 'POST', '/sh/v1/refresh'), showRefresh));
 
-  clientCommand(host.command('admissions').description('recent admissions and refusals of devices'), 'opencal host admissions --outcome refused')
-    .addOption(choice('--outcome <outcome>', 'only admitted or refused', ['admitted', 'refused']))
-    .option('--device <name>', 'one device')
+  addPageOptions(
+    clientCommand(host.command('admissions').description('admissions and refusals of devices, newest first, a page at a time'), [
+      'opencal host admissions --outcome refused',
+      'opencal host admissions --outcome grace --all',
+    ]),
+  )
+    .addOption(choice('--outcome <outcome>', 'admitted (on a CAL or in grace), cal, grace or refused', ADMISSION_OUTCOMES))
+    .option('--device <name>', 'one device (name or hardware ID)')
+    .option('--user <name>', 'one user')
     .action(
       clientAction(
         ctx,
-        (target, o: Opts) => {
+        async (target, o: Opts) => {
           const q = new URLSearchParams();
           if (typeof o['outcome'] === 'string') q.set('outcome', o['outcome']);
           if (typeof o['device'] === 'string') q.set('device', o['device']);
-          const qs = q.toString();
-          return call<{ admissions: Record<string, unknown>[] }>(target, 'GET', `/sh/v1/admissions${qs ? `?${qs}` : ''}`);
+          if (typeof o['user'] === 'string') q.set('user', o['user']);
+          const r = await readList<Record<string, unknown>>(target, `/sh/v1/admissions?${q.toString()}`, 'admissions', o);
+          return r.ok ? ok(r.value.csv !== undefined ? r.value : { admissions: r.value.rows, total: r.value.total, ...(r.value.nextCursor ? { nextCursor: r.value.nextCursor } : {}) }) : r;
         },
         (v) =>
-          v.admissions.length === 0
-            ? 'No admissions yet.'
-            : table(
-                ['at', 'device', 'outcome', 'basis / code', 'kind'],
-                v.admissions.map((a) => [a['at'], a['device'], a['outcome'] ?? (a['admitted'] ? (a['basis'] === 'grace' ? 'admitted WITHOUT CAL' : 'admitted') : 'refused'), a['basis'] === 'grace' ? 'grace period only' : (a['basis'] ?? a['code']), a['kind'] ?? a['calKind']]),
-              ),
+          'csv' in v && typeof v.csv === 'string'
+            ? v.csv
+            : !('admissions' in v) || v.admissions.length === 0
+              ? 'No admissions yet.'
+              : table(
+                  ['at', 'device', 'outcome', 'basis / code', 'kind'],
+                  v.admissions.map((a) => [a['at'], a['device'], a['outcome'] ?? (a['admitted'] ? (a['basis'] === 'grace' ? 'admitted WITHOUT CAL' : 'admitted') : 'refused'), a['basis'] === 'grace' ? 'grace period only' : (a['basis'] ?? a['code']), a['kind'] ?? a['calKind']]),
+                ) + pageFooter({ rows: v.admissions, total: v.total, ...(v.nextCursor ? { nextCursor: v.nextCursor } : {}) }, ctx.io.lang),
       ),
     );
 }

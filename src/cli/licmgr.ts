@@ -24,9 +24,10 @@ import type {
 } from '../core/wire/license-server';
 import type { Command } from 'commander';
 import { ISSUED_SORTS } from '../core/issued-list';
-import { refuse, type Result } from '../core/result';
+import { ok, refuse, type Result } from '../core/result';
 import { CAL_KINDS, CAL_TYPES, MIGRATION_REASONS, REACTIVATION_REASONS } from '../core/vocabulary';
 import type { CliContext, CliIo } from './io';
+import { addPageOptions, pageFooter, readList } from './paged';
 import { tokenCommands } from './tokens';
 import {
   addCompanyOptions,
@@ -426,8 +427,29 @@ export function licmgrCommands(program: Command, ctx: CliContext): void {
       (v) => `${lines([['join token', v.joinToken], ['host', v.name]])}\nOn the session host: opencal host enroll --license-server URL --join-token ${v.joinToken}`,
     ),
   );
-  clientCommand(hosts.command('list').description('enrolled session hosts and the allow-list'), 'opencal licmgr hosts list').action(
-    clientAction(ctx, (target) => call<unknown>(target, 'GET', '/ls/v1/hosts'), (v) => JSON.stringify(v, null, 2)),
+  addPageOptions(
+    clientCommand(hosts.command('list').description('enrolled session hosts, a page at a time, and the allow-list'), ['opencal licmgr hosts list', 'opencal licmgr hosts list --name rdsh --all']),
+  )
+    .option('--name <words>', 'hosts whose name holds these words')
+    .action(
+    clientAction(
+      ctx,
+      async (target, o: Opts): Promise<Result<{ csv: string } | (Omit<HostList, 'limit' | 'sort'>)>> => {
+        const list = await readList<HostList['hosts'][number]>(target, `/ls/v1/hosts?${typeof o['name'] === 'string' ? new URLSearchParams({ name: o['name'] }).toString() : ''}`, 'hosts', o);
+        if (!list.ok) return list;
+        if (list.value.csv !== undefined) return ok({ csv: list.value.csv });
+        const allow = await call<HostList>(target, 'GET', '/ls/v1/hosts?limit=1');
+        if (!allow.ok) return allow;
+        const { rows, total, nextCursor } = list.value;
+        return ok({ allowListEnabled: allow.value.allowListEnabled, allowList: allow.value.allowList, hosts: rows, total, ...(nextCursor ? { nextCursor } : {}) });
+      },
+      (v) =>
+        'csv' in v && typeof v.csv === 'string'
+          ? v.csv
+          : 'hosts' in v
+            ? `${lines([['allow-list', v.allowListEnabled ? v.allowList.join(', ') || '(empty)' : 'off']])}\n${v.hosts.length === 0 ? 'No session hosts enrolled.' : table(['host', 'enrolled', 'allowed'], v.hosts.map((h) => [h.name, h.enrolledAt, h.allowed ? 'yes' : 'no']))}${pageFooter({ rows: v.hosts, total: v.total, ...(v.nextCursor ? { nextCursor: v.nextCursor } : {}) }, ctx.io.lang)}`
+            : '',
+    ),
   );
   // The "RDS Endpoint Servers" allow-list: add or remove one session host, keeping the rest of the list.
   const changeAllowList = (add: boolean) => async (target: Target, _o: unknown, name: string) => {

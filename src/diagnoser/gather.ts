@@ -108,11 +108,15 @@ async function readLicenseServer(o: GatherOptions, url: string, listed: boolean,
     if (packs.ok) server.keyPacks = listOf(packs.value, 'keyPacks', 'packs').flatMap((k) => keyPackFromView(k) ?? []);
   }
   // The status carries no revoke budget: it is computed from the revoked CALs, by the license server's rule.
-  const revoked = await call<IssuedList>('/issued?status=revoked&calType=device');
-  if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, listOf(revoked.value, 'issued'), o.clock.now());
-  const hosts = await call<HostList>('/hosts');
+  const revoked = await allPages<IssuedList>(call, '/issued?status=revoked&calType=device', 'issued');
+  if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, revoked.value, o.clock.now());
+  // The allow-list comes whole with any page of hosts: one row is enough.
+  const hosts = await call<HostList>('/hosts?limit=1');
   if (hosts.ok) server.hostsAllowList = hostsAllowListFrom(hosts.value, hostName);
   const events = await readEvents(url, `${LS}/events`, token, 'license-server', o);
+  // The last rebuild may be older than the latest events: its own event is read by id.
+  const rebuilds = await readEvents(url, `${LS}/events`, token, 'license-server', { ...o, eventLimit: 1 }, 'eventId=9104');
+  for (const e of rebuilds) if (!events.some((x) => x.seq === e.seq && x.at === e.at)) events.push(e);
   // A rebuild is known from its event (9104) when the status does not carry it.
   if (server.rebuiltAt === undefined) {
     const rebuilt = rebuiltAtFrom(events);
@@ -132,17 +136,39 @@ async function readClearinghouse(o: GatherOptions): Promise<ComponentReading<Obs
   }
   ch.reachable = true;
   ch.packs = listOf(packs.value, 'packs').flatMap((p) => packFromView(p) ?? []);
-  const cases = await call<CaseList>('/cases');
-  if (cases.ok) ch.cases = listOf(cases.value, 'cases').flatMap((c) => caseFromView(c) ?? []);
-  const servers = await call<ServerList>('/servers');
-  if (servers.ok) ch.servers = listOf(servers.value, 'servers').flatMap((s) => serverRecordFromView(s) ?? []);
+  const cases = await allPages<CaseList>(call, '/cases', 'cases');
+  if (cases.ok) ch.cases = cases.value.flatMap((c) => caseFromView(c) ?? []);
+  const servers = await allPages<ServerList>(call, '/servers', 'servers');
+  if (servers.ok) ch.servers = servers.value.flatMap((s) => serverRecordFromView(s) ?? []);
   // The clearinghouse's own events are for agents and admins; an organization token is refused, which is fine.
   const events = await readEvents(url, `${CH}/events`, o.clearinghouseToken, 'clearinghouse', o);
   return { observed: ch, events };
 }
 
-async function readEvents(url: string, path: string, token: string | undefined, component: EventComponent, o: Pick<GatherOptions, 'eventLimit' | 'timeoutMs'>): Promise<ObservedEvent[]> {
-  const r = await callJson<EventList>(url, 'GET', `${path}?limit=${o.eventLimit ?? 200}`, { token, timeoutMs: o.timeoutMs });
+/**
+ * Every row of a paged list (core/paged-list.ts), page after page: a list longer than one page is read whole, not
+ * cut at its first page. Bounded, so that a server answering pages without end cannot hold the diagnosis.
+ */
+async function allPages<L>(call: <T>(path: string) => Promise<Result<T, Refusal>>, path: string, key: string): Promise<Result<unknown[], Refusal>> {
+  const rows: unknown[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const r = await call<L>(`${path}${sep}limit=${PAGE_ROWS}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (!r.ok) return page === 0 ? r : ok(rows);
+    rows.push(...listOf(r.value, key));
+    const next = (r.value as { nextCursor?: unknown }).nextCursor;
+    if (typeof next !== 'string') break;
+    cursor = next;
+  }
+  return ok(rows);
+}
+
+const PAGE_ROWS = 1000;
+const MAX_PAGES = 200;
+
+async function readEvents(url: string, path: string, token: string | undefined, component: EventComponent, o: Pick<GatherOptions, 'eventLimit' | 'timeoutMs'>, filter = ''): Promise<ObservedEvent[]> {
+  const r = await callJson<EventList>(url, 'GET', `${path}?limit=${o.eventLimit ?? 200}${filter ? `&${filter}` : ''}`, { token, timeoutMs: o.timeoutMs });
   if (!r.ok) return [];
   return listOf(r.value, 'events').flatMap((e) => eventFromRecord(e, component, url) ?? []);
 }

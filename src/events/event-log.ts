@@ -2,7 +2,11 @@
  * The event log store (DESIGN §6): one `events` table per component database, written with the change it
  * records. Pass the transaction (`trx`) the change runs in: the event commits or rolls back with it.
  */
-import type { Generated, Kysely } from 'kysely';
+import { sql, type Generated, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { EVENT_LIST, type EventSortKey } from '../core/list-specs';
+import { csvStream, readAll, readPage, sortOf, type Page, type PageRequest, type PageSource } from '../core/paged-list';
+import type { Result } from '../core/result';
+import { keyset } from '../storage/keyset';
 import {
   eventDefinition,
   renderEventMessage,
@@ -102,30 +106,93 @@ export async function recordEvent(db: Kysely<any>, event: NewEvent): Promise<Rec
   return toRecorded({ id: inserted.id, ...row });
 }
 
-export async function queryEvents(db: Kysely<any>, filter: EventFilter = {}): Promise<RecordedEvent[]> {
-  const limit = Math.min(Math.max(Math.floor(filter.limit ?? 100), 1), 1000);
-  const order = filter.order ?? (filter.afterId !== undefined ? 'oldest' : 'newest');
-  let query = (db as Kysely<Tables>).selectFrom('events').selectAll();
-  if (filter.component !== undefined) query = query.where('component', '=', filter.component);
+/** What a paged read of the event log filters by (GET <prefix>/events, the events page). */
+export interface EventListFilter {
+  component?: EventComponent | readonly EventComponent[];
+  channel?: string;
+  eventId?: number | readonly number[];
+  level?: EventLevel | readonly EventLevel[];
+  /** ISO-8601 or Date, inclusive. */
+  since?: string | Date;
+  /** ISO-8601 or Date, exclusive. */
+  until?: string | Date;
+  /** words the message holds, whatever their case. */
+  text?: string;
+  /** only events recorded after this id (what a live view polls with). */
+  afterId?: number;
+}
+
+type EventQuery = SelectQueryBuilder<Tables, 'events', EventsTable>;
+
+function filtered(query: EventQuery, filter: EventListFilter): EventQuery | undefined {
+  const list = <T>(v: T | readonly T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? [...(v as T[])] : [v as T]);
+  const components = list(filter.component);
+  const ids = list(filter.eventId);
+  const levels = list(filter.level);
+  if (components?.length === 0 || ids?.length === 0 || levels?.length === 0) return undefined;
+  if (components) query = query.where('component', 'in', components);
   if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
-  if (filter.eventId !== undefined) {
-    const ids = typeof filter.eventId === 'number' ? [filter.eventId] : [...filter.eventId];
-    if (ids.length === 0) return [];
-    query = query.where('event_id', 'in', ids);
-  }
-  if (filter.level !== undefined) {
-    const levels = typeof filter.level === 'string' ? [filter.level] : [...filter.level];
-    if (levels.length === 0) return [];
-    query = query.where('level', 'in', levels);
-  }
+  if (ids) query = query.where('event_id', 'in', ids);
+  if (levels) query = query.where('level', 'in', levels);
   if (filter.since !== undefined) query = query.where('at', '>=', isoOf(filter.since));
   if (filter.until !== undefined) query = query.where('at', '<', isoOf(filter.until));
   if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+  if (filter.text !== undefined && filter.text !== '') {
+    // lower() on both sides: SQLite's LIKE ignores case, PostgreSQL's does not; the wildcards a person types are text.
+    const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(sql<boolean>`lower(message) like ${pattern} escape '\\'`);
+  }
+  return query;
+}
+
+export async function queryEvents(db: Kysely<any>, filter: EventFilter = {}): Promise<RecordedEvent[]> {
+  const limit = Math.min(Math.max(Math.floor(filter.limit ?? 100), 1), 1000);
+  const order = filter.order ?? (filter.afterId !== undefined ? 'oldest' : 'newest');
+  const query = filtered((db as Kysely<Tables>).selectFrom('events').selectAll(), filter);
+  if (!query) return [];
   const rows = await query
     .orderBy('id', order === 'oldest' ? 'asc' : 'desc')
     .limit(limit)
     .execute();
   return rows.map(toRecorded);
+}
+
+const EVENT_COLUMNS: Record<EventSortKey, string> = { at: 'at', eventId: 'event_id', level: 'level' };
+
+function eventSource(db: Kysely<any>, filter: EventListFilter): PageSource<EventSortKey, RecordedEvent> {
+  const base = () => filtered((db as Kysely<Tables>).selectFrom('events').selectAll(), filter);
+  return {
+    async read(sort, limit, after) {
+      const query = base();
+      if (!query) return [];
+      const rows = await keyset(query, { column: EVENT_COLUMNS[sort.key], id: 'id', descending: sort.descending, limit, ...(after ? { after } : {}) }).execute();
+      return rows.map(toRecorded);
+    },
+    async count() {
+      const query = base();
+      if (!query) return 0;
+      const row = await query.clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    valueOf: (e, key) => (key === 'at' ? e.at : key === 'eventId' ? e.eventId : e.level),
+    idOf: (e) => e.id,
+  };
+}
+
+/**
+ * One page of the event log, newest first unless asked otherwise, with the count of every event the filter
+ * matches and the cursor of the next page. Following a live log (`afterId`) reads oldest first unless asked.
+ */
+export async function pageEvents(db: Kysely<any>, filter: EventListFilter, request: PageRequest): Promise<Result<Page<RecordedEvent>>> {
+  const asked = filter.afterId !== undefined && request.sort === undefined && request.order === undefined ? { ...request, order: 'asc' as const } : request;
+  return readPage(EVENT_LIST, asked, eventSource(db, filter));
+}
+
+export const EVENT_CSV_COLUMNS = ['id', 'at', 'component', 'channel', 'eventId', 'level', 'message', 'data'] as const satisfies readonly (keyof RecordedEvent)[];
+
+/** The CSV of every event the filter matches, in the page's sort, streamed. */
+export function eventsCsv(db: Kysely<any>, filter: EventListFilter, request: Pick<PageRequest, 'sort' | 'order'>): AsyncGenerator<string> {
+  return csvStream(EVENT_CSV_COLUMNS, readAll(sortOf(EVENT_LIST, request.sort, request.order), eventSource(db, filter)));
 }
 
 function isoOf(value: string | Date): string {

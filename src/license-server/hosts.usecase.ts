@@ -24,6 +24,11 @@ import {
   withdrawJoinToken,
 } from './host-keys.repository';
 import * as repo from './license-server.repository';
+import { HOST_LIST, type HostSortKey } from '../core/list-specs';
+import { csvStream, readAll, readPage, sortOf, type PageRequest, type PageSource } from '../core/paged-list';
+import type { HostList } from '../core/wire/license-server';
+
+type HostView = HostList['hosts'][number];
 
 function hashJoinToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -207,20 +212,36 @@ export async function authenticateHost(
   return ok({ name: key.name, hostId });
 }
 
-export async function listHosts(ctx: LicenseServerContext) {
+/** The session hosts' list as the route answers it: a page of hosts, each allowed or not, and the whole allow-list. */
+async function hostSource(ctx: LicenseServerContext, filter: repo.HostListFilter) {
   const server = await repo.getServer(ctx.db);
   const allowList = await repo.getAllowList(ctx.db);
-  const hosts = await repo.listHosts(ctx.db);
   const allowed = new Set(allowList.map((n) => n.toLowerCase()));
-  return {
-    allowListEnabled: server.allowListEnabled,
-    allowList,
-    hosts: hosts.map((h) => ({
-      name: h.name,
-      enrolledAt: h.enrolledAt.toISOString(),
-      allowed: !server.allowListEnabled || allowed.has(h.name.toLowerCase()),
-    })),
+  const view = (h: { name: string; enrolledAt: Date }): HostView => ({
+    name: h.name,
+    enrolledAt: h.enrolledAt.toISOString(),
+    allowed: !server.allowListEnabled || allowed.has(h.name.toLowerCase()),
+  });
+  const source: PageSource<HostSortKey, HostView> = {
+    read: async (sort, limit, after) => (await repo.readHosts(ctx.db, filter, { sort, limit, ...(after ? { after } : {}) })).map(view),
+    count: () => repo.countHosts(ctx.db, filter),
+    valueOf: (h, key) => h[key],
+    idOf: (h) => h.name,
   };
+  return { allowListEnabled: server.allowListEnabled, allowList, source };
+}
+
+export async function listHosts(ctx: LicenseServerContext, filter: repo.HostListFilter = {}, request: PageRequest = {}): Promise<Result<HostList>> {
+  const { allowListEnabled, allowList, source } = await hostSource(ctx, filter);
+  const page = await readPage(HOST_LIST, request, source);
+  if (!page.ok) return page;
+  const { rows, ...rest } = page.value;
+  return ok({ allowListEnabled, allowList, hosts: rows, ...rest });
+}
+
+export async function* hostsCsv(ctx: LicenseServerContext, filter: repo.HostListFilter, request: Pick<PageRequest, 'sort' | 'order'>): AsyncGenerator<string> {
+  const { source } = await hostSource(ctx, filter);
+  yield* csvStream(['name', 'enrolledAt', 'allowed'] as const, readAll(sortOf(HOST_LIST, request.sort, request.order), source));
 }
 
 export async function setAllowList(ctx: LicenseServerContext, input: { enabled: boolean; hosts: string[] }): Promise<Result<{ allowListEnabled: boolean; allowList: string[] }>> {

@@ -7,15 +7,8 @@ import { type LicenseServerContext } from './context';
 import * as repo from './license-server.repository';
 import type { HeldLicense } from './license-server.repository';
 import type { IssuedPage, IssuedView } from '../core/wire/license-server';
-import {
-  decodeIssuedCursor,
-  encodeIssuedCursor,
-  ISSUED_PAGE_DEFAULT,
-  issuedSortName,
-  issuedSortOf,
-  type IssuedCursor,
-  type IssuedSortName,
-} from '../core/issued-list';
+import { ISSUED_LIST, ISSUED_PAGE_DEFAULT, ISSUED_PAGE_MAX, issuedSortOf, type IssuedSortKey, type IssuedSortName } from '../core/issued-list';
+import { csvLine, csvStream, readAll, readPage, type PageSource } from '../core/paged-list';
 import type { PerUserReport, RevokeAnswer as RevokeResult } from '../core/wire/license-server';
 
 export type { IssuedView };
@@ -40,70 +33,43 @@ export interface IssuedPageRequest extends repo.IssuedFilter {
   offset?: number;
 }
 
+function issuedSource(ctx: LicenseServerContext, filter: repo.IssuedFilter, offset?: number): PageSource<IssuedSortKey, HeldLicense> {
+  return {
+    read: (sort, limit, after) => repo.listIssued(ctx.db, { ...filter, sort, limit, ...(after ? { after } : offset ? { offset } : {}) }),
+    count: () => repo.countIssuedMatching(ctx.db, filter),
+    valueOf: repo.sortValueOf,
+    idOf: (l) => l.id,
+  };
+}
+
 /**
  * One page of issued licenses with the count of all that match and the cursor of the next page: a list is never
  * cut without saying so (`total` and `nextCursor`).
  */
 export async function pageIssued(ctx: LicenseServerContext, request: IssuedPageRequest): Promise<Result<IssuedPage>> {
-  const sort = issuedSortOf(request.sort);
-  let after: IssuedCursor | undefined;
-  if (request.cursor !== undefined) {
-    const c = decodeIssuedCursor(request.cursor, sort);
-    if (!c.ok) return c;
-    after = c.value;
-  }
-  const limit = request.limit ?? ISSUED_PAGE_DEFAULT;
-  const { sort: _s, cursor: _c, limit: _l, offset, ...filter } = request;
-  // One more row than the page tells whether another page follows.
-  const rows = await repo.listIssued(ctx.db, { ...filter, sort, limit: limit + 1, ...(after ? { after } : {}), ...(offset ? { offset } : {}) });
-  const total = await repo.countIssuedMatching(ctx.db, filter);
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const more = rows.length > limit && last !== undefined;
-  return ok({
-    issued: page.map(issuedView),
-    total,
-    limit,
-    sort: issuedSortName(sort),
-    ...(more ? { nextCursor: encodeIssuedCursor({ sort, value: repo.sortValueOf(last, sort.key), id: last.id }) } : {}),
-  });
+  const { sort, cursor, limit, offset, ...filter } = request;
+  const page = await readPage(ISSUED_LIST, { sort, cursor, limit }, issuedSource(ctx, filter, offset), { max: ISSUED_PAGE_MAX, fallback: ISSUED_PAGE_DEFAULT });
+  if (!page.ok) return page;
+  const { rows, ...rest } = page.value;
+  return ok({ issued: rows.map(issuedView), ...rest });
 }
 
 /** Every issued license the filter matches, in pages read one after the other (the CSV export streams them). */
 export async function* allIssued(ctx: LicenseServerContext, filter: repo.IssuedFilter, sortName?: IssuedSortName): AsyncGenerator<IssuedView[]> {
-  const sort = issuedSortOf(sortName);
-  let after: IssuedCursor | undefined;
-  for (;;) {
-    const rows = await repo.listIssued(ctx.db, { ...filter, sort, limit: CSV_BATCH, ...(after ? { after } : {}) });
-    if (rows.length > 0) yield rows.map(issuedView);
-    const last = rows[rows.length - 1];
-    if (rows.length < CSV_BATCH || !last) return;
-    after = { sort, value: repo.sortValueOf(last, sort.key), id: last.id };
-  }
+  for await (const rows of readAll(issuedSortOf(sortName), issuedSource(ctx, filter))) yield rows.map(issuedView);
 }
 
-const CSV_BATCH = 5000;
-
-const CSV_COLUMNS: (keyof IssuedView)[] = [
+const CSV_COLUMNS: (keyof IssuedView & string)[] = [
   'id', 'kind', 'calType', 'calVersion', 'pack', 'device', 'hwid', 'user', 'host', 'issuedAt', 'expiresAt', 'validated', 'status', 'revokedAt', 'overAllocated',
 ];
 
-function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let s = String(value);
-  // A cell starting with = + - @ would be a formula in a spreadsheet.
-  if (/^[=+\-@]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function issuedCsv(rows: IssuedView[]): string {
-  return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+  return [CSV_COLUMNS.join(',') + '\n', ...rows.map((r) => csvLine(CSV_COLUMNS, r))].join('');
 }
 
 /** The CSV export of every matching row, header first, streamed page by page (large lists never sit in memory). */
-export async function* issuedCsvStream(ctx: LicenseServerContext, filter: repo.IssuedFilter, sort?: IssuedSortName): AsyncGenerator<string> {
-  yield CSV_COLUMNS.join(',') + '\n';
-  for await (const rows of allIssued(ctx, filter, sort)) yield rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',') + '\n').join('');
+export function issuedCsvStream(ctx: LicenseServerContext, filter: repo.IssuedFilter, sort?: IssuedSortName): AsyncGenerator<string> {
+  return csvStream(CSV_COLUMNS, allIssued(ctx, filter, sort));
 }
 
 /** The answer of its route, from the wire contract (core/wire/license-server.ts). */

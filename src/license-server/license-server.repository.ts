@@ -10,6 +10,9 @@ import type { ActivationMethod, ActivationStatus, CalKind, CalType, CalVersion, 
 import { forUpdate, fromBool, fromIso, fromJson, sql, toJson, toNumber } from '../storage/dialect';
 import type { IssuedStatus, KeyPackStatus, KeyPackView } from '../core/wire/license-server';
 import type { IssuedCursor, IssuedSort, IssuedSortKey } from '../core/issued-list';
+import { keyset } from '../storage/keyset';
+import type { HostSortKey } from '../core/list-specs';
+import type { ListCursor, ListSort } from '../core/paged-list';
 
 export type { IssuedStatus, KeyPackStatus };
 
@@ -631,15 +634,7 @@ export function sortValueOf(l: HeldLicense, key: IssuedSortKey): string | number
 /** One page of issued licenses, sorted, after a cursor (keyset) or an offset. */
 export async function listIssued(db: Db, f: IssuedPageQuery): Promise<HeldLicense[]> {
   const sort = f.sort ?? { key: 'issuedAt' as const, descending: false };
-  const column = sortColumn(sort.key);
-  const dir = sort.descending ? 'desc' : 'asc';
-  let q = filtered(issuedWithPack(db), f);
-  if (f.after) {
-    const { value, id } = f.after;
-    const beyond = sort.descending ? '<' : '>';
-    q = q.where((eb) => eb.or([eb(column, beyond, value), eb.and([eb(column, '=', value), eb('l.id', beyond, id)])]));
-  }
-  q = q.orderBy(column, dir).orderBy('l.id', dir).limit(f.limit ?? 10_000);
+  let q = keyset(filtered(issuedWithPack(db), f), { column: sortColumn(sort.key), id: 'l.id', descending: sort.descending, ...(f.after ? { after: f.after } : {}), limit: f.limit ?? 10_000 });
   if (f.offset && !f.after) q = q.offset(f.offset);
   return (await q.execute()).map(toIssued);
 }
@@ -693,6 +688,29 @@ export async function upsertHost(db: Db, name: string, tokenId: string, at: Date
 export async function listHosts(db: Db): Promise<{ name: string; enrolledAt: Date; lastSeenAt?: Date }[]> {
   const rows = await db.selectFrom('ls_hosts').selectAll().orderBy('name').execute();
   return rows.map((r) => ({ name: r.name, enrolledAt: fromIso(r.enrolled_at), lastSeenAt: fromIso(r.last_seen_at) }));
+}
+
+/** What the paged list of session hosts filters by (GET /ls/v1/hosts): words of the name, whatever their case. */
+export interface HostListFilter {
+  name?: string;
+}
+
+function hostsFiltered(db: Db, f: HostListFilter) {
+  let q = db.selectFrom('ls_hosts').selectAll();
+  if (f.name) q = q.where(sql<boolean>`lower(name) like ${`%${f.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
+  return q;
+}
+
+const HOST_COLUMNS = { name: 'name', enrolledAt: 'enrolled_at' } as const;
+
+export async function readHosts(db: Db, f: HostListFilter, page: { sort: ListSort<HostSortKey>; limit: number; after?: ListCursor<HostSortKey> }): Promise<{ name: string; enrolledAt: Date }[]> {
+  const { sort, limit, after } = page;
+  const rows = await keyset(hostsFiltered(db, f), { column: HOST_COLUMNS[sort.key], id: 'name', descending: sort.descending, limit, ...(after ? { after } : {}) }).execute();
+  return rows.map((r) => ({ name: r.name, enrolledAt: fromIso(r.enrolled_at) }));
+}
+
+export async function countHosts(db: Db, f: HostListFilter): Promise<number> {
+  return toNumber((await hostsFiltered(db, f).clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirst())?.n);
 }
 
 export async function getAllowList(db: Db): Promise<string[]> {

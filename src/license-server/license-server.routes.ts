@@ -9,6 +9,8 @@ import { ISSUED_PAGE_MAX, ISSUED_SORTS, issuedSortOf } from '../core/issued-list
 import { refusal } from '../core/result';
 import { principalOf, recordAuthFailure, refuseIfTooManyAuthFailures, REQUIRED_SCOPES, requireScope } from '../http/auth';
 import { HOST_SIGNATURE_HEADER } from '../trust/index';
+import { HOST_SORTS } from '../core/list-specs';
+import { eventsRoute, listResponse, PAGE_DESCRIPTION, pageQuery, sendCsv } from '../http/list-routes';
 import { errorResponses, sendRefusal } from '../http/errors';
 import type { TypedApp } from '../http/server';
 import * as Wire from '../core/wire/license-server';
@@ -308,8 +310,25 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
   );
 
-  app.get('/hosts', { preHandler: admin, schema: { tags, summary: 'enrolled session hosts and the allow-list', response: { 200: Wire.HostList, ...errorResponses(401, 403) } } }, async () =>
-    uc.listHosts(),
+  app.get(
+    '/hosts',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'enrolled session hosts, paged, and the whole allow-list',
+        description: PAGE_DESCRIPTION,
+        querystring: Type.Object({ name: Type.Optional(Text(253, { description: 'words of the host name, whatever their case' })), ...pageQuery(HOST_SORTS) }, { additionalProperties: false }),
+        response: listResponse(Wire.HostList),
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const filter = q.name ? { name: q.name } : {};
+      if (q.format === 'csv') return sendCsv(reply, 'session-hosts.csv', uc.hostsCsv(filter, { sort: q.sort, order: q.order }));
+      const r = await uc.listHosts(filter, { sort: q.sort, order: q.order, cursor: q.cursor, limit: q.limit });
+      return r.ok ? r.value : sendRefusal(reply, r.error);
+    },
   );
 
   app.put(
@@ -433,22 +452,7 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
     },
   );
 
-  app.get(
-    '/events',
-    {
-      preHandler: reader,
-      schema: {
-        tags,
-        summary: "the license server's events",
-        querystring: Type.Object(
-          { eventId: Type.Optional(Int()), afterId: Type.Optional(Int()), limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })) },
-          { additionalProperties: false },
-        ),
-        response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
-      },
-    },
-    async (request) => ({ events: await uc.events(request.query) }),
-  );
+  eventsRoute(app, { preHandler: reader, tags, summary: "the license server's events", fileName: 'license-server-events.csv', uc });
 
   // ---- the CAL decision dry run, for the diagnoser's probe through the session host ----------------------------
   app.post(

@@ -134,4 +134,10 @@ export const licenseServerMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Paged list of session hosts (GET /ls/v1/hosts): sorted by enrolment time through an index.
+  ls_0008_lists_paging: {
+    async up(db) {
+      await db.schema.createIndex('ls_hosts_enrolled').on('ls_hosts').columns(['enrolled_at', 'name']).execute();
+    },
+  },
 };

@@ -5,7 +5,8 @@
  * when it is over (the transaction runner does it, not each use case).
  */
 import type { IssuedSortName } from '../core/issued-list';
-import { queryEvents, type EventFilter } from '../events/event-log';
+import { eventsCsv, pageEvents, queryEvents, type EventFilter, type EventListFilter } from '../events/event-log';
+import type { PageRequest } from '../core/paged-list';
 import { ok } from '../core/result';
 import * as activation from './activation.usecase';
 import { checkIn } from './check-in.usecase';
@@ -43,7 +44,8 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
     refreshHostRegistry: () => hosts.refreshHostRegistry(ctx),
     tokens: (filter: { includeRevoked?: boolean } = {}) => hosts.listLicenseServerTokens(ctx, filter),
     revokeToken: (id: string) => hosts.revokeLicenseServerToken(ctx, id),
-    listHosts: () => hosts.listHosts(ctx),
+    listHosts: (filter?: repo.HostListFilter, request?: PageRequest) => hosts.listHosts(ctx, filter, request),
+    hostsCsv: (filter: repo.HostListFilter, request: Pick<PageRequest, 'sort' | 'order'>) => hosts.hostsCsv(ctx, filter, request),
     setAllowList: (input: { enabled: boolean; hosts: string[] }) => hosts.setAllowList(ctx, input),
     listIssued: (filter: repo.IssuedPageQuery) => issued.listIssued(ctx, filter),
     pageIssued: (request: issued.IssuedPageRequest) => issued.pageIssued(ctx, request),
@@ -69,6 +71,8 @@ export function licenseServerUseCases(ctx: LicenseServerContext) {
       return { preventUpgrade: s.preventUpgrade, allowListEnabled: s.allowListEnabled };
     },
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.db, { ...filter, component: 'license-server' }),
+    eventPage: (filter: Omit<EventListFilter, 'component'>, request: PageRequest) => pageEvents(ctx.db, { ...filter, component: 'license-server' }, request),
+    eventsCsv: (filter: Omit<EventListFilter, 'component'>, request: Pick<PageRequest, 'sort' | 'order'>) => eventsCsv(ctx.db, { ...filter, component: 'license-server' }, request),
   };
 }
 

@@ -126,4 +126,12 @@ export const sessionHostMigrations: Record<string, Migration> = {
       await db.schema.dropTable('sh_host_organization').execute();
     },
   },
+  // Paged list of admissions (GET /sh/v1/admissions): by time, device or user, each through an index.
+  sh_0003_lists_paging: {
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('sh_admissions_at_id').on('sh_admissions').columns(['at', 'id']).execute();
+      await db.schema.createIndex('sh_admissions_device').on('sh_admissions').columns(['device', 'id']).execute();
+      await db.schema.createIndex('sh_admissions_user').on('sh_admissions').columns(['user_name', 'id']).execute();
+    },
+  },
 };

@@ -3,7 +3,8 @@
  * bound to the component's dependencies (context.ts). Routes import this file's type, never module.ts or the
  * repository; module.ts builds the dependencies and calls `sessionHostUseCases`.
  */
-import { queryEvents, type EventFilter } from '../events/event-log';
+import { eventsCsv, pageEvents, queryEvents, type EventFilter, type EventListFilter } from '../events/event-log';
+import type { PageRequest } from '../core/paged-list';
 import { connect } from './admission.usecase';
 import { currentGrace, effectiveConfig, emit, enroll, setLayer, status, type SetLayerInput } from './config.usecase';
 import type { SessionHostContext } from './context';
@@ -16,7 +17,8 @@ import {
   revokeGateCredential,
 } from './gate-front-end.usecase';
 import { probeLicenseServers } from './probe.usecase';
-import { listAdmissions } from './session-host.repository';
+import { listAdmissions, type AdmissionListFilter } from './session-host.repository';
+import { admissionPage, admissionsCsv } from './admissions.usecase';
 import { refreshTrust } from './trust.usecase';
 
 export function sessionHostUseCases(ctx: SessionHostContext) {
@@ -33,6 +35,8 @@ export function sessionHostUseCases(ctx: SessionHostContext) {
     /** each listed license server's CAL decision for this host, issuing nothing. */
     probe: () => probeLicenseServers(ctx),
     admissions: (filter?: Parameters<typeof listAdmissions>[1]) => listAdmissions(ctx.database.db, filter),
+    admissionPage: (filter: AdmissionListFilter, request: PageRequest) => admissionPage(ctx, filter, request),
+    admissionsCsv: (filter: AdmissionListFilter, request: Pick<PageRequest, 'sort' | 'order'>) => admissionsCsv(ctx, filter, request),
     // ---- gate front ends (gate-front-end.usecase.ts)
     /** a gate front-end credential (token shown once) */
     createGateCredential: (label: string) => createGateCredential(ctx, label),
@@ -43,6 +47,8 @@ export function sessionHostUseCases(ctx: SessionHostContext) {
     recordNewDevicesLimited: (data: Parameters<typeof recordNewDevicesLimited>[1]) => recordNewDevicesLimited(ctx, data),
     recordReportedRefusal: (data: Parameters<typeof recordReportedRefusal>[1]) => recordReportedRefusal(ctx, data),
     events: (filter: Omit<EventFilter, 'component'>) => queryEvents(ctx.database.db, { ...filter, component: 'session-host' }),
+    eventPage: (filter: Omit<EventListFilter, 'component'>, request: PageRequest) => pageEvents(ctx.database.db, { ...filter, component: 'session-host' }, request),
+    eventsCsv: (filter: Omit<EventListFilter, 'component'>, request: Pick<PageRequest, 'sort' | 'order'>) => eventsCsv(ctx.database.db, { ...filter, component: 'session-host' }, request),
   };
 }
 

@@ -2,7 +2,10 @@
  * The session host's SQL (the only place it is written). Row types stay here; callers get domain values.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { AdmissionOutcome, AdmissionSortKey } from '../core/list-specs';
+import type { ListCursor, ListSort } from '../core/paged-list';
+import { keyset } from '../storage/keyset';
 import type { AdmissionRecord } from '../core/wire/session-host';
 import type { LayerSettings } from '../core/session-host-rules';
 import type { AdmissionBasis } from '../core/session-host-rules';
@@ -371,26 +374,64 @@ export async function insertAdmission(db: Db, a: AdmissionRecord): Promise<numbe
   return toNumber(row.id);
 }
 
-export async function listAdmissions(db: Db, filter: { limit?: number; outcome?: 'admitted' | 'refused'; device?: string } = {}): Promise<AdmissionRecord[]> {
+/** What the paged list of admissions filters by (GET /sh/v1/admissions). */
+export interface AdmissionListFilter {
+  /** a device name or hardware ID. */
+  device?: string;
+  user?: string;
+  /** admitted (on a CAL or in the grace period), cal (on a CAL), grace, or refused. */
+  outcome?: AdmissionOutcome;
+  /** at or after / before these times (ISO-8601). */
+  since?: string;
+  until?: string;
+}
+
+function admissionsFiltered(db: Db, f: AdmissionListFilter) {
   let q = t(db).selectFrom('sh_admissions').selectAll();
-  if (filter.outcome) q = q.where('admitted', '=', filter.outcome === 'admitted' ? 1 : 0);
-  if (filter.device) q = q.where('device', '=', filter.device);
-  const rows = await q
+  if (f.outcome === 'admitted') q = q.where('admitted', '=', 1);
+  if (f.outcome === 'refused') q = q.where('admitted', '=', 0);
+  if (f.outcome === 'grace') q = q.where('admitted', '=', 1).where('basis', '=', 'grace');
+  if (f.outcome === 'cal') q = q.where('admitted', '=', 1).where((eb) => eb.or([eb('basis', 'is', null), eb('basis', '<>', 'grace')]));
+  if (f.device) q = q.where((eb) => eb.or([eb('device', '=', f.device!), eb('hwid', '=', f.device!)]));
+  if (f.user) q = q.where('user_name', '=', f.user);
+  if (f.since) q = q.where('at', '>=', f.since);
+  if (f.until) q = q.where('at', '<', f.until);
+  return q;
+}
+
+function admissionFromRow(r: AdmissionsTable): AdmissionRecord {
+  const out: AdmissionRecord = { id: toNumber(r.id), at: r.at, device: r.device, hwid: r.hwid, admitted: fromBool(r.admitted) };
+  if (r.user_name !== null) out.user = r.user_name;
+  if (r.basis !== null) out.basis = r.basis as AdmissionBasis;
+  if (r.code !== null) out.code = r.code;
+  if (r.message !== null) out.message = r.message;
+  if (r.cal_kind !== null) out.calKind = r.cal_kind as CalKind;
+  if (r.cal_version !== null) out.calVersion = toNumber(r.cal_version);
+  if (r.license_server_id !== null) out.licenseServerId = r.license_server_id;
+  if (r.license_server_url !== null) out.licenseServerUrl = r.license_server_url;
+  if (r.jti !== null) out.jti = r.jti;
+  if (r.expires_at !== null) out.expiresAt = r.expires_at;
+  return out;
+}
+
+/** The latest admissions, newest first (the use cases' and tests' short read; the route pages with readAdmissions). */
+export async function listAdmissions(db: Db, filter: AdmissionListFilter & { limit?: number } = {}): Promise<AdmissionRecord[]> {
+  const rows = await admissionsFiltered(db, filter)
     .orderBy('id', 'desc')
-    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 500))
+    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 1000))
     .execute();
-  return rows.map((r) => {
-    const out: AdmissionRecord = { id: toNumber(r.id), at: r.at, device: r.device, hwid: r.hwid, admitted: fromBool(r.admitted) };
-    if (r.user_name !== null) out.user = r.user_name;
-    if (r.basis !== null) out.basis = r.basis as AdmissionBasis;
-    if (r.code !== null) out.code = r.code;
-    if (r.message !== null) out.message = r.message;
-    if (r.cal_kind !== null) out.calKind = r.cal_kind as CalKind;
-    if (r.cal_version !== null) out.calVersion = toNumber(r.cal_version);
-    if (r.license_server_id !== null) out.licenseServerId = r.license_server_id;
-    if (r.license_server_url !== null) out.licenseServerUrl = r.license_server_url;
-    if (r.jti !== null) out.jti = r.jti;
-    if (r.expires_at !== null) out.expiresAt = r.expires_at;
-    return out;
-  });
+  return rows.map(admissionFromRow);
+}
+
+/** The sort column of the admissions list: an admission without a user sorts as '' (first), so a cursor can name it. */
+const ADMISSION_COLUMNS = { at: 'at', device: 'device', user: sql<string>`coalesce(user_name, '')` } as const;
+
+export async function readAdmissions(db: Db, f: AdmissionListFilter, page: { sort: ListSort<AdmissionSortKey>; limit: number; after?: ListCursor<AdmissionSortKey> }): Promise<AdmissionRecord[]> {
+  const { sort, limit, after } = page;
+  const rows = await keyset(admissionsFiltered(db, f), { column: ADMISSION_COLUMNS[sort.key], id: 'id', descending: sort.descending, limit, ...(after ? { after } : {}) }).execute();
+  return rows.map(admissionFromRow);
+}
+
+export async function countAdmissions(db: Db, f: AdmissionListFilter): Promise<number> {
+  return toNumber((await admissionsFiltered(db, f).clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirst())?.n);
 }

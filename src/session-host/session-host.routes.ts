@@ -11,11 +11,13 @@ import { bearerOf, recordAuthFailure, refuseIfTooManyAuthFailures, requireScope 
 import { errorBody, errorResponses, langOf, sendRefusal } from '../http/errors';
 import { counter } from '../http/metrics';
 import type { TypedApp } from '../http/server';
+import { ADMISSION_OUTCOMES, ADMISSION_SORTS } from '../core/list-specs';
+import { eventsRoute, listResponse, PAGE_DESCRIPTION, pageQuery, sendCsv, sendPage } from '../http/list-routes';
 import * as Wire from '../core/wire/session-host';
 import { validateConnectInput, type ConnectInput } from './admission.usecase';
 import { authHeadersToConnectInput, encodeBundleHeader, GATE_HEADERS, GATE_ROUTE_SCOPES, NewDeviceLimiter } from './gate';
 import type { SessionHostUseCases } from './ports';
-import { Int, Text } from '../core/wire/common';
+import { Text } from '../core/wire/common';
 
 const Mode = Type.Union([Type.Literal('per-device'), Type.Literal('per-user'), Type.Literal('not-configured')]);
 const Layer = Type.Union(CONFIG_LAYERS.map((l) => Type.Literal(l)));
@@ -215,44 +217,37 @@ export function sessionHostRoutes(uc: SessionHostUseCases, gateOptions: GateRout
         preHandler: reader,
         schema: {
           tags: ['session-host'],
-          summary: 'recent admissions and refusals',
-          querystring: Type.Object({
-            limit: Type.Optional(Int({ minimum: 1, maximum: 500 })),
-            outcome: Type.Optional(Type.Union([Type.Literal('admitted'), Type.Literal('refused')])),
-            device: Type.Optional(Text(128, { minLength: 0 })),
-          }),
-          response: { 200: Wire.AdmissionList, ...errorResponses(400, 401, 403) },
+          summary: 'admissions and refusals, paged: newest first unless asked otherwise',
+          description: `\`outcome\`: admitted (on a CAL or in the grace period), cal, grace or refused. ${PAGE_DESCRIPTION}`,
+          querystring: Type.Object(
+            {
+              outcome: Type.Optional(Type.Union(ADMISSION_OUTCOMES.map((o) => Type.Literal(o)))),
+              device: Type.Optional(Text(128, { description: 'a device name or hardware ID' })),
+              user: Type.Optional(Text(256)),
+              from: Type.Optional(Type.String({ format: 'date-time', description: 'at or after this time' })),
+              to: Type.Optional(Type.String({ format: 'date-time', description: 'before this time' })),
+              ...pageQuery(ADMISSION_SORTS),
+            },
+            { additionalProperties: false },
+          ),
+          response: listResponse(Wire.AdmissionList),
         },
       },
-      async (request) => ({ admissions: await uc.admissions(request.query) }),
+      async (request, reply) => {
+        const q = request.query;
+        const filter = {
+          ...(q.outcome ? { outcome: q.outcome } : {}),
+          ...(q.device ? { device: q.device } : {}),
+          ...(q.user ? { user: q.user } : {}),
+          ...(q.from ? { since: new Date(q.from).toISOString() } : {}),
+          ...(q.to ? { until: new Date(q.to).toISOString() } : {}),
+        };
+        if (q.format === 'csv') return sendCsv(reply, 'admissions.csv', uc.admissionsCsv(filter, { sort: q.sort, order: q.order }));
+        return sendPage(reply, await uc.admissionPage(filter, { sort: q.sort, order: q.order, cursor: q.cursor, limit: q.limit }), (admissions) => ({ admissions }));
+      },
     );
 
-    app.get(
-      '/events',
-      {
-        preHandler: reader,
-        schema: {
-          tags: ['session-host'],
-          summary: "the session host's events",
-          querystring: Type.Object({
-            eventId: Type.Optional(Int()),
-            afterId: Type.Optional(Int()),
-            limit: Type.Optional(Int({ minimum: 1, maximum: 1000 })),
-          }),
-          response: { 200: Wire.EventList, ...errorResponses(400, 401, 403) },
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        return {
-          events: await uc.events({
-            ...(q.eventId === undefined ? {} : { eventId: q.eventId }),
-            ...(q.afterId === undefined ? {} : { afterId: q.afterId }),
-            ...(q.limit === undefined ? {} : { limit: q.limit }),
-          }),
-        };
-      },
-    );
+    eventsRoute(app, { preHandler: reader, tags: ['session-host'], summary: "the session host's events", fileName: 'session-host-events.csv', uc });
 
     // ---- the probe: each listed license server's CAL decision for this host, issuing nothing ---------------------
     app.post(

@@ -109,6 +109,17 @@ export const commonMigrations: Migrations = {
       await db.schema.dropTable('alerts').execute();
     },
   },
+  // The event log pages by time (newest first, ties by id) and is filtered by level: each has its index.
+  '0000_0003_lists_events_paging': {
+    async up(db) {
+      await db.schema.createIndex('events_at_id').on('events').columns(['at', 'id']).execute();
+      await db.schema.createIndex('events_level_at').on('events').columns(['level', 'at', 'id']).execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('events_level_at').execute();
+      await db.schema.dropIndex('events_at_id').execute();
+    },
+  },
 };
 
 function sqlIn(column: string, values: readonly string[]) {

@@ -13,6 +13,7 @@ import { LicenseManager } from './pages/license-manager';
 import { Portal } from './pages/portal';
 import { SessionHostPage } from './pages/session-host';
 import { SignInHelp } from './pages/sign-in-help';
+import { EventsPage, eventSources } from './pages/events';
 import { Refusal, TextInput } from './ui';
 import { defineTexts, fill, LANGS, setLang, useLang, useTexts, type Lang } from './i18n';
 
@@ -57,6 +58,7 @@ export const PAGES: readonly PageDef[] = [
     render: (p) => <ClearinghouseAdmin {...p} keyring={prefer(p.keyring, 'ch', ['ch:admin'])} />,
   },
   { path: 'session-host', title: { en: 'Session host', fr: 'Hôte de session' }, allowed: (k) => has(k, 'sh'), needs: { en: 'a session host token (sh:admin or readonly)', fr: 'un jeton de l’hôte de session (sh:admin ou readonly)' }, render: (p) => <SessionHostPage {...p} keyring={prefer(p.keyring, 'sh', ['sh:admin', 'readonly'])} /> },
+  { path: 'events', title: { en: 'Events', fr: 'Événements' }, allowed: (k) => eventSources(k).length > 0, needs: { en: 'an administrator or read-only token of a component', fr: 'un jeton d’administrateur ou de lecture seule d’un composant' }, render: (p) => <EventsPage {...p} /> },
   {
     path: 'diagnoser',
     title: { en: 'Diagnoser', fr: 'Diagnostic' },

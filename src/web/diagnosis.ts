@@ -31,6 +31,7 @@ import type { SessionHostStatus } from '../core/wire/session-host';
 import type { ConsoleFormId, ConsoleFormValue, RecoveryStep } from '../core/recovery-plan';
 import { api, tokenFor, type ApiError, type Component, type KeyringEntry } from './api';
 import { carry, focusWhenShown, type CarryKind } from './carry';
+import { apiAllRows } from './paged';
 
 async function events(keyring: KeyringEntry[], c: Component, component: EventComponent, source: string): Promise<ObservedEvent[]> {
   if (!tokenFor(keyring, c)) return [];
@@ -67,9 +68,9 @@ async function readLicenseServer(keyring: KeyringEntry[], url: string, listed: b
   }
   server.inspected = true;
   applyStatus(server, status.value);
-  const revoked = await api<IssuedList>(keyring, 'ls', 'GET', '/issued?status=revoked&calType=device');
-  if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, listOf(revoked.value, 'issued'), new Date(Date.now()));
-  const hosts = await api<HostList>(keyring, 'ls', 'GET', '/hosts');
+  const revoked = await apiAllRows<IssuedList['issued'][number]>(keyring, 'ls', '/issued?status=revoked&calType=device', 'issued');
+  if (revoked.ok) server.revokeBudgets = revokeBudgetsFrom(server.keyPacks, revoked.value, new Date(Date.now()));
+  const hosts = await api<HostList>(keyring, 'ls', 'GET', '/hosts?limit=1');
   if (hosts.ok) server.hostsAllowList = hostsAllowListFrom(hosts.value, hostName);
   const evs = await events(keyring, 'ls', 'license-server', url);
   const rebuilt = rebuiltAtFrom(evs);
@@ -87,10 +88,10 @@ async function readClearinghouse(keyring: KeyringEntry[], origin: string): Promi
   }
   ch.reachable = true;
   ch.packs = listOf(packs.value, 'packs').flatMap((p) => packFromView(p) ?? []);
-  const cases = await api<CaseList>(keyring, 'ch', 'GET', '/cases');
-  if (cases.ok) ch.cases = listOf(cases.value, 'cases').flatMap((c) => caseFromView(c) ?? []);
-  const servers = await api<ServerList>(keyring, 'ch', 'GET', '/servers');
-  if (servers.ok) ch.servers = listOf(servers.value, 'servers').flatMap((s) => serverRecordFromView(s) ?? []);
+  const cases = await apiAllRows<CaseList['cases'][number]>(keyring, 'ch', '/cases', 'cases');
+  if (cases.ok) ch.cases = cases.value.flatMap((c) => caseFromView(c) ?? []);
+  const servers = await apiAllRows<ServerList['servers'][number]>(keyring, 'ch', '/servers', 'servers');
+  if (servers.ok) ch.servers = servers.value.flatMap((s) => serverRecordFromView(s) ?? []);
   return { observed: ch, events: await events(keyring, 'ch', 'clearinghouse', origin) };
 }
 

@@ -134,7 +134,7 @@ suite('every role has its pages: clearinghouse administrator, agent desk sentenc
     await signIn(ADMIN_TOKEN, 'Admin');
     await page.getByRole('button', { name: 'Continue' }).click();
     const links = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
-    expect(links).toEqual(['License manager', 'Clearinghouse', 'Session host', 'Diagnoser', 'Dashboard']);
+    expect(links).toEqual(['License manager', 'Clearinghouse', 'Session host', 'Events', 'Diagnoser', 'Dashboard']);
   });
 
   it('a clearinghouse administrator creates an organization, an agent and a pack, and sees them listed', async () => {

@@ -141,7 +141,7 @@ suite('the console forms in Chromium, against the all-in-one server', () => {
       [agentToken, 'Agent'],
     ]);
     const links = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
-    expect(links).toEqual(['Portal', 'License manager', 'Agent desk', 'Clearinghouse', 'Session host', 'Diagnoser', 'Dashboard']);
+    expect(links).toEqual(['Portal', 'License manager', 'Agent desk', 'Clearinghouse', 'Session host', 'Events', 'Diagnoser', 'Dashboard']);
   });
 
   it('activates the license server by telephone: the agent desk gives the confirmation, the wizard takes it', async () => {
@@ -258,7 +258,7 @@ suite('the console forms in Chromium, against the all-in-one server', () => {
     try {
       await signIn(tab, [[readonly, 'Auditor']]);
       expect(await tab.locator('td.grants').allTextContents()).toEqual([]); // signed in: the keyring table is gone
-      expect(await tab.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['License manager', 'Dashboard']);
+      expect(await tab.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['License manager', 'Events', 'Dashboard']);
       await expect.poll(() => tab.locator('h2.page-title').textContent()).toBe('License manager');
       await expect.poll(() => tab.getByTestId('license-server-id').textContent()).toBe(serverId);
       await expect.poll(() => tab.locator('#key-packs tr[data-key-pack]').count()).toBe(2);

@@ -136,7 +136,7 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     expect(grants[2]).toMatch(/^clearinghouse: ch:agent/);
     await page.getByRole('button', { name: 'Continue' }).click();
     const links = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
-    expect(links).toEqual(['Portal', 'License manager', 'Agent desk', 'Clearinghouse', 'Session host', 'Diagnoser', 'Dashboard']);
+    expect(links).toEqual(['Portal', 'License manager', 'Agent desk', 'Clearinghouse', 'Session host', 'Events', 'Diagnoser', 'Dashboard']);
   });
 
   let migrationCode = '';

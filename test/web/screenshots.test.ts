@@ -18,7 +18,7 @@ import { ARTIFACTS, browserSuite, buildConsole, configFor, launchBrowser, must, 
 const ADMIN_TOKEN = 'screenshots-admin-token-0123456789';
 
 /** Every page of the console, by its hash route ('sign-in' is the sign-in page). */
-export const PAGES_TO_SHOOT = ['sign-in', 'dashboard', 'portal', 'license-manager', 'agent-desk', 'clearinghouse', 'session-host', 'diagnoser'] as const;
+export const PAGES_TO_SHOOT = ['sign-in', 'dashboard', 'portal', 'license-manager', 'agent-desk', 'clearinghouse', 'session-host', 'events', 'diagnoser'] as const;
 
 const SIZES = [
   { width: 1366, height: 900 },

@@ -7,6 +7,8 @@ import { Type, type Static } from 'typebox';
 import { ACTIVATION_METHODS, ACTIVATION_STATUSES, CAL_TYPES, CAL_VERSIONS, CASE_STATUSES, PROGRAMS } from '../vocabulary';
 import { JsonObject, Jws, Nullable, oneOf, Timestamp } from './schema';
 
+import { PageFields } from './common';
+
 export { EventList, SignedList, TokenList, TokenView } from './common';
 
 /** What a case is about: a migration, a phone reissue, a suspected clone, phantom licenses. */
@@ -142,8 +144,8 @@ export const ServerView = Type.Object({
 });
 export type ServerView = Static<typeof ServerView>;
 
-/** `GET /ch/v1/servers`. */
-export const ServerList = Type.Object({ servers: Type.Array(ServerView) });
+/** `GET /ch/v1/servers`: one page of the servers (an organization sees its own). */
+export const ServerList = Type.Object({ servers: Type.Array(ServerView), ...PageFields });
 export type ServerList = Static<typeof ServerList>;
 
 /** `POST /ch/v1/servers/activate` and `/reactivate`: the server certificate. */
@@ -295,8 +297,8 @@ export const CaseView = Type.Object({
 });
 export type CaseView = Static<typeof CaseView>;
 
-/** `GET /ch/v1/cases`. */
-export const CaseList = Type.Object({ cases: Type.Array(CaseView) });
+/** `GET /ch/v1/cases`: one page of the cases (an organization sees its own). */
+export const CaseList = Type.Object({ cases: Type.Array(CaseView), ...PageFields });
 export type CaseList = Static<typeof CaseList>;
 
 /** `GET /ch/v1/cases/:number`, `/portal/migrate`, the decisions; `/phone/reissue` adds the key pack ID. */

@@ -99,8 +99,19 @@ export const RecordedEvent = Type.Object({
 });
 export type RecordedEvent = Static<typeof RecordedEvent>;
 
-/** `GET <prefix>/events`. */
-export const EventList = Type.Object({ events: Type.Array(RecordedEvent) });
+/**
+ * What every paged list answers besides its rows (core/paged-list.ts): the count of every row the filters match,
+ * the page's limit and sort, and the cursor of the next page while one follows. A list is never cut silently.
+ */
+export const PageFields = {
+  total: Type.Integer({ description: 'rows matching the filters, on every page' }),
+  limit: Type.Integer({ description: 'the most rows this page could hold' }),
+  sort: Type.String({ description: 'the sort of the page: a column, or -column when descending' }),
+  nextCursor: Type.Optional(Type.String({ description: 'pass it as cursor (with the same sort and filters) for the next page; absent on the last page' })),
+};
+
+/** `GET <prefix>/events`: one page of the event log. */
+export const EventList = Type.Object({ events: Type.Array(RecordedEvent), ...PageFields });
 export type EventList = Static<typeof EventList>;
 
 /** `GET /healthz`. */

@@ -9,6 +9,8 @@ import { CHECK_IN_STATUSES } from './clearinghouse';
 import { CalBundle, Text } from './common';
 import { Jws, oneOf, Timestamp } from './schema';
 
+import { PageFields } from './common';
+
 export { EventList, TokenList, TokenView } from './common';
 
 /** `GET /ls/v1/identity` (public): what a session host pins when it enrols. */
@@ -211,11 +213,12 @@ export type JoinToken = Static<typeof JoinToken>;
 export const AllowList = Type.Object({ allowListEnabled: Type.Boolean(), allowList: Type.Array(Type.String()) });
 export type AllowList = Static<typeof AllowList>;
 
-/** `GET /ls/v1/hosts`: enrolled session hosts and the allow-list. */
+/** `GET /ls/v1/hosts`: one page of the enrolled session hosts, and the whole allow-list. */
 export const HostList = Type.Object({
   allowListEnabled: Type.Boolean(),
   allowList: Type.Array(Type.String()),
   hosts: Type.Array(Type.Object({ name: Type.String(), enrolledAt: Timestamp, allowed: Type.Boolean() })),
+  ...PageFields,
 });
 export type HostList = Static<typeof HostList>;
 

@@ -8,6 +8,8 @@ import { CAL_KINDS, CAL_VERSIONS, CONFIG_LAYERS, LICENSING_MODES, type Licensing
 import { CalBundle } from './common';
 import { Notice, oneOf, Timestamp } from './schema';
 
+import { PageFields } from './common';
+
 export { EventList } from './common';
 
 export const ADMISSION_BASES = ['issued', 'presented', 'grace'] as const;
@@ -142,8 +144,8 @@ export const AdmissionRecord = Type.Object({
 });
 export type AdmissionRecord = Static<typeof AdmissionRecord>;
 
-/** `GET /sh/v1/admissions`. */
-export const AdmissionList = Type.Object({ admissions: Type.Array(AdmissionRecord) });
+/** `GET /sh/v1/admissions`: one page of the admissions and refusals, newest first unless asked otherwise. */
+export const AdmissionList = Type.Object({ admissions: Type.Array(AdmissionRecord), ...PageFields });
 export type AdmissionList = Static<typeof AdmissionList>;
 
 /** `POST /sh/v1/probe`: each listed license server's CAL decision for this host, issuing nothing. */

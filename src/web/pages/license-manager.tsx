@@ -3,7 +3,6 @@
  * licenses (pack key or key pack ID), migration code, key packs, issued licenses with revoke and its 20 %
  * budget, rebuild with its guard, deactivate, session hosts and events.
  */
-import type { EventList } from '../../core/wire/common';
 import type {
   ActivationView as Activation,
   CheckInResult,
@@ -727,12 +726,10 @@ function Hosts(props: PageProps & { canWrite: boolean }) {
 
 export function LicenseManager(props: PageProps) {
   const status = useLoad(() => api<Status>(props.keyring, 'ls', 'GET', '/status'));
-  const events = useLoad(() => api<EventList>(props.keyring, 'ls', 'GET', '/events?limit=50'));
   const canWrite = grantFor(props.keyring, 'ls')?.scope === 'ls:admin';
   const [refresh, setRefresh] = useState(0);
   const reload = () => {
     status.reload();
-    events.reload();
     setRefresh((n) => n + 1);
   };
   const checkIn = useWrite(props, 'ls', () => api<CheckInResult>(props.keyring, 'ls', 'POST', '/check-in'), reload);
@@ -757,7 +754,7 @@ export function LicenseManager(props: PageProps) {
           {canWrite ? <Deactivate {...props} onDone={reload} packs={status.data.keyPacks} /> : null}
         </>
       ) : null}
-      <EventsCard id="events" events={events} onRefresh={reload} />
+      <EventsCard id="events" keyring={props.keyring} component="ls" reloadKey={refresh} onRefresh={reload} />
     </>
   );
 }

@@ -3,7 +3,6 @@
  * recent admissions and refusals, the Windows configuration to copy (PowerShell / .reg / GPO / RDMS), and a
  * test device that connects with the CALs it holds (its license store lives in this browser tab).
  */
-import type { EventList } from '../../core/wire/common';
 import type { Admission, AdmissionList, AdmissionRecord, HostEnrolment, RefreshReport, SessionHostStatus as HostStatus } from '../../core/wire/session-host';
 import { useState } from 'preact/hooks';
 import type { CalBundle, CalTokenPayload } from '../../core/protocol';
@@ -438,7 +437,7 @@ function Admissions(props: { list: AdmissionRecord[] }) {
 export function SessionHostPage(props: PageProps) {
   const status = useLoad(() => api<HostStatus>(props.keyring, 'sh', 'GET', '/status'));
   const admissions = useLoad(() => api<AdmissionList>(props.keyring, 'sh', 'GET', '/admissions?limit=20'));
-  const events = useLoad(() => api<EventList>(props.keyring, 'sh', 'GET', '/events?limit=30'));
+  const [eventsKey, setEventsKey] = useState(0);
   const probe = useLoad(() => api<{ probes: Probe[] }>(props.keyring, 'sh', 'POST', '/probe'));
   const [version, setVersion] = useState(0);
   const canWrite = grantFor(props.keyring, 'sh')?.scope === 'sh:admin';
@@ -447,7 +446,7 @@ export function SessionHostPage(props: PageProps) {
     status.reload();
     probe.reload();
     admissions.reload();
-    events.reload();
+    setEventsKey((n) => n + 1);
     setVersion((v) => v + 1);
   };
   return (
@@ -458,7 +457,7 @@ export function SessionHostPage(props: PageProps) {
       {canWrite ? <Enroll {...props} onDone={reload} /> : null}
       <TestDevice keyring={props.keyring} onConnected={() => {
         admissions.reload();
-        events.reload();
+        setEventsKey((n) => n + 1);
       }} />
       <Card title="Recent admissions and refusals" id="admissions">
         <Loading loaded={admissions} empty={(d) => d.admissions.length === 0} emptyText={t.noConnection}>
@@ -466,7 +465,7 @@ export function SessionHostPage(props: PageProps) {
         </Loading>
       </Card>
       <Emit {...props} version={version} />
-      <EventsCard id="sh-events" events={events} onRefresh={reload} />
+      <EventsCard id="sh-events" keyring={props.keyring} component="sh" reloadKey={eventsKey} onRefresh={reload} />
     </>
   );
 }

@@ -2,11 +2,13 @@
 import type { CaseView, TokenList, TokenView } from '../../core/wire/clearinghouse';
 import { sourceSeenPhrase } from '../../core/diagnosis-snapshot';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
-import { api, scopeFromRefusal, type ApiResult, type Component } from '../api';
+import { api, scopeFromRefusal, type ApiResult, type Component, type KeyringEntry } from '../api';
+import { defineTexts, useTexts } from '../i18n';
+import { ListTable, type ListColumn } from '../list-table';
 import type { PageProps } from '../app';
 import { useState } from 'preact/hooks';
 import { useLoss } from '../guided';
-import { Badge, ConfirmLoss, Card, Loading, Copyable, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type Loaded, type TypedCode } from '../ui';
+import { Badge, ConfirmLoss, Card, Loading, Copyable, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type TypedCode } from '../ui';
 
 /** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
 export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
@@ -162,16 +164,37 @@ export interface EventView {
   component?: string;
 }
 
-/** A component's recent events, with a Refresh button. */
-export function EventsCard(props: { id: string; events: Loaded<{ events: EventView[] }>; onRefresh: () => void }) {
-  const events = props.events;
+const EVENT_CARD = defineTexts({
+  en: { title: 'Events', refresh: 'Refresh', time: 'Time', event: 'Event', level: 'Level', message: 'Message', log: 'Events of this component' },
+  fr: { title: 'Événements', refresh: 'Actualiser', time: 'Heure', event: 'Événement', level: 'Niveau', message: 'Message', log: 'Événements de ce composant' },
+});
+
+/** A component's events, newest first, paged by the server (the events page filters and follows them). */
+export function EventsCard(props: { id: string; keyring: readonly KeyringEntry[]; component: Component; reloadKey: number; onRefresh: () => void }) {
+  const t = useTexts(EVENT_CARD);
+  const columns: ListColumn<EventView & { id: number }>[] = [
+    { title: t.time, sort: 'at', cell: (e) => formatDate(e.at), class: 'time' },
+    { title: t.event, sort: 'eventId', cell: (e) => e.eventId, class: 'mono' },
+    { title: t.level, sort: 'level', cell: (e) => <Badge value={e.level} /> },
+    { title: t.message, cell: (e) => e.message },
+  ];
   return (
-    <Card title="Events" id={props.id}>
-      <Loading loaded={events} empty={(d) => d.events.length === 0} emptyText="No events.">
-        {(d) => <EventTable events={d.events} />}
-      </Loading>
+    <Card title={t.title} id={props.id}>
+      <ListTable<EventView & { id: number }>
+        keyring={props.keyring}
+        component={props.component}
+        path="/events"
+        rowsKey="events"
+        filters={{}}
+        columns={columns}
+        defaultSort="-at"
+        rowId={(e) => e.id}
+        label={t.log}
+        csvName={`${props.component}-events.csv`}
+        reloadKey={props.reloadKey}
+      />
       <button type="button" class="secondary" onClick={props.onRefresh}>
-        Refresh
+        {t.refresh}
       </button>
     </Card>
   );
