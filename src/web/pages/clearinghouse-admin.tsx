@@ -6,7 +6,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { AgentCreated, AgentList, KeyList, OrganizationList, OrgCreated, PackCreated, PackList, TokenList, TokenView } from '../../core/wire/clearinghouse';
+import type { AgentList, KeyList, OrganizationList, PackCreated, PackList, TokenList, TokenView } from '../../core/wire/clearinghouse';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { api } from '../api';
 import type { PageProps } from '../app';
@@ -194,13 +194,45 @@ function ShownOnce(props: { message: string; value: string; label: string; testI
   );
 }
 
-function Organizations(props: PageProps & { orgs: Loaded<OrganizationList>; onChanged: () => void }) {
+/** The same loaded answer seen through `pick` (a list inside it). */
+function mapLoaded<T, U>(loaded: Loaded<T>, pick: (t: T) => U): Loaded<U> {
+  return { ...loaded, data: loaded.data === undefined ? undefined : pick(loaded.data) };
+}
+
+/** A directory the clearinghouse keeps by name — its organizations or its agents: create one (its token shown once), list them. */
+interface DirectoryKind {
+  id: string;
+  path: '/orgs' | '/agents';
+  title: string;
+  nameLabel: string;
+  nameField: string;
+  createLabel: string;
+  created: string;
+  none: string;
+  listTestId: string;
+  tokenTestId: string;
+  rowAttribute: 'data-org' | 'data-agent';
+}
+
+interface Named {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+function Directory(props: PageProps & { kind: DirectoryKind; rows: Loaded<readonly Named[]>; onChanged: () => void }) {
   const t = useTexts(T);
+  const k = props.kind;
   const [name, setName] = useState('');
-  const create = useWrite(props, 'ch', () => api<OrgCreated>(props.keyring, 'ch', 'POST', '/orgs', { name: name.trim() }), props.onChanged);
   const [createdName, setCreatedName] = useState('');
+  const create = useWrite(
+    props,
+    'ch',
+    () => api<{ token: string; orgId?: string; agentId?: string }>(props.keyring, 'ch', 'POST', k.path, { name: name.trim() }),
+    props.onChanged,
+  );
   return (
-    <Card title={t.orgs} id="ch-orgs">
+    <Card title={k.title} id={k.id}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -209,65 +241,30 @@ function Organizations(props: PageProps & { orgs: Loaded<OrganizationList>; onCh
           void create.go().then((r) => r.ok && setName(''));
         }}
       >
-        <TextInput label={t.orgName} name="orgName" value={name} onInput={setName} required />
+        <TextInput label={k.nameLabel} name={k.nameField} value={name} onInput={setName} required />
         <button type="submit" disabled={create.busy || !name.trim()}>
-          {t.createOrg}
+          {k.createLabel}
         </button>
       </form>
       <Refusal error={create.error} />
-      {create.result ? <ShownOnce message={fill(t.orgCreated, { name: createdName, id: create.result.orgId })} value={create.result.token} label={`${createdName} ${t.tokenLabel}`} testId="new-org-token" /> : null}
-      <ListState loaded={props.orgs} isEmpty={(d) => d.organizations.length === 0} empty={t.noOrgs}>
+      {create.result ? (
+        <ShownOnce
+          message={fill(k.created, { name: createdName, id: create.result.orgId ?? create.result.agentId ?? '' })}
+          value={create.result.token}
+          label={`${createdName} ${t.tokenLabel}`}
+          testId={k.tokenTestId}
+        />
+      ) : null}
+      <ListState loaded={props.rows} isEmpty={(d) => d.length === 0} empty={k.none}>
         {(d) => (
-          <table data-testid="org-list">
+          <table data-testid={k.listTestId}>
             <TableHead columns={[t.name, t.id, t.created]} />
             <tbody>
-              {d.organizations.map((o) => (
-                <tr data-org={o.id}>
+              {d.map((o) => (
+                <tr {...{ [k.rowAttribute]: o.id }}>
                   <td>{o.name}</td>
                   <td class="mono small">{o.id}</td>
                   <td>{formatDate(o.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </ListState>
-    </Card>
-  );
-}
-
-function Agents(props: PageProps & { agents: Loaded<AgentList>; onChanged: () => void }) {
-  const t = useTexts(T);
-  const [name, setName] = useState('');
-  const [createdName, setCreatedName] = useState('');
-  const create = useWrite(props, 'ch', () => api<AgentCreated>(props.keyring, 'ch', 'POST', '/agents', { name: name.trim() }), props.onChanged);
-  return (
-    <Card title={t.agents} id="ch-agents">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!name.trim()) return;
-          setCreatedName(name.trim());
-          void create.go().then((r) => r.ok && setName(''));
-        }}
-      >
-        <TextInput label={t.agentName} name="agentName" value={name} onInput={setName} required />
-        <button type="submit" disabled={create.busy || !name.trim()}>
-          {t.createAgent}
-        </button>
-      </form>
-      <Refusal error={create.error} />
-      {create.result ? <ShownOnce message={fill(t.agentCreated, { name: createdName, id: create.result.agentId })} value={create.result.token} label={`${createdName} ${t.tokenLabel}`} testId="new-agent-token" /> : null}
-      <ListState loaded={props.agents} isEmpty={(d) => d.agents.length === 0} empty={t.noAgents}>
-        {(d) => (
-          <table data-testid="agent-list">
-            <TableHead columns={[t.name, t.id, t.created]} />
-            <tbody>
-              {d.agents.map((a) => (
-                <tr data-agent={a.id}>
-                  <td>{a.name}</td>
-                  <td class="mono small">{a.id}</td>
-                  <td>{formatDate(a.createdAt)}</td>
                 </tr>
               ))}
             </tbody>
@@ -511,23 +508,50 @@ function KeySet(props: PageProps) {
 }
 
 export function ClearinghouseAdmin(props: PageProps) {
+  const t = useTexts(T);
   const orgs = useLoad(() => api<OrganizationList>(props.keyring, 'ch', 'GET', '/orgs'));
   const agents = useLoad(() => api<AgentList>(props.keyring, 'ch', 'GET', '/agents'));
   // a new organization or agent comes with a new token: the token list shows it
   const [refresh, setRefresh] = useState(0);
   return (
     <>
-      <Organizations
+      <Directory
         {...props}
-        orgs={orgs}
+        kind={{
+          id: 'ch-orgs',
+          path: '/orgs',
+          title: t.orgs,
+          nameLabel: t.orgName,
+          nameField: 'orgName',
+          createLabel: t.createOrg,
+          created: t.orgCreated,
+          none: t.noOrgs,
+          listTestId: 'org-list',
+          tokenTestId: 'new-org-token',
+          rowAttribute: 'data-org',
+        }}
+        rows={mapLoaded(orgs, (d) => d.organizations)}
         onChanged={() => {
           orgs.reload();
           setRefresh((n) => n + 1);
         }}
       />
-      <Agents
+      <Directory
         {...props}
-        agents={agents}
+        kind={{
+          id: 'ch-agents',
+          path: '/agents',
+          title: t.agents,
+          nameLabel: t.agentName,
+          nameField: 'agentName',
+          createLabel: t.createAgent,
+          created: t.agentCreated,
+          none: t.noAgents,
+          listTestId: 'agent-list',
+          tokenTestId: 'new-agent-token',
+          rowAttribute: 'data-agent',
+        }}
+        rows={mapLoaded(agents, (d) => d.agents)}
         onChanged={() => {
           agents.reload();
           setRefresh((n) => n + 1);
