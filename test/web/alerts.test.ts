@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startAllInOne, type AllInOneServer } from '../../src/compose/servers';
-import { ARTIFACTS, browserSuite, buildConsole, configFor, launchBrowser, requireChromium, silentIo } from './harness';
+import { ARTIFACTS, browserSuite, buildConsole, configFor, openSignedIn, requireChromium, silentIo } from './harness';
 
 const ADMIN_TOKEN = 'console-alerts-admin-token-0123456789';
 const HOST = 'RDSH-ALERTS';
@@ -31,13 +31,7 @@ suite('the alerts banner', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     data = mkdtempSync(join(tmpdir(), 'opencal-console-alerts-'));
     server = await startAllInOne(configFor(ADMIN_TOKEN, { data, demo: true, hostName: HOST }), silentIo());
-    const b = await launchBrowser();
-    page = b.page;
-    close = b.close;
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('API token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    ({ page, close } = await openSignedIn(server.url, ADMIN_TOKEN, pageErrors));
   }, 240_000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startAllInOne, type AllInOneServer } from '../../src/compose/servers';
 import { callJson } from '../../src/http/client';
-import { browserSuite, buildConsole, configFor, launchBrowser, requireChromium, silentIo } from './harness';
+import { browserSuite, buildConsole, configFor, openSignedIn, requireChromium, silentIo } from './harness';
 
 const ADMIN_TOKEN = 'console-events-page-admin-token-0123456';
 const suite = browserSuite('events page browser tests');
@@ -40,13 +40,7 @@ suite('the events page, like Event Viewer', () => {
     data = mkdtempSync(join(tmpdir(), 'opencal-console-events-'));
     server = await startAllInOne(configFor(ADMIN_TOKEN, { data }), silentIo());
     for (const h of ['RDSH-A', 'RDSH-B', 'RDSH-C']) await causeEvent(h);
-    const b = await launchBrowser();
-    page = b.page;
-    close = b.close;
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('API token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    ({ page, close } = await openSignedIn(server.url, ADMIN_TOKEN, pageErrors));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Events', exact: true }).click();
     await rows().first().waitFor();

@@ -135,3 +135,13 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; page: 
     },
   };
 }
+
+/** A browser on the console at `url`, signed in with `token` (the sign-in page's Continue not pressed); page errors collected. */
+export async function openSignedIn(url: string, token: string, pageErrors: string[]): Promise<{ page: Page; close: () => Promise<void> }> {
+  const b = await launchBrowser();
+  b.page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await b.page.goto(`${url}/`);
+  await b.page.getByLabel('API token').fill(token);
+  await b.page.getByRole('button', { name: 'Sign in' }).click();
+  return { page: b.page, close: b.close };
+}

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { allInOneLayout, startAllInOne, type AllInOneServer } from '../../src/compose/servers';
 import { licenseDatabaseUrl } from '../../src/license-server/module';
 import { openDatabase } from '../../src/storage/database';
-import { ARTIFACTS, browserSuite, buildConsole, configFor, launchBrowser, requireChromium, silentIo } from './harness';
+import { ARTIFACTS, browserSuite, buildConsole, configFor, openSignedIn, requireChromium, silentIo } from './harness';
 
 const ADMIN_TOKEN = 'console-issued-list-admin-token-01234';
 const ROWS = 20_000;
@@ -70,13 +70,7 @@ suite('the issued licenses table pages through 20,000 licenses', () => {
     // Started once so that its license database exists, then filled while it runs (SQLite in WAL mode).
     server = await startAllInOne(configFor(ADMIN_TOKEN, { data }), silentIo());
     await fill(data);
-    const b = await launchBrowser();
-    page = b.page;
-    close = b.close;
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('API token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    ({ page, close } = await openSignedIn(server.url, ADMIN_TOKEN, pageErrors));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'License manager', exact: true }).click();
     await count().waitFor();
