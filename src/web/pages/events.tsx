@@ -135,31 +135,35 @@ export function EventsPage(props: PageProps) {
     <>
       <Card title={t.title} id="events-filters">
         <form class="filters" onSubmit={apply}>
-          <label for={sourceId}>{t.source}</label>
-          <select
-            id={sourceId}
-            value={component}
-            onChange={(e) => {
-              setComponent((e.currentTarget as HTMLSelectElement).value as Component);
-              setSelected(undefined);
-            }}
-          >
-            {sources.map((c) => (
-              <option value={c}>{t[c]}</option>
-            ))}
-          </select>
+          <div class="field">
+            <label for={sourceId}>{t.source}</label>
+            <select
+              id={sourceId}
+              value={component}
+              onChange={(e) => {
+                setComponent((e.currentTarget as HTMLSelectElement).value as Component);
+                setSelected(undefined);
+              }}
+            >
+              {sources.map((c) => (
+                <option value={c}>{t[c]}</option>
+              ))}
+            </select>
+          </div>
           <TextInput label={t.ids} value={draft.ids} onInput={(v) => setDraft({ ...draft, ids: v })} name="event-ids" />
-          <label for={levelId}>{t.level}</label>
-          <select id={levelId} value={draft.level} onChange={(e) => setDraft({ ...draft, level: (e.currentTarget as HTMLSelectElement).value })}>
-            <option value="">{t.anyLevel}</option>
-            <option value="information">{t.information}</option>
-            <option value="warning">{t.warning}</option>
-            <option value="error">{t.error}</option>
-          </select>
+          <div class="field">
+            <label for={levelId}>{t.level}</label>
+            <select id={levelId} value={draft.level} onChange={(e) => setDraft({ ...draft, level: (e.currentTarget as HTMLSelectElement).value })}>
+              <option value="">{t.anyLevel}</option>
+              <option value="information">{t.information}</option>
+              <option value="warning">{t.warning}</option>
+              <option value="error">{t.error}</option>
+            </select>
+          </div>
           <TextInput label={t.from} type="datetime-local" value={draft.from} onInput={(v) => setDraft({ ...draft, from: v })} name="event-from" />
           <TextInput label={t.to} type="datetime-local" value={draft.to} onInput={(v) => setDraft({ ...draft, to: v })} name="event-to" />
           <TextInput label={t.text} value={draft.text} onInput={(v) => setDraft({ ...draft, text: v })} name="event-text" />
-          <div>
+          <div class="filter-actions">
             <button type="submit">{t.apply}</button>
             <button
               type="button"
