@@ -73,6 +73,8 @@ export interface ListTableProps<Row> {
   onPage?: (index: number) => void;
   /** the first page's rows, each time it is read */
   onFirstPage?: (rows: Row[]) => void;
+  /** the rows of the page shown, each time a page is read */
+  onRows?: (rows: Row[]) => void;
   /** read the page shown again when this changes (after the page changed something) */
   reloadKey?: number;
 }
@@ -120,6 +122,7 @@ export function ListTable<Row>(props: ListTableProps<Row>) {
       const rows = (r.value[props.rowsKey] as Row[] | undefined) ?? [];
       setPage({ rows, info: r.value, first: index * limit });
       if (index === 0) props.onFirstPage?.(rows);
+      props.onRows?.(rows);
     });
     return () => {
       live = false;

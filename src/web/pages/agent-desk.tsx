@@ -2,7 +2,7 @@
  * The agent desk (the clearinghouse's phone agents): the review queue with each case's evidence, approve or
  * reject with a reason; phone activation and phone reissue, reading back the codes group by group.
  */
-import type { CaseAnswer, CaseList, CaseView, ConfirmationAnswer, OrganizationList } from '../../core/wire/clearinghouse';
+import type { CaseAnswer, CaseView, ConfirmationAnswer, OrganizationList } from '../../core/wire/clearinghouse';
 import { useState } from 'preact/hooks';
 import { CAL_VERSIONS, MIGRATION_REASONS, type CalType, type CalVersion, type MigrationReason } from '../../core/vocabulary';
 import { caseEvidenceSentences } from '../../core/case-evidence-texts';
@@ -13,7 +13,8 @@ import type { PageProps } from '../app';
 import { carry } from '../carry';
 import { NextStep } from '../guided';
 import { Card, CodeField, Copyable, Empty, formatDate, Refusal, Select, TextInput, useId, useLoad, type TypedCode } from '../ui';
-import { awaiting, CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, useWrite, packRequestFields } from './shared';
+import { CasesList, PendingCasesList } from './list-cards';
+import { awaiting, CalInputs, CaseOutcome, emptyProgramFields, ProgramInputs, useWrite, packRequestFields } from './shared';
 
 /** A code to read over the phone: numbered groups, large and monospaced, plus a copy button. */
 export function ReadBack(props: { label: string; code: string; testId?: string }) {
@@ -370,36 +371,48 @@ function PhoneReissue(props: PageProps & { onDone: () => void }) {
 }
 
 export function AgentDesk(props: PageProps) {
-  const queue = useLoad(() => api<CaseList>(props.keyring, 'ch', 'GET', '/cases?status=pending'));
-  const all = useLoad(() => api<CaseList>(props.keyring, 'ch', 'GET', '/cases'));
+  // the pending cases of the page the queue's table shows, each with its evidence and decision form below
+  const [queue, setQueue] = useState<CaseView[]>();
+  const [queueKey, setQueueKey] = useState(0);
+  const [allKey, setAllKey] = useState(0);
   const reload = () => {
-    queue.reload();
-    all.reload();
+    setQueueKey((n) => n + 1);
+    setAllKey((n) => n + 1);
   };
   const [decided, setDecided] = useState<string[]>([]);
+  // a decided case stays shown with its outcome until the queue is read again
+  const [kept, setKept] = useState<CaseView[]>([]);
   const t = useTexts(T);
   const d = useTexts(D);
   const now = useServerNow();
+  const shown = [...(queue ?? []), ...kept.filter((k) => !(queue ?? []).some((c) => c.caseNumber === k.caseNumber))];
   return (
     <>
       <Card title={t.queue} id="review-queue">
-        <Refusal error={queue.error} />
-        {queue.loading && !queue.data ? <p class="hint" role="status">{t.queueLoading}</p> : null}
-        {queue.data && queue.data.cases.length === 0 && decided.length === 0 ? <Empty>{t.queueEmpty}</Empty> : null}
-        {queue.data
-          ? queue.data.cases.map((c) => (
-              <ReviewItem
-                key={c.caseNumber}
-                {...props}
-                c={c}
-                now={now}
-                onDecided={() => {
-                  setDecided((d) => [...d, c.caseNumber]);
-                  all.reload();
-                }}
-              />
-            ))
-          : null}
+        <PendingCasesList
+          keyring={props.keyring}
+          label={t.queue}
+          reloadKey={queueKey}
+          onRows={(rows) => {
+            setQueue(rows);
+            setKept([]);
+          }}
+        />
+        {queue === undefined ? <p class="hint" role="status">{t.queueLoading}</p> : null}
+        {queue && shown.length === 0 && decided.length === 0 ? <Empty>{t.queueEmpty}</Empty> : null}
+        {shown.map((c) => (
+          <ReviewItem
+            key={c.caseNumber}
+            {...props}
+            c={c}
+            now={now}
+            onDecided={() => {
+              setDecided((d) => [...d, c.caseNumber]);
+              setKept((k) => [...k, c]);
+              setAllKey((n) => n + 1);
+            }}
+          />
+        ))}
         <button type="button" class="secondary" onClick={reload}>
           {t.refresh}
         </button>
@@ -407,13 +420,7 @@ export function AgentDesk(props: PageProps) {
       <PhoneActivation {...props} />
       <PhoneReissue {...props} onDone={reload} />
       <Card title={d.allCases} id="all-cases">
-        <Refusal error={all.error} />
-        {all.loading && !all.data ? (
-          <p class="hint" role="status">
-            {d.casesLoading}
-          </p>
-        ) : null}
-        {all.data ? all.data.cases.length === 0 ? <Empty>{d.noCases}</Empty> : <CaseTable cases={all.data.cases} /> : null}
+        <CasesList keyring={props.keyring} reloadKey={allKey} name="all-cases" />
       </Card>
     </>
   );

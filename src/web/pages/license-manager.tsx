@@ -27,6 +27,7 @@ import { carry, useCarried } from '../carry';
 import { NextStep, useLoss } from '../guided';
 import { EventsCard, emptyProgramFields, ProgramInputs, programData, TokensCard, useWrite } from './shared';
 import { ServerTree } from './server-tree';
+import { HostsList } from './list-cards';
 
 
 
@@ -660,12 +661,15 @@ function Deactivate(props: PageProps & { onDone: () => void; packs: KeyPack[] })
 }
 
 function Hosts(props: PageProps & { canWrite: boolean }) {
-  const hosts = useLoad(() => api<HostList>(props.keyring, 'ls', 'GET', '/hosts'));
+  // the allow-list's state (the list of hosts itself pages in the table below)
+  const hosts = useLoad(() => api<HostList>(props.keyring, 'ls', 'GET', '/hosts?limit=1'));
+  const [listKey, setListKey] = useState(0);
   const [name, setName] = useState('');
   const carriedName = useCarried('hostName', setName);
   const join = useWrite(props, 'ls', () => api<JoinToken>(props.keyring, 'ls', 'POST', '/hosts', { name: name.trim() }), (j) => {
     carry({ joinToken: j.joinToken, licenseServerUrl: window.location.origin, hostName: j.name }, 'license-manager');
     hosts.reload();
+    setListKey((n) => n + 1);
   });
   return (
     <Card title="Session hosts" id="hosts">
@@ -675,22 +679,7 @@ function Hosts(props: PageProps & { canWrite: boolean }) {
           <p class="hint">
             RDS Endpoint Servers allow-list: {hosts.data.allowListEnabled ? `on (${hosts.data.allowList.join(', ') || 'empty'})` : 'off — every enrolled host gets CALs'}
           </p>
-          {hosts.data.hosts.length === 0 ? (
-            <Empty>No session host enrolled.</Empty>
-          ) : (
-            <table>
-              <TableHead columns={['Session host', 'Enrolled', 'Gets CALs']} />
-              <tbody>
-                {hosts.data.hosts.map((h) => (
-                  <tr>
-                    <td>{h.name}</td>
-                    <td>{formatDate(h.enrolledAt)}</td>
-                    <td>{h.allowed ? 'yes' : 'no (not on the allow-list, event 4141)'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <HostsList keyring={props.keyring} reloadKey={listKey} />
         </>
       ) : null}
       {props.canWrite ? (

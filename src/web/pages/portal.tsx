@@ -3,15 +3,16 @@
  * a pack to a new license server (migration code + pack key), web activation, deactivation receipts, and the
  * organization's packs, servers and cases.
  */
-import type { CaseAnswer, CaseList, ConfirmationAnswer, DeactivationAnswer, KeyPackIdAnswer, PackList, ServerList } from '../../core/wire/clearinghouse';
+import type { CaseAnswer, ConfirmationAnswer, DeactivationAnswer, KeyPackIdAnswer, PackList } from '../../core/wire/clearinghouse';
 import { useState } from 'preact/hooks';
 import { CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { carry, formFromHash, useCarried } from '../carry';
 import { NextStep } from '../guided';
 import { api, grantFor } from '../api';
 import type { PageProps } from '../app';
-import { Badge, CarriedNote, Card, CodeField, Copyable, emptyCode, formatDate, Loading, Refusal, Select, TableHead, TextInput, typedCode, useAction, useLoad, type TypedCode } from '../ui';
-import { CalInputs, CaseOutcome, CaseTable, emptyProgramFields, ProgramInputs, programData, packRequestFields, TokensCard } from './shared';
+import { Badge, CarriedNote, Card, CodeField, Copyable, emptyCode, Loading, Refusal, Select, TableHead, TextInput, typedCode, useAction, useLoad, type TypedCode } from '../ui';
+import { CasesList, ServersList } from './list-cards';
+import { CalInputs, CaseOutcome, emptyProgramFields, ProgramInputs, programData, packRequestFields, TokensCard } from './shared';
 
 const valid = (c: TypedCode) => c.check?.state === 'valid';
 
@@ -224,12 +225,10 @@ function Deactivation(props: PageProps & { onChanged: () => void }) {
 
 export function Portal(props: PageProps) {
   const packs = useLoad(() => api<PackList>(props.keyring, 'ch', 'GET', '/packs'));
-  const servers = useLoad(() => api<ServerList>(props.keyring, 'ch', 'GET', '/servers'));
-  const cases = useLoad(() => api<CaseList>(props.keyring, 'ch', 'GET', '/cases'));
+  const [listsKey, setListsKey] = useState(0);
   const reload = () => {
     packs.reload();
-    servers.reload();
-    cases.reload();
+    setListsKey((n) => n + 1);
   };
   return (
     <>
@@ -259,32 +258,10 @@ export function Portal(props: PageProps) {
         </Loading>
       </Card>
       <Card title="License servers" id="servers">
-        <Loading loaded={servers} empty={(d) => d.servers.length === 0} emptyText="No license server activated yet.">
-          {(d) => (
-          <table>
-            <TableHead columns={['License server ID', 'Status', 'Method', 'Version', 'Activated', 'Last check-in']} />
-            <tbody>
-              {d.servers.map((s) => (
-                <tr>
-                  <td class="mono small">{s.serverId}</td>
-                  <td>
-                    <Badge value={s.status} /> {s.statusReason ? <span class="hint">{s.statusReason}</span> : null}
-                  </td>
-                  <td>{s.method}</td>
-                  <td>{s.serverVersion}</td>
-                  <td>{formatDate(s.activatedAt)}</td>
-                  <td>{formatDate(s.lastCheckInAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          )}
-        </Loading>
+        <ServersList keyring={props.keyring} reloadKey={listsKey} />
       </Card>
       <Card title="Cases" id="cases">
-        <Loading loaded={cases} empty={(d) => d.cases.length === 0} emptyText="No cases.">
-          {(d) => <CaseTable cases={d.cases} />}
-        </Loading>
+        <CasesList keyring={props.keyring} reloadKey={listsKey} name="portal-cases" />
         <button type="button" class="secondary" onClick={reload}>
           Refresh
         </button>

@@ -17,14 +17,13 @@ import { defineTexts, fill, useTexts } from '../i18n';
 const GUIDED = defineTexts({
   en: {
     graceAdmissions: '{count} of the last {total} connections were admitted without a CAL, only because the grace period runs.',
-    noConnection: 'No connection yet.',
   },
   fr: {
     graceAdmissions: '{count} des {total} dernières connexions ont été admises sans CAL, seulement parce que le délai de grâce court.',
-    noConnection: 'Aucune connexion pour l’instant.',
   },
 });
 import { EventsCard, useWrite } from './shared';
+import { AdmissionsList } from './list-cards';
 
 const MODE_LABELS: Record<LicensingMode, string> = { 'per-device': 'Per Device (2)', 'per-user': 'Per User (4)', 'not-configured': 'Not configured (5)' };
 
@@ -401,51 +400,19 @@ function TestDevice(props: { onConnected: () => void; keyring: PageProps['keyrin
   );
 }
 
-function Admissions(props: { list: AdmissionRecord[] }) {
-  return (
-    <table data-testid="admissions">
-      <TableHead columns={['Time', 'Device', 'Outcome', 'CAL', 'Message']} />
-      <tbody>
-        {props.list.map((a) => (
-          <tr>
-            <td class="time">{formatDate(a.at)}</td>
-            <td>
-              {a.device}
-              {a.user ? ` (${a.user})` : ''}
-            </td>
-            <td>
-              {a.admitted && a.basis === 'grace' ? (
-                <span class="badge warning" data-basis="grace">admitted without CAL</span>
-              ) : (
-                <Badge value={a.admitted ? 'admitted' : 'refused'} />
-              )}{' '}
-              {a.basis === 'grace' ? 'grace period only' : (a.basis ?? '')}
-            </td>
-            <td>
-              {a.calKind ?? ''} {a.calVersion ?? ''}
-            </td>
-            <td>
-              {a.code ? <code>{a.code}</code> : null} {a.message ?? ''}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
 export function SessionHostPage(props: PageProps) {
   const status = useLoad(() => api<HostStatus>(props.keyring, 'sh', 'GET', '/status'));
   const admissions = useLoad(() => api<AdmissionList>(props.keyring, 'sh', 'GET', '/admissions?limit=20'));
   const [eventsKey, setEventsKey] = useState(0);
+  const [admissionsKey, setAdmissionsKey] = useState(0);
   const probe = useLoad(() => api<{ probes: Probe[] }>(props.keyring, 'sh', 'POST', '/probe'));
   const [version, setVersion] = useState(0);
   const canWrite = grantFor(props.keyring, 'sh')?.scope === 'sh:admin';
-  const t = useTexts(GUIDED);
   const reload = () => {
     status.reload();
     probe.reload();
     admissions.reload();
+    setAdmissionsKey((n) => n + 1);
     setEventsKey((n) => n + 1);
     setVersion((v) => v + 1);
   };
@@ -457,12 +424,11 @@ export function SessionHostPage(props: PageProps) {
       {canWrite ? <Enroll {...props} onDone={reload} /> : null}
       <TestDevice keyring={props.keyring} onConnected={() => {
         admissions.reload();
+        setAdmissionsKey((n) => n + 1);
         setEventsKey((n) => n + 1);
       }} />
       <Card title="Recent admissions and refusals" id="admissions">
-        <Loading loaded={admissions} empty={(d) => d.admissions.length === 0} emptyText={t.noConnection}>
-          {(d) => <Admissions list={d.admissions} />}
-        </Loading>
+        <AdmissionsList keyring={props.keyring} reloadKey={admissionsKey} />
       </Card>
       <Emit {...props} version={version} />
       <EventsCard id="sh-events" keyring={props.keyring} component="sh" reloadKey={eventsKey} onRefresh={reload} />
