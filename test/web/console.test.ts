@@ -324,7 +324,7 @@ suite('the console in Chromium plays the recovery story by clicking', () => {
     await expect.poll(() => page.getByTestId('phone-script').textContent()).toContain(`XXXXX-XXXXX-XXXXX-XXXXX-${last}`); // masked but for its last group
     expect((await page.getByTestId('phone-script').textContent()) ?? '').not.toContain(packKey.slice(0, 11));
     await nav('Portal');
-    await expect.poll(() => page.locator(`#cases tr[data-case="${caseNumber}"]`).textContent()).toContain('approved');
+    await expect.poll(() => page.locator(`#cases tr[data-row-id="${caseNumber}"]`).textContent()).toContain('approved');
     await shot('07-portal-approved');
   });
 
