@@ -1,7 +1,8 @@
 /**
- * The list cards in Chromium, on a real all-in-one holding more cases and admissions than a page: the agent desk's
- * cases and review queue and the session host's admissions page on the server, with "Rows a–b of M" equal to the
- * API's total, the next page showing the API's next rows, and a filter narrowing the rows to the API's answer.
+ * The list cards in Chromium, on a real all-in-one holding more license servers, cases and admissions than a page:
+ * the portal's license servers, the agent desk's cases and review queue and the session host's admissions page on
+ * the server, with "Rows a–b of M" equal to the API's total, the next page showing the API's next rows, and a
+ * filter narrowing the rows to the API's answer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,15 +17,36 @@ import { browserSuite, buildConsole, configFor, launchBrowser, requireChromium, 
 const ADMIN_TOKEN = 'console-list-cards-admin-token-012345';
 const CASES = 65;
 const ADMISSIONS = 70;
+const SERVERS = 55;
 const START = Date.parse('2027-02-01T08:00:00.000Z');
 
 const suite = browserSuite('list cards browser tests');
 
-/** 65 cases (every third pending) and 70 admissions (on a CAL, in the grace period, or refused). */
-async function fill(data: string): Promise<void> {
+/** 55 license servers of an organization (every fourth deactivated), 65 cases (every third pending) and 70 admissions (on a CAL, in the grace period, or refused). */
+async function fill(data: string, orgId: string): Promise<void> {
   const layout = allInOneLayout(data);
   const ch = await openDatabase(`sqlite:${layout.clearinghouseDb}`);
   try {
+    const servers = Array.from({ length: SERVERS }, (_, i) => {
+      const at = new Date(START + i * 60_000).toISOString();
+      return {
+        server_id: `LS-${String(i).padStart(3, '0')}`,
+        id_prefix: String(1_000_000 + i),
+        public_key: `key-${i}`,
+        org_id: orgId,
+        status: i % 4 === 0 ? 'deactivated' : 'activated',
+        method: 'web',
+        server_version: 2019,
+        activation_serial: i + 1,
+        activated_at: at,
+        certificate: 'a.b.c',
+        certificate_expires_at: new Date(START + 400 * 86_400_000).toISOString(),
+        status_changed_at: at,
+        created_at: at,
+        confirmed_at: at,
+      };
+    });
+    await ch.db.insertInto('ch_servers' as never).values(servers as never).execute();
     const rows = Array.from({ length: CASES }, (_, i) => ({
       kind: i % 2 === 0 ? 'migration' : 'reissue',
       status: i % 3 === 0 ? 'pending' : i % 3 === 1 ? 'approved' : 'rejected',
@@ -66,11 +88,12 @@ async function fill(data: string): Promise<void> {
 suite('the cases and admissions cards page on the server', () => {
   let server: AllInOneServer;
   let data = '';
+  let orgToken = '';
   let page: Page;
   let close: (() => Promise<void>) | undefined;
   const pageErrors: string[] = [];
-  const get = async <T>(path: string): Promise<T> => {
-    const r = await callJson<T>(server.url, 'GET', path, { token: ADMIN_TOKEN });
+  const get = async <T>(path: string, token = ADMIN_TOKEN): Promise<T> => {
+    const r = await callJson<T>(server.url, 'GET', path, { token });
     expect(r.ok).toBe(true);
     if (!r.ok) throw new Error(r.error.message);
     return r.value;
@@ -85,7 +108,10 @@ suite('the cases and admissions cards page on the server', () => {
     data = mkdtempSync(join(tmpdir(), 'opencal-console-list-cards-'));
     // Started once so that its databases exist, then filled while it runs (SQLite in WAL mode).
     server = await startAllInOne(configFor(ADMIN_TOKEN, { data }), silentIo());
-    await fill(data);
+    const org = await callJson<{ orgId: string; token: string }>(server.url, 'POST', '/ch/v1/orgs', { token: ADMIN_TOKEN, body: { name: 'Contoso Lists' } });
+    if (!org.ok) throw new Error(org.error.message);
+    orgToken = org.value.token;
+    await fill(data, org.value.orgId);
     const b = await launchBrowser();
     page = b.page;
     close = b.close;
@@ -96,6 +122,7 @@ suite('the cases and admissions cards page on the server', () => {
     for (const [token, label] of [
       [ADMIN_TOKEN, 'Admin'],
       [agent.value.token, 'Agent'],
+      [orgToken, 'Contoso'],
     ] as const) {
       await page.getByLabel('API token').fill(token);
       await page.getByLabel('Label (optional)').fill(label);
@@ -181,6 +208,27 @@ suite('the cases and admissions cards page on the server', () => {
     await card.getByLabel('Filter by user').fill('user1');
     await expect.poll(() => pager(card)).toBe(`Rows 1–${user.total} of ${user.total}`);
     expect(await rowIds(card)).toEqual(user.admissions.map((a) => String(a.id)));
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('the portal pages its license servers by the API total, and a status filter shows what the API answers', async () => {
+    await open('Portal');
+    const card = page.locator('#servers');
+    const first = await get<{ total: number; servers: { serverId: string }[]; nextCursor?: string }>('/ch/v1/servers?limit=50', orgToken);
+    expect(first.total).toBe(SERVERS);
+    await expect.poll(() => pager(card)).toBe(`Rows 1–50 of ${SERVERS}`);
+    expect(await rowIds(card)).toEqual(first.servers.map((x) => x.serverId));
+    const second = await get<{ servers: { serverId: string }[] }>(`/ch/v1/servers?limit=50&cursor=${encodeURIComponent(first.nextCursor!)}`, orgToken);
+    await card.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => pager(card)).toBe(`Rows 51–${SERVERS} of ${SERVERS}`);
+    expect(await rowIds(card)).toEqual(second.servers.map((x) => x.serverId));
+
+    const deactivated = await get<{ total: number; servers: { serverId: string }[] }>('/ch/v1/servers?limit=50&status=deactivated', orgToken);
+    expect(deactivated.total).toBeGreaterThan(0);
+    expect(deactivated.total).toBeLessThan(SERVERS);
+    await card.getByLabel('Filter by status').selectOption('deactivated');
+    await expect.poll(() => pager(card)).toBe(`Rows 1–${deactivated.total} of ${deactivated.total}`);
+    expect(await rowIds(card)).toEqual(deactivated.servers.map((x) => x.serverId));
     expect(pageErrors).toEqual([]);
   });
 });
