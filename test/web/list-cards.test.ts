@@ -1,7 +1,7 @@
 /**
- * The list cards in Chromium, on a real all-in-one holding more license servers, cases and admissions than a page:
- * the portal's license servers, the agent desk's cases and review queue and the session host's admissions page on
- * the server, with "Rows a–b of M" equal to the API's total, the next page showing the API's next rows, and a
+ * The list cards in Chromium, on a real all-in-one holding more license servers, session hosts, cases and admissions
+ * than a page: the portal's license servers, the license manager's session hosts, the agent desk's cases and review
+ * queue and the session host's admissions page on the server, with "Rows a–b of M" equal to the API's total, the next page showing the API's next rows, and a
  * filter narrowing the rows to the API's answer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,18 +11,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { allInOneLayout, startAllInOne, type AllInOneServer } from '../../src/compose/servers';
 import { callJson } from '../../src/http/client';
+import { licenseDatabaseUrl } from '../../src/license-server/module';
 import { openDatabase } from '../../src/storage/database';
-import { browserSuite, buildConsole, configFor, launchBrowser, requireChromium, silentIo } from './harness';
+import { ARTIFACTS, browserSuite, buildConsole, configFor, launchBrowser, requireChromium, silentIo } from './harness';
 
 const ADMIN_TOKEN = 'console-list-cards-admin-token-012345';
 const CASES = 65;
 const ADMISSIONS = 70;
 const SERVERS = 55;
+const HOSTS = 56;
 const START = Date.parse('2027-02-01T08:00:00.000Z');
 
 const suite = browserSuite('list cards browser tests');
 
-/** 55 license servers of an organization (every fourth deactivated), 65 cases (every third pending) and 70 admissions (on a CAL, in the grace period, or refused). */
+/** 55 license servers of an organization (every fourth deactivated), 56 session hosts, 65 cases (every third pending) and 70 admissions (on a CAL, in the grace period, or refused). */
 async function fill(data: string, orgId: string): Promise<void> {
   const layout = allInOneLayout(data);
   const ch = await openDatabase(`sqlite:${layout.clearinghouseDb}`);
@@ -61,6 +63,13 @@ async function fill(data: string, orgId: string): Promise<void> {
     await ch.db.insertInto('ch_cases' as never).values(rows as never).execute();
   } finally {
     await ch.close();
+  }
+  const ls = await openDatabase(licenseDatabaseUrl(layout.licenseServerDir));
+  try {
+    const hosts = Array.from({ length: HOSTS }, (_, i) => ({ name: `RDSH-${String(i).padStart(3, '0')}`, enrolled_at: new Date(START + i * 60_000).toISOString() }));
+    await ls.db.insertInto('ls_hosts' as never).values(hosts as never).execute();
+  } finally {
+    await ls.close();
   }
   const sh = await openDatabase(`sqlite:${layout.sessionHostDb}`);
   try {
@@ -157,6 +166,7 @@ suite('the cases and admissions cards page on the server', () => {
     await card.getByLabel('Filter by status').selectOption('rejected');
     await expect.poll(() => pager(card)).toBe(`Rows 1–${rejected.total} of ${rejected.total}`);
     expect(await rowIds(card)).toEqual(rejected.cases.map((c) => c.caseNumber));
+    await card.screenshot({ path: join(ARTIFACTS, 'list-cards-cases.png') });
   });
 
   it('the review queue pages the pending cases, each with its decision form below', async () => {
@@ -208,6 +218,7 @@ suite('the cases and admissions cards page on the server', () => {
     await card.getByLabel('Filter by user').fill('user1');
     await expect.poll(() => pager(card)).toBe(`Rows 1–${user.total} of ${user.total}`);
     expect(await rowIds(card)).toEqual(user.admissions.map((a) => String(a.id)));
+    await card.screenshot({ path: join(ARTIFACTS, 'list-cards-admissions.png') });
     expect(pageErrors).toEqual([]);
   });
 
@@ -229,6 +240,26 @@ suite('the cases and admissions cards page on the server', () => {
     await card.getByLabel('Filter by status').selectOption('deactivated');
     await expect.poll(() => pager(card)).toBe(`Rows 1–${deactivated.total} of ${deactivated.total}`);
     expect(await rowIds(card)).toEqual(deactivated.servers.map((x) => x.serverId));
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('the license manager pages its session hosts by the API total, and a name filter shows what the API answers', async () => {
+    await open('License manager');
+    const card = page.locator('#hosts');
+    const first = await get<{ total: number; hosts: { name: string }[]; nextCursor?: string }>('/ls/v1/hosts?limit=50');
+    expect(first.total).toBe(HOSTS);
+    await expect.poll(() => pager(card)).toBe(`Rows 1–50 of ${HOSTS}`);
+    expect(await rowIds(card)).toEqual(first.hosts.map((h) => h.name));
+    const second = await get<{ hosts: { name: string }[] }>(`/ls/v1/hosts?limit=50&cursor=${encodeURIComponent(first.nextCursor!)}`);
+    await card.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => pager(card)).toBe(`Rows 51–${HOSTS} of ${HOSTS}`);
+    expect(await rowIds(card)).toEqual(second.hosts.map((h) => h.name));
+
+    const named = await get<{ total: number; hosts: { name: string }[] }>('/ls/v1/hosts?limit=50&name=rdsh-01');
+    expect(named.total).toBe(10);
+    await card.getByLabel('Filter by name').fill('rdsh-01');
+    await expect.poll(() => pager(card)).toBe(`Rows 1–10 of 10`);
+    expect(await rowIds(card)).toEqual(named.hosts.map((h) => h.name));
     expect(pageErrors).toEqual([]);
   });
 });
