@@ -62,7 +62,7 @@ suite('the license manager page in French', () => {
       expect(titles).toContain(title);
     }
     expect(titles.filter((title) => ENGLISH_TITLES.includes(title))).toEqual([]);
-    await expect.poll(() => page.getByRole('button', { name: 'Synchroniser maintenant' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('button', { name: 'Contacter le centre d’échange maintenant' }).count()).toBe(1);
     await expect.poll(() => page.getByRole('button', { name: 'Produire le code de migration' }).count()).toBe(1);
     expect(await page.locator('#issued').getByLabel('Trier par').count()).toBe(1);
     expect(await page.locator('#server dt').first().textContent()).toBe('ID du serveur de licences');
