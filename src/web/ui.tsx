@@ -23,6 +23,12 @@ const UI = defineTexts({
     'agent-desk': 'the agent desk',
     'session-host': 'the session host page',
     diagnoser: 'the diagnoser',
+    copy: 'Copy',
+    copyLabel: 'Copy {label}',
+    copied: 'Copied',
+    selected: 'Selected — press Ctrl+C',
+    nextRevoke: 'next revoke allowed on {date}',
+    codeHint: '{max} characters in groups of 5; case, spaces and hyphens do not matter.',
   },
   fr: {
     commands: 'Commandes',
@@ -37,6 +43,12 @@ const UI = defineTexts({
     'agent-desk': 'le guichet des agents',
     'session-host': 'la page de l’hôte de session',
     diagnoser: 'le diagnostic',
+    copy: 'Copier',
+    copyLabel: 'Copier : {label}',
+    copied: 'Copié',
+    selected: 'Sélectionné — appuyez sur Ctrl+C',
+    nextRevoke: 'prochaine révocation permise le {date}',
+    codeHint: '{max} caractères par groupes de 5 ; la casse, les espaces et les tirets n’ont pas d’importance.',
   },
 });
 
@@ -104,6 +116,7 @@ export function CodeInput(props: {
 }) {
   const id = useId('code');
   const kinds: readonly CodeKind[] = typeof props.kinds === 'string' ? [props.kinds] : props.kinds;
+  const t = useTexts(UI);
   const check = checkTypedCode(props.value, kinds);
   const max = Math.max(...kinds.map((k) => CODE_LENGTHS[k]));
   return (
@@ -133,7 +146,7 @@ export function CodeInput(props: {
         }}
       />
       <div id={`${id}-status`} class={check.state === 'invalid' ? 'field-error' : check.state === 'valid' ? 'field-ok' : 'hint'} role="status" aria-live="polite">
-        {check.message || props.hint || `${max} characters in groups of 5; case, spaces and hyphens do not matter.`}
+        {check.message || props.hint || fill(t.codeHint, { max })}
       </div>
     </div>
   );
@@ -226,6 +239,7 @@ export function Select<T extends string | number>(props: { label: string; value:
 
 /** The server's refusal, as it said it: message first, code for support. */
 export function Refusal(props: { error: ApiError | undefined | null }) {
+  const t = useTexts(UI);
   if (!props.error) return null;
   const next = props.error.detail?.['nextRevokeAllowedOn'];
   return (
@@ -233,13 +247,14 @@ export function Refusal(props: { error: ApiError | undefined | null }) {
       <strong>{props.error.message}</strong>
       <div class="hint">
         <code>{props.error.code}</code>
-        {typeof next === 'string' ? <> · next revoke allowed on {next.slice(0, 10)}</> : null}
+        {typeof next === 'string' ? <> · {fill(t.nextRevoke, { date: next.slice(0, 10) })}</> : null}
       </div>
     </div>
   );
 }
 
 export function Copyable(props: { value: string; label: string; testId?: string; hidden?: boolean }) {
+  const t = useTexts(UI);
   const [copied, setCopied] = useState<'no' | 'yes' | 'selected'>('no');
   const ref = useRef<HTMLElement>(null);
   return (
@@ -250,7 +265,7 @@ export function Copyable(props: { value: string; label: string; testId?: string;
       <button
         type="button"
         class="secondary small"
-        aria-label={`Copy ${props.label}`}
+        aria-label={fill(t.copyLabel, { label: props.label })}
         onClick={async () => {
           try {
             await navigator.clipboard.writeText(props.value);
@@ -263,7 +278,7 @@ export function Copyable(props: { value: string; label: string; testId?: string;
           }
         }}
       >
-        {copied === 'yes' ? 'Copied' : copied === 'selected' ? 'Selected — press Ctrl+C' : 'Copy'}
+        {copied === 'yes' ? t.copied : copied === 'selected' ? t.selected : t.copy}
       </button>
     </span>
   );

@@ -12,11 +12,120 @@ import { api, grantFor } from '../api';
 import type { PageProps } from '../app';
 import { Badge, CarriedNote, Card, CodeField, Copyable, emptyCode, Loading, Refusal, Select, TableHead, TextInput, typedCode, useAction, useLoad, type TypedCode } from '../ui';
 import { CasesList, ServersList } from './list-cards';
+import { defineTexts, fill, useTexts } from '../i18n';
 import { CalInputs, CaseOutcome, emptyProgramFields, ProgramInputs, programData, packRequestFields, TokensCard } from './shared';
+
+const T = defineTexts({
+  en: {
+    manageCals: 'Manage CALs',
+    whatToDo: 'What do you want to do?',
+    installChoice: 'Install — a pack that was never installed, on a license server of your organization',
+    migrateChoice: 'Migrate — move a pack to a new or reinstalled license server',
+    serverId: 'License server ID',
+    serverIdHint: '35 characters: License manager → server properties.',
+    migrationCode: 'Migration code',
+    migrationCodeHint: '45 characters, made by the new license server (License manager → Migration code).',
+    packKey: 'Pack key',
+    packKeyHint: '25 characters, from the purchase confirmation.',
+    evidence: 'Optional evidence',
+    oldReceipt: 'Deactivation receipt of the old license server',
+    oldReceiptHint: '35 characters; with it the migration is approved at once.',
+    proof: 'Proof of purchase (retail)',
+    proofHint: 'Invoice or receipt reference.',
+    install: 'Install',
+    migrate: 'Migrate',
+    installed: 'Installed',
+    installedText: 'pack {pack} ({count} {calType} CALs, Windows Server {calVersion}). Type this key pack ID in the license manager:',
+    keyPackId: 'key pack ID',
+    webActivation: 'Activate a license server (web)',
+    webActivationHint: 'For a license server that cannot reach the clearinghouse: type its product ID, then type the confirmation in its activation wizard.',
+    productId: 'Product ID',
+    firstName: 'First name',
+    lastName: 'Last name',
+    company: 'Company',
+    country: 'Country',
+    serverVersion: 'Server version',
+    getConfirmation: 'Get the activation confirmation',
+    licenseServer: 'License server',
+    activated: 'is activated. Confirmation to type in its activation wizard:',
+    confirmationLabel: 'activation confirmation',
+    deactivation: 'Record a deactivation receipt',
+    receipt: 'Deactivation receipt',
+    receiptHint: '35 characters, shown by a license server when it deactivates.',
+    record: 'Record',
+    deactivated: 'is {status}; released packs: {packs}.',
+    none: 'none',
+    packs: 'Packs',
+    noPacks: 'No packs yet.',
+    colPack: 'Pack',
+    colProgram: 'Program',
+    colCals: 'CALs',
+    colStatus: 'Status',
+    colActiveOn: 'Active on license server',
+    perDevice: 'Per Device',
+    perUser: 'Per User',
+    servers: 'License servers',
+    cases: 'Cases',
+    refresh: 'Refresh',
+  },
+  fr: {
+    manageCals: 'Gérer les CAL',
+    whatToDo: 'Que voulez-vous faire ?',
+    installChoice: 'Installer — un pack jamais installé, sur un serveur de licences de votre organisation',
+    migrateChoice: 'Migrer — déplacer un pack vers un serveur de licences nouveau ou réinstallé',
+    serverId: 'ID du serveur de licences',
+    serverIdHint: '35 caractères : Gestionnaire de licences → propriétés du serveur.',
+    migrationCode: 'Code de migration',
+    migrationCodeHint: '45 caractères, produit par le nouveau serveur de licences (Gestionnaire de licences → Code de migration).',
+    packKey: 'Clé du pack',
+    packKeyHint: '25 caractères, dans la confirmation d’achat.',
+    evidence: 'Justificatifs facultatifs',
+    oldReceipt: 'Reçu de désactivation de l’ancien serveur de licences',
+    oldReceiptHint: '35 caractères ; avec lui, la migration est approuvée aussitôt.',
+    proof: 'Preuve d’achat (vente au détail)',
+    proofHint: 'Référence de la facture ou du ticket.',
+    install: 'Installer',
+    migrate: 'Migrer',
+    installed: 'Installé',
+    installedText: 'pack {pack} ({count} CAL {calType}, Windows Server {calVersion}). Tapez cet ID de pack de licences dans le gestionnaire de licences :',
+    keyPackId: 'ID de pack de licences',
+    webActivation: 'Activer un serveur de licences (web)',
+    webActivationHint: 'Pour un serveur de licences qui ne peut pas joindre le centre d’échange : tapez son ID de produit, puis tapez la confirmation dans son assistant d’activation.',
+    productId: 'ID de produit',
+    firstName: 'Prénom',
+    lastName: 'Nom',
+    company: 'Société',
+    country: 'Pays',
+    serverVersion: 'Version du serveur',
+    getConfirmation: 'Obtenir la confirmation d’activation',
+    licenseServer: 'Le serveur de licences',
+    activated: 'est activé. Confirmation à taper dans son assistant d’activation :',
+    confirmationLabel: 'confirmation d’activation',
+    deactivation: 'Enregistrer un reçu de désactivation',
+    receipt: 'Reçu de désactivation',
+    receiptHint: '35 caractères, affiché par un serveur de licences lorsqu’il est désactivé.',
+    record: 'Enregistrer',
+    deactivated: 'est {status} ; packs libérés : {packs}.',
+    none: 'aucun',
+    packs: 'Packs',
+    noPacks: 'Aucun pack pour l’instant.',
+    colPack: 'Pack',
+    colProgram: 'Programme',
+    colCals: 'CAL',
+    colStatus: 'État',
+    colActiveOn: 'Actif sur le serveur de licences',
+    perDevice: 'Par appareil',
+    perUser: 'Par utilisateur',
+    servers: 'Serveurs de licences',
+    cases: 'Dossiers',
+    refresh: 'Actualiser',
+  },
+});
 
 const valid = (c: TypedCode) => c.check?.state === 'valid';
 
 function ManageCals(props: PageProps & { onChanged: () => void }) {
+  const t = useTexts(T);
   // the hash route names the form a link opened (#/portal/install), else Migrate
   const [mode, setMode] = useState<'install' | 'migrate'>(formFromHash() === 'install' ? 'install' : 'migrate');
   const [serverId, setServerId] = useState<TypedCode>(emptyCode());
@@ -62,16 +171,14 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
   const ready = mode === 'install' ? valid(serverId) && valid(packKey) : valid(migrationCode) && valid(packKey) && (receipt.value.trim() === '' || valid(receipt));
 
   return (
-    <Card title="Manage CALs" id="manage-cals">
+    <Card title={t.manageCals} id="manage-cals">
       <fieldset class="choice">
-        <legend>What do you want to do?</legend>
+        <legend>{t.whatToDo}</legend>
         <label class="inline">
-          <input type="radio" name="manage" value="install" checked={mode === 'install'} onChange={() => setMode('install')} /> Install — a pack that was never
-          installed, on a license server of your organization
+          <input type="radio" name="manage" value="install" checked={mode === 'install'} onChange={() => setMode('install')} /> {t.installChoice}
         </label>
         <label class="inline">
-          <input type="radio" name="manage" value="migrate" checked={mode === 'migrate'} onChange={() => setMode('migrate')} /> Migrate — move a pack to a new or
-          reinstalled license server
+          <input type="radio" name="manage" value="migrate" checked={mode === 'migrate'} onChange={() => setMode('migrate')} /> {t.migrateChoice}
         </label>
       </fieldset>
       <form
@@ -84,43 +191,43 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
       >
         {mode === 'install' ? (
           <>
-            <CodeField label="License server ID" kinds="licenseServerId" name="serverId" code={serverId} onChange={setServerId} hint="35 characters: License manager → server properties." />
+            <CodeField label={t.serverId} kinds="licenseServerId" name="serverId" code={serverId} onChange={setServerId} hint={t.serverIdHint} />
             <CarriedNote carried={carriedServerId} current={serverId.value} what="serverId" />
           </>
         ) : (
           <>
           <CodeField
-            label="Migration code"
+            label={t.migrationCode}
             kinds="migrationCode"
             name="migrationCode"
             code={migrationCode}
             onChange={setMigrationCode}
-            hint="45 characters, made by the new license server (License manager → Migration code)."
+            hint={t.migrationCodeHint}
           />
             <CarriedNote carried={carriedMigrationCode} current={migrationCode.value} what="migrationCode" />
           </>
         )}
-        <CodeField label="Pack key" kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} hint="25 characters, from the purchase confirmation." />
+        <CodeField label={t.packKey} kinds="packKey" name="packKey" code={packKey} onChange={setPackKey} hint={t.packKeyHint} />
         <CarriedNote carried={carriedPackKey} current={packKey.value} what="packKey" />
         {mode === 'migrate' ? <CalInputs calType={cal.calType} calVersion={cal.calVersion} onChange={setCal} /> : null}
         <ProgramInputs value={program} onChange={setProgram} />
         <CarriedNote carried={carriedProgram} current={program.program} what="program" />
         {mode === 'migrate' ? (
           <details>
-            <summary>Optional evidence</summary>
+            <summary>{t.evidence}</summary>
             <CodeField
-              label="Deactivation receipt of the old license server"
+              label={t.oldReceipt}
               kinds="deactivationReceipt"
               name="receipt"
               code={receipt}
               onChange={setReceipt}
-              hint="35 characters; with it the migration is approved at once."
+              hint={t.oldReceiptHint}
             />
-            <TextInput label="Proof of purchase (retail)" name="proofOfPurchase" value={proof} onInput={setProof} hint="Invoice or receipt reference." />
+            <TextInput label={t.proof} name="proofOfPurchase" value={proof} onInput={setProof} hint={t.proofHint} />
           </details>
         ) : null}
         <button type="submit" disabled={!ready || install.busy || migrate.busy}>
-          {mode === 'install' ? 'Install' : 'Migrate'}
+          {mode === 'install' ? t.install : t.migrate}
         </button>
       </form>
       {mode === 'install' ? (
@@ -128,10 +235,15 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
           <Refusal error={install.error} />
           {install.result ? (
             <div class="alert ok" role="status" data-testid="install-outcome">
-              <strong>Installed</strong> — pack {install.result.keyPack.pack} ({install.result.keyPack.count} {install.result.keyPack.calType} CALs, Windows Server{' '}
-              {install.result.keyPack.calVersion}). Type this key pack ID in the license manager:
+              <strong>{t.installed}</strong> —{' '}
+              {fill(t.installedText, {
+                pack: install.result.keyPack.pack,
+                count: install.result.keyPack.count,
+                calType: install.result.keyPack.calType,
+                calVersion: install.result.keyPack.calVersion,
+              })}
               <div>
-                <Copyable value={install.result.keyPackId} label="key pack ID" testId="key-pack-id" />
+                <Copyable value={install.result.keyPackId} label={t.keyPackId} testId="key-pack-id" />
               </div>
               <NextStep target="ls-install" keyring={props.keyring} />
             </div>
@@ -155,6 +267,7 @@ function ManageCals(props: PageProps & { onChanged: () => void }) {
 }
 
 function WebActivation(props: PageProps & { onChanged: () => void }) {
+  const t = useTexts(T);
   const [productId, setProductId] = useState<TypedCode>(emptyCode());
   const [company, setCompany] = useState({ firstName: '', lastName: '', company: '', country: '' });
   const [version, setVersion] = useState<CalVersion>(2019);
@@ -164,32 +277,32 @@ function WebActivation(props: PageProps & { onChanged: () => void }) {
   );
   const set = (k: keyof typeof company) => (v: string) => setCompany({ ...company, [k]: v });
   return (
-    <Card title="Activate a license server (web)" id="web-activation">
-      <p class="hint">For a license server that cannot reach the clearinghouse: type its product ID, then type the confirmation in its activation wizard.</p>
+    <Card title={t.webActivation} id="web-activation">
+      <p class="hint">{t.webActivationHint}</p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           if (productId.check?.state === 'valid') void act.go();
         }}
       >
-        <CodeField label="Product ID" kinds="productId" name="productId" code={productId} onChange={setProductId} />
+        <CodeField label={t.productId} kinds="productId" name="productId" code={productId} onChange={setProductId} />
         <div class="row">
-          <TextInput label="First name" value={company.firstName} onInput={set('firstName')} required />
-          <TextInput label="Last name" value={company.lastName} onInput={set('lastName')} required />
-          <TextInput label="Company" value={company.company} onInput={set('company')} required />
-          <TextInput label="Country" value={company.country} onInput={set('country')} required />
-          <Select label="Server version" value={version} options={CAL_VERSIONS} onChange={setVersion} />
+          <TextInput label={t.firstName} value={company.firstName} onInput={set('firstName')} required />
+          <TextInput label={t.lastName} value={company.lastName} onInput={set('lastName')} required />
+          <TextInput label={t.company} value={company.company} onInput={set('company')} required />
+          <TextInput label={t.country} value={company.country} onInput={set('country')} required />
+          <Select label={t.serverVersion} value={version} options={CAL_VERSIONS} onChange={setVersion} />
         </div>
         <button type="submit" disabled={productId.check?.state !== 'valid' || act.busy}>
-          Get the activation confirmation
+          {t.getConfirmation}
         </button>
       </form>
       <Refusal error={act.error} />
       {act.result ? (
         <div class="alert ok" role="status">
-          License server <span class="mono">{act.result.licenseServerId}</span> is activated. Confirmation to type in its activation wizard:
+          {t.licenseServer} <span class="mono">{act.result.licenseServerId}</span> {t.activated}
           <div>
-            <Copyable value={act.result.confirmation} label="activation confirmation" testId="activation-confirmation" />
+            <Copyable value={act.result.confirmation} label={t.confirmationLabel} testId="activation-confirmation" />
           </div>
         </div>
       ) : null}
@@ -198,25 +311,26 @@ function WebActivation(props: PageProps & { onChanged: () => void }) {
 }
 
 function Deactivation(props: PageProps & { onChanged: () => void }) {
+  const t = useTexts(T);
   const [receipt, setReceipt] = useState<TypedCode>(emptyCode());
   const go = useAction(() => api<DeactivationAnswer>(props.keyring, 'ch', 'POST', '/portal/deactivate', { receipt: receipt.value }), props.onChanged);
   return (
-    <Card title="Record a deactivation receipt" id="deactivation">
+    <Card title={t.deactivation} id="deactivation">
       <form
         onSubmit={(e) => {
           e.preventDefault();
           if (receipt.check?.state === 'valid') void go.go();
         }}
       >
-        <CodeField label="Deactivation receipt" kinds="deactivationReceipt" name="receipt" code={receipt} onChange={setReceipt} hint="35 characters, shown by a license server when it deactivates." />
+        <CodeField label={t.receipt} kinds="deactivationReceipt" name="receipt" code={receipt} onChange={setReceipt} hint={t.receiptHint} />
         <button type="submit" disabled={receipt.check?.state !== 'valid' || go.busy}>
-          Record
+          {t.record}
         </button>
       </form>
       <Refusal error={go.error} />
       {go.result ? (
         <div class="alert ok" role="status">
-          License server <span class="mono">{go.result.serverId}</span> is {go.result.status}; released packs: {go.result.releasedPacks.join(', ') || 'none'}.
+          {t.licenseServer} <span class="mono">{go.result.serverId}</span> {fill(t.deactivated, { status: go.result.status, packs: go.result.releasedPacks.join(', ') || t.none })}
         </div>
       ) : null}
     </Card>
@@ -224,6 +338,7 @@ function Deactivation(props: PageProps & { onChanged: () => void }) {
 }
 
 export function Portal(props: PageProps) {
+  const t = useTexts(T);
   const packs = useLoad(() => api<PackList>(props.keyring, 'ch', 'GET', '/packs'));
   const [listsKey, setListsKey] = useState(0);
   const reload = () => {
@@ -233,18 +348,18 @@ export function Portal(props: PageProps) {
   return (
     <>
       <ManageCals {...props} onChanged={reload} />
-      <Card title="Packs" id="packs">
-        <Loading loaded={packs} empty={(d) => d.packs.length === 0} emptyText="No packs yet.">
+      <Card title={t.packs} id="packs">
+        <Loading loaded={packs} empty={(d) => d.packs.length === 0} emptyText={t.noPacks}>
           {(d) => (
           <table>
-            <TableHead columns={['Pack', 'Program', 'CALs', 'Status', 'Active on license server']} />
+            <TableHead columns={[t.colPack, t.colProgram, t.colCals, t.colStatus, t.colActiveOn]} />
             <tbody>
               {d.packs.map((p) => (
                 <tr data-pack={p.number}>
                   <td>{p.number}</td>
                   <td>{p.program}</td>
                   <td>
-                    {p.count} × {p.calType === 'device' ? 'Per Device' : 'Per User'} {p.calVersion}
+                    {p.count} × {p.calType === 'device' ? t.perDevice : t.perUser} {p.calVersion}
                   </td>
                   <td>
                     <Badge value={p.status} />
@@ -257,13 +372,13 @@ export function Portal(props: PageProps) {
           )}
         </Loading>
       </Card>
-      <Card title="License servers" id="servers">
+      <Card title={t.servers} id="servers">
         <ServersList keyring={props.keyring} reloadKey={listsKey} />
       </Card>
-      <Card title="Cases" id="cases">
+      <Card title={t.cases} id="cases">
         <CasesList keyring={props.keyring} reloadKey={listsKey} name="portal-cases" />
         <button type="button" class="secondary" onClick={reload}>
-          Refresh
+          {t.refresh}
         </button>
       </Card>
       <WebActivation {...props} onChanged={reload} />

@@ -3,12 +3,109 @@ import type { CaseView, TokenList, TokenView } from '../../core/wire/clearinghou
 import { sourceSeenPhrase } from '../../core/diagnosis-snapshot';
 import { AGREEMENT_PROGRAMS, CAL_TYPES, CAL_VERSIONS, PROGRAMS, type CalType, type CalVersion, type Program } from '../../core/vocabulary';
 import { api, scopeFromRefusal, type ApiResult, type Component, type KeyringEntry } from '../api';
-import { defineTexts, useTexts } from '../i18n';
+import { defineTexts, fill, useTexts } from '../i18n';
 import { ListTable, type ListColumn } from '../list-table';
 import type { PageProps } from '../app';
 import { useState } from 'preact/hooks';
 import { useLoss } from '../guided';
 import { Badge, ConfirmLoss, Card, Loading, Copyable, formatDate, Refusal, Select, TableHead, TextInput, useAction, useLoad, type TypedCode } from '../ui';
+
+const T = defineTexts({
+  en: {
+    program: 'Program',
+    licenseNumber: 'License number',
+    licenseNumberHint: '8 digits',
+    authorizationNumber: 'Authorization number',
+    authorizationNumberHint: '15 letters and digits',
+    agreementNumber: 'Agreement number',
+    agreementNumberHint: '7 digits',
+    calType: 'CAL type',
+    calVersion: 'CAL version',
+    perDevice: 'Per Device',
+    perUser: 'Per User',
+    approved: 'Approved',
+    approvedCase: 'case',
+    approvedText: '. Type this key pack ID in the license manager (Install licenses → key pack ID):',
+    keyPackIdLabel: 'key pack ID',
+    grantAutomatic: 'the grant is delivered automatically at the next check-in',
+    rejected: 'Rejected',
+    rejectedReason: '. Reason: ',
+    noneGiven: 'none given',
+    pending: 'Pending',
+    caseNumber: 'case number',
+    pendingText: '. An agent reviews it; quote the case number on the phone.',
+    awaited: 'Awaited:',
+    colCase: 'Case',
+    colKind: 'Kind',
+    colStatus: 'Status',
+    colPack: 'Pack',
+    colTarget: 'Target license server',
+    colAwaited: 'Awaited / decision',
+    colKeyPackId: 'Key pack ID',
+    colOpened: 'Opened',
+    colTime: 'Time',
+    colComponent: 'Component',
+    colEvent: 'Event',
+    colLevel: 'Level',
+    colMessage: 'Message',
+    tokens: 'Tokens',
+    noToken: 'No live token.',
+    colToken: 'Token',
+    colFor: 'For',
+    colCreated: 'Created',
+    joinUnused: 'join token (unused)',
+    revokeLabel: 'Revoke token {id}',
+    revoke: 'Revoke',
+    revoked: 'Token {id} ({kind}) revoked: it is refused from now on.',
+  },
+  fr: {
+    program: 'Programme',
+    licenseNumber: 'Numéro de licence',
+    licenseNumberHint: '8 chiffres',
+    authorizationNumber: 'Numéro d’autorisation',
+    authorizationNumberHint: '15 lettres et chiffres',
+    agreementNumber: 'Numéro de contrat',
+    agreementNumberHint: '7 chiffres',
+    calType: 'Type de CAL',
+    calVersion: 'Version de CAL',
+    perDevice: 'Par appareil',
+    perUser: 'Par utilisateur',
+    approved: 'Approuvé',
+    approvedCase: 'dossier',
+    approvedText: '. Tapez cet ID de pack de licences dans le gestionnaire de licences (Installer des licences → ID de pack de licences) :',
+    keyPackIdLabel: 'ID de pack de licences',
+    grantAutomatic: 'l’octroi est remis automatiquement au prochain contact',
+    rejected: 'Refusé',
+    rejectedReason: '. Motif : ',
+    noneGiven: 'aucun donné',
+    pending: 'En attente',
+    caseNumber: 'numéro de dossier',
+    pendingText: '. Un agent l’examine ; donnez le numéro de dossier au téléphone.',
+    awaited: 'Attendu :',
+    colCase: 'Dossier',
+    colKind: 'Nature',
+    colStatus: 'État',
+    colPack: 'Pack',
+    colTarget: 'Serveur de licences cible',
+    colAwaited: 'Attendu / décision',
+    colKeyPackId: 'ID de pack de licences',
+    colOpened: 'Ouvert le',
+    colTime: 'Heure',
+    colComponent: 'Composant',
+    colEvent: 'Événement',
+    colLevel: 'Niveau',
+    colMessage: 'Message',
+    tokens: 'Jetons',
+    noToken: 'Aucun jeton valide.',
+    colToken: 'Jeton',
+    colFor: 'Pour',
+    colCreated: 'Créé le',
+    joinUnused: 'jeton d’adhésion (inutilisé)',
+    revokeLabel: 'Révoquer le jeton {id}',
+    revoke: 'Révoquer',
+    revoked: 'Jeton {id} ({kind}) révoqué : il est refusé désormais.',
+  },
+});
 
 /** useAction for a write: a refusal that names the scope it wanted teaches the keyring that token's scope. */
 export function useWrite<T, A extends unknown[]>(props: Pick<PageProps, 'learnScope'>, component: Component, run: (...a: A) => Promise<ApiResult<T>>, onDone?: (v: T) => void) {
@@ -54,26 +151,28 @@ export function programData(f: ProgramFields): { licenseNumber?: string; authori
 export function ProgramInputs(props: { value: ProgramFields; onChange: (v: ProgramFields) => void; withProgram?: boolean }) {
   const v = props.value;
   const set = (patch: Partial<ProgramFields>) => props.onChange({ ...v, ...patch });
+  const t = useTexts(T);
   return (
     <div class="row">
-      {props.withProgram !== false ? <Select label="Program" name="program" value={v.program} options={PROGRAMS} onChange={(program) => set({ program })} /> : null}
+      {props.withProgram !== false ? <Select label={t.program} name="program" value={v.program} options={PROGRAMS} onChange={(program) => set({ program })} /> : null}
       {v.program === 'open' ? (
         <>
-          <TextInput label="License number" name="licenseNumber" value={v.licenseNumber} onInput={(licenseNumber) => set({ licenseNumber })} hint="8 digits" />
-          <TextInput label="Authorization number" name="authorizationNumber" value={v.authorizationNumber} onInput={(authorizationNumber) => set({ authorizationNumber })} hint="15 letters and digits" />
+          <TextInput label={t.licenseNumber} name="licenseNumber" value={v.licenseNumber} onInput={(licenseNumber) => set({ licenseNumber })} hint={t.licenseNumberHint} />
+          <TextInput label={t.authorizationNumber} name="authorizationNumber" value={v.authorizationNumber} onInput={(authorizationNumber) => set({ authorizationNumber })} hint={t.authorizationNumberHint} />
         </>
       ) : AGREEMENT_PROGRAMS.includes(v.program) ? (
-        <TextInput label="Agreement number" name="agreementNumber" value={v.agreementNumber} onInput={(agreementNumber) => set({ agreementNumber })} hint="7 digits" />
+        <TextInput label={t.agreementNumber} name="agreementNumber" value={v.agreementNumber} onInput={(agreementNumber) => set({ agreementNumber })} hint={t.agreementNumberHint} />
       ) : null}
     </div>
   );
 }
 
 export function CalInputs(props: { calType: CalType; calVersion: CalVersion; onChange: (v: { calType: CalType; calVersion: CalVersion }) => void }) {
+  const tx = useTexts(T);
   return (
     <div class="row">
-      <Select label="CAL type" name="calType" value={props.calType} options={CAL_TYPES.map((t) => ({ value: t, label: t === 'device' ? 'Per Device' : 'Per User' }))} onChange={(calType) => props.onChange({ calType, calVersion: props.calVersion })} />
-      <Select label="CAL version" name="calVersion" value={props.calVersion} options={CAL_VERSIONS.map((v) => ({ value: v, label: `Windows Server ${v}` }))} onChange={(calVersion) => props.onChange({ calType: props.calType, calVersion })} />
+      <Select label={tx.calType} name="calType" value={props.calType} options={CAL_TYPES.map((t) => ({ value: t, label: t === 'device' ? tx.perDevice : tx.perUser }))} onChange={(calType) => props.onChange({ calType, calVersion: props.calVersion })} />
+      <Select label={tx.calVersion} name="calVersion" value={props.calVersion} options={CAL_VERSIONS.map((v) => ({ value: v, label: `Windows Server ${v}` }))} onChange={(calVersion) => props.onChange({ calType: props.calType, calVersion })} />
     </div>
   );
 }
@@ -87,30 +186,34 @@ export function awaiting(c: CaseView): string[] {
 
 /** The outcome of a migration or reissue, as the portal and the agent desk show it. */
 export function CaseOutcome(props: { c: CaseView }) {
+  const t = useTexts(T);
   const c = props.c;
   if (c.status === 'approved') {
     return (
       <div class="alert ok" role="status" data-testid="case-outcome" data-status="approved">
-        <strong>Approved</strong> — case <span class="mono">{c.caseNumber}</span>. Type this key pack ID in the license manager (Install licenses → key pack ID):
-        <div>{c.keyPackId ? <Copyable value={c.keyPackId} label="key pack ID" testId="key-pack-id" /> : <em>the grant is delivered automatically at the next check-in</em>}</div>
+        <strong>{t.approved}</strong> — {t.approvedCase} <span class="mono">{c.caseNumber}</span>
+        {t.approvedText}
+        <div>{c.keyPackId ? <Copyable value={c.keyPackId} label={t.keyPackIdLabel} testId="key-pack-id" /> : <em>{t.grantAutomatic}</em>}</div>
       </div>
     );
   }
   if (c.status === 'rejected') {
     return (
       <div class="alert error" role="status" data-testid="case-outcome" data-status="rejected">
-        <strong>Rejected</strong> — case <span class="mono">{c.caseNumber}</span>. Reason: {c.decisionNote ?? (c.decisionReasons.map((r) => r.text).join('; ') || 'none given')}
+        <strong>{t.rejected}</strong> — {t.approvedCase} <span class="mono">{c.caseNumber}</span>
+        {t.rejectedReason}
+        {c.decisionNote ?? (c.decisionReasons.map((r) => r.text).join('; ') || t.noneGiven)}
       </div>
     );
   }
   const waits = awaiting(c);
   return (
     <div class="alert pending" role="status" data-testid="case-outcome" data-status={c.status}>
-      <strong>Pending</strong> — case number <span class="mono" data-testid="case-number">{c.caseNumber}</span>. An agent reviews it; quote the case number on the
-      phone.
+      <strong>{t.pending}</strong> — {t.caseNumber} <span class="mono" data-testid="case-number">{c.caseNumber}</span>
+      {t.pendingText}
       {waits.length > 0 ? (
         <>
-          <div>Awaited:</div>
+          <div>{t.awaited}</div>
           <ul>
             {waits.map((w) => (
               <li>{w}</li>
@@ -141,9 +244,10 @@ export function CaseRow(props: { c: CaseView }) {
 }
 
 export function CaseTable(props: { cases: CaseView[] }) {
+  const t = useTexts(T);
   return (
     <table>
-      <TableHead columns={['Case', 'Kind', 'Status', 'Pack', 'Target license server', 'Awaited / decision', 'Key pack ID', 'Opened']} />
+      <TableHead columns={[t.colCase, t.colKind, t.colStatus, t.colPack, t.colTarget, t.colAwaited, t.colKeyPackId, t.colOpened]} />
       <tbody>
         {props.cases.map((c) => (
           <CaseRow c={c} />
@@ -201,9 +305,10 @@ export function EventsCard(props: { id: string; keyring: readonly KeyringEntry[]
 }
 
 export function EventTable(props: { events: EventView[]; withComponent?: boolean }) {
+  const t = useTexts(T);
   return (
     <table>
-      <TableHead columns={['Time', ...(props.withComponent ? ['Component'] : []), 'Event', 'Level', 'Message']} />
+      <TableHead columns={[t.colTime, ...(props.withComponent ? [t.colComponent] : []), t.colEvent, t.colLevel, t.colMessage]} />
       <tbody>
         {props.events.map((e) => (
           <tr>
@@ -230,17 +335,18 @@ export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
   const revoke = useWrite(props, props.component, (id: string) => api<TokenView>(props.keyring, props.component, 'DELETE', `/tokens/${encodeURIComponent(id)}`), tokens.reload);
   const [confirming, setConfirming] = useState<string>();
   const loss = useLoss();
+  const tx = useTexts(T);
   return (
-    <Card title="Tokens" id="tokens">
-      <Loading loaded={tokens} empty={(d) => d.tokens.length === 0} emptyText="No live token.">
+    <Card title={tx.tokens} id="tokens">
+      <Loading loaded={tokens} empty={(d) => d.tokens.length === 0} emptyText={tx.noToken}>
         {(d) => (
         <table>
-          <TableHead columns={['Token', 'Kind', 'For', 'Created', '']} />
+          <TableHead columns={[tx.colToken, tx.colKind, tx.colFor, tx.colCreated, '']} />
           <tbody>
             {d.tokens.map((t) => (
               <tr data-token={t.id}>
                 <td class="mono small">{t.id}</td>
-                <td>{t.kind === 'join' ? 'join token (unused)' : t.kind}</td>
+                <td>{t.kind === 'join' ? tx.joinUnused : t.kind}</td>
                 <td>{t.label ?? t.subject ?? '—'}</td>
                 <td>{formatDate(t.createdAt)}</td>
                 <td>
@@ -253,8 +359,8 @@ export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
                       onCancel={() => setConfirming(undefined)}
                     />
                   ) : (
-                    <button type="button" class="danger" disabled={revoke.busy} onClick={() => setConfirming(t.id)} aria-label={`Revoke token ${t.id}`}>
-                      Revoke
+                    <button type="button" class="danger" disabled={revoke.busy} onClick={() => setConfirming(t.id)} aria-label={fill(tx.revokeLabel, { id: t.id })}>
+                      {tx.revoke}
                     </button>
                   )}
                 </td>
@@ -267,7 +373,7 @@ export function TokensCard(props: PageProps & { component: 'ch' | 'ls' }) {
       <Refusal error={revoke.error} />
       {revoke.result ? (
         <div class="alert ok" role="status">
-          Token {revoke.result.id} ({revoke.result.kind}) revoked: it is refused from now on.
+          {fill(tx.revoked, { id: revoke.result.id, kind: revoke.result.kind })}
         </div>
       ) : null}
     </Card>
