@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { CODE_ALPHABET, CODE_KIND_LABELS, CODE_LENGTHS, decodeCode, firstCharacterNotInAlphabet, formatCode, normalizeCode, type CodeKind } from '../core/codes/index';
 import type { ApiError, ApiResult } from './api';
 import type { Carried, CarrySource } from './carry';
-import { defineTexts, fill, useTexts } from './i18n';
+import { defineTexts, fill, useLang, useTexts, type Lang } from './i18n';
 
 const UI = defineTexts({
   en: {
@@ -29,6 +29,10 @@ const UI = defineTexts({
     selected: 'Selected — press Ctrl+C',
     nextRevoke: 'next revoke allowed on {date}',
     codeHint: '{max} characters in groups of 5; case, spaces and hyphens do not matter.',
+    codeBadCharacter: 'Group {group} contains {character}, which is not used in codes (only {alphabet}: no vowels, no 0, 1 or 5). Re-read group {group}.',
+    codeTypingGroups: '{typed} of {max} characters — {groupsDone} of {groups} groups typed, all valid so far.',
+    codeTyping: '{typed} of {max} characters, all valid so far.',
+    codeValid: 'A valid {kind}.',
   },
   fr: {
     commands: 'Commandes',
@@ -49,8 +53,23 @@ const UI = defineTexts({
     selected: 'Sélectionné — appuyez sur Ctrl+C',
     nextRevoke: 'prochaine révocation permise le {date}',
     codeHint: '{max} caractères par groupes de 5 ; la casse, les espaces et les tirets n’ont pas d’importance.',
+    codeBadCharacter: 'Le groupe {group} contient {character}, qui n’est pas utilisé dans les codes (seulement {alphabet} : pas de voyelles, ni 0, 1 ou 5). Relisez le groupe {group}.',
+    codeTypingGroups: '{typed} caractères sur {max} — {groupsDone} groupes sur {groups} tapés, tous valides jusqu’ici.',
+    codeTyping: '{typed} caractères sur {max}, tous valides jusqu’ici.',
+    codeValid: 'Code valide : {kind}.',
   },
 });
+
+/** The kinds of codes in French (English: CODE_KIND_LABELS). */
+const KIND_LABELS_FR: Readonly<Record<CodeKind, string>> = {
+  packKey: 'clé de pack',
+  licenseServerId: 'ID de serveur de licences',
+  productId: 'ID de produit',
+  activationConfirmation: 'code de confirmation d’activation',
+  keyPackId: 'ID de pack de licences',
+  migrationCode: 'code de migration',
+  deactivationReceipt: 'reçu de désactivation',
+};
 
 let nextId = 0;
 export function useId(prefix: string): string {
@@ -72,7 +91,8 @@ export interface CodeCheck {
  * Checks a code as it is typed. Characters are checked group by group as soon as they are typed (a wrong
  * character names its group at once); the length, check and kind once the code is complete (decodeCode).
  */
-export function checkTypedCode(input: string, kinds: readonly CodeKind[]): CodeCheck {
+export function checkTypedCode(input: string, kinds: readonly CodeKind[], lang: Lang = 'en'): CodeCheck {
+  const t = UI[lang];
   const normalized = normalizeCode(input);
   const chars = [...normalized];
   const formatted = formatCode(normalized);
@@ -84,25 +104,25 @@ export function checkTypedCode(input: string, kinds: readonly CodeKind[]): CodeC
       state: 'invalid',
       group,
       formatted,
-      message: `Group ${group} contains ${JSON.stringify(character)}, which is not used in codes (only ${CODE_ALPHABET}: no vowels, no 0, 1 or 5). Re-read group ${group}.`,
+      message: fill(t.codeBadCharacter, { group, character: JSON.stringify(character), alphabet: CODE_ALPHABET }),
     };
   }
   const lengths = [...new Set(kinds.map((k) => CODE_LENGTHS[k]))].sort((a, b) => a - b);
   const max = lengths[lengths.length - 1]!;
   if (chars.length < max && !lengths.includes(chars.length)) {
     const groupsDone = Math.floor(chars.length / 5);
-    return { state: 'typing', formatted, message: `${chars.length} of ${max} characters — ${groupsDone} of ${max / 5} groups typed, all valid so far.` };
+    return { state: 'typing', formatted, message: fill(t.codeTypingGroups, { typed: chars.length, max, groupsDone, groups: max / 5 }) };
   }
   const decoded = decodeCode(normalized, kinds as CodeKind[]);
   if (!decoded.ok) {
     const g = decoded.error.detail?.['group'];
     if (chars.length < max && decoded.error.code !== 'CODE_WRONG_LENGTH') {
       // a complete shorter kind that does not check out: keep typing the longer one
-      return { state: 'typing', formatted, message: `${chars.length} of ${max} characters, all valid so far.` };
+      return { state: 'typing', formatted, message: fill(t.codeTyping, { typed: chars.length, max }) };
     }
     return { state: 'invalid', formatted, message: decoded.error.message, ...(typeof g === 'number' ? { group: g } : {}) };
   }
-  return { state: 'valid', formatted: decoded.value.formatted, message: `A valid ${CODE_KIND_LABELS[decoded.value.kind]}.` };
+  return { state: 'valid', formatted: decoded.value.formatted, message: fill(t.codeValid, { kind: (lang === 'fr' ? KIND_LABELS_FR : CODE_KIND_LABELS)[decoded.value.kind] }) };
 }
 
 export function CodeInput(props: {
@@ -117,7 +137,7 @@ export function CodeInput(props: {
   const id = useId('code');
   const kinds: readonly CodeKind[] = typeof props.kinds === 'string' ? [props.kinds] : props.kinds;
   const t = useTexts(UI);
-  const check = checkTypedCode(props.value, kinds);
+  const check = checkTypedCode(props.value, kinds, useLang());
   const max = Math.max(...kinds.map((k) => CODE_LENGTHS[k]));
   return (
     <div class="field">
@@ -284,8 +304,9 @@ export function Copyable(props: { value: string; label: string; testId?: string;
   );
 }
 
-export function Badge(props: { value: string | undefined }) {
-  return <span class={`badge ${props.value ?? ''}`}>{props.value ?? '—'}</span>;
+/** A state as a coloured word: `value` names the colour (and is the word unless `label` says it in the console's language). */
+export function Badge(props: { value: string | undefined; label?: string }) {
+  return <span class={`badge ${props.value ?? ''}`}>{props.label ?? props.value ?? '—'}</span>;
 }
 
 export function Card(props: { title: string; children: ComponentChildren; id?: string }) {
