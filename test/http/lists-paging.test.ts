@@ -126,6 +126,30 @@ describeEachDatabase('lists that scale', (tdb) => {
       expect(totals[0]).toBe(expected.length);
       expect(rows.every((c) => c.status === 'pending' && c.orgId === 'org-a' && c.sourceServerId === 'LS-SOURCE')).toBe(true);
     });
+
+    it("an organization's token lists its own cases and servers only, whatever organization it names, in pages and in CSV", async () => {
+      const made = await fetch(`${http.url}/ch/v1/orgs`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer ch-admin-token-for-list-paging', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Tenant C' }),
+      });
+      const { orgId, token } = (await made.json()) as { orgId: string; token: string };
+      const own = [0, 1, 2].map((i) => ({
+        kind: 'migration', status: 'pending', flagged: 0, channel: 'web', request_key: `rk-own-${i}`, pack_number: null, source_server_id: null,
+        target_server_id: 'LS-C', org_id: orgId, reason: null, evidence: '{}', decision_reasons: '[]', created_at: at(i),
+      }));
+      await chDb.db.insertInto('ch_cases' as never).values(own as never).execute();
+      for (const path of ['/ch/v1/cases', '/ch/v1/cases?organization=org-a', `/ch/v1/cases?organization=org-a&server=LS-SOURCE`]) {
+        const { rows, totals } = await walkPages<{ orgId: string }>(http.url, token, path, 'cases', 2);
+        expect(totals[0], path).toBe(path.includes('server=') ? 0 : 3);
+        expect(rows.every((c) => c.orgId === orgId), path).toBe(true);
+      }
+      const csv = await fetchCsv(http.url, token, '/ch/v1/cases?organization=org-b&format=csv');
+      expect(csv.lines.length).toBe(3);
+      expect(csv.lines.map((l) => l[csv.header.indexOf('orgId')])).toEqual([orgId, orgId, orgId]);
+      const servers = await walkPages<{ orgId: string }>(http.url, token, '/ch/v1/servers?organization=org-a', 'servers', 5);
+      expect(servers.totals[0]).toBe(0);
+    });
   });
 
   describe('session hosts of a license server', () => {
