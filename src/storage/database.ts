@@ -5,6 +5,7 @@
  * `const db = database.db as Kysely<LicenseServerTables>` (or `DB<LicenseServerTables>`). Functions that also run
  * inside a transaction take `Kysely<T>`: a `Transaction<T>` is one.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -219,6 +220,42 @@ class CurrentSchemaIntrospector implements DatabaseIntrospector {
   }
 }
 
+/**
+ * A statement whose text starts with this comment runs as a prepared statement on PostgreSQL: each connection parses
+ * and plans it once, then only binds and executes it (node-postgres named queries). For the few statements of a hot
+ * path, written once in a repository; their text must not vary with their input (no `in (...)` lists), and they
+ * should name their columns rather than `*`. On SQLite it is a comment.
+ */
+export const PREPARED = '/* prepared */';
+
+const preparedNames = new Map<string, string>();
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `opencal_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
+
+const PREPARING = Symbol('opencal.preparing');
+type Queryable = { query: (...args: any[]) => any; [PREPARING]?: true };
+
+/** Kysely sends `client.query(text, values)`; a text marked PREPARED goes as a named query instead. */
+function preparing<C extends Queryable>(client: C): C {
+  if (client[PREPARING]) return client;
+  const query = client.query;
+  client.query = function (this: C, ...args: any[]) {
+    const [text, values] = args;
+    if (typeof text === 'string' && text.startsWith(PREPARED) && args.length === 2) {
+      return query.call(this, { name: preparedName(text), text, values });
+    }
+    return query.apply(this, args);
+  };
+  client[PREPARING] = true;
+  return client;
+}
+
 class CurrentSchemaPostgresDialect extends PostgresDialect {
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new CurrentSchemaIntrospector(db);
@@ -242,7 +279,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   });
   // An idle client losing its connection (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<any>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
+  const db = new Kysely<any>({
+    dialect: new CurrentSchemaPostgresDialect({
+      pool: { connect: async () => preparing(await pool.connect()), end: () => pool.end() } as unknown as pg.Pool,
+    }),
+  });
   try {
     await db.executeQuery(CompiledQuery.raw('select 1'));
     // A deployment names its schema in the URL; it is created on first use like a SQLite file is.
