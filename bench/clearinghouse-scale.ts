@@ -342,6 +342,11 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
+/** A statement's text without its leading comments (the PREPARED mark of storage/database.ts) and spaces. */
+function uncommented(text: string): string {
+  return text.replace(/^\s*(\/\*.*?\*\/\s*)*/s, '').trim();
+}
+
 function nodesOf(n: PlanNode): PlanNode[] {
   return [n, ...(n.Plans ?? []).flatMap(nodesOf)];
 }
@@ -357,7 +362,7 @@ async function explainAll(pool: pg.Pool, queries: readonly CompiledQuery[]): Pro
   let bad = 0;
   heading('EXPLAIN of every query of check-in, activation, install, migration and the audit of a case (table rows in brackets)');
   for (const q of queries) {
-    if (seen.has(q.sql) || !/^\s*(select|insert|update|delete|with)\b/i.test(q.sql)) continue;
+    if (seen.has(q.sql) || !/^(select|insert|update|delete|with)\b/i.test(uncommented(q.sql))) continue;
     seen.add(q.sql);
     const plan = (await pool.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.parameters as unknown[])).rows[0]['QUERY PLAN'][0].Plan as PlanNode;
     const nodes = nodesOf(plan);
@@ -366,7 +371,7 @@ async function explainAll(pool: pg.Pool, queries: readonly CompiledQuery[]): Pro
       .map((n) => `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : ''} on ${n['Relation Name']} [${num(sizes.get(n['Relation Name']!) ?? 0)}]`);
     const large = nodes.filter((n) => n['Node Type'] === 'Seq Scan' && (sizes.get(n['Relation Name']!) ?? 0) >= LARGE_TABLE);
     if (large.length > 0) bad++;
-    const shortSql = q.sql.replace(/\s+/g, ' ').replace(/"/g, '').slice(0, 150);
+    const shortSql = uncommented(q.sql).replace(/\s+/g, ' ').replace(/"/g, '').slice(0, 150);
     process.stdout.write(`  ${large.length > 0 ? 'SEQ SCAN OF A LARGE TABLE' : 'ok'}  ${shortSql}\n      ${plan['Node Type']}${scans.length ? `: ${scans.join('; ')}` : ''}\n`);
   }
   check(bad === 0, 'every query served by an index', `${seen.size} distinct queries, ${bad} with a sequential scan of a table of ${num(LARGE_TABLE)} rows or more`);
@@ -567,15 +572,13 @@ async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: str
   await tokenStore(database.db).find(orgToken);
   const uc = ch.useCases;
   const before = captured.length;
-  const checkIn = await uc.verifySignedRequest<{ instanceId?: unknown; packs?: unknown }>(signNow(s, checkInPayload(s)), 'check-in');
-  if (!checkIn.ok) throw new Error(checkIn.error.message);
-  const answered = await uc.checkIn({ serverId: checkIn.value.serverId, body: checkIn.value.body });
+  const answered = await uc.checkInSigned(signNow(s, checkInPayload(s)));
   if (!answered.ok) throw new Error(answered.error.message);
   keepReceipt(s, JSON.stringify(answered.value));
   const statements = captured.slice(before);
   line(
     '  PostgreSQL statements of one check-in (the next link)',
-    `${statements.length}: ${statements.map((q) => `${q.sql.trim().split(/\s/)[0]!.toLowerCase()} ${/\b(?:from|into|update)\s+"?(\w+)/i.exec(q.sql)?.[1] ?? ''}`).join(', ')}`,
+    `${statements.length}: ${statements.map((q) => `${uncommented(q.sql).split(/\s/)[0]!.toLowerCase()} ${/\b(?:from|into|update)\s+"?(\w+)/i.exec(q.sql)?.[1] ?? ''}`).join(', ')}`,
   );
   const a = generateIdentity();
   const b = generateIdentity();

@@ -10,6 +10,7 @@ import { CAL_TYPES, isCalVersion, PROGRAMS, REACTIVATION_REASONS, type Activatio
 import { base64urlEncode } from '../trust/index';
 import {
   activationSerialsOf,
+  checkInReads,
   closeClaim,
   confirmServer,
   endGrant,
@@ -31,6 +32,7 @@ import {
   releasePacksOf,
   setServerCertificate,
   upsertServerActivation,
+  type CheckInReads,
   type ChDb,
   type ClaimRecord,
   type GrantRecord,
@@ -43,6 +45,8 @@ import { formatCaseNumber, isCertificateCurrent } from '../core/clearinghouse-ru
 import type { CheckInAnswer, DeactivationAnswer } from '../core/wire/clearinghouse';
 import { latestCheckpoint } from './chain.repository';
 import { extendInOneStatement, parseCheckInLink, placeCheckIn, type ChainAnswer } from './check-in-chain.usecase';
+import type { CheckInLink } from '../core/fork-rules';
+import { checkSignedRequest, pruneNoncesIfDue, spendNonce, type PendingNonce } from './signed-request';
 
 /** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
 export interface CompanyDetails {
@@ -465,6 +469,33 @@ export async function deactivateByReceipt(ctx: ChContext, input: { receipt: stri
   });
 }
 
+type CheckInBody = { instanceId?: unknown; packs?: unknown; chain?: unknown; activation?: unknown; activationSerial?: unknown };
+
+/** A check-in's body, checked in this order: the instance, the packs reported, the chain link, the activation named. */
+function parseCheckInBody(body: CheckInBody): Result<{ instanceId: string; reported: ReportedPack[]; link: CheckInLink; claimed: { serial: number; method: string } | undefined }> {
+  const instanceId = body.instanceId;
+  if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
+    return refuse('SIGNED_REQUEST_INVALID', { problem: 'instance' });
+  }
+  const reported = parseReportedPacks(body.packs);
+  if (!reported.ok) return reported;
+  const link = parseCheckInLink(body.chain);
+  if (!link.ok) return link;
+  const claimed = parseClaimedActivation(body.activation);
+  if (!claimed.ok) return claimed;
+  return ok({ instanceId, reported: reported.value, link: link.value, claimed: claimed.value });
+}
+
+/**
+ * A check-in as its route receives it: the signed request checked (signed-request.ts), then `checkIn` with the
+ * request's nonce still to record — the usual check-in on PostgreSQL records it with its first read.
+ */
+export async function checkInSigned(ctx: ChContext, request: unknown): Promise<Result<CheckInAnswer>> {
+  const checked = await checkSignedRequest<CheckInBody>(ctx, request, 'check-in');
+  if (!checked.ok) return checked;
+  return checkIn(ctx, { serverId: checked.value.serverId, body: (checked.value.body ?? {}) as CheckInBody }, checked.value.nonce);
+}
+
 /** The answer of its route, from the wire contract (core/wire/clearinghouse.ts). */
 export type { CheckInAnswer } from '../core/wire/clearinghouse';
 
@@ -476,26 +507,31 @@ export type { CheckInAnswer } from '../core/wire/clearinghouse';
  */
 export async function checkIn(
   ctx: ChContext,
-  req: { serverId: string; body: { instanceId?: unknown; packs?: unknown; chain?: unknown; activation?: unknown; activationSerial?: unknown } },
+  req: { serverId: string; body: CheckInBody },
+  nonce?: PendingNonce,
 ): Promise<Result<CheckInAnswer>> {
-  const instanceId = req.body.instanceId;
-  if (typeof instanceId !== 'string' || instanceId === '' || instanceId.length > 200) {
-    return refuse('SIGNED_REQUEST_INVALID', { problem: 'instance' });
+  const parsed = parseCheckInBody(req.body);
+  // The usual check-in (the next link, no activation named) on PostgreSQL: its nonce is recorded by the statement
+  // that reads what its answer needs.
+  const usual = parsed.ok && parsed.value.claimed === undefined && parsed.value.link.counter > 1 && ctx.database.dialect === 'postgres';
+  let reads: CheckInReads | undefined;
+  if (nonce !== undefined && usual) {
+    await pruneNoncesIfDue(ctx, new Date(nonce.at));
+    reads = await checkInReads(ctx.db, nonce);
+    if (!reads.fresh) return refuse('SIGNED_REQUEST_REPLAYED');
+  } else if (nonce !== undefined && !(await spendNonce(ctx, nonce))) {
+    return refuse('SIGNED_REQUEST_REPLAYED');
   }
-  const reported = parseReportedPacks(req.body.packs);
-  if (!reported.ok) return reported;
-  const link = parseCheckInLink(req.body.chain);
-  if (!link.ok) return link;
-  const claimed = parseClaimedActivation(req.body.activation);
-  if (!claimed.ok) return claimed;
-  const found = await findServer(ctx.db, req.serverId);
+  if (!parsed.ok) return parsed;
+  const { instanceId, link, reported, claimed } = parsed.value;
+  const found = reads ? reads.server : await findServer(ctx.db, req.serverId);
   // The activation the server names (its typed confirmation) tells which organization's claim this signature proves.
-  const server = found && (await confirmBySignature(ctx, found, { ...(claimed.value ? { serial: claimed.value.serial } : serialOf(req.body)), how: 'signed check-in' }));
+  const server = found && (await confirmBySignature(ctx, found, { ...(claimed ? { serial: claimed.serial } : serialOf(req.body)), how: 'signed check-in' }));
   if (!server) {
     // A server the clearinghouse never activated that holds packs or an activation made them from codes it forged.
-    if (reported.value.length > 0 || claimed.value) {
+    if (reported.length > 0 || claimed) {
       const opened = await ctx.change(async (trx, log, at) => {
-        await openUngrantedCases(trx, log, at, { serverId: req.serverId, orgId: null, known: false }, reported.value, claimed.value);
+        await openUngrantedCases(trx, log, at, { serverId: req.serverId, orgId: null, known: false }, reported, claimed);
         return ok(undefined);
       });
       if (!opened.ok) return opened;
@@ -504,16 +540,17 @@ export async function checkIn(
     return ok({ status: 'unknown', grants: [], revocations: list });
   }
   // Read once: the receipt and the answer name the same checkpoint.
-  const checkpoint = await latestCheckpoint(ctx.db);
+  const checkpoint = reads ? reads.checkpoint : await latestCheckpoint(ctx.db);
   // The usual check-in (the next link, the packs as granted, no activation named) opens no case: one statement.
-  if (ctx.database.dialect === 'postgres' && claimed.value === undefined && link.value.counter > 1) {
-    // The server's own grants with their packs: what its report is checked against and what the answer lists.
-    const own = await packsWithGrants(ctx.db, { serverId: server.serverId });
-    const extended = reported.value.every((p) => asGranted(server.serverId, p, own)) ? await extendInOneStatement(ctx, server, instanceId, link.value, checkpoint) : undefined;
+  if (usual) {
+    // The server's own grants with their packs: what its report is checked against and what the answer lists. Read
+    // with the nonce unless confirmBySignature just changed the server.
+    const own = reads && server === found ? reads.own : await packsWithGrants(ctx.db, { serverId: server.serverId });
+    const extended = reported.every((p) => asGranted(server.serverId, p, own)) ? await extendInOneStatement(ctx, server, instanceId, link, checkpoint) : undefined;
     if (extended) {
       const activeGrants = [...own.values()].flatMap((e) => e.grants.filter((g) => g.status === 'active'));
       return ok({
-        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants })),
+        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants, ...(reads ? { revocations: reads.revocations } : {}) })),
         receipt: extended.receipt,
         chain: extended.chain,
         ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
@@ -524,10 +561,10 @@ export async function checkIn(
   let now: ServerRecord | undefined;
   const r = await ctx.change(async (trx, log, at) => {
     now = await recordCheckIn(trx, server.serverId, instanceId, at.toISOString());
-    placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link.value, checkpoint);
-    const held = await packsWithGrants(trx, { numbers: reported.value.map((p) => p.pack) });
-    await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported.value, claimed.value, held);
-    for (const p of reported.value) {
+    placed = await placeCheckIn(ctx, trx, log, at, server, instanceId, link, checkpoint);
+    const held = await packsWithGrants(trx, { numbers: reported.map((p) => p.pack) });
+    await openUngrantedCases(trx, log, at, { serverId: server.serverId, orgId: server.orgId, known: true }, reported, claimed, held);
+    for (const p of reported) {
       if (p.issued <= 0) continue;
       const grant = held.get(p.pack)?.grants.find((g) => g.seq === p.seq);
       if (!grant || grant.serverId !== server.serverId || grant.status !== 'invalidated') continue;
@@ -675,10 +712,15 @@ function serialOf(body: { activationSerial?: unknown }): { serial?: number } {
 }
 
 /**
- * `options.server`, `options.activeGrants`: the server as a change just left it and its active grants (by pack and
- * serial), when the caller has just read them, instead of reading them again.
+ * `options.server`, `options.activeGrants`, `options.revocations`: the server as a change just left it, its active
+ * grants (by pack and serial) and the number of revocations, when the caller has just read them, instead of reading
+ * them again.
  */
-export async function holdingsAnswer(ctx: ChContext, serverId: string, options: { claimant?: boolean; server?: ServerRecord; activeGrants?: GrantRecord[] } = {}): Promise<CheckInAnswer> {
+export async function holdingsAnswer(
+  ctx: ChContext,
+  serverId: string,
+  options: { claimant?: boolean; server?: ServerRecord; activeGrants?: GrantRecord[]; revocations?: number } = {},
+): Promise<CheckInAnswer> {
   const server = options.server ?? (await findServer(ctx.db, serverId));
   // An unconfirmed claim gets nothing signed: its certificate and grants wait for the proof of its owner. The one
   // exception is the export for an air-gapped site, asked by the claiming organization itself (`claimant`): a site
@@ -686,7 +728,7 @@ export async function holdingsAnswer(ctx: ChContext, serverId: string, options: 
   // server's key, which only the real server holds — a squatter's copy is of no use to it.
   const confirmed = server?.status === 'activated' && (server.confirmedAt !== null || options.claimant === true);
   const grants = confirmed ? (options.activeGrants ?? (await grantsOfServer(ctx.db, serverId, 'active'))) : [];
-  const { list } = await signedRevocationList(ctx);
+  const { list } = await signedRevocationList(ctx, ctx.db, options.revocations);
   return {
     status: server?.status ?? 'unknown',
     ...(confirmed ? { certificate: server.certificate } : {}),

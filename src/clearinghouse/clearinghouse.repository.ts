@@ -16,6 +16,7 @@ import type { CaseKind } from '../core/wire/clearinghouse';
 import { auditHash, canonicalJson, type AuditRecord } from '../core/clearinghouse-rules';
 import type { ProgramData } from '../core/clearinghouse-rules';
 import type { ActivationMethod, ActivationStatus, CalType, CalVersion, CaseStatus, Program, ServerVersion } from '../core/vocabulary';
+import { PREPARED } from '../storage/database';
 import { forUpdate, fromJson, toJson, toNumber, type SqlDialect } from '../storage/dialect';
 
 export interface ChTables {
@@ -249,6 +250,15 @@ export async function listAgents(db: ChDb): Promise<{ id: string; name: string; 
 }
 
 // ------------------------------------------------------------------------------------------- servers
+
+/*
+ * The hot statements of a check-in start with PREPARED: on PostgreSQL they run as prepared statements
+ * (storage/database.ts), parsed and planned once per connection. They name their columns rather than `*`, so
+ * that a column added by a later migration does not change the result of a statement already prepared.
+ */
+const SERVER_ROW =
+  'server_id, id_prefix, public_key, org_id, status, method, server_version, company, activation_serial, activated_at, certificate, ' +
+  'certificate_expires_at, last_check_in_at, instance_id, receipt_at, status_changed_at, status_reason, created_at, confirmed_at';
 
 function serverFromRow(r: Selectable<ChTables['ch_servers']>): ServerRecord {
   return {
@@ -525,7 +535,7 @@ export async function recordCheckInExtending(
   db: ChDb,
   c: { serverId: string; instanceId: string; at: string; from: { counter: number; hash: string }; to: { counter: number; hash: string; prev: string; attempt: string; receipt: string } },
 ): Promise<ServerRecord | undefined> {
-  const { rows } = await sql<Selectable<ChTables['ch_servers']>>`
+  const { rows } = await sql<Selectable<ChTables['ch_servers']>>`${sql.raw(PREPARED)}
     with head as (
       update ch_check_in_heads set counter = ${c.to.counter}, hash = ${c.to.hash}, prev = ${c.to.prev}, attempt = ${c.to.attempt}, receipt = ${c.to.receipt}, updated_at = ${c.at}
       where server_id = ${c.serverId} and counter = ${c.from.counter} and hash = ${c.from.hash}
@@ -536,8 +546,85 @@ export async function recordCheckInExtending(
     )
     update ch_servers set last_check_in_at = ${c.at}, instance_id = ${c.instanceId}
     where server_id = (select server_id from head)
-    returning *`.execute(db);
+    returning ${sql.raw(SERVER_ROW)}`.execute(db);
   return rows[0] && serverFromRow(rows[0]);
+}
+
+/** What the usual check-in reads, with its nonce recorded, in one statement (`checkInReads`). */
+export interface CheckInReads {
+  /** false: the nonce was seen before (a replay); nothing else counts then */
+  fresh: boolean;
+  server: ServerRecord | undefined;
+  /** the server's own grants with their packs, as `packsWithGrants(db, { serverId })` answers them */
+  own: Map<number, { pack: PackRecord; grants: GrantRecord[] }>;
+  /** the latest signed audit checkpoint */
+  checkpoint: { seq: number; head: string; at: string; kid: string; jws: string } | undefined;
+  /** how many revocations there are (documents.ts `signedRevocationList`) */
+  revocations: number;
+}
+
+/**
+ * PostgreSQL: a signed check-in's nonce recorded (`useNonce`) and what its answer needs read — the server, its own
+ * grants with their packs, the latest audit checkpoint and the number of revocations — in ONE statement, committed
+ * on its own as the nonce always is. The reads see the database as it was when the statement started: each one is
+ * what its own query (`findServer`, `packsWithGrants`, `latestCheckpoint`, `countRevocations`) would answer.
+ */
+export async function checkInReads(db: ChDb, n: { nonce: string; serverId: string; at: string }): Promise<CheckInReads> {
+  type Row = Selectable<ChTables['ch_servers']> & Record<string, unknown> & { fresh: number | string; revocations: number | string };
+  const { rows } = await sql<Row>`${sql.raw(PREPARED)}
+    with nonce as (
+      insert into ch_nonces (nonce, server_id, seen_at) values (${n.nonce}, ${n.serverId}, ${n.at}) on conflict (nonce) do nothing returning nonce
+    )
+    select (select count(*) from nonce) as fresh, (select count(*) from ch_revocations) as revocations,
+      c.seq as c_seq, c.head as c_head, c.at as c_at, c.kid as c_kid, c.jws as c_jws,
+      ${sql.raw(SERVER_ROW.split(', ').map((col) => `s.${col}`).join(', '))},
+      p.number as p_number, p.org_id as p_org_id, p.program as p_program, p.program_data as p_program_data, p.cal_type as p_cal_type,
+      p.cal_version as p_cal_version, p.count as p_count, p.proof_of_purchase as p_proof_of_purchase, p.status as p_status,
+      p.server_id as p_server_id, p.grant_seq as p_grant_seq, p.created_at as p_created_at,
+      g.seq as g_seq, g.server_id as g_server_id, g.status as g_status, g.jws as g_jws, g.key_pack_id as g_key_pack_id,
+      g.issued_at as g_issued_at, g.ended_at as g_ended_at, g.case_number as g_case_number
+    from (select 1) as one
+    left join lateral (select seq, head, at, kid, jws from ch_audit_checkpoints order by id desc limit 1) as c on true
+    left join ch_servers as s on s.server_id = ${n.serverId}
+    left join (ch_grants as g join ch_packs as p on p.number = g.pack_number) on g.server_id = s.server_id
+    order by p.number, g.seq`.execute(db);
+  const first = rows[0]!;
+  const own = new Map<number, { pack: PackRecord; grants: GrantRecord[] }>();
+  for (const r of rows) {
+    if (r.g_seq === null) continue;
+    const number = toNumber(r.p_number as number);
+    let entry = own.get(number);
+    if (entry === undefined) {
+      entry = {
+        pack: packFromRow({
+          number, key_hash: '', org_id: r.p_org_id as string | null, program: r.p_program as Program, program_data: r.p_program_data as string,
+          cal_type: r.p_cal_type as CalType, cal_version: r.p_cal_version as number, count: r.p_count as number, proof_of_purchase: r.p_proof_of_purchase as string | null,
+          status: r.p_status as PackRecord['status'], server_id: r.p_server_id as string | null, grant_seq: r.p_grant_seq as number,
+          created_at: r.p_created_at as string, updated_at: '',
+        }),
+        grants: [],
+      };
+      own.set(number, entry);
+    }
+    entry.grants.push({
+      pack: number,
+      seq: toNumber(r.g_seq as number),
+      serverId: r.g_server_id as string,
+      status: r.g_status as GrantStatus,
+      jws: r.g_jws as string,
+      keyPackId: r.g_key_pack_id as string | null,
+      issuedAt: r.g_issued_at as string,
+      endedAt: r.g_ended_at as string | null,
+      caseNumber: r.g_case_number as string | null,
+    });
+  }
+  return {
+    fresh: toNumber(first.fresh) === 1,
+    server: first.server_id === null ? undefined : serverFromRow(first),
+    own,
+    checkpoint: first.c_seq === null ? undefined : { seq: toNumber(first.c_seq as number), head: first.c_head as string, at: first.c_at as string, kid: first.c_kid as string, jws: first.c_jws as string },
+    revocations: toNumber(first.revocations),
+  };
 }
 
 // ------------------------------------------------------------------------------------------- packs

@@ -267,9 +267,8 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
   });
 
   app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs, chain: { counter, prev, attempt }, activationSerial? } -> { status, certificate?, grants, revocations, receipt?, chain, checkpoint? }', Wire.CheckInAnswer) }, async (request, reply) => {
-    const req = await signed<{ instanceId?: unknown; packs?: unknown; chain?: unknown; activationSerial?: unknown }>(request, reply, 'check-in');
-    if (!req) return reply;
-    return send(reply, await uc.checkIn({ serverId: req.serverId, body: (req.body ?? {}) as { instanceId?: unknown; packs?: unknown; chain?: unknown; activationSerial?: unknown } }));
+    // The signed request is checked by the use case, which records its nonce with its first statement.
+    return send(reply, await uc.checkInSigned((request.body as { request?: unknown }).request));
   });
 
   app.post('/servers/holdings', { schema: signedSchema('what the clearinghouse holds for this server: { certificate?, grants }', Wire.HoldingsAnswer) }, async (request, reply) => {

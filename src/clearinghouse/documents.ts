@@ -75,8 +75,12 @@ export function keyPackId(ctx: ChContext, serverPub: string, pack: PackRecord, g
 const REVOCATION_LIST_REUSE_MS = 60_000;
 const signedLists = new WeakMap<ChContext, { count: number; signedAt: number; list: string; seq: number; kid: string }>();
 
-/** The signed revocation list; its `seq` is the number of revocations (append-only), so it only ever grows. */
-export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db): Promise<{ list: string; seq: number }> {
+/**
+ * The signed revocation list; its `seq` is the number of revocations (append-only), so it only ever grows.
+ * `revocations`: that number, when the caller has just read it outside a transaction (the check-in reads it with
+ * its nonce), instead of counting again.
+ */
+export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db, revocations?: number): Promise<{ list: string; seq: number }> {
   const outside = db === ctx.db;
   if (outside) await ctx.keys.refreshIfStale();
   // Revoked keys only ever grow too: counted in seq so that a list naming a new one replaces the older list; a
@@ -86,7 +90,7 @@ export async function signedRevocationList(ctx: ChContext, db: ChDb = ctx.db): P
   const kept = outside ? signedLists.get(ctx) : undefined;
   if (kept && kept.kid === signer.kid) {
     const age = ctx.clock.now().getTime() - kept.signedAt;
-    if (age >= 0 && age < REVOCATION_LIST_REUSE_MS && (await countRevocations(db)) + revokedKeys.length === kept.count) return { list: kept.list, seq: kept.seq };
+    if (age >= 0 && age < REVOCATION_LIST_REUSE_MS && (revocations ?? (await countRevocations(db))) + revokedKeys.length === kept.count) return { list: kept.list, seq: kept.seq };
   }
   const now = ctx.clock.now();
   const rows = await listRevocations(db);

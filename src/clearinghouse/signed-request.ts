@@ -3,7 +3,8 @@
  * the signature verifies with the `pub` the payload carries, `sub` is the license server ID derived from that
  * key, `aud` is the clearinghouse, `iat` is within the window of our clock, and the nonce was never seen.
  * The nonce is recorded on its own (not in the use case's transaction): a replay stays refused even when the
- * first request was refused.
+ * first request was refused. The usual check-in on PostgreSQL records it in its first statement, a read that
+ * commits on its own as well (`checkSignedRequest` leaves it to the use case).
  */
 import { DAY_MS } from '../core/clock';
 import { isRequestFresh } from '../core/clearinghouse-rules';
@@ -46,7 +47,19 @@ function keyOf(pub: string, raw: Uint8Array): KeyObject {
   return key;
 }
 
-export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, action: SignedAction): Promise<Result<VerifiedRequest<B>>> {
+/** A signed request's nonce, checked but not recorded yet: recording it is the first thing its use case does. */
+export interface PendingNonce {
+  nonce: string;
+  serverId: string;
+  /** when the request was checked (ISO), the nonce's `seen_at` */
+  at: string;
+}
+
+/**
+ * Everything `verifySignedRequest` checks except the nonce, which is answered to be recorded by the caller before
+ * anything else (`spendNonce`, or merged with the use case's first statement: activation.usecase.ts `checkIn`).
+ */
+export async function checkSignedRequest<B>(ctx: ChContext, request: unknown, action: SignedAction): Promise<Result<VerifiedRequest<B> & { nonce: PendingNonce }>> {
   if (typeof request !== 'string' || request.length > 16_384) {
     return refuse('SIGNED_REQUEST_INVALID', { problem: 'body' });
   }
@@ -92,12 +105,27 @@ export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, a
   if (typeof p.nonce !== 'string' || p.nonce.length < 8 || p.nonce.length > 128 || hasControlCharacters(p.nonce)) {
     return refuse('SIGNED_REQUEST_INVALID', { problem: 'nonce' });
   }
+  return ok({ serverId, publicKeyRaw: raw, pub: pub as string, body: p.body, nonce: { nonce: p.nonce, serverId, at: now.toISOString() } });
+}
+
+/** Forgets nonces older than twice the freshness window, at most once an hour (a request that old is refused by its `iat`). */
+export async function pruneNoncesIfDue(ctx: ChContext, now: Date): Promise<void> {
   if (now.getTime() - lastPrune > DAY_MS / 24) {
     lastPrune = now.getTime();
     await pruneNonces(ctx.db, new Date(now.getTime() - 2 * ctx.config.nonceWindowSeconds * 1000).toISOString());
   }
-  if (!(await useNonce(ctx.db, p.nonce, serverId, now.toISOString()))) {
-    return refuse('SIGNED_REQUEST_REPLAYED');
-  }
-  return ok({ serverId, publicKeyRaw: raw, pub: pub as string, body: p.body });
+}
+
+/** Records a checked request's nonce on its own; false when it was seen before (a replay). */
+export async function spendNonce(ctx: ChContext, n: PendingNonce): Promise<boolean> {
+  await pruneNoncesIfDue(ctx, new Date(n.at));
+  return useNonce(ctx.db, n.nonce, n.serverId, n.at);
+}
+
+export async function verifySignedRequest<B>(ctx: ChContext, request: unknown, action: SignedAction): Promise<Result<VerifiedRequest<B>>> {
+  const checked = await checkSignedRequest<B>(ctx, request, action);
+  if (!checked.ok) return checked;
+  const { nonce, ...verified } = checked.value;
+  if (!(await spendNonce(ctx, nonce))) return refuse('SIGNED_REQUEST_REPLAYED');
+  return ok(verified);
 }
