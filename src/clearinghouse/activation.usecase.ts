@@ -11,6 +11,7 @@ import { base64urlEncode } from '../trust/index';
 import {
   activationSerialsOf,
   checkInReads,
+  useNonce,
   closeClaim,
   confirmServer,
   endGrant,
@@ -32,7 +33,6 @@ import {
   releasePacksOf,
   setServerCertificate,
   upsertServerActivation,
-  type CheckInReads,
   type ChDb,
   type ClaimRecord,
   type GrantRecord,
@@ -46,7 +46,7 @@ import type { CheckInAnswer, DeactivationAnswer } from '../core/wire/clearinghou
 import { latestCheckpoint } from './chain.repository';
 import { extendInOneStatement, parseCheckInLink, placeCheckIn, type ChainAnswer } from './check-in-chain.usecase';
 import type { CheckInLink } from '../core/fork-rules';
-import { checkSignedRequest, pruneNoncesIfDue, spendNonce, type PendingNonce } from './signed-request';
+import { checkSignedRequest, pruneNoncesIfDue, type PendingNonce } from './signed-request';
 
 /** What the real wizard requires for activation [fact: W32-LS]: first name, last name, company, country. */
 export interface CompanyDetails {
@@ -488,7 +488,8 @@ function parseCheckInBody(body: CheckInBody): Result<{ instanceId: string; repor
 
 /**
  * A check-in as its route receives it: the signed request checked (signed-request.ts), then `checkIn` with the
- * request's nonce still to record — the usual check-in on PostgreSQL records it with its first read.
+ * request's nonce still to record — the usual check-in on PostgreSQL records it with the statement that moves its
+ * chain.
  */
 export async function checkInSigned(ctx: ChContext, request: unknown): Promise<Result<CheckInAnswer>> {
   const checked = await checkSignedRequest<CheckInBody>(ctx, request, 'check-in');
@@ -508,23 +509,27 @@ export type { CheckInAnswer } from '../core/wire/clearinghouse';
 export async function checkIn(
   ctx: ChContext,
   req: { serverId: string; body: CheckInBody },
-  nonce?: PendingNonce,
+  nonce: PendingNonce,
 ): Promise<Result<CheckInAnswer>> {
   const parsed = parseCheckInBody(req.body);
-  // The usual check-in (the next link, no activation named) on PostgreSQL: its nonce is recorded by the statement
-  // that reads what its answer needs.
+  // The usual check-in on PostgreSQL (the next link, no activation named) reads what it needs in one statement and
+  // records its nonce with the statement that moves its chain; any other spends its nonce first.
   const usual = parsed.ok && parsed.value.claimed === undefined && parsed.value.link.counter > 1 && ctx.database.dialect === 'postgres';
-  let reads: CheckInReads | undefined;
-  if (nonce !== undefined && usual) {
-    await pruneNoncesIfDue(ctx, new Date(nonce.at));
-    reads = await checkInReads(ctx.db, nonce);
-    if (!reads.fresh) return refuse('SIGNED_REQUEST_REPLAYED');
-  } else if (nonce !== undefined && !(await spendNonce(ctx, nonce))) {
-    return refuse('SIGNED_REQUEST_REPLAYED');
-  }
+  await pruneNoncesIfDue(ctx, new Date(nonce.at));
+  let unspent = usual;
+  /** Records the nonce before anything else is written; false for a replay. */
+  const spend = async () => {
+    if (!unspent) return true;
+    unspent = false;
+    return useNonce(ctx.db, nonce.nonce, nonce.serverId, nonce.at);
+  };
+  if (!usual && !(await useNonce(ctx.db, nonce.nonce, nonce.serverId, nonce.at))) return refuse('SIGNED_REQUEST_REPLAYED');
   if (!parsed.ok) return parsed;
   const { instanceId, link, reported, claimed } = parsed.value;
+  const reads = usual ? await checkInReads(ctx.db, req.serverId) : undefined;
   const found = reads ? reads.server : await findServer(ctx.db, req.serverId);
+  // An unknown server may open cases, an unconfirmed claim may be confirmed: both write, so the nonce goes first.
+  if ((found === undefined || (found.status === 'activated' && found.confirmedAt === null)) && !(await spend())) return refuse('SIGNED_REQUEST_REPLAYED');
   // The activation the server names (its typed confirmation) tells which organization's claim this signature proves.
   const server = found && (await confirmBySignature(ctx, found, { ...(claimed ? { serial: claimed.serial } : serialOf(req.body)), how: 'signed check-in' }));
   if (!server) {
@@ -544,19 +549,24 @@ export async function checkIn(
   // The usual check-in (the next link, the packs as granted, no activation named) opens no case: one statement.
   if (usual) {
     // The server's own grants with their packs: what its report is checked against and what the answer lists. Read
-    // with the nonce unless confirmBySignature just changed the server.
+    // again when confirmBySignature just changed the server.
     const own = reads && server === found ? reads.own : await packsWithGrants(ctx.db, { serverId: server.serverId });
-    const extended = reported.every((p) => asGranted(server.serverId, p, own)) ? await extendInOneStatement(ctx, server, instanceId, link, checkpoint) : undefined;
-    if (extended) {
-      const activeGrants = [...own.values()].flatMap((e) => e.grants.filter((g) => g.status === 'active'));
-      return ok({
-        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants, ...(reads ? { revocations: reads.revocations } : {}) })),
-        receipt: extended.receipt,
-        chain: extended.chain,
-        ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
-      });
+    if (unspent && reported.every((p) => asGranted(server.serverId, p, own))) {
+      unspent = false;
+      const extended = await extendInOneStatement(ctx, server, instanceId, link, checkpoint, nonce);
+      if (extended === 'replayed') return refuse('SIGNED_REQUEST_REPLAYED');
+      if (extended) {
+        const activeGrants = [...own.values()].flatMap((e) => e.grants.filter((g) => g.status === 'active'));
+        return ok({
+          ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants, ...(reads ? { revocations: reads.revocations } : {}) })),
+          receipt: extended.receipt,
+          chain: extended.chain,
+          ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
+        });
+      }
     }
   }
+  if (!(await spend())) return refuse('SIGNED_REQUEST_REPLAYED');
   let placed: { receipt?: string; chain: ChainAnswer } | undefined;
   let now: ServerRecord | undefined;
   const r = await ctx.change(async (trx, log, at) => {

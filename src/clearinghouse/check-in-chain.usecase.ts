@@ -88,11 +88,12 @@ export async function placeCheckIn(
 }
 
 /**
- * The usual check-in on PostgreSQL — the next link of its server's chain — in one statement (the head's
- * compare-and-set, the link and last seen together: clearinghouse.repository.ts `recordCheckInExtending`), so
- * no transaction is opened for it. It logs no event and no audit record, as `placeCheckIn` logs none for a link
- * that extends the chain. Undefined when the head is elsewhere (a first check-in, a retry, a fork, a resume) or
- * on SQLite: the caller then takes the general path, in a change.
+ * The usual check-in on PostgreSQL — the next link of its server's chain — in one statement with its nonce (the
+ * nonce recorded, the head's compare-and-set, the link and last seen together: clearinghouse.repository.ts
+ * `recordCheckInExtending`), so no transaction is opened for it. It logs no event and no audit record, as
+ * `placeCheckIn` logs none for a link that extends the chain. `replayed` when the nonce was seen before (nothing
+ * recorded); undefined when the head is elsewhere (a first check-in, a retry, a fork, a resume: the nonce is
+ * recorded) or on SQLite (nothing recorded): the caller then takes the general path, in a change.
  */
 export async function extendInOneStatement(
   ctx: ChContext,
@@ -100,7 +101,8 @@ export async function extendInOneStatement(
   instanceId: string,
   link: CheckInLink,
   checkpoint: CheckpointRecord | undefined,
-): Promise<{ receipt: string; chain: ChainAnswer; server: ServerRecord } | undefined> {
+  nonce: { nonce: string; at: string },
+): Promise<{ receipt: string; chain: ChainAnswer; server: ServerRecord } | 'replayed' | undefined> {
   if (ctx.database.dialect !== 'postgres' || link.counter < 2) return undefined;
   const at = ctx.clock.now();
   const receipt = signReceipt(ctx, server.serverId, link, at, checkpoint);
@@ -110,8 +112,10 @@ export async function extendInOneStatement(
     at: at.toISOString(),
     from: { counter: link.counter - 1, hash: link.prev },
     to: { ...link, hash: receiptHash(receipt), receipt },
+    nonce,
   });
-  return now && { receipt, chain: { outcome: 'extend', counter: link.counter }, server: now };
+  if (!now.fresh) return 'replayed';
+  return now.server && { receipt, chain: { outcome: 'extend', counter: link.counter }, server: now.server };
 }
 
 function signReceipt(ctx: ChContext, serverId: string, link: CheckInLink, at: Date, checkpoint: CheckpointRecord | undefined): string {

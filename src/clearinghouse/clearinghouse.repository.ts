@@ -526,34 +526,48 @@ export async function recordCheckIn(db: ChDb, serverId: string, instanceId: stri
 }
 
 /**
- * PostgreSQL: a check-in that is the next link of its server's chain, recorded in ONE statement — the chain head
- * moved from `from` to `to` (the same compare-and-set as chain.repository.ts `moveChainHead`), the link written,
- * last seen and instance recorded — so all of it commits together or, when the head is not at `from`, nothing
- * does (undefined: the caller takes the general path). Answers the server as it now stands.
+ * PostgreSQL: a check-in that is the next link of its server's chain, recorded in ONE statement — its nonce
+ * recorded (`useNonce`), the chain head moved from `from` to `to` (the same compare-and-set as chain.repository.ts
+ * `moveChainHead`) when the nonce was never seen, the link written, last seen and instance recorded — so all of it
+ * commits together. When the head is not at `from`, only the nonce is recorded (`server` undefined: the caller
+ * takes the general path); when the nonce was seen before, nothing is (`fresh` false: a replay). Answers the server
+ * as it now stands.
  */
 export async function recordCheckInExtending(
   db: ChDb,
-  c: { serverId: string; instanceId: string; at: string; from: { counter: number; hash: string }; to: { counter: number; hash: string; prev: string; attempt: string; receipt: string } },
-): Promise<ServerRecord | undefined> {
-  const { rows } = await sql<Selectable<ChTables['ch_servers']>>`${sql.raw(PREPARED)}
-    with head as (
+  c: {
+    serverId: string;
+    instanceId: string;
+    at: string;
+    from: { counter: number; hash: string };
+    to: { counter: number; hash: string; prev: string; attempt: string; receipt: string };
+    /** the signed request's nonce and when it was checked, recorded by this statement; the head moves only when it was never seen */
+    nonce: { nonce: string; at: string };
+  },
+): Promise<{ fresh: boolean; server: ServerRecord | undefined }> {
+  const { rows } = await sql<Selectable<ChTables['ch_servers']> & { fresh: number | string }>`${sql.raw(PREPARED)}
+    with nonce as (
+      insert into ch_nonces (nonce, server_id, seen_at) values (${c.nonce.nonce}, ${c.serverId}, ${c.nonce.at}) on conflict (nonce) do nothing returning nonce
+    ), head as (
       update ch_check_in_heads set counter = ${c.to.counter}, hash = ${c.to.hash}, prev = ${c.to.prev}, attempt = ${c.to.attempt}, receipt = ${c.to.receipt}, updated_at = ${c.at}
-      where server_id = ${c.serverId} and counter = ${c.from.counter} and hash = ${c.from.hash}
+      where server_id = ${c.serverId} and counter = ${c.from.counter} and hash = ${c.from.hash} and exists (select 1 from nonce)
       returning server_id
     ), link as (
       insert into ch_check_ins (server_id, counter, prev, attempt, receipt_hash, outcome, instance_id, at)
       select server_id, ${c.to.counter}::integer, ${c.to.prev}::text, ${c.to.attempt}::text, ${c.to.hash}::text, 'extend', ${c.instanceId}::text, ${c.at}::text from head
+    ), server as (
+      update ch_servers set last_check_in_at = ${c.at}, instance_id = ${c.instanceId}
+      where server_id = (select server_id from head)
+      returning ${sql.raw(SERVER_ROW)}
     )
-    update ch_servers set last_check_in_at = ${c.at}, instance_id = ${c.instanceId}
-    where server_id = (select server_id from head)
-    returning ${sql.raw(SERVER_ROW)}`.execute(db);
-  return rows[0] && serverFromRow(rows[0]);
+    select (select count(*) from nonce) as fresh, ${sql.raw(SERVER_ROW.split(', ').map((col) => `server.${col}`).join(', '))}
+    from (select 1) as one left join server on true`.execute(db);
+  const r = rows[0]!;
+  return { fresh: toNumber(r.fresh) === 1, server: r.server_id === null ? undefined : serverFromRow(r) };
 }
 
-/** What the usual check-in reads, with its nonce recorded, in one statement (`checkInReads`). */
+/** What the usual check-in reads, in one statement (`checkInReads`). */
 export interface CheckInReads {
-  /** false: the nonce was seen before (a replay); nothing else counts then */
-  fresh: boolean;
   server: ServerRecord | undefined;
   /** the server's own grants with their packs, as `packsWithGrants(db, { serverId })` answers them */
   own: Map<number, { pack: PackRecord; grants: GrantRecord[] }>;
@@ -564,18 +578,15 @@ export interface CheckInReads {
 }
 
 /**
- * PostgreSQL: a signed check-in's nonce recorded (`useNonce`) and what its answer needs read — the server, its own
- * grants with their packs, the latest audit checkpoint and the number of revocations — in ONE statement, committed
- * on its own as the nonce always is. The reads see the database as it was when the statement started: each one is
- * what its own query (`findServer`, `packsWithGrants`, `latestCheckpoint`, `countRevocations`) would answer.
+ * PostgreSQL: what the usual check-in needs to decide and answer — the server, its own grants with their packs, the
+ * latest audit checkpoint and the number of revocations — read in ONE statement (it writes nothing). The reads see
+ * the database as it was when the statement started: each one is what its own query (`findServer`,
+ * `packsWithGrants`, `latestCheckpoint`, `countRevocations`) would answer.
  */
-export async function checkInReads(db: ChDb, n: { nonce: string; serverId: string; at: string }): Promise<CheckInReads> {
-  type Row = Selectable<ChTables['ch_servers']> & Record<string, unknown> & { fresh: number | string; revocations: number | string };
+export async function checkInReads(db: ChDb, serverId: string): Promise<CheckInReads> {
+  type Row = Selectable<ChTables['ch_servers']> & Record<string, unknown> & { revocations: number | string };
   const { rows } = await sql<Row>`${sql.raw(PREPARED)}
-    with nonce as (
-      insert into ch_nonces (nonce, server_id, seen_at) values (${n.nonce}, ${n.serverId}, ${n.at}) on conflict (nonce) do nothing returning nonce
-    )
-    select (select count(*) from nonce) as fresh, (select count(*) from ch_revocations) as revocations,
+    select (select count(*) from ch_revocations) as revocations,
       c.seq as c_seq, c.head as c_head, c.at as c_at, c.kid as c_kid, c.jws as c_jws,
       ${sql.raw(SERVER_ROW.split(', ').map((col) => `s.${col}`).join(', '))},
       p.number as p_number, p.org_id as p_org_id, p.program as p_program, p.program_data as p_program_data, p.cal_type as p_cal_type,
@@ -585,7 +596,7 @@ export async function checkInReads(db: ChDb, n: { nonce: string; serverId: strin
       g.issued_at as g_issued_at, g.ended_at as g_ended_at, g.case_number as g_case_number
     from (select 1) as one
     left join lateral (select seq, head, at, kid, jws from ch_audit_checkpoints order by id desc limit 1) as c on true
-    left join ch_servers as s on s.server_id = ${n.serverId}
+    left join ch_servers as s on s.server_id = ${serverId}
     left join (ch_grants as g join ch_packs as p on p.number = g.pack_number) on g.server_id = s.server_id
     order by p.number, g.seq`.execute(db);
   const first = rows[0]!;
@@ -619,7 +630,6 @@ export async function checkInReads(db: ChDb, n: { nonce: string; serverId: strin
     });
   }
   return {
-    fresh: toNumber(first.fresh) === 1,
     server: first.server_id === null ? undefined : serverFromRow(first),
     own,
     checkpoint: first.c_seq === null ? undefined : { seq: toNumber(first.c_seq as number), head: first.c_head as string, at: first.c_at as string, kid: first.c_kid as string, jws: first.c_jws as string },

@@ -267,7 +267,7 @@ export async function clearinghouseRoutes(app: TypedApp, uc: ClearinghouseUseCas
   });
 
   app.post('/servers/check-in', { schema: signedSchema('check-in: signed request { instanceId, packs, chain: { counter, prev, attempt }, activationSerial? } -> { status, certificate?, grants, revocations, receipt?, chain, checkpoint? }', Wire.CheckInAnswer) }, async (request, reply) => {
-    // The signed request is checked by the use case, which records its nonce with its first statement.
+    // The signed request is checked by the use case, which records its nonce with the check-in itself.
     return send(reply, await uc.checkInSigned((request.body as { request?: unknown }).request));
   });
 

@@ -5,7 +5,7 @@
  */
 import { eventsCsv, pageEvents, queryEvents, type EventFilter, type EventListFilter } from '../events/event-log';
 import type { PageRequest } from '../core/paged-list';
-import { activateAuto, activateByProductId, checkIn, checkInSigned, deactivateAuto, deactivateByReceipt, holdings, reactivateAuto } from './activation.usecase';
+import { activateAuto, activateByProductId, checkInSigned, deactivateAuto, deactivateByReceipt, holdings, reactivateAuto } from './activation.usecase';
 import { auditOf, currentCheckpoint, signCheckpoint, verifyAgainstCheckpoint, verifyAudit } from './audit.usecase';
 import { listServers } from './clearinghouse.repository';
 import type { ChContext } from './context';
@@ -46,7 +46,6 @@ export function clearinghouseUseCases(ctx: ChContext) {
     deactivateAuto: bind(ctx, deactivateAuto),
     activateByProductId: bind(ctx, activateByProductId),
     deactivateByReceipt: bind(ctx, deactivateByReceipt),
-    checkIn: bind(ctx, checkIn),
     checkInSigned: bind(ctx, checkInSigned),
     holdings: bind(ctx, holdings),
     exportDocuments: bind(ctx, exportDocuments),

@@ -3,8 +3,9 @@
  * the signature verifies with the `pub` the payload carries, `sub` is the license server ID derived from that
  * key, `aud` is the clearinghouse, `iat` is within the window of our clock, and the nonce was never seen.
  * The nonce is recorded on its own (not in the use case's transaction): a replay stays refused even when the
- * first request was refused. The usual check-in on PostgreSQL records it in its first statement, a read that
- * commits on its own as well (`checkSignedRequest` leaves it to the use case).
+ * first request was refused. The usual check-in on PostgreSQL records it in the one statement that moves its chain
+ * (nothing else is written before it), and any other check-in before it writes anything (`checkSignedRequest`
+ * leaves it to the use case).
  */
 import { DAY_MS } from '../core/clock';
 import { isRequestFresh } from '../core/clearinghouse-rules';
@@ -57,7 +58,7 @@ export interface PendingNonce {
 
 /**
  * Everything `verifySignedRequest` checks except the nonce, which is answered to be recorded by the caller before
- * anything else (`spendNonce`, or merged with the use case's first statement: activation.usecase.ts `checkIn`).
+ * anything else is written (`spendNonce`, or merged with the use case's own statement: activation.usecase.ts `checkIn`).
  */
 export async function checkSignedRequest<B>(ctx: ChContext, request: unknown, action: SignedAction): Promise<Result<VerifiedRequest<B> & { nonce: PendingNonce }>> {
   if (typeof request !== 'string' || request.length > 16_384) {

@@ -6,9 +6,9 @@ import { describeEachDatabase } from '../helpers/databases';
 import { activate, checkIn, FakeLicenseServer, install, orgWithPack, payloadOf, startClearinghouse, type Harness, type OrgWithPack } from './fixtures';
 
 /**
- * The usual check-in (the next link of a server's chain) records its nonce with the statement that reads what its
- * answer needs (on PostgreSQL): a replay is refused as before, and what another clearinghouse process on the same
- * database changed is in the next answer.
+ * The usual check-in (the next link of a server's chain) reads what it needs in one statement and records its nonce
+ * with the statement that moves its chain (on PostgreSQL): a replay is refused as before, whichever path the
+ * check-in takes, and what another clearinghouse process on the same database changed is in the next answer.
  */
 describeEachDatabase('the usual check-in: its nonce and what it reads', (tdb) => {
   let h: Harness;
@@ -47,6 +47,18 @@ describeEachDatabase('the usual check-in: its nonce and what it reads', (tdb) =>
     expect((await h.call('POST', '/servers/check-in', body)).body.error.code).toBe('SIGNED_REQUEST_REPLAYED');
     const nonces = await database.db.selectFrom('ch_nonces').select('nonce').where('server_id', '=', a.serverId).execute();
     expect(nonces).toHaveLength(3);
+  });
+
+  it('a next link reporting a pack never granted opens one case; the same request again is refused as replayed and opens nothing', async () => {
+    const a = new FakeLicenseServer(h.clock, h.rootPublicRaw);
+    await activate(h, a, pack.orgToken);
+    await checkIn(h, a);
+    const body = await a.signed('check-in', { instanceId: a.instanceId, packs: [{ pack: 999, seq: 1, issued: 2 }], chain: { counter: 2, prev: a.chain.receiptHash, attempt: 'y' } });
+    const first = await h.call('POST', '/servers/check-in', body);
+    expect(first.body.chain).toEqual({ outcome: 'extend', counter: 2 });
+    expect((await h.call('POST', '/servers/check-in', body)).body.error.code).toBe('SIGNED_REQUEST_REPLAYED');
+    const cases = await database.db.selectFrom('ch_cases').select(['kind', 'decision_reasons']).where('source_server_id', '=', a.serverId).execute();
+    expect(cases).toEqual([{ kind: 'phantom', decision_reasons: JSON.stringify(['PACK_NOT_GRANTED']) }]);
   });
 
   it('a revocation and an audit checkpoint made by another clearinghouse process on the same database are in the next check-in', async () => {
