@@ -347,6 +347,11 @@ function uncommented(text: string): string {
   return text.replace(/^\s*(\/\*.*?\*\/\s*)*/s, '').trim();
 }
 
+/** The tables a statement names, in order of first mention. */
+function tablesOf(text: string): string[] {
+  return [...new Set([...text.matchAll(/\b(?:from|into|update|join)\s+\(?"?(\w+)/gi)].map((m) => m[1]!).filter((t) => t.startsWith('ch_') || t === 'api_tokens' || t === 'events'))];
+}
+
 function nodesOf(n: PlanNode): PlanNode[] {
   return [n, ...(n.Plans ?? []).flatMap(nodesOf)];
 }
@@ -397,12 +402,13 @@ async function checkInsRecorded(pool: pg.Pool, since: string, answered: number, 
   const nonces = Number((await pool.query('SELECT count(*) AS n FROM ch_nonces WHERE seen_at >= $1', [since])).rows[0].n);
   const seen = Number((await pool.query("SELECT count(*) AS n FROM ch_servers WHERE last_check_in_at >= $1 AND server_id NOT LIKE 'PRE-%'", [since])).rows[0].n);
   const links = Number((await pool.query("SELECT count(*) AS n FROM ch_check_ins WHERE at >= $1 AND outcome <> 'fork'", [since])).rows[0].n);
+  const extending = Number((await pool.query("SELECT count(*) AS n FROM ch_check_ins WHERE at >= $1 AND outcome = 'extend'", [since])).rows[0].n);
   const clones = Number((await pool.query("SELECT count(*) AS n FROM ch_cases WHERE kind = 'clone'")).rows[0].n);
   const expectServers = Math.min(servers, answered);
   check(
     nonces >= answered && nonces <= answered + CONNECTIONS && seen >= expectServers && links >= answered && links <= nonces + CONNECTIONS && clones === 0,
     `every check-in recorded (${label})`,
-    `${num(answered)} answered, ${num(nonces)} recorded (in flight at the end: ${num(nonces - answered)}), ${num(links)} chain links, ${num(clones)} clone cases, ${num(seen)} servers seen, at least ${num(expectServers)} expected`,
+    `${num(answered)} answered, ${num(nonces)} recorded (in flight at the end: ${num(nonces - answered)}), ${num(links)} chain links (${num(extending)} the next link of their chain), ${num(clones)} clone cases, ${num(seen)} servers seen, at least ${num(expectServers)} expected`,
   );
 }
 
@@ -583,7 +589,7 @@ async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: str
   const statements = captured.slice(before);
   line(
     '  PostgreSQL statements of one check-in (the next link, not the first of its process)',
-    `${statements.length}: ${statements.map((q) => `${uncommented(q.sql).split(/\s/)[0]!.toLowerCase()} ${/\b(?:from|into|update)\s+"?(\w+)/i.exec(q.sql)?.[1] ?? ''}`).join(', ')}`,
+    `${statements.length}: ${statements.map((q) => `${uncommented(q.sql).split(/\s/)[0]!.toLowerCase()} ${tablesOf(q.sql).join('+')}`).join(', ')}`,
   );
   const a = generateIdentity();
   const b = generateIdentity();
