@@ -547,23 +547,20 @@ export async function checkIn(
   // Read once: the receipt and the answer name the same checkpoint.
   const checkpoint = reads ? reads.checkpoint : await latestCheckpoint(ctx.db);
   // The usual check-in (the next link, the packs as granted, no activation named) opens no case: one statement.
-  if (usual) {
-    // The server's own grants with their packs: what its report is checked against and what the answer lists. Read
-    // again when confirmBySignature just changed the server.
-    const own = reads && server === found ? reads.own : await packsWithGrants(ctx.db, { serverId: server.serverId });
-    if (unspent && reported.every((p) => asGranted(server.serverId, p, own))) {
-      unspent = false;
-      const extended = await extendInOneStatement(ctx, server, instanceId, link, checkpoint, nonce);
-      if (extended === 'replayed') return refuse('SIGNED_REQUEST_REPLAYED');
-      if (extended) {
-        const activeGrants = [...own.values()].flatMap((e) => e.grants.filter((g) => g.status === 'active'));
-        return ok({
-          ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants, ...(reads ? { revocations: reads.revocations } : {}) })),
-          receipt: extended.receipt,
-          chain: extended.chain,
-          ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
-        });
-      }
+  // (Its nonce not spent yet: nothing was written, so the server is as read.) The server's own grants with their
+  // packs are what its report is checked against and what the answer lists.
+  if (reads && unspent && reported.every((p) => asGranted(server.serverId, p, reads.own))) {
+    unspent = false;
+    const extended = await extendInOneStatement(ctx, server, instanceId, link, checkpoint, nonce);
+    if (extended === 'replayed') return refuse('SIGNED_REQUEST_REPLAYED');
+    if (extended) {
+      const activeGrants = [...reads.own.values()].flatMap((e) => e.grants.filter((g) => g.status === 'active'));
+      return ok({
+        ...(await holdingsAnswer(ctx, server.serverId, { server: extended.server, activeGrants, revocations: reads.revocations })),
+        receipt: extended.receipt,
+        chain: extended.chain,
+        ...(checkpoint ? { checkpoint: checkpoint.jws } : {}),
+      });
     }
   }
   if (!(await spend())) return refuse('SIGNED_REQUEST_REPLAYED');
