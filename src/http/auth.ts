@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { refusal } from '../core/result';
-import type { TokenStore } from '../storage/tokens.repository';
+import type { TokenPrincipal, TokenStore } from '../storage/tokens.repository';
 import { sendRefusal } from './errors';
 
 export type { TokenStore };
@@ -30,6 +30,12 @@ export class AuthFailureLimiter {
   /** how many more failures a whole source may have than one credential from it */
   static readonly SOURCE_FACTOR = 5;
   private readonly failures = new Map<string, { count: number; windowStart: number }>();
+  /**
+   * When each source last failed. A credential's window starts at or before the last failure of its source, so a
+   * source that has not failed within a window has no credential blocked: most requests (a valid token, from an
+   * address that never failed) are answered without hashing the credential they present.
+   */
+  private readonly lastFailure = new Map<string, number>();
 
   constructor(
     readonly max: number,
@@ -39,6 +45,7 @@ export class AuthFailureLimiter {
 
   /** Whether this credential (undefined: none presented) already failed too often from `source`. */
   isBlocked(source: string, presented?: string): { blocked: boolean; retryAfterSeconds: number } {
+    if (!this.failedRecently(source)) return NOT_BLOCKED;
     return this.state(pairKey(source, presented), this.max);
   }
 
@@ -50,11 +57,28 @@ export class AuthFailureLimiter {
   record(source: string, presented?: string): void {
     this.bump(pairKey(source, presented));
     this.bump(`source ${source}`);
+    this.lastFailure.delete(source);
+    this.lastFailure.set(source, this.now());
+    if (this.lastFailure.size > 10_000) {
+      // Oldest first (each source is moved to the end when it fails): forget the expired, then past the hard cap.
+      for (const [k, at] of this.lastFailure) {
+        if (this.lastFailure.size <= 10_000 && this.now() - at < this.windowMs) break;
+        this.lastFailure.delete(k);
+      }
+    }
+  }
+
+  private failedRecently(source: string): boolean {
+    const at = this.lastFailure.get(source);
+    if (at === undefined) return false;
+    if (this.now() - at < this.windowMs) return true;
+    this.lastFailure.delete(source);
+    return false;
   }
 
   private state(key: string, max: number) {
     const entry = this.current(key);
-    if (!entry || entry.count < max) return { blocked: false, retryAfterSeconds: 0 };
+    if (!entry || entry.count < max) return NOT_BLOCKED;
     return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil((entry.windowStart + this.windowMs - this.now()) / 1000)) };
   }
 
@@ -81,6 +105,8 @@ export class AuthFailureLimiter {
     return entry;
   }
 }
+
+const NOT_BLOCKED = Object.freeze({ blocked: false, retryAfterSeconds: 0 });
 
 function pairKey(source: string, presented: string | undefined): string {
   const hash = presented === undefined ? '-' : createHash('sha256').update(presented).digest('base64url').slice(0, 22);
@@ -139,53 +165,52 @@ export function recordAuthFailure(request: FastifyRequest, presented: string | u
   request.server.opencalAuthFailures.record(request.ip, presented);
 }
 
+/** A guard in Fastify's callback form: it calls `done` to let the request go on, or answers the request itself. */
+export type ScopeGuard = ((request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void) & { readonly [REQUIRED_SCOPES]: readonly Scope[] };
+
 /**
  * preHandler for a route: the caller must present `Authorization: Bearer <token>` known to this component's
  * token store, with one of `scopes`. The `readonly` scope is accepted only on GET/HEAD routes that list it.
+ * A token the store holds already is checked without waiting (no promise on the path of every request).
  */
-export function requireScope(...scopes: Scope[]) {
-  const checkScope = async function checkScope(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (refuseIfTooManyAuthFailures(request, reply)) return reply;
-    const token = bearerToken(request);
-    if (token === undefined) {
-      sendRefusal(
-        reply,
-        refusal(
-          'UNAUTHENTICATED',
-          { scopes, problem: 'missing' },
-        ),
-      );
-      return reply;
-    }
-    const store = request.server.opencalTokenStore;
-    if (!store) throw new Error(`route ${request.routeOptions.url ?? request.url} uses requireScope outside a component plugin`);
-    const found = await store.find(token);
-    if (!found) {
-      const sourceBlocked = request.server.opencalAuthFailures.isSourceBlocked(request.ip);
-      recordAuthFailure(request, token);
-      if (answerIfBlocked(request, reply, sourceBlocked)) return reply;
-      sendRefusal(
-        reply,
-        refusal(
-          'UNAUTHENTICATED',
-          { scopes, problem: 'unknown' },
-        ),
-      );
-      return reply;
-    }
+export function requireScope(...scopes: Scope[]): ScopeGuard {
+  const admit = (request: FastifyRequest, reply: FastifyReply, found: TokenPrincipal, done: (error?: Error) => void): void => {
     const scope = found.scope as Scope;
     const allowed = scopes.includes(scope) && (scope !== 'readonly' || READ_METHODS.has(request.method));
     if (!allowed) {
-      sendRefusal(
-        reply,
-        refusal('FORBIDDEN_SCOPE', {
-          scope,
-          allowed: scopes,
-        }),
-      );
-      return reply;
+      sendRefusal(reply, refusal('FORBIDDEN_SCOPE', { scope, allowed: scopes }));
+      return;
     }
     request.principal = { scope, subject: found.subject, tokenId: found.id };
+    done();
+  };
+  const refuseUnknown = (request: FastifyRequest, reply: FastifyReply, token: string): void => {
+    const sourceBlocked = request.server.opencalAuthFailures.isSourceBlocked(request.ip);
+    recordAuthFailure(request, token);
+    if (answerIfBlocked(request, reply, sourceBlocked)) return;
+    sendRefusal(reply, refusal('UNAUTHENTICATED', { scopes, problem: 'unknown' }));
+  };
+  const checkScope = function checkScope(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+    if (refuseIfTooManyAuthFailures(request, reply)) return;
+    const token = bearerToken(request);
+    if (token === undefined) {
+      sendRefusal(reply, refusal('UNAUTHENTICATED', { scopes, problem: 'missing' }));
+      return;
+    }
+    const store = request.server.opencalTokenStore;
+    if (!store) {
+      done(new Error(`route ${request.routeOptions.url ?? request.url} uses requireScope outside a component plugin`));
+      return;
+    }
+    const known = store.known?.(token);
+    if (known) {
+      admit(request, reply, known, done);
+      return;
+    }
+    store.find(token).then(
+      (found) => (found ? admit(request, reply, found, done) : refuseUnknown(request, reply, token)),
+      (error: Error) => done(error),
+    );
   };
   return Object.assign(checkScope, { [REQUIRED_SCOPES]: scopes });
 }

@@ -3,7 +3,7 @@
  * `format`), the CSV reply that streams the whole filtered list, and the event log's route, the same on the
  * clearinghouse, the license server and the session host.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { Type, type TSchema } from 'typebox';
 import { EVENT_LEVELS, type EventLevel } from '../core/events';
@@ -14,6 +14,7 @@ import { EventList, Int, Text } from '../core/wire/common';
 import type { EventListFilter, RecordedEvent } from '../events/event-log';
 import { errorResponses, sendRefusal } from './errors';
 import type { TypedApp } from './server';
+import type { ScopeGuard } from './auth';
 
 const literals = <T extends string | number>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -59,7 +60,7 @@ export interface EventListUseCases {
 /** `GET <prefix>/events`: filtered by event id(s), level(s), channel, time and text; paged; or all of it as CSV. */
 export function eventsRoute(
   app: TypedApp,
-  o: { preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<void>; tags: string[]; summary: string; fileName: string; uc: EventListUseCases },
+  o: { preHandler: ScopeGuard; tags: string[]; summary: string; fileName: string; uc: EventListUseCases },
 ): void {
   app.get(
     '/events',

@@ -37,24 +37,27 @@ export async function licenseServerRoutes(app: TypedApp, uc: LicenseServerUseCas
    * token — or presents its `ls:host` bearer token. The bearer token is checked first of all (this guard runs on
    * request, see http/server.ts); a signature binds the body, so it is checked once the body is read (`signedHost`).
    */
+  // Both in Fastify's callback form: a request with a bearer token goes on without a promise of its own.
   const hostGuard = Object.assign(
-    async function hostGuard(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-      if (typeof request.headers[HOST_SIGNATURE_HEADER] !== 'string') return (await bearerHost(request, reply)) ?? undefined;
-      return refuseIfTooManyAuthFailures(request, reply) ? reply : undefined;
+    function hostGuard(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+      if (typeof request.headers[HOST_SIGNATURE_HEADER] !== 'string') return bearerHost(request, reply, done);
+      if (!refuseIfTooManyAuthFailures(request, reply)) done();
     },
     { [REQUIRED_SCOPES]: ['ls:host'] as const },
   );
-  async function signedHost(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  function signedHost(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
     const signature = request.headers[HOST_SIGNATURE_HEADER];
-    if (typeof signature !== 'string') return undefined;
+    if (typeof signature !== 'string') return done();
     const path = request.url.split('?')[0] ?? request.url;
-    const r = await uc.authenticateHost({ signature, method: request.method, path, body: request.body ?? null });
-    if (!r.ok) {
-      recordAuthFailure(request);
-      return sendRefusal(reply, r.error);
-    }
-    request.principal = { scope: 'ls:host', subject: r.value.name, tokenId: `host:${r.value.hostId}` };
-    return undefined;
+    uc.authenticateHost({ signature, method: request.method, path, body: request.body ?? null }).then((r) => {
+      if (!r.ok) {
+        recordAuthFailure(request);
+        sendRefusal(reply, r.error);
+        return;
+      }
+      request.principal = { scope: 'ls:host', subject: r.value.name, tokenId: `host:${r.value.hostId}` };
+      done();
+    }, done);
   }
   const host = [hostGuard, signedHost];
 

@@ -5,6 +5,7 @@
  * license database `lserver.db`.
  * A new data directory is a new identity, so a new license server ID (a reinstall); the same directory keeps it.
  */
+import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { licenseServerIdFromPublicKey, productIdFromPublicKey } from '../core/codes/index';
@@ -15,7 +16,7 @@ import type { ComponentModule } from '../http/server';
 import { createChange } from '../storage/change';
 import { sqlitePathFromUrl, type Database } from '../storage/database';
 import { commonMigrations, migrateToLatest } from '../storage/migrations';
-import { ensureToken, hashToken, tokenStore, type TokenPrincipal, type TokenStore } from '../storage/tokens.repository';
+import { ensureToken, tokenStore, type TokenPrincipal, type TokenStore } from '../storage/tokens.repository';
 import {
   acceptAnchor,
   base64urlDecode,
@@ -97,11 +98,18 @@ const TOKEN_CACHE_SIZE = 10_000;
 
 function cachedTokenStore(store: TokenStore): TokenStore {
   const known = new Map<string, { principal: TokenPrincipal; at: number }>();
+  // Keyed by the token's SHA-256 (never the token itself), made in one call.
+  const keyOf = (token: string) => hash('sha256', token, 'base64');
+  const fresh = (key: string) => {
+    const hit = known.get(key);
+    return hit && performance.now() - hit.at < TOKEN_MAX_AGE_MS ? hit.principal : undefined;
+  };
   return {
+    known: (token) => fresh(keyOf(token)),
     async find(token) {
-      const key = hashToken(token);
-      const hit = known.get(key);
-      if (hit && performance.now() - hit.at < TOKEN_MAX_AGE_MS) return hit.principal;
+      const key = keyOf(token);
+      const hit = fresh(key);
+      if (hit) return hit;
       const principal = await store.find(token);
       if (principal) {
         if (known.size >= TOKEN_CACHE_SIZE) known.clear();

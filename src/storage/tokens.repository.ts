@@ -37,6 +37,8 @@ export interface TokenPrincipal {
 export interface TokenStore {
   /** The live (not revoked) token's principal, or undefined. */
   find(token: string): Promise<TokenPrincipal | undefined>;
+  /** A store that keeps live tokens for a moment: the principal it holds now, without waiting; else undefined (ask `find`). */
+  known?(token: string): TokenPrincipal | undefined;
 }
 
 export interface TokenInfo {

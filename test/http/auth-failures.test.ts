@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { buildServer, type TypedApp } from '../../src/http/server';
-import { requireScope } from '../../src/http/auth';
+import { AuthFailureLimiter, requireScope } from '../../src/http/auth';
 import type { TokenPrincipal } from '../../src/storage/tokens.repository';
 import { configFor, startServer } from '../cli/harness';
 import { httpOptions } from '../../src/compose/servers';
@@ -96,6 +96,35 @@ describe('failed authentications', () => {
     expect(httpOptions(configFor({ trustProxy: true })).trustProxy).toEqual(['127.0.0.1', '::1']);
     expect(httpOptions(configFor({ trustProxy: true, trustedProxies: '10.0.0.1, 192.168.0.0/16' })).trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16']);
     expect(() => configFor({ trustedProxies: 'nginx.local' })).toThrow(/CIDR/);
+  });
+});
+
+describe('the failure limiter', () => {
+  it('a credential that failed too often stays refused for its own window, after the first failures of its address are a window old', () => {
+    let now = 0;
+    const limiter = new AuthFailureLimiter(3, 60_000, () => now);
+    limiter.record('10.0.0.7', 'junk-a');
+    now = 50_000;
+    for (let i = 0; i < 3; i++) limiter.record('10.0.0.7', 'junk-b');
+    expect(limiter.isBlocked('10.0.0.7', 'junk-b').blocked).toBe(true);
+    // The address's own window (opened at 0) ends at 60 s; the credential's (opened at 50 s) at 110 s.
+    now = 70_000;
+    expect(limiter.isSourceBlocked('10.0.0.7').blocked).toBe(false);
+    expect(limiter.isBlocked('10.0.0.7', 'junk-b')).toEqual({ blocked: true, retryAfterSeconds: 40 });
+    expect(limiter.isBlocked('10.0.0.7', 'junk-a').blocked).toBe(false);
+    expect(limiter.isBlocked('10.0.0.7', 'the-admin-token').blocked).toBe(false);
+    now = 110_000;
+    expect(limiter.isBlocked('10.0.0.7', 'junk-b').blocked).toBe(false);
+  });
+
+  it('refuses nothing from an address that never failed, nor from another address than the one that failed', () => {
+    const limiter = new AuthFailureLimiter(2, 60_000, () => 1_000);
+    expect(limiter.isBlocked('10.0.0.8', 'junk').blocked).toBe(false);
+    limiter.record('10.0.0.8', 'junk');
+    limiter.record('10.0.0.8', 'junk');
+    expect(limiter.isBlocked('10.0.0.8', 'junk').blocked).toBe(true);
+    expect(limiter.isBlocked('10.0.0.9', 'junk').blocked).toBe(false);
+    expect(limiter.isBlocked('10.0.0.8', undefined).blocked).toBe(false);
   });
 });
 

@@ -295,6 +295,33 @@ describe('bearer tokens and scopes', () => {
     expect(anonymous.json().error.code).toBe('UNAUTHENTICATED');
   });
 
+  it('a token its store holds is admitted with its own scope and subject without a look-up; one it does not hold is looked up', async () => {
+    const lookedUp: string[] = [];
+    const held: Record<string, { id: string; scope: string; subject: string }> = { 'held-reader': { id: '7', scope: 'readonly', subject: 'auditor-7' } };
+    const holding: TokenStore = {
+      known: (token) => held[token],
+      find: async (token) => {
+        lookedUp.push(token);
+        return tokens[token];
+      },
+    };
+    const app = await buildServer({ logger: false, metrics: new Registry(), components: [{ ...licenseServerLike(), tokenStore: holding }] });
+    const read = await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: 'Bearer held-reader' } });
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toEqual({ scope: 'readonly' });
+    expect((await app.inject({ method: 'GET', url: '/ls/v1/whoami', headers: { authorization: 'Bearer held-reader' } })).json()).toEqual({ component: 'license-server', scope: 'readonly', subject: 'auditor-7' });
+    // Held or not, a scope the route does not take is refused.
+    const write = await app.inject({ method: 'POST', url: '/ls/v1/issued/revoke', headers: { authorization: 'Bearer held-reader' } });
+    expect(write.statusCode).toBe(403);
+    expect(write.json().error.code).toBe('FORBIDDEN_SCOPE');
+    expect(lookedUp).toEqual([]);
+    const installed = await app.inject({ method: 'POST', url: '/ls/v1/key-packs', headers: admin, payload: { packKey: 'PACK-1', count: 5 } });
+    expect(installed.json()).toEqual({ installed: 5, by: 'operator' });
+    const unknown = await app.inject({ method: 'GET', url: '/ls/v1/issued', headers: { authorization: 'Bearer nobody-holds-this' } });
+    expect(unknown.statusCode).toBe(401);
+    expect(lookedUp).toEqual(['admin-token-1', 'nobody-holds-this']);
+  });
+
   it('each component checks tokens against its own token store', async () => {
     const app = await buildServer({
       logger: false,
