@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 /** A Prometheus registry with the Node.js process metrics; components add their own counters to it. */
 export function createMetricsRegistry(): Registry {
@@ -22,25 +22,99 @@ export function counter<L extends string>(registry: Registry, name: string, help
   return metricOnce(registry, name, (registers) => new Counter({ name, help, labelNames, registers }));
 }
 
-export function httpMetrics(registry: Registry) {
-  const requests = counter(registry, 'opencal_http_requests_total', 'HTTP requests answered, by method, route and status', [
-    'method',
-    'route',
-    'status',
-  ] as const);
-  const duration = metricOnce(
-    registry,
-    'opencal_http_request_duration_seconds',
-    (registers) =>
-      new Histogram({
-        name: 'opencal_http_request_duration_seconds',
-        help: 'HTTP request duration in seconds, by method, route and status',
-        labelNames: ['method', 'route', 'status'] as const,
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-        registers,
-      }),
-  );
-  return { requests, duration };
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
+type HttpLabels = { method: string; route: string; status: string };
+interface HttpSeries {
+  readonly labels: HttpLabels;
+  count: number;
+  sum: number;
+  /** answers per bucket of DURATION_BUCKETS (not cumulative); slower than the last bucket: only in `count` */
+  readonly buckets: number[];
+}
+
+/**
+ * The HTTP metrics of a registry: `opencal_http_requests_total{method,route,status}` and
+ * `opencal_http_request_duration_seconds{method,route,status}`, counted in plain numbers on every answer and turned
+ * into the Prometheus text only when /metrics is read (prom-client would hash and check the labels on every
+ * answer). The text is prom-client's own for a counter and a histogram (test/http/metrics.test.ts compares them).
+ */
+export interface HttpMetrics {
+  /** one answer: its method, route (or `unmatched`), status and duration in seconds */
+  record(method: string, route: string, status: number, seconds: number): void;
+}
+
+const httpMetricsOf = new WeakMap<Registry, HttpMetrics>();
+
+export function httpMetrics(registry: Registry): HttpMetrics {
+  const existing = httpMetricsOf.get(registry);
+  if (existing) return existing;
+  const series = new Map<string, HttpSeries>();
+  const requestsName = 'opencal_http_requests_total';
+  const durationName = 'opencal_http_request_duration_seconds';
+  const requests = {
+    name: requestsName,
+    help: 'HTTP requests answered, by method, route and status',
+    type: 'counter',
+    aggregator: 'sum',
+    get: async () => ({
+      name: requestsName,
+      help: requests.help,
+      type: 'counter',
+      aggregator: 'sum',
+      values: [...series.values()].map((s) => ({ value: s.count, labels: s.labels })),
+    }),
+    reset: () => series.clear(),
+  };
+  const forPromString = () => {
+    const values: { labels: Record<string, string | number>; sharedLabels?: HttpLabels; value: number; metricName: string }[] = [];
+    for (const s of series.values()) {
+      let acc = 0;
+      DURATION_BUCKETS.forEach((le, i) => {
+        acc += s.buckets[i]!;
+        values.push({ labels: { le }, sharedLabels: s.labels, value: acc, metricName: `${durationName}_bucket` });
+      });
+      values.push({ labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: `${durationName}_bucket` });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${durationName}_sum` });
+      values.push({ labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${durationName}_count` });
+    }
+    return { name: durationName, help: duration.help, type: 'histogram', aggregator: 'sum', values };
+  };
+  const duration = {
+    name: durationName,
+    help: 'HTTP request duration in seconds, by method, route and status',
+    type: 'histogram',
+    aggregator: 'sum',
+    getForPromString: async () => forPromString(),
+    // As prom-client's histogram answers it for JSON: the shared labels spread into each value's labels.
+    get: async () => {
+      const data = forPromString();
+      return { ...data, values: data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } })) };
+    },
+    reset: () => series.clear(),
+  };
+  registry.registerMetric(requests as unknown as Metric);
+  registry.registerMetric(duration as unknown as Metric);
+  const metrics: HttpMetrics = {
+    record(method, route, status, seconds) {
+      const key = `${method} ${status} ${route}`;
+      let s = series.get(key);
+      if (s === undefined) {
+        s = { labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: DURATION_BUCKETS.map(() => 0) };
+        series.set(key, s);
+      }
+      s.count += 1;
+      s.sum += seconds;
+      for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+        if (seconds <= DURATION_BUCKETS[i]!) {
+          s.buckets[i]! += 1;
+          break;
+        }
+      }
+    },
+  };
+  httpMetricsOf.set(registry, metrics);
+  return metrics;
 }
 
 /** Values of a gauge computed at scrape time: one per label set. */

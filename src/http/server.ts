@@ -175,6 +175,14 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** On every answer (besides x-request-id, the content security policy and, under /v1/, cache-control). */
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['x-content-type-options', 'nosniff'],
+  ['referrer-policy', 'no-referrer'],
+  ['cross-origin-opener-policy', 'same-origin'],
+  ['cross-origin-resource-policy', 'same-origin'],
+];
+
 // A console served from this origin makes no external requests; the OpenAPI UI needs inline styles only.
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -224,31 +232,21 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     new AuthFailureLimiter(deps.rateLimit?.authFailures ?? 20, deps.rateLimit?.authWindowMs ?? 60_000, now),
   );
 
-  // Hot path (every request): callback hooks (no promise per request), and the metric children of each
-  // method/route/status made once (prom-client hashes a label object on every call otherwise).
+  // Hot path (every request): callback hooks (no promise per request), the security headers set from one list, and
+  // the request metrics counted in plain numbers (made into Prometheus text when /metrics is read).
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     if (!reply.hasHeader('cache-control') && request.url.includes('/v1/')) reply.header('cache-control', 'no-store');
-    done(null, payload);
+    // Written after the answers completing in the same turn of the event loop (a group of CALs committed at once,
+    // each then signed): their socket writes go out back to back rather than one between two signatures, which
+    // costs the kernel less per write (the client is still awake to read them).
+    process.nextTick(done, null, payload);
   });
 
-  const children = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${reply.statusCode} ${route}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      const labels = { method: request.method, route, status: String(reply.statusCode) };
-      child = { requests: metrics.requests.labels(labels), duration: metrics.duration.labels(labels) };
-      if (children.size < 10_000) children.set(key, child);
-    }
-    child.requests.inc();
-    child.duration.observe(reply.elapsedTime / 1000);
+    metrics.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
