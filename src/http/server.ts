@@ -245,8 +245,22 @@ export async function buildServer(deps: BuildServerDeps): Promise<TypedApp> {
     process.nextTick(done, null, payload);
   });
 
+  // Each route counts its answers under its own URL, known when it is added (Fastify's `request.routeOptions`
+  // builds an object of the route's options on every read); what no route matched counts as `unmatched`.
+  app.addHook('onRoute', (route) => {
+    const { url, prefix, routePath } = route as typeof route & { prefix?: string; routePath?: string };
+    // `<prefix>/` is also added as `<prefix>` (Fastify's prefixTrailingSlash), with the same options: each under its own URL.
+    const bare = prefix && routePath === '/' ? prefix : undefined;
+    const count = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const label = bare !== undefined && (request.url === bare || request.url.startsWith(`${bare}?`)) ? bare : url;
+      metrics.record(request.method, label, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    const existing = route.onResponse === undefined ? [] : Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse];
+    route.onResponse = [count as (typeof existing)[number], ...existing];
+  });
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    if (request.is404) metrics.record(request.method, 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 

@@ -46,7 +46,8 @@ describe('HTTP request metrics', () => {
     expect(text).toContain('opencal_http_request_duration_seconds_bucket{le="0.0025",method="POST",route="/ls/v1/cals",status="200"} 1');
     expect(text).toContain('opencal_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="unmatched",status="404"} 1');
     // The JSON form too (getMetricsAsJSON), as prom-client gives it.
-    const json = (r: Registry) => r.getMetricsAsJSON().then((all) => all.map((m) => ({ ...m, values: m.values.map(({ labels, value, metricName }) => ({ labels, value, metricName })) })));
+    const json = (r: Registry) =>
+      r.getMetricsAsJSON().then((all) => all.map((m) => ({ ...m, values: m.values.map((v) => ({ labels: v.labels, value: v.value, metricName: (v as { metricName?: string }).metricName })) })));
     expect(await json(ours)).toEqual(await json(reference));
   });
 
@@ -57,10 +58,17 @@ describe('HTTP request metrics', () => {
     for (let i = 0; i < 3; i++) expect((await first.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await second.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await second.inject({ method: 'GET', url: '/nowhere' })).statusCode).toBe(404);
+    expect((await second.inject({ method: 'HEAD', url: '/healthz' })).statusCode).toBe(200);
+    expect((await second.inject({ method: 'GET', url: '/docs' })).statusCode).toBe(200);
+    expect((await second.inject({ method: 'GET', url: '/docs/' })).statusCode).toBe(200);
+    expect((await second.inject({ method: 'GET', url: '/docs?x=1' })).statusCode).toBe(200);
     const res = await first.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-of-this-test' } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('opencal_http_requests_total{method="GET",route="/healthz",status="200"} 4');
     expect(res.body).toContain('opencal_http_requests_total{method="GET",route="unmatched",status="404"} 1');
+    expect(res.body).toContain('opencal_http_requests_total{method="HEAD",route="/healthz",status="200"} 1');
+    // The OpenAPI UI's `/docs`, `/docs/` and `/docs?x=1` are answered by its route `/docs`.
+    expect(res.body).toContain('opencal_http_requests_total{method="GET",route="/docs",status="200"} 3');
     expect(res.body).toContain('opencal_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 4');
     expect(res.body).toContain('opencal_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/healthz",status="200"} 4');
     expect(res.body).toMatch(/opencal_http_request_duration_seconds_sum\{method="GET",route="\/healthz",status="200"\} \d/);
