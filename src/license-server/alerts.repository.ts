@@ -1,9 +1,9 @@
 /**
  * The license server's facts for its alerts and its business metrics (docs/alerts.md, docs/metrics.md): a few
- * aggregate reads over the key packs (a handful of rows) and the live issued licenses (index ls_issued_by_status),
+ * aggregate reads over the key packs (a handful of rows) and the live issued licenses (partial indexes over live rows),
  * run on the alert timer and at scrape time — never on the CAL request path.
  */
-import { toNumber } from '../storage/dialect';
+import { sql, toNumber } from '../storage/dialect';
 import type { PackCount } from '../core/alert-rules';
 import type { CalType, CalVersion } from '../core/vocabulary';
 import type { LsDb } from './license-server.repository';
@@ -44,15 +44,24 @@ export async function calsByTypeAndVersion(db: LsDb): Promise<{ calType: string;
   return rows.map((r) => ({ calType: r.cal_type, calVersion: toNumber(r.cal_version), installed: toNumber(r.installed), issued: toNumber(r.issued) }));
 }
 
-/** Live issued licenses (active, not expired at `now`) per CAL type, version and kind (temporary, permanent). */
+/**
+ * Live issued licenses (active, not expired at `now`) per CAL type, version and kind (temporary, permanent, user).
+ * Read in two parts, each through a partial index over live rows (migration ls_0009_perm_live_indexes, whose terms
+ * are written as constants so that the index applies): the device CALs (ls_issued_one_live_device) and the per-user
+ * CALs (ls_issued_live_seats).
+ */
 export async function liveIssuedCounts(db: LsDb, now: Date): Promise<{ calType: string; calVersion: number; kind: string; count: number }[]> {
-  const rows = await db
-    .selectFrom('ls_issued_licenses')
-    .select((eb) => ['cal_type', 'cal_version', 'kind', eb.fn.countAll<number>().as('n')])
-    .where('status', '=', 'active')
-    .where('expires_at', '>', now.toISOString())
-    .groupBy(['cal_type', 'cal_version', 'kind'])
-    .execute();
+  const live = (kind: '<>' | '=') =>
+    db
+      .selectFrom('ls_issued_licenses')
+      .select((eb) => ['cal_type', 'cal_version', 'kind', eb.fn.countAll<number>().as('n')])
+      .where('status', '=', sql.lit('active'))
+      .where('kind', kind === '<>' ? '<>' : '=', sql.lit('user'))
+      .$if(kind === '=', (q) => q.where('kind', '<>', sql.lit('temporary')))
+      .where('expires_at', '>', now.toISOString())
+      .groupBy(['cal_type', 'cal_version', 'kind'])
+      .execute();
+  const rows = [...(await live('<>')), ...(await live('='))];
   return rows.map((r) => ({ calType: r.cal_type, calVersion: toNumber(r.cal_version), kind: r.kind, count: toNumber(r.n) }));
 }
 

@@ -306,6 +306,15 @@ export async function updateServer(db: Db, patch: ServerPatch): Promise<void> {
 
 const lit = <T extends string | number>(value: T) => sql.lit(value);
 
+/**
+ * The terms of the partial indexes on issued licenses (migration ls_0009_perm_live_indexes), written as the index
+ * writes them: SQLite uses a partial index only for a query whose WHERE has each term of the index's WHERE with the
+ * same constant (a bound value, or `kind = 'user'` for `kind <> 'temporary'`, is not enough).
+ */
+const liveSeatHolders = <Q extends { where: (...args: any[]) => Q }>(q: Q, column: (name: 'status' | 'kind') => string): Q =>
+  q.where(column('status'), '=', lit('active')).where(column('kind'), '<>', lit('temporary'));
+const endedOnly = <Q extends { where: (...args: any[]) => Q }>(q: Q, column: string): Q => q.where(column, '<>', lit('active'));
+
 const issuedColumns = [
   'l.id', 'l.kind', 'l.cal_type', 'l.cal_version', 'l.key_pack_id', 'l.pack', 'l.grant_seq', 'l.device', 'l.hwid',
   'l.user_name', 'l.host', 'l.issued_at', 'l.expires_at', 'l.validated', 'l.status', 'l.revoked_at', 'l.over_allocated',
@@ -359,8 +368,8 @@ export const issuanceQueries = {
    * CAL (about 1,000 times faster with a million issued licenses).
    */
   reclaimExpired: (db: Db, nowIso: string) =>
-    db.updateTable('ls_issued_licenses').set({ status: lit('expired') })
-      .where('status', '=', lit('active')).where('kind', 'in', [lit('permanent'), lit('user')]).where('key_pack_id', 'is not', null)
+    liveSeatHolders(db.updateTable('ls_issued_licenses').set({ status: lit('expired') }), (c) => c)
+      .where('kind', 'in', [lit('permanent'), lit('user')]).where('key_pack_id', 'is not', null)
       .where('expires_at', '<=', nowIso).returning('key_pack_id'),
   releaseSeats: (db: Db, count: number, keyPackId: string) =>
     db.updateTable('ls_key_packs').set({ issued: sql`issued - ${count}` }).where('id', '=', keyPackId),
@@ -377,8 +386,8 @@ export const issuanceQueries = {
     db.selectFrom('ls_key_packs').select(sql<number>`coalesce(sum(total), 0)`.as('n'))
       .where('status', '=', lit('active')).where('cal_type', '=', calType).where('cal_version', '=', calVersion),
   liveUserCals: (db: Db, calVersion: CalVersion) =>
-    db.selectFrom('ls_issued_licenses').select(sql<number>`count(*)`.as('n'))
-      .where('kind', '=', lit('user')).where('status', '=', lit('active')).where('cal_version', '=', calVersion),
+    liveSeatHolders(db.selectFrom('ls_issued_licenses').select(sql<number>`count(*)`.as('n')), (c) => c)
+      .where('kind', '=', lit('user')).where('cal_version', '=', calVersion),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -536,15 +545,14 @@ export async function revokeIssued(db: Db, id: string, at: Date): Promise<boolea
 
 /** Live permanent device CAL held by a device name or hardware ID. */
 export async function findLivePermanentForDevice(db: Db, device: string): Promise<HeldLicense | undefined> {
-  const row = await db.selectFrom('ls_issued_licenses as l').leftJoin('ls_key_packs as k', 'k.id', 'l.key_pack_id')
-    .select(issuedColumns).where('l.status', '=', 'active').where('l.kind', '=', 'permanent')
+  const row = await liveSeatHolders(issuedWithPack(db), (c) => `l.${c}`).where('l.kind', '=', lit('permanent'))
     .where((eb) => eb.or([eb('l.device', '=', device), eb('l.hwid', '=', device)])).executeTakeFirst();
   return row ? toIssued(row) : undefined;
 }
 
 /** The revoked per-device CALs of one version, with their expiry (the revoke budget's input, core revokeBudgetOf). */
 export async function revokedCals(db: Db, calVersion: CalVersion): Promise<{ calVersion: CalVersion; expiresAt: Date }[]> {
-  const rows = await db.selectFrom('ls_issued_licenses').select('expires_at').where('status', '=', 'revoked')
+  const rows = await endedOnly(db.selectFrom('ls_issued_licenses').select('expires_at'), 'status').where('status', '=', lit('revoked'))
     .where('cal_version', '=', calVersion).execute();
   return rows.map((r) => ({ calVersion, expiresAt: fromIso(r.expires_at as string) }));
 }
@@ -590,8 +598,10 @@ function filtered(q: IssuedQuery, f: IssuedFilter): IssuedQuery {
   if (f.pack !== undefined) q = q.where('l.pack', '=', f.pack);
   if (f.expiresFrom) q = q.where('l.expires_at', '>=', f.expiresFrom.toISOString());
   if (f.expiresBefore) q = q.where('l.expires_at', '<', f.expiresBefore.toISOString());
-  if (f.status && f.status !== 'all') q = q.where('l.status', '=', f.status);
-  else if (!f.status) q = q.where('l.status', 'in', ['active', 'revoked']);
+  // The status is one of a fixed list, written as a constant so that an ended status reads index ls_issued_ended.
+  if (f.status === 'active') q = q.where('l.status', '=', lit('active'));
+  else if (f.status && f.status !== 'all') q = endedOnly(q, 'l.status').where('l.status', '=', lit(f.status));
+  else if (!f.status) q = q.where('l.status', 'in', [lit('active'), lit('revoked')]);
   return q;
 }
 
@@ -645,11 +655,21 @@ export async function countIssuedMatching(db: Db, f: IssuedFilter): Promise<numb
   return toNumber(row?.n);
 }
 
+/**
+ * Issued licenses per kind and status, counted from the three partial indexes that together hold every row (the
+ * live device CALs, the live per-user CALs, the ended CALs) instead of reading the table.
+ */
 export async function countIssued(db: Db): Promise<{ kind: CalKind; status: IssuedStatus; n: number }[]> {
-  const rows = await db.selectFrom('ls_issued_licenses').select(['kind', 'status', sql<number>`count(*)`.as('n')])
-    .groupBy(['kind', 'status']).execute();
+  const counted = (q: ReturnType<typeof issuedCount>) => q.groupBy(['kind', 'status']).execute();
+  const rows = [
+    ...(await counted(issuedCount(db).where('status', '=', lit('active')).where('kind', '<>', lit('user')))),
+    ...(await counted(issuedCount(db).where('status', '=', lit('active')).where('kind', '=', lit('user')))),
+    ...(await counted(endedOnly(issuedCount(db), 'status'))),
+  ];
   return rows.map((r) => ({ kind: r.kind, status: r.status, n: toNumber(r.n) }));
 }
+
+const issuedCount = (db: Db) => db.selectFrom('ls_issued_licenses').select(['kind', 'status', sql<number>`count(*)`.as('n')]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Rebuild

@@ -140,4 +140,21 @@ export const licenseServerMigrations: Record<string, Migration> = {
       await db.schema.createIndex('ls_hosts_enrolled').on('ls_hosts').columns(['enrolled_at', 'name']).execute();
     },
   },
+  // Fewer B-trees per issued CAL (docs/performance.md, issue 16). No query could use `(key_pack_id, status)` or
+  // `(device)` (a device is looked up by name OR hardware ID, and the hardware ID has no index over every status), and
+  // `(status, kind, expires_at)` took a random leaf write for every CAL and moved an entry on every status change.
+  // Each read now has a partial index over the rows it asks for: the live CALs that hold a seat (permanent and
+  // per-user: reclaimExpired, the revoke's look-up, the per-user counts) and the ended CALs (their lists, the
+  // revoke budget, the counts per status). A temporary CAL is written into the table, its key and its one-live-CAL index only.
+  ls_0009_perm_live_indexes: {
+    async up(db: Kysely<any>) {
+      await db.schema.dropIndex('ls_issued_by_pack').execute();
+      await db.schema.dropIndex('ls_issued_by_device').execute();
+      await db.schema.dropIndex('ls_issued_by_status').execute();
+      await db.schema.createIndex('ls_issued_live_seats').on('ls_issued_licenses').columns(['kind', 'expires_at'])
+        .where(sql.ref('status'), '=', 'active').where(sql.ref('kind'), '<>', 'temporary').execute();
+      await db.schema.createIndex('ls_issued_ended').on('ls_issued_licenses').columns(['status', 'kind', 'expires_at'])
+        .where(sql.ref('status'), '<>', 'active').execute();
+    },
+  },
 };
