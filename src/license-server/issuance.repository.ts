@@ -139,7 +139,7 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
     keyPacks: () => packs ?? loadPacks(),
     reloadKeyPacks: loadPacks,
     claimSeat(id) {
-      const claimed = s.claimSeat.get(id) !== undefined;
+      const claimed = s.claimSeat.run(id).changes > 0;
       if (claimed) adjust(id, +1);
       else packs = undefined;
       return claimed;
@@ -157,8 +157,8 @@ export function openIssuanceConnection(o: IssuanceConnectionOptions): IssuanceCo
       const row = issuedInsertRow(l);
       s.insertIssued.run(...issuedColumnsInOrder.map((c) => row[c]));
     },
-    retireIssued: (id, status) => s.retireIssued.get(id, status) !== undefined,
-    renewIssued: (id, expiresAt, issuedAt) => s.renewIssued.get(id, expiresAt.toISOString(), issuedAt.toISOString()) !== undefined,
+    retireIssued: (id, status) => s.retireIssued.run(id, status).changes > 0,
+    renewIssued: (id, expiresAt, issuedAt) => s.renewIssued.run(id, expiresAt.toISOString(), issuedAt.toISOString()).changes > 0,
     installedCals: (calType: CalType, calVersion: CalVersion) => toNumber(s.installedCals.get(calType, calVersion)?.n),
     liveUserCals: (calVersion: CalVersion) => toNumber(s.liveUserCals.get(calVersion)?.n),
     record(event) {

@@ -355,17 +355,22 @@ export const issuanceQueries = {
   userHolding: (db: Db, user: string) =>
     issuedWithPack(db).where('l.user_name', '=', user).where('l.status', '=', lit('active')).where('l.kind', '=', lit('user')),
   keyPacks: (db: Db) => db.selectFrom('ls_key_packs').selectAll().orderBy('installed_at').orderBy('id'),
-  /** claim one seat: the one conditional statement that makes over-issue impossible. */
+  /**
+   * claim one seat: the one conditional statement that makes over-issue impossible; claimed when it changed a row.
+   * This statement and the two below answer with their count of changed rows, not with RETURNING: on SQLite a
+   * RETURNING clause gathers the returned rows in a temporary table before the first is read, which costs more
+   * than the count SQLite keeps anyway.
+   */
   claimSeat: (db: Db, keyPackId: string) =>
     db.updateTable('ls_key_packs').set({ issued: sql`issued + 1` })
-      .where('id', '=', keyPackId).where('status', '=', lit('active')).where(sql<boolean>`issued < total`).returning('id'),
+      .where('id', '=', keyPackId).where('status', '=', lit('active')).where(sql<boolean>`issued < total`),
   releaseSeat: (db: Db, keyPackId: string) =>
     db.updateTable('ls_key_packs').set({ issued: sql`issued - 1` }).where('id', '=', keyPackId).where('issued', '>', lit(0)),
   /**
    * Expired CALs that held a seat leave 'active' (rds-facts §5: expired per-device CALs are reclaimed), one
    * conditional update, so two reclaimers never free a seat twice. Only permanent and per-user CALs hold a seat;
-   * naming the kinds lets the (status, kind, expires_at) index answer with a range instead of reading every live
-   * CAL (about 1,000 times faster with a million issued licenses).
+   * naming the kinds lets the partial index of live seat holders (ls_issued_live_seats, `(kind, expires_at)`) answer
+   * with a range instead of reading every live CAL (about 1,000 times faster with a million issued licenses).
    */
   reclaimExpired: (db: Db, nowIso: string) =>
     liveSeatHolders(db.updateTable('ls_issued_licenses').set({ status: lit('expired') }), (c) => c)
@@ -377,11 +382,11 @@ export const issuanceQueries = {
     db.insertInto('ls_issued_licenses').values({ ...row, validated: lit(0), status: lit('active') }),
   /** move a live license to another status; no row when it was no longer live (someone else got there first). */
   retireIssued: (db: Db, id: string, status: Exclude<IssuedStatus, 'active'>) =>
-    db.updateTable('ls_issued_licenses').set({ status }).where('id', '=', id).where('status', '=', lit('active')).returning('key_pack_id'),
+    db.updateTable('ls_issued_licenses').set({ status }).where('id', '=', id).where('status', '=', lit('active')),
   /** renew on the same seat: only while the license is still live. */
   renewIssued: (db: Db, id: string, expiresAtIso: string, issuedAtIso: string) =>
     db.updateTable('ls_issued_licenses').set({ expires_at: expiresAtIso, issued_at: issuedAtIso })
-      .where('id', '=', id).where('status', '=', lit('active')).returning('id'),
+      .where('id', '=', id).where('status', '=', lit('active')),
   installedCals: (db: Db, calType: CalType, calVersion: CalVersion) =>
     db.selectFrom('ls_key_packs').select(sql<number>`coalesce(sum(total), 0)`.as('n'))
       .where('status', '=', lit('active')).where('cal_type', '=', calType).where('cal_version', '=', calVersion),
@@ -459,9 +464,11 @@ export async function invalidateKeyPack(db: Db, pack: number, seq: number, at: D
   return row ? toKeyPack(row) : undefined;
 }
 
+const changedRows = (r: { numUpdatedRows: bigint }) => Number(r.numUpdatedRows);
+
 /** Claim one seat (issuanceQueries.claimSeat). */
 export async function claimSeat(db: Db, keyPackId: string): Promise<boolean> {
-  return (await issuanceQueries.claimSeat(db, keyPackId).executeTakeFirst()) !== undefined;
+  return changedRows(await issuanceQueries.claimSeat(db, keyPackId).executeTakeFirst()) > 0;
 }
 
 export async function releaseSeat(db: Db, keyPackId: string): Promise<void> {
@@ -520,12 +527,12 @@ export async function insertIssued(db: Db, l: NewIssued): Promise<void> {
 
 /** Move a live license to another status; false when it was no longer live (someone else got there first). */
 export async function retireIssued(db: Db, id: string, status: Exclude<IssuedStatus, 'active'>): Promise<boolean> {
-  return (await issuanceQueries.retireIssued(db, id, status).executeTakeFirst()) !== undefined;
+  return changedRows(await issuanceQueries.retireIssued(db, id, status).executeTakeFirst()) > 0;
 }
 
 /** Renew on the same seat: only while the license is still live. */
 export async function renewIssued(db: Db, id: string, expiresAt: Date, issuedAt: Date): Promise<boolean> {
-  return (await issuanceQueries.renewIssued(db, id, expiresAt.toISOString(), issuedAt.toISOString()).executeTakeFirst()) !== undefined;
+  return changedRows(await issuanceQueries.renewIssued(db, id, expiresAt.toISOString(), issuedAt.toISOString()).executeTakeFirst()) > 0;
 }
 
 /** A successful logon marks a temporary CAL validated [fact: WSD-CAL]. */
