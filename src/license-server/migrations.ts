@@ -145,7 +145,8 @@ export const licenseServerMigrations: Record<string, Migration> = {
   // `(status, kind, expires_at)` took a random leaf write for every CAL and moved an entry on every status change.
   // Each read now has a partial index over the rows it asks for: the live CALs that hold a seat (permanent and
   // per-user: reclaimExpired, the revoke's look-up, the per-user counts) and the ended CALs (their lists, the
-  // revoke budget, the counts per status). A temporary CAL is written into the table, its key and its one-live-CAL index only.
+  // revoke budget, the counts per status). A temporary CAL is written into the table, its key and its one-live-CAL
+  // index only.
   ls_0009_perm_live_indexes: {
     async up(db: Kysely<any>) {
       await db.schema.dropIndex('ls_issued_by_pack').execute();
