@@ -3,6 +3,8 @@
  * alone and node with the tsx loader in the same run, and the all-in-one's time from spawning `opencal serve` to
  * the first 200 of GET /healthz that lists its three components, on a new data directory and on a restart.
  * The RSS under load comes from the issuance and clearinghouse phases (their servers answer /bench/rss).
+ * Every `opencal` process, and the bench's license server, is started as bin/opencal.mjs starts node (its first line:
+ * the environment and node flags of `#!/usr/bin/env -S …`), read from that file by `opencalNode()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +14,19 @@ import { join } from 'node:path';
 import { line, mib, num, root } from './lib';
 
 const BIN = join(root, 'bin', 'opencal.mjs');
+
+/**
+ * How bin/opencal.mjs starts node: its first line `#!/usr/bin/env -S NAME=value … node --flag …` as the environment
+ * and the node flags that `opencal` runs with, so that the bench's processes run the way `opencal` does.
+ */
+export function opencalNode(): { env: Record<string, string>; nodeArgs: string[] } {
+  const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
+  const words = first.replace(/^#!\S*env(\s+-S)?\s*/, '').split(/\s+/).filter(Boolean);
+  const at = words.indexOf('node');
+  if (!first.startsWith('#!') || at < 0) throw new Error(`bin/opencal.mjs does not start with a #! line that runs node: ${first}`);
+  const env = Object.fromEntries(words.slice(0, at).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { env, nodeArgs: words.slice(at + 1) };
+}
 const ADMIN = 'ocal_bench-footprint-admin-token-000001';
 
 async function freePort(): Promise<number> {
@@ -42,10 +57,11 @@ async function stopChild(child: ChildProcess) {
 async function startServed(args: string[], dataDir: string, components: string[]): Promise<{ child: ChildProcess; healthyMs: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args, '--data', dataDir, '--port', String(port), '--admin-token', ADMIN, '--log-level', 'silent'], {
+  const how = opencalNode();
+  const child = spawn(process.execPath, [...how.nodeArgs, BIN, ...args, '--data', dataDir, '--port', String(port), '--admin-token', ADMIN, '--log-level', 'silent'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, OPENCAL_TOKEN: '', OPENCAL_URL: '' },
+    env: { ...process.env, ...how.env, OPENCAL_TOKEN: '', OPENCAL_URL: '' },
   });
   let exited = false;
   child.once('exit', () => (exited = true));

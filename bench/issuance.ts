@@ -14,6 +14,7 @@ import { openDatabase } from '../src/storage/database';
 import { randomBytes } from '../src/platform/random';
 import { systemClock } from '../src/platform/system-clock';
 import { base64urlDecode, base64urlEncode, clearinghouseKid, codeMacKey, generateIdentity, publicKeyFromRaw, withKid } from '../src/trust/index';
+import { opencalNode } from './footprint';
 import {
   check,
   CONNECTIONS,
@@ -249,16 +250,22 @@ export interface LevelFigures {
   stack?: Load;
   idleRss: number;
   loadRss: number;
-  /** at 0 issued: the same license server with a small young generation (SEMI_SPACE), first connections. */
-  smallYoung?: { first: Load; idleRss: number; loadRss: number };
+  /** at 0 issued: the same license server with node's defaults (not bin/opencal.mjs's flags), first connections. */
+  nodeDefaults?: { first: Load; idleRss: number; loadRss: number };
 }
 
-/** The V8 flag measured beside the defaults at 0 issued: RSS against the garbage collector's CPU. */
-export const SEMI_SPACE = '--max-semi-space-size=2';
+/**
+ * The license server runs as `opencal` runs it: with the environment and node flags of bin/opencal.mjs's first
+ * line (bench/footprint.ts). At 0 issued it runs once more with node's defaults, for what those flags cost and save.
+ */
+const OPENCAL = opencalNode();
+const startLicenseServer = (p: Prepared, how: { env: Record<string, string>; nodeArgs: string[] } = OPENCAL) =>
+  startProcess('bench/license-server.ts', [p.dataDir, p.clearinghouseKey], how.env, how.nodeArgs);
+export const OPENCAL_FLAGS = [...Object.entries(OPENCAL.env).map(([k, v]) => `${k}=${v}`), 'node', ...OPENCAL.nodeArgs].join(' ');
 
-/** A license server started with `nodeArgs`: its idle RSS, then first connections with its peak RSS. */
-async function firstConnectionsWith(p: Prepared, tag: string, nodeArgs: string[]) {
-  const ls = await startProcess('bench/license-server.ts', [p.dataDir, p.clearinghouseKey], {}, nodeArgs);
+/** A license server started with node's defaults: its idle RSS, then first connections with its peak RSS. */
+async function firstConnectionsWithDefaults(p: Prepared, tag: string) {
+  const ls = await startLicenseServer(p, { env: {}, nodeArgs: [] });
   try {
     const idleRss = await rssOf(ls.port);
     await cals(ls.port, '/ls/v1/cals', p.hostToken, { prefix: `${tag}-warm` }, { amount: 2000 });
@@ -266,7 +273,7 @@ async function firstConnectionsWith(p: Prepared, tag: string, nodeArgs: string[]
     const { value: first, peakRss } = await withPeakRss(ls.port, () =>
       measured(ls.port, () => cals(ls.port, '/ls/v1/cals', p.hostToken, { prefix: tag }, { duration: SECONDS }, tokens)),
     );
-    checkTokens(tokens, p.publicKeyRaw, first.ok, `temporary, ${nodeArgs.join(' ')}`);
+    checkTokens(tokens, p.publicKeyRaw, first.ok, 'temporary, node defaults');
     return { first, idleRss, loadRss: peakRss };
   } finally {
     await stop(ls.child);
@@ -274,7 +281,7 @@ async function firstConnectionsWith(p: Prepared, tag: string, nodeArgs: string[]
 }
 
 async function level(p: Prepared, issued: number, detail: boolean, withStack: boolean, tag: string): Promise<LevelFigures> {
-  const ls = await startProcess('bench/license-server.ts', [p.dataDir, p.clearinghouseKey]);
+  const ls = await startLicenseServer(p);
   let out: LevelFigures;
   try {
     const idleRss = await rssOf(ls.port);
@@ -299,7 +306,7 @@ async function level(p: Prepared, issued: number, detail: boolean, withStack: bo
   }
   // Second connections: the devices of the first phase, validated (their logon) in one SQL statement.
   validateAll(p.dbFile);
-  const again = await startProcess('bench/license-server.ts', [p.dataDir, p.clearinghouseKey]);
+  const again = await startLicenseServer(p);
   try {
     await cals(again.port, '/ls/v1/cals', p.hostToken, { prefix: `${tag}-warm2` }, { amount: 2000 });
     const tokens: string[] = [];
@@ -314,7 +321,7 @@ async function level(p: Prepared, issued: number, detail: boolean, withStack: bo
   } finally {
     await stop(again.child);
   }
-  if (issued === 0) out = { ...out, smallYoung: await firstConnectionsWith(p, `${tag}-young`, [SEMI_SPACE]) };
+  if (issued === 0) out = { ...out, nodeDefaults: await firstConnectionsWithDefaults(p, `${tag}-defaults`) };
   seatCheck(p.dbFile, `${num(issued)} issued`);
   return out;
 }
@@ -328,10 +335,10 @@ function reportLevel(l: LevelFigures, floor: FloorFigures) {
   if (l.perUser) row('per-user CALs', l.perUser);
   line('  first connections at a fixed 1,000 requests/s', `${num(l.paced.rps)} req/s  p50 ${l.paced.p50} ms  p99 ${l.paced.p99} ms  failed ${l.paced.failed}  (floor p99 ${floor.paced.p99} ms)`);
   line('  license server RSS idle / under load', `${mib(l.idleRss)} / ${mib(l.loadRss)}`);
-  if (l.smallYoung) {
-    const y = l.smallYoung;
-    line(`  with node ${SEMI_SPACE}: first connections`, `${rpsVs(y.first, floor.max)}  p99 ${y.first.p99} ms  ${cpuVs(y.first, floor.max)}`);
-    line(`  with node ${SEMI_SPACE}: RSS idle / under load`, `${mib(y.idleRss)} / ${mib(y.loadRss)}`);
+  if (l.nodeDefaults) {
+    const y = l.nodeDefaults;
+    line(`  with node's defaults: first connections`, `${rpsVs(y.first, floor.max)}  p99 ${y.first.p99} ms  ${cpuVs(y.first, floor.max)}`);
+    line(`  with node's defaults: RSS idle / under load`, `${mib(y.idleRss)} / ${mib(y.loadRss)}`);
   }
 }
 
@@ -354,6 +361,7 @@ export async function issuancePhases(): Promise<{ floor: FloorFigures; levels: L
       prefilled = issued;
       const detail = issued === 0 || issued === PREFILL;
       heading(issued === 0 ? 'CAL issuance over HTTP (POST /ls/v1/cals), empty license database' : `CAL issuance with ${num(issued)} issued licenses already in the database`);
+      if (i === 0) line('  license server started as opencal starts it', OPENCAL_FLAGS);
       const figures = await level(p, issued, detail, issued === 0, `l${i}`);
       levels.push(figures);
       reportLevel(figures, floor);

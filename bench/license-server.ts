@@ -8,7 +8,10 @@ import { createLicenseServer, licenseDatabaseUrl } from '../src/license-server/m
 import { openDatabase } from '../src/storage/database';
 import { randomBytes } from '../src/platform/random';
 import { systemClock } from '../src/platform/system-clock';
+import { memoryReport, observeGc } from './memory-report';
 
+// OPENCAL_BENCH_GC=1: /bench/memory also counts the garbage collections and their pauses since the start.
+const gcStats = process.env.OPENCAL_BENCH_GC === '1' ? observeGc() : undefined;
 const [dataDir, clearinghouseKey] = process.argv.slice(2);
 if (!dataDir || !clearinghouseKey) throw new Error('usage: license-server.ts <dataDir> <clearinghouseKey>');
 const database = await openDatabase(licenseDatabaseUrl(dataDir));
@@ -16,6 +19,12 @@ const ls = await createLicenseServer({ dataDir, database, clock: systemClock, ra
 const app = await buildServer({ components: [ls.module], logger: false });
 app.get('/bench/rss', async () => ({ rss: process.memoryUsage().rss }));
 app.get('/bench/cpu', async () => process.cpuUsage());
+app.get<{ Querystring: { gc?: string } }>('/bench/memory', async (request) => {
+  // With --expose-gc, `?gc=1` collects first: what is live, not what awaits the collector.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (request.query.gc && gc) gc();
+  return { ...memoryReport(), ...(gcStats ? { gc: gcStats } : {}) };
+});
 // A clean exit on SIGTERM, so that `--cpu-prof` (OPENCAL_BENCH_CPU_PROF) writes its profile.
 process.once('SIGTERM', () => {
   void app.close().then(() => ls.close()).then(() => database.close()).then(() => process.exit(0));

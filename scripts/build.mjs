@@ -9,7 +9,7 @@ import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { externalPackages, requireBanner } from './bundle-options.mjs';
+import { externalPackages, minify, requireBanner } from './bundle-options.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
@@ -53,6 +53,7 @@ const result = await build({
   target: 'node20',
   external: externalPackages,
   banner: { js: requireBanner },
+  ...minify,
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',

@@ -23,3 +23,9 @@ export const externalPackages = [
 // Bundled CommonJS packages call `require` (for node: built-ins and the external packages): an ES module has none,
 // so every output file gets one made for its own location.
 export const requireBanner = "import { createRequire as __opencalCreateRequire } from 'node:module'; const require = __opencalCreateRequire(import.meta.url);";
+
+// Whitespace and syntax minified (names kept, so stack traces still name each function): V8 keeps each loaded
+// file's source text in memory for lazy compilation, and the two large chunks of a server are ~3.3 MB as written
+// against ~2.1 MB minified — measured 2.8 MiB less of V8's large-object space in an idle license server, and less to
+// parse at start. The source maps beside the files (`npm run build`) map positions back to src/.
+export const minify = { minifyWhitespace: true, minifySyntax: true };
