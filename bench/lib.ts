@@ -72,7 +72,7 @@ function compileServers(): Promise<string> {
   compiled ??= (async () => {
     const { build } = await import('esbuild');
     // The same packages bundled or left as imports as in `npm run build` (scripts/bundle-options.mjs).
-    const { externalPackages, requireBanner, minify } = (await import(join(root, 'scripts', 'bundle-options.mjs'))) as { externalPackages: string[]; requireBanner: string; minify: object };
+    const { externalPackages, requireBanner, asciiOnly } = (await import(join(root, 'scripts', 'bundle-options.mjs'))) as { externalPackages: string[]; requireBanner: string; asciiOnly: (dir: string) => void };
     const { readdirSync } = await import('node:fs');
     const outdir = join(root, 'dist', 'bench');
     const entryPoints: Record<string, string> = {};
@@ -80,7 +80,8 @@ function compileServers(): Promise<string> {
     const workers = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'web' ? [] : workers(join(dir, e.name))) : e.name.endsWith('.worker.ts') ? [join(dir, e.name)] : []));
     for (const file of workers(join(root, 'src'))) entryPoints[file.split('/').pop()!.replace(/\.ts$/, '')] = file;
-    await build({ absWorkingDir: root, entryPoints, outdir, entryNames: '[name]', chunkNames: '[name]-[hash]', bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', external: externalPackages, banner: { js: requireBanner }, ...minify, logLevel: 'warning' });
+    await build({ absWorkingDir: root, entryPoints, outdir, entryNames: '[name]', chunkNames: '[name]-[hash]', bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', external: externalPackages, banner: { js: requireBanner }, logLevel: 'warning' });
+    asciiOnly(outdir);
     return outdir;
   })();
   return compiled;

@@ -9,7 +9,7 @@ import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { externalPackages, minify, requireBanner } from './bundle-options.mjs';
+import { asciiOnly, externalPackages, requireBanner } from './bundle-options.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
@@ -53,9 +53,9 @@ const result = await build({
   target: 'node20',
   external: externalPackages,
   banner: { js: requireBanner },
-  ...minify,
   sourcemap: 'linked',
   metafile: true,
   logLevel: 'warning',
 });
+asciiOnly(out);
 if (process.argv.includes('--metafile')) writeFileSync(join(out, 'meta.json'), JSON.stringify(result.metafile));
