@@ -2,6 +2,10 @@
  * Where a license server's idle memory goes: RSS, V8 heap and external memory after each step of starting one,
  * in one process (run with --expose-gc so that each figure is taken after a full collection):
  *   node --expose-gc --import tsx bench/memory-breakdown.ts
+ * `opencal` starts node with the flags and environment of the first line of bin/opencal.mjs: add them
+ * (`MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --heap-growing-percent=50 --single-threaded-gc --expose-gc …`) to
+ * see a license server as `opencal` runs it. The checkpointing thread starts only while the database is written
+ * (src/license-server/checkpointer.ts), so it is not in these idle figures.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +38,7 @@ const dir = mkdtempSync(join(tmpdir(), 'opencal-memory-'));
 const database = await openDatabase(licenseDatabaseUrl(dir));
 const ls = await createLicenseServer({ dataDir: dir, database, clock: systemClock, random: randomBytes, serverVersion: 2019, clearinghouseKey: base64urlEncode(generateIdentity().publicKeyRaw) });
 await new Promise((r) => setTimeout(r, 500));
-step('createLicenseServer (databases, worker threads)');
+step('createLicenseServer (databases; no thread while idle)');
 const app = await buildServer({ components: [ls.module], logger: false });
 await app.ready();
 step('buildServer + ready (routes, schemas, OpenAPI)');
