@@ -88,7 +88,13 @@ export function startCheckpointer(file: string, options: CheckpointerOptions = {
       last = now;
       lastChangeAt = performance.now();
       changedLooks++;
-      if (!worker && changedLooks >= busyPolls) start();
+      if (!worker && changedLooks >= busyPolls) {
+        try {
+          start();
+        } catch {
+          // No thread (a failing checkpointer costs only speed): the issuing connection's backstop checkpoints.
+        }
+      }
       return;
     }
     changedLooks = 0;
