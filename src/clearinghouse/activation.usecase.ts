@@ -4,13 +4,13 @@
  * confirmation), reactivation with a reason, deactivation (signed request, or the 35-character receipt a
  * deactivated server shows, typed on the portal), check-in and holdings.
  */
+import { checkInBatch } from './check-in-batch';
 import { dayNumber, decodeCode, publicKeyFromProductId, licenseServerIdFromPublicKey, serverIdPrefix, verifyCodeMac } from '../core/codes/index';
 import { ok, refuse, type Result } from '../core/result';
 import { CAL_TYPES, isCalVersion, PROGRAMS, REACTIVATION_REASONS, type ActivationMethod, type CalType, type Program, type ServerVersion } from '../core/vocabulary';
 import { base64urlEncode } from '../trust/index';
 import {
   activationSerialsOf,
-  checkInReads,
   useNonce,
   closeClaim,
   confirmServer,
@@ -526,7 +526,7 @@ export async function checkIn(
   if (!usual && !(await useNonce(ctx.db, nonce.nonce, nonce.serverId, nonce.at))) return refuse('SIGNED_REQUEST_REPLAYED');
   if (!parsed.ok) return parsed;
   const { instanceId, link, reported, claimed } = parsed.value;
-  const reads = usual ? await checkInReads(ctx.db, req.serverId) : undefined;
+  const reads = usual ? await checkInBatch(ctx.db).reads(req.serverId) : undefined;
   const found = reads ? reads.server : await findServer(ctx.db, req.serverId);
   // An unknown server may open cases, an unconfirmed claim may be confirmed: both write, so the nonce goes first.
   if ((found === undefined || (found.status === 'activated' && found.confirmedAt === null)) && !(await spend())) return refuse('SIGNED_REQUEST_REPLAYED');

@@ -13,7 +13,8 @@ import type { CheckInReceiptPayload } from '../core/protocol';
 import { ok, refuse, type Result } from '../core/result';
 import { signCompactJws } from '../trust/index';
 import { checkInLinks, insertCheckInLink, lockChainHead, moveChainHead, startChainHead, type CheckpointRecord, type StoredHead } from './chain.repository';
-import { insertCase, listCases, recordCheckInExtending, type ChDb, type ServerRecord } from './clearinghouse.repository';
+import { checkInBatch } from './check-in-batch';
+import { insertCase, listCases, type ChDb, type ServerRecord } from './clearinghouse.repository';
 import type { ChangeLog, ChContext } from './context';
 
 /** What the check-in answer says about the chain (core/wire/clearinghouse.ts `CheckInAnswer.chain`). */
@@ -106,7 +107,7 @@ export async function extendInOneStatement(
   if (ctx.database.dialect !== 'postgres' || link.counter < 2) return undefined;
   const at = ctx.clock.now();
   const receipt = signReceipt(ctx, server.serverId, link, at, checkpoint);
-  const now = await recordCheckInExtending(ctx.db, {
+  const now = await checkInBatch(ctx.db).extend({
     serverId: server.serverId,
     instanceId,
     at: at.toISOString(),

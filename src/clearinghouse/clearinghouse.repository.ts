@@ -566,6 +566,51 @@ export async function recordCheckInExtending(
   return { fresh: toNumber(r.fresh) === 1, server: r.server_id === null ? undefined : serverFromRow(r) };
 }
 
+/** One usual check-in of a gathered batch (`recordCheckInsExtending`): what `recordCheckInExtending` takes. */
+export type ExtendingCheckIn = Parameters<typeof recordCheckInExtending>[1];
+
+/**
+ * PostgreSQL: many usual check-ins recorded in ONE statement, each exactly as `recordCheckInExtending` records it
+ * alone: every nonce inserted (a nonce seen before is not, and that check-in moves nothing: `fresh` false), then for
+ * each check-in whose nonce was new the chain head's compare-and-set from `from` to `to`, its link, last seen and
+ * instance. The head of a server is updated at most once by one statement, so of two copies of one server with the
+ * same `from` only one moves (the other answers `server` undefined and takes the general path, which sees the head
+ * moved: the clone case). The nonces must differ from each other (check-in-batch.ts runs a repeated one alone,
+ * after). Answers in the order given.
+ */
+export async function recordCheckInsExtending(
+  db: ChDb,
+  items: readonly ExtendingCheckIn[],
+): Promise<{ fresh: boolean; server: ServerRecord | undefined }[]> {
+  const col = <T>(f: (c: ExtendingCheckIn) => T) => items.map(f);
+  const { rows } = await sql<Selectable<ChTables['ch_servers']> & { ord: number | string; fresh: boolean }>`${sql.raw(PREPARED)}
+    with input as (
+      select * from unnest(${col((c) => c.nonce.nonce)}::text[], ${col((c) => c.nonce.at)}::text[], ${col((c) => c.serverId)}::text[],
+        ${col((c) => c.instanceId)}::text[], ${col((c) => c.at)}::text[], ${col((c) => c.from.counter)}::integer[], ${col((c) => c.from.hash)}::text[],
+        ${col((c) => c.to.counter)}::integer[], ${col((c) => c.to.hash)}::text[], ${col((c) => c.to.prev)}::text[], ${col((c) => c.to.attempt)}::text[],
+        ${col((c) => c.to.receipt)}::text[])
+        with ordinality as i(nonce, nonce_at, server_id, instance_id, at, from_counter, from_hash, to_counter, to_hash, prev, attempt, receipt, ord)
+    ), nonce as (
+      insert into ch_nonces (nonce, server_id, seen_at) select nonce, server_id, nonce_at from input order by ord on conflict (nonce) do nothing returning nonce
+    ), head as (
+      update ch_check_in_heads as h set counter = i.to_counter, hash = i.to_hash, prev = i.prev, attempt = i.attempt, receipt = i.receipt, updated_at = i.at
+      from input as i
+      where h.server_id = i.server_id and h.counter = i.from_counter and h.hash = i.from_hash and i.nonce in (select nonce from nonce)
+      returning i.ord, h.server_id, i.to_counter, i.prev, i.attempt, i.to_hash, i.instance_id, i.at
+    ), link as (
+      insert into ch_check_ins (server_id, counter, prev, attempt, receipt_hash, outcome, instance_id, at)
+      select server_id, to_counter, prev, attempt, to_hash, 'extend', instance_id, at from head
+    ), server as (
+      update ch_servers as s set last_check_in_at = head.at, instance_id = head.instance_id
+      from head where s.server_id = head.server_id
+      returning head.ord, ${sql.raw(SERVER_ROW.split(', ').map((c) => `s.${c}`).join(', '))}
+    )
+    select i.ord, i.nonce in (select nonce from nonce) as fresh, ${sql.raw(SERVER_ROW.split(', ').map((c) => `server.${c}`).join(', '))}
+    from input as i left join server on server.ord = i.ord
+    order by i.ord`.execute(db);
+  return rows.map((r) => ({ fresh: r.fresh === true, server: r.server_id === null ? undefined : serverFromRow(r) }));
+}
+
 /** What the usual check-in reads, in one statement (`checkInReads`). */
 export interface CheckInReads {
   server: ServerRecord | undefined;
@@ -583,22 +628,50 @@ export interface CheckInReads {
  * the database as it was when the statement started: each one is what its own query (`findServer`,
  * `packsWithGrants`, `latestCheckpoint`, `countRevocations`) would answer.
  */
-export async function checkInReads(db: ChDb, serverId: string): Promise<CheckInReads> {
-  type Row = Selectable<ChTables['ch_servers']> & Record<string, unknown> & { revocations: number | string };
-  const { rows } = await sql<Row>`${sql.raw(PREPARED)}
-    select (select count(*) from ch_revocations) as revocations,
+type ReadsRow = Selectable<ChTables['ch_servers']> & Record<string, unknown> & { revocations: number | string };
+
+const READS_COLUMNS = `(select count(*) from ch_revocations) as revocations,
       c.seq as c_seq, c.head as c_head, c.at as c_at, c.kid as c_kid, c.jws as c_jws,
-      ${sql.raw(SERVER_ROW.split(', ').map((col) => `s.${col}`).join(', '))},
+      ${SERVER_ROW.split(', ').map((col) => `s.${col}`).join(', ')},
       p.number as p_number, p.org_id as p_org_id, p.program as p_program, p.program_data as p_program_data, p.cal_type as p_cal_type,
       p.cal_version as p_cal_version, p.count as p_count, p.proof_of_purchase as p_proof_of_purchase, p.status as p_status,
       p.server_id as p_server_id, p.grant_seq as p_grant_seq, p.created_at as p_created_at,
       g.seq as g_seq, g.server_id as g_server_id, g.status as g_status, g.jws as g_jws, g.key_pack_id as g_key_pack_id,
-      g.issued_at as g_issued_at, g.ended_at as g_ended_at, g.case_number as g_case_number
+      g.issued_at as g_issued_at, g.ended_at as g_ended_at, g.case_number as g_case_number`;
+
+export async function checkInReads(db: ChDb, serverId: string): Promise<CheckInReads> {
+  const { rows } = await sql<ReadsRow>`${sql.raw(PREPARED)}
+    select ${sql.raw(READS_COLUMNS)}
     from (select 1) as one
     left join lateral (select seq, head, at, kid, jws from ch_audit_checkpoints order by id desc limit 1) as c on true
     left join ch_servers as s on s.server_id = ${serverId}
     left join (ch_grants as g join ch_packs as p on p.number = g.pack_number) on g.server_id = s.server_id
     order by p.number, g.seq`.execute(db);
+  return readsFromRows(rows);
+}
+
+/**
+ * PostgreSQL: `checkInReads` for many servers in ONE statement — the latest checkpoint and the revocation count read
+ * once for all of them. Answers in the order given (a server ID given twice gets its own copy of the same reads).
+ */
+export async function checkInReadsMany(db: ChDb, serverIds: readonly string[]): Promise<CheckInReads[]> {
+  const { rows } = await sql<ReadsRow & { q_server_id: string }>`${sql.raw(PREPARED)}
+    select ids.server_id as q_server_id, ${sql.raw(READS_COLUMNS)}
+    from (select distinct unnest(${[...serverIds]}::text[]) as server_id) as ids
+    left join lateral (select seq, head, at, kid, jws from ch_audit_checkpoints order by id desc limit 1) as c on true
+    left join ch_servers as s on s.server_id = ids.server_id
+    left join (ch_grants as g join ch_packs as p on p.number = g.pack_number) on g.server_id = s.server_id
+    order by ids.server_id, p.number, g.seq`.execute(db);
+  const byServer = new Map<string, ReadsRow[]>();
+  for (const r of rows) {
+    const group = byServer.get(r.q_server_id);
+    if (group === undefined) byServer.set(r.q_server_id, [r]);
+    else group.push(r);
+  }
+  return serverIds.map((id) => readsFromRows(byServer.get(id)!));
+}
+
+function readsFromRows(rows: readonly ReadsRow[]): CheckInReads {
   const first = rows[0]!;
   const own = new Map<number, { pack: PackRecord; grants: GrantRecord[] }>();
   for (const r of rows) {
