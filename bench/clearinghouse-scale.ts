@@ -509,7 +509,7 @@ export async function clearinghousePhase(): Promise<ClearinghouseFigures | undef
         );
         await latencies(one.port, ch, orgId, orgToken, identity);
         capturing = true;
-        await exerciseInProcess(ch, orgId, orgToken, identity, real[1]!, database, captured);
+        await exerciseInProcess(ch, orgId, orgToken, identity, real[1]!, database, captured, real.slice(2, 10));
         capturing = false;
         figures.explain = await explainAll(pool, captured);
       }
@@ -574,7 +574,16 @@ async function latencies(port: number, ch: Clearinghouse, orgId: string, orgToke
 }
 
 /** The same paths once more in this process, so that the bench sees their SQL: token lookup, check-in, activation, install, migration, audit. */
-async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: string, root: Identity, s: RealServer, database: Database, captured: readonly CompiledQuery[]) {
+async function exerciseInProcess(
+  ch: Clearinghouse,
+  orgId: string,
+  orgToken: string,
+  root: Identity,
+  s: RealServer,
+  database: Database,
+  captured: readonly CompiledQuery[],
+  together: readonly RealServer[] = [],
+) {
   await tokenStore(database.db).find(orgToken);
   const uc = ch.useCases;
   // Two check-ins, the second one counted: the first of a process also prunes old nonces (then once an hour) and
@@ -591,6 +600,20 @@ async function exerciseInProcess(ch: Clearinghouse, orgId: string, orgToken: str
     '  PostgreSQL statements of one check-in (the next link, not the first of its process)',
     `${statements.length}: ${statements.map((q) => `${uncommented(q.sql).split(/\s/)[0]!.toLowerCase()} ${tablesOf(q.sql).join('+')}`).join(', ')}`,
   );
+  // Check-ins arriving in the same turn of the event loop share one read and one write statement (check-in-batch.ts).
+  if (together.length > 1) {
+    const start = captured.length;
+    const answers = await Promise.all(together.map((t) => uc.checkInSigned(signNow(t, checkInPayload(t)))));
+    answers.forEach((answered, i) => {
+      if (!answered.ok) throw new Error(answered.error.message);
+      keepReceipt(together[i]!, JSON.stringify(answered.value));
+    });
+    const gathered = captured.slice(start);
+    line(
+      `  PostgreSQL statements of ${together.length} check-ins arriving together`,
+      `${gathered.length}: ${gathered.map((q) => `${uncommented(q.sql).split(/\s/)[0]!.toLowerCase()} ${tablesOf(q.sql).join('+')}`).join(', ')}`,
+    );
+  }
   const a = generateIdentity();
   const b = generateIdentity();
   for (const id of [a, b]) {
