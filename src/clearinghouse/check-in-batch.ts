@@ -32,22 +32,27 @@ interface Pending<I, O> {
 
 /**
  * Gathers the calls made in one turn of the event loop (until `setImmediate`) and runs them with `many`, or with
- * `one` when a call is alone. `apart` names the calls that must not share a batch with an earlier one of it: they
- * run alone once the batch is done.
+ * `one` when a call is alone. Calls with the same `key` must not share a batch: the second and later of a key run
+ * alone once the batch is done.
  */
 function gathering<I, O>(
   one: (input: I) => Promise<O>,
   many: (inputs: I[]) => Promise<O[]>,
-  apart: (input: I, earlier: readonly I[]) => boolean = () => false,
+  key?: (input: I) => string,
 ): (input: I) => Promise<O> {
   let queue: Pending<I, O>[] = [];
   const alone = (item: Pending<I, O>) => one(item.input).then(item.resolve, item.reject);
   async function runBatch(items: Pending<I, O>[]): Promise<void> {
     const batch: Pending<I, O>[] = [];
     const later: Pending<I, O>[] = [];
+    const keys = new Set<string>();
     for (const item of items) {
-      if (apart(item.input, batch.map((b) => b.input))) later.push(item);
-      else batch.push(item);
+      const k = key?.(item.input);
+      if (k !== undefined && keys.has(k)) later.push(item);
+      else {
+        if (k !== undefined) keys.add(k);
+        batch.push(item);
+      }
     }
     if (batch.length === 1) await alone(batch[0]!);
     else {
@@ -101,7 +106,7 @@ export function checkInBatch(db: ChDb): CheckInBatch {
           order.forEach((i, k) => (out[i] = answers[k]!));
           return out;
         },
-        (c, earlier) => earlier.some((e) => e.nonce.nonce === c.nonce.nonce),
+        (c) => c.nonce.nonce,
       ),
     };
     batches.set(db, batch);
